@@ -1,0 +1,414 @@
+import { AgencyKind, City, Issuer } from '../agencies/agency';
+
+// ---------------------------------------------------------------------------------------------------------
+// Vocabulary
+// ---------------------------------------------------------------------------------------------------------
+
+export const SUBJECT_CATEGORIES = [
+  'victim',
+  'sex-seller',
+  'sex-buyer',
+  'relative-of-victim',
+  'relative-of-sex-seller',
+  'relative-of-sex-buyer',
+] as const;
+export type SubjectCategory = (typeof SUBJECT_CATEGORIES)[number];
+
+export const AGE_GROUPS = ['child', 'adult', 'unknown'] as const;
+export type AgeGroup = (typeof AGE_GROUPS)[number];
+
+export const GENDERS = ['female', 'male', 'other', 'unknown'] as const;
+export type Gender = (typeof GENDERS)[number];
+
+export const ORIGIN_REGIONS = ['sweden', 'baltic', 'eastern-europe', 'west-africa', 'other', 'unknown'] as const;
+export type OriginRegion = (typeof ORIGIN_REGIONS)[number];
+
+export const EXPLOITATION_FORMS = [
+  'sexual-exploitation',
+  'forced-labour',
+  'begging',
+  'criminal-activity',
+  'organ-removal',
+  'other',
+] as const;
+export type ExploitationForm = (typeof EXPLOITATION_FORMS)[number];
+
+export const URGENCIES = ['routine', 'urgent', 'immediate'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+
+export const SUPPORT_KINDS = [
+  'health-care',
+  'psychological',
+  'shelter',
+  'protection',
+  'legal-counsel',
+  'counselling-individual',
+  'counselling-group',
+  'outreach',
+  'return-assistance',
+] as const;
+export type SupportKind = (typeof SUPPORT_KINDS)[number];
+
+export const COOPERATION_STATUSES = ['willing', 'statement-given', 'declined', 'withdrawn'] as const;
+export type CooperationStatus = (typeof COOPERATION_STATUSES)[number];
+
+export const INVESTIGATION_OUTCOMES = ['charges-filed', 'discontinued', 'no-crime-established'] as const;
+export type InvestigationOutcome = (typeof INVESTIGATION_OUTCOMES)[number];
+
+export const OFFENCES = [
+  'trafficking-in-human-beings',
+  'attempted-trafficking-in-human-beings',
+  'procuring',
+  'gross-procuring',
+  'purchase-of-sexual-service',
+  'purchase-of-sexual-act-from-child',
+  'human-exploitation',
+] as const;
+export type Offence = (typeof OFFENCES)[number];
+
+export const VERDICTS = ['convicted', 'acquitted'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const SENTENCE_KINDS = ['prison', 'fine', 'probation', 'suspended'] as const;
+export type SentenceKind = (typeof SENTENCE_KINDS)[number];
+
+export interface Subject {
+  /** Pseudonymous; identifying details never enter an event. */
+  readonly subjectId: string;
+  readonly category: SubjectCategory;
+  readonly ageGroup: AgeGroup;
+  readonly gender: Gender | null;
+  readonly originRegion: OriginRegion | null;
+}
+
+export interface Sentence {
+  readonly kind: SentenceKind;
+  readonly months: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Commands: what an agency (or the service itself) asks for. Ids and time come in on the command.
+// ---------------------------------------------------------------------------------------------------------
+
+interface CommandBase {
+  readonly caseId: string;
+  readonly issuer: Issuer;
+  /** When the service received the command (ISO 8601); the decider's only notion of now. */
+  readonly at: string;
+}
+
+export type OpenCase = CommandBase & {
+  readonly type: 'OpenCase';
+  readonly subject: Subject;
+  readonly city: City;
+  readonly exploitation: ExploitationForm | null;
+  readonly summary: string | null;
+};
+export type AddAgencyToCase = CommandBase & {
+  readonly type: 'AddAgencyToCase';
+  readonly agency: Issuer;
+  readonly reason: string;
+};
+export type RemoveAgencyFromCase = CommandBase & {
+  readonly type: 'RemoveAgencyFromCase';
+  readonly agencyId: string;
+  readonly reason: string;
+};
+export type ReferCase = CommandBase & {
+  readonly type: 'ReferCase';
+  readonly referralId: string;
+  readonly to: Issuer;
+  readonly reason: string;
+  readonly urgency: Urgency;
+  readonly dueBy: string | null;
+};
+export type AcceptReferral = CommandBase & { readonly type: 'AcceptReferral'; readonly referralId: string };
+export type DeclineReferral = CommandBase & {
+  readonly type: 'DeclineReferral';
+  readonly referralId: string;
+  readonly reason: string;
+};
+export type WithdrawReferral = CommandBase & { readonly type: 'WithdrawReferral'; readonly referralId: string };
+export type RecordSupport = CommandBase & {
+  readonly type: 'RecordSupport';
+  readonly supportId: string;
+  readonly kind: SupportKind;
+  readonly providedOn: string;
+};
+export type RecordConsent = CommandBase & { readonly type: 'RecordConsent'; readonly scope: string; readonly given: boolean };
+export type GrantReflectionPeriod = CommandBase & { readonly type: 'GrantReflectionPeriod'; readonly until: string };
+export type DecideResidencePermit = CommandBase & {
+  readonly type: 'DecideResidencePermit';
+  readonly granted: boolean;
+  readonly until: string | null;
+};
+export type RecordVictimCooperation = CommandBase & {
+  readonly type: 'RecordVictimCooperation';
+  readonly status: CooperationStatus;
+};
+export type OpenInvestigation = CommandBase & {
+  readonly type: 'OpenInvestigation';
+  readonly investigationId: string;
+  readonly reference: string;
+};
+export type CloseInvestigation = CommandBase & {
+  readonly type: 'CloseInvestigation';
+  readonly investigationId: string;
+  readonly outcome: InvestigationOutcome;
+};
+export type InitiateProsecution = CommandBase & {
+  readonly type: 'InitiateProsecution';
+  readonly charges: readonly Offence[];
+};
+export type RecordSentencingOutcome = CommandBase & {
+  readonly type: 'RecordSentencingOutcome';
+  readonly court: string;
+  readonly verdict: Verdict;
+  readonly offences: readonly Offence[];
+  readonly sentence: Sentence | null;
+  readonly appealed: boolean;
+  readonly decidedOn: string;
+};
+export type RegisterEvidence = CommandBase & {
+  readonly type: 'RegisterEvidence';
+  readonly evidenceId: string;
+  readonly description: string;
+  readonly contentSha256: string | null;
+};
+export type TransferEvidence = CommandBase & {
+  readonly type: 'TransferEvidence';
+  readonly evidenceId: string;
+  readonly toAgencyId: string;
+  readonly reason: string;
+};
+export type CloseCase = CommandBase & { readonly type: 'CloseCase'; readonly outcome: string };
+export type ReopenCase = CommandBase & { readonly type: 'ReopenCase'; readonly reason: string };
+/** Issued by the child-protection process manager: a child subject needs social services on the team. */
+export type RequireSocialServices = CommandBase & {
+  readonly type: 'RequireSocialServices';
+  readonly referralId: string;
+  readonly socialServices: Issuer;
+};
+/** Issued by the escalation process manager when a referral's due time has passed. */
+export type EscalateReferral = CommandBase & {
+  readonly type: 'EscalateReferral';
+  readonly referralId: string;
+  readonly coordinator: Issuer;
+};
+
+export type CaseCommand =
+  | OpenCase
+  | AddAgencyToCase
+  | RemoveAgencyFromCase
+  | ReferCase
+  | AcceptReferral
+  | DeclineReferral
+  | WithdrawReferral
+  | RecordSupport
+  | RecordConsent
+  | GrantReflectionPeriod
+  | DecideResidencePermit
+  | RecordVictimCooperation
+  | OpenInvestigation
+  | CloseInvestigation
+  | InitiateProsecution
+  | RecordSentencingOutcome
+  | RegisterEvidence
+  | TransferEvidence
+  | CloseCase
+  | ReopenCase
+  | RequireSocialServices
+  | EscalateReferral;
+
+export type CaseCommandType = CaseCommand['type'];
+
+// ---------------------------------------------------------------------------------------------------------
+// Events: what happened. Data carries every fact a fold needs; optional facts are null, never absent.
+// ---------------------------------------------------------------------------------------------------------
+
+type Ev<T extends string, D> = { readonly type: T; readonly data: D };
+
+export type CaseOpened = Ev<
+  'CaseOpened',
+  {
+    caseId: string;
+    subject: Subject;
+    city: City;
+    exploitation: ExploitationForm | null;
+    summary: string | null;
+    leadAgency: string;
+    openedAt: string;
+  }
+>;
+export type AgencyJoinedCase = Ev<
+  'AgencyJoinedCase',
+  { agencyId: string; agencyKind: AgencyKind; via: 'opened' | 'referral' | 'added'; referralId: string | null; reason: string | null; addedBy: string }
+>;
+export type AgencyLeftCase = Ev<'AgencyLeftCase', { agencyId: string; reason: string; removedBy: string }>;
+export type CaseReferred = Ev<
+  'CaseReferred',
+  {
+    referralId: string;
+    fromAgency: string;
+    toAgency: string;
+    toAgencyKind: AgencyKind;
+    reason: string;
+    urgency: Urgency;
+    dueBy: string | null;
+    /** True when the service referred the case on its own (child protection). */
+    automatic: boolean;
+  }
+>;
+export type ReferralAccepted = Ev<'ReferralAccepted', { referralId: string; agencyId: string }>;
+export type ReferralDeclined = Ev<'ReferralDeclined', { referralId: string; agencyId: string; reason: string }>;
+export type ReferralWithdrawn = Ev<'ReferralWithdrawn', { referralId: string; agencyId: string }>;
+export type ReferralEscalated = Ev<
+  'ReferralEscalated',
+  { referralId: string; toAgency: string; coordinator: string; dueBy: string; escalatedAt: string }
+>;
+export type SupportProvided = Ev<
+  'SupportProvided',
+  { supportId: string; kind: SupportKind; providedOn: string; providedBy: string }
+>;
+export type ConsentGiven = Ev<'ConsentGiven', { scope: string; recordedBy: string }>;
+export type ConsentWithdrawn = Ev<'ConsentWithdrawn', { scope: string; recordedBy: string }>;
+export type ReflectionPeriodGranted = Ev<'ReflectionPeriodGranted', { until: string; grantedBy: string }>;
+export type ResidencePermitDecided = Ev<
+  'ResidencePermitDecided',
+  { granted: boolean; until: string | null; decidedBy: string }
+>;
+export type VictimCooperationRecorded = Ev<
+  'VictimCooperationRecorded',
+  { status: CooperationStatus; recordedBy: string }
+>;
+export type InvestigationOpened = Ev<
+  'InvestigationOpened',
+  { investigationId: string; reference: string; openedBy: string }
+>;
+export type InvestigationClosed = Ev<
+  'InvestigationClosed',
+  { investigationId: string; outcome: InvestigationOutcome; closedBy: string }
+>;
+export type ProsecutionInitiated = Ev<'ProsecutionInitiated', { charges: Offence[]; initiatedBy: string }>;
+export type SentencingOutcomeRecorded = Ev<
+  'SentencingOutcomeRecorded',
+  {
+    court: string;
+    verdict: Verdict;
+    offences: Offence[];
+    sentence: Sentence | null;
+    appealed: boolean;
+    decidedOn: string;
+    recordedBy: string;
+  }
+>;
+export type EvidenceRegistered = Ev<
+  'EvidenceRegistered',
+  { evidenceId: string; description: string; contentSha256: string | null; holder: string }
+>;
+export type EvidenceTransferred = Ev<
+  'EvidenceTransferred',
+  { evidenceId: string; fromAgency: string; toAgency: string; reason: string }
+>;
+export type CaseClosed = Ev<'CaseClosed', { outcome: string; closedBy: string }>;
+export type CaseReopened = Ev<'CaseReopened', { reason: string; reopenedBy: string }>;
+
+export type CaseEvent =
+  | CaseOpened
+  | AgencyJoinedCase
+  | AgencyLeftCase
+  | CaseReferred
+  | ReferralAccepted
+  | ReferralDeclined
+  | ReferralWithdrawn
+  | ReferralEscalated
+  | SupportProvided
+  | ConsentGiven
+  | ConsentWithdrawn
+  | ReflectionPeriodGranted
+  | ResidencePermitDecided
+  | VictimCooperationRecorded
+  | InvestigationOpened
+  | InvestigationClosed
+  | ProsecutionInitiated
+  | SentencingOutcomeRecorded
+  | EvidenceRegistered
+  | EvidenceTransferred
+  | CaseClosed
+  | CaseReopened;
+
+export type CaseEventType = CaseEvent['type'];
+
+// ---------------------------------------------------------------------------------------------------------
+// State: the fold of a case's events. Plain JSON, so it also serves as the case summary.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface TeamMember {
+  readonly agencyId: string;
+  readonly kind: AgencyKind;
+  readonly via: 'opened' | 'referral' | 'added';
+}
+
+export interface Referral {
+  readonly referralId: string;
+  readonly fromAgency: string;
+  readonly toAgency: string;
+  readonly toAgencyKind: AgencyKind;
+  readonly reason: string;
+  readonly urgency: Urgency;
+  readonly dueBy: string | null;
+  readonly automatic: boolean;
+  readonly status: 'open' | 'accepted' | 'declined' | 'withdrawn';
+  /** Coordinator the referral was escalated to when it went unanswered past `dueBy`. */
+  readonly escalatedTo: string | null;
+}
+
+export interface Investigation {
+  readonly investigationId: string;
+  readonly reference: string;
+  readonly openedBy: string;
+  readonly status: 'open' | 'closed';
+  readonly outcome: InvestigationOutcome | null;
+}
+
+export interface Evidence {
+  readonly evidenceId: string;
+  readonly description: string;
+  readonly contentSha256: string | null;
+  readonly holder: string;
+}
+
+export interface SentencingOutcome {
+  readonly court: string;
+  readonly verdict: Verdict;
+  readonly offences: Offence[];
+  readonly sentence: Sentence | null;
+  readonly appealed: boolean;
+  readonly decidedOn: string;
+}
+
+export interface CaseState {
+  readonly status: 'none' | 'open' | 'closed';
+  readonly caseId: string | null;
+  readonly subject: Subject | null;
+  readonly city: City | null;
+  readonly exploitation: ExploitationForm | null;
+  readonly summary: string | null;
+  readonly openedAt: string | null;
+  readonly leadAgency: string | null;
+  /** Current members, in the order they joined. */
+  readonly team: readonly TeamMember[];
+  /** Every referral ever made, in the order made. */
+  readonly referrals: readonly Referral[];
+  readonly support: readonly { supportId: string; kind: SupportKind; providedOn: string; providedBy: string }[];
+  /** Scopes with consent currently given. */
+  readonly consents: readonly string[];
+  readonly reflectionPeriodUntil: string | null;
+  readonly residencePermit: { granted: boolean; until: string | null } | null;
+  readonly cooperation: CooperationStatus | null;
+  readonly investigations: readonly Investigation[];
+  readonly prosecution: { charges: Offence[]; initiatedBy: string } | null;
+  readonly sentencing: readonly SentencingOutcome[];
+  readonly evidence: readonly Evidence[];
+  readonly outcome: string | null;
+}

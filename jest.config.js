@@ -1,0 +1,37 @@
+/**
+ * Three tiers, told apart by suffix: *.spec.ts (pure), *.int-spec.ts (real store, real brokers and
+ * databases), *.e2e-spec.ts (the running service over HTTP). `npm test` runs them all.
+ */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const moduleNameMapper = {
+  '^@samverkan/(common|sealing|eventstore)$': '<rootDir>/libs/$1/src',
+  '^@samverkan/(common|sealing|eventstore)/(.*)$': '<rootDir>/libs/$1/src/$2',
+};
+
+const tier = (displayName, suffix, extra = {}) => ({
+  displayName,
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper,
+  testMatch: [`<rootDir>/{apps,libs,test}/**/*.${suffix}.ts`],
+  ...extra,
+});
+
+module.exports = {
+  projects: [tier('unit', 'spec'), tier('integration', 'int-spec'), tier('e2e', 'e2e-spec')],
+};

@@ -1,0 +1,143 @@
+import { v7 as uuidv7 } from 'uuid';
+import { ConcurrencyError, PreconditionFailedError } from '@samverkan/common';
+import { EventMetadata, JsonObject, SealedEnvelope } from '@samverkan/sealing';
+import { EventStore } from './event-store.port';
+import { appendSealed, StreamHead } from './sealed-append';
+
+/** A domain event as deciders produce and fold it: a string type and plain JSON data. */
+export interface DomainEvent {
+  readonly type: string;
+  readonly data: JsonObject | object;
+}
+
+/** Decide what a command means given the past, and fold the past into state. Pure: no I/O, no clock. */
+export interface Decider<Command, Event extends DomainEvent, State> {
+  initialState(): State;
+  evolve(state: State, event: Event): State;
+  decide(command: Command, state: State): Event[];
+}
+
+/** Who issues a command, as what, and under which conditions. */
+export interface CommandContext {
+  readonly agencyId: string;
+  readonly actorId: string;
+  /** Idempotency key: a command id seen before on this stream from this agency is answered, not repeated. */
+  readonly commandId: string;
+  readonly correlationId?: string;
+  readonly causationId?: string | null;
+  /** The caller's If-Match: the revision it expects the stream to be at. */
+  readonly expectedRevision?: number;
+  /** When the fact happened in the world, if the command says; else when it was recorded. */
+  readonly occurredAt?: Date;
+}
+
+export interface CommandOutcome<State> {
+  readonly stream: string;
+  /** Revision of the stream's last event after the command; -1 when the stream is still empty. */
+  readonly revision: number;
+  readonly events: readonly SealedEnvelope[];
+  /** True when the command id had been handled before and this is its earlier answer. */
+  readonly replayed: boolean;
+  readonly state: State;
+}
+
+/** What the command path knows of a stream after reading it. */
+export interface LoadedStream<State> {
+  readonly state: State;
+  readonly head: StreamHead;
+  /** Events of each command handled on the stream, keyed by `agencyId commandId`. */
+  readonly commands: ReadonlyMap<string, SealedEnvelope[]>;
+}
+
+export interface CommandPathOptions {
+  readonly now: () => Date;
+  /** How often to re-read and re-decide when another writer appended first. */
+  readonly maxAttempts?: number;
+  /** Schema version of each event type; 1 when not listed. */
+  readonly schemaVersions?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The one generic command path: load the stream, fold it, decide, seal, append expecting the revision read,
+ * and on a revision conflict read again and re-decide. A command id already handled on the stream is
+ * answered with the events it produced then.
+ */
+export class CommandPath<Command, Event extends DomainEvent, State> {
+  constructor(
+    private readonly store: EventStore,
+    private readonly decider: Decider<Command, Event, State>,
+    private readonly options: CommandPathOptions,
+  ) {}
+
+  async load(stream: string): Promise<LoadedStream<State>> {
+    let state = this.decider.initialState();
+    let head: StreamHead = null;
+    const commands = new Map<string, SealedEnvelope[]>();
+    for await (const { envelope } of this.store.readStream(stream)) {
+      state = this.decider.evolve(state, envelope as unknown as Event);
+      head = { revision: envelope.revision, hash: envelope.hash };
+      const key = commandKey(envelope.metadata.agencyId, envelope.metadata.commandId);
+      const seen = commands.get(key);
+      if (seen) seen.push(envelope);
+      else commands.set(key, [envelope]);
+    }
+    return { state, head, commands };
+  }
+
+  async execute(stream: string, command: Command, context: CommandContext): Promise<CommandOutcome<State>> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(stream);
+      const revision = loaded.head ? loaded.head.revision : -1;
+      const earlier = loaded.commands.get(commandKey(context.agencyId, context.commandId));
+      if (earlier) return { stream, revision, events: earlier, replayed: true, state: loaded.state };
+      if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+        throw new PreconditionFailedError(
+          `${stream} is at revision ${revision}; the request expected revision ${context.expectedRevision}`,
+          { rule: 'if-match', details: { stream, expected: context.expectedRevision, actual: revision } },
+        );
+      }
+      const decided = this.decider.decide(command, loaded.state);
+      if (decided.length === 0) return { stream, revision, events: [], replayed: false, state: loaded.state };
+      try {
+        const { sealed } = await appendSealed(this.store, stream, loaded.head, this.drafts(decided, context));
+        const state = decided.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
+        return { stream, revision: sealed[sealed.length - 1].revision, events: sealed, replayed: false, state };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+        if (context.expectedRevision !== undefined) {
+          throw new PreconditionFailedError(
+            `${stream} changed while the command was decided; the request expected revision ${context.expectedRevision}`,
+            { rule: 'if-match', details: { stream, expected: context.expectedRevision } },
+          );
+        }
+      }
+    }
+  }
+
+  private drafts(events: Event[], context: CommandContext) {
+    const recordedAt = this.options.now().toISOString();
+    return events.map((event) => {
+      const metadata: EventMetadata = {
+        agencyId: context.agencyId,
+        actorId: context.actorId,
+        commandId: context.commandId,
+        correlationId: context.correlationId ?? context.commandId,
+        causationId: context.causationId ?? null,
+        occurredAt: context.occurredAt?.toISOString() ?? recordedAt,
+        recordedAt,
+      };
+      return {
+        id: uuidv7(),
+        type: event.type,
+        schemaVersion: this.options.schemaVersions?.[event.type] ?? 1,
+        data: event.data as JsonObject,
+        metadata,
+      };
+    });
+  }
+}
+
+function commandKey(agencyId: string, commandId: string): string {
+  return `${agencyId} ${commandId}`;
+}

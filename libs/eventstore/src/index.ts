@@ -1,0 +1,5 @@
+export * from './event-store.port';
+export * from './expected-revision';
+export * from './sealed-append';
+export * from './command-path';
+export * from './sqlite/sqlite-event-store';

@@ -1,0 +1,274 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { ConcurrencyError, ConflictError, ValidationError } from '@samverkan/common';
+import { SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
+import {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  LogPosition,
+  LogSubscription,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from '../event-store.port';
+import { describeExpected } from '../expected-revision';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file; created with its folder when missing. */
+  readonly file: string;
+  /** How long a subscription waits before looking for events appended by another process. */
+  readonly pollIntervalMs?: number;
+}
+
+interface PendingAppend {
+  readonly stream: string;
+  readonly events: readonly SealedEnvelope[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface EventRow {
+  position: number;
+  envelope: string;
+}
+
+const PAGE = 512;
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit returns only
+ * after the WAL is on disk. Appends that arrive while a commit is in flight are written together in the
+ * next transaction (group commit), each under its own savepoint so one stream's conflict does not fail the
+ * others. An append's promise resolves only after its transaction committed.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly appended = new EventEmitter();
+  private readonly pollIntervalMs: number;
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  private readonly lastOfStream: Database.Statement<[string], { revision: number; hash: string }>;
+  private readonly insert: Database.Statement<[string, number, string, string, string, string]>;
+  private readonly streamForwards: Database.Statement<[string, number, number], EventRow>;
+  private readonly streamBackwards: Database.Statement<[string, number, number], EventRow>;
+  private readonly allAfter: Database.Statement<[number, number], EventRow>;
+  private readonly appendOne: (pending: PendingAppend) => AppendResult;
+  private readonly appendBatch: (batch: PendingAppend[]) => Array<AppendResult | { error: unknown }>;
+
+  constructor(options: SqliteEventStoreOptions) {
+    mkdirSync(dirname(options.file), { recursive: true });
+    this.pollIntervalMs = options.pollIntervalMs ?? 200;
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS events (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream   TEXT    NOT NULL,
+        revision INTEGER NOT NULL,
+        id       TEXT    NOT NULL UNIQUE,
+        type     TEXT    NOT NULL,
+        hash     TEXT    NOT NULL,
+        envelope TEXT    NOT NULL,
+        UNIQUE (stream, revision)
+      );
+    `);
+    this.lastOfStream = this.db.prepare(
+      'SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+    );
+    this.insert = this.db.prepare(
+      'INSERT INTO events (stream, revision, id, type, hash, envelope) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.streamForwards = this.db.prepare(
+      'SELECT position, envelope FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
+    );
+    this.streamBackwards = this.db.prepare(
+      'SELECT position, envelope FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
+    );
+    this.allAfter = this.db.prepare('SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?');
+
+    this.appendOne = this.db.transaction((pending: PendingAppend) => this.write(pending));
+    this.appendBatch = this.db.transaction((batch: PendingAppend[]) =>
+      batch.map((pending) => {
+        try {
+          return this.appendOne(pending); // nested: runs under a savepoint
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+  }
+
+  appendToStream(stream: string, events: readonly SealedEnvelope[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('the event store is closed'));
+    if (events.length === 0) return Promise.reject(new ValidationError('nothing to append'));
+    for (const [i, event] of events.entries()) {
+      if (event.stream !== stream) {
+        return Promise.reject(new ValidationError(`event ${event.id} belongs to ${event.stream}, not to ${stream}`));
+      }
+      if (i > 0 && event.revision !== events[i - 1].revision + 1) {
+        return Promise.reject(new ValidationError(`event ${event.id} does not follow revision ${events[i - 1].revision}`));
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ stream, events, expected, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    while (remaining > 0) {
+      const limit = Math.min(PAGE, remaining);
+      const rows = (backwards ? this.streamBackwards : this.streamForwards).all(stream, from, limit);
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      const lastRevision = JSON.parse(rows[rows.length - 1].envelope).revision as number;
+      from = backwards ? lastRevision - 1 : lastRevision + 1;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let after = decodePosition(options.after);
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      const limit = Math.min(PAGE, remaining);
+      const rows = this.allAfter.all(after, limit);
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      after = rows[rows.length - 1].position;
+    }
+  }
+
+  subscribeToAll(options: { after?: LogPosition } = {}): LogSubscription {
+    let after = decodePosition(options.after);
+    let open = true;
+    let wake: (() => void) | undefined;
+    const onAppend = () => wake?.();
+    this.appended.on('appended', onAppend);
+    const store = this;
+    const iterator = async function* (): AsyncGenerator<RecordedEvent> {
+      try {
+        while (open && !store.closed) {
+          const rows = store.allAfter.all(after, PAGE);
+          for (const row of rows) {
+            after = row.position;
+            yield toRecorded(row);
+            if (!open) return;
+          }
+          if (rows.length < PAGE) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, store.pollIntervalMs);
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wake = undefined;
+          }
+        }
+      } finally {
+        store.appended.off('appended', onAppend);
+      }
+    };
+    return {
+      [Symbol.asyncIterator]: iterator,
+      close: async () => {
+        open = false;
+        wake?.();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.appended.emit('appended');
+    this.db.close();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let results: Array<AppendResult | { error: unknown }>;
+    try {
+      results = this.appendBatch(batch);
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    for (const [i, pending] of batch.entries()) {
+      const result = results[i];
+      if ('error' in result) pending.reject(result.error);
+      else pending.resolve(result);
+    }
+    this.appended.emit('appended');
+  }
+
+  /** Runs inside a transaction: checks the expectation and the chain link, then inserts. */
+  private write({ stream, events, expected }: PendingAppend): AppendResult {
+    const last = this.lastOfStream.get(stream);
+    const actual = last ? last.revision : -1;
+    const first = events[0];
+    if (expected === 'no-stream' && last) throw new ConcurrencyError(stream, 'no-stream', String(actual));
+    if (typeof expected === 'number' && expected !== actual) {
+      throw new ConcurrencyError(stream, describeExpected(expected), last ? String(actual) : 'no-stream');
+    }
+    if (first.revision !== actual + 1) {
+      throw new ConcurrencyError(stream, String(first.revision - 1), last ? String(actual) : 'no-stream');
+    }
+    if (last && first.prev !== last.hash) {
+      throw new ConflictError(`event ${first.id} does not link to the last event of ${stream}`, {
+        rule: 'chain-link',
+        details: { stream, revision: first.revision, expectedPrev: last.hash, foundPrev: first.prev },
+      });
+    }
+    let position = 0;
+    for (const event of events) {
+      try {
+        const info = this.insert.run(stream, event.revision, event.id, event.type, event.hash, serializeEnvelope(event));
+        position = Number(info.lastInsertRowid);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new ConflictError(`an event with id ${event.id} is already stored`, {
+            rule: 'duplicate-event-id',
+            details: { eventId: event.id },
+          });
+        }
+        throw error;
+      }
+    }
+    return { revision: events[events.length - 1].revision, position: String(position) };
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return { envelope: JSON.parse(row.envelope) as SealedEnvelope, raw: row.envelope, position: String(row.position) };
+}
+
+function decodePosition(position: LogPosition | undefined): number {
+  if (position === undefined || position === '') return 0;
+  const n = Number(position);
+  if (!Number.isSafeInteger(n) || n < 0) throw new ValidationError(`${position} is not a position of this store`);
+  return n;
+}

@@ -1,0 +1,3 @@
+export * from './envelope';
+export * from './seal';
+export * from './verify-chain';

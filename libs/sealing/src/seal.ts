@@ -1,0 +1,57 @@
+import { hash as oneShotHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import { EventDraft, GENESIS_HASH, JsonValue, SealedEnvelope, UnsealedEnvelope } from './envelope';
+
+/** RFC 8785 canonical JSON of a value. Throws for values JSON cannot carry. */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError('value has no JSON form');
+  return text;
+}
+
+/** SHA-256 (hex) of a UTF-8 string. */
+export function sha256Hex(text: string): string {
+  return oneShotHash('sha256', text, 'hex');
+}
+
+/** The hash an envelope must carry: SHA-256 of the canonical JSON of everything but `hash`. */
+export function envelopeHash(envelope: UnsealedEnvelope | SealedEnvelope): string {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { hash: _ignored, ...unsealed } = envelope as SealedEnvelope;
+  return sha256Hex(canonicalJson(unsealed));
+}
+
+/**
+ * Places drafts after `prev` (the last event of the stream, or none) and seals each: links it to its
+ * predecessor and computes its hash. Data and metadata are copied through JSON so that what is hashed is
+ * exactly what a reader of the stored bytes will see.
+ */
+export function sealEvents(
+  stream: string,
+  last: { revision: number; hash: string } | null,
+  drafts: readonly EventDraft[],
+): SealedEnvelope[] {
+  let prev = last?.hash ?? GENESIS_HASH;
+  let revision = last ? last.revision + 1 : 0;
+  return drafts.map((draft) => {
+    const unsealed: UnsealedEnvelope = {
+      id: draft.id,
+      stream,
+      revision,
+      type: draft.type,
+      schemaVersion: draft.schemaVersion,
+      data: JSON.parse(JSON.stringify(draft.data)) as Record<string, JsonValue>,
+      metadata: JSON.parse(JSON.stringify(draft.metadata)),
+      prev,
+    };
+    const sealed: SealedEnvelope = { ...unsealed, hash: envelopeHash(unsealed) };
+    prev = sealed.hash;
+    revision += 1;
+    return sealed;
+  });
+}
+
+/** The stored bytes of a sealed envelope: its canonical JSON, hash included. */
+export function serializeEnvelope(envelope: SealedEnvelope): string {
+  return canonicalJson(envelope);
+}
