@@ -3,3 +3,4 @@ export * from './expected-revision';
 export * from './sealed-append';
 export * from './command-path';
 export * from './sqlite/sqlite-event-store';
+export * from './log-follower';

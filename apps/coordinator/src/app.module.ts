@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { Clock, CLOCK, systemClock } from '@samverkan/common';
+import { EVENT_STORE, EventStore, SqliteEventStore } from '@samverkan/eventstore';
+import { AgencyRegistry } from './agencies/agency-registry';
+import { AgencyAuthenticator } from './auth/agency-authenticator';
+import { AuthGuard } from './auth/auth.guard';
+import { CaseController } from './cases/case.controller';
+import { CaseService } from './cases/case.service';
+import { APP_CONFIG, AppConfig } from './config/app-config';
+import { HealthController } from './health/health.controller';
+import { ProblemFilter } from './http/problem.filter';
+import { ChildProtectionProcess } from './process-managers/child-protection.process';
+import { ReferralEscalationProcess } from './process-managers/referral-escalation.process';
+import { CaseIndex } from './worklist/case-index';
+import { CaseIndexProjector } from './worklist/case-index.projector';
+import { WorklistController } from './worklist/worklist.controller';
+
+export interface AppOptions {
+  readonly config: AppConfig;
+  /** Defaults to the system clock; tests pass a ManualClock. */
+  readonly clock?: Clock;
+}
+
+class StoreLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly index: CaseIndex,
+  ) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+    this.index.close();
+  }
+}
+
+/** The coordinator on the embedded default: API, case index and process managers over one SQLite store. */
+@Module({})
+export class AppModule {
+  static forRoot({ config, clock = systemClock }: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [HealthController, CaseController, WorklistController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: clock },
+        { provide: AgencyRegistry, useFactory: () => AgencyRegistry.fromFile(config.agenciesFile) },
+        { provide: AgencyAuthenticator, useFactory: (registry: AgencyRegistry) => new AgencyAuthenticator(registry, config), inject: [AgencyRegistry] },
+        { provide: EVENT_STORE, useFactory: () => new SqliteEventStore({ file: join(config.dataDir, 'events.db') }) },
+        { provide: CaseIndex, useFactory: () => new CaseIndex(join(config.dataDir, 'case-index.db')) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        CaseService,
+        CaseIndexProjector,
+        ChildProtectionProcess,
+        ReferralEscalationProcess,
+        StoreLifecycle,
+      ],
+    };
+  }
+}

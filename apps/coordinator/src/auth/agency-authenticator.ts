@@ -1,0 +1,92 @@
+import { KeyObject } from 'node:crypto';
+import { decodeJwt, errors as joseErrors, importJWK, JWK, jwtVerify, KeyLike } from 'jose';
+import { UnauthenticatedError } from '@samverkan/common';
+import { Agency, AgencyRegistry } from '../agencies/agency-registry';
+import { AppConfig } from '../config/app-config';
+import { AUDIENCE, devPublicKey } from './dev-keys';
+
+/** The caller of a request, once its token has been verified. */
+export interface Caller {
+  readonly agency: Agency;
+  /** Pseudonymous id of the acting officer (`sub`). */
+  readonly actorId: string;
+}
+
+const ALGORITHMS = ['EdDSA', 'ES256'];
+
+/**
+ * Verifies agency bearer tokens: signed by a key registered for the agency named in `iss`, for audience
+ * `samverkan`, with an expiry no further than the configured lifetime from its issue time.
+ */
+export class AgencyAuthenticator {
+  private readonly keys = new Map<string, Promise<Array<KeyLike | KeyObject | Uint8Array>>>();
+
+  constructor(
+    private readonly registry: AgencyRegistry,
+    private readonly config: Pick<AppConfig, 'dataDir' | 'devKeys' | 'maxTokenLifetimeSeconds'>,
+  ) {}
+
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    const token = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization ?? '')?.[1];
+    if (!token) throw new UnauthenticatedError('send an agency token as `Authorization: Bearer <JWT>`', { rule: 'bearer-token-missing' });
+    let issuer: string | undefined;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw new UnauthenticatedError('the bearer token is not a JWT', { rule: 'token-malformed' });
+    }
+    const agency = issuer ? this.registry.get(issuer) : undefined;
+    if (!agency) throw new UnauthenticatedError(`the token's issuer ${issuer ?? '(none)'} is not a registered agency`, { rule: 'unknown-issuer' });
+    const keys = await this.keysOf(agency);
+    let lastError: unknown;
+    for (const key of keys) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          issuer: agency.id,
+          audience: AUDIENCE,
+          algorithms: ALGORITHMS,
+          requiredClaims: ['exp', 'iat', 'sub'],
+          maxTokenAge: this.config.maxTokenLifetimeSeconds,
+        });
+        if (payload.exp! - payload.iat! > this.config.maxTokenLifetimeSeconds) {
+          throw new UnauthenticatedError(
+            `the token is valid for ${payload.exp! - payload.iat!} s; at most ${this.config.maxTokenLifetimeSeconds} s is accepted`,
+            { rule: 'token-lifetime' },
+          );
+        }
+        return { agency, actorId: payload.sub! };
+      } catch (error) {
+        if (error instanceof UnauthenticatedError) throw error;
+        lastError = error;
+        if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+      }
+    }
+    throw new UnauthenticatedError(explain(lastError, agency.id), { rule: 'token-invalid' });
+  }
+
+  private keysOf(agency: Agency): Promise<Array<KeyLike | KeyObject | Uint8Array>> {
+    let keys = this.keys.get(agency.id);
+    if (!keys) {
+      keys = this.loadKeys(agency);
+      this.keys.set(agency.id, keys);
+    }
+    return keys;
+  }
+
+  private async loadKeys(agency: Agency): Promise<Array<KeyLike | KeyObject | Uint8Array>> {
+    if (agency.publicKeys.length > 0) {
+      return Promise.all(agency.publicKeys.map((jwk) => importJWK(jwk as unknown as JWK, typeof jwk.alg === 'string' ? jwk.alg : undefined)));
+    }
+    if (this.config.devKeys) return [devPublicKey(this.config.dataDir, agency.id)];
+    return [];
+  }
+}
+
+function explain(error: unknown, agencyId: string): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `the token's ${error.claim} claim is not acceptable: ${error.message}`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return `the token is not signed by a key registered for ${agencyId}`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return `the token's algorithm is not accepted; use ${ALGORITHMS.join(' or ')}`;
+  if (error === undefined) return `no verification key is registered for ${agencyId}`;
+  return `the token is not valid: ${(error as Error).message}`;
+}

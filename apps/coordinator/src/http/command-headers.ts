@@ -1,0 +1,62 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { FastifyRequest } from 'fastify';
+import { v7 as uuidv7 } from 'uuid';
+import { ValidationError } from '@samverkan/common';
+import { CommandContext } from '@samverkan/eventstore';
+import { Caller } from '../auth/agency-authenticator';
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * The command's context from the request: the caller, `Idempotency-Key` (the command id; a retry with the
+ * same key is answered with the first answer) and `If-Match: "<revision>"`.
+ */
+export function commandContext(caller: Caller, headers: Headers): CommandContext & { commandIdGiven: boolean } {
+  const key = idempotencyKey(headers);
+  return {
+    agencyId: caller.agency.id,
+    actorId: caller.actorId,
+    commandId: key ?? uuidv7(),
+    commandIdGiven: key !== undefined,
+    correlationId: single(headers, 'x-correlation-id'),
+    expectedRevision: ifMatch(headers),
+  };
+}
+
+export function idempotencyKey(headers: Headers): string | undefined {
+  const key = single(headers, 'idempotency-key');
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
+    throw new ValidationError('Idempotency-Key must be 1 to 200 visible ASCII characters', { rule: 'invalid-idempotency-key' });
+  }
+  return key;
+}
+
+function ifMatch(headers: Headers): number | undefined {
+  const value = single(headers, 'if-match');
+  if (value === undefined) return undefined;
+  const revision = /^(?:W\/)?"(-1|\d{1,15})"$/.exec(value.trim())?.[1];
+  if (revision === undefined) {
+    throw new ValidationError(`If-Match must be a revision in quotes, like "3"; got ${value}`, { rule: 'invalid-if-match' });
+  }
+  return Number(revision);
+}
+
+function single(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  if (Array.isArray(value)) throw new ValidationError(`send the ${name} header once`, { rule: 'repeated-header' });
+  return value;
+}
+
+/** The verified caller and the command context its request headers give. */
+export interface CommandRequest {
+  readonly caller: Caller;
+  readonly context: CommandContext & { commandIdGiven: boolean };
+}
+
+/** Parameter decorator: the caller and command context of an authenticated request. */
+export const FromAgency = createParamDecorator((_: unknown, execution: ExecutionContext): CommandRequest => {
+  const request = execution.switchToHttp().getRequest<FastifyRequest & { caller?: Caller }>();
+  if (!request.caller) throw new Error('FromAgency used on a public route');
+  return { caller: request.caller, context: commandContext(request.caller, request.headers) };
+});

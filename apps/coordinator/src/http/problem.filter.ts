@@ -1,0 +1,74 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCode, SamverkanError } from '@samverkan/common';
+
+const STATUS: Readonly<Record<ErrorCode, number>> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'precondition-failed': 412,
+  invariant: 422,
+};
+
+const TITLE: Readonly<Record<ErrorCode, string>> = {
+  validation: 'The request is not valid',
+  unauthenticated: 'Authentication is required',
+  forbidden: 'Your agency may not do this',
+  'not-found': 'Not found',
+  conflict: 'The request conflicts with the current state',
+  'precondition-failed': 'The resource is not at the revision you expected',
+  invariant: 'A rule of the case forbids this',
+};
+
+/** An RFC 9457 problem details body. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  rule?: string;
+  [fact: string]: unknown;
+}
+
+/** Maps every error to an RFC 9457 problem response: the one place errors become HTTP. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = this.toProblem(error, request.url);
+    if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="samverkan"');
+    reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
+  }
+
+  private toProblem(error: unknown, instance: string): Problem {
+    if (error instanceof SamverkanError) {
+      return {
+        type: `urn:samverkan:problem:${error.rule ?? error.code}`,
+        title: TITLE[error.code],
+        status: STATUS[error.code],
+        detail: error.message,
+        instance,
+        ...(error.rule ? { rule: error.rule } : {}),
+        ...error.details,
+      };
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      return { type: 'about:blank', title: error.message, status, detail: error.message, instance };
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Fastify's own refusals: a body that is not JSON, a wrong content type, a body too large.
+      return { type: 'about:blank', title: 'The request is not valid', status, detail: (error as Error).message, instance };
+    }
+    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return { type: 'about:blank', title: 'Internal error', status: 500, detail: 'the service failed; nothing was written', instance };
+  }
+}

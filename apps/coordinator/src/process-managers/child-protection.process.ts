@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { v5 as uuidv5 } from 'uuid';
+import { EVENT_STORE, EventStore, LogFollower, RecordedEvent } from '@samverkan/eventstore';
+import { SYSTEM_AGENCY_ID } from '../agencies/agency';
+import { AgencyRegistry } from '../agencies/agency-registry';
+import { CaseService } from '../cases/case.service';
+import { CaseIndex } from '../worklist/case-index';
+
+/** Events after which a case with a child subject may lack social services. */
+const TRIGGERS = new Set(['CaseOpened', 'AgencyLeftCase', 'ReferralDeclined', 'ReferralWithdrawn', 'CaseReopened']);
+const NAME = 'child-protection';
+const NAMESPACE = '0b7f3c9e-58a4-4d1c-8f0e-6a2d9b1c7e44';
+
+/**
+ * A child subject obliges social services to be on the case. After every event that could leave a child's
+ * case without them, this process manager asks the case (through the ordinary command path) to require
+ * social services; the decider refers the case to the social services of its city when none is on the team
+ * or already referred. The command id is derived from the triggering event, so handling an event twice
+ * (after a restart) never refers twice.
+ */
+@Injectable()
+export class ChildProtectionProcess implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ChildProtection');
+  private readonly follower: LogFollower;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    index: CaseIndex,
+    private readonly cases: CaseService,
+    private readonly registry: AgencyRegistry,
+  ) {
+    this.follower = new LogFollower(store, {
+      name: NAME,
+      loadPosition: () => index.position(NAME),
+      handle: (event) => this.handle(event),
+      savePosition: (position) => index.savePosition(NAME, position),
+      onError: (error) => this.logger.error(`failed, retrying: ${(error as Error).message}`),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.follower.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.follower.stop();
+  }
+
+  private async handle({ envelope }: RecordedEvent): Promise<void> {
+    if (!TRIGGERS.has(envelope.type) || !envelope.stream.startsWith('case-')) return;
+    const caseId = envelope.stream.slice('case-'.length);
+    const state = await this.cases.state(caseId);
+    if (state.subject?.ageGroup !== 'child' || !state.city) return;
+    const { socialServices } = this.registry.servicesOf(state.city);
+    await this.cases.execute(
+      {
+        type: 'RequireSocialServices',
+        caseId,
+        issuer: { agencyId: SYSTEM_AGENCY_ID, kind: 'coordinator' },
+        at: this.cases.now().toISOString(),
+        referralId: uuidv5(envelope.id, NAMESPACE),
+        socialServices: { agencyId: socialServices.id, kind: socialServices.kind },
+      },
+      {
+        agencyId: SYSTEM_AGENCY_ID,
+        actorId: NAME,
+        commandId: `${NAME}:${envelope.id}`,
+        correlationId: envelope.metadata.correlationId,
+        causationId: envelope.id,
+      },
+    );
+  }
+}

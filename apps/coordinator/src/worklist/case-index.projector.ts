@@ -1,0 +1,36 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_STORE, EventStore, LogFollower, LogPosition } from '@samverkan/eventstore';
+import { CaseIndex } from './case-index';
+
+/** Keeps the case index up to date with the global log, in the background. */
+@Injectable()
+export class CaseIndexProjector implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('CaseIndexProjector');
+  private readonly follower: LogFollower;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    private readonly index: CaseIndex,
+  ) {
+    this.follower = new LogFollower(store, {
+      name: 'case-index',
+      loadPosition: () => index.position(),
+      handle: (event) => index.project(event),
+      savePosition: () => undefined, // saved with each event, in the same transaction
+      onError: (error) => this.logger.error(`projection failed, retrying: ${(error as Error).message}`),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.follower.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.follower.stop();
+  }
+
+  /** Resolves once the index includes the event at `position`. */
+  caughtUpTo(isReached: (handled: LogPosition | undefined) => boolean): Promise<void> {
+    return this.follower.waitUntil(isReached);
+  }
+}

@@ -1,0 +1,162 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { caseDecider } from '../cases/case.decider';
+import { CaseEvent, CaseState } from '../cases/case.model';
+
+export interface WorklistReferral {
+  caseId: string;
+  referralId: string;
+  fromAgency: string;
+  urgency: string;
+  reason: string;
+  dueBy: string | null;
+  escalatedTo: string | null;
+  city: string | null;
+  subject: { category: string; ageGroup: string } | null;
+}
+
+export interface WorklistCase {
+  caseId: string;
+  status: string;
+  city: string | null;
+  leadAgency: string | null;
+  revision: number;
+  subject: { category: string; ageGroup: string } | null;
+}
+
+export interface DueReferral {
+  caseId: string;
+  referralId: string;
+  city: string;
+  dueBy: string;
+}
+
+/**
+ * The case index: a read model of every case's summary (the decider's own fold), with who is on each team
+ * and which referrals are open, for worklists and for escalation. It lives in its own SQLite file, updated
+ * from the global log together with its position in one transaction, so it is exact after any crash and can
+ * be rebuilt from the log at any time by deleting the file.
+ */
+export class CaseIndex {
+  private readonly db: Database.Database;
+  private readonly applyInTransaction: (event: RecordedEvent) => void;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, position TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS cases (
+        case_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, status TEXT NOT NULL, city TEXT,
+        lead_agency TEXT, summary TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS team (case_id TEXT NOT NULL, agency_id TEXT NOT NULL, PRIMARY KEY (case_id, agency_id));
+      CREATE INDEX IF NOT EXISTS team_by_agency ON team (agency_id);
+      CREATE TABLE IF NOT EXISTS open_referrals (
+        case_id TEXT NOT NULL, referral_id TEXT NOT NULL, to_agency TEXT NOT NULL, due_by TEXT,
+        escalated_to TEXT, PRIMARY KEY (case_id, referral_id));
+      CREATE INDEX IF NOT EXISTS open_referrals_by_agency ON open_referrals (to_agency);
+      CREATE INDEX IF NOT EXISTS open_referrals_by_due ON open_referrals (due_by) WHERE escalated_to IS NULL;
+    `);
+    this.applyInTransaction = this.db.transaction((event: RecordedEvent) => {
+      this.apply(event);
+      this.db.prepare('INSERT INTO positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position').run('case-index', event.position);
+    });
+  }
+
+  position(name = 'case-index'): LogPosition | undefined {
+    return this.db.prepare<[string], { position: string }>('SELECT position FROM positions WHERE name = ?').get(name)?.position;
+  }
+
+  /** Positions of other followers (process managers) kept in the same file. */
+  savePosition(name: string, position: LogPosition): void {
+    this.db.prepare('INSERT INTO positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position').run(name, position);
+  }
+
+  /** Folds one event into the index; an event already folded (by revision) changes nothing. */
+  project(event: RecordedEvent): void {
+    this.applyInTransaction(event);
+  }
+
+  referralsAwaiting(agencyId: string): WorklistReferral[] {
+    const rows = this.db
+      .prepare<[string], { case_id: string; referral_id: string; summary: string }>(
+        `SELECT r.case_id, r.referral_id, c.summary FROM open_referrals r JOIN cases c USING (case_id)
+         WHERE r.to_agency = ? ORDER BY r.due_by IS NULL, r.due_by, r.case_id`,
+      )
+      .all(agencyId);
+    return rows.map((row) => {
+      const state = JSON.parse(row.summary) as CaseState;
+      const referral = state.referrals.find((r) => r.referralId === row.referral_id)!;
+      return {
+        caseId: row.case_id,
+        referralId: referral.referralId,
+        fromAgency: referral.fromAgency,
+        urgency: referral.urgency,
+        reason: referral.reason,
+        dueBy: referral.dueBy,
+        escalatedTo: referral.escalatedTo,
+        city: state.city,
+        subject: descriptors(state),
+      };
+    });
+  }
+
+  casesOf(agencyId: string): WorklistCase[] {
+    return this.db
+      .prepare<[string], { case_id: string; summary: string; revision: number }>(
+        `SELECT c.case_id, c.summary, c.revision FROM team t JOIN cases c USING (case_id)
+         WHERE t.agency_id = ? ORDER BY c.status, c.case_id`,
+      )
+      .all(agencyId)
+      .map((row) => {
+        const state = JSON.parse(row.summary) as CaseState;
+        return { caseId: row.case_id, status: state.status, city: state.city, leadAgency: state.leadAgency, revision: row.revision, subject: descriptors(state) };
+      });
+  }
+
+  /** Open referrals, not yet escalated, whose due time is at or before `now`. */
+  dueReferrals(now: Date): DueReferral[] {
+    return this.db
+      .prepare<[string], { case_id: string; referral_id: string; city: string; due_by: string }>(
+        `SELECT r.case_id, r.referral_id, c.city, r.due_by FROM open_referrals r JOIN cases c USING (case_id)
+         WHERE r.escalated_to IS NULL AND r.due_by IS NOT NULL AND r.due_by <= ? AND c.status = 'open'`,
+      )
+      .all(now.toISOString())
+      .map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private apply({ envelope }: RecordedEvent): void {
+    if (!envelope.stream.startsWith('case-')) return;
+    const caseId = envelope.stream.slice('case-'.length);
+    const row = this.db.prepare<[string], { revision: number; summary: string }>('SELECT revision, summary FROM cases WHERE case_id = ?').get(caseId);
+    if (row && row.revision >= envelope.revision) return;
+    const before = row ? (JSON.parse(row.summary) as CaseState) : caseDecider.initialState();
+    const state = caseDecider.evolve(before, envelope as unknown as CaseEvent);
+    this.db
+      .prepare(
+        `INSERT INTO cases (case_id, revision, status, city, lead_agency, summary) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
+           lead_agency = excluded.lead_agency, summary = excluded.summary`,
+      )
+      .run(caseId, envelope.revision, state.status, state.city, state.leadAgency, JSON.stringify(state));
+    this.db.prepare('DELETE FROM team WHERE case_id = ?').run(caseId);
+    const addMember = this.db.prepare('INSERT INTO team (case_id, agency_id) VALUES (?, ?)');
+    for (const member of state.team) addMember.run(caseId, member.agencyId);
+    this.db.prepare('DELETE FROM open_referrals WHERE case_id = ?').run(caseId);
+    const addReferral = this.db.prepare('INSERT INTO open_referrals (case_id, referral_id, to_agency, due_by, escalated_to) VALUES (?, ?, ?, ?, ?)');
+    for (const r of state.referrals) if (r.status === 'open') addReferral.run(caseId, r.referralId, r.toAgency, r.dueBy, r.escalatedTo);
+  }
+}
+
+function descriptors(state: CaseState) {
+  return state.subject && { category: state.subject.category, ageGroup: state.subject.ageGroup };
+}
