@@ -90,7 +90,10 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       const loaded = await this.load(stream);
       const revision = loaded.head ? loaded.head.revision : -1;
       const earlier = loaded.commands.get(commandKey(context.agencyId, context.commandId));
-      if (earlier) return { stream, revision, events: earlier, replayed: true, state: loaded.state };
+      if (earlier) {
+        // The first answer, as it was: the events the command produced and the revision they reached.
+        return { stream, revision: earlier[earlier.length - 1].revision, events: earlier, replayed: true, state: loaded.state };
+      }
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
         throw new PreconditionFailedError(
           `${stream} is at revision ${revision}; the request expected revision ${context.expectedRevision}`,

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Clock, systemClock } from '@samverkan/common';
+import { signDevToken } from '../../apps/coordinator/src/auth/dev-keys';
+import { createApp } from '../../apps/coordinator/src/bootstrap';
+import { AppConfig, loadConfig } from '../../apps/coordinator/src/config/app-config';
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * The real service, as `npm start` builds it, listening on a free loopback port with its own data directory;
+ * and a small HTTP client that calls it as an agency system would.
+ */
+export class RunningService {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly baseUrl: string,
+    readonly config: AppConfig,
+  ) {}
+
+  static async start(options: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string } = {}): Promise<RunningService> {
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samverkan-e2e-'));
+    const config = {
+      ...loadConfig({ SAMVERKAN_ESCALATION_INTERVAL_MS: '0', ...options.env }),
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+    };
+    const app = await createApp({ config, clock: options.clock ?? systemClock }, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as { port: number };
+    return new RunningService(app, `http://127.0.0.1:${address.port}`, config);
+  }
+
+  async stop({ keepData = false } = {}): Promise<void> {
+    await this.app.close();
+    if (!keepData) rmSync(this.config.dataDir, { recursive: true, force: true });
+  }
+
+  token(agencyId: string, actorId = 'officer-1'): Promise<string> {
+    return signDevToken(this.config.dataDir, agencyId, actorId);
+  }
+
+  /** A client acting as one agency. */
+  async as(agencyId: string, actorId = 'officer-1'): Promise<AgencyClient> {
+    return new AgencyClient(this.baseUrl, await this.token(agencyId, actorId));
+  }
+
+  async request(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+}
+
+export class AgencyClient {
+  constructor(
+    readonly baseUrl: string,
+    readonly token: string,
+  ) {}
+
+  get(path: string, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.send('GET', path, undefined, headers);
+  }
+
+  post(path: string, body: unknown = {}, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.send('POST', path, body, headers);
+  }
+
+  private async send(method: string, path: string, body: unknown, extra: Record<string, string>): Promise<Reply> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...extra };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+}
+
+/** Polls until `probe` returns a value (not undefined); fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
