@@ -60,6 +60,7 @@ export class CaseIndex {
         case_id TEXT NOT NULL, referral_id TEXT NOT NULL, to_agency TEXT NOT NULL, due_by TEXT,
         escalated_to TEXT, PRIMARY KEY (case_id, referral_id));
       CREATE INDEX IF NOT EXISTS open_referrals_by_agency ON open_referrals (to_agency);
+      CREATE INDEX IF NOT EXISTS open_referrals_by_coordinator ON open_referrals (escalated_to);
       CREATE INDEX IF NOT EXISTS open_referrals_by_due ON open_referrals (due_by) WHERE escalated_to IS NULL;
     `);
     this.applyInTransaction = this.db.transaction((event: RecordedEvent) => {
@@ -82,11 +83,21 @@ export class CaseIndex {
     this.applyInTransaction(event);
   }
 
+  /** Open referrals addressed to the agency. */
   referralsAwaiting(agencyId: string): WorklistReferral[] {
+    return this.openReferrals('r.to_agency = ?', agencyId);
+  }
+
+  /** Open referrals that went unanswered past their due time and were escalated to the agency. */
+  referralsEscalatedTo(agencyId: string): WorklistReferral[] {
+    return this.openReferrals('r.escalated_to = ?', agencyId);
+  }
+
+  private openReferrals(where: string, agencyId: string): WorklistReferral[] {
     const rows = this.db
       .prepare<[string], { case_id: string; referral_id: string; summary: string }>(
         `SELECT r.case_id, r.referral_id, c.summary FROM open_referrals r JOIN cases c USING (case_id)
-         WHERE r.to_agency = ? ORDER BY r.due_by IS NULL, r.due_by, r.case_id`,
+         WHERE ${where} ORDER BY r.due_by IS NULL, r.due_by, r.case_id`,
       )
       .all(agencyId);
     return rows.map((row) => {

@@ -28,11 +28,12 @@ export class WorklistController {
   }
 
   @Get('me/worklist')
-  @ApiOperation({ summary: 'Referrals awaiting your answer, and the cases your agency is on' })
+  @ApiOperation({ summary: 'Referrals awaiting your answer, unanswered referrals escalated to you, and the cases your agency is on' })
   worklist(@CurrentCaller() caller: Caller) {
     return {
       agencyId: caller.agency.id,
       referralsAwaitingAnswer: this.index.referralsAwaiting(caller.agency.id),
+      escalatedReferrals: this.index.referralsEscalatedTo(caller.agency.id),
       cases: this.index.casesOf(caller.agency.id),
     };
   }
