@@ -407,7 +407,11 @@ export interface CaseState {
   readonly residencePermit: { granted: boolean; until: string | null } | null;
   readonly cooperation: CooperationStatus | null;
   readonly investigations: readonly Investigation[];
-  readonly prosecution: { charges: Offence[]; initiatedBy: string } | null;
+  /**
+   * The latest prosecution. `sentencingRecorded` says whether a court has ruled on it since, which is what
+   * lets a further prosecution be initiated (further outcomes, such as an appeal's, remain allowed).
+   */
+  readonly prosecution: { charges: Offence[]; initiatedBy: string; sentencingRecorded: boolean } | null;
   readonly sentencing: readonly SentencingOutcome[];
   readonly evidence: readonly Evidence[];
   readonly outcome: string | null;

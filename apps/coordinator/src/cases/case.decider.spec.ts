@@ -1,0 +1,1396 @@
+import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
+import { AGENCY_KINDS, AgencyKind, Issuer, SYSTEM_AGENCY_ID } from '../agencies/agency';
+import { caseDecider, decide, evolve, initialState, visibleTo, swedishDate } from './case.decider';
+import { CaseCommand, CaseCommandType, CaseEvent, CaseEventType, CaseState, Subject } from './case.model';
+import { COMMAND_PERMISSIONS } from './case.permissions';
+import { deepFreeze, given } from './testing/given';
+
+// ---------------------------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------------------------
+
+const CASE = 'c-1';
+const AT = '2025-03-10T09:00:00Z';
+
+const police: Issuer = { agencyId: 'polisen-malmo', kind: 'police' };
+const prosecutor: Issuer = { agencyId: 'aklagare-malmo', kind: 'prosecution' };
+const migration: Issuer = { agencyId: 'migrationsverket-malmo', kind: 'migration' };
+const social: Issuer = { agencyId: 'socialtjansten-malmo', kind: 'social-services' };
+const coordinator: Issuer = { agencyId: 'lansstyrelsen-skane', kind: 'coordinator' };
+const outsider: Issuer = { agencyId: 'polisen-stockholm', kind: 'police' };
+const stranger: Issuer = { agencyId: 'polisen-goteborg', kind: 'police' };
+const system: Issuer = { agencyId: SYSTEM_AGENCY_ID, kind: 'coordinator' };
+
+const adultVictim: Subject = { subjectId: 'p-1', category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'eastern-europe' };
+const childVictim: Subject = { ...adultVictim, ageGroup: 'child' };
+const sexBuyer: Subject = { subjectId: 'p-2', category: 'sex-buyer', ageGroup: 'adult', gender: 'male', originRegion: 'sweden' };
+
+type CommandOf<T extends CaseCommandType> = Extract<CaseCommand, { type: T }>;
+type EventOf<T extends CaseEventType> = Extract<CaseEvent, { type: T }>;
+
+/** A command on case c-1, received at AT unless `at` says otherwise. */
+function command<T extends CaseCommandType>(
+  type: T,
+  issuer: Issuer,
+  fields: Omit<CommandOf<T>, 'type' | 'caseId' | 'issuer' | 'at'> & { at?: string },
+): CommandOf<T> {
+  return { type, caseId: CASE, issuer, at: AT, ...fields } as CommandOf<T>;
+}
+
+function event<T extends CaseEventType>(type: T, data: EventOf<T>['data']): EventOf<T> {
+  return { type, data } as EventOf<T>;
+}
+
+const caseOpened = (subject: Subject = adultVictim, lead: Issuer = police) =>
+  event('CaseOpened', {
+    caseId: CASE,
+    subject,
+    city: 'malmo',
+    exploitation: 'sexual-exploitation',
+    summary: 'woman found in a flat used for prostitution',
+    leadAgency: lead.agencyId,
+    openedAt: AT,
+  });
+
+const joined = (agency: Issuer, via: 'opened' | 'added' | 'referral' = 'added', referralId: string | null = null) =>
+  event('AgencyJoinedCase', {
+    agencyId: agency.agencyId,
+    agencyKind: agency.kind,
+    via,
+    referralId,
+    reason: via === 'opened' ? null : 'needed on the case',
+    addedBy: police.agencyId,
+  });
+
+const referred = (referralId: string, from: Issuer, to: Issuer, dueBy: string | null = null) =>
+  event('CaseReferred', {
+    referralId,
+    fromAgency: from.agencyId,
+    toAgency: to.agencyId,
+    toAgencyKind: to.kind,
+    reason: 'victim needs shelter',
+    urgency: 'urgent',
+    dueBy,
+    automatic: false,
+  });
+
+const investigationOpened = (investigationId = 'i-1') =>
+  event('InvestigationOpened', { investigationId, reference: '5000-K123-25', openedBy: police.agencyId });
+const investigationClosed = (outcome: 'charges-filed' | 'discontinued' | 'no-crime-established', investigationId = 'i-1') =>
+  event('InvestigationClosed', { investigationId, outcome, closedBy: police.agencyId });
+const prosecutionInitiated = (charges: EventOf<'ProsecutionInitiated'>['data']['charges']) =>
+  event('ProsecutionInitiated', { charges, initiatedBy: prosecutor.agencyId });
+const evidenceRegistered = (holder: Issuer = police, evidenceId = 'e-1') =>
+  event('EvidenceRegistered', { evidenceId, description: 'phone', contentSha256: null, holder: holder.agencyId });
+const caseClosed = () => event('CaseClosed', { outcome: 'victim returned home safely', closedBy: police.agencyId });
+
+/** An open case led by polisen-malmo with an adult victim as subject. */
+const opened: CaseEvent[] = [caseOpened(), joined(police, 'opened')];
+/** The same case with prosecution, migration and a coordinator on the team. */
+const staffed: CaseEvent[] = [...opened, joined(prosecutor), joined(migration), joined(coordinator)];
+/** `opened`, with an open referral r-1 from the police to social services. */
+const referredToSocial: CaseEvent[] = [...opened, referred('r-1', police, social)];
+
+const caseNotFound = /^case c-1 was not found$/;
+
+// ---------------------------------------------------------------------------------------------------------
+// Opening, existence and visibility
+// ---------------------------------------------------------------------------------------------------------
+
+describe('opening a case', () => {
+  const open = command('OpenCase', police, {
+    subject: adultVictim,
+    city: 'malmo',
+    exploitation: 'sexual-exploitation',
+    summary: 'woman found in a flat used for prostitution',
+  });
+
+  it('records the case with the issuer as its lead and first team member', () => {
+    given([]).when(open).then([
+      caseOpened(),
+      event('AgencyJoinedCase', {
+        agencyId: police.agencyId,
+        agencyKind: 'police',
+        via: 'opened',
+        referralId: null,
+        reason: null,
+        addedBy: police.agencyId,
+      }),
+    ]);
+  });
+
+  it('refuses to open a case that already exists', () => {
+    given(opened).when(open).thenThrows(ConflictError, 'case c-1 already exists');
+  });
+
+  it('refuses to open a closed case anew', () => {
+    given([...opened, caseClosed()]).when(open).thenThrows(ConflictError, 'case c-1 already exists');
+  });
+});
+
+describe('acting on a case that does not exist', () => {
+  it('answers that the case was not found', () => {
+    given([])
+      .when(command('RecordSupport', police, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-10' }))
+      .thenThrows(NotFoundError, caseNotFound);
+  });
+
+  it('answers the same to the service itself', () => {
+    given([])
+      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social }))
+      .thenThrows(NotFoundError, caseNotFound);
+  });
+});
+
+describe('who may see a case', () => {
+  const support = (issuer: Issuer) => command('RecordSupport', issuer, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-10' });
+
+  it('tells an agency outside the case exactly what it would be told if the case did not exist', () => {
+    const hidden = given(opened).when(support(outsider)).thenThrows(NotFoundError, caseNotFound);
+    const missing = given([]).when(support(outsider)).thenThrows(NotFoundError, caseNotFound);
+    expect({ message: hidden.message, rule: hidden.rule, details: hidden.details }).toEqual({
+      message: missing.message,
+      rule: missing.rule,
+      details: missing.details,
+    });
+  });
+
+  it('lets the addressee of an open referral act on the case', () => {
+    given(referredToSocial)
+      .when(command('AcceptReferral', social, { referralId: 'r-1' }))
+      .then([
+        event('ReferralAccepted', { referralId: 'r-1', agencyId: social.agencyId }),
+        event('AgencyJoinedCase', {
+          agencyId: social.agencyId,
+          agencyKind: 'social-services',
+          via: 'referral',
+          referralId: 'r-1',
+          reason: 'victim needs shelter',
+          addedBy: police.agencyId,
+        }),
+      ]);
+  });
+
+  it('hides the case again from an addressee once its referral is declined', () => {
+    const declined = event('ReferralDeclined', { referralId: 'r-1', agencyId: social.agencyId, reason: 'not our city' });
+    given([...referredToSocial, declined])
+      .when(command('AcceptReferral', social, { referralId: 'r-1' }))
+      .thenThrows(NotFoundError, caseNotFound);
+  });
+
+  it('hides the case from an agency that has left the team', () => {
+    const left = event('AgencyLeftCase', { agencyId: prosecutor.agencyId, reason: 'no crime', removedBy: police.agencyId });
+    given([...staffed, left]).when(support(prosecutor)).thenThrows(NotFoundError, caseNotFound);
+  });
+
+  it('lets the service itself act on a case it is not part of', () => {
+    given([caseOpened(childVictim), joined(police, 'opened')])
+      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social }))
+      .then([expect.objectContaining({ type: 'CaseReferred' })]);
+  });
+});
+
+describe('telling how an agency sees a case', () => {
+  it('sees team members as team, addressees of open referrals as addressee, and everyone else as none', () => {
+    const state = given([...referredToSocial, referred('r-2', police, prosecutor)]).state();
+    expect(visibleTo(state, police.agencyId)).toBe('team');
+    expect(visibleTo(state, social.agencyId)).toBe('addressee');
+    expect(visibleTo(state, prosecutor.agencyId)).toBe('addressee');
+    expect(visibleTo(state, outsider.agencyId)).toBe('none');
+  });
+
+  it('stops seeing an addressee once the referral is no longer open', () => {
+    const withdrawn = event('ReferralWithdrawn', { referralId: 'r-1', agencyId: police.agencyId });
+    expect(visibleTo(given([...referredToSocial, withdrawn]).state(), social.agencyId)).toBe('none');
+  });
+
+  it('sees no one on a case that does not exist', () => {
+    expect(visibleTo(initialState(), police.agencyId)).toBe('none');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The permission table
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * A child victim's case with something of everything but social services, and one command of each type that
+ * an entitled agency may issue on it. The table-driven tests below read COMMAND_PERMISSIONS and these samples.
+ */
+const busy: CaseEvent[] = [
+  caseOpened(childVictim),
+  ...staffed.slice(1),
+  referred('r-1', police, outsider, '2025-03-05T09:00:00Z'),
+  investigationOpened('i-1'),
+  evidenceRegistered(police, 'e-1'),
+  prosecutionInitiated(['trafficking-in-human-beings', 'procuring']),
+  event('SentencingOutcomeRecorded', {
+    court: 'malmo-tingsratt',
+    verdict: 'convicted',
+    offences: ['trafficking-in-human-beings'],
+    sentence: { kind: 'prison', months: 48 },
+    appealed: true,
+    decidedOn: '2025-03-01',
+    recordedBy: prosecutor.agencyId,
+  }),
+];
+
+const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
+  OpenCase: command('OpenCase', police, { subject: adultVictim, city: 'malmo', exploitation: null, summary: null }),
+  AddAgencyToCase: command('AddAgencyToCase', police, { agency: outsider, reason: 'the exploiters live in Stockholm' }),
+  RemoveAgencyFromCase: command('RemoveAgencyFromCase', police, { agencyId: migration.agencyId, reason: 'permit decided' }),
+  ReferCase: command('ReferCase', police, { referralId: 'r-2', to: stranger, reason: 'help', urgency: 'routine', dueBy: null }),
+  AcceptReferral: command('AcceptReferral', outsider, { referralId: 'r-1' }),
+  DeclineReferral: command('DeclineReferral', outsider, { referralId: 'r-1', reason: 'no capacity' }),
+  WithdrawReferral: command('WithdrawReferral', police, { referralId: 'r-1' }),
+  RecordSupport: command('RecordSupport', migration, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-09' }),
+  RecordConsent: command('RecordConsent', police, { scope: 'share-with-ngo', given: true }),
+  GrantReflectionPeriod: command('GrantReflectionPeriod', migration, { until: '2025-04-09T00:00:00Z' }),
+  DecideResidencePermit: command('DecideResidencePermit', migration, { granted: true, until: '2026-03-10' }),
+  RecordVictimCooperation: command('RecordVictimCooperation', police, { status: 'willing' }),
+  OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
+  CloseInvestigation: command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'charges-filed' }),
+  InitiateProsecution: command('InitiateProsecution', prosecutor, { charges: ['gross-procuring'] }),
+  RecordSentencingOutcome: command('RecordSentencingOutcome', prosecutor, {
+    court: 'hovratten-over-skane-och-blekinge',
+    verdict: 'convicted',
+    offences: ['trafficking-in-human-beings'],
+    sentence: { kind: 'prison', months: 36 },
+    appealed: false,
+    decidedOn: '2025-03-10',
+  }),
+  RegisterEvidence: command('RegisterEvidence', police, { evidenceId: 'e-2', description: 'ledger', contentSha256: null }),
+  TransferEvidence: command('TransferEvidence', police, { evidenceId: 'e-1', toAgencyId: prosecutor.agencyId, reason: 'for trial' }),
+  CloseCase: command('CloseCase', police, { outcome: 'convicted' }),
+  ReopenCase: command('ReopenCase', police, { reason: 'new information' }),
+  RequireSocialServices: command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social }),
+  EscalateReferral: command('EscalateReferral', system, { referralId: 'r-1', coordinator }),
+};
+
+const commandTypes = Object.keys(COMMAND_PERMISSIONS) as CaseCommandType[];
+const asIssuedBy = (cmd: CaseCommand, issuer: Issuer): CaseCommand => ({ ...cmd, issuer });
+
+describe('the permission table', () => {
+  const teamOfEveryKind: Record<AgencyKind, Issuer> = { police, prosecution: prosecutor, migration, 'social-services': social, coordinator };
+  const busyWithEveryKind = [...busy, joined(social)];
+
+  const refusals = commandTypes.flatMap((type) => {
+    const { kinds } = COMMAND_PERMISSIONS[type];
+    if (kinds === 'any') return [];
+    return AGENCY_KINDS.filter((kind) => !kinds.includes(kind)).map((kind) => ({ type, kind, allowed: kinds }));
+  });
+
+  it('restricts some commands to some agency kinds', () => {
+    expect(refusals.length).toBeGreaterThan(0);
+  });
+
+  it.each(refusals)('refuses $type to a team member of kind $kind', ({ type, kind, allowed }) => {
+    const issuer = teamOfEveryKind[kind];
+    const error = given(busyWithEveryKind)
+      .when(asIssuedBy(samples[type], issuer))
+      .thenThrows(ForbiddenError, new RegExp(`^only ${allowed.join(' or ')} agencies may .+; ${issuer.agencyId} is ${kind}$`));
+    expect(error.details).toEqual({ agencyId: issuer.agencyId, kind, allowed });
+  });
+
+  // Keeps the samples honest: each one does something on the open case, so refusing it elsewhere means something.
+  it.each(commandTypes.filter((t) => t !== 'OpenCase' && t !== 'ReopenCase'))(
+    'lets an entitled agency issue %s on an open case',
+    (type) => {
+      expect(decide(samples[type], given(busy).state()).length).toBeGreaterThan(0);
+    },
+  );
+
+  it('names the agency, its kind and who may when the kind is wrong', () => {
+    given(staffed)
+      .when(asIssuedBy(samples.InitiateProsecution, police))
+      .thenThrows(ForbiddenError, 'only prosecution agencies may initiate a prosecution; polisen-malmo is police');
+    given(staffed)
+      .when(asIssuedBy(samples.OpenInvestigation, migration))
+      .thenThrows(ForbiddenError, 'only police or prosecution agencies may open an investigation; migrationsverket-malmo is migration');
+  });
+});
+
+describe('standing on the case', () => {
+  it('refuses a team step to the addressee of a referral that has not joined yet', () => {
+    given(referredToSocial)
+      .when(command('RecordSupport', social, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-10' }))
+      .thenThrows(ForbiddenError, 'only the team of case c-1 may record support; socialtjansten-malmo is not on it');
+  });
+
+  it('refuses a lead step to a team member that does not lead the case', () => {
+    given(staffed)
+      .when(command('CloseCase', prosecutor, { outcome: 'done' }))
+      .thenThrows(ForbiddenError, 'only polisen-malmo, the lead agency of case c-1, may close a case; aklagare-malmo is not the lead');
+  });
+
+  it('lets a coordinator on the team change the team', () => {
+    given(staffed)
+      .when(command('AddAgencyToCase', coordinator, { agency: social, reason: 'shelter' }))
+      .then([
+        event('AgencyJoinedCase', {
+          agencyId: social.agencyId,
+          agencyKind: 'social-services',
+          via: 'added',
+          referralId: null,
+          reason: 'shelter',
+          addedBy: coordinator.agencyId,
+        }),
+      ]);
+  });
+
+  it('refuses changing the team to a member that is neither the lead nor a coordinator', () => {
+    given(staffed)
+      .when(command('RemoveAgencyFromCase', prosecutor, { agencyId: migration.agencyId, reason: 'done' }))
+      .thenThrows(ForbiddenError, /or a coordinator on its team may remove an agency from a case; aklagare-malmo is neither$/);
+  });
+
+  it('does not count a coordinator that is only the addressee of a referral', () => {
+    given([...opened, referred('r-1', police, coordinator)])
+      .when(command('AddAgencyToCase', coordinator, { agency: social, reason: 'shelter' }))
+      .thenThrows(ForbiddenError, /lansstyrelsen-skane is neither$/);
+  });
+
+  it('refuses an agency the referral was not addressed to', () => {
+    given([...staffed, referred('r-12', police, social)])
+      .when(command('AcceptReferral', prosecutor, { referralId: 'r-12' }))
+      .thenThrows(ForbiddenError, 'referral r-12 was addressed to socialtjansten-malmo; aklagare-malmo cannot accept it');
+  });
+
+  it('refuses to withdraw a referral to any agency but the one that made it', () => {
+    given([...staffed, referred('r-1', police, social)])
+      .when(command('WithdrawReferral', prosecutor, { referralId: 'r-1' }))
+      .thenThrows(ForbiddenError, 'referral r-1 was made by polisen-malmo; aklagare-malmo cannot withdraw it');
+  });
+
+  it('refuses to move evidence for an agency that does not hold it', () => {
+    given([...staffed, evidenceRegistered(police)])
+      .when(command('TransferEvidence', prosecutor, { evidenceId: 'e-1', toAgencyId: migration.agencyId, reason: 'x' }))
+      .thenThrows(ForbiddenError, 'evidence e-1 is held by polisen-malmo; aklagare-malmo cannot transfer it');
+  });
+
+  it('refuses a process-manager command from an agency', () => {
+    given(staffed)
+      .when(command('EscalateReferral', coordinator, { referralId: 'r-1', coordinator }))
+      .thenThrows(ForbiddenError, 'only samverkan itself may escalate a referral; lansstyrelsen-skane may not');
+  });
+
+  it('holds the service itself to the standing an ordinary command needs', () => {
+    given(staffed)
+      .when(command('RecordSupport', system, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-10' }))
+      .thenThrows(ForbiddenError, 'only the team of case c-1 may record support; samverkan is not on it');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Closing and reopening
+// ---------------------------------------------------------------------------------------------------------
+
+describe('closing a case', () => {
+  it('records the outcome and who closed it', () => {
+    const state = given(staffed)
+      .when(command('CloseCase', police, { outcome: 'victim returned home safely' }))
+      .then([caseClosed()]);
+    expect(state).toMatchObject({ status: 'closed', outcome: 'victim returned home safely' });
+  });
+
+  it('leaves open referrals open', () => {
+    const state = given(referredToSocial).when(command('CloseCase', police, { outcome: 'done' })).then([
+      event('CaseClosed', { outcome: 'done', closedBy: police.agencyId }),
+    ]);
+    expect(state.referrals.map((r) => r.status)).toEqual(['open']);
+  });
+});
+
+describe('a closed case', () => {
+  const closedBusy = [...busy, caseClosed()];
+  const refusedTypes = commandTypes.filter(
+    (t) => t !== 'OpenCase' && t !== 'ReopenCase' && COMMAND_PERMISSIONS[t].standing !== 'system',
+  );
+
+  it.each(refusedTypes)('refuses %s until it is reopened', (type) => {
+    given(closedBusy).when(samples[type]).thenThrows(ConflictError, 'case c-1 is closed; reopen it first');
+  });
+
+  it.each(commandTypes.filter((t) => COMMAND_PERMISSIONS[t].standing === 'system'))(
+    'gives a process manager nothing to do with %s',
+    (type) => {
+      given(closedBusy).when(samples[type]).then([]);
+    },
+  );
+
+  it('still refuses an agency that may not see it as not found', () => {
+    given(closedBusy).when(asIssuedBy(samples.RecordSupport, stranger)).thenThrows(NotFoundError, caseNotFound);
+  });
+});
+
+describe('reopening a case', () => {
+  it('lets the lead reopen a closed case, clearing its outcome', () => {
+    const state = given([...opened, caseClosed()])
+      .when(command('ReopenCase', police, { reason: 'new information' }))
+      .then([event('CaseReopened', { reason: 'new information', reopenedBy: police.agencyId })]);
+    expect(state).toMatchObject({ status: 'open', outcome: null });
+  });
+
+  it('refuses to reopen a case that is open', () => {
+    given(opened)
+      .when(command('ReopenCase', police, { reason: 'x' }))
+      .thenThrows(ConflictError, 'case c-1 is open; only a closed case can be reopened');
+  });
+
+  it('refuses a team member that does not lead the case', () => {
+    given([...staffed, caseClosed()])
+      .when(command('ReopenCase', prosecutor, { reason: 'x' }))
+      .thenThrows(ForbiddenError, /only polisen-malmo, the lead agency of case c-1, may reopen a case/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The team
+// ---------------------------------------------------------------------------------------------------------
+
+describe('adding an agency to a case', () => {
+  it('adds the agency with the reason and who added it', () => {
+    const state = given(opened)
+      .when(command('AddAgencyToCase', police, { agency: prosecutor, reason: 'to lead the preliminary investigation' }))
+      .then([
+        event('AgencyJoinedCase', {
+          agencyId: prosecutor.agencyId,
+          agencyKind: 'prosecution',
+          via: 'added',
+          referralId: null,
+          reason: 'to lead the preliminary investigation',
+          addedBy: police.agencyId,
+        }),
+      ]);
+    expect(state.team.map((m) => m.agencyId)).toEqual([police.agencyId, prosecutor.agencyId]);
+  });
+
+  it('refuses an agency already on the team', () => {
+    given(staffed)
+      .when(command('AddAgencyToCase', police, { agency: prosecutor, reason: 'x' }))
+      .thenThrows(ConflictError, 'aklagare-malmo is already on the team of case c-1');
+  });
+
+  it('leaves an open referral to the agency open', () => {
+    const state = given(referredToSocial)
+      .when(command('AddAgencyToCase', police, { agency: social, reason: 'urgent' }))
+      .then([expect.objectContaining({ type: 'AgencyJoinedCase' })]);
+    expect(state.referrals[0].status).toBe('open');
+  });
+});
+
+describe('removing an agency from a case', () => {
+  it('removes the agency from the team', () => {
+    const state = given(staffed)
+      .when(command('RemoveAgencyFromCase', police, { agencyId: migration.agencyId, reason: 'permit decided' }))
+      .then([event('AgencyLeftCase', { agencyId: migration.agencyId, reason: 'permit decided', removedBy: police.agencyId })]);
+    expect(state.team.map((m) => m.agencyId)).not.toContain(migration.agencyId);
+  });
+
+  it('refuses an agency that is not on the team', () => {
+    given(opened)
+      .when(command('RemoveAgencyFromCase', police, { agencyId: social.agencyId, reason: 'x' }))
+      .thenThrows(NotFoundError, 'socialtjansten-malmo is not on the team of case c-1');
+  });
+
+  it('refuses to remove the lead agency', () => {
+    given(staffed)
+      .when(command('RemoveAgencyFromCase', coordinator, { agencyId: police.agencyId, reason: 'x' }))
+      .thenThrows(InvariantError, 'the lead agency cannot leave its case; close it instead');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Referrals
+// ---------------------------------------------------------------------------------------------------------
+
+describe('referring a case', () => {
+  const refer = (fields: Partial<CommandOf<'ReferCase'>> = {}) =>
+    command('ReferCase', police, {
+      referralId: 'r-1',
+      to: social,
+      reason: 'victim needs shelter',
+      urgency: 'urgent',
+      dueBy: '2025-03-11T09:00:00Z',
+      ...fields,
+    });
+
+  it('refers the case to another agency', () => {
+    const state = given(opened).when(refer()).then([referred('r-1', police, social, '2025-03-11T09:00:00Z')]);
+    expect(state.referrals).toEqual([
+      expect.objectContaining({ referralId: 'r-1', toAgency: social.agencyId, status: 'open', escalatedTo: null }),
+    ]);
+  });
+
+  it('accepts a referral with no due time', () => {
+    given(opened).when(refer({ dueBy: null })).then([referred('r-1', police, social)]);
+  });
+
+  it('refuses to refer to an agency already on the team', () => {
+    given(staffed)
+      .when(refer({ to: prosecutor }))
+      .thenThrows(ConflictError, 'aklagare-malmo is already on the team of case c-1');
+  });
+
+  it('refuses a second open referral to the same agency', () => {
+    given(referredToSocial)
+      .when(refer({ referralId: 'r-2' }))
+      .thenThrows(ConflictError, 'case c-1 already has an open referral to socialtjansten-malmo (r-1)');
+  });
+
+  it('refers again to an agency that declined before', () => {
+    const declined = event('ReferralDeclined', { referralId: 'r-1', agencyId: social.agencyId, reason: 'full' });
+    given([...referredToSocial, declined])
+      .when(refer({ referralId: 'r-2' }))
+      .then([referred('r-2', police, social, '2025-03-11T09:00:00Z')]);
+  });
+
+  it('refuses a referral id already used', () => {
+    given([...referredToSocial, event('ReferralWithdrawn', { referralId: 'r-1', agencyId: police.agencyId })])
+      .when(refer({ to: prosecutor }))
+      .thenThrows(ConflictError, 'referral id r-1 is already used on case c-1');
+  });
+
+  it('refuses a due time that is not after the referral', () => {
+    given(opened)
+      .when(refer({ dueBy: AT }))
+      .thenThrows(InvariantError, `a referral must be due after it is made; ${AT} is not after ${AT}`);
+  });
+});
+
+describe('accepting a referral', () => {
+  it('adds the addressee to the team via the referral', () => {
+    const state = given(referredToSocial)
+      .when(command('AcceptReferral', social, { referralId: 'r-1' }))
+      .then([
+        event('ReferralAccepted', { referralId: 'r-1', agencyId: social.agencyId }),
+        event('AgencyJoinedCase', {
+          agencyId: social.agencyId,
+          agencyKind: 'social-services',
+          via: 'referral',
+          referralId: 'r-1',
+          reason: 'victim needs shelter',
+          addedBy: police.agencyId,
+        }),
+      ]);
+    expect(state.referrals[0].status).toBe('accepted');
+    expect(visibleTo(state, social.agencyId)).toBe('team');
+  });
+
+  it('only marks the referral accepted when the agency was added to the team meanwhile', () => {
+    given([...referredToSocial, joined(social)])
+      .when(command('AcceptReferral', social, { referralId: 'r-1' }))
+      .then([event('ReferralAccepted', { referralId: 'r-1', agencyId: social.agencyId })]);
+  });
+
+  it('refuses an unknown referral', () => {
+    given(referredToSocial)
+      .when(command('AcceptReferral', social, { referralId: 'r-9' }))
+      .thenThrows(NotFoundError, 'referral r-9 was not found on case c-1');
+  });
+
+  it('refuses an agency the referral was not addressed to', () => {
+    given([...referredToSocial, joined(prosecutor)])
+      .when(command('AcceptReferral', prosecutor, { referralId: 'r-1' }))
+      .thenThrows(ForbiddenError, 'referral r-1 was addressed to socialtjansten-malmo; aklagare-malmo cannot accept it');
+  });
+
+  it('accepts a referral only once', () => {
+    given([...referredToSocial, event('ReferralAccepted', { referralId: 'r-1', agencyId: social.agencyId }), joined(social, 'referral', 'r-1')])
+      .when(command('AcceptReferral', social, { referralId: 'r-1' }))
+      .thenThrows(ConflictError, 'referral r-1 is already accepted; only an open referral can be accepted');
+  });
+
+  it('refuses a referral that was withdrawn, naming its status', () => {
+    given([...referredToSocial, joined(social), event('ReferralWithdrawn', { referralId: 'r-1', agencyId: police.agencyId })])
+      .when(command('AcceptReferral', social, { referralId: 'r-1' }))
+      .thenThrows(ConflictError, 'referral r-1 is already withdrawn');
+  });
+});
+
+describe('declining a referral', () => {
+  it('records the decline and its reason', () => {
+    const state = given(referredToSocial)
+      .when(command('DeclineReferral', social, { referralId: 'r-1', reason: 'no capacity' }))
+      .then([event('ReferralDeclined', { referralId: 'r-1', agencyId: social.agencyId, reason: 'no capacity' })]);
+    expect(state.referrals[0].status).toBe('declined');
+    expect(state.team.map((m) => m.agencyId)).toEqual([police.agencyId]);
+  });
+
+  it('refuses an unknown referral', () => {
+    given(referredToSocial)
+      .when(command('DeclineReferral', social, { referralId: 'r-9', reason: 'x' }))
+      .thenThrows(NotFoundError, 'referral r-9 was not found on case c-1');
+  });
+
+  it('refuses an agency the referral was not addressed to', () => {
+    given([...referredToSocial, joined(prosecutor)])
+      .when(command('DeclineReferral', prosecutor, { referralId: 'r-1', reason: 'x' }))
+      .thenThrows(ForbiddenError, 'referral r-1 was addressed to socialtjansten-malmo; aklagare-malmo cannot decline it');
+  });
+
+  it('refuses a referral that was already accepted', () => {
+    given([...referredToSocial, event('ReferralAccepted', { referralId: 'r-1', agencyId: social.agencyId }), joined(social, 'referral', 'r-1')])
+      .when(command('DeclineReferral', social, { referralId: 'r-1', reason: 'changed our mind' }))
+      .thenThrows(ConflictError, 'referral r-1 is already accepted; only an open referral can be declined');
+  });
+});
+
+describe('withdrawing a referral', () => {
+  it('records who withdrew it', () => {
+    const state = given(referredToSocial)
+      .when(command('WithdrawReferral', police, { referralId: 'r-1' }))
+      .then([event('ReferralWithdrawn', { referralId: 'r-1', agencyId: police.agencyId })]);
+    expect(state.referrals[0].status).toBe('withdrawn');
+  });
+
+  it('refuses an unknown referral', () => {
+    given(referredToSocial)
+      .when(command('WithdrawReferral', police, { referralId: 'r-9' }))
+      .thenThrows(NotFoundError, 'referral r-9 was not found on case c-1');
+  });
+
+  it('refuses a referral that was already answered', () => {
+    given([...referredToSocial, event('ReferralDeclined', { referralId: 'r-1', agencyId: social.agencyId, reason: 'x' })])
+      .when(command('WithdrawReferral', police, { referralId: 'r-1' }))
+      .thenThrows(ConflictError, 'referral r-1 is already declined; only an open referral can be withdrawn');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Support, consent, migration
+// ---------------------------------------------------------------------------------------------------------
+
+describe('recording support', () => {
+  const support = (fields: Partial<CommandOf<'RecordSupport'>> = {}) =>
+    command('RecordSupport', police, { supportId: 's-1', kind: 'health-care', providedOn: '2025-03-10', ...fields });
+
+  it('records the support with the agency that provided it', () => {
+    const state = given(opened)
+      .when(support())
+      .then([event('SupportProvided', { supportId: 's-1', kind: 'health-care', providedOn: '2025-03-10', providedBy: police.agencyId })]);
+    expect(state.support).toEqual([{ supportId: 's-1', kind: 'health-care', providedOn: '2025-03-10', providedBy: police.agencyId }]);
+  });
+
+  it('refuses support dated after the day it is recorded', () => {
+    given(opened)
+      .when(support({ providedOn: '2025-03-11' }))
+      .thenThrows(InvariantError, 'support dated 2025-03-11 cannot be recorded on 2025-03-10; the date lies in the future');
+  });
+
+  it('refuses a support id already used', () => {
+    given([...opened, event('SupportProvided', { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-01', providedBy: police.agencyId })])
+      .when(support())
+      .thenThrows(ConflictError, 'support id s-1 is already used on case c-1');
+  });
+});
+
+describe('recording consent', () => {
+  const consent = (isGiven: boolean) => command('RecordConsent', police, { scope: 'share-with-ngo', given: isGiven });
+  const consentGiven = event('ConsentGiven', { scope: 'share-with-ngo', recordedBy: police.agencyId });
+
+  it('records consent given for a scope', () => {
+    const state = given(opened).when(consent(true)).then([consentGiven]);
+    expect(state.consents).toEqual(['share-with-ngo']);
+  });
+
+  it('records consent withdrawn for a scope', () => {
+    const state = given([...opened, consentGiven])
+      .when(consent(false))
+      .then([event('ConsentWithdrawn', { scope: 'share-with-ngo', recordedBy: police.agencyId })]);
+    expect(state.consents).toEqual([]);
+  });
+
+  it('refuses consent already given', () => {
+    given([...opened, consentGiven]).when(consent(true)).thenThrows(ConflictError, 'consent for share-with-ngo is already given');
+  });
+
+  it('refuses to withdraw consent that is not given', () => {
+    given(opened).when(consent(false)).thenThrows(ConflictError, 'consent for share-with-ngo is not given');
+  });
+});
+
+describe('granting a reflection period', () => {
+  const grant = (until: string) => command('GrantReflectionPeriod', migration, { until });
+
+  it('records the period for a victim', () => {
+    const state = given(staffed)
+      .when(grant('2025-04-09T00:00:00Z'))
+      .then([event('ReflectionPeriodGranted', { until: '2025-04-09T00:00:00Z', grantedBy: migration.agencyId })]);
+    expect(state.reflectionPeriodUntil).toBe('2025-04-09T00:00:00Z');
+  });
+
+  it('refuses a subject that is not a victim', () => {
+    given([caseOpened(sexBuyer), joined(police, 'opened'), joined(migration)])
+      .when(grant('2025-04-09T00:00:00Z'))
+      .thenThrows(InvariantError, 'a reflection period is granted only to victims; the subject of case c-1 is a sex-buyer');
+  });
+
+  it('refuses a period that ends before it is granted', () => {
+    given(staffed).when(grant('2025-03-01')).thenThrows(InvariantError, /^a reflection period must end after it is granted/);
+  });
+});
+
+describe('deciding on a residence permit', () => {
+  const decideOn = (granted: boolean, until: string | null) => command('DecideResidencePermit', migration, { granted, until });
+
+  it('records a granted permit with its end date', () => {
+    const state = given(staffed)
+      .when(decideOn(true, '2026-03-10'))
+      .then([event('ResidencePermitDecided', { granted: true, until: '2026-03-10', decidedBy: migration.agencyId })]);
+    expect(state.residencePermit).toEqual({ granted: true, until: '2026-03-10' });
+  });
+
+  it('records a refusal', () => {
+    given(staffed)
+      .when(decideOn(false, null))
+      .then([event('ResidencePermitDecided', { granted: false, until: null, decidedBy: migration.agencyId })]);
+  });
+
+  it('refuses a granted permit with no end date', () => {
+    given(staffed).when(decideOn(true, null)).thenThrows(InvariantError, 'a granted residence permit needs the date it is valid until');
+  });
+
+  it('refuses a refusal with an end date', () => {
+    given(staffed).when(decideOn(false, '2026-03-10')).thenThrows(InvariantError, /^a refused residence permit is valid until no date/);
+  });
+
+  it('refuses a subject that is not a victim', () => {
+    given([caseOpened(sexBuyer), joined(police, 'opened'), joined(migration)])
+      .when(decideOn(true, '2026-03-10'))
+      .thenThrows(InvariantError, 'a residence permit is decided here only for victims; the subject of case c-1 is a sex-buyer');
+  });
+});
+
+describe('recording victim cooperation', () => {
+  const cooperation = (status: 'willing' | 'statement-given' | 'declined' | 'withdrawn') =>
+    command('RecordVictimCooperation', police, { status });
+
+  it('records how the victim cooperates', () => {
+    const state = given(opened)
+      .when(cooperation('statement-given'))
+      .then([event('VictimCooperationRecorded', { status: 'statement-given', recordedBy: police.agencyId })]);
+    expect(state.cooperation).toBe('statement-given');
+  });
+
+  it('refuses a subject that is not a victim', () => {
+    given([caseOpened(sexBuyer), joined(police, 'opened')])
+      .when(cooperation('willing'))
+      .thenThrows(InvariantError, 'cooperation is recorded only for victims; the subject of case c-1 is a sex-buyer');
+  });
+
+  it('refuses the status the victim already has', () => {
+    given([...opened, event('VictimCooperationRecorded', { status: 'willing', recordedBy: police.agencyId })])
+      .when(cooperation('willing'))
+      .thenThrows(ConflictError, "the victim's cooperation is already recorded as willing");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Investigation, prosecution, sentencing
+// ---------------------------------------------------------------------------------------------------------
+
+describe('opening an investigation', () => {
+  it('records the investigation and who opened it', () => {
+    const state = given(opened)
+      .when(command('OpenInvestigation', police, { investigationId: 'i-1', reference: '5000-K123-25' }))
+      .then([investigationOpened('i-1')]);
+    expect(state.investigations).toEqual([
+      { investigationId: 'i-1', reference: '5000-K123-25', openedBy: police.agencyId, status: 'open', outcome: null },
+    ]);
+  });
+
+  it('refuses an investigation id already used', () => {
+    given([...opened, investigationOpened('i-1'), investigationClosed('discontinued')])
+      .when(command('OpenInvestigation', police, { investigationId: 'i-1', reference: 'x' }))
+      .thenThrows(ConflictError, 'investigation id i-1 is already used on case c-1');
+  });
+});
+
+describe('closing an investigation', () => {
+  it('records the outcome', () => {
+    const state = given([...opened, investigationOpened()])
+      .when(command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'charges-filed' }))
+      .then([investigationClosed('charges-filed')]);
+    expect(state.investigations[0]).toMatchObject({ status: 'closed', outcome: 'charges-filed' });
+  });
+
+  it('refuses an unknown investigation', () => {
+    given(opened)
+      .when(command('CloseInvestigation', police, { investigationId: 'i-9', outcome: 'discontinued' }))
+      .thenThrows(NotFoundError, 'investigation i-9 was not found on case c-1');
+  });
+
+  it('refuses an investigation already closed', () => {
+    given([...opened, investigationOpened(), investigationClosed('discontinued')])
+      .when(command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'charges-filed' }))
+      .thenThrows(ConflictError, 'investigation i-1 is already closed (discontinued)');
+  });
+});
+
+describe('initiating a prosecution', () => {
+  const withInvestigation = [...staffed, investigationOpened()];
+  const initiate = (charges: CommandOf<'InitiateProsecution'>['charges']) => command('InitiateProsecution', prosecutor, { charges });
+
+  it('records the charges while an investigation is open', () => {
+    const state = given(withInvestigation)
+      .when(initiate(['trafficking-in-human-beings']))
+      .then([prosecutionInitiated(['trafficking-in-human-beings'])]);
+    expect(state.prosecution).toEqual({
+      charges: ['trafficking-in-human-beings'],
+      initiatedBy: prosecutor.agencyId,
+      sentencingRecorded: false,
+    });
+  });
+
+  it('accepts an investigation closed with charges filed', () => {
+    given([...withInvestigation, investigationClosed('charges-filed')])
+      .when(initiate(['procuring']))
+      .then([prosecutionInitiated(['procuring'])]);
+  });
+
+  it('refuses a prosecution without charges', () => {
+    given(withInvestigation).when(initiate([])).thenThrows(InvariantError, 'a prosecution needs at least one charge');
+  });
+
+  it('refuses a charge listed twice', () => {
+    given(withInvestigation)
+      .when(initiate(['procuring', 'procuring']))
+      .thenThrows(InvariantError, 'the charge procuring is listed more than once');
+  });
+
+  it('refuses a case with no investigation that could support it', () => {
+    given([...withInvestigation, investigationClosed('discontinued')])
+      .when(initiate(['procuring']))
+      .thenThrows(ConflictError, /^a prosecution needs an investigation that is open or closed with charges filed/);
+  });
+
+  it('refuses a second prosecution while the first awaits its sentencing outcome', () => {
+    given([...withInvestigation, prosecutionInitiated(['procuring'])])
+      .when(initiate(['gross-procuring']))
+      .thenThrows(ConflictError, 'a prosecution on case c-1 is already initiated and awaits its sentencing outcome');
+  });
+
+  it('allows a new prosecution once the court has ruled on the last one', () => {
+    const sentenced = event('SentencingOutcomeRecorded', {
+      court: 'malmo-tingsratt',
+      verdict: 'acquitted',
+      offences: ['procuring'],
+      sentence: null,
+      appealed: false,
+      decidedOn: '2025-03-01',
+      recordedBy: prosecutor.agencyId,
+    });
+    given([...withInvestigation, prosecutionInitiated(['procuring']), sentenced])
+      .when(initiate(['gross-procuring']))
+      .then([prosecutionInitiated(['gross-procuring'])]);
+  });
+});
+
+describe('recording a sentencing outcome', () => {
+  const prosecuted = [...staffed, investigationOpened(), prosecutionInitiated(['trafficking-in-human-beings', 'procuring'])];
+  const outcome = (fields: Partial<CommandOf<'RecordSentencingOutcome'>> = {}) =>
+    command('RecordSentencingOutcome', prosecutor, {
+      court: 'malmo-tingsratt',
+      verdict: 'convicted',
+      offences: ['trafficking-in-human-beings'],
+      sentence: { kind: 'prison', months: 48 },
+      appealed: false,
+      decidedOn: '2025-03-10',
+      ...fields,
+    });
+
+  it('records the court outcome', () => {
+    const state = given(prosecuted)
+      .when(outcome())
+      .then([
+        event('SentencingOutcomeRecorded', {
+          court: 'malmo-tingsratt',
+          verdict: 'convicted',
+          offences: ['trafficking-in-human-beings'],
+          sentence: { kind: 'prison', months: 48 },
+          appealed: false,
+          decidedOn: '2025-03-10',
+          recordedBy: prosecutor.agencyId,
+        }),
+      ]);
+    expect(state.sentencing).toHaveLength(1);
+    expect(state.prosecution?.sentencingRecorded).toBe(true);
+  });
+
+  it('records an acquittal without a sentence', () => {
+    given(prosecuted)
+      .when(outcome({ verdict: 'acquitted', sentence: null }))
+      .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded' })]);
+  });
+
+  it('records a further outcome, such as an appeal court ruling, on the same prosecution', () => {
+    const first = decide(outcome({ appealed: true }), given(prosecuted).state());
+    const state = given([...prosecuted, ...first])
+      .when(outcome({ court: 'hovratten-over-skane-och-blekinge', sentence: { kind: 'prison', months: 36 } }))
+      .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded' })]);
+    expect(state.sentencing.map((s) => s.court)).toEqual(['malmo-tingsratt', 'hovratten-over-skane-och-blekinge']);
+  });
+
+  it('refuses an outcome before prosecution was initiated', () => {
+    given([...staffed, investigationOpened()])
+      .when(outcome())
+      .thenThrows(ConflictError, /^a sentencing outcome can be recorded only after prosecution was initiated/);
+  });
+
+  it('refuses an outcome naming no offence', () => {
+    given(prosecuted).when(outcome({ offences: [] })).thenThrows(InvariantError, 'a sentencing outcome names at least one offence');
+  });
+
+  it('refuses an offence that was not charged', () => {
+    given(prosecuted)
+      .when(outcome({ offences: ['trafficking-in-human-beings', 'gross-procuring'] }))
+      .thenThrows(InvariantError, 'gross-procuring was not charged; the charges are trafficking-in-human-beings, procuring');
+  });
+
+  it('refuses a conviction without a sentence', () => {
+    given(prosecuted).when(outcome({ sentence: null })).thenThrows(InvariantError, 'a conviction needs a sentence');
+  });
+
+  it('refuses an acquittal with a sentence', () => {
+    given(prosecuted).when(outcome({ verdict: 'acquitted' })).thenThrows(InvariantError, /^an acquittal carries no sentence/);
+  });
+
+  it.each([
+    ['prison', null],
+    ['prison', 0],
+    ['probation', null],
+  ] as const)('refuses a %s sentence of %p months', (kind, months) => {
+    given(prosecuted)
+      .when(outcome({ sentence: { kind, months } }))
+      .thenThrows(InvariantError, `a ${kind} sentence needs its length in months, at least 1`);
+  });
+
+  it('refuses a fine with a length in months', () => {
+    given(prosecuted)
+      .when(outcome({ sentence: { kind: 'fine', months: 2 } }))
+      .thenThrows(InvariantError, /^a fine has no length in months/);
+  });
+
+  it('records a fine and a suspended sentence without months', () => {
+    given(prosecuted).when(outcome({ sentence: { kind: 'fine', months: null } })).then([expect.anything()]);
+    given(prosecuted).when(outcome({ sentence: { kind: 'suspended', months: null } })).then([expect.anything()]);
+  });
+
+  it('refuses an outcome decided after the day it is recorded', () => {
+    given(prosecuted)
+      .when(outcome({ decidedOn: '2025-03-11' }))
+      .thenThrows(InvariantError, 'a sentencing outcome dated 2025-03-11 cannot be recorded on 2025-03-10');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Evidence
+// ---------------------------------------------------------------------------------------------------------
+
+describe('registering evidence', () => {
+  const digest = 'a'.repeat(64);
+  const register = (contentSha256: string | null, evidenceId = 'e-1') =>
+    command('RegisterEvidence', police, { evidenceId, description: 'phone', contentSha256 });
+
+  it('records the evidence with the issuer as its holder', () => {
+    const state = given(opened)
+      .when(register(digest))
+      .then([event('EvidenceRegistered', { evidenceId: 'e-1', description: 'phone', contentSha256: digest, holder: police.agencyId })]);
+    expect(state.evidence).toEqual([{ evidenceId: 'e-1', description: 'phone', contentSha256: digest, holder: police.agencyId }]);
+  });
+
+  it('refuses an evidence id already used', () => {
+    given([...opened, evidenceRegistered()]).when(register(null)).thenThrows(ConflictError, 'evidence id e-1 is already used on case c-1');
+  });
+
+  it.each([
+    ['upper-case', 'A'.repeat(64)],
+    ['too short', 'a'.repeat(63)],
+    ['not hex', 'g'.repeat(64)],
+  ])('refuses a content digest that is %s', (_, bad) => {
+    given(opened).when(register(bad)).thenThrows(InvariantError, /^contentSha256 must be a SHA-256 digest: 64 lowercase hex digits/);
+  });
+});
+
+describe('transferring evidence', () => {
+  const held = [...staffed, evidenceRegistered(police)];
+  const transfer = (evidenceId: string, to: string) =>
+    command('TransferEvidence', police, { evidenceId, toAgencyId: to, reason: 'for the trial' });
+
+  it('moves the evidence from its holder to another team member', () => {
+    const state = given(held)
+      .when(transfer('e-1', prosecutor.agencyId))
+      .then([
+        event('EvidenceTransferred', { evidenceId: 'e-1', fromAgency: police.agencyId, toAgency: prosecutor.agencyId, reason: 'for the trial' }),
+      ]);
+    expect(state.evidence[0].holder).toBe(prosecutor.agencyId);
+  });
+
+  it('refuses unknown evidence', () => {
+    given(held).when(transfer('e-9', prosecutor.agencyId)).thenThrows(NotFoundError, 'evidence e-9 was not found on case c-1');
+  });
+
+  it('refuses to move evidence outside the team', () => {
+    given(held)
+      .when(transfer('e-1', social.agencyId))
+      .thenThrows(InvariantError, 'evidence moves only within the team; socialtjansten-malmo is not on the team of case c-1');
+  });
+
+  it('refuses to move evidence to the agency that already holds it', () => {
+    given(held).when(transfer('e-1', police.agencyId)).thenThrows(InvariantError, 'evidence e-1 is already held by polisen-malmo');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Process managers
+// ---------------------------------------------------------------------------------------------------------
+
+describe('requiring social services on a case', () => {
+  const childCase = [caseOpened(childVictim), joined(police, 'opened')];
+  const requireSocial = (socialServices: Issuer = social) => command('RequireSocialServices', system, { referralId: 'r-auto', socialServices });
+  const automaticReferral = event('CaseReferred', {
+    referralId: 'r-auto',
+    fromAgency: SYSTEM_AGENCY_ID,
+    toAgency: social.agencyId,
+    toAgencyKind: 'social-services',
+    reason: 'child subject: social services must be on the team',
+    urgency: 'urgent',
+    dueBy: null,
+    automatic: true,
+  });
+
+  it('refers a child subject to social services on its own', () => {
+    const state = given(childCase).when(requireSocial()).then([automaticReferral]);
+    expect(visibleTo(state, social.agencyId)).toBe('addressee');
+  });
+
+  it('has nothing to do for an adult subject', () => {
+    given(opened).when(requireSocial()).then([]);
+  });
+
+  it('has nothing to do when social services are on the team', () => {
+    given([...childCase, joined({ agencyId: 'socialtjansten-lund', kind: 'social-services' })]).when(requireSocial()).then([]);
+  });
+
+  it('has nothing to do while a referral to social services is open', () => {
+    given([...childCase, referred('r-1', police, { agencyId: 'socialtjansten-lund', kind: 'social-services' })])
+      .when(requireSocial())
+      .then([]);
+  });
+
+  it('refers again once social services declined', () => {
+    const declined = event('ReferralDeclined', { referralId: 'r-1', agencyId: social.agencyId, reason: 'not ours' });
+    given([...childCase, referred('r-1', police, social), declined]).when(requireSocial()).then([automaticReferral]);
+  });
+
+  it('has nothing to do on a closed case', () => {
+    given([...childCase, caseClosed()]).when(requireSocial()).then([]);
+  });
+
+  it('refuses to refer to an agency that is not social services', () => {
+    given(childCase).when(requireSocial(coordinator)).thenThrows(InvariantError, 'lansstyrelsen-skane is coordinator, not a social-services agency');
+  });
+
+  it('refuses a referral id already used', () => {
+    const withdrawn = event('ReferralWithdrawn', { referralId: 'r-auto', agencyId: police.agencyId });
+    given([...childCase, referred('r-auto', police, social), withdrawn])
+      .when(requireSocial())
+      .thenThrows(ConflictError, 'referral id r-auto is already used on case c-1');
+  });
+});
+
+describe('escalating an unanswered referral', () => {
+  const dueBy = '2025-03-10T08:00:00Z';
+  const pending = [...opened, referred('r-1', police, social, dueBy)];
+  const escalate = (at = AT, referralId = 'r-1', to: Issuer = coordinator) =>
+    command('EscalateReferral', system, { referralId, coordinator: to, at });
+  const escalated = event('ReferralEscalated', {
+    referralId: 'r-1',
+    toAgency: social.agencyId,
+    coordinator: coordinator.agencyId,
+    dueBy,
+    escalatedAt: AT,
+  });
+
+  it('escalates an open referral past its due time to the coordinator', () => {
+    const state = given(pending).when(escalate()).then([escalated]);
+    expect(state.referrals[0]).toMatchObject({ status: 'open', escalatedTo: coordinator.agencyId });
+  });
+
+  it('refuses an unknown referral', () => {
+    given(pending).when(escalate(AT, 'r-9')).thenThrows(NotFoundError, 'referral r-9 was not found on case c-1');
+  });
+
+  it('has nothing to do before the due time has passed', () => {
+    given(pending).when(escalate(dueBy)).then([]);
+  });
+
+  it('has nothing to do for a referral without a due time', () => {
+    given([...opened, referred('r-1', police, social)]).when(escalate()).then([]);
+  });
+
+  it('has nothing to do for a referral already answered', () => {
+    given([...pending, event('ReferralAccepted', { referralId: 'r-1', agencyId: social.agencyId }), joined(social, 'referral', 'r-1')])
+      .when(escalate())
+      .then([]);
+  });
+
+  it('escalates a referral only once', () => {
+    given([...pending, escalated]).when(escalate('2025-03-11T09:00:00Z')).then([]);
+  });
+
+  it('has nothing to do on a closed case', () => {
+    given([...pending, caseClosed()]).when(escalate()).then([]);
+  });
+
+  it('refuses to escalate to an agency that is not a coordinator', () => {
+    given(pending).when(escalate(AT, 'r-1', prosecutor)).thenThrows(InvariantError, 'aklagare-malmo is prosecution, not a coordinator');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Folding
+// ---------------------------------------------------------------------------------------------------------
+
+describe('folding events into the case summary', () => {
+  it('starts from a case that does not exist', () => {
+    expect(initialState()).toMatchObject({ status: 'none', caseId: null, team: [], referrals: [] });
+  });
+
+  it('ignores events it does not know', () => {
+    const state = given(opened).state();
+    const unknown = { type: 'SubjectDataErased', data: { subjectId: 'p-1' } } as unknown as CaseEvent;
+    expect(evolve(state, unknown)).toBe(state);
+  });
+
+  it('does not throw on a malformed event', () => {
+    const state = given(opened).state();
+    const malformed = [
+      { type: 'CaseOpened' },
+      { type: 'ProsecutionInitiated', data: {} },
+      { type: 'SentencingOutcomeRecorded', data: {} },
+      { type: 'ReferralAccepted', data: { referralId: 'r-404' } },
+      null,
+    ] as unknown as CaseEvent[];
+    expect(() => malformed.reduce(evolve, state)).not.toThrow();
+  });
+
+  it('returns a new state and leaves the one it was given untouched', () => {
+    const before = deepFreeze(given(opened).state());
+    const snapshot = JSON.stringify(before);
+    const after = evolve(before, joined(prosecutor));
+    expect(after).not.toBe(before);
+    expect(JSON.stringify(before)).toBe(snapshot);
+    expect(after.team).toHaveLength(2);
+  });
+
+  it('keeps the state plain JSON, so it can serve as the summary', () => {
+    const state = given(busy).state();
+    expect(JSON.parse(JSON.stringify(state))).toEqual(state);
+  });
+
+  it('lists an agency on the team only once', () => {
+    expect(given([...opened, joined(police, 'added')]).state().team).toEqual([{ agencyId: police.agencyId, kind: 'police', via: 'opened' }]);
+  });
+
+  it('serves as a decider for the generic command path', () => {
+    expect(caseDecider).toEqual({ initialState, evolve, decide });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// A whole case
+// ---------------------------------------------------------------------------------------------------------
+
+describe('the case of a child victim, from opening to closing', () => {
+  it('runs through referral, support, investigation, prosecution and sentencing', () => {
+    let history: CaseEvent[] = [];
+    let state: CaseState = initialState();
+    const step = (cmd: CaseCommand, expected: CaseEvent[]) => {
+      state = given(history).when(cmd).then(expected);
+      history = [...history, ...expected];
+    };
+    const on = (day: number) => `2025-03-${String(day).padStart(2, '0')}T10:00:00Z`;
+
+    step(
+      command('OpenCase', police, { subject: childVictim, city: 'malmo', exploitation: 'sexual-exploitation', summary: 'girl found at a massage parlour', at: on(1) }),
+      [
+        event('CaseOpened', {
+          caseId: CASE,
+          subject: childVictim,
+          city: 'malmo',
+          exploitation: 'sexual-exploitation',
+          summary: 'girl found at a massage parlour',
+          leadAgency: police.agencyId,
+          openedAt: on(1),
+        }),
+        event('AgencyJoinedCase', { agencyId: police.agencyId, agencyKind: 'police', via: 'opened', referralId: null, reason: null, addedBy: police.agencyId }),
+      ],
+    );
+
+    // The child-protection process manager reacts to the opening.
+    step(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, at: on(1) }), [
+      event('CaseReferred', {
+        referralId: 'r-auto',
+        fromAgency: SYSTEM_AGENCY_ID,
+        toAgency: social.agencyId,
+        toAgencyKind: 'social-services',
+        reason: 'child subject: social services must be on the team',
+        urgency: 'urgent',
+        dueBy: null,
+        automatic: true,
+      }),
+    ]);
+    // Reacting again (a redelivered event) changes nothing.
+    given(history).when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, at: on(1) })).then([]);
+
+    step(command('AcceptReferral', social, { referralId: 'r-auto', at: on(2) }), [
+      event('ReferralAccepted', { referralId: 'r-auto', agencyId: social.agencyId }),
+      event('AgencyJoinedCase', {
+        agencyId: social.agencyId,
+        agencyKind: 'social-services',
+        via: 'referral',
+        referralId: 'r-auto',
+        reason: 'child subject: social services must be on the team',
+        addedBy: SYSTEM_AGENCY_ID,
+      }),
+    ]);
+    step(command('RecordSupport', social, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-02', at: on(2) }), [
+      event('SupportProvided', { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-02', providedBy: social.agencyId }),
+    ]);
+    step(command('RecordConsent', social, { scope: 'share-health-records', given: true, at: on(2) }), [
+      event('ConsentGiven', { scope: 'share-health-records', recordedBy: social.agencyId }),
+    ]);
+
+    step(command('OpenInvestigation', police, { investigationId: 'i-1', reference: '5000-K123-25', at: on(3) }), [
+      investigationOpened('i-1'),
+    ]);
+    step(command('RegisterEvidence', police, { evidenceId: 'e-1', description: 'seized phone', contentSha256: null, at: on(3) }), [
+      event('EvidenceRegistered', { evidenceId: 'e-1', description: 'seized phone', contentSha256: null, holder: police.agencyId }),
+    ]);
+    step(command('RecordVictimCooperation', police, { status: 'statement-given', at: on(4) }), [
+      event('VictimCooperationRecorded', { status: 'statement-given', recordedBy: police.agencyId }),
+    ]);
+
+    step(
+      command('ReferCase', police, { referralId: 'r-1', to: prosecutor, reason: 'lead the preliminary investigation', urgency: 'urgent', dueBy: on(6), at: on(4) }),
+      [
+        event('CaseReferred', {
+          referralId: 'r-1',
+          fromAgency: police.agencyId,
+          toAgency: prosecutor.agencyId,
+          toAgencyKind: 'prosecution',
+          reason: 'lead the preliminary investigation',
+          urgency: 'urgent',
+          dueBy: on(6),
+          automatic: false,
+        }),
+      ],
+    );
+    // The escalation process manager looks before the due time: nothing to do.
+    given(history).when(command('EscalateReferral', system, { referralId: 'r-1', coordinator, at: on(5) })).then([]);
+    step(command('AcceptReferral', prosecutor, { referralId: 'r-1', at: on(5) }), [
+      event('ReferralAccepted', { referralId: 'r-1', agencyId: prosecutor.agencyId }),
+      event('AgencyJoinedCase', {
+        agencyId: prosecutor.agencyId,
+        agencyKind: 'prosecution',
+        via: 'referral',
+        referralId: 'r-1',
+        reason: 'lead the preliminary investigation',
+        addedBy: police.agencyId,
+      }),
+    ]);
+
+    step(command('TransferEvidence', police, { evidenceId: 'e-1', toAgencyId: prosecutor.agencyId, reason: 'for the trial', at: on(10) }), [
+      event('EvidenceTransferred', { evidenceId: 'e-1', fromAgency: police.agencyId, toAgency: prosecutor.agencyId, reason: 'for the trial' }),
+    ]);
+    step(command('CloseInvestigation', prosecutor, { investigationId: 'i-1', outcome: 'charges-filed', at: on(12) }), [
+      event('InvestigationClosed', { investigationId: 'i-1', outcome: 'charges-filed', closedBy: prosecutor.agencyId }),
+    ]);
+    step(command('InitiateProsecution', prosecutor, { charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'], at: on(12) }), [
+      prosecutionInitiated(['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child']),
+    ]);
+    step(
+      command('RecordSentencingOutcome', prosecutor, {
+        court: 'malmo-tingsratt',
+        verdict: 'convicted',
+        offences: ['trafficking-in-human-beings'],
+        sentence: { kind: 'prison', months: 60 },
+        appealed: false,
+        decidedOn: '2025-03-28',
+        at: on(28),
+      }),
+      [
+        event('SentencingOutcomeRecorded', {
+          court: 'malmo-tingsratt',
+          verdict: 'convicted',
+          offences: ['trafficking-in-human-beings'],
+          sentence: { kind: 'prison', months: 60 },
+          appealed: false,
+          decidedOn: '2025-03-28',
+          recordedBy: prosecutor.agencyId,
+        }),
+      ],
+    );
+    step(command('CloseCase', police, { outcome: 'perpetrator convicted; child placed in care', at: on(31) }), [
+      event('CaseClosed', { outcome: 'perpetrator convicted; child placed in care', closedBy: police.agencyId }),
+    ]);
+
+    expect(state).toEqual<CaseState>({
+      status: 'closed',
+      caseId: CASE,
+      subject: childVictim,
+      city: 'malmo',
+      exploitation: 'sexual-exploitation',
+      summary: 'girl found at a massage parlour',
+      openedAt: on(1),
+      leadAgency: police.agencyId,
+      team: [
+        { agencyId: police.agencyId, kind: 'police', via: 'opened' },
+        { agencyId: social.agencyId, kind: 'social-services', via: 'referral' },
+        { agencyId: prosecutor.agencyId, kind: 'prosecution', via: 'referral' },
+      ],
+      referrals: [
+        expect.objectContaining({ referralId: 'r-auto', automatic: true, status: 'accepted' }),
+        expect.objectContaining({ referralId: 'r-1', automatic: false, status: 'accepted', escalatedTo: null }),
+      ],
+      support: [{ supportId: 's-1', kind: 'shelter', providedOn: '2025-03-02', providedBy: social.agencyId }],
+      consents: ['share-health-records'],
+      reflectionPeriodUntil: null,
+      residencePermit: null,
+      cooperation: 'statement-given',
+      investigations: [{ investigationId: 'i-1', reference: '5000-K123-25', openedBy: police.agencyId, status: 'closed', outcome: 'charges-filed' }],
+      prosecution: {
+        charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'],
+        initiatedBy: prosecutor.agencyId,
+        sentencingRecorded: true,
+      },
+      sentencing: [
+        {
+          court: 'malmo-tingsratt',
+          verdict: 'convicted',
+          offences: ['trafficking-in-human-beings'],
+          sentence: { kind: 'prison', months: 60 },
+          appealed: false,
+          decidedOn: '2025-03-28',
+        },
+      ],
+      evidence: [{ evidenceId: 'e-1', description: 'seized phone', contentSha256: null, holder: prosecutor.agencyId }],
+      outcome: 'perpetrator convicted; child placed in care',
+    });
+
+    // Closed: nothing more until the lead reopens it.
+    given(history)
+      .when(command('RecordSupport', social, { supportId: 's-2', kind: 'psychological', providedOn: '2025-04-01', at: '2025-04-01T10:00:00Z' }))
+      .thenThrows(ConflictError, 'case c-1 is closed; reopen it first');
+  });
+});
+
+describe('dating facts by the Swedish calendar', () => {
+  it('takes the day in Sweden, not in UTC', () => {
+    expect(swedishDate('2026-03-01T23:30:00.000Z')).toBe('2026-03-02');
+    expect(swedishDate('2026-07-01T22:30:00.000Z')).toBe('2026-07-02');
+    expect(swedishDate('2026-07-01T21:30:00.000Z')).toBe('2026-07-01');
+  });
+});

@@ -1,0 +1,884 @@
+import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
+import type { Decider } from '@samverkan/eventstore';
+import { AgencyKind, SYSTEM_AGENCY_ID } from '../agencies/agency';
+import {
+  AcceptReferral,
+  AddAgencyToCase,
+  CaseCommand,
+  CaseCommandType,
+  CaseEvent,
+  CaseState,
+  CloseCase,
+  CloseInvestigation,
+  DeclineReferral,
+  DecideResidencePermit,
+  EscalateReferral,
+  Evidence,
+  GrantReflectionPeriod,
+  InitiateProsecution,
+  Investigation,
+  OpenCase,
+  OpenInvestigation,
+  RecordConsent,
+  RecordSentencingOutcome,
+  RecordSupport,
+  RecordVictimCooperation,
+  ReferCase,
+  Referral,
+  RegisterEvidence,
+  RemoveAgencyFromCase,
+  ReopenCase,
+  RequireSocialServices,
+  TransferEvidence,
+  WithdrawReferral,
+} from './case.model';
+import { COMMAND_PERMISSIONS, Standing } from './case.permissions';
+
+// ---------------------------------------------------------------------------------------------------------
+// State
+// ---------------------------------------------------------------------------------------------------------
+
+export function initialState(): CaseState {
+  return {
+    status: 'none',
+    caseId: null,
+    subject: null,
+    city: null,
+    exploitation: null,
+    summary: null,
+    openedAt: null,
+    leadAgency: null,
+    team: [],
+    referrals: [],
+    support: [],
+    consents: [],
+    reflectionPeriodUntil: null,
+    residencePermit: null,
+    cooperation: null,
+    investigations: [],
+    prosecution: null,
+    sentencing: [],
+    evidence: [],
+    outcome: null,
+  };
+}
+
+/**
+ * How an agency may see a case: as a team member, as the addressee of an open referral (descriptors only), or
+ * not at all. The service's own agency is not special here; the decider lets it act on any case.
+ */
+export function visibleTo(state: CaseState, agencyId: string): 'team' | 'addressee' | 'none' {
+  if (state.team.some((m) => m.agencyId === agencyId)) return 'team';
+  if (state.referrals.some((r) => r.status === 'open' && r.toAgency === agencyId)) return 'addressee';
+  return 'none';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Decide
+// ---------------------------------------------------------------------------------------------------------
+
+export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
+  authorise(command, state);
+  if (state.status === 'closed' && command.type !== 'ReopenCase') {
+    // Process managers react to events that may be stale by the time they act; a closed case needs nothing.
+    if (COMMAND_PERMISSIONS[command.type].standing === 'system') return [];
+    throw new ConflictError(`case ${command.caseId} is closed; reopen it first`, {
+      rule: 'case-closed',
+      details: { caseId: command.caseId },
+    });
+  }
+  switch (command.type) {
+    case 'OpenCase':
+      return openCase(command);
+    case 'AddAgencyToCase':
+      return addAgency(command, state);
+    case 'RemoveAgencyFromCase':
+      return removeAgency(command, state);
+    case 'ReferCase':
+      return referCase(command, state);
+    case 'AcceptReferral':
+      return acceptReferral(command, state);
+    case 'DeclineReferral':
+      return declineReferral(command, state);
+    case 'WithdrawReferral':
+      return withdrawReferral(command, state);
+    case 'RecordSupport':
+      return recordSupport(command, state);
+    case 'RecordConsent':
+      return recordConsent(command, state);
+    case 'GrantReflectionPeriod':
+      return grantReflectionPeriod(command, state);
+    case 'DecideResidencePermit':
+      return decideResidencePermit(command, state);
+    case 'RecordVictimCooperation':
+      return recordVictimCooperation(command, state);
+    case 'OpenInvestigation':
+      return openInvestigation(command, state);
+    case 'CloseInvestigation':
+      return closeInvestigation(command, state);
+    case 'InitiateProsecution':
+      return initiateProsecution(command, state);
+    case 'RecordSentencingOutcome':
+      return recordSentencingOutcome(command, state);
+    case 'RegisterEvidence':
+      return registerEvidence(command, state);
+    case 'TransferEvidence':
+      return transferEvidence(command, state);
+    case 'CloseCase':
+      return closeCase(command);
+    case 'ReopenCase':
+      return reopenCase(command, state);
+    case 'RequireSocialServices':
+      return requireSocialServices(command, state);
+    case 'EscalateReferral':
+      return escalateReferral(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+function openCase(cmd: OpenCase): CaseEvent[] {
+  const { caseId, subject, city, exploitation, summary, issuer, at } = cmd;
+  return [
+    {
+      type: 'CaseOpened',
+      data: { caseId, subject, city, exploitation, summary, leadAgency: issuer.agencyId, openedAt: at },
+    },
+    {
+      type: 'AgencyJoinedCase',
+      data: {
+        agencyId: issuer.agencyId,
+        agencyKind: issuer.kind,
+        via: 'opened',
+        referralId: null,
+        reason: null,
+        addedBy: issuer.agencyId,
+      },
+    },
+  ];
+}
+
+function addAgency(cmd: AddAgencyToCase, state: CaseState): CaseEvent[] {
+  const { agency } = cmd;
+  if (onTeam(state, agency.agencyId)) {
+    throw new ConflictError(`${agency.agencyId} is already on the team of case ${cmd.caseId}`, {
+      rule: 'already-on-team',
+      details: { agencyId: agency.agencyId },
+    });
+  }
+  // An open referral to the agency stays open: answering it is the addressee's to do.
+  return [
+    {
+      type: 'AgencyJoinedCase',
+      data: {
+        agencyId: agency.agencyId,
+        agencyKind: agency.kind,
+        via: 'added',
+        referralId: null,
+        reason: cmd.reason,
+        addedBy: cmd.issuer.agencyId,
+      },
+    },
+  ];
+}
+
+function removeAgency(cmd: RemoveAgencyFromCase, state: CaseState): CaseEvent[] {
+  if (!onTeam(state, cmd.agencyId)) {
+    throw new NotFoundError(`${cmd.agencyId} is not on the team of case ${cmd.caseId}`, {
+      rule: 'not-on-team',
+      details: { agencyId: cmd.agencyId },
+    });
+  }
+  if (cmd.agencyId === state.leadAgency) {
+    throw new InvariantError('the lead agency cannot leave its case; close it instead', {
+      rule: 'lead-cannot-leave',
+      details: { agencyId: cmd.agencyId },
+    });
+  }
+  return [{ type: 'AgencyLeftCase', data: { agencyId: cmd.agencyId, reason: cmd.reason, removedBy: cmd.issuer.agencyId } }];
+}
+
+function referCase(cmd: ReferCase, state: CaseState): CaseEvent[] {
+  const to = cmd.to.agencyId;
+  ensureReferralIdUnused(state, cmd.caseId, cmd.referralId);
+  if (onTeam(state, to)) {
+    throw new ConflictError(`${to} is already on the team of case ${cmd.caseId}; there is nothing to refer`, {
+      rule: 'already-on-team',
+      details: { agencyId: to },
+    });
+  }
+  const pending = state.referrals.find((r) => r.status === 'open' && r.toAgency === to);
+  if (pending) {
+    throw new ConflictError(`case ${cmd.caseId} already has an open referral to ${to} (${pending.referralId})`, {
+      rule: 'referral-already-open',
+      details: { referralId: pending.referralId, agencyId: to },
+    });
+  }
+  if (cmd.dueBy !== null && !isAfter(cmd.dueBy, cmd.at)) {
+    throw new InvariantError(`a referral must be due after it is made; ${cmd.dueBy} is not after ${cmd.at}`, {
+      rule: 'due-before-referral',
+      details: { dueBy: cmd.dueBy, at: cmd.at },
+    });
+  }
+  return [
+    {
+      type: 'CaseReferred',
+      data: {
+        referralId: cmd.referralId,
+        fromAgency: cmd.issuer.agencyId,
+        toAgency: to,
+        toAgencyKind: cmd.to.kind,
+        reason: cmd.reason,
+        urgency: cmd.urgency,
+        dueBy: cmd.dueBy,
+        automatic: false,
+      },
+    },
+  ];
+}
+
+function acceptReferral(cmd: AcceptReferral, state: CaseState): CaseEvent[] {
+  const referral = openReferral(state, cmd.caseId, cmd.referralId, 'accepted');
+  const accepted: CaseEvent = { type: 'ReferralAccepted', data: { referralId: referral.referralId, agencyId: cmd.issuer.agencyId } };
+  // The agency may have been added to the team directly while the referral was pending.
+  if (onTeam(state, cmd.issuer.agencyId)) return [accepted];
+  return [
+    accepted,
+    {
+      type: 'AgencyJoinedCase',
+      data: {
+        agencyId: cmd.issuer.agencyId,
+        agencyKind: cmd.issuer.kind,
+        via: 'referral',
+        referralId: referral.referralId,
+        reason: referral.reason,
+        addedBy: referral.fromAgency,
+      },
+    },
+  ];
+}
+
+function declineReferral(cmd: DeclineReferral, state: CaseState): CaseEvent[] {
+  const referral = openReferral(state, cmd.caseId, cmd.referralId, 'declined');
+  return [
+    { type: 'ReferralDeclined', data: { referralId: referral.referralId, agencyId: cmd.issuer.agencyId, reason: cmd.reason } },
+  ];
+}
+
+function withdrawReferral(cmd: WithdrawReferral, state: CaseState): CaseEvent[] {
+  const referral = openReferral(state, cmd.caseId, cmd.referralId, 'withdrawn');
+  return [{ type: 'ReferralWithdrawn', data: { referralId: referral.referralId, agencyId: cmd.issuer.agencyId } }];
+}
+
+function recordSupport(cmd: RecordSupport, state: CaseState): CaseEvent[] {
+  if (state.support.some((s) => s.supportId === cmd.supportId)) {
+    throw new ConflictError(`support id ${cmd.supportId} is already used on case ${cmd.caseId}`, {
+      rule: 'id-reused',
+      details: { supportId: cmd.supportId },
+    });
+  }
+  ensureNotInFuture('support', cmd.providedOn, cmd.at);
+  return [
+    {
+      type: 'SupportProvided',
+      data: { supportId: cmd.supportId, kind: cmd.kind, providedOn: cmd.providedOn, providedBy: cmd.issuer.agencyId },
+    },
+  ];
+}
+
+function recordConsent(cmd: RecordConsent, state: CaseState): CaseEvent[] {
+  const given = state.consents.includes(cmd.scope);
+  if (cmd.given && given) {
+    throw new ConflictError(`consent for ${cmd.scope} is already given`, { rule: 'consent-already-given', details: { scope: cmd.scope } });
+  }
+  if (!cmd.given && !given) {
+    throw new ConflictError(`consent for ${cmd.scope} is not given`, { rule: 'consent-not-given', details: { scope: cmd.scope } });
+  }
+  const data = { scope: cmd.scope, recordedBy: cmd.issuer.agencyId };
+  return [cmd.given ? { type: 'ConsentGiven', data } : { type: 'ConsentWithdrawn', data }];
+}
+
+function grantReflectionPeriod(cmd: GrantReflectionPeriod, state: CaseState): CaseEvent[] {
+  ensureVictim(state, 'a reflection period is granted only to victims');
+  if (!isAfter(cmd.until, cmd.at)) {
+    throw new InvariantError(`a reflection period must end after it is granted; ${cmd.until} is not after ${cmd.at}`, {
+      rule: 'period-ends-before-grant',
+      details: { until: cmd.until, at: cmd.at },
+    });
+  }
+  return [{ type: 'ReflectionPeriodGranted', data: { until: cmd.until, grantedBy: cmd.issuer.agencyId } }];
+}
+
+function decideResidencePermit(cmd: DecideResidencePermit, state: CaseState): CaseEvent[] {
+  ensureVictim(state, 'a residence permit is decided here only for victims');
+  if (cmd.granted && cmd.until === null) {
+    throw new InvariantError('a granted residence permit needs the date it is valid until', { rule: 'permit-needs-until' });
+  }
+  if (!cmd.granted && cmd.until !== null) {
+    throw new InvariantError(`a refused residence permit is valid until no date; until must be null, not ${cmd.until}`, {
+      rule: 'refusal-has-no-until',
+    });
+  }
+  return [{ type: 'ResidencePermitDecided', data: { granted: cmd.granted, until: cmd.until, decidedBy: cmd.issuer.agencyId } }];
+}
+
+function recordVictimCooperation(cmd: RecordVictimCooperation, state: CaseState): CaseEvent[] {
+  ensureVictim(state, 'cooperation is recorded only for victims');
+  if (state.cooperation === cmd.status) {
+    throw new ConflictError(`the victim's cooperation is already recorded as ${cmd.status}`, {
+      rule: 'cooperation-unchanged',
+      details: { status: cmd.status },
+    });
+  }
+  return [{ type: 'VictimCooperationRecorded', data: { status: cmd.status, recordedBy: cmd.issuer.agencyId } }];
+}
+
+function openInvestigation(cmd: OpenInvestigation, state: CaseState): CaseEvent[] {
+  if (state.investigations.some((i) => i.investigationId === cmd.investigationId)) {
+    throw new ConflictError(`investigation id ${cmd.investigationId} is already used on case ${cmd.caseId}`, {
+      rule: 'id-reused',
+      details: { investigationId: cmd.investigationId },
+    });
+  }
+  return [
+    {
+      type: 'InvestigationOpened',
+      data: { investigationId: cmd.investigationId, reference: cmd.reference, openedBy: cmd.issuer.agencyId },
+    },
+  ];
+}
+
+function closeInvestigation(cmd: CloseInvestigation, state: CaseState): CaseEvent[] {
+  const investigation = state.investigations.find((i) => i.investigationId === cmd.investigationId);
+  if (!investigation) {
+    throw new NotFoundError(`investigation ${cmd.investigationId} was not found on case ${cmd.caseId}`, {
+      rule: 'investigation-not-found',
+      details: { investigationId: cmd.investigationId },
+    });
+  }
+  if (investigation.status === 'closed') {
+    throw new ConflictError(`investigation ${cmd.investigationId} is already closed (${investigation.outcome})`, {
+      rule: 'investigation-closed',
+      details: { investigationId: cmd.investigationId, outcome: investigation.outcome },
+    });
+  }
+  return [
+    {
+      type: 'InvestigationClosed',
+      data: { investigationId: cmd.investigationId, outcome: cmd.outcome, closedBy: cmd.issuer.agencyId },
+    },
+  ];
+}
+
+function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEvent[] {
+  if (cmd.charges.length === 0) {
+    throw new InvariantError('a prosecution needs at least one charge', { rule: 'no-charges' });
+  }
+  const twice = cmd.charges.find((charge, index) => cmd.charges.indexOf(charge) !== index);
+  if (twice) {
+    throw new InvariantError(`the charge ${twice} is listed more than once`, { rule: 'duplicate-charge', details: { charge: twice } });
+  }
+  const grounded = (i: Investigation) => i.status === 'open' || i.outcome === 'charges-filed';
+  if (!state.investigations.some(grounded)) {
+    throw new ConflictError(
+      `a prosecution needs an investigation that is open or closed with charges filed; case ${cmd.caseId} has none`,
+      { rule: 'prosecution-needs-investigation' },
+    );
+  }
+  if (state.prosecution && !state.prosecution.sentencingRecorded) {
+    throw new ConflictError(`a prosecution on case ${cmd.caseId} is already initiated and awaits its sentencing outcome`, {
+      rule: 'prosecution-pending',
+      details: { charges: state.prosecution.charges },
+    });
+  }
+  return [{ type: 'ProsecutionInitiated', data: { charges: [...cmd.charges], initiatedBy: cmd.issuer.agencyId } }];
+}
+
+function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState): CaseEvent[] {
+  const { prosecution } = state;
+  if (!prosecution) {
+    throw new ConflictError(
+      `a sentencing outcome can be recorded only after prosecution was initiated; case ${cmd.caseId} has no prosecution`,
+      { rule: 'sentencing-before-prosecution' },
+    );
+  }
+  if (cmd.offences.length === 0) {
+    throw new InvariantError('a sentencing outcome names at least one offence', { rule: 'no-offences' });
+  }
+  const uncharged = cmd.offences.find((o) => !prosecution.charges.includes(o));
+  if (uncharged) {
+    throw new InvariantError(`${uncharged} was not charged; the charges are ${prosecution.charges.join(', ')}`, {
+      rule: 'offence-not-charged',
+      details: { offence: uncharged, charges: prosecution.charges },
+    });
+  }
+  const { sentence } = cmd;
+  if (cmd.verdict === 'convicted' && sentence === null) {
+    throw new InvariantError('a conviction needs a sentence', { rule: 'conviction-needs-sentence' });
+  }
+  if (cmd.verdict === 'acquitted' && sentence !== null) {
+    throw new InvariantError('an acquittal carries no sentence; sentence must be null', { rule: 'acquittal-has-no-sentence' });
+  }
+  if (sentence && (sentence.kind === 'prison' || sentence.kind === 'probation') && !(sentence.months !== null && sentence.months >= 1)) {
+    throw new InvariantError(`a ${sentence.kind} sentence needs its length in months, at least 1`, {
+      rule: 'sentence-needs-months',
+      details: { kind: sentence.kind, months: sentence.months },
+    });
+  }
+  if (sentence && sentence.kind === 'fine' && sentence.months !== null) {
+    throw new InvariantError('a fine has no length in months; months must be null', { rule: 'fine-has-no-months' });
+  }
+  ensureNotInFuture('a sentencing outcome', cmd.decidedOn, cmd.at);
+  return [
+    {
+      type: 'SentencingOutcomeRecorded',
+      data: {
+        court: cmd.court,
+        verdict: cmd.verdict,
+        offences: [...cmd.offences],
+        sentence: sentence && { ...sentence },
+        appealed: cmd.appealed,
+        decidedOn: cmd.decidedOn,
+        recordedBy: cmd.issuer.agencyId,
+      },
+    },
+  ];
+}
+
+function registerEvidence(cmd: RegisterEvidence, state: CaseState): CaseEvent[] {
+  if (state.evidence.some((e) => e.evidenceId === cmd.evidenceId)) {
+    throw new ConflictError(`evidence id ${cmd.evidenceId} is already used on case ${cmd.caseId}`, {
+      rule: 'id-reused',
+      details: { evidenceId: cmd.evidenceId },
+    });
+  }
+  if (cmd.contentSha256 !== null && !/^[0-9a-f]{64}$/.test(cmd.contentSha256)) {
+    throw new InvariantError('contentSha256 must be a SHA-256 digest: 64 lowercase hex digits', {
+      rule: 'invalid-digest',
+      details: { contentSha256: cmd.contentSha256 },
+    });
+  }
+  return [
+    {
+      type: 'EvidenceRegistered',
+      data: {
+        evidenceId: cmd.evidenceId,
+        description: cmd.description,
+        contentSha256: cmd.contentSha256,
+        holder: cmd.issuer.agencyId,
+      },
+    },
+  ];
+}
+
+function transferEvidence(cmd: TransferEvidence, state: CaseState): CaseEvent[] {
+  const evidence = findEvidence(state, cmd.caseId, cmd.evidenceId);
+  if (cmd.toAgencyId === evidence.holder) {
+    throw new InvariantError(`evidence ${cmd.evidenceId} is already held by ${evidence.holder}`, {
+      rule: 'transfer-to-holder',
+      details: { evidenceId: cmd.evidenceId },
+    });
+  }
+  if (!onTeam(state, cmd.toAgencyId)) {
+    throw new InvariantError(`evidence moves only within the team; ${cmd.toAgencyId} is not on the team of case ${cmd.caseId}`, {
+      rule: 'transfer-outside-team',
+      details: { evidenceId: cmd.evidenceId, toAgency: cmd.toAgencyId },
+    });
+  }
+  return [
+    {
+      type: 'EvidenceTransferred',
+      data: { evidenceId: cmd.evidenceId, fromAgency: evidence.holder, toAgency: cmd.toAgencyId, reason: cmd.reason },
+    },
+  ];
+}
+
+function closeCase(cmd: CloseCase): CaseEvent[] {
+  // Open referrals stay as they are: their addressees may still answer them once the case is reopened.
+  return [{ type: 'CaseClosed', data: { outcome: cmd.outcome, closedBy: cmd.issuer.agencyId } }];
+}
+
+function reopenCase(cmd: ReopenCase, state: CaseState): CaseEvent[] {
+  if (state.status !== 'closed') {
+    throw new ConflictError(`case ${cmd.caseId} is open; only a closed case can be reopened`, { rule: 'case-open' });
+  }
+  return [{ type: 'CaseReopened', data: { reason: cmd.reason, reopenedBy: cmd.issuer.agencyId } }];
+}
+
+const SOCIAL_SERVICES_REASON = 'child subject: social services must be on the team';
+
+function requireSocialServices(cmd: RequireSocialServices, state: CaseState): CaseEvent[] {
+  const { socialServices } = cmd;
+  if (socialServices.kind !== 'social-services') {
+    throw new InvariantError(`${socialServices.agencyId} is ${socialServices.kind}, not a social-services agency`, {
+      rule: 'not-social-services',
+      details: { agencyId: socialServices.agencyId, kind: socialServices.kind },
+    });
+  }
+  const satisfied =
+    state.subject?.ageGroup !== 'child' ||
+    state.team.some((m) => m.kind === 'social-services') ||
+    state.referrals.some((r) => r.status === 'open' && r.toAgencyKind === 'social-services');
+  if (satisfied) return [];
+  ensureReferralIdUnused(state, cmd.caseId, cmd.referralId);
+  return [
+    {
+      type: 'CaseReferred',
+      data: {
+        referralId: cmd.referralId,
+        fromAgency: SYSTEM_AGENCY_ID,
+        toAgency: socialServices.agencyId,
+        toAgencyKind: socialServices.kind,
+        reason: SOCIAL_SERVICES_REASON,
+        urgency: 'urgent',
+        dueBy: null,
+        automatic: true,
+      },
+    },
+  ];
+}
+
+function escalateReferral(cmd: EscalateReferral, state: CaseState): CaseEvent[] {
+  const { coordinator } = cmd;
+  if (coordinator.kind !== 'coordinator') {
+    throw new InvariantError(`${coordinator.agencyId} is ${coordinator.kind}, not a coordinator`, {
+      rule: 'not-a-coordinator',
+      details: { agencyId: coordinator.agencyId, kind: coordinator.kind },
+    });
+  }
+  const referral = findReferral(state, cmd.caseId, cmd.referralId);
+  const { dueBy } = referral;
+  // The escalation process manager may act late or twice; whatever no longer needs escalating is left alone.
+  if (referral.status !== 'open' || referral.escalatedTo !== null || dueBy === null || !isAfter(cmd.at, dueBy)) return [];
+  return [
+    {
+      type: 'ReferralEscalated',
+      data: { referralId: referral.referralId, toAgency: referral.toAgency, coordinator: coordinator.agencyId, dueBy, escalatedAt: cmd.at },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Authorisation: existence, visibility, then the permission table
+// ---------------------------------------------------------------------------------------------------------
+
+/** How a command's action reads in a refusal: `only prosecution agencies may initiate a prosecution`. */
+const ACTIONS: Readonly<Record<CaseCommandType, readonly [verb: string, object: string]>> = {
+  OpenCase: ['open', 'a case'],
+  AddAgencyToCase: ['add', 'an agency to a case'],
+  RemoveAgencyFromCase: ['remove', 'an agency from a case'],
+  ReferCase: ['refer', 'a case'],
+  AcceptReferral: ['accept', 'a referral'],
+  DeclineReferral: ['decline', 'a referral'],
+  WithdrawReferral: ['withdraw', 'a referral'],
+  RecordSupport: ['record', 'support'],
+  RecordConsent: ['record', 'consent'],
+  GrantReflectionPeriod: ['grant', 'a reflection period'],
+  DecideResidencePermit: ['decide', 'on a residence permit'],
+  RecordVictimCooperation: ['record', 'victim cooperation'],
+  OpenInvestigation: ['open', 'an investigation'],
+  CloseInvestigation: ['close', 'an investigation'],
+  InitiateProsecution: ['initiate', 'a prosecution'],
+  RecordSentencingOutcome: ['record', 'a sentencing outcome'],
+  RegisterEvidence: ['register', 'evidence'],
+  TransferEvidence: ['transfer', 'evidence'],
+  CloseCase: ['close', 'a case'],
+  ReopenCase: ['reopen', 'a case'],
+  RequireSocialServices: ['require', 'social services on a case'],
+  EscalateReferral: ['escalate', 'a referral'],
+};
+
+const action = (type: CaseCommandType) => ACTIONS[type].join(' ');
+
+function authorise(cmd: CaseCommand, state: CaseState): void {
+  const who = cmd.issuer.agencyId;
+  if (cmd.type === 'OpenCase') {
+    if (state.status !== 'none') {
+      throw new ConflictError(`case ${cmd.caseId} already exists`, { rule: 'case-exists', details: { caseId: cmd.caseId } });
+    }
+  } else if (state.status === 'none' || (who !== SYSTEM_AGENCY_ID && visibleTo(state, who) === 'none')) {
+    // An agency that may not see the case must not learn that it exists: same answer as for a missing one.
+    throw new NotFoundError(`case ${cmd.caseId} was not found`, { rule: 'case-not-found', details: { caseId: cmd.caseId } });
+  }
+  const { kinds, standing } = COMMAND_PERMISSIONS[cmd.type];
+  if (kinds !== 'any' && !kinds.includes(cmd.issuer.kind)) {
+    throw new ForbiddenError(`only ${orList(kinds)} agencies may ${action(cmd.type)}; ${who} is ${cmd.issuer.kind}`, {
+      rule: 'agency-kind',
+      details: { agencyId: who, kind: cmd.issuer.kind, allowed: kinds },
+    });
+  }
+  ensureStanding(cmd, state, standing);
+}
+
+function ensureStanding(cmd: CaseCommand, state: CaseState, standing: Standing): void {
+  const who = cmd.issuer.agencyId;
+  const [verb] = ACTIONS[cmd.type];
+  const refuse = (message: string) => {
+    throw new ForbiddenError(message, { rule: `standing-${standing}`, details: { agencyId: who, standing } });
+  };
+  switch (standing) {
+    case 'anyone':
+      return;
+    case 'system':
+      if (who !== SYSTEM_AGENCY_ID) refuse(`only ${SYSTEM_AGENCY_ID} itself may ${action(cmd.type)}; ${who} may not`);
+      return;
+    case 'team':
+      if (!onTeam(state, who)) refuse(`only the team of case ${cmd.caseId} may ${action(cmd.type)}; ${who} is not on it`);
+      return;
+    case 'lead':
+      if (who !== state.leadAgency) {
+        refuse(`only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, may ${action(cmd.type)}; ${who} is not the lead`);
+      }
+      return;
+    case 'lead-or-coordinator': {
+      const coordinator = state.team.some((m) => m.agencyId === who && m.kind === 'coordinator');
+      if (who !== state.leadAgency && !coordinator) {
+        refuse(
+          `only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, or a coordinator on its team may ` +
+            `${action(cmd.type)}; ${who} is neither`,
+        );
+      }
+      return;
+    }
+    case 'addressee': {
+      const referral = findReferral(state, cmd.caseId, targetId(cmd, 'referralId'));
+      if (referral.toAgency !== who) refuse(`referral ${referral.referralId} was addressed to ${referral.toAgency}; ${who} cannot ${verb} it`);
+      return;
+    }
+    case 'referrer': {
+      const referral = findReferral(state, cmd.caseId, targetId(cmd, 'referralId'));
+      if (referral.fromAgency !== who) refuse(`referral ${referral.referralId} was made by ${referral.fromAgency}; ${who} cannot ${verb} it`);
+      return;
+    }
+    case 'holder': {
+      const evidence = findEvidence(state, cmd.caseId, targetId(cmd, 'evidenceId'));
+      if (evidence.holder !== who) refuse(`evidence ${evidence.evidenceId} is held by ${evidence.holder}; ${who} cannot ${verb} it`);
+      return;
+    }
+    default:
+      assertNever(standing);
+  }
+}
+
+/** The referral or evidence a command acts on, for standings that are relative to one. */
+function targetId(cmd: CaseCommand, key: 'referralId' | 'evidenceId'): string {
+  const id = (cmd as Partial<Record<typeof key, unknown>>)[key];
+  // Only a mistake in COMMAND_PERMISSIONS gets here.
+  if (typeof id !== 'string') throw new Error(`${cmd.type} carries no ${key}, yet its standing needs one`);
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Look-ups and shared rules
+// ---------------------------------------------------------------------------------------------------------
+
+function onTeam(state: CaseState, agencyId: string): boolean {
+  return state.team.some((m) => m.agencyId === agencyId);
+}
+
+function findReferral(state: CaseState, caseId: string, referralId: string): Referral {
+  const referral = state.referrals.find((r) => r.referralId === referralId);
+  if (!referral) {
+    throw new NotFoundError(`referral ${referralId} was not found on case ${caseId}`, {
+      rule: 'referral-not-found',
+      details: { referralId },
+    });
+  }
+  return referral;
+}
+
+/** The referral, which must still be open for it to be `answer`ed (accepted, declined, withdrawn). */
+function openReferral(state: CaseState, caseId: string, referralId: string, answer: string): Referral {
+  const referral = findReferral(state, caseId, referralId);
+  if (referral.status !== 'open') {
+    throw new ConflictError(`referral ${referralId} is already ${referral.status}; only an open referral can be ${answer}`, {
+      rule: 'referral-not-open',
+      details: { referralId, status: referral.status },
+    });
+  }
+  return referral;
+}
+
+function ensureReferralIdUnused(state: CaseState, caseId: string, referralId: string): void {
+  if (state.referrals.some((r) => r.referralId === referralId)) {
+    throw new ConflictError(`referral id ${referralId} is already used on case ${caseId}`, {
+      rule: 'id-reused',
+      details: { referralId },
+    });
+  }
+}
+
+function findEvidence(state: CaseState, caseId: string, evidenceId: string): Evidence {
+  const evidence = state.evidence.find((e) => e.evidenceId === evidenceId);
+  if (!evidence) {
+    throw new NotFoundError(`evidence ${evidenceId} was not found on case ${caseId}`, {
+      rule: 'evidence-not-found',
+      details: { evidenceId },
+    });
+  }
+  return evidence;
+}
+
+function ensureVictim(state: CaseState, rule: string): void {
+  const category = state.subject?.category;
+  if (category !== 'victim') {
+    throw new InvariantError(`${rule}; the subject of case ${state.caseId} is a ${category}`, {
+      rule: 'victims-only',
+      details: { category },
+    });
+  }
+}
+
+/** Calendar days are Swedish: a support given just after midnight in Malmö is dated that day. */
+const SWEDISH_DAY = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** The date (YYYY-MM-DD) in Sweden at an instant. */
+export function swedishDate(at: string): string {
+  return SWEDISH_DAY.format(new Date(at));
+}
+
+/** A fact dated in the world (`2025-03-10`) cannot lie after the Swedish day it is recorded on. */
+function ensureNotInFuture(what: string, on: string, at: string): void {
+  const today = swedishDate(at);
+  if (on.slice(0, 10) > today) {
+    throw new InvariantError(`${what} dated ${on} cannot be recorded on ${today}; the date lies in the future`, {
+      rule: 'dated-in-future',
+      details: { on, at },
+    });
+  }
+}
+
+/** Whether instant `a` lies strictly after instant `b`; an unparseable time is after nothing. */
+function isAfter(a: string, b: string): boolean {
+  return Date.parse(a) > Date.parse(b);
+}
+
+function orList(items: readonly AgencyKind[]): string {
+  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected ${JSON.stringify(value)}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Evolve: never throws, never mutates; an event it does not know leaves the state as it was
+// ---------------------------------------------------------------------------------------------------------
+
+export function evolve(state: CaseState, event: CaseEvent): CaseState {
+  if (typeof event !== 'object' || event === null || typeof event.data !== 'object' || event.data === null) return state;
+  switch (event.type) {
+    case 'CaseOpened': {
+      const { caseId, subject, city, exploitation, summary, leadAgency, openedAt } = event.data;
+      return { ...state, status: 'open', caseId, subject, city, exploitation, summary, leadAgency, openedAt };
+    }
+    case 'AgencyJoinedCase': {
+      const { agencyId, agencyKind, via } = event.data;
+      if (onTeam(state, agencyId)) return state;
+      return { ...state, team: [...state.team, { agencyId, kind: agencyKind, via }] };
+    }
+    case 'AgencyLeftCase':
+      return { ...state, team: state.team.filter((m) => m.agencyId !== event.data.agencyId) };
+    case 'CaseReferred': {
+      const d = event.data;
+      if (state.referrals.some((r) => r.referralId === d.referralId)) return state;
+      const referral: Referral = {
+        referralId: d.referralId,
+        fromAgency: d.fromAgency,
+        toAgency: d.toAgency,
+        toAgencyKind: d.toAgencyKind,
+        reason: d.reason,
+        urgency: d.urgency,
+        dueBy: d.dueBy,
+        automatic: d.automatic,
+        status: 'open',
+        escalatedTo: null,
+      };
+      return { ...state, referrals: [...state.referrals, referral] };
+    }
+    case 'ReferralAccepted':
+      return updateReferral(state, event.data.referralId, { status: 'accepted' });
+    case 'ReferralDeclined':
+      return updateReferral(state, event.data.referralId, { status: 'declined' });
+    case 'ReferralWithdrawn':
+      return updateReferral(state, event.data.referralId, { status: 'withdrawn' });
+    case 'ReferralEscalated':
+      return updateReferral(state, event.data.referralId, { escalatedTo: event.data.coordinator });
+    case 'SupportProvided': {
+      const { supportId, kind, providedOn, providedBy } = event.data;
+      return { ...state, support: [...state.support, { supportId, kind, providedOn, providedBy }] };
+    }
+    case 'ConsentGiven':
+      if (state.consents.includes(event.data.scope)) return state;
+      return { ...state, consents: [...state.consents, event.data.scope] };
+    case 'ConsentWithdrawn':
+      return { ...state, consents: state.consents.filter((scope) => scope !== event.data.scope) };
+    case 'ReflectionPeriodGranted':
+      return { ...state, reflectionPeriodUntil: event.data.until };
+    case 'ResidencePermitDecided':
+      return { ...state, residencePermit: { granted: event.data.granted, until: event.data.until } };
+    case 'VictimCooperationRecorded':
+      return { ...state, cooperation: event.data.status };
+    case 'InvestigationOpened': {
+      const { investigationId, reference, openedBy } = event.data;
+      const investigation: Investigation = { investigationId, reference, openedBy, status: 'open', outcome: null };
+      return { ...state, investigations: [...state.investigations, investigation] };
+    }
+    case 'InvestigationClosed': {
+      const { investigationId, outcome } = event.data;
+      return {
+        ...state,
+        investigations: state.investigations.map((i) =>
+          i.investigationId === investigationId ? { ...i, status: 'closed', outcome } : i,
+        ),
+      };
+    }
+    case 'ProsecutionInitiated':
+      return {
+        ...state,
+        prosecution: { charges: copyOf(event.data.charges), initiatedBy: event.data.initiatedBy, sentencingRecorded: false },
+      };
+    case 'SentencingOutcomeRecorded': {
+      const { court, verdict, offences, sentence, appealed, decidedOn } = event.data;
+      return {
+        ...state,
+        sentencing: [
+          ...state.sentencing,
+          { court, verdict, offences: copyOf(offences), sentence, appealed, decidedOn },
+        ],
+        prosecution: state.prosecution && { ...state.prosecution, sentencingRecorded: true },
+      };
+    }
+    case 'EvidenceRegistered': {
+      const { evidenceId, description, contentSha256, holder } = event.data;
+      return { ...state, evidence: [...state.evidence, { evidenceId, description, contentSha256, holder }] };
+    }
+    case 'EvidenceTransferred':
+      return {
+        ...state,
+        evidence: state.evidence.map((e) => (e.evidenceId === event.data.evidenceId ? { ...e, holder: event.data.toAgency } : e)),
+      };
+    case 'CaseClosed':
+      return { ...state, status: 'closed', outcome: event.data.outcome };
+    case 'CaseReopened':
+      return { ...state, status: 'open', outcome: null };
+    default:
+      return ignore(event, state);
+  }
+}
+
+/** Compile-time exhaustiveness for evolve; at run time an unknown (newer, or retired) event type is skipped. */
+function ignore(_event: never, state: CaseState): CaseState {
+  return state;
+}
+
+/** A copy of an event's list; a malformed event yields an empty one rather than a throw. */
+function copyOf<T>(items: readonly T[]): T[] {
+  return Array.isArray(items) ? [...items] : [];
+}
+
+function updateReferral(state: CaseState, referralId: string, change: Partial<Pick<Referral, 'status' | 'escalatedTo'>>): CaseState {
+  return { ...state, referrals: state.referrals.map((r) => (r.referralId === referralId ? { ...r, ...change } : r)) };
+}
+
+export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = { initialState, evolve, decide };
