@@ -498,6 +498,12 @@ describe('removing an agency from a case', () => {
       .when(command('RemoveAgencyFromCase', coordinator, { agencyId: police.agencyId, reason: 'x' }))
       .thenThrows(InvariantError, 'the lead agency cannot leave its case; close it instead');
   });
+
+  it('refuses to remove an agency that still holds evidence, which it could then no longer transfer', () => {
+    given([...staffed, evidenceRegistered(migration, 'e-7')])
+      .when(command('RemoveAgencyFromCase', police, { agencyId: migration.agencyId, reason: 'x' }))
+      .thenThrows(ConflictError, /migrationsverket-\w+ holds evidence e-7 of case c-1; it must transfer it before it leaves/);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------

@@ -195,6 +195,14 @@ function removeAgency(cmd: RemoveAgencyFromCase, state: CaseState): CaseEvent[] 
       details: { agencyId: cmd.agencyId },
     });
   }
+  const held = state.evidence.filter((e) => e.holder === cmd.agencyId).map((e) => e.evidenceId);
+  if (held.length > 0) {
+    // Evidence moves only from its holder; an agency that left could no longer move it, nor anyone else.
+    throw new ConflictError(`${cmd.agencyId} holds evidence ${held.join(', ')} of case ${cmd.caseId}; it must transfer it before it leaves`, {
+      rule: 'holder-cannot-leave',
+      details: { agencyId: cmd.agencyId, evidence: held },
+    });
+  }
   return [{ type: 'AgencyLeftCase', data: { agencyId: cmd.agencyId, reason: cmd.reason, removedBy: cmd.issuer.agencyId } }];
 }
 
