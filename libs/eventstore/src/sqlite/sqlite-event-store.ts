@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConcurrencyError, ConflictError, ValidationError } from '@samverkan/common';
-import { SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
+import { GENESIS_HASH, SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
 import {
   AppendResult,
   EventStore,
@@ -58,10 +58,11 @@ export class SqliteEventStore implements EventStore {
   private readonly streamBackwards: Database.Statement<[string, number, number], EventRow>;
   private readonly allAfter: Database.Statement<[number, number], EventRow>;
   private readonly appendOne: (pending: PendingAppend) => AppendResult;
-  private readonly appendBatch: (batch: PendingAppend[]) => Array<AppendResult | { error: unknown }>;
+  private readonly appendBatch: Database.Transaction<(batch: PendingAppend[]) => Array<AppendResult | { error: unknown }>>;
 
   constructor(options: SqliteEventStoreOptions) {
     mkdirSync(dirname(options.file), { recursive: true });
+    this.appended.setMaxListeners(0); // one listener per open subscription
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
@@ -154,19 +155,25 @@ export class SqliteEventStore implements EventStore {
     let after = decodePosition(options.after);
     let open = true;
     let wake: (() => void) | undefined;
-    const onAppend = () => wake?.();
+    // An append that lands while the consumer is busy with an event must not leave the next wait to the poll.
+    let appendedSinceRead = false;
+    const onAppend = () => {
+      appendedSinceRead = true;
+      wake?.();
+    };
     this.appended.on('appended', onAppend);
     const store = this;
     const iterator = async function* (): AsyncGenerator<RecordedEvent> {
       try {
         while (open && !store.closed) {
+          appendedSinceRead = false;
           const rows = store.allAfter.all(after, PAGE);
           for (const row of rows) {
             after = row.position;
             yield toRecorded(row);
             if (!open) return;
           }
-          if (rows.length < PAGE) {
+          if (rows.length < PAGE && !appendedSinceRead && open) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, store.pollIntervalMs);
               wake = () => {
@@ -185,6 +192,7 @@ export class SqliteEventStore implements EventStore {
       [Symbol.asyncIterator]: iterator,
       close: async () => {
         open = false;
+        store.appended.off('appended', onAppend);
         wake?.();
       },
     };
@@ -211,7 +219,10 @@ export class SqliteEventStore implements EventStore {
     if (batch.length === 0) return;
     let results: Array<AppendResult | { error: unknown }>;
     try {
-      results = this.appendBatch(batch);
+      // IMMEDIATE takes the write lock before reading the stream heads. A deferred transaction would read
+      // under a snapshot that cannot be upgraded once another process has committed, and fail at once with
+      // SQLITE_BUSY instead of waiting out busy_timeout.
+      results = this.appendBatch.immediate(batch);
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
       for (const pending of batch) pending.reject(error);
@@ -237,11 +248,16 @@ export class SqliteEventStore implements EventStore {
     if (first.revision !== actual + 1) {
       throw new ConcurrencyError(stream, String(first.revision - 1), last ? String(actual) : 'no-stream');
     }
-    if (last && first.prev !== last.hash) {
-      throw new ConflictError(`event ${first.id} does not link to the last event of ${stream}`, {
-        rule: 'chain-link',
-        details: { stream, revision: first.revision, expectedPrev: last.hash, foundPrev: first.prev },
-      });
+    let prev = last ? last.hash : GENESIS_HASH;
+    for (const event of events) {
+      if (event.prev !== prev) {
+        const predecessor = event === first ? `the last event of ${stream}` : `revision ${event.revision - 1}`;
+        throw new ConflictError(`event ${event.id} does not link to ${predecessor}`, {
+          rule: 'chain-link',
+          details: { stream, revision: event.revision, expectedPrev: prev, foundPrev: event.prev },
+        });
+      }
+      prev = event.hash;
     }
     let position = 0;
     for (const event of events) {
