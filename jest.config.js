@@ -2,19 +2,7 @@
  * Three tiers, told apart by suffix: *.spec.ts (pure), *.int-spec.ts (real store, real brokers and
  * databases), *.e2e-spec.ts (the running service over HTTP). `npm test` runs them all.
  */
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
+const swc = ['@swc/jest', require('./scripts/swc-options')];
 
 const moduleNameMapper = {
   '^@samverkan/(common|sealing|eventstore)$': '<rootDir>/libs/$1/src',

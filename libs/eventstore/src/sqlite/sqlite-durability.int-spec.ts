@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { v7 as uuidv7 } from 'uuid';
 import { envelopeHash, EventDraft, SealedEnvelope, serializeEnvelope, verifyChain } from '@samverkan/sealing';
 import { RecordedEvent } from '../event-store.port';
 import { appendSealed, readStreamHead } from '../sealed-append';
 import { SqliteEventStore } from './sqlite-event-store';
+import { collect, testDraft } from '../testing/test-events';
 
 const root = resolve(__dirname, '../../../..');
 const runTs = join(root, 'scripts/run-ts.js');
@@ -165,26 +165,6 @@ function partialBatches(envelopes: readonly SealedEnvelope[]): string[] {
   return [...sizes].filter(([, { size, stored }]) => size !== stored).map(([batch]) => `batch ${batch}`);
 }
 
-function survivorDraft(): EventDraft {
-  return {
-    id: uuidv7(),
-    type: 'CrashSurvived',
-    schemaVersion: 1,
-    data: {},
-    metadata: {
-      agencyId: 'samverkan',
-      actorId: 'sqlite-durability-spec',
-      commandId: 'after-crash',
-      correlationId: 'after-crash',
-      causationId: null,
-      occurredAt: '2026-01-01T00:00:00.000Z',
-      recordedAt: '2026-01-01T00:00:00.000Z',
-    },
-  };
-}
+const survivorDraft = (): EventDraft => testDraft('CrashSurvived', {}, 'sqlite-durability-spec', 'after-crash');
 
-async function readAll(events: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
+const readAll = collect;

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { v7 as uuidv7 } from 'uuid';
 import { ConcurrencyError } from '@samverkan/common';
 import { EventDraft, sealEvents, verifyChain } from '@samverkan/sealing';
 import { RecordedEvent } from '../event-store.port';
 import { appendSealed, readStreamHead } from '../sealed-append';
 import { describeEventStoreContract } from '../testing/event-store-contract';
 import { SqliteEventStore } from './sqlite-event-store';
+import { collect, testDraft } from '../testing/test-events';
 
 async function freshFolder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'samverkan-sqlite-'));
@@ -170,27 +170,6 @@ describe('the SQLite event store file', () => {
   });
 });
 
-function draft(data: Record<string, string> = {}): EventDraft {
-  const id = uuidv7();
-  return {
-    id,
-    type: 'StoreChecked',
-    schemaVersion: 1,
-    data,
-    metadata: {
-      agencyId: 'samverkan',
-      actorId: 'sqlite-event-store-spec',
-      commandId: id,
-      correlationId: id,
-      causationId: null,
-      occurredAt: '2026-01-01T00:00:00.000Z',
-      recordedAt: '2026-01-01T00:00:00.000Z',
-    },
-  };
-}
+const draft = (data: Record<string, string> = {}): EventDraft => testDraft('StoreChecked', data, 'sqlite-event-store-spec');
 
-async function readAll(events: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
+const readAll = collect;

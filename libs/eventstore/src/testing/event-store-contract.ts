@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import { ConcurrencyError, ConflictError } from '@samverkan/common';
 import {
   envelopeHash,
@@ -13,6 +12,7 @@ import {
 } from '@samverkan/sealing';
 import { EventStore, LogPosition, LogSubscription, RecordedEvent } from '../event-store.port';
 import { appendSealed, readStreamHead, StreamHead } from '../sealed-append';
+import { collect, testDraft } from './test-events';
 
 /** What a contract run needs from an adapter: a store to test, and a way to let go of it afterwards. */
 export interface EventStoreUnderTest {
@@ -564,35 +564,14 @@ export function describeEventStoreContract(name: string, make: () => Promise<Eve
   });
 }
 
-function draft(data: JsonObject = { note: 'contract' }): EventDraft {
-  const id = uuidv7();
-  return {
-    id,
-    type: 'ContractChecked',
-    schemaVersion: 1,
-    data,
-    metadata: {
-      agencyId: 'samverkan',
-      actorId: 'event-store-contract',
-      commandId: id,
-      correlationId: id,
-      causationId: null,
-      occurredAt: '2026-01-01T00:00:00.000Z',
-      recordedAt: '2026-01-01T00:00:00.000Z',
-    },
-  };
-}
+const draft = (data: JsonObject = { note: 'contract' }): EventDraft => testDraft('ContractChecked', data, 'event-store-contract');
 
 function headOf(events: readonly SealedEnvelope[]): NonNullable<StreamHead> {
   const last = events[events.length - 1];
   return { revision: last.revision, hash: last.hash };
 }
 
-async function readAllOf(events: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
+const readAllOf = collect;
 
 /** Pulls events from a subscription, keeping those a test cares about, until it has as many as asked for. */
 class SubscriptionReader {
