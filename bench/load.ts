@@ -1,0 +1,62 @@
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * What the load generator fires: one POST body and header set, sent to a path drawn at random per request,
+ * for about `durationSeconds`.
+ *
+ * The run is made of chunks of a fixed number of requests rather than one timed run, because autocannon
+ * abandons the requests in flight when its time runs out, and the server would still be executing them (and
+ * writing their events) after the run. Each chunk is sized from the rate so far (`initialRate` to begin
+ * with) to fill the time left, so every request sent is answered and counted.
+ */
+export interface LoadSpec {
+  readonly url: string;
+  readonly connections: number;
+  readonly durationSeconds: number;
+  /** Requests per second to expect, to size the first chunk; a low guess costs only an extra chunk. */
+  readonly initialRate: number;
+  readonly method: 'POST';
+  readonly paths: readonly string[];
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface LoadResult {
+  readonly durationSeconds: number;
+  /** Responses received, whatever their status. */
+  readonly responses: number;
+  readonly ok: number;
+  readonly non2xx: number;
+  readonly statusCodes: Readonly<Record<string, number>>;
+  /** Connection errors and timeouts: requests that got no response at all. */
+  readonly errors: number;
+  readonly timeouts: number;
+  /** 2xx responses per second. */
+  readonly okPerSecond: number;
+  readonly chunks: number;
+  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number; readonly mean: number };
+}
+
+const root = resolve(__dirname, '..');
+
+/**
+ * Runs autocannon in a worker thread, so that the client does not share the event loop of the server it
+ * measures (the server runs in this process's main thread). The worker goes through scripts/run-ts.js, as
+ * the worker body is TypeScript too.
+ */
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(join(root, 'scripts', 'run-ts.js'), {
+      argv: [join(__dirname, 'load.worker.ts')],
+      workerData: spec,
+    });
+    let result: LoadResult | undefined;
+    worker.once('message', (message: LoadResult) => (result = message));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (result) resolvePromise(result);
+      else reject(new Error(`the load generator exited with code ${code} before reporting a result`));
+    });
+  });
+}

@@ -1,0 +1,157 @@
+import { v7 as uuidv7 } from 'uuid';
+import { appendSealed, CommandContext, CommandPath, SqliteEventStore, StreamHead } from '@samverkan/eventstore';
+import { EventDraft, JsonObject, SealedEnvelope } from '@samverkan/sealing';
+import { Issuer } from '../apps/coordinator/src/agencies/agency';
+import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
+import { CaseCommand, CaseEvent, CaseState, RecordSupport } from '../apps/coordinator/src/cases/case.model';
+import { caseStream } from '../apps/coordinator/src/cases/case.service';
+
+export interface ReplayParameters {
+  readonly events: number;
+  readonly runs: number;
+  /** Events per append while building the case. */
+  readonly buildBatch: number;
+}
+
+export interface ReplayResult {
+  readonly events: number;
+  readonly buildSeconds: number;
+  /** Read from the store (JSON parse included) and folded into the summary, best of `runs`. */
+  readonly bestMs: number;
+  readonly medianMs: number;
+  readonly eventsPerSecond: number;
+  /** The two halves of the above, each best of `runs`: reading alone, and folding envelopes already in memory. */
+  readonly readOnlyEventsPerSecond: number;
+  readonly foldOnlyEventsPerSecond: number;
+}
+
+const ISSUER: Issuer = { agencyId: 'polisen-malmo', kind: 'police' };
+const SUPPORT_KINDS = ['shelter', 'health-care', 'psychological', 'legal-counsel'] as const;
+
+/**
+ * Builds one case of `events` events in a fresh embedded store (opened through the command path, then support
+ * decided by the case decider and appended sealed in batches), and times reading it back and folding it.
+ */
+export async function benchReplay(file: string, p: ReplayParameters): Promise<ReplayResult> {
+  const store = new SqliteEventStore({ file });
+  try {
+    const building = performance.now();
+    const stream = await buildCase(store, p);
+    const buildSeconds = (performance.now() - building) / 1000;
+
+    const full: number[] = [];
+    const readOnly: number[] = [];
+    const foldOnly: number[] = [];
+    for (let run = 0; run < p.runs; run++) {
+      let started = performance.now();
+      let state = caseDecider.initialState();
+      let count = 0;
+      for await (const { envelope } of store.readStream(stream)) {
+        state = caseDecider.evolve(state, envelope as unknown as CaseEvent);
+        count += 1;
+      }
+      full.push(performance.now() - started);
+      check(count, state, p.events);
+
+      started = performance.now();
+      const envelopes: SealedEnvelope[] = [];
+      for await (const { envelope } of store.readStream(stream)) envelopes.push(envelope);
+      readOnly.push(performance.now() - started);
+
+      started = performance.now();
+      state = envelopes.reduce((s, e) => caseDecider.evolve(s, e as unknown as CaseEvent), caseDecider.initialState());
+      foldOnly.push(performance.now() - started);
+      check(envelopes.length, state, p.events);
+    }
+    const best = (times: number[]) => Math.min(...times);
+    const perSecond = (ms: number) => (p.events / ms) * 1000;
+    return {
+      events: p.events,
+      buildSeconds,
+      bestMs: best(full),
+      medianMs: [...full].sort((a, b) => a - b)[Math.floor(full.length / 2)],
+      eventsPerSecond: perSecond(best(full)),
+      readOnlyEventsPerSecond: perSecond(best(readOnly)),
+      foldOnlyEventsPerSecond: perSecond(best(foldOnly)),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+async function buildCase(store: SqliteEventStore, p: ReplayParameters): Promise<string> {
+  const now = () => new Date();
+  const caseId = uuidv7();
+  const stream = caseStream(caseId);
+  const opened = await new CommandPath(store, caseDecider, { now }).execute(
+    stream,
+    {
+      type: 'OpenCase',
+      caseId,
+      issuer: ISSUER,
+      at: now().toISOString(),
+      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic' },
+      city: 'malmo',
+      exploitation: 'forced-labour',
+      summary: 'benchmark case',
+    } satisfies CaseCommand,
+    context(),
+  );
+  let state: CaseState = opened.state;
+  const last = opened.events[opened.events.length - 1];
+  let head: StreamHead = { revision: last.revision, hash: last.hash };
+  let stored = opened.revision + 1;
+  while (stored < p.events) {
+    const drafts: EventDraft[] = [];
+    for (let i = 0; i < Math.min(p.buildBatch, p.events - stored); i++) {
+      const command: RecordSupport = {
+        type: 'RecordSupport',
+        caseId,
+        issuer: ISSUER,
+        at: now().toISOString(),
+        supportId: uuidv7(),
+        kind: SUPPORT_KINDS[(stored + i) % SUPPORT_KINDS.length],
+        providedOn: '2026-01-15',
+      };
+      for (const event of caseDecider.decide(command, state)) {
+        state = caseDecider.evolve(state, event);
+        drafts.push(draftOf(event, context()));
+      }
+    }
+    const { sealed } = await appendSealed(store, stream, head, drafts);
+    const end = sealed[sealed.length - 1];
+    head = { revision: end.revision, hash: end.hash };
+    stored += sealed.length;
+  }
+  return stream;
+}
+
+function context(): CommandContext {
+  return { agencyId: ISSUER.agencyId, actorId: 'bench-officer', commandId: uuidv7() };
+}
+
+/** The draft the command path makes of a decided event (its `drafts` is private). */
+function draftOf(event: CaseEvent, c: CommandContext): EventDraft {
+  const recordedAt = new Date().toISOString();
+  return {
+    id: uuidv7(),
+    type: event.type,
+    schemaVersion: 1,
+    data: event.data as unknown as JsonObject,
+    metadata: {
+      agencyId: c.agencyId,
+      actorId: c.actorId,
+      commandId: c.commandId,
+      correlationId: c.commandId,
+      causationId: null,
+      occurredAt: recordedAt,
+      recordedAt,
+    },
+  };
+}
+
+function check(count: number, state: CaseState, expected: number): void {
+  if (count !== expected || state.support.length !== expected - 2 || state.status !== 'open') {
+    throw new Error(`replay read ${count} events into ${state.support.length} support entries; expected ${expected} and ${expected - 2}`);
+  }
+}
