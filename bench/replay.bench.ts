@@ -151,7 +151,7 @@ function draftOf(event: CaseEvent, c: CommandContext): EventDraft {
 }
 
 function check(count: number, state: CaseState, expected: number): void {
-  if (count !== expected || state.support.length !== expected - 2 || state.status !== 'open') {
-    throw new Error(`replay read ${count} events into ${state.support.length} support entries; expected ${expected} and ${expected - 2}`);
+  if (count !== expected || state.support.total !== expected - 2 || state.status !== 'open') {
+    throw new Error(`replay read ${count} events into ${state.support.total} support entries; expected ${expected} and ${expected - 2}`);
   }
 }

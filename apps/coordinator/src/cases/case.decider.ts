@@ -50,7 +50,7 @@ export function initialState(): CaseState {
     leadAgency: null,
     team: [],
     referrals: [],
-    support: [],
+    support: { total: 0, byKind: {}, providers: [], firstProvidedOn: null, lastProvidedOn: null },
     consents: [],
     reflectionPeriodUntil: null,
     residencePermit: null,
@@ -279,12 +279,6 @@ function withdrawReferral(cmd: WithdrawReferral, state: CaseState): CaseEvent[] 
 }
 
 function recordSupport(cmd: RecordSupport, state: CaseState): CaseEvent[] {
-  if (state.support.some((s) => s.supportId === cmd.supportId)) {
-    throw new ConflictError(`support id ${cmd.supportId} is already used on case ${cmd.caseId}`, {
-      rule: 'id-reused',
-      details: { supportId: cmd.supportId },
-    });
-  }
   ensureNotInFuture('support', cmd.providedOn, cmd.at);
   return [
     {
@@ -813,8 +807,18 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     case 'ReferralEscalated':
       return updateReferral(state, event.data.referralId, { escalatedTo: event.data.coordinator });
     case 'SupportProvided': {
-      const { supportId, kind, providedOn, providedBy } = event.data;
-      return { ...state, support: [...state.support, { supportId, kind, providedOn, providedBy }] };
+      const { kind, providedOn, providedBy } = event.data;
+      const s = state.support;
+      return {
+        ...state,
+        support: {
+          total: s.total + 1,
+          byKind: { ...s.byKind, [kind]: (s.byKind[kind] ?? 0) + 1 },
+          providers: s.providers.includes(providedBy) ? s.providers : [...s.providers, providedBy],
+          firstProvidedOn: s.firstProvidedOn === null || providedOn < s.firstProvidedOn ? providedOn : s.firstProvidedOn,
+          lastProvidedOn: s.lastProvidedOn === null || providedOn > s.lastProvidedOn ? providedOn : s.lastProvidedOn,
+        },
+      };
     }
     case 'ConsentGiven':
       if (state.consents.includes(event.data.scope)) return state;

@@ -387,6 +387,15 @@ export interface SentencingOutcome {
   readonly decidedOn: string;
 }
 
+export interface SupportSummary {
+  readonly total: number;
+  readonly byKind: Readonly<Partial<Record<SupportKind, number>>>;
+  /** Agencies that gave support, in the order they first did. */
+  readonly providers: readonly string[];
+  readonly firstProvidedOn: string | null;
+  readonly lastProvidedOn: string | null;
+}
+
 export interface CaseState {
   readonly status: 'none' | 'open' | 'closed';
   readonly caseId: string | null;
@@ -400,7 +409,11 @@ export interface CaseState {
   readonly team: readonly TeamMember[];
   /** Every referral ever made, in the order made. */
   readonly referrals: readonly Referral[];
-  readonly support: readonly { supportId: string; kind: SupportKind; providedOn: string; providedBy: string }[];
+  /**
+   * Support given, as counts: a long case holds thousands of support events, and folding them into a list
+   * would make every replay quadratic. The timeline has each one.
+   */
+  readonly support: SupportSummary;
   /** Scopes with consent currently given. */
   readonly consents: readonly string[];
   readonly reflectionPeriodUntil: string | null;
