@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = new Logger('samverkan');
   logger.log(`listening on ${base} (embedded store in ${config.dataDir})`);
   logger.log(`API docs: ${base}/docs   OpenAPI: ${base}/docs/openapi.json   health: ${base}/health`);
-  logger.log('a development token: npm run token -- polisen-malmo officer-1');
+  logger.log('a development token: npm run -s token -- polisen-malmo officer-1');
 }
 
 main().catch((error: Error) => {

@@ -49,7 +49,15 @@ export interface LoadedStream<State> {
   readonly commands: ReadonlyMap<string, SealedEnvelope[]>;
 }
 
+interface CachedStream<State> {
+  state: State;
+  head: StreamHead;
+  commands: Map<string, SealedEnvelope[]>;
+}
+
 export interface CommandPathOptions {
+  /** How many streams to keep folded in memory between commands (default 10,000). */
+  readonly cacheSize?: number;
   readonly now: () => Date;
   /** How often to re-read and re-decide when another writer appended first. */
   readonly maxAttempts?: number;
@@ -63,28 +71,66 @@ export interface CommandPathOptions {
  * answered with the events it produced then.
  */
 export class CommandPath<Command, Event extends DomainEvent, State> {
+  private readonly cache = new Map<string, CachedStream<State>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly store: EventStore,
     private readonly decider: Decider<Command, Event, State>,
     private readonly options: CommandPathOptions,
   ) {}
 
+  /**
+   * The stream as the store holds it now. Streams only grow, so a stream read before is kept (up to
+   * `cacheSize` streams, least recently used first out) and only its newer events are read and folded.
+   */
   async load(stream: string): Promise<LoadedStream<State>> {
-    let state = this.decider.initialState();
-    let head: StreamHead = null;
-    const commands = new Map<string, SealedEnvelope[]>();
-    for await (const { envelope } of this.store.readStream(stream)) {
-      state = this.decider.evolve(state, envelope as unknown as Event);
-      head = { revision: envelope.revision, hash: envelope.hash };
-      const key = commandKey(envelope.metadata.agencyId, envelope.metadata.commandId);
-      const seen = commands.get(key);
-      if (seen) seen.push(envelope);
-      else commands.set(key, [envelope]);
-    }
-    return { state, head, commands };
+    const known = this.cache.get(stream);
+    const after = known?.head ? known.head.revision + 1 : 0;
+    const newer: SealedEnvelope[] = [];
+    for await (const { envelope } of this.store.readStream(stream, { fromRevision: after })) newer.push(envelope);
+    // Folded without an await in between, so concurrent loads of one stream cannot interleave here.
+    const entry = known ?? { state: this.decider.initialState(), head: null, commands: new Map() };
+    this.extend(entry, newer);
+    this.remember(stream, entry);
+    return { state: entry.state, head: entry.head, commands: entry.commands };
   }
 
-  async execute(stream: string, command: Command, context: CommandContext): Promise<CommandOutcome<State>> {
+  /** Folds events that follow the entry's head into it; events it already holds are skipped. */
+  private extend(entry: CachedStream<State>, events: readonly SealedEnvelope[]): void {
+    for (const envelope of events) {
+      if (envelope.revision !== (entry.head ? entry.head.revision + 1 : 0)) continue;
+      entry.state = this.decider.evolve(entry.state, envelope as unknown as Event);
+      entry.head = { revision: envelope.revision, hash: envelope.hash };
+      const key = commandKey(envelope.metadata.agencyId, envelope.metadata.commandId);
+      const seen = entry.commands.get(key);
+      if (seen) seen.push(envelope);
+      else entry.commands.set(key, [envelope]);
+    }
+  }
+
+  private remember(stream: string, entry: CachedStream<State>): void {
+    this.cache.delete(stream);
+    this.cache.set(stream, entry);
+    if (this.cache.size > (this.options.cacheSize ?? 10_000)) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /**
+   * Commands on one stream run one after another within this process, so they never race each other;
+   * writers in other processes are caught by the expected revision, and the command is decided again.
+   */
+  execute(stream: string, command: Command, context: CommandContext): Promise<CommandOutcome<State>> {
+    const before = this.queues.get(stream) ?? Promise.resolve();
+    const run = before.then(() => this.attempt(stream, command, context));
+    const tail = run.catch(() => undefined);
+    this.queues.set(stream, tail);
+    void tail.then(() => {
+      if (this.queues.get(stream) === tail) this.queues.delete(stream);
+    });
+    return run;
+  }
+
+  private async attempt(stream: string, command: Command, context: CommandContext): Promise<CommandOutcome<State>> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(stream);
@@ -104,6 +150,8 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       if (decided.length === 0) return { stream, revision, events: [], replayed: false, state: loaded.state };
       try {
         const { sealed } = await appendSealed(this.store, stream, loaded.head, this.drafts(decided, context));
+        const entry = this.cache.get(stream);
+        if (entry) this.extend(entry, sealed);
         const state = decided.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
         return { stream, revision: sealed[sealed.length - 1].revision, events: sealed, replayed: false, state };
       } catch (error) {

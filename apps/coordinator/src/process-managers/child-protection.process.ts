@@ -22,6 +22,8 @@ const NAMESPACE = '0b7f3c9e-58a4-4d1c-8f0e-6a2d9b1c7e44';
 export class ChildProtectionProcess implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ChildProtection');
   private readonly follower: LogFollower;
+  private sinceSaved = 0;
+  private actedSinceSaved = false;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -33,7 +35,14 @@ export class ChildProtectionProcess implements OnApplicationBootstrap, OnApplica
       name: NAME,
       loadPosition: () => index.position(NAME),
       handle: (event) => this.handle(event),
-      savePosition: (position) => index.savePosition(NAME, position),
+      // Handling is idempotent, so the position need not be written for every event it passes over.
+      savePosition: (position) => {
+        if (++this.sinceSaved >= 256 || this.actedSinceSaved) {
+          index.savePosition(NAME, position);
+          this.sinceSaved = 0;
+          this.actedSinceSaved = false;
+        }
+      },
       onError: (error) => this.logger.error(`failed, retrying: ${(error as Error).message}`),
     });
   }
@@ -48,6 +57,7 @@ export class ChildProtectionProcess implements OnApplicationBootstrap, OnApplica
 
   private async handle({ envelope }: RecordedEvent): Promise<void> {
     if (!TRIGGERS.has(envelope.type) || !envelope.stream.startsWith('case-')) return;
+    this.actedSinceSaved = true;
     const caseId = envelope.stream.slice('case-'.length);
     const state = await this.cases.state(caseId);
     if (state.subject?.ageGroup !== 'child' || !state.city) return;

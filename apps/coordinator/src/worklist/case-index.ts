@@ -42,6 +42,8 @@ export interface DueReferral {
 export class CaseIndex {
   private readonly db: Database.Database;
   private readonly applyInTransaction: (event: RecordedEvent) => void;
+  private readonly recent = new Map<string, { revision: number; state: CaseState }>();
+  private readonly sql: ReturnType<typeof statements>;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -63,19 +65,20 @@ export class CaseIndex {
       CREATE INDEX IF NOT EXISTS open_referrals_by_coordinator ON open_referrals (escalated_to);
       CREATE INDEX IF NOT EXISTS open_referrals_by_due ON open_referrals (due_by) WHERE escalated_to IS NULL;
     `);
+    this.sql = statements(this.db);
     this.applyInTransaction = this.db.transaction((event: RecordedEvent) => {
       this.apply(event);
-      this.db.prepare('INSERT INTO positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position').run('case-index', event.position);
+      this.sql.savePosition.run('case-index', event.position);
     });
   }
 
   position(name = 'case-index'): LogPosition | undefined {
-    return this.db.prepare<[string], { position: string }>('SELECT position FROM positions WHERE name = ?').get(name)?.position;
+    return this.sql.position.get(name)?.position;
   }
 
   /** Positions of other followers (process managers) kept in the same file. */
   savePosition(name: string, position: LogPosition): void {
-    this.db.prepare('INSERT INTO positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position').run(name, position);
+    this.sql.savePosition.run(name, position);
   }
 
   /** Folds one event into the index; an event already folded (by revision) changes nothing. */
@@ -148,26 +151,55 @@ export class CaseIndex {
   private apply({ envelope }: RecordedEvent): void {
     if (!envelope.stream.startsWith('case-')) return;
     const caseId = envelope.stream.slice('case-'.length);
-    const row = this.db.prepare<[string], { revision: number; summary: string }>('SELECT revision, summary FROM cases WHERE case_id = ?').get(caseId);
-    if (row && row.revision >= envelope.revision) return;
-    const before = row ? (JSON.parse(row.summary) as CaseState) : caseDecider.initialState();
+    const known = this.recent.get(caseId) ?? this.readCase(caseId);
+    if (known && known.revision >= envelope.revision) return;
+    const before = known?.state ?? caseDecider.initialState();
     const state = caseDecider.evolve(before, envelope as unknown as CaseEvent);
-    this.db
-      .prepare(
-        `INSERT INTO cases (case_id, revision, status, city, lead_agency, summary) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
-           lead_agency = excluded.lead_agency, summary = excluded.summary`,
-      )
-      .run(caseId, envelope.revision, state.status, state.city, state.leadAgency, JSON.stringify(state));
-    this.db.prepare('DELETE FROM team WHERE case_id = ?').run(caseId);
-    const addMember = this.db.prepare('INSERT INTO team (case_id, agency_id) VALUES (?, ?)');
-    for (const member of state.team) addMember.run(caseId, member.agencyId);
-    this.db.prepare('DELETE FROM open_referrals WHERE case_id = ?').run(caseId);
-    const addReferral = this.db.prepare('INSERT INTO open_referrals (case_id, referral_id, to_agency, due_by, escalated_to) VALUES (?, ?, ?, ?, ?)');
-    for (const r of state.referrals) if (r.status === 'open') addReferral.run(caseId, r.referralId, r.toAgency, r.dueBy, r.escalatedTo);
+    this.sql.upsertCase.run(caseId, envelope.revision, state.status, state.city, state.leadAgency, JSON.stringify(state));
+    // evolve keeps a part it did not change, so unchanged teams and referrals need no rewrite.
+    if (!known || before.team !== state.team) {
+      this.sql.clearTeam.run(caseId);
+      for (const member of state.team) this.sql.addMember.run(caseId, member.agencyId);
+    }
+    if (!known || before.referrals !== state.referrals) {
+      this.sql.clearReferrals.run(caseId);
+      for (const r of state.referrals) if (r.status === 'open') this.sql.addReferral.run(caseId, r.referralId, r.toAgency, r.dueBy, r.escalatedTo);
+    }
+    this.recent.delete(caseId);
+    this.recent.set(caseId, { revision: envelope.revision, state });
+    if (this.recent.size > RECENT_CASES) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  private readCase(caseId: string): { revision: number; state: CaseState } | undefined {
+    const row = this.sql.readCase.get(caseId);
+    return row && { revision: row.revision, state: JSON.parse(row.summary) as CaseState };
   }
 }
 
+/** Cases whose summaries are kept parsed between events. */
+const RECENT_CASES = 5_000;
+
 function descriptors(state: CaseState) {
   return state.subject && { category: state.subject.category, ageGroup: state.subject.ageGroup };
+}
+
+function statements(db: Database.Database) {
+  return {
+    position: db.prepare<[string], { position: string }>('SELECT position FROM positions WHERE name = ?'),
+    savePosition: db.prepare<[string, string]>(
+      'INSERT INTO positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+    ),
+    readCase: db.prepare<[string], { revision: number; summary: string }>('SELECT revision, summary FROM cases WHERE case_id = ?'),
+    upsertCase: db.prepare<[string, number, string, string | null, string | null, string]>(
+      `INSERT INTO cases (case_id, revision, status, city, lead_agency, summary) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
+         lead_agency = excluded.lead_agency, summary = excluded.summary`,
+    ),
+    clearTeam: db.prepare<[string]>('DELETE FROM team WHERE case_id = ?'),
+    addMember: db.prepare<[string, string]>('INSERT INTO team (case_id, agency_id) VALUES (?, ?)'),
+    clearReferrals: db.prepare<[string]>('DELETE FROM open_referrals WHERE case_id = ?'),
+    addReferral: db.prepare<[string, string, string, string | null, string | null]>(
+      'INSERT INTO open_referrals (case_id, referral_id, to_agency, due_by, escalated_to) VALUES (?, ?, ?, ?, ?)',
+    ),
+  };
 }

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { PreconditionFailedError } from '@samverkan/common';
+import { verifyChain } from '@samverkan/sealing';
+import { CommandContext, CommandPath, Decider } from './command-path';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { collect } from './testing/test-events';
+
+type Add = { type: 'Add'; amount: number };
+type Added = { type: 'Added'; data: { amount: number } };
+type Total = { total: number; events: number };
+
+const counter: Decider<Add, Added, Total> = {
+  initialState: () => ({ total: 0, events: 0 }),
+  evolve: (state, event) => ({ total: state.total + event.data.amount, events: state.events + 1 }),
+  decide: (command) => (command.amount === 0 ? [] : [{ type: 'Added', data: { amount: command.amount } }]),
+};
+
+const as = (commandId = uuidv7(), extra: Partial<CommandContext> = {}): CommandContext => ({ agencyId: 'polisen-malmo', actorId: 'o-1', commandId, ...extra });
+
+describe('the command path', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const now = () => new Date('2026-02-01T10:00:00Z');
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'samverkan-command-path-'));
+    store = new SqliteEventStore({ file: join(dir, 'events.db') });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sees what another writer appended since it last read the stream', async () => {
+    const one = new CommandPath(store, counter, { now });
+    const other = new CommandPath(new SqliteEventStore({ file: join(dir, 'events.db') }), counter, { now });
+    const stream = `counter-${uuidv7()}`;
+    await one.execute(stream, { type: 'Add', amount: 1 }, as());
+    await other.execute(stream, { type: 'Add', amount: 10 }, as());
+    const third = await one.execute(stream, { type: 'Add', amount: 100 }, as());
+    expect(third.state).toEqual({ total: 111, events: 3 });
+    expect(third.revision).toBe(2);
+    expect(verifyChain(stream, (await collect(store.readStream(stream))).map((e) => e.envelope))).toMatchObject({ ok: true, events: 3 });
+  });
+
+  it('answers a repeated command id with its first events, and appends nothing', async () => {
+    const path = new CommandPath(store, counter, { now });
+    const stream = `counter-${uuidv7()}`;
+    const first = await path.execute(stream, { type: 'Add', amount: 5 }, as('cmd-1'));
+    await path.execute(stream, { type: 'Add', amount: 7 }, as());
+    const again = await path.execute(stream, { type: 'Add', amount: 5 }, as('cmd-1'));
+    expect(again).toMatchObject({ replayed: true, revision: first.revision, events: first.events });
+    expect(await collect(store.readStream(stream))).toHaveLength(2);
+    // The same id from another agency is another command.
+    const other = await path.execute(stream, { type: 'Add', amount: 5 }, { ...as('cmd-1'), agencyId: 'polisen-noa' });
+    expect(other.replayed).toBe(false);
+  });
+
+  it('retries on a revision conflict, so concurrent commands on one stream all land in one chain', async () => {
+    const paths = [new CommandPath(store, counter, { now }), new CommandPath(store, counter, { now, cacheSize: 1 })];
+    const stream = `counter-${uuidv7()}`;
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => paths[i % 2].execute(stream, { type: 'Add', amount: 1 }, as())));
+    expect(new Set(outcomes.map((o) => o.revision)).size).toBe(20);
+    const events = (await collect(store.readStream(stream))).map((e) => e.envelope);
+    expect(verifyChain(stream, events)).toMatchObject({ ok: true, events: 20 });
+  });
+
+  it('refuses a command whose expected revision is stale, and appends nothing', async () => {
+    const path = new CommandPath(store, counter, { now });
+    const stream = `counter-${uuidv7()}`;
+    await path.execute(stream, { type: 'Add', amount: 1 }, as());
+    await expect(path.execute(stream, { type: 'Add', amount: 1 }, as(uuidv7(), { expectedRevision: -1 }))).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect(await collect(store.readStream(stream))).toHaveLength(1);
+  });
+
+  it('appends nothing when the decider decides nothing', async () => {
+    const path = new CommandPath(store, counter, { now });
+    const stream = `counter-${uuidv7()}`;
+    const outcome = await path.execute(stream, { type: 'Add', amount: 0 }, as());
+    expect(outcome).toMatchObject({ revision: -1, events: [] });
+    expect(await collect(store.readStream(stream))).toHaveLength(0);
+  });
+
+  it('forgets the least recently used streams beyond its cache size, and still folds them correctly', async () => {
+    const path = new CommandPath(store, counter, { now, cacheSize: 2 });
+    const streams = [1, 2, 3].map(() => `counter-${uuidv7()}`);
+    for (let round = 0; round < 3; round++) for (const stream of streams) await path.execute(stream, { type: 'Add', amount: 2 }, as());
+    for (const stream of streams) expect((await path.load(stream)).state).toEqual({ total: 6, events: 3 });
+  });
+});
