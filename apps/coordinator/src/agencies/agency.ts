@@ -1,5 +1,11 @@
-/** The kinds of organisation in the national operational team; each kind has its own mandate. */
-export const AGENCY_KINDS = ['police', 'prosecution', 'migration', 'social-services', 'coordinator'] as const;
+/** The kinds of organisation that act on cases: the national operational team. */
+export const OPERATIONAL_KINDS = ['police', 'prosecution', 'migration', 'social-services', 'coordinator'] as const;
+
+/**
+ * Every kind of agency, each with its own mandate. Auditors (internal audit, the data-protection officer)
+ * act on no case: they read cases and the ledger to check the chain of custody.
+ */
+export const AGENCY_KINDS = [...OPERATIONAL_KINDS, 'auditor'] as const;
 export type AgencyKind = (typeof AGENCY_KINDS)[number];
 
 /** Cities with their own specialised units and social services; a case belongs to one. */

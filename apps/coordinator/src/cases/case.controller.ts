@@ -203,7 +203,7 @@ export class CaseController {
   @Get(':id')
   @ApiOperation({ summary: 'The case summary, now or as it stood at ?asOf=<time> or ?revision=<n>' })
   async summary(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) res: FastifyReply) {
-    const history = await this.cases.history(id, caller.agency.id, query);
+    const history = await this.cases.history(id, caller.agency, query);
     res.header('ETag', `"${history.revision}"`);
     return caseView(history, caller.agency.id);
   }
@@ -219,7 +219,7 @@ export class CaseController {
   @ApiOperation({ summary: "Recompute the case's hash chain: ok, or the first broken revision" })
   async verify(@Param('id', ParseUUIDPipe) id: string, @CurrentCaller() caller: Caller) {
     await this.teamHistory(id, caller, {});
-    const verdict = await this.cases.verify(id, caller.agency.id);
+    const verdict = await this.cases.verify(id, caller.agency);
     return verdict.ok
       ? { caseId: id, result: 'ok', events: verdict.events, head: verdict.head }
       : { caseId: id, result: 'broken', events: verdict.events, firstBrokenRevision: verdict.firstBroken.revision, ...verdict.firstBroken };
@@ -227,7 +227,7 @@ export class CaseController {
 
   /** History for a team member; a referral's addressee may see the summary, not the timeline. */
   private async teamHistory(id: string, caller: Caller, query: AsOfQueryDto) {
-    const history = await this.cases.history(id, caller.agency.id, query);
+    const history = await this.cases.history(id, caller.agency, query);
     if (history.visibility === 'addressee') throw new NotFoundError(`case ${id} was not found`, { rule: 'case-not-found', details: { caseId: id } });
     return history;
   }

@@ -594,21 +594,26 @@ const action = (type: CaseCommandType) => ACTIONS[type].join(' ');
 
 function authorise(cmd: CaseCommand, state: CaseState): void {
   const who = cmd.issuer.agencyId;
+  const { kinds, standing } = COMMAND_PERMISSIONS[cmd.type];
+  const ensureKind = () => {
+    if (!kinds.includes(cmd.issuer.kind)) {
+      throw new ForbiddenError(`only ${orList(kinds)} agencies may ${action(cmd.type)}; ${who} is ${cmd.issuer.kind}`, {
+        rule: 'agency-kind',
+        details: { agencyId: who, kind: cmd.issuer.kind, allowed: kinds },
+      });
+    }
+  };
   if (cmd.type === 'OpenCase') {
+    ensureKind();
     if (state.status !== 'none') {
       throw new ConflictError(`case ${cmd.caseId} already exists`, { rule: 'case-exists', details: { caseId: cmd.caseId } });
     }
-  } else if (state.status === 'none' || (who !== SYSTEM_AGENCY_ID && visibleTo(state, who) === 'none')) {
+  } else if (state.status === 'none' || (who !== SYSTEM_AGENCY_ID && cmd.issuer.kind !== 'auditor' && visibleTo(state, who) === 'none')) {
+    // (Auditors read every case, so they are told plainly below that they may not act on it.)
     // An agency that may not see the case must not learn that it exists: same answer as for a missing one.
     throw new NotFoundError(`case ${cmd.caseId} was not found`, { rule: 'case-not-found', details: { caseId: cmd.caseId } });
   }
-  const { kinds, standing } = COMMAND_PERMISSIONS[cmd.type];
-  if (kinds !== 'any' && !kinds.includes(cmd.issuer.kind)) {
-    throw new ForbiddenError(`only ${orList(kinds)} agencies may ${action(cmd.type)}; ${who} is ${cmd.issuer.kind}`, {
-      rule: 'agency-kind',
-      details: { agencyId: who, kind: cmd.issuer.kind, allowed: kinds },
-    });
-  }
+  ensureKind();
   ensureStanding(cmd, state, standing);
 }
 

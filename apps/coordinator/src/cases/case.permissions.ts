@@ -1,4 +1,4 @@
-import { AgencyKind } from '../agencies/agency';
+import { AgencyKind, OPERATIONAL_KINDS } from '../agencies/agency';
 import { CaseCommandType } from './case.model';
 
 /**
@@ -15,33 +15,36 @@ import { CaseCommandType } from './case.model';
 export type Standing = 'anyone' | 'team' | 'lead' | 'lead-or-coordinator' | 'addressee' | 'referrer' | 'holder' | 'system';
 
 export interface CommandPermission {
-  /** Agency kinds that may issue the command at all; `any` for every kind. */
-  readonly kinds: readonly AgencyKind[] | 'any';
+  /** Agency kinds that may issue the command at all. */
+  readonly kinds: readonly AgencyKind[];
   readonly standing: Standing;
 }
 
+/** Every kind that acts on cases; auditors only read. */
+const ANY = OPERATIONAL_KINDS;
+
 /** Who may issue which command: the one table the decider and the tests read. */
 export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermission>> = {
-  OpenCase: { kinds: 'any', standing: 'anyone' },
-  AddAgencyToCase: { kinds: 'any', standing: 'lead-or-coordinator' },
-  RemoveAgencyFromCase: { kinds: 'any', standing: 'lead-or-coordinator' },
-  ReferCase: { kinds: 'any', standing: 'team' },
-  AcceptReferral: { kinds: 'any', standing: 'addressee' },
-  DeclineReferral: { kinds: 'any', standing: 'addressee' },
-  WithdrawReferral: { kinds: 'any', standing: 'referrer' },
-  RecordSupport: { kinds: 'any', standing: 'team' },
-  RecordConsent: { kinds: 'any', standing: 'team' },
+  OpenCase: { kinds: ANY, standing: 'anyone' },
+  AddAgencyToCase: { kinds: ANY, standing: 'lead-or-coordinator' },
+  RemoveAgencyFromCase: { kinds: ANY, standing: 'lead-or-coordinator' },
+  ReferCase: { kinds: ANY, standing: 'team' },
+  AcceptReferral: { kinds: ANY, standing: 'addressee' },
+  DeclineReferral: { kinds: ANY, standing: 'addressee' },
+  WithdrawReferral: { kinds: ANY, standing: 'referrer' },
+  RecordSupport: { kinds: ANY, standing: 'team' },
+  RecordConsent: { kinds: ANY, standing: 'team' },
   GrantReflectionPeriod: { kinds: ['migration'], standing: 'team' },
   DecideResidencePermit: { kinds: ['migration'], standing: 'team' },
-  RecordVictimCooperation: { kinds: 'any', standing: 'team' },
+  RecordVictimCooperation: { kinds: ANY, standing: 'team' },
   OpenInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   CloseInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   InitiateProsecution: { kinds: ['prosecution'], standing: 'team' },
   RecordSentencingOutcome: { kinds: ['prosecution'], standing: 'team' },
-  RegisterEvidence: { kinds: 'any', standing: 'team' },
-  TransferEvidence: { kinds: 'any', standing: 'holder' },
-  CloseCase: { kinds: 'any', standing: 'lead' },
-  ReopenCase: { kinds: 'any', standing: 'lead' },
-  RequireSocialServices: { kinds: 'any', standing: 'system' },
-  EscalateReferral: { kinds: 'any', standing: 'system' },
+  RegisterEvidence: { kinds: ANY, standing: 'team' },
+  TransferEvidence: { kinds: ANY, standing: 'holder' },
+  CloseCase: { kinds: ANY, standing: 'lead' },
+  ReopenCase: { kinds: ANY, standing: 'lead' },
+  RequireSocialServices: { kinds: ANY, standing: 'system' },
+  EscalateReferral: { kinds: ANY, standing: 'system' },
 };

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK, NotFoundError, ValidationError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { SealedEnvelope, verifyChain } from '@samverkan/sealing';
-import { SYSTEM_AGENCY_ID } from '../agencies/agency';
+import { Issuer, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { caseDecider, visibleTo } from './case.decider';
 import { CaseCommand, CaseEvent, CaseState } from './case.model';
 
@@ -20,7 +20,7 @@ export interface CaseHistory {
   readonly revision: number;
   readonly events: SealedEnvelope[];
   readonly state: CaseState;
-  readonly visibility: 'team' | 'addressee' | 'system';
+  readonly visibility: 'team' | 'addressee' | 'auditor' | 'system';
 }
 
 /** Runs case commands through the one command path, and reads cases for agencies allowed to see them. */
@@ -50,9 +50,10 @@ export class CaseService {
 
   /**
    * The case's events and state, as of a time or revision, for an agency that may see the case now: on its
-   * team, or addressed by an open referral. Anyone else is told the case does not exist.
+   * team, addressed by an open referral, or an auditor. Anyone else is told the case does not exist.
    */
-  async history(caseId: string, agencyId: string, cut: HistoryCut = {}): Promise<CaseHistory> {
+  async history(caseId: string, reader: Issuer, cut: HistoryCut = {}): Promise<CaseHistory> {
+    const agencyId = reader.agencyId;
     if (cut.asOf !== undefined && cut.revision !== undefined) {
       throw new ValidationError('give either asOf or revision, not both', { rule: 'invalid-input' });
     }
@@ -70,14 +71,14 @@ export class CaseService {
         then = current;
       }
     }
-    const visibility = agencyId === SYSTEM_AGENCY_ID ? 'system' : visibleTo(current, agencyId);
+    const visibility = agencyId === SYSTEM_AGENCY_ID ? 'system' : reader.kind === 'auditor' ? 'auditor' : visibleTo(current, agencyId);
     if (current.status === 'none' || visibility === 'none') throw new NotFoundError(`case ${caseId} was not found`, { rule: 'case-not-found', details: { caseId } });
     return { caseId, revision: events.length - 1, events, state: then, visibility };
   }
 
   /** Recomputes the case's hash chain from the stored envelopes. */
-  async verify(caseId: string, agencyId: string) {
-    const { events } = await this.history(caseId, agencyId);
+  async verify(caseId: string, reader: Issuer) {
+    const { events } = await this.history(caseId, reader);
     return verifyChain(caseStream(caseId), events);
   }
 }
