@@ -36,6 +36,12 @@ describe('refusing bad input', () => {
     ['opening a case with an unknown field', '/cases', { subject: { category: 'victim', ageGroup: 'adult' }, name: 'Anna' }, /property name should not exist/],
     ['opening a case with an unknown subject field', '/cases', { subject: { category: 'victim', ageGroup: 'adult', personalNumber: '1' } }, /subject.personalNumber/],
     ['opening a case in an unknown city', '/cases', { subject: { category: 'victim', ageGroup: 'adult' }, city: 'uppsala' }, /city must be one of/],
+    ['opening a case whose subject is a list', '/cases', { subject: [{ category: 'victim', ageGroup: 'child' }] }, /subject must be an object/],
+    ['opening a case whose subject is an empty list', '/cases', { subject: [] }, /subject must be an object/],
+    ['referring with a due time as a week date', '/cases/:id/referrals', { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: '2027-W10' }, /dueBy must be an RFC 3339 time/],
+    ['referring with a due time that does not exist', '/cases/:id/referrals', { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: '2027-02-30T10:00:00Z' }, /dueBy/],
+    ['accepting a referral with a field', '/cases/:id/referrals/r-1/accept', { reason: 'ignored' }, /property reason should not exist/],
+    ['withdrawing a referral with a field', '/cases/:id/referrals/r-1/withdraw', { foo: 1 }, /property foo should not exist/],
     ['adding an agency without a reason', '/cases/:id/team', { agencyId: 'polisen-noa' }, /reason/],
     ['referring without urgency', '/cases/:id/referrals', { toAgency: 'polisen-noa', reason: 'r' }, /urgency/],
     ['referring with a due time that is not a time', '/cases/:id/referrals', { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: 'tomorrow' }, /dueBy/],
@@ -51,6 +57,7 @@ describe('refusing bad input', () => {
     ['prosecuting without charges', '/cases/:id/prosecution', { charges: [] }, /charges/],
     ['prosecuting an unknown offence', '/cases/:id/prosecution', { charges: ['jaywalking'] }, /charges/],
     ['recording a sentence without a verdict', '/cases/:id/sentencing', { court: 'Stockholms tingsrätt', offences: ['procuring'], appealed: false, decidedOn: '2026-01-01' }, /verdict/],
+    ['recording a conviction whose sentence is a list', '/cases/:id/sentencing', { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: [], appealed: false, decidedOn: '2026-01-01' }, /sentence must be an object/],
     ['recording a sentence of an unknown kind', '/cases/:id/sentencing', { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'exile' }, appealed: false, decidedOn: '2026-01-01' }, /sentence.kind/],
     ['registering evidence with a malformed hash', '/cases/:id/evidence', { description: 'phone', contentSha256: 'abc' }, /contentSha256/],
     ['transferring evidence without a recipient', '/cases/:id/evidence/e-1/transfer', { reason: 'r' }, /toAgency/],
@@ -132,5 +139,78 @@ describe('refusing bad input', () => {
     const revisions = accepted.map((r) => r.body.revision);
     expect(new Set(revisions).size).toBe(revisions.length);
     expect((await police.get(`/cases/${caseId}/verify`)).body).toMatchObject({ result: 'ok' });
+  });
+
+  it('refuses an As-of time given as a week date', async () => {
+    await expectProblem(await police.get(`/cases/${caseId}?asOf=2027-W10`), 400, /asOf/);
+  });
+
+  it('treats an upper-case case id as the same case', async () => {
+    const reply = await police.get(`/cases/${caseId.toUpperCase()}`);
+    expect(reply.status).toBe(200);
+    expect(reply.body.caseId).toBe(caseId);
+  });
+
+  it('refuses a case id that is not a UUID with a problem', async () => {
+    await expectProblem(await police.get('/cases/not-a-uuid'), 400, /not a case id/);
+  });
+
+  it('gives an agency outside the team the same 404 with any If-Match, as for a missing case', async () => {
+    const outsider = await service.as('polisen-goteborg');
+    const missing = '00000000-0000-7000-8000-000000000000';
+    for (const ifMatch of ['"-1"', '"0"', `"${await revision()}"`]) {
+      const hidden = await outsider.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-01-01' }, { 'if-match': ifMatch });
+      const absent = await outsider.post(`/cases/${missing}/support`, { kind: 'shelter', providedOn: '2026-01-01' }, { 'if-match': ifMatch });
+      expect({ ifMatch, hidden: hidden.status, absent: absent.status }).toEqual({ ifMatch, hidden: 404, absent: 404 });
+      expect(hidden.body.detail.replace(caseId, missing)).toBe(absent.body.detail);
+    }
+  });
+
+  describe('reusing an Idempotency-Key', () => {
+    it('answers the same request again with the first answer', async () => {
+      const first = await police.post(`/cases/${caseId}/support`, { kind: 'legal-counsel', providedOn: '2026-01-02' }, { 'idempotency-key': 'reuse-1' });
+      const again = await police.post(`/cases/${caseId}/support`, { kind: 'legal-counsel', providedOn: '2026-01-02' }, { 'idempotency-key': 'reuse-1' });
+      expect([first.status, again.status]).toEqual([201, 200]);
+      expect(again.body).toEqual(first.body);
+    });
+
+    it('refuses it for a different body, and writes nothing', async () => {
+      const before = await revision();
+      await expectProblem(await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-01-02' }, { 'idempotency-key': 'reuse-1' }), 422, /already used .* for a different request/);
+      expect(await revision()).toBe(before);
+    });
+
+    it('refuses it for a different route, and writes nothing', async () => {
+      const before = await revision();
+      await expectProblem(await police.post(`/cases/${caseId}/consent`, { scope: 'information-sharing', given: true }, { 'idempotency-key': 'reuse-1' }), 422, /for a different request/);
+      expect(await revision()).toBe(before);
+    });
+
+    it('refuses it for opening a case with another subject', async () => {
+      const body = (category: string) => ({ subject: { category, ageGroup: 'adult' } });
+      expect((await police.post('/cases', body('victim'), { 'idempotency-key': 'open-reuse' })).status).toBe(201);
+      await expectProblem(await police.post('/cases', body('sex-buyer'), { 'idempotency-key': 'open-reuse' }), 422, /for a different request/);
+    });
+  });
+
+  describe('answering a referral', () => {
+    it('answers a second accept, a decline after an accept, and a late withdrawal with 409', async () => {
+      const social = await service.as('socialtjansten-stockholm');
+      const referral = await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support for the subject', urgency: 'routine' });
+      expect(referral.status).toBe(201);
+      const path = `/cases/${caseId}/referrals/${referral.body.referralId}`;
+      expect((await social.post(`${path}/accept`)).status).toBe(201);
+      const before = await revision();
+      await expectProblem(await social.post(`${path}/accept`), 409, /accepted/);
+      await expectProblem(await social.post(`${path}/decline`, { reason: 'changed our mind' }), 409, /accepted/);
+      await expectProblem(await police.post(`${path}/withdraw`), 409, /accepted/);
+      expect(await revision()).toBe(before);
+    });
+
+    it('answers recording the same cooperation twice with 409', async () => {
+      const victimCase = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
+      expect((await police.post(`/cases/${victimCase}/cooperation`, { status: 'willing' })).status).toBe(201);
+      await expectProblem(await police.post(`/cases/${victimCase}/cooperation`, { status: 'willing' }), 409, /willing/);
+    });
   });
 });

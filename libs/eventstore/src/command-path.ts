@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { ConcurrencyError, PreconditionFailedError } from '@samverkan/common';
+import { ConcurrencyError, InvariantError, PreconditionFailedError } from '@samverkan/common';
 import { EventMetadata, JsonObject, SealedEnvelope } from '@samverkan/sealing';
 import { EventStore } from './event-store.port';
 import { appendSealed, StreamHead } from './sealed-append';
@@ -15,6 +15,11 @@ export interface Decider<Command, Event extends DomainEvent, State> {
   initialState(): State;
   evolve(state: State, event: Event): State;
   decide(command: Command, state: State): Event[];
+  /**
+   * Whether the issuer may issue the command on this state at all. Runs before the command path compares
+   * the caller's expected revision, so that a caller who may not see a stream learns nothing of it.
+   */
+  authorise?(command: Command, state: State): void;
 }
 
 /** Who issues a command, as what, and under which conditions. */
@@ -25,6 +30,8 @@ export interface CommandContext {
   readonly commandId: string;
   readonly correlationId?: string;
   readonly causationId?: string | null;
+  /** Hash of what the caller sent; a command id seen before with another fingerprint is refused. */
+  readonly fingerprint?: string;
   /** The caller's If-Match: the revision it expects the stream to be at. */
   readonly expectedRevision?: number;
   /** When the fact happened in the world, if the command says; else when it was recorded. */
@@ -99,7 +106,11 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
   /** Folds events that follow the entry's head into it; events it already holds are skipped. */
   private extend(entry: CachedStream<State>, events: readonly SealedEnvelope[]): void {
     for (const envelope of events) {
-      if (envelope.revision !== (entry.head ? entry.head.revision + 1 : 0)) continue;
+      const next = entry.head ? entry.head.revision + 1 : 0;
+      if (envelope.revision < next) continue; // already folded
+      if (envelope.revision > next) {
+        throw new Error(`${envelope.stream} skips from revision ${next - 1} to ${envelope.revision}: the store is missing events`);
+      }
       entry.state = this.decider.evolve(entry.state, envelope as unknown as Event);
       entry.head = { revision: envelope.revision, hash: envelope.hash };
       const key = commandKey(envelope.metadata.agencyId, envelope.metadata.commandId);
@@ -137,9 +148,17 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       const revision = loaded.head ? loaded.head.revision : -1;
       const earlier = loaded.commands.get(commandKey(context.agencyId, context.commandId));
       if (earlier) {
+        const before = earlier[0].metadata.commandFingerprint;
+        if (before !== undefined && context.fingerprint !== undefined && before !== context.fingerprint) {
+          throw new InvariantError(
+            `command id ${context.commandId} was already used by ${context.agencyId} for a different request on ${stream}; use a new Idempotency-Key for a new command`,
+            { rule: 'idempotency-key-reused', details: { commandId: context.commandId } },
+          );
+        }
         // The first answer, as it was: the events the command produced and the revision they reached.
         return { stream, revision: earlier[earlier.length - 1].revision, events: earlier, replayed: true, state: loaded.state };
       }
+      this.decider.authorise?.(command, loaded.state);
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
         throw new PreconditionFailedError(
           `${stream} is at revision ${revision}; the request expected revision ${context.expectedRevision}`,
@@ -174,6 +193,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
         actorId: context.actorId,
         commandId: context.commandId,
         correlationId: context.correlationId ?? context.commandId,
+        ...(context.fingerprint === undefined ? {} : { commandFingerprint: context.fingerprint }),
         causationId: context.causationId ?? null,
         occurredAt: context.occurredAt?.toISOString() ?? recordedAt,
         recordedAt,

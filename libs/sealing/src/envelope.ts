@@ -11,6 +11,11 @@ export interface EventMetadata {
   /** The command that caused the event (the `Idempotency-Key`, or one the service minted). */
   readonly commandId: string;
   readonly correlationId: string;
+  /**
+   * SHA-256 of what the caller sent with the command (route and body), so that a command id reused for a
+   * different request is recognised as such; absent for commands the service issues itself.
+   */
+  readonly commandFingerprint?: string;
   /** Id of the event that triggered the command, for events issued by process managers. */
   readonly causationId: string | null;
   /** When the fact happened in the world, as far as the command says; ISO 8601. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ValidationError } from '@samverkan/common';
-import { AGENCY_KINDS, AgencyKind, CITIES, City, Issuer } from './agency';
+import { AGENCY_KINDS, AgencyKind, CITIES, City, Issuer, SYSTEM_AGENCY_ID } from './agency';
 
 export interface Agency extends Issuer {
   readonly id: string;
@@ -73,6 +73,7 @@ function parseAgency(entry: unknown, where: string): Agency & { id: string } {
   if (typeof id !== 'string' || !/^[a-z][a-z0-9-]{1,62}$/.test(id)) {
     throw new ValidationError(`${where}: id must be lowercase letters, digits and dashes`);
   }
+  if (id === SYSTEM_AGENCY_ID) throw new ValidationError(`${where}: ${id} is the service's own id and cannot be an agency's`);
   if (!AGENCY_KINDS.includes(e.kind as AgencyKind)) {
     throw new ValidationError(`${where} (${id}): kind must be one of ${AGENCY_KINDS.join(', ')}`);
   }

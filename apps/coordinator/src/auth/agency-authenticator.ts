@@ -64,6 +64,16 @@ export class AgencyAuthenticator {
     throw new UnauthenticatedError(explain(lastError, agency.id), { rule: 'token-invalid' });
   }
 
+  /**
+   * Loads every agency's keys, creating development keys where none are registered and they are enabled,
+   * so that a bad registered key stops the service at start rather than failing that agency's requests.
+   * Returns the agencies that use development keys.
+   */
+  async loadAll(): Promise<string[]> {
+    await Promise.all(this.registry.all().map((agency) => this.keysOf(agency)));
+    return this.config.devKeys ? this.registry.all().filter((a) => a.publicKeys.length === 0).map((a) => a.id) : [];
+  }
+
   private keysOf(agency: Agency): Promise<Array<KeyLike | KeyObject | Uint8Array>> {
     let keys = this.keys.get(agency.id);
     if (!keys) {

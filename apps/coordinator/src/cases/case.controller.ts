@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
@@ -9,6 +9,7 @@ import { Issuer } from '../agencies/agency';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
+import { CaseIdPipe } from '../http/case-id.pipe';
 import { CommandRequest, FromAgency } from '../http/command-headers';
 import {
   AddAgencyDto,
@@ -16,6 +17,7 @@ import {
   CloseCaseDto,
   CloseInvestigationDto,
   DeclineReferralDto,
+  EmptyDto,
   DecideResidencePermitDto,
   GrantReflectionPeriodDto,
   InitiateProsecutionDto,
@@ -72,19 +74,19 @@ export class CaseController {
 
   @Post(':id/team')
   @ApiOperation({ summary: 'Add an agency to the case team (lead or a coordinator on the team)' })
-  addAgency(@Param('id', ParseUUIDPipe) id: string, @Body() body: AddAgencyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  addAgency(@Param('id', CaseIdPipe) id: string, @Body() body: AddAgencyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'AddAgencyToCase', { agency: this.agency(body.agencyId), reason: body.reason });
   }
 
   @Post(':id/team/:agencyId/remove')
   @ApiOperation({ summary: 'Remove an agency from the case team (lead or a coordinator on the team)' })
-  removeAgency(@Param('id', ParseUUIDPipe) id: string, @Param('agencyId') agencyId: string, @Body() body: RemoveAgencyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  removeAgency(@Param('id', CaseIdPipe) id: string, @Param('agencyId') agencyId: string, @Body() body: RemoveAgencyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'RemoveAgencyFromCase', { agencyId: this.agency(agencyId).agencyId, reason: body.reason });
   }
 
   @Post(':id/referrals')
   @ApiOperation({ summary: 'Refer the case to another agency' })
-  async refer(@Param('id', ParseUUIDPipe) id: string, @Body() body: ReferCaseDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  async refer(@Param('id', CaseIdPipe) id: string, @Body() body: ReferCaseDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     const reply = await this.run(id, req, res, 'ReferCase', {
       referralId: uuidv7(),
       to: this.agency(body.toAgency),
@@ -97,74 +99,74 @@ export class CaseController {
 
   @Post(':id/referrals/:rid/accept')
   @ApiOperation({ summary: 'Accept a referral addressed to your agency; your agency joins the team' })
-  accept(@Param('id', ParseUUIDPipe) id: string, @Param('rid') referralId: string, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  accept(@Param('id', CaseIdPipe) id: string, @Param('rid') referralId: string, @Body() _: EmptyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'AcceptReferral', { referralId });
   }
 
   @Post(':id/referrals/:rid/decline')
   @ApiOperation({ summary: 'Decline a referral addressed to your agency' })
-  decline(@Param('id', ParseUUIDPipe) id: string, @Param('rid') referralId: string, @Body() body: DeclineReferralDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  decline(@Param('id', CaseIdPipe) id: string, @Param('rid') referralId: string, @Body() body: DeclineReferralDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'DeclineReferral', { referralId, reason: body.reason });
   }
 
   @Post(':id/referrals/:rid/withdraw')
   @ApiOperation({ summary: 'Withdraw a referral your agency made' })
-  withdraw(@Param('id', ParseUUIDPipe) id: string, @Param('rid') referralId: string, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  withdraw(@Param('id', CaseIdPipe) id: string, @Param('rid') referralId: string, @Body() _: EmptyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'WithdrawReferral', { referralId });
   }
 
   @Post(':id/support')
   @ApiOperation({ summary: 'Record support given to the subject' })
-  support(@Param('id', ParseUUIDPipe) id: string, @Body() body: RecordSupportDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  support(@Param('id', CaseIdPipe) id: string, @Body() body: RecordSupportDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'RecordSupport', { supportId: uuidv7(), kind: body.kind, providedOn: body.providedOn });
   }
 
   @Post(':id/consent')
   @ApiOperation({ summary: "Record that the subject gave or withdrew consent for a scope" })
-  consent(@Param('id', ParseUUIDPipe) id: string, @Body() body: RecordConsentDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  consent(@Param('id', CaseIdPipe) id: string, @Body() body: RecordConsentDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'RecordConsent', { scope: body.scope, given: body.given });
   }
 
   @Post(':id/reflection-period')
   @ApiOperation({ summary: 'Grant a reflection period (Migration Agency)' })
-  reflection(@Param('id', ParseUUIDPipe) id: string, @Body() body: GrantReflectionPeriodDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  reflection(@Param('id', CaseIdPipe) id: string, @Body() body: GrantReflectionPeriodDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'GrantReflectionPeriod', { until: body.until });
   }
 
   @Post(':id/residence-permit')
   @ApiOperation({ summary: 'Decide on a residence permit (Migration Agency)' })
-  permit(@Param('id', ParseUUIDPipe) id: string, @Body() body: DecideResidencePermitDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  permit(@Param('id', CaseIdPipe) id: string, @Body() body: DecideResidencePermitDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'DecideResidencePermit', { granted: body.granted, until: body.until ?? null });
   }
 
   @Post(':id/cooperation')
   @ApiOperation({ summary: "Record the victim's cooperation with law enforcement" })
-  cooperation(@Param('id', ParseUUIDPipe) id: string, @Body() body: RecordCooperationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  cooperation(@Param('id', CaseIdPipe) id: string, @Body() body: RecordCooperationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'RecordVictimCooperation', { status: body.status });
   }
 
   @Post(':id/investigations')
   @ApiOperation({ summary: 'Open a preliminary investigation (police or prosecution)' })
-  async openInvestigation(@Param('id', ParseUUIDPipe) id: string, @Body() body: OpenInvestigationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  async openInvestigation(@Param('id', CaseIdPipe) id: string, @Body() body: OpenInvestigationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     const reply = await this.run(id, req, res, 'OpenInvestigation', { investigationId: uuidv7(), reference: body.reference });
     return { ...reply, investigationId: idOf(reply, 'InvestigationOpened', 'investigationId') };
   }
 
   @Post(':id/investigations/:iid/close')
   @ApiOperation({ summary: 'Close an investigation (police or prosecution)' })
-  closeInvestigation(@Param('id', ParseUUIDPipe) id: string, @Param('iid') investigationId: string, @Body() body: CloseInvestigationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  closeInvestigation(@Param('id', CaseIdPipe) id: string, @Param('iid') investigationId: string, @Body() body: CloseInvestigationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'CloseInvestigation', { investigationId, outcome: body.outcome });
   }
 
   @Post(':id/prosecution')
   @ApiOperation({ summary: 'Initiate a prosecution (prosecution)' })
-  prosecute(@Param('id', ParseUUIDPipe) id: string, @Body() body: InitiateProsecutionDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  prosecute(@Param('id', CaseIdPipe) id: string, @Body() body: InitiateProsecutionDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'InitiateProsecution', { charges: body.charges });
   }
 
   @Post(':id/sentencing')
   @ApiOperation({ summary: "Record the court's sentencing outcome (prosecution, after prosecution was initiated)" })
-  sentencing(@Param('id', ParseUUIDPipe) id: string, @Body() body: RecordSentencingDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  sentencing(@Param('id', CaseIdPipe) id: string, @Body() body: RecordSentencingDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'RecordSentencingOutcome', {
       court: body.court,
       verdict: body.verdict,
@@ -177,32 +179,32 @@ export class CaseController {
 
   @Post(':id/evidence')
   @ApiOperation({ summary: 'Register a piece of evidence; your agency holds it' })
-  async evidence(@Param('id', ParseUUIDPipe) id: string, @Body() body: RegisterEvidenceDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  async evidence(@Param('id', CaseIdPipe) id: string, @Body() body: RegisterEvidenceDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     const reply = await this.run(id, req, res, 'RegisterEvidence', { evidenceId: uuidv7(), description: body.description, contentSha256: body.contentSha256 ?? null });
     return { ...reply, evidenceId: idOf(reply, 'EvidenceRegistered', 'evidenceId') };
   }
 
   @Post(':id/evidence/:eid/transfer')
   @ApiOperation({ summary: 'Transfer evidence your agency holds to another team member' })
-  transfer(@Param('id', ParseUUIDPipe) id: string, @Param('eid') evidenceId: string, @Body() body: TransferEvidenceDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  transfer(@Param('id', CaseIdPipe) id: string, @Param('eid') evidenceId: string, @Body() body: TransferEvidenceDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'TransferEvidence', { evidenceId, toAgencyId: this.agency(body.toAgency).agencyId, reason: body.reason });
   }
 
   @Post(':id/close')
   @ApiOperation({ summary: 'Close the case (lead)' })
-  close(@Param('id', ParseUUIDPipe) id: string, @Body() body: CloseCaseDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  close(@Param('id', CaseIdPipe) id: string, @Body() body: CloseCaseDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'CloseCase', { outcome: body.outcome });
   }
 
   @Post(':id/reopen')
   @ApiOperation({ summary: 'Reopen a closed case (lead)' })
-  reopen(@Param('id', ParseUUIDPipe) id: string, @Body() body: ReopenCaseDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  reopen(@Param('id', CaseIdPipe) id: string, @Body() body: ReopenCaseDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run(id, req, res, 'ReopenCase', { reason: body.reason });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'The case summary, now or as it stood at ?asOf=<time> or ?revision=<n>' })
-  async summary(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) res: FastifyReply) {
+  async summary(@Param('id', CaseIdPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) res: FastifyReply) {
     const history = await this.cases.history(id, caller.agency, query);
     res.header('ETag', `"${history.revision}"`);
     return caseView(history, caller.agency.id);
@@ -210,14 +212,14 @@ export class CaseController {
 
   @Get(':id/timeline')
   @ApiOperation({ summary: 'The case events in order, now or as of a time or revision' })
-  async timeline(@Param('id', ParseUUIDPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller) {
+  async timeline(@Param('id', CaseIdPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller) {
     const history = await this.teamHistory(id, caller, query);
     return { caseId: id, revision: history.revision, asOf: query.asOf ?? null, events: history.events.map(timelineEntry) };
   }
 
   @Get(':id/verify')
   @ApiOperation({ summary: "Recompute the case's hash chain: ok, or the first broken revision" })
-  async verify(@Param('id', ParseUUIDPipe) id: string, @CurrentCaller() caller: Caller) {
+  async verify(@Param('id', CaseIdPipe) id: string, @CurrentCaller() caller: Caller) {
     await this.teamHistory(id, caller, {});
     const verdict = await this.cases.verify(id, caller.agency);
     return verdict.ok

@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
 import { AGENCY_KINDS, AgencyKind, Issuer, SYSTEM_AGENCY_ID } from '../agencies/agency';
-import { caseDecider, decide, evolve, initialState, visibleTo, swedishDate } from './case.decider';
+import { authorise, caseDecider, decide, evolve, initialState, visibleTo, swedishDate } from './case.decider';
 import { CaseCommand, CaseCommandType, CaseEvent, CaseEventType, CaseState, Subject } from './case.model';
 import { COMMAND_PERMISSIONS } from './case.permissions';
 import { deepFreeze, given } from './testing/given';
@@ -138,7 +138,7 @@ describe('acting on a case that does not exist', () => {
 
   it('answers the same to the service itself', () => {
     given([])
-      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social }))
+      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, dueBy: null }))
       .thenThrows(NotFoundError, caseNotFound);
   });
 });
@@ -186,7 +186,7 @@ describe('who may see a case', () => {
 
   it('lets the service itself act on a case it is not part of', () => {
     given([caseOpened(childVictim), joined(police, 'opened')])
-      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social }))
+      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, dueBy: null }))
       .then([expect.objectContaining({ type: 'CaseReferred' })]);
   });
 });
@@ -264,7 +264,7 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   TransferEvidence: command('TransferEvidence', police, { evidenceId: 'e-1', toAgencyId: prosecutor.agencyId, reason: 'for trial' }),
   CloseCase: command('CloseCase', police, { outcome: 'convicted' }),
   ReopenCase: command('ReopenCase', police, { reason: 'new information' }),
-  RequireSocialServices: command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social }),
+  RequireSocialServices: command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, dueBy: null }),
   EscalateReferral: command('EscalateReferral', system, { referralId: 'r-1', coordinator }),
 };
 
@@ -1064,7 +1064,7 @@ describe('transferring evidence', () => {
 
 describe('requiring social services on a case', () => {
   const childCase = [caseOpened(childVictim), joined(police, 'opened')];
-  const requireSocial = (socialServices: Issuer = social) => command('RequireSocialServices', system, { referralId: 'r-auto', socialServices });
+  const requireSocial = (socialServices: Issuer = social) => command('RequireSocialServices', system, { referralId: 'r-auto', socialServices, dueBy: null });
   const automaticReferral = event('CaseReferred', {
     referralId: 'r-auto',
     fromAgency: SYSTEM_AGENCY_ID,
@@ -1136,6 +1136,24 @@ describe('escalating an unanswered referral', () => {
 
   it('refuses an unknown referral', () => {
     given(pending).when(escalate(AT, 'r-9')).thenThrows(NotFoundError, 'referral r-9 was not found on case c-1');
+  });
+
+  it('lets the coordinator it was escalated to see the case as an addressee would', () => {
+    expect(visibleTo(given(pending).state(), coordinator.agencyId)).toBe('none');
+    expect(visibleTo(given([...pending, escalated]).state(), coordinator.agencyId)).toBe('addressee');
+  });
+
+  it('lets the coordinator it was escalated to step in and add an agency to the team', () => {
+    given([...pending, escalated])
+      .when(command('AddAgencyToCase', coordinator, { agency: coordinator, reason: 'referral unanswered' }))
+      .then([event('AgencyJoinedCase', { agencyId: coordinator.agencyId, agencyKind: 'coordinator', via: 'added', referralId: null, reason: 'referral unanswered', addedBy: coordinator.agencyId })]);
+  });
+
+  it('does not let another coordinator step in', () => {
+    const other: Issuer = { agencyId: 'samordnare-annan', kind: 'coordinator' };
+    given([...pending, escalated])
+      .when(command('AddAgencyToCase', other, { agency: other, reason: 'x' }))
+      .thenThrows(NotFoundError, caseNotFound);
   });
 
   it('has nothing to do before the due time has passed', () => {
@@ -1211,7 +1229,7 @@ describe('folding events into the case summary', () => {
   });
 
   it('serves as a decider for the generic command path', () => {
-    expect(caseDecider).toEqual({ initialState, evolve, decide });
+    expect(caseDecider).toEqual({ initialState, evolve, decide, authorise });
   });
 });
 
@@ -1246,7 +1264,7 @@ describe('the case of a child victim, from opening to closing', () => {
     );
 
     // The child-protection process manager reacts to the opening.
-    step(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, at: on(1) }), [
+    step(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, dueBy: null, at: on(1) }), [
       event('CaseReferred', {
         referralId: 'r-auto',
         fromAgency: SYSTEM_AGENCY_ID,
@@ -1259,7 +1277,7 @@ describe('the case of a child victim, from opening to closing', () => {
       }),
     ]);
     // Reacting again (a redelivered event) changes nothing.
-    given(history).when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, at: on(1) })).then([]);
+    given(history).when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, dueBy: null, at: on(1) })).then([]);
 
     step(command('AcceptReferral', social, { referralId: 'r-auto', at: on(2) }), [
       event('ReferralAccepted', { referralId: 'r-auto', agencyId: social.agencyId }),

@@ -69,8 +69,13 @@ export function initialState(): CaseState {
  */
 export function visibleTo(state: CaseState, agencyId: string): 'team' | 'addressee' | 'none' {
   if (state.team.some((m) => m.agencyId === agencyId)) return 'team';
-  if (state.referrals.some((r) => r.status === 'open' && r.toAgency === agencyId)) return 'addressee';
+  if (state.referrals.some((r) => r.status === 'open' && (r.toAgency === agencyId || r.escalatedTo === agencyId))) return 'addressee';
   return 'none';
+}
+
+/** Whether an open referral of the case went unanswered and was escalated to this coordinator. */
+function escalatedTo(state: CaseState, agencyId: string): boolean {
+  return state.referrals.some((r) => r.status === 'open' && r.escalatedTo === agencyId);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -329,7 +334,7 @@ function recordVictimCooperation(cmd: RecordVictimCooperation, state: CaseState)
   if (state.cooperation === cmd.status) {
     throw new ConflictError(`the victim's cooperation is already recorded as ${cmd.status}`, {
       rule: 'cooperation-unchanged',
-      details: { status: cmd.status },
+      details: { cooperation: cmd.status },
     });
   }
   return [{ type: 'VictimCooperationRecorded', data: { status: cmd.status, recordedBy: cmd.issuer.agencyId } }];
@@ -533,7 +538,7 @@ function requireSocialServices(cmd: RequireSocialServices, state: CaseState): Ca
         toAgencyKind: socialServices.kind,
         reason: SOCIAL_SERVICES_REASON,
         urgency: 'urgent',
-        dueBy: null,
+        dueBy: cmd.dueBy,
         automatic: true,
       },
     },
@@ -592,7 +597,8 @@ const ACTIONS: Readonly<Record<CaseCommandType, readonly [verb: string, object: 
 
 const action = (type: CaseCommandType) => ACTIONS[type].join(' ');
 
-function authorise(cmd: CaseCommand, state: CaseState): void {
+/** Whether the issuer may issue the command on the case at all; throws NotFound / Forbidden / Conflict. */
+export function authorise(cmd: CaseCommand, state: CaseState): void {
   const who = cmd.issuer.agencyId;
   const { kinds, standing } = COMMAND_PERMISSIONS[cmd.type];
   const ensureKind = () => {
@@ -638,7 +644,8 @@ function ensureStanding(cmd: CaseCommand, state: CaseState, standing: Standing):
       }
       return;
     case 'lead-or-coordinator': {
-      const coordinator = state.team.some((m) => m.agencyId === who && m.kind === 'coordinator');
+      // A coordinator an unanswered referral was escalated to may step in, too: that is what escalation is for.
+      const coordinator = cmd.issuer.kind === 'coordinator' && (onTeam(state, who) || escalatedTo(state, who));
       if (who !== state.leadAgency && !coordinator) {
         refuse(
           `only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, or a coordinator on its team may ` +
@@ -700,7 +707,7 @@ function openReferral(state: CaseState, caseId: string, referralId: string, answ
   if (referral.status !== 'open') {
     throw new ConflictError(`referral ${referralId} is already ${referral.status}; only an open referral can be ${answer}`, {
       rule: 'referral-not-open',
-      details: { referralId, status: referral.status },
+      details: { referralId, referralStatus: referral.status },
     });
   }
   return referral;
@@ -898,4 +905,4 @@ function updateReferral(state: CaseState, referralId: string, change: Partial<Pi
   return { ...state, referrals: state.referrals.map((r) => (r.referralId === referralId ? { ...r, ...change } : r)) };
 }
 
-export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = { initialState, evolve, decide };
+export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = { initialState, evolve, decide, authorise };

@@ -15,6 +15,8 @@ import {
   MaxLength,
   Min,
   MinLength,
+  IsObject,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { CITIES, City } from '../agencies/agency';
@@ -46,6 +48,25 @@ import {
 } from './case.model';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** RFC 3339 date-time, or a date: the forms every system and `Date` read alike (no week or ordinal dates). */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Whether the date and time named exist: no 30 February, no hour 24. (`Date` would roll them over.) */
+function existsOnCalendar(value: string): boolean {
+  const [y, m, d, hh = 0, mm = 0, ss = 0] = value.split(/[-T:.Z+]/).slice(0, 6).map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d && hh < 24 && mm < 60 && ss < 60;
+}
+
+/** A point in time as RFC 3339 (`2027-01-31T12:00:00Z`) or a date (`2027-01-31`), and one that exists. */
+export const IsTimestamp = () =>
+  ValidateBy({
+    name: 'isTimestamp',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && TIMESTAMP.test(value) && existsOnCalendar(value) && !Number.isNaN(Date.parse(value)),
+      defaultMessage: (args) => `${args?.property} must be an RFC 3339 time like 2027-01-31T12:00:00Z, or a date like 2027-01-31`,
+    },
+  });
 const AGENCY_ID = /^[a-z][a-z0-9-]{1,62}$/;
 
 /** Free text kept short: reasons and outcomes, never identifying details of a person. */
@@ -63,7 +84,7 @@ export class SubjectDto {
 }
 
 export class OpenCaseDto {
-  @IsDefined() @ValidateNested() @Type(() => SubjectDto) subject!: SubjectDto;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => SubjectDto) subject!: SubjectDto;
   @IsOptional() @IsIn(EXPLOITATION_FORMS) exploitation?: ExploitationForm;
   /** Short description of the case; no names or other identifying details. */
   @IsOptional() @IsString() @MaxLength(2000) summary?: string;
@@ -84,7 +105,7 @@ export class ReferCaseDto {
   @Matches(AGENCY_ID) toAgency!: string;
   @Reason() reason!: string;
   @IsIn(URGENCIES) urgency!: Urgency;
-  @IsOptional() @IsISO8601({ strict: true }) dueBy?: string;
+  @IsOptional() @IsTimestamp() dueBy?: string;
 }
 
 export class DeclineReferralDto {
@@ -102,12 +123,12 @@ export class RecordConsentDto {
 }
 
 export class GrantReflectionPeriodDto {
-  @IsISO8601({ strict: true }) until!: string;
+  @IsTimestamp() until!: string;
 }
 
 export class DecideResidencePermitDto {
   @IsBoolean() granted!: boolean;
-  @IsOptional() @IsISO8601({ strict: true }) until?: string;
+  @IsOptional() @IsTimestamp() until?: string;
 }
 
 export class RecordCooperationDto {
@@ -136,13 +157,13 @@ export class RecordSentencingDto {
   @IsString() @MinLength(1) @MaxLength(200) court!: string;
   @IsIn(VERDICTS) verdict!: Verdict;
   @ArrayMinSize(1) @ArrayMaxSize(OFFENCES.length) @ArrayUnique() @IsIn(OFFENCES, { each: true }) offences!: Offence[];
-  @IsOptional() @ValidateNested() @Type(() => SentenceDto) sentence?: SentenceDto;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SentenceDto) sentence?: SentenceDto;
   @IsBoolean() appealed!: boolean;
   @Matches(DATE, { message: 'decidedOn must be a date as YYYY-MM-DD' }) @IsISO8601({ strict: true }) decidedOn!: string;
 }
 
 export class RegisterEvidenceDto {
-  /** What the evidence is; goes to police and prosecution only. */
+  /** What the evidence is; no identifying details of a person. */
   @IsString() @MinLength(1) @MaxLength(2000) description!: string;
   @IsOptional() @Matches(/^[0-9a-f]{64}$/, { message: 'contentSha256 must be 64 lowercase hex digits' }) contentSha256?: string;
 }
@@ -162,7 +183,10 @@ export class ReopenCaseDto {
 
 export class AsOfQueryDto {
   /** Show the case as it stood at this time (ISO 8601). */
-  @IsOptional() @IsISO8601({ strict: true }) asOf?: string;
+  @IsOptional() @IsTimestamp() asOf?: string;
   /** Show the case as it stood at this revision. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) revision?: number;
 }
+
+/** A command with nothing to say: any field sent is an error, not silently dropped. */
+export class EmptyDto {}

@@ -188,6 +188,8 @@ export type RequireSocialServices = CommandBase & {
   readonly type: 'RequireSocialServices';
   readonly referralId: string;
   readonly socialServices: Issuer;
+  /** When the referral is escalated if social services have not answered it. */
+  readonly dueBy: string | null;
 };
 /** Issued by the escalation process manager when a referral's due time has passed. */
 export type EscalateReferral = CommandBase & {

@@ -3,6 +3,7 @@ import { FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { ValidationError } from '@samverkan/common';
 import { CommandContext } from '@samverkan/eventstore';
+import { canonicalJson, sha256Hex } from '@samverkan/sealing';
 import { Caller } from '../auth/agency-authenticator';
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -58,5 +59,7 @@ export interface CommandRequest {
 export const FromAgency = createParamDecorator((_: unknown, execution: ExecutionContext): CommandRequest => {
   const request = execution.switchToHttp().getRequest<FastifyRequest & { caller?: Caller }>();
   if (!request.caller) throw new Error('FromAgency used on a public route');
-  return { caller: request.caller, context: commandContext(request.caller, request.headers) };
+  const context = commandContext(request.caller, request.headers);
+  const fingerprint = sha256Hex(canonicalJson({ method: request.method, url: request.url, body: request.body ?? null }));
+  return { caller: request.caller, context: { ...context, fingerprint } };
 });

@@ -49,14 +49,15 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(error: unknown, instance: string): Problem {
     if (error instanceof SamverkanError) {
+      // The facts come first, so that none of them can stand in for a member the problem format defines.
       return {
+        ...error.details,
         type: `urn:samverkan:problem:${error.rule ?? error.code}`,
         title: TITLE[error.code],
         status: STATUS[error.code],
         detail: error.message,
         instance,
         ...(error.rule ? { rule: error.rule } : {}),
-        ...error.details,
       };
     }
     if (error instanceof HttpException) {

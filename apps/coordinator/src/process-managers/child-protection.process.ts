@@ -6,8 +6,14 @@ import { AgencyRegistry } from '../agencies/agency-registry';
 import { CaseService } from '../cases/case.service';
 import { CaseIndex } from '../worklist/case-index';
 
-/** Events after which a case with a child subject may lack social services. */
-const TRIGGERS = new Set(['CaseOpened', 'AgencyLeftCase', 'ReferralDeclined', 'ReferralWithdrawn', 'CaseReopened']);
+/**
+ * Events after which a case with a child subject may lack social services. A referral declined or withdrawn
+ * is not one: referring the same social services again at once would only repeat the question; an
+ * unanswered referral is escalated to the coordinator instead.
+ */
+const TRIGGERS = new Set(['CaseOpened', 'AgencyLeftCase', 'CaseReopened']);
+/** Social services are to answer the service's own referral of a child's case within a day. */
+const ANSWER_WITHIN_MS = 24 * 3600_000;
 const NAME = 'child-protection';
 const NAMESPACE = '0b7f3c9e-58a4-4d1c-8f0e-6a2d9b1c7e44';
 
@@ -70,6 +76,7 @@ export class ChildProtectionProcess implements OnApplicationBootstrap, OnApplica
         at: this.cases.now().toISOString(),
         referralId: uuidv5(envelope.id, NAMESPACE),
         socialServices: { agencyId: socialServices.id, kind: socialServices.kind },
+        dueBy: new Date(Date.parse(envelope.metadata.recordedAt) + ANSWER_WITHIN_MS).toISOString(),
       },
       {
         agencyId: SYSTEM_AGENCY_ID,

@@ -41,7 +41,7 @@ export interface DueReferral {
  */
 export class CaseIndex {
   private readonly db: Database.Database;
-  private readonly applyInTransaction: (event: RecordedEvent) => void;
+  private readonly applyInTransaction: (event: RecordedEvent) => { caseId: string; revision: number; state: CaseState } | undefined;
   private readonly recent = new Map<string, { revision: number; state: CaseState }>();
   private readonly sql: ReturnType<typeof statements>;
 
@@ -67,8 +67,9 @@ export class CaseIndex {
     `);
     this.sql = statements(this.db);
     this.applyInTransaction = this.db.transaction((event: RecordedEvent) => {
-      this.apply(event);
+      const folded = this.apply(event);
       this.sql.savePosition.run('case-index', event.position);
+      return folded;
     });
   }
 
@@ -83,7 +84,13 @@ export class CaseIndex {
 
   /** Folds one event into the index; an event already folded (by revision) changes nothing. */
   project(event: RecordedEvent): void {
-    this.applyInTransaction(event);
+    const folded = this.applyInTransaction(event);
+    // Remembered only once committed: a failed transaction must leave the event to be folded again.
+    if (folded) {
+      this.recent.delete(folded.caseId);
+      this.recent.set(folded.caseId, { revision: folded.revision, state: folded.state });
+      if (this.recent.size > RECENT_CASES) this.recent.delete(this.recent.keys().next().value!);
+    }
   }
 
   /** Open referrals addressed to the agency. */
@@ -133,6 +140,11 @@ export class CaseIndex {
       });
   }
 
+  /** Whether the agency is on the case's team (as far as the index has caught up). */
+  isMember(caseId: string, agencyId: string): boolean {
+    return this.sql.isMember.get(caseId, agencyId) !== undefined;
+  }
+
   /** Open referrals, not yet escalated, whose due time is at or before `now`. */
   dueReferrals(now: Date): DueReferral[] {
     return this.db
@@ -148,11 +160,11 @@ export class CaseIndex {
     this.db.close();
   }
 
-  private apply({ envelope }: RecordedEvent): void {
-    if (!envelope.stream.startsWith('case-')) return;
+  private apply({ envelope }: RecordedEvent): { caseId: string; revision: number; state: CaseState } | undefined {
+    if (!envelope.stream.startsWith('case-')) return undefined;
     const caseId = envelope.stream.slice('case-'.length);
     const known = this.recent.get(caseId) ?? this.readCase(caseId);
-    if (known && known.revision >= envelope.revision) return;
+    if (known && known.revision >= envelope.revision) return undefined;
     const before = known?.state ?? caseDecider.initialState();
     const state = caseDecider.evolve(before, envelope as unknown as CaseEvent);
     this.sql.upsertCase.run(caseId, envelope.revision, state.status, state.city, state.leadAgency, JSON.stringify(state));
@@ -165,9 +177,7 @@ export class CaseIndex {
       this.sql.clearReferrals.run(caseId);
       for (const r of state.referrals) if (r.status === 'open') this.sql.addReferral.run(caseId, r.referralId, r.toAgency, r.dueBy, r.escalatedTo);
     }
-    this.recent.delete(caseId);
-    this.recent.set(caseId, { revision: envelope.revision, state });
-    if (this.recent.size > RECENT_CASES) this.recent.delete(this.recent.keys().next().value!);
+    return { caseId, revision: envelope.revision, state };
   }
 
   private readCase(caseId: string): { revision: number; state: CaseState } | undefined {
@@ -196,6 +206,7 @@ function statements(db: Database.Database) {
          lead_agency = excluded.lead_agency, summary = excluded.summary`,
     ),
     clearTeam: db.prepare<[string]>('DELETE FROM team WHERE case_id = ?'),
+    isMember: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM team WHERE case_id = ? AND agency_id = ?'),
     addMember: db.prepare<[string, string]>('INSERT INTO team (case_id, agency_id) VALUES (?, ?)'),
     clearReferrals: db.prepare<[string]>('DELETE FROM open_referrals WHERE case_id = ?'),
     addReferral: db.prepare<[string, string, string, string | null, string | null]>(
