@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock, CLOCK, systemClock } from '@samverkan/common';
 import { EVENT_STORE, EventStore, SqliteEventStore } from '@samverkan/eventstore';
@@ -10,6 +10,8 @@ import { CaseController } from './cases/case.controller';
 import { CaseService } from './cases/case.service';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
+import { LedgerController } from './ledger/ledger.controller';
+import { LedgerService } from './ledger/ledger.service';
 import { ProblemFilter } from './http/problem.filter';
 import { ChildProtectionProcess } from './process-managers/child-protection.process';
 import { ReferralEscalationProcess } from './process-managers/referral-escalation.process';
@@ -34,24 +36,36 @@ class StoreLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The coordinator on the embedded default: API, case index and process managers over one SQLite store. */
+/** The coordinator on the embedded default: API, ledger, case index and process managers over one SQLite store. */
 @Module({})
 export class AppModule {
   static forRoot({ config, clock = systemClock }: AppOptions): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, CaseController, WorklistController],
+      controllers: [HealthController, CaseController, WorklistController, LedgerController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
         { provide: AgencyRegistry, useFactory: () => AgencyRegistry.fromFile(config.agenciesFile) },
-        { provide: AgencyAuthenticator, useFactory: (registry: AgencyRegistry) => new AgencyAuthenticator(registry, config), inject: [AgencyRegistry] },
+        {
+          provide: AgencyAuthenticator,
+          useFactory: async (registry: AgencyRegistry) => {
+            const authenticator = new AgencyAuthenticator(registry, config);
+            const dev = await authenticator.loadAll();
+            if (dev.length > 0) {
+              new Logger('Auth').warn(`development keys in ${config.dataDir}/dev-keys sign for ${dev.length} agencies; set SAMVERKAN_DEV_KEYS=false in production`);
+            }
+            return authenticator;
+          },
+          inject: [AgencyRegistry],
+        },
         { provide: EVENT_STORE, useFactory: () => new SqliteEventStore({ file: join(config.dataDir, 'events.db') }) },
         { provide: CaseIndex, useFactory: () => new CaseIndex(join(config.dataDir, 'case-index.db')) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         CaseService,
         CaseIndexProjector,
+        LedgerService,
         ChildProtectionProcess,
         ReferralEscalationProcess,
         StoreLifecycle,

@@ -13,6 +13,13 @@ export interface AppConfig {
   readonly maxTokenLifetimeSeconds: number;
   /** How often unanswered referrals are checked for escalation, in milliseconds. */
   readonly escalationIntervalMs: number;
+  /** The ledger's checkpoint origin line, also the name of its signing key. */
+  readonly ledgerOrigin: string;
+  /** Ed25519 private key of the ledger (PKCS#8 PEM), given inline, or in a file; else created in the data directory. */
+  readonly ledgerKey: string | undefined;
+  readonly ledgerKeyFile: string | undefined;
+  /** How often a new checkpoint is signed while events arrive, in milliseconds. */
+  readonly checkpointIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -26,6 +33,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     devKeys: (env.SAMVERKAN_DEV_KEYS ?? 'true') !== 'false',
     maxTokenLifetimeSeconds: integer(env, 'SAMVERKAN_MAX_TOKEN_LIFETIME_S', 3600),
     escalationIntervalMs: integer(env, 'SAMVERKAN_ESCALATION_INTERVAL_MS', 30_000),
+    ledgerOrigin: env.SAMVERKAN_LEDGER_ORIGIN || 'samverkan.local/ledger',
+    ledgerKey: env.SAMVERKAN_LEDGER_KEY || undefined,
+    ledgerKeyFile: env.SAMVERKAN_LEDGER_KEY_FILE ? resolve(env.SAMVERKAN_LEDGER_KEY_FILE) : undefined,
+    checkpointIntervalMs: integer(env, 'SAMVERKAN_CHECKPOINT_INTERVAL_MS', 1000),
   };
 }
 

@@ -1,0 +1,174 @@
+import { Readable } from 'node:stream';
+import { Controller, Get, Header, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { FastifyReply } from 'fastify';
+import { ForbiddenError, NotFoundError } from '@samverkan/common';
+import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
+import { AUDIT_BUNDLE_FORMAT, AuditBundle, eventLeafHash, toHex } from '@samverkan/ledger';
+import { Caller } from '../auth/agency-authenticator';
+import { CurrentCaller, Public } from '../auth/auth.guard';
+import { caseStream, CaseService } from '../cases/case.service';
+import { CaseIdPipe } from '../http/case-id.pipe';
+import { CaseIndex } from '../worklist/case-index';
+import { LedgerService } from './ledger.service';
+
+class InclusionQuery {
+  @IsUUID() eventId!: string;
+  /** Size of the tree to prove inclusion in; the latest checkpoint's when absent. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) treeSize?: number;
+}
+
+class ConsistencyQuery {
+  @Type(() => Number) @IsInt() @Min(1) from!: number;
+  @Type(() => Number) @IsInt() @Min(1) to!: number;
+}
+
+class CheckpointsQuery {
+  /** The checkpoint of exactly this size, as its signed note. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) size?: number;
+  /** Without size: list checkpoints smaller than this, newest first. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) before?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+}
+
+class ExportQuery {
+  /** Export the first `size` leaves; the latest checkpoint's size when absent. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) size?: number;
+}
+
+@ApiTags('ledger')
+@ApiBearerAuth()
+@Controller()
+export class LedgerController {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly cases: CaseService,
+    private readonly index: CaseIndex,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Get('ledger/key')
+  @Public()
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiProduces('text/plain')
+  @ApiOperation({ summary: "The ledger's public key in C2SP verifier-key form" })
+  key(): string {
+    return `${this.ledger.verifierKey}\n`;
+  }
+
+  @Get('ledger/checkpoint')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiProduces('text/plain')
+  @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note)' })
+  latest(): string {
+    const checkpoint = this.ledger.latestCheckpoint();
+    if (!checkpoint) throw new NotFoundError('the ledger has signed no checkpoint yet', { rule: 'no-checkpoint' });
+    return checkpoint.note;
+  }
+
+  @Post('ledger/checkpoint')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiProduces('text/plain')
+  @ApiOperation({ summary: 'Sign a checkpoint of the ledger as it is now (if it grew), and return the latest' })
+  signNow(@Res({ passthrough: true }) res: FastifyReply): string {
+    const checkpoint = this.ledger.checkpointNow();
+    if (!checkpoint) throw new NotFoundError('the ledger is empty: there is nothing to sign', { rule: 'no-checkpoint' });
+    res.status(200);
+    return checkpoint.note;
+  }
+
+  @Get('ledger/checkpoints')
+  @ApiOperation({ summary: 'Checkpoint history: ?size=N gives that checkpoint as a signed note; without it, a list' })
+  checkpoints(@Query() query: CheckpointsQuery, @Res({ passthrough: true }) res: FastifyReply) {
+    if (query.size !== undefined) {
+      const checkpoint = this.ledger.store.checkpoint(query.size);
+      if (!checkpoint) throw new NotFoundError(`no checkpoint of size ${query.size} was signed`, { rule: 'no-checkpoint', details: { size: query.size } });
+      res.header('Content-Type', 'text/plain; charset=utf-8');
+      return checkpoint.note;
+    }
+    const list = this.ledger.store.checkpoints(query.limit ?? 100, query.before);
+    return { checkpoints: list.map((c) => ({ size: c.size, root: toHex(c.root), createdAt: c.createdAt })) };
+  }
+
+  @Get('ledger/proofs/inclusion')
+  @ApiOperation({ summary: "Inclusion proof of an event's leaf in the tree of a given size (RFC 9162 §2.1.3)" })
+  async inclusion(@Query() query: InclusionQuery, @CurrentCaller() caller: Caller) {
+    const leaf = await this.ledger.leafOf(query.eventId, 0).catch(() => undefined);
+    if (!leaf || !this.maySee(caller, leaf.stream)) throw new NotFoundError(`event ${query.eventId} is not in the ledger`, { rule: 'event-not-in-ledger' });
+    const treeSize = query.treeSize ?? this.ledger.latestCheckpoint()?.size ?? 0;
+    if (treeSize <= leaf.index) throw new NotFoundError(`event ${query.eventId} (leaf ${leaf.index}) is not in a tree of ${treeSize} leaves; ask for a larger treeSize or a newer checkpoint`, { rule: 'leaf-outside-tree', details: { leafIndex: leaf.index, treeSize } });
+    const proof = this.ledger.inclusionProof(leaf.index, treeSize);
+    const { envelope } = await this.eventAt(leaf.stream, leaf.revision);
+    return {
+      eventId: query.eventId,
+      leafIndex: leaf.index,
+      treeSize,
+      eventHash: envelope.hash,
+      leafHash: toHex(eventLeafHash(envelope.hash)),
+      proof: proof.map(toHex),
+      root: toHex(this.ledger.root(treeSize)),
+    };
+  }
+
+  @Get('ledger/proofs/consistency')
+  @ApiOperation({ summary: 'Consistency proof between two tree sizes (RFC 9162 §2.1.4)' })
+  consistency(@Query() query: ConsistencyQuery) {
+    const proof = this.ledger.consistencyProof(query.from, query.to);
+    return { size1: query.from, size2: query.to, root1: toHex(this.ledger.root(query.from)), root2: toHex(this.ledger.root(query.to)), proof: proof.map(toHex) };
+  }
+
+  @Get('cases/:id/audit-bundle')
+  @ApiOperation({ summary: 'Every event of the case as stored, each with its inclusion proof against one signed checkpoint, and that checkpoint' })
+  async bundle(@Param('id', CaseIdPipe) id: string, @CurrentCaller() caller: Caller): Promise<AuditBundle> {
+    const history = await this.cases.history(id, caller.agency);
+    if (history.visibility === 'addressee') throw new NotFoundError(`case ${id} was not found`, { rule: 'case-not-found', details: { caseId: id } });
+    const last = history.events[history.events.length - 1];
+    const lastLeaf = await this.ledger.leafOf(last.id);
+    const checkpoint = this.ledger.store.checkpointCovering(lastLeaf.index + 1) ?? this.ledger.checkpointNow()!;
+    const leaves = new Map(this.ledger.store.leavesOf(caseStream(id)).map((leaf) => [leaf.eventId, leaf.index]));
+    return {
+      format: AUDIT_BUNDLE_FORMAT,
+      caseId: id,
+      stream: caseStream(id),
+      checkpoint: checkpoint.note,
+      verifierKey: this.ledger.verifierKey,
+      events: history.events.map((event) => {
+        const leafIndex = leaves.get(event.id)!;
+        return { leafIndex, event, inclusionProof: this.ledger.inclusionProof(leafIndex, checkpoint.size).map(toHex) };
+      }),
+    };
+  }
+
+  @Get('ledger/export')
+  @ApiProduces('application/x-ndjson')
+  @ApiOperation({ summary: 'The whole log as NDJSON in leaf order, {"index": n, "event": <envelope as hashed>} (auditors only)' })
+  export(@Query() query: ExportQuery, @CurrentCaller() caller: Caller, @Res() res: FastifyReply): void {
+    if (caller.agency.kind !== 'auditor') {
+      throw new ForbiddenError(`only auditors may export the whole ledger; ${caller.agency.id} is ${caller.agency.kind}`, { rule: 'auditors-only' });
+    }
+    const size = query.size ?? this.ledger.checkpointNow()?.size ?? 0;
+    if (size > this.ledger.size) throw new NotFoundError(`the ledger holds ${this.ledger.size} leaves, not ${size}`, { rule: 'invalid-tree-size' });
+    const store = this.store;
+    async function* lines() {
+      let index = 0;
+      if (size === 0) return;
+      for await (const { raw } of store.readAll()) {
+        yield `{"index":${index},"event":${raw}}\n`;
+        if (++index >= size) return;
+      }
+    }
+    res.header('Content-Type', 'application/x-ndjson').header('Samverkan-Tree-Size', String(size)).send(Readable.from(lines()));
+  }
+
+  private maySee(caller: Caller, stream: string): boolean {
+    if (caller.agency.kind === 'auditor') return true;
+    return stream.startsWith('case-') && this.index.isMember(stream.slice('case-'.length), caller.agency.id);
+  }
+
+  private async eventAt(stream: string, revision: number) {
+    for await (const event of this.store.readStream(stream, { fromRevision: revision, maxCount: 1 })) return event;
+    throw new NotFoundError(`event ${stream}@${revision} is missing from the store`);
+  }
+}
