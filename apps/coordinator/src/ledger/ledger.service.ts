@@ -102,6 +102,7 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   /** Signs a checkpoint of the tree as it is now, if it grew since the last; returns the latest checkpoint. */
   checkpointNow(): StoredCheckpoint | undefined {
     this.flush();
+    if (this.halted) throw new ConflictError(`the ledger halted and signs nothing more: ${this.halted.reason}`, { rule: 'ledger-halted', details: { ...this.halted } });
     return this.checkpointIfGrown() ?? this.store.latestCheckpoint();
   }
 

@@ -1,0 +1,58 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { fromHex, openCheckpoint, parseVerifierKey, verifyConsistency } from '@samverkan/ledger';
+import { eventually, RunningService } from './support/running-service';
+
+describe('the ledger across restarts', () => {
+  it('keeps its tree and key: checkpoints after a restart extend those before', async () => {
+    let service = await RunningService.start();
+    const dataDir = service.config.dataDir;
+    let police = await service.as('polisen-malmo');
+    for (let i = 0; i < 5; i++) await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } });
+    const sign = async (s: RunningService, token: string) =>
+      (await fetch(`${s.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).text();
+    const before = await sign(service, police.token);
+    const key = await (await fetch(`${service.baseUrl}/ledger/key`)).text();
+    await service.stop({ keepData: true });
+
+    service = await RunningService.start({ dataDir });
+    police = await service.as('polisen-malmo');
+    expect(await (await fetch(`${service.baseUrl}/ledger/key`)).text()).toBe(key);
+    await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } });
+    const after = await sign(service, police.token);
+    const verifier = parseVerifierKey(key.trim());
+    const [old, now] = [openCheckpoint(before, verifier).checkpoint, openCheckpoint(after, verifier).checkpoint];
+    expect(now.size).toBe(old.size + 2);
+    const proof = (await police.get(`/ledger/proofs/consistency?from=${old.size}&to=${now.size}`)).body.proof;
+    verifyConsistency(old.size, now.size, old.root, now.root, proof.map((h: string) => fromHex(h, 'proof')));
+    await service.stop();
+  });
+
+  it('halts, names the event, and signs nothing more when a stored event does not verify', async () => {
+    let service = await RunningService.start();
+    const dataDir = service.config.dataDir;
+    const police = await service.as('polisen-malmo');
+    const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
+    await service.stop({ keepData: true });
+
+    // Someone edits an event in the store file; the ledger must then re-read it (its own file is gone).
+    const db = new Database(join(dataDir, 'events.db'));
+    const row = db.prepare<[string], { id: string; envelope: string }>("SELECT id, envelope FROM events WHERE stream = ? AND revision = 0").get(`case-${caseId}`)!;
+    db.prepare('UPDATE events SET envelope = ? WHERE id = ?').run(row.envelope.replace('"ageGroup":"adult"', '"ageGroup":"child"'), row.id);
+    db.close();
+    for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
+
+    service = await RunningService.start({ dataDir });
+    const health = await eventually(async () => {
+      const reply = await service.request('GET', '/health');
+      return reply.status === 503 ? reply.body : undefined;
+    }, 'the ledger to halt');
+    expect(health).toMatchObject({ status: 'ledger-halted', ledger: { size: 0, halted: { eventId: row.id, stream: `case-${caseId}`, revision: 0 } } });
+    expect(health.ledger.halted.reason).toMatch(/does not hash to its stored hash/);
+    const signed = await fetch(`${service.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${police.token}` } });
+    expect(signed.status).toBe(409);
+    expect((await signed.json()).detail).toMatch(/halted/);
+    await service.stop();
+  });
+});
