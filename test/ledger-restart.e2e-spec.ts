@@ -52,7 +52,7 @@ describe('the ledger across restarts', () => {
     expect(health.ledger.halted.reason).toMatch(/does not hash to its stored hash/);
     const signed = await fetch(`${service.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${police.token}` } });
     expect(signed.status).toBe(409);
-    expect((await signed.json()).detail).toMatch(/halted/);
+    expect(((await signed.json()) as { detail: string }).detail).toMatch(/halted/);
     await service.stop();
   });
 });
