@@ -1,0 +1,112 @@
+import { Checkpoint, EMPTY_ROOT, ProofError, toHex, verifyConsistency } from '@samverkan/ledger';
+import { errorMessage, Io } from './cli';
+import { looseHex, readInputFile } from './inputs';
+
+/** A consistency proof as `GET /ledger/proofs/consistency` serves it. */
+export interface ConsistencyProofFile {
+  readonly size1: number;
+  readonly size2: number;
+  readonly root1: string;
+  readonly root2: string;
+  readonly proof: readonly string[];
+}
+
+/** Where a proof comes from: a file, or the server (only when the user asked for it). */
+export interface ProofSource {
+  readonly file?: string;
+  readonly server?: string;
+  readonly token?: string;
+}
+
+/** The proof could not be had, or is not a proof of the checkpoints in question. */
+export class ProofUnavailable extends Error {}
+
+/** The bearer token for --server: `--token`, else the SAMVERKAN_TOKEN environment variable. */
+export function serverToken(option: string | undefined, io: Io): string | undefined {
+  return option ?? (io.env.SAMVERKAN_TOKEN || undefined);
+}
+
+/**
+ * Checks that `newer` extends `older` (same log, never smaller, same root at equal size, otherwise an RFC 9162
+ * consistency proof from the source). Returns a sentence saying how it was proven; throws ProofError or
+ * ProofUnavailable saying why not.
+ */
+export async function proveConsistent(older: Checkpoint, newer: Checkpoint, source: ProofSource): Promise<string> {
+  if (older.origin !== newer.origin) {
+    throw new ProofUnavailable(`the checkpoints are of different logs: ${older.origin} and ${newer.origin}`);
+  }
+  if (newer.size < older.size) {
+    throw new ProofError('size-order', `size ${newer.size} is smaller than size ${older.size}: a log never shrinks`);
+  }
+  if (newer.size === older.size) {
+    verifyConsistency(older.size, newer.size, older.root, newer.root, []);
+    return `both are of size ${older.size} with the same root`;
+  }
+  if (older.size === 0) {
+    // Every tree extends the empty tree; there is nothing to prove, only that the old root is the empty one.
+    if (!older.root.equals(EMPTY_ROOT)) {
+      throw new ProofError('root1-mismatch', `a checkpoint of size 0 must have the empty root ${toHex(EMPTY_ROOT)}, not ${toHex(older.root)}`);
+    }
+    return 'every log extends the empty log';
+  }
+  const proof = await obtainProof(older.size, newer.size, source);
+  const claims: string[] = [];
+  if (typeof proof.root1 === 'string' && proof.root1.toLowerCase() !== toHex(older.root)) claims.push(`root ${proof.root1} for size ${older.size}`);
+  if (typeof proof.root2 === 'string' && proof.root2.toLowerCase() !== toHex(newer.root)) claims.push(`root ${proof.root2} for size ${newer.size}`);
+  if (claims.length > 0) {
+    throw new ProofUnavailable(`the proof's source claims ${claims.join(' and ')}, not the roots the checkpoints signed: it serves another tree`);
+  }
+  const hashes = Array.isArray(proof.proof) ? proof.proof.map(looseHex) : [undefined];
+  if (hashes.some((hash) => hash === undefined)) throw new ProofUnavailable('the proof is not a list of hex hashes');
+  verifyConsistency(older.size, newer.size, older.root, newer.root, hashes as Buffer[]);
+  return `consistency proof from ${proof.from} verified (${hashes.length} hashes)`;
+}
+
+async function obtainProof(size1: number, size2: number, source: ProofSource): Promise<ConsistencyProofFile & { from: string }> {
+  let proof: ConsistencyProofFile;
+  let from: string;
+  if (source.file) {
+    from = source.file;
+    const text = readInputFile(source.file, 'the proof');
+    try {
+      proof = JSON.parse(text);
+    } catch (error) {
+      throw new ProofUnavailable(`the proof ${source.file} is not JSON: ${errorMessage(error)}`);
+    }
+  } else if (source.server) {
+    const url = new URL('ledger/proofs/consistency', source.server.endsWith('/') ? source.server : `${source.server}/`);
+    url.searchParams.set('from', String(size1));
+    url.searchParams.set('to', String(size2));
+    from = `GET ${url}`;
+    proof = await fetchJson(url, source.token);
+  } else {
+    throw new ProofUnavailable(`proving that size ${size2} extends size ${size1} needs a consistency proof: give --proof <file> or --server <url>`);
+  }
+  if (typeof proof !== 'object' || proof === null) throw new ProofUnavailable(`the proof from ${from} is not a JSON object`);
+  if (proof.size1 !== size1 || proof.size2 !== size2) {
+    throw new ProofUnavailable(`the proof from ${from} is from size ${proof.size1} to ${proof.size2}, not from ${size1} to ${size2}`);
+  }
+  return { ...proof, from };
+}
+
+async function fetchJson(url: URL, token: string | undefined): Promise<ConsistencyProofFile> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    throw new ProofUnavailable(`GET ${url} failed: ${errorMessage((error as Error).cause ?? error)}`);
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    const hint = response.status === 401 ? ' (give a bearer token with --token or SAMVERKAN_TOKEN)' : '';
+    throw new ProofUnavailable(`GET ${url} answered ${response.status}${hint}: ${text.slice(0, 300)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ProofUnavailable(`GET ${url} did not answer JSON: ${errorMessage(error)}`);
+  }
+}

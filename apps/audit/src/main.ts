@@ -1,0 +1,21 @@
+// samverkan-audit: checks samverkan's ledger without trusting the server. Depends on the ledger and sealing
+// libraries and Node only; it touches the network only when given --server. bin/samverkan-audit.js runs this.
+import { errorMessage, EXIT_FAILED, Io } from './cli';
+import { main } from './audit';
+
+const io: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  terminal: process.stderr.isTTY ? process.stderr : undefined,
+  env: process.env,
+  now: () => Math.floor(Date.now() / 1000),
+};
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`samverkan-audit: ${errorMessage(error)}\n`);
+    process.exitCode = EXIT_FAILED;
+  },
+);

@@ -1,0 +1,46 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SealedEnvelope } from '@samverkan/sealing';
+
+/** A row of the embedded store's `events` table, with its envelope parsed. */
+export interface StoredRow {
+  readonly position: number;
+  readonly stream: string;
+  readonly revision: number;
+  readonly id: string;
+  readonly hash: string;
+  readonly envelope: string;
+  readonly event: SealedEnvelope;
+}
+
+/** Every row of `<dataDir>/events.db` in the store's global order. */
+export function readStoreRows(dataDir: string): StoredRow[] {
+  const db = new Database(join(dataDir, 'events.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare<[], Omit<StoredRow, 'event'>>('SELECT position, stream, revision, id, hash, envelope FROM events ORDER BY position')
+      .all()
+      .map((row) => ({ ...row, event: JSON.parse(row.envelope) as SealedEnvelope }));
+  } finally {
+    db.close();
+  }
+}
+
+/** Opens the store file of a stopped service for writing, as someone with access to the disk would. */
+export function editStore(dataDir: string, edit: (db: Database.Database) => void): void {
+  const db = new Database(join(dataDir, 'events.db'), { fileMustExist: true });
+  try {
+    db.transaction(() => edit(db))();
+  } finally {
+    db.close();
+  }
+}
+
+/** A copy of a stopped service's data directory (store, ledger, keys), to tamper with. */
+export function copyDataDir(dataDir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'samverkan-tampered-'));
+  cpSync(dataDir, copy, { recursive: true });
+  return copy;
+}
