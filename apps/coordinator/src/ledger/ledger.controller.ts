@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import { FastifyReply } from 'fastify';
-import { ForbiddenError, NotFoundError } from '@samverkan/common';
+import { ConflictError, ForbiddenError, NotFoundError } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { AUDIT_BUNDLE_FORMAT, AuditBundle, eventLeafHash, toHex } from '@samverkan/ledger';
 import { Caller } from '../auth/agency-authenticator';
@@ -34,7 +34,7 @@ class CheckpointsQuery {
 }
 
 class ExportQuery {
-  /** Export the first `size` leaves; the latest checkpoint's size when absent. */
+  /** Export the first `size` leaves; the latest checkpoint's size when absent (sign one first to include everything). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) size?: number;
 }
 
@@ -95,7 +95,10 @@ export class LedgerController {
   @Get('ledger/proofs/inclusion')
   @ApiOperation({ summary: "Inclusion proof of an event's leaf in the tree of a given size (RFC 9162 §2.1.3)" })
   async inclusion(@Query() query: InclusionQuery, @CurrentCaller() caller: Caller) {
-    const leaf = await this.ledger.leafOf(query.eventId, 0).catch(() => undefined);
+    const leaf = await this.ledger.leafOf(query.eventId, 0).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error; // a halted ledger says so
+    });
     if (!leaf || !this.maySee(caller, leaf.stream)) throw new NotFoundError(`event ${query.eventId} is not in the ledger`, { rule: 'event-not-in-ledger' });
     const treeSize = query.treeSize ?? this.ledger.latestCheckpoint()?.size ?? 0;
     if (treeSize <= leaf.index) throw new NotFoundError(`event ${query.eventId} (leaf ${leaf.index}) is not in a tree of ${treeSize} leaves; ask for a larger treeSize or a newer checkpoint`, { rule: 'leaf-outside-tree', details: { leafIndex: leaf.index, treeSize } });
@@ -135,7 +138,16 @@ export class LedgerController {
       checkpoint: checkpoint.note,
       verifierKey: this.ledger.verifierKey,
       events: history.events.map((event) => {
-        const leafIndex = leaves.get(event.id)!;
+        // A bundle is evidence of what the store holds, so an event edited in the store is handed out as it
+        // is, for the auditor's verifier to expose. One the ledger never sealed as part of this case has no
+        // proof at all: that is said here, with the event named.
+        const leafIndex = leaves.get(event.id);
+        if (leafIndex === undefined) {
+          throw new ConflictError(`event ${event.id} (${event.stream} revision ${event.revision}) as stored was never sealed by the ledger as part of this case`, {
+            rule: 'store-differs-from-ledger',
+            details: { eventId: event.id, stream: event.stream, revision: event.revision },
+          });
+        }
         return { leafIndex, event, inclusionProof: this.ledger.inclusionProof(leafIndex, checkpoint.size).map(toHex) };
       }),
     };
@@ -148,7 +160,7 @@ export class LedgerController {
     if (caller.agency.kind !== 'auditor') {
       throw new ForbiddenError(`only auditors may export the whole ledger; ${caller.agency.id} is ${caller.agency.kind}`, { rule: 'auditors-only' });
     }
-    const size = query.size ?? this.ledger.checkpointNow()?.size ?? 0;
+    const size = query.size ?? this.ledger.latestCheckpoint()?.size ?? 0;
     if (size > this.ledger.size) throw new NotFoundError(`the ledger holds ${this.ledger.size} leaves, not ${size}`, { rule: 'invalid-tree-size' });
     const store = this.store;
     async function* lines() {
