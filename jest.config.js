@@ -24,5 +24,13 @@ const tier = (displayName, suffix, extra = {}) => ({
 });
 
 module.exports = {
-  projects: [tier('unit', 'spec'), tier('integration', 'int-spec'), tier('e2e', 'e2e-spec')],
+  projects: [
+    tier('unit', 'spec'),
+    tier('integration', 'int-spec', {
+      // A Kafka broker is started only when a Kafka suite asks for one, and stopped after the run if the run started it.
+      globalSetup: '<rootDir>/test/kafka/global-setup.ts',
+      globalTeardown: '<rootDir>/test/kafka/global-teardown.ts',
+    }),
+    tier('e2e', 'e2e-spec'),
+  ],
 };

@@ -1,0 +1,147 @@
+/**
+ * The Kafka broker that integration tests run against, found in this order:
+ *
+ *   1. `KAFKA_BROKERS` from the environment (comma-separated host:port): used as it is.
+ *   2. Docker: testcontainers. TODO(testcontainers): where a Docker daemon answers, start an `apache/kafka` 4.x
+ *      container with `@testcontainers/kafka` and use its bootstrap address. Neither the package nor a Docker
+ *      daemon is on the machines this project runs on now, so this branch is not written yet and falls through.
+ *   3. Java 17+ and Maven (Maven only until the jars are cached): `scripts/kafka-local.sh start`, a single-node
+ *      KRaft broker on loopback. The script is idempotent and serialises concurrent starts with a lock, so
+ *      every test file and jest worker of a run shares one broker.
+ *   4. None: the Kafka suites skip, saying how to enable them; under `REQUIRE_INFRA=1` (CI) they fail instead.
+ *
+ * Which of these applies is decided synchronously (jest needs to know at collection time whether to skip);
+ * the broker itself is started in `beforeAll`, where a failure to start is a failure, never a skip.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+
+export const repoRoot = resolve(__dirname, '../..');
+export const kafkaLocalScript = join(repoRoot, 'scripts/kafka-local.sh');
+
+/** Set by test/kafka/global-setup.ts: a file the helper writes when it started the local broker in this run. */
+export const startedMarkerEnv = 'SAMVERKAN_KAFKA_STARTED_MARKER';
+
+export type KafkaTarget =
+  | { kind: 'env'; brokers: string[] }
+  | { kind: 'local-script'; script: string }
+  | { kind: 'none'; reason: string };
+
+export interface KafkaBroker {
+  brokers: string[];
+  source: 'env' | 'local-script';
+}
+
+const howToEnable =
+  'Set KAFKA_BROKERS=host:port to use a running broker, or install Java 17+ and Maven ' +
+  '(e.g. apt-get install openjdk-17-jdk-headless maven) so that scripts/kafka-local.sh can start one.';
+
+let target: KafkaTarget | undefined;
+
+/** Where this run's broker comes from; cheap and synchronous. */
+export function kafkaTarget(): KafkaTarget {
+  return (target ??= findTarget());
+}
+
+function findTarget(): KafkaTarget {
+  const fromEnv = (process.env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (fromEnv.length > 0) return { kind: 'env', brokers: fromEnv };
+
+  // (2) testcontainers would go here: see the TODO at the top of this file.
+
+  const java = javaMajorVersion();
+  if (java === undefined) return { kind: 'none', reason: `no Java found. ${howToEnable}` };
+  if (java < 17) return { kind: 'none', reason: `Java ${java} found; Kafka 4 brokers need Java 17+. ${howToEnable}` };
+  if (!onPath('mvn') && !jarsCached()) return { kind: 'none', reason: `Maven (mvn) not found. ${howToEnable}` };
+  return { kind: 'local-script', script: kafkaLocalScript };
+}
+
+function javaMajorVersion(): number | undefined {
+  const home = process.env.JAVA_HOME;
+  const java = home && existsSync(join(home, 'bin/java')) ? join(home, 'bin/java') : 'java';
+  const run = spawnSync(java, ['-version'], { encoding: 'utf8', timeout: 20_000 });
+  if (run.error || run.status !== 0) return undefined;
+  const match = /version "(?:1\.)?(\d+)/.exec(`${run.stderr}${run.stdout}`);
+  return match ? Number(match[1]) : undefined;
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function jarsCached(): boolean {
+  const cache = process.env.KAFKA_JARS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'), 'samverkan-kafka');
+  const version = process.env.KAFKA_VERSION;
+  if (version) return existsSync(join(cache, `kafka-${version}`, '.complete'));
+  // the script's default version is not known here; any complete cache means Maven is not needed for it
+  try {
+    return readdirSync(cache).some((d) => existsSync(join(cache, d, '.complete')));
+  } catch {
+    return false;
+  }
+}
+
+let broker: Promise<KafkaBroker> | undefined;
+
+/** The broker's bootstrap addresses; starts the local broker if that is the source. Once per test file. */
+export function kafkaBroker(): Promise<KafkaBroker> {
+  return (broker ??= connectBroker());
+}
+
+async function connectBroker(): Promise<KafkaBroker> {
+  const found = kafkaTarget();
+  if (found.kind === 'env') return { brokers: found.brokers, source: 'env' };
+  if (found.kind === 'none') throw new Error(`no Kafka broker: ${found.reason}`);
+  const { stdout, stderr } = await run(found.script, ['start'], 300_000);
+  const address = stdout.trim().split(/\s+/).pop();
+  if (!address || !/^[^:\s]+:\d+$/.test(address)) {
+    throw new Error(`scripts/kafka-local.sh start printed no address:\n${stdout}\n${stderr}`);
+  }
+  // The broker was started by this run (not found running): tell global-teardown.ts to stop it at the end.
+  const marker = process.env[startedMarkerEnv];
+  if (marker && /starting Kafka/.test(stderr)) writeFileSync(marker, address);
+  return { brokers: [address], source: 'local-script' };
+}
+
+export function run(file: string, args: string[], timeout: number): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    execFile(file, args, { cwd: repoRoot, timeout, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) fail(new Error(`${file} ${args.join(' ')} failed (${error.message.split('\n')[0]}):\n${stderr}${stdout}`));
+      else done({ stdout, stderr });
+    });
+  });
+}
+
+/**
+ * `describe` for suites that need a real broker: runs them when one can be had, skips them with the reason
+ * otherwise, and under `REQUIRE_INFRA=1` turns the skip into a failing test.
+ */
+export function describeWithKafka(name: string, body: () => void): void {
+  const found = kafkaTarget();
+  if (found.kind !== 'none') {
+    describe(name, body);
+    return;
+  }
+  if (process.env.REQUIRE_INFRA === '1') {
+    describe(name, () => {
+      test('has a Kafka broker (REQUIRE_INFRA=1)', () => {
+        throw new Error(`REQUIRE_INFRA=1 but ${found.reason}`);
+      });
+    });
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`Skipping "${name}": ${found.reason}`);
+  describe.skip(`${name} (skipped: ${found.reason})`, body);
+}
