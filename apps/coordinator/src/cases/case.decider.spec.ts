@@ -50,6 +50,7 @@ const caseOpened = (subject: Subject = adultVictim, lead: Issuer = police) =>
     exploitation: 'sexual-exploitation',
     summary: 'woman found in a flat used for prostitution',
     leadAgency: lead.agencyId,
+    leadAgencyKind: lead.kind,
     openedAt: AT,
   });
 
@@ -1257,6 +1258,7 @@ describe('the case of a child victim, from opening to closing', () => {
           exploitation: 'sexual-exploitation',
           summary: 'girl found at a massage parlour',
           leadAgency: police.agencyId,
+          leadAgencyKind: 'police',
           openedAt: on(1),
         }),
         event('AgencyJoinedCase', { agencyId: police.agencyId, agencyKind: 'police', via: 'opened', referralId: null, reason: null, addedBy: police.agencyId }),

@@ -147,7 +147,7 @@ function openCase(cmd: OpenCase): CaseEvent[] {
   return [
     {
       type: 'CaseOpened',
-      data: { caseId, subject, city, exploitation, summary, leadAgency: issuer.agencyId, openedAt: at },
+      data: { caseId, subject, city, exploitation, summary, leadAgency: issuer.agencyId, leadAgencyKind: issuer.kind, openedAt: at },
     },
     {
       type: 'AgencyJoinedCase',

@@ -239,6 +239,7 @@ export type CaseOpened = Ev<
     exploitation: ExploitationForm | null;
     summary: string | null;
     leadAgency: string;
+    leadAgencyKind: AgencyKind;
     openedAt: string;
   }
 >;

@@ -19,6 +19,7 @@ const opened: CaseEvent = {
     exploitation: 'sexual-exploitation',
     summary: 'met at a shelter',
     leadAgency: police.agencyId,
+    leadAgencyKind: 'police',
     openedAt: '2026-03-01T09:00:00Z',
   },
 };
@@ -55,13 +56,14 @@ describe('the sharing policy', () => {
   });
 
   it('shows a case to its lead from the opening on', () => {
-    expect(recipientsOf([opened, joined(police, 'opened')])).toEqual([[], [police.agencyId]]);
+    expect(recipientsOf([opened, joined(police, 'opened')])).toEqual([[police.agencyId], [police.agencyId]]);
   });
 
   it('shows an agency a case only while it is on the team: its joining, what follows, and its leaving', () => {
     const story = [opened, joined(police, 'opened'), support('shelter', police), joined(prosecutor), support('shelter', police), left(prosecutor), support('shelter', police)];
     const seenByProsecutor = recipientsOf(story).map((r) => r.includes(prosecutor.agencyId));
     expect(seenByProsecutor).toEqual([false, false, false, true, true, true, false]);
+    expect(recipientsOf(story)[0]).toEqual([police.agencyId]);
   });
 
   it('shows the addressee of a referral the referral, with the case descriptors, and nothing else before it answers', () => {

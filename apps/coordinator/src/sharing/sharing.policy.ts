@@ -71,6 +71,8 @@ export function share(event: CaseEvent, before: CaseState, after: CaseState): De
   if (!rule) return []; // an event type this table does not know is shared with nobody
   const recipients = new Map<string, AgencyKind>();
   for (const member of [...before.team, ...after.team]) recipients.set(member.agencyId, member.kind);
+  // The opening agency leads the case from its first event; it joins the team with the next.
+  if (event.type === 'CaseOpened') recipients.set(event.data.leadAgency, event.data.leadAgencyKind);
   const members = new Set(recipients.keys());
   if (rule.audience === 'referral-parties') {
     const referral = referralOf(event, after);

@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { JsonObject } from '@samverkan/sealing';
 import { caseDecider } from '../cases/case.decider';
+import { Delivery, share } from '../sharing/sharing.policy';
 import { CaseEvent, CaseState } from '../cases/case.model';
 
 export interface WorklistReferral {
@@ -26,6 +28,26 @@ export interface WorklistCase {
   subject: { category: string; ageGroup: string } | null;
 }
 
+/** One event as an agency's feed carries it: what the sharing policy lets that agency see. */
+export interface FeedEntry {
+  readonly eventId: string;
+  readonly caseId: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly agency: string;
+  readonly actor: string;
+  readonly occurredAt: string;
+  readonly recordedAt: string;
+  readonly data: JsonObject;
+  /** Fields the agency may not see; when any is listed, `data` no longer hashes to `hash`. */
+  readonly withheldFields: readonly string[];
+  readonly case?: Delivery['case'];
+  /** The sealed event's hash, to check against the ledger. */
+  readonly hash: string;
+  readonly position: string;
+}
+
 export interface DueReferral {
   caseId: string;
   referralId: string;
@@ -35,7 +57,8 @@ export interface DueReferral {
 
 /**
  * The case index: a read model of every case's summary (the decider's own fold), with who is on each team
- * and which referrals are open, for worklists and for escalation. It lives in its own SQLite file, updated
+ * and which referrals are open, for worklists and for escalation, and each agency's feed of the events the
+ * sharing policy lets it see (the embedded default's stand-in for its Kafka topic). It lives in its own SQLite file, updated
  * from the global log together with its position in one transaction, so it is exact after any crash and can
  * be rebuilt from the log at any time by deleting the file.
  */
@@ -64,6 +87,10 @@ export class CaseIndex {
       CREATE INDEX IF NOT EXISTS open_referrals_by_agency ON open_referrals (to_agency);
       CREATE INDEX IF NOT EXISTS open_referrals_by_coordinator ON open_referrals (escalated_to);
       CREATE INDEX IF NOT EXISTS open_referrals_by_due ON open_referrals (due_by) WHERE escalated_to IS NULL;
+      CREATE TABLE IF NOT EXISTS feed (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, agency_id TEXT NOT NULL, event_id TEXT NOT NULL, entry TEXT NOT NULL,
+        UNIQUE (agency_id, event_id));
+      CREATE INDEX IF NOT EXISTS feed_by_agency ON feed (agency_id, seq);
     `);
     this.sql = statements(this.db);
     this.applyInTransaction = this.db.transaction((event: RecordedEvent) => {
@@ -140,6 +167,11 @@ export class CaseIndex {
       });
   }
 
+  /** The agency's feed after a cursor (exclusive), oldest first. */
+  feedOf(agencyId: string, after: number, limit: number): Array<FeedEntry & { cursor: string }> {
+    return this.sql.feed.all(agencyId, after, limit).map((row) => ({ cursor: String(row.seq), ...(JSON.parse(row.entry) as FeedEntry) }));
+  }
+
   /** Whether the agency is on the case's team (as far as the index has caught up). */
   isMember(caseId: string, agencyId: string): boolean {
     return this.sql.isMember.get(caseId, agencyId) !== undefined;
@@ -160,7 +192,8 @@ export class CaseIndex {
     this.db.close();
   }
 
-  private apply({ envelope }: RecordedEvent): { caseId: string; revision: number; state: CaseState } | undefined {
+  private apply(event: RecordedEvent): { caseId: string; revision: number; state: CaseState } | undefined {
+    const { envelope } = event;
     if (!envelope.stream.startsWith('case-')) return undefined;
     const caseId = envelope.stream.slice('case-'.length);
     const known = this.recent.get(caseId) ?? this.readCase(caseId);
@@ -176,6 +209,27 @@ export class CaseIndex {
     if (!known || before.referrals !== state.referrals) {
       this.sql.clearReferrals.run(caseId);
       for (const r of state.referrals) if (r.status === 'open') this.sql.addReferral.run(caseId, r.referralId, r.toAgency, r.dueBy, r.escalatedTo);
+    }
+    // Each agency's feed: what the sharing policy lets it see of the event, in the order of the global log.
+    for (const delivery of share(envelope as unknown as CaseEvent, before, state)) {
+      const { metadata } = envelope;
+      const entry: FeedEntry = {
+        eventId: envelope.id,
+        caseId,
+        revision: envelope.revision,
+        type: envelope.type,
+        schemaVersion: envelope.schemaVersion,
+        agency: metadata.agencyId,
+        actor: metadata.actorId,
+        occurredAt: metadata.occurredAt,
+        recordedAt: metadata.recordedAt,
+        data: delivery.data,
+        withheldFields: delivery.withheldFields,
+        ...(delivery.case ? { case: delivery.case } : {}),
+        hash: envelope.hash,
+        position: event.position,
+      };
+      this.sql.addFeed.run(delivery.agencyId, envelope.id, JSON.stringify(entry));
     }
     return { caseId, revision: envelope.revision, state };
   }
@@ -206,6 +260,8 @@ function statements(db: Database.Database) {
          lead_agency = excluded.lead_agency, summary = excluded.summary`,
     ),
     clearTeam: db.prepare<[string]>('DELETE FROM team WHERE case_id = ?'),
+    addFeed: db.prepare<[string, string, string]>('INSERT OR IGNORE INTO feed (agency_id, event_id, entry) VALUES (?, ?, ?)'),
+    feed: db.prepare<[string, number, number], { seq: number; entry: string }>('SELECT seq, entry FROM feed WHERE agency_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
     isMember: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM team WHERE case_id = ? AND agency_id = ?'),
     addMember: db.prepare<[string, string]>('INSERT INTO team (case_id, agency_id) VALUES (?, ?)'),
     clearReferrals: db.prepare<[string]>('DELETE FROM open_referrals WHERE case_id = ?'),

@@ -1,9 +1,17 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
 import { CaseIndex } from './case-index';
+
+class FeedQuery {
+  /** The `next` cursor of the previous page; from the start when absent. */
+  @IsOptional() @Matches(/^\d{1,15}$/, { message: 'after must be a cursor from a previous page' }) after?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+}
 
 @ApiTags('agencies')
 @ApiBearerAuth()
@@ -25,6 +33,14 @@ export class WorklistController {
   me(@CurrentCaller() caller: Caller) {
     const { id, kind, city, name } = caller.agency;
     return { id, kind, city, name, actorId: caller.actorId };
+  }
+
+  @Get('me/feed')
+  @ApiOperation({ summary: 'The events of cases your agency may see, in log order, as the sharing policy shows them to you; poll with ?after=<cursor>' })
+  feed(@Query() query: FeedQuery, @CurrentCaller() caller: Caller) {
+    const limit = query.limit ?? 100;
+    const events = this.index.feedOf(caller.agency.id, Number(query.after ?? 0), limit);
+    return { agencyId: caller.agency.id, events, next: events.length > 0 ? events[events.length - 1].cursor : (query.after ?? '0') };
   }
 
   @Get('me/worklist')
