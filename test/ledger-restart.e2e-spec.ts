@@ -1,7 +1,8 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fromHex, openCheckpoint, parseVerifierKey, verifyConsistency } from '@samverkan/ledger';
+import { canonicalJson, envelopeHash } from '@samverkan/sealing';
 import { eventually, RunningService } from './support/running-service';
 
 describe('the ledger across restarts', () => {
@@ -54,5 +55,81 @@ describe('the ledger across restarts', () => {
     expect(signed.status).toBe(409);
     expect(((await signed.json()) as { detail: string }).detail).toMatch(/halted/);
     await service.stop();
+  });
+
+  const removeLedgerFile = (dataDir: string) => {
+    for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
+  };
+  const signNow = (s: RunningService, token: string) => fetch(`${s.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+
+  it('will not sign a rewritten history with its own key after its tree file is lost', async () => {
+    let service = await RunningService.start();
+    const dataDir = service.config.dataDir;
+    const police = await service.as('polisen-malmo');
+    const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
+    await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-01-02' });
+    expect((await signNow(service, police.token)).status).toBe(200);
+    await service.stop({ keepData: true });
+
+    // The support is rewritten and re-sealed consistently, and the ledger's tree file is removed.
+    const db = new Database(join(dataDir, 'events.db'));
+    const row = db.prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 2').get(`case-${caseId}`)!;
+    const { hash: _old, ...rest } = JSON.parse(row.envelope);
+    const rewritten = { ...rest, data: { ...rest.data, kind: 'protection' } };
+    const sealed = { ...rewritten, hash: envelopeHash(rewritten) };
+    db.prepare('UPDATE events SET envelope = ?, hash = ? WHERE id = ?').run(canonicalJson(sealed), sealed.hash, row.id);
+    db.close();
+    removeLedgerFile(dataDir);
+
+    service = await RunningService.start({ dataDir });
+    const policeAgain = await service.as('polisen-malmo');
+    await policeAgain.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } }); // the tree grows past the signed size
+    const health = await eventually(async () => {
+      const reply = await service.request('GET', '/health');
+      return reply.status === 503 ? reply.body : undefined;
+    }, 'the ledger to refuse the rewritten history');
+    expect(health.ledger.halted).toMatchObject({ checkpointSize: 3 });
+    expect(health.ledger.halted.reason).toMatch(/no longer has, at size 3, the root the ledger signed/);
+    expect((await signNow(service, police.token)).status).toBe(409);
+    await service.stop();
+  });
+
+  it('halts when the store was restored from an earlier copy, instead of skipping the new events', async () => {
+    let service = await RunningService.start();
+    const dataDir = service.config.dataDir;
+    const police = await service.as('polisen-malmo');
+    await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } });
+    await service.stop({ keepData: true });
+    const backup = readFileSync(join(dataDir, 'events.db'));
+
+    service = await RunningService.start({ dataDir });
+    await (await service.as('polisen-malmo')).post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } });
+    await eventually(async () => ((await service.request('GET', '/health')).body.ledger.size === 4 ? true : undefined), 'the ledger to seal 4 events');
+    await service.stop({ keepData: true });
+
+    for (const file of ['events.db-wal', 'events.db-shm']) rmSync(join(dataDir, file), { force: true });
+    writeFileSync(join(dataDir, 'events.db'), backup);
+    service = await RunningService.start({ dataDir });
+    const health = await eventually(async () => {
+      const reply = await service.request('GET', '/health');
+      return reply.status === 503 ? reply.body : undefined;
+    }, 'the ledger to notice the restored store');
+    expect(health.ledger.halted.reason).toMatch(/the store no longer holds the ledger's last leaf 3/);
+    await service.stop();
+  });
+
+  it('refuses to start with another ledger key unless the rotation is said to be on purpose', async () => {
+    const service = await RunningService.start();
+    const dataDir = service.config.dataDir;
+    const police = await service.as('polisen-malmo');
+    await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } });
+    expect((await signNow(service, police.token)).status).toBe(200);
+    await service.stop({ keepData: true });
+
+    rmSync(join(dataDir, 'ledger-key.pem'));
+    await expect(RunningService.start({ dataDir })).rejects.toThrow(/the ledger key is not the one that signed its checkpoints/);
+    const rotated = await RunningService.start({ dataDir, env: { SAMVERKAN_LEDGER_KEY_ROTATION: 'true' } });
+    expect((await rotated.request('GET', '/health')).status).toBe(200);
+    await rotated.stop();
   });
 });

@@ -9,7 +9,7 @@ export async function createApp(options: AppOptions, { logger = true } = {}): Pr
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     new FastifyAdapter({ bodyLimit: 256 * 1024 }),
-    { logger: logger ? ['log', 'warn', 'error'] : ['error'] },
+    { logger: logger ? ['log', 'warn', 'error'] : ['error'], abortOnError: false },
   );
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();

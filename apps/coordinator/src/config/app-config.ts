@@ -20,6 +20,14 @@ export interface AppConfig {
   readonly ledgerKeyFile: string | undefined;
   /** How often a new checkpoint is signed while events arrive, in milliseconds. */
   readonly checkpointIntervalMs: number;
+  /**
+   * Where the ledger keeps the last checkpoint it signed, apart from its tree, so that a lost tree file can
+   * never lead it to sign a history that contradicts what it signed before. Keep it with the key; default
+   * `<dataDir>/ledger-signed-head.json`.
+   */
+  readonly ledgerSignedHeadFile: string | undefined;
+  /** Accept a ledger key other than the one that signed the existing checkpoints (an explicit rotation). */
+  readonly ledgerKeyRotation: boolean;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -37,6 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ledgerKey: env.SAMVERKAN_LEDGER_KEY || undefined,
     ledgerKeyFile: env.SAMVERKAN_LEDGER_KEY_FILE ? resolve(env.SAMVERKAN_LEDGER_KEY_FILE) : undefined,
     checkpointIntervalMs: integer(env, 'SAMVERKAN_CHECKPOINT_INTERVAL_MS', 1000),
+    ledgerSignedHeadFile: env.SAMVERKAN_LEDGER_SIGNED_HEAD_FILE ? resolve(env.SAMVERKAN_LEDGER_SIGNED_HEAD_FILE) : undefined,
+    ledgerKeyRotation: env.SAMVERKAN_LEDGER_KEY_ROTATION === 'true',
   };
 }
 

@@ -54,10 +54,13 @@ export class LedgerStore implements NodeStore {
   /** Runs `work` in one transaction; the leaves it adds count only once it committed. */
   transaction<T>(work: () => T): T {
     this.pending = 0;
-    const result = this.db.transaction(work).immediate();
-    this.leaves += this.pending;
-    this.pending = 0;
-    return result;
+    try {
+      const result = this.db.transaction(work).immediate();
+      this.leaves += this.pending;
+      return result;
+    } finally {
+      this.pending = 0; // a rolled-back batch adds no leaves
+    }
   }
 
   leafCount(): number {
@@ -93,9 +96,10 @@ export class LedgerStore implements NodeStore {
     return this.sql.leavesByStream.all(stream).map((row) => ({ index: row.idx, eventId: row.event_id, stream: row.stream, revision: row.revision, position: row.position }));
   }
 
-  /** Position in the global log of the leaf at `index`. */
-  positionOfLeaf(index: number): LogPosition | undefined {
-    return this.sql.leafAt.get(index)?.position;
+  /** The leaf at `index`: which event, and where it sat in the global log. */
+  leafAt(index: number): LeafRecord | undefined {
+    const row = this.sql.leafAt.get(index);
+    return row && { index: row.idx, eventId: row.event_id, stream: row.stream, revision: row.revision, position: row.position };
   }
 
   get(key: string): string | undefined {
@@ -151,7 +155,7 @@ function statements(db: Database.Database) {
     head: db.prepare<[string], { revision: number; hash: string }>('SELECT revision, hash FROM stream_heads WHERE stream = ?'),
     leafByEvent: db.prepare<[string], LeafRow>('SELECT * FROM leaves WHERE event_id = ?'),
     leavesByStream: db.prepare<[string], LeafRow>('SELECT * FROM leaves WHERE stream = ? ORDER BY revision'),
-    leafAt: db.prepare<[number], { position: string }>('SELECT position FROM leaves WHERE idx = ?'),
+    leafAt: db.prepare<[number], LeafRow>('SELECT * FROM leaves WHERE idx = ?'),
     getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
     setMeta: db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     putCheckpoint: db.prepare<[number, Buffer, string, string]>('INSERT INTO checkpoints (size, root, note, created_at) VALUES (?, ?, ?, ?)'),

@@ -17,18 +17,17 @@ import { envelopeHash, GENESIS_HASH } from '@samverkan/sealing';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerStore, StoredCheckpoint } from './ledger-store';
 import { loadLedgerKey } from './ledger-key';
+import { SignedHeadFile } from './signed-head';
 
 const BATCH = 1000;
 
-/** Why the ledger stopped taking events: a stored event that does not hash or link as it must. */
-export interface LedgerHalt {
-  readonly reason: string;
-  readonly eventId: string;
-  readonly stream: string;
-  readonly revision: number;
-  readonly expected: string;
-  readonly found: string;
-}
+/**
+ * Why the ledger stopped: a stored event that does not hash, link or sit where it must, or a tree that no
+ * longer has the root the ledger signed.
+ */
+export type LedgerHalt =
+  | { readonly reason: string; readonly eventId: string; readonly stream: string; readonly revision: number; readonly expected: string; readonly found: string }
+  | { readonly reason: string; readonly checkpointSize: number; readonly expected: string; readonly found: string };
 
 /**
  * The ledger: follows the store's global log, checks every event's hash and its link to the previous event
@@ -52,6 +51,8 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   private flushScheduled = false;
   private timer?: NodeJS.Timeout;
   private readonly waiters = new Set<() => void>();
+  private readonly signedHead: SignedHeadFile;
+  private failures = 0;
   halted: LedgerHalt | undefined;
 
   constructor(
@@ -64,10 +65,17 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     const key = loadLedgerKey(config);
     this.signer = ed25519NoteSigner(config.ledgerOrigin, key);
     this.publicKey = createPublicKey(key);
-    const known = this.store.get('verifier-key');
+    this.signedHead = new SignedHeadFile(config.ledgerSignedHeadFile ?? join(config.dataDir, 'ledger-signed-head.json'));
+    const known = this.signedHead.read()?.verifierKey ?? this.store.get('verifier-key');
     const current = this.verifierKey;
     if (known && known !== current) {
-      this.logger.warn(`the ledger key changed: checkpoints were signed by ${known}, new ones by ${current}`);
+      if (!config.ledgerKeyRotation) {
+        throw new ConflictError(
+          `the ledger key is not the one that signed its checkpoints (${known}); to rotate to ${current} on purpose, start once with SAMVERKAN_LEDGER_KEY_ROTATION=true`,
+          { rule: 'ledger-key-changed' },
+        );
+      }
+      this.logger.warn(`the ledger key is rotated: checkpoints were signed by ${known}, new ones by ${current}`);
     }
     this.store.set('verifier-key', current);
   }
@@ -85,7 +93,13 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     this.running = true;
     this.following = this.follow();
     if (this.config.checkpointIntervalMs > 0) {
-      this.timer = setInterval(() => this.checkpointIfGrown(), this.config.checkpointIntervalMs);
+      this.timer = setInterval(() => {
+        try {
+          this.checkpointIfGrown();
+        } catch (error) {
+          this.logger.error(`signing a checkpoint failed, trying again: ${(error as Error).message}`);
+        }
+      }, this.config.checkpointIntervalMs);
       this.timer.unref();
     }
   }
@@ -156,6 +170,8 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   private async follow(): Promise<void> {
     while (this.running && !this.halted) {
       try {
+        await this.ensureContinuity();
+        if (this.halted) break;
         this.subscription = this.events.subscribeToAll({ after: this.store.get('position') });
         for await (const event of this.subscription) {
           this.buffer.push(event);
@@ -165,11 +181,39 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
           if (this.halted) break;
         }
       } catch (error) {
-        this.logger.error(`following the log failed, retrying: ${(error as Error).message}`);
+        this.logger.error(`following the log failed, resuming from the last sealed event: ${(error as Error).message}`);
         this.buffer = [];
         await this.subscription?.close();
-        if (this.running) await new Promise((resolve) => setTimeout(resolve, 1000));
       }
+      if (this.running && !this.halted && this.failures > 0) {
+        // A failed batch: back off, then read again from the position saved with the last committed batch.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * this.failures, 10_000)));
+      }
+    }
+  }
+
+  /**
+   * Before reading on from its saved position, the ledger checks that the store still holds its last leaf's
+   * event at that place. A store restored from a backup, or rebuilt, would hand out new events at positions
+   * the ledger has passed, which it would otherwise never read.
+   */
+  private async ensureContinuity(): Promise<void> {
+    const size = this.tree.size;
+    if (size === 0) return;
+    const last = this.store.leafAt(size - 1)!;
+    const before = size > 1 ? this.store.leafAt(size - 2)!.position : undefined;
+    let found: RecordedEvent | undefined;
+    for await (const event of this.events.readAll({ after: before, maxCount: 1 })) found = event;
+    if (found?.envelope.id !== last.eventId || found.position !== last.position) {
+      this.halted = {
+        reason: `the store no longer holds the ledger's last leaf ${size - 1} (event ${last.eventId} at position ${last.position}): it was restored, rebuilt or cut short`,
+        eventId: last.eventId,
+        stream: last.stream,
+        revision: last.revision,
+        expected: `${last.eventId} at ${last.position}`,
+        found: found ? `${found.envelope.id} at ${found.position}` : 'nothing',
+      };
+      this.logger.error(`the ledger halted: ${this.halted.reason}`);
     }
   }
 
@@ -182,16 +226,29 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     });
   }
 
+  /**
+   * Ingests what is buffered. Events leave the buffer only once their batch committed; when a batch fails
+   * (the file locked, the disk full), the subscription is dropped and the ledger reads again from the
+   * position saved with the last committed batch, so no event is ever skipped. Never throws.
+   */
   private flush(): void {
-    const batch = this.buffer;
-    this.buffer = [];
-    if (batch.length === 0 || this.halted) return;
+    if (this.buffer.length === 0 || this.halted) return;
+    const batch = this.buffer.slice();
+    const sizeBefore = this.tree.size;
     try {
       this.ingest(batch);
+      this.buffer.splice(0, batch.length);
+      this.failures = 0;
+      const size = this.tree.size;
+      if (Math.floor(size / 100_000) > Math.floor(sizeBefore / 100_000)) this.logger.log(`sealed ${size} events`);
     } catch (error) {
-      const halted = this.halted as LedgerHalt | undefined; // set by ingest when an event does not verify
-      if (!halted) throw error;
-      this.logger.error(`the ledger halted: ${halted.reason}`);
+      this.buffer = [];
+      const halted = this.halted as LedgerHalt | undefined; // ingest halts the ledger on an event that does not verify
+      if (halted) this.logger.error(`the ledger halted: ${halted.reason}`);
+      else {
+        this.failures += 1;
+        this.logger.error(`sealing a batch of ${batch.length} events failed; reading them again: ${(error as Error).message}`);
+      }
       void this.subscription?.close();
     } finally {
       for (const wake of [...this.waiters]) wake();
@@ -206,7 +263,10 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
       let index = this.tree.size;
       const leaves: Buffer[] = [];
       for (const { envelope, position } of batch) {
-        if (this.store.leafOf(envelope.id)) continue; // already a leaf: a position saved late
+        const sealedBefore = this.store.leafOf(envelope.id);
+        if (sealedBefore) {
+          this.halt({ reason: `event ${envelope.id} appears again in the log, at ${position}; it is leaf ${sealedBefore.index} at ${sealedBefore.position}`, eventId: envelope.id, stream: envelope.stream, revision: envelope.revision, expected: 'a new event id', found: envelope.id });
+        }
         const head = heads.get(envelope.stream) ?? this.store.streamHead(envelope.stream);
         const expectedPrev = head ? head.hash : GENESIS_HASH;
         const expectedRevision = head ? head.revision + 1 : 0;
@@ -239,14 +299,14 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   private checkpointIfGrown(): StoredCheckpoint | undefined {
     if (this.halted) return undefined;
     const size = this.tree.size;
-    const last = this.store.latestCheckpoint();
-    if (size === 0 || (last && last.size >= size)) return undefined;
+    const last = this.lastSigned();
+    if (size === 0 || (last && last.size >= size)) return undefined; // nothing new, or a lost tree still rebuilding
     const root = this.tree.root(size);
     if (last) {
       const then = this.tree.root(last.size);
       if (!then.equals(last.root)) {
-        this.halted = { reason: `the tree's root at size ${last.size} is no longer the one signed`, eventId: '', stream: '', revision: -1, expected: toHex(last.root), found: toHex(then) };
-        this.logger.error(this.halted.reason);
+        this.halted = { reason: `the log no longer has, at size ${last.size}, the root the ledger signed`, checkpointSize: last.size, expected: toHex(last.root), found: toHex(then) };
+        this.logger.error(`the ledger halted: ${this.halted.reason}`);
         return undefined;
       }
       verifyConsistency(last.size, size, last.root, root, this.tree.consistencyProof(last.size, size));
@@ -254,6 +314,15 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     const note = signCheckpoint({ origin: this.config.ledgerOrigin, size, root, extensions: [] }, this.signer);
     const checkpoint = { size, root, note, createdAt: this.clock.now().toISOString() };
     this.store.saveCheckpoint(checkpoint);
+    this.signedHead.write({ origin: this.config.ledgerOrigin, size, root: toHex(root), verifierKey: this.verifierKey, note });
     return checkpoint;
+  }
+
+  /** The last checkpoint signed: the larger of the tree file's and the signed-head file's. */
+  private lastSigned(): { size: number; root: Buffer } | undefined {
+    const inTree = this.store.latestCheckpoint();
+    const head = this.signedHead.read();
+    if (head && (!inTree || head.size > inTree.size)) return { size: head.size, root: Buffer.from(head.root, 'hex') };
+    return inTree;
   }
 }
