@@ -1,7 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ed25519NoteSigner, openCheckpoint, parseCheckpoint, parseVerifierKey, signCheckpoint, toHex, verifierKey, verifyCosignature } from '@samverkan/ledger';
+import { ed25519NoteSigner, ExportLine, openCheckpoint, parseCheckpoint, parseVerifierKey, signCheckpoint, toHex, verifierKey, verifyCosignature } from '@samverkan/ledger';
+import { SealedEnvelope, sealEvents } from '@samverkan/sealing';
 import inclusionProbes from '../libs/ledger/src/testing/fixtures/rfc6962-inclusion-probes.json';
 import consistencyProbes from '../libs/ledger/src/testing/fixtures/rfc6962-consistency-probes.json';
 import consistencyAdditional from '../libs/ledger/src/testing/fixtures/rfc6962-consistency-additional.json';
@@ -19,6 +20,7 @@ describe('samverkan-audit', () => {
   let police: AgencyClient;
   let dir: string;
   let caseA: string;
+  let caseB: string;
   const files: Record<'key' | 'early' | 'later' | 'bundle' | 'export' | 'proof', string> = {} as never;
   let early: { note: string; size: number };
   let later: { note: string; size: number };
@@ -35,7 +37,7 @@ describe('samverkan-audit', () => {
     expect((await police.post(`/cases/${caseA}/consent`, { scope: 'information-sharing', given: true })).status).toBe(201);
     early = await checkpointOfWholeStore(service, police.token);
 
-    const caseB = (await goteborg.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' }, exploitation: 'forced-labour' })).body.caseId;
+    caseB = (await goteborg.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' }, exploitation: 'forced-labour' })).body.caseId;
     expect((await goteborg.post(`/cases/${caseB}/cooperation`, { status: 'willing' })).status).toBe(201);
     expect((await police.post(`/cases/${caseA}/cooperation`, { status: 'willing' })).status).toBe(201);
     expect((await police.post(`/cases/${caseA}/investigations`, { reference: '5000-K123456-26' })).status).toBe(201);
@@ -63,11 +65,38 @@ describe('samverkan-audit', () => {
   });
 
   describe('verify-bundle', () => {
-    it('verifies a case bundle offline with the published key', async () => {
+    it('verifies a case bundle offline with the published key, and says what that proves', async () => {
       const run = await runAudit(['verify-bundle', files.bundle, '--key', files.key]);
       expect(run).toMatchObject({ code: 0 });
-      const events = JSON.parse(readFileSync(files.bundle, 'utf8')).events.length;
-      expect(run.stdout).toContain(`OK bundle ${files.bundle}: case ${caseA} (stream case-${caseA}), ${events} events, revisions 0 to ${events - 1}`);
+      const last = JSON.parse(readFileSync(files.bundle, 'utf8')).events.length - 1;
+      const key = readFileSync(files.key, 'utf8').trim();
+      expect(run.stdout).toBe(
+        `OK bundle ${files.bundle}: case ${caseA}: revisions 0..${last} of case-${caseA} are in checkpoint ${later.size} (samverkan.local/ledger, signed by ${key}); ` +
+          `events after revision ${last}, if any, are not covered by this bundle\n`,
+      );
+    });
+
+    it('checks the bundle is of the case given with --case', async () => {
+      expect((await runAudit(['verify-bundle', files.bundle, '--key', files.key, '--case', caseA])).code).toBe(0);
+      const other = await runAudit(['verify-bundle', files.bundle, '--key', files.key, '--case', caseB]);
+      expect(other.code).toBe(1);
+      expect(other.stdout).toMatch(new RegExp(`^FAIL bundle .*bundle\\.json: is for case ${caseA}, not for case ${caseB} \\(--case\\) \\(expected ${caseB}, found ${caseA}\\)$`, 'm'));
+      expect(other.stdout).toMatch(new RegExp(`^FAIL event .*: belongs to stream case-${caseA}, not to stream case-${caseB} of case ${caseB} \\(--case\\)`, 'm'));
+    });
+
+    it('fails a bundle that names no case', async () => {
+      const { caseId, ...rest } = JSON.parse(readFileSync(files.bundle, 'utf8'));
+      expect(caseId).toBe(caseA);
+      const run = await runAudit(['verify-bundle', saveFile(dir, 'no-case.json', JSON.stringify(rest)), '--key', files.key]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^FAIL bundle .*no-case\.json: names no case \(found caseId missing\): a bundle must say which case it is for$/m);
+    });
+
+    it("checks with --server that the case's timeline has nothing after the bundle", async () => {
+      const run = await runAudit(['verify-bundle', files.bundle, '--key', files.key, '--case', caseA, '--server', service.baseUrl, '--token', police.token]);
+      const last = JSON.parse(readFileSync(files.bundle, 'utf8')).events.length - 1;
+      expect(run.stdout).toMatch(new RegExp(`; the server shows no events after revision ${last} \\(GET ${escape(service.baseUrl)}/cases/${caseA}/timeline\\)$`, 'm'));
+      expect(run.code).toBe(0);
     });
 
     it('accepts the key as text as well as a file', async () => {
@@ -91,15 +120,76 @@ describe('samverkan-audit', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`ok   checkpoint ${files.early} (samverkan.local/ledger, size ${early.size}`);
       expect(run.stdout).toContain(`ok   checkpoint ${files.later} (samverkan.local/ledger, size ${later.size}`);
-      expect(run.stdout).toMatch(new RegExp(`^OK log .*: ${later.size} events in 3 streams, every hash and chain verified; 2 checkpoints matched$`, 'm'));
+      expect(run.stdout).toMatch(
+        new RegExp(`^OK log .*: ${later.size} events in 3 streams, every hash and chain verified; 2 checkpoints matched, and every event lies within the largest, of size ${later.size}$`, 'm'),
+      );
     });
 
-    it('without a checkpoint, fetches nothing and reports the size and root', async () => {
+    it('refuses to run without a checkpoint, which nothing would be checked against (a usage error)', async () => {
       const run = await runAudit(['verify-log', files.export, '--key', files.key]);
-      expect(run.code).toBe(0);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^samverkan-audit verify-log: no checkpoint given: hashes and chains that check out prove nothing until a checkpoint signed by the ledger key covers them/);
+    });
+
+    it('fetches the latest checkpoint with --server and checks the export against it', async () => {
+      const run = await runAudit(['verify-log', files.export, '--key', files.key, '--server', service.baseUrl, '--token', police.token]);
+      expect(run.stderr).toBe('');
       const { root } = parseCheckpoint(openCheckpoint(readFileSync(files.later, 'utf8'), parseVerifierKey(readFileSync(files.key, 'utf8').trim())).note.text);
+      expect(run.stdout).toContain(
+        `ok   checkpoint from GET ${service.baseUrl}/ledger/checkpoint (samverkan.local/ledger, size ${later.size}, root ${toHex(root)}): the first ${later.size} events of the log have the root it signed`,
+      );
       expect(run.stdout).toContain(`size ${later.size}\nroot ${toHex(root)}\n`);
-      expect(run.stdout).toContain('no checkpoint given');
+      expect(run.code).toBe(0);
+    });
+
+    it('fails chain-correct events appended after the checkpoint, naming the first and counting them', async () => {
+      const lines = readFileSync(files.export, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as ExportLine);
+      const last = lines.map((line) => line.event).filter((event) => event.stream === `case-${caseA}`).at(-1)!;
+      const extra = sealEvents(`case-${caseA}`, { revision: last.revision, hash: last.hash }, [1, 2].map(() => ({
+        id: randomUUID(),
+        type: 'SupportRecorded',
+        schemaVersion: 1,
+        data: { kind: 'shelter', providedOn: '2026-03-09' },
+        metadata: last.metadata,
+      })));
+      const appended = saveFile(dir, 'appended.ndjson', [...lines, ...extra.map((event, i) => ({ index: later.size + i, event }))].map((line) => `${JSON.stringify(line)}\n`).join(''));
+      const first = (event: SealedEnvelope) => `FAIL event ${event.id} (stream case-${caseA}, revision ${event.revision}, leaf ${later.size}): is the first event no signature covers`;
+
+      const withFile = await runAudit(['verify-log', appended, '--key', files.key, '--checkpoint', files.early, '--checkpoint', files.later]);
+      expect(withFile.code).toBe(1);
+      expect(withFile.stdout).toContain(`ok   checkpoint ${files.later}`);
+      expect(withFile.stdout.split('\n').filter((line) => line.startsWith('FAIL '))).toEqual([
+        `${first(extra[0])}: the largest checkpoint signed by the ledger key, checkpoint ${files.later} (samverkan.local/ledger, size ${later.size}, root ${rootOf(files.later)}), ` +
+          `signs only the first ${later.size} events (leaves 0 to ${later.size - 1}); it and the 1 after it, 2 events in all. Events past a signed checkpoint may have been appended by anyone ` +
+          `(expected ${later.size} signed events, found ${later.size + 2} events)`,
+      ]);
+
+      const withServer = await runAudit(['verify-log', appended, '--key', files.key, '--server', service.baseUrl, '--token', police.token]);
+      expect(withServer.code).toBe(1);
+      expect(withServer.stdout).toContain(`${first(extra[0])}: the largest checkpoint signed by the ledger key, checkpoint from GET ${service.baseUrl}/ledger/checkpoint`);
+    });
+
+    it('fails when the server will not hand out its checkpoint without a token', async () => {
+      const run = await runAudit(['verify-log', files.export, '--key', files.key, '--server', service.baseUrl]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(
+        new RegExp(`^FAIL the server's latest checkpoint: could not be fetched: GET ${escape(service.baseUrl)}/ledger/checkpoint answered 401 \\(give a bearer token with --token or SAMVERKAN_TOKEN\\)`, 'm'),
+      );
+    });
+
+    it('refuses a checkpoint whose origin is not the name of the ledger key', async () => {
+      // Signed with a key named for the log, but over another origin: as if the log key signed for another log.
+      const logKey = generateKeyPairSync('ed25519').privateKey;
+      const genuine = parseCheckpoint(openCheckpoint(readFileSync(files.later, 'utf8'), parseVerifierKey(readFileSync(files.key, 'utf8').trim())).note.text);
+      const note = signCheckpoint({ ...genuine, origin: 'elsewhere.example/log' }, ed25519NoteSigner('samverkan.local/ledger', logKey));
+      const run = await runAudit([
+        'verify-log', files.export,
+        '--key', verifierKey('samverkan.local/ledger', logKey),
+        '--checkpoint', saveFile(dir, 'elsewhere.checkpoint', note),
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^FAIL checkpoint .*elsewhere\.checkpoint \(elsewhere\.example\/log, size \d+, root [0-9a-f]{64}\): its origin is "elsewhere\.example\/log", but the ledger key is named "samverkan\.local\/ledger"/m);
     });
   });
 
@@ -140,6 +230,43 @@ describe('samverkan-audit', () => {
       const run = await runAudit(['verify-consistency', files.early, files.later, '--key', files.key, '--server', service.baseUrl]);
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/answered 401 \(give a bearer token with --token or SAMVERKAN_TOKEN\)/);
+    });
+  });
+
+  describe('against the server, once the log has grown', () => {
+    let before: number;
+
+    beforeAll(async () => {
+      before = JSON.parse(readFileSync(files.bundle, 'utf8')).events.length;
+      expect((await police.post(`/cases/${caseA}/support`, { kind: 'legal-counsel', providedOn: '2026-03-10' })).status).toBe(201);
+      expect((await police.post(`/cases/${caseA}/consent`, { scope: 'information-sharing', given: false })).status).toBe(201);
+      const grown = await checkpointOfWholeStore(service, police.token);
+      expect(grown.size).toBe(later.size + 2);
+    });
+
+    it('verify-log ties the older export to the latest checkpoint with a consistency proof', async () => {
+      const run = await runAudit(['verify-log', files.export, '--key', files.key, '--server', service.baseUrl, '--token', police.token]);
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^ok   checkpoint from GET ${escape(service.baseUrl)}/ledger/checkpoint \\(samverkan\\.local/ledger, size ${later.size + 2}, root [0-9a-f]{64}\\): ` +
+            `the log grew to ${later.size + 2} events after the export was taken; the export's ${later.size} events are its first ${later.size}: consistency proof from GET .* verified`,
+          'm',
+        ),
+      );
+      expect(run.code).toBe(0);
+    });
+
+    it('verify-bundle --server names the first revision of the case the bundle does not cover', async () => {
+      const run = await runAudit(['verify-bundle', files.bundle, '--key', files.key, '--server', service.baseUrl, '--token', police.token]);
+      expect(run.code).toBe(1);
+      const timeline = (await police.get(`/cases/${caseA}/timeline`)).body;
+      const first = timeline.events.find((event: { revision: number }) => event.revision === before);
+      expect(run.stdout.split('\n').filter((line) => line.startsWith('FAIL '))).toEqual([
+        `FAIL case ${caseA}: the server's timeline (GET ${service.baseUrl}/cases/${caseA}/timeline) has 2 events after the bundle's last revision ${before - 1}, which this bundle does not cover; ` +
+          `the first missing is revision ${before} (event ${first.id}, ${first.type}): fetch a new bundle (expected last revision ${before - 1}, found last revision ${before + 1})`,
+      ]);
+      // Offline, the same bundle still proves what it covers, and says it covers nothing after.
+      expect((await runAudit(['verify-bundle', files.bundle, '--key', files.key])).stdout).toContain(`events after revision ${before - 1}, if any, are not covered by this bundle`);
     });
   });
 
@@ -316,10 +443,24 @@ describe('samverkan-audit', () => {
       for (const command of ['verify-bundle', 'verify-log', 'verify-consistency', 'witness', 'witness-key', 'proof-check']) expect(run.stdout).toContain(command);
     });
 
+    it('explains what verify-log and verify-bundle need and prove', async () => {
+      const log = await runAudit(['verify-log', '--help']);
+      expect(log.code).toBe(0);
+      expect(log.stdout).toContain('[--checkpoint <file> ...] [--server <url> [--token <jwt>]]');
+      expect(log.stdout.replace(/\s+/g, ' ')).toContain('at least one checkpoint is required');
+      const bundle = await runAudit(['verify-bundle', '--help']);
+      expect(bundle.code).toBe(0);
+      expect(bundle.stdout).toContain('[--case <case id>] [--server <url> [--token <jwt>]]');
+      expect(bundle.stdout.replace(/\s+/g, ' ')).toContain('It cannot show that the case has no later events');
+    });
+
     it.each([
       [['frobnicate'], /unknown command "frobnicate"/],
       [[], /no command given/],
       [['verify-log', 'export.ndjson'], /verify-log: --key is required/],
+      [['verify-log', 'export.ndjson', '--key', 'k'], /verify-log: no checkpoint given: /],
+      [['verify-log', 'export.ndjson', '--key', 'k', '--checkpoint', 'c', '--token', 't'], /--token is only used with --server/],
+      [['verify-bundle', 'bundle.json', '--key', 'k', '--case', 'case-x'], /--case takes the case id, not the name of its stream: give --case x/],
       [['verify-bundle', '--key', 'x'], /expected 1 file argument\(s\), got 0/],
       [['verify-log', 'x.ndjson', '--key', 'k', '--verbose'], /Unknown option '--verbose'/],
       [['verify-bundle', '/nonexistent/bundle.json', '--key', 'samverkan.local/ledger+00000000+AQ=='], /is not a verifier key/],
@@ -337,3 +478,12 @@ describe('samverkan-audit', () => {
     });
   });
 });
+
+function rootOf(checkpointFile: string): string {
+  const key = parseVerifierKey(readFileSync(join(checkpointFile, '..', 'ledger.vkey'), 'utf8').trim());
+  return toHex(openCheckpoint(readFileSync(checkpointFile, 'utf8'), key).checkpoint.root);
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,5 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   AUDIT_BUNDLE_FORMAT,
@@ -16,7 +17,7 @@ import {
 } from '@samverkan/ledger';
 import { envelopeHash, SealedEnvelope, sealEvents, serializeEnvelope } from '@samverkan/sealing';
 import { checkpointOfWholeStore, fetchText, runAudit, saveFile, scratchDir } from './support/audit-cli';
-import { RunningService } from './support/running-service';
+import { eventually, RunningService } from './support/running-service';
 import { copyDataDir, editStore, readStoreRows, StoredRow } from './support/store-file';
 
 jest.setTimeout(120_000);
@@ -94,15 +95,18 @@ describe('tampering with the store file', () => {
    * Copies the genuine data directory, edits its store file, starts the service on it and downloads what an
    * auditor would: the export (as internrevisionen) and the audit bundles of the given cases (as their lead).
    */
-  async function tamper(name: string, edit: (db: Database.Database) => void, bundlesOf: Array<keyof typeof cases> = []) {
+  async function tamper(name: string, edit: (db: Database.Database) => void, bundlesOf: Array<keyof typeof cases> = [], exportSize = later) {
     const dataDir = copyDataDir(genuineDir);
     cleanup.push(dataDir);
     editStore(dataDir, edit);
     const service = await RunningService.start({ dataDir, env: { SAMVERKAN_CHECKPOINT_INTERVAL_MS: '0' } });
     try {
       const auditor = await service.token('internrevisionen', 'auditor-1');
-      const exported = await fetchText(service, `/ledger/export?size=${later}`, { token: auditor });
-      expect(exported.status).toBe(200);
+      // The ledger follows the store: events added to the file are in the log once it has read them.
+      const exported = await eventually(async () => {
+        const reply = await fetchText(service, `/ledger/export?size=${exportSize}`, { token: auditor });
+        return reply.status === 200 ? reply : undefined;
+      }, `an export of ${exportSize} events`);
       const bundles: Partial<Record<keyof typeof cases, string>> = {};
       // A bundle the service refuses to make (an event it never sealed for the case) is kept as its problem.
       const refused: Partial<Record<keyof typeof cases, { status: number; detail: string }>> = {};
@@ -246,6 +250,57 @@ describe('tampering with the store file', () => {
     ]);
   });
 
+  it('finds chain-correct events added to the store file after the last checkpoint, which no signature covers', async () => {
+    // Sealed as the service seals them, continuing case b's chain, and written where the service would write them.
+    const head = row('b', 3);
+    const added = sealEvents(stream('b'), { revision: head.revision, hash: head.hash }, [
+      { id: '01a00000-0000-7000-8000-00000000ad01', type: head.event.type, schemaVersion: head.event.schemaVersion, data: head.event.data, metadata: head.event.metadata },
+      { id: '01a00000-0000-7000-8000-00000000ad02', type: head.event.type, schemaVersion: head.event.schemaVersion, data: head.event.data, metadata: head.event.metadata },
+    ]);
+    const { exportFile } = await tamper(
+      'appended',
+      (db) => {
+        const insert = db.prepare('INSERT INTO events (stream, revision, id, type, hash, envelope) VALUES (?, ?, ?, ?, ?, ?)');
+        for (const event of added) insert.run(event.stream, event.revision, event.id, event.type, event.hash, serializeEnvelope(event));
+      },
+      [],
+      later + 2,
+    );
+
+    const log = await verifyLog(exportFile, earlyFile, laterFile);
+    expect(log.code).toBe(1);
+    expect(log.stdout).toContain(`ok   checkpoint ${earlyFile}`);
+    expect(log.stdout).toContain(`ok   checkpoint ${laterFile}`);
+    expect(failLines(log.stdout)).toEqual([
+      `FAIL ${named(added[0], later)}: is the first event no signature covers: the largest checkpoint signed by the ledger key, ` +
+        `checkpoint ${laterFile} (samverkan.local/ledger, size ${later}, root ${rootOf(laterFile)}), signs only the first ${later} events (leaves 0 to ${later - 1}); ` +
+        `it and the 1 after it, 2 events in all. Events past a signed checkpoint may have been appended by anyone (expected ${later} signed events, found ${later + 2} events)`,
+    ]);
+  });
+
+  it('refuses checkpoints signed with the genuine ledger key, but for another origin, or signed twice', async () => {
+    const { exportFile } = await tamper('foreign-origin', () => undefined);
+    // Whoever holds the ledger key (here taken from the service's data directory) signs the genuine tree head under another origin.
+    const ledgerKey = createPrivateKey(readFileSync(join(genuineDir, 'ledger-key.pem'), 'utf8'));
+    const body = parseCheckpointBody(laterFile);
+    const foreign = saveFile(dir, 'foreign.checkpoint', signCheckpoint({ ...body, origin: 'samverkan.local/ledger-copy' }, ed25519NoteSigner('samverkan.local/ledger', ledgerKey)));
+    const log = await verifyLog(exportFile, foreign);
+    expect(log.code).toBe(1);
+    expect(failLines(log.stdout)[0]).toBe(
+      `FAIL checkpoint ${foreign} (samverkan.local/ledger-copy, size ${later}, root ${rootOf(laterFile)}): its origin is "samverkan.local/ledger-copy", but the ledger key is named "samverkan.local/ledger": ` +
+        `a log's checkpoints carry its key's name as their origin (C2SP tlog-checkpoint), so this is a checkpoint of another log, or the key is not this log's (expected samverkan.local/ledger, found samverkan.local/ledger-copy)`,
+    );
+
+    // The genuine later checkpoint with its signature line repeated is a malformed note.
+    const note = readFileSync(laterFile, 'utf8');
+    const twice = saveFile(dir, 'twice.checkpoint', note + note.slice(note.lastIndexOf('\n\n') + 2));
+    const again = await verifyLog(exportFile, twice);
+    expect(again.code).toBe(1);
+    expect(failLines(again.stdout)[0]).toMatch(
+      new RegExp(`^FAIL checkpoint ${escape(twice)}: is not a checkpoint signed by the ledger key .*: malformed signed note: known key samverkan\\.local/ledger\\+[0-9a-f]{8} signed it twice \\(signature lines 1 and 2\\)`),
+    );
+  });
+
   describe('a history rewritten and re-hashed consistently, then signed with another key', () => {
     let exportFile: string;
     let bundles: Partial<Record<keyof typeof cases, string>>;
@@ -344,6 +399,11 @@ describe('tampering with the store file', () => {
     const tree = new MerkleTree(new InMemoryNodeStore());
     tree.append(readFileSync(exportFile, 'utf8').trimEnd().split('\n').map((line) => eventLeafHash(JSON.parse(line).event.hash)));
     return toHex(tree.root());
+  }
+
+  function parseCheckpointBody(checkpointFile: string) {
+    const key = parseVerifierKey(readFileSync(keyFile, 'utf8').trim());
+    return openCheckpoint(readFileSync(checkpointFile, 'utf8'), key).checkpoint;
   }
 
   function rootOf(checkpointFile: string): string {

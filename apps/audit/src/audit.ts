@@ -6,8 +6,8 @@ import { verifyLog, verifyLogUsage } from './verify-log';
 import { witness, witnessKey, witnessKeyUsage, witnessUsage } from './witness';
 
 const commands: Record<string, { run: Command; usage: string; summary: string }> = {
-  'verify-bundle': { run: verifyBundle, usage: verifyBundleUsage, summary: "check a case's audit bundle offline" },
-  'verify-log': { run: verifyLog, usage: verifyLogUsage, summary: 'check a full ledger export against signed checkpoints' },
+  'verify-bundle': { run: verifyBundle, usage: verifyBundleUsage, summary: "check a case's audit bundle offline (or against the server's timeline)" },
+  'verify-log': { run: verifyLog, usage: verifyLogUsage, summary: 'check a full ledger export against signed checkpoints (at least one)' },
   'verify-consistency': { run: verifyConsistencyCommand, usage: verifyConsistencyUsage, summary: 'check that a newer checkpoint extends an older one' },
   witness: { run: witness, usage: witnessUsage, summary: 'check a checkpoint against the last one accepted, and cosign it' },
   'witness-key': { run: witnessKey, usage: witnessKeyUsage, summary: 'create an Ed25519 witness key and print its verifier key' },

@@ -1,6 +1,9 @@
 import { Checkpoint, EMPTY_ROOT, ProofError, toHex, verifyConsistency } from '@samverkan/ledger';
-import { errorMessage, Io } from './cli';
+import { errorMessage } from './cli';
 import { looseHex, readInputFile } from './inputs';
+import { fetchJson, serverUrl } from './server';
+
+export { serverToken } from './server';
 
 /** A consistency proof as `GET /ledger/proofs/consistency` serves it. */
 export interface ConsistencyProofFile {
@@ -21,15 +24,10 @@ export interface ProofSource {
 /** The proof could not be had, or is not a proof of the checkpoints in question. */
 export class ProofUnavailable extends Error {}
 
-/** The bearer token for --server: `--token`, else the SAMVERKAN_TOKEN environment variable. */
-export function serverToken(option: string | undefined, io: Io): string | undefined {
-  return option ?? (io.env.SAMVERKAN_TOKEN || undefined);
-}
-
 /**
  * Checks that `newer` extends `older` (same log, never smaller, same root at equal size, otherwise an RFC 9162
- * consistency proof from the source). Returns a sentence saying how it was proven; throws ProofError or
- * ProofUnavailable saying why not.
+ * consistency proof from the source). Returns a sentence saying how it was proven; throws ProofError,
+ * ProofUnavailable or ServerUnavailable saying why not (UsageError for a --server that is not a URL).
  */
 export async function proveConsistent(older: Checkpoint, newer: Checkpoint, source: ProofSource): Promise<string> {
   if (older.origin !== newer.origin) {
@@ -54,7 +52,7 @@ export async function proveConsistent(older: Checkpoint, newer: Checkpoint, sour
   if (typeof proof.root1 === 'string' && proof.root1.toLowerCase() !== toHex(older.root)) claims.push(`root ${proof.root1} for size ${older.size}`);
   if (typeof proof.root2 === 'string' && proof.root2.toLowerCase() !== toHex(newer.root)) claims.push(`root ${proof.root2} for size ${newer.size}`);
   if (claims.length > 0) {
-    throw new ProofUnavailable(`the proof's source claims ${claims.join(' and ')}, not the roots the checkpoints signed: it serves another tree`);
+    throw new ProofUnavailable(`the proof's source claims ${claims.join(' and ')}, not the roots being checked: it serves another tree`);
   }
   const hashes = Array.isArray(proof.proof) ? proof.proof.map(looseHex) : [undefined];
   if (hashes.some((hash) => hash === undefined)) throw new ProofUnavailable('the proof is not a list of hex hashes');
@@ -74,11 +72,9 @@ async function obtainProof(size1: number, size2: number, source: ProofSource): P
       throw new ProofUnavailable(`the proof ${source.file} is not JSON: ${errorMessage(error)}`);
     }
   } else if (source.server) {
-    const url = new URL('ledger/proofs/consistency', source.server.endsWith('/') ? source.server : `${source.server}/`);
-    url.searchParams.set('from', String(size1));
-    url.searchParams.set('to', String(size2));
+    const url = serverUrl(source.server, 'ledger/proofs/consistency', { from: size1, to: size2 });
     from = `GET ${url}`;
-    proof = await fetchJson(url, source.token);
+    proof = await fetchJson<ConsistencyProofFile>(url, source.token);
   } else {
     throw new ProofUnavailable(`proving that size ${size2} extends size ${size1} needs a consistency proof: give --proof <file> or --server <url>`);
   }
@@ -87,26 +83,4 @@ async function obtainProof(size1: number, size2: number, source: ProofSource): P
     throw new ProofUnavailable(`the proof from ${from} is from size ${proof.size1} to ${proof.size2}, not from ${size1} to ${size2}`);
   }
   return { ...proof, from };
-}
-
-async function fetchJson(url: URL, token: string | undefined): Promise<ConsistencyProofFile> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (error) {
-    throw new ProofUnavailable(`GET ${url} failed: ${errorMessage((error as Error).cause ?? error)}`);
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    const hint = response.status === 401 ? ' (give a bearer token with --token or SAMVERKAN_TOKEN)' : '';
-    throw new ProofUnavailable(`GET ${url} answered ${response.status}${hint}: ${text.slice(0, 300)}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ProofUnavailable(`GET ${url} did not answer JSON: ${errorMessage(error)}`);
-  }
 }

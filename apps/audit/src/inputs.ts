@@ -44,6 +44,23 @@ export function openCheckpointFile(file: string, note: string, verifier: NoteVer
   return { file, note, body: opened.text, checkpoint };
 }
 
+/**
+ * Why a checkpoint signed by the ledger key is still not one of the ledger's, or undefined. A log's checkpoints
+ * carry the log's origin, and the ledger names its signing key after that origin (C2SP tlog-checkpoint: the
+ * origin SHOULD be the key's name); a checkpoint whose origin is another name is of another log, or the key
+ * was given for the wrong log.
+ */
+export function originMismatch(checkpoint: Checkpoint, verifier: NoteVerifier): { problem: string; expected: string; found: string } | undefined {
+  if (checkpoint.origin === verifier.name) return undefined;
+  return {
+    problem:
+      `its origin is ${JSON.stringify(checkpoint.origin)}, but the ledger key is named ${JSON.stringify(verifier.name)}: ` +
+      "a log's checkpoints carry its key's name as their origin (C2SP tlog-checkpoint), so this is a checkpoint of another log, or the key is not this log's",
+    expected: verifier.name,
+    found: checkpoint.origin,
+  };
+}
+
 /** How failures name a checkpoint: where it came from, its origin, size and root. */
 export function describeCheckpoint(source: string, checkpoint?: Checkpoint): string {
   if (!checkpoint) return `checkpoint ${source}`;

@@ -1,23 +1,50 @@
 import { AUDIT_BUNDLE_FORMAT, AuditBundle, eventLeafHash, ProofError, verifyInclusion } from '@samverkan/ledger';
 import { SealedEnvelope } from '@samverkan/sealing';
-import { Command, describeEvent, EXIT_OK, errorMessage, Findings, parseCommand } from './cli';
+import { Command, describeEvent, EXIT_OK, errorMessage, Findings, parseCommand, UsageError } from './cli';
 import { envelopeShapeProblem, hashMismatch, StreamHeads } from './envelope-check';
-import { describeCheckpoint, looseHex, OpenedCheckpoint, openCheckpointFile, readInputFile, readVerifierKey } from './inputs';
+import { describeCheckpoint, looseHex, OpenedCheckpoint, openCheckpointFile, originMismatch, readInputFile, readVerifierKey } from './inputs';
+import { fetchJson, serverToken, serverUrl, ServerUnavailable } from './server';
 
 export const verifyBundleUsage = `usage: samverkan-audit verify-bundle <bundle.json> --key <ledger verifier key, or a file holding it>
+                                     [--case <case id>] [--server <url> [--token <jwt>]]
 
-Checks a case's audit bundle (GET /cases/:id/audit-bundle) offline: every event's hash recomputed from its
-stored envelope, the case's chain from revision 0 without gaps, every event in the bundle's stream, every
-inclusion proof against the bundle's checkpoint, and the checkpoint's signature with the given key (never the
-key the bundle carries).`;
+Checks a case's audit bundle (GET /cases/:id/audit-bundle) offline: the case it is for (with --case, it must
+be that case), every event's hash recomputed from its stored envelope, the case's chain from revision 0
+without gaps, every event in the case's stream case-<case id>, every inclusion proof against the bundle's
+checkpoint, and that checkpoint's signature with the given key (never the key the bundle carries) and its
+origin (the key's name).
+
+What it proves: revisions 0 to k of the case, as the bundle holds them, are in the signed checkpoint. It
+cannot show that the case has no later events. With --server and a bearer token (--token, or SAMVERKAN_TOKEN)
+it also fetches the case's timeline (GET /cases/:id/timeline) and fails if the server shows events after
+revision k (naming the first), or other events than the bundle's at revisions 0 to k.`;
+
+/** The part of GET /cases/:id/timeline read here. */
+interface TimelineEntry {
+  readonly id?: unknown;
+  readonly type?: unknown;
+  readonly revision?: unknown;
+  readonly hash?: unknown;
+}
 
 export const verifyBundle: Command = async (args, io) => {
-  const cli = parseCommand(args, { usage: verifyBundleUsage, options: { key: { type: 'string' } }, required: ['key'], positionals: [1, 1] });
+  const cli = parseCommand(args, {
+    usage: verifyBundleUsage,
+    options: { key: { type: 'string' }, case: { type: 'string' }, server: { type: 'string' }, token: { type: 'string' } },
+    required: ['key'],
+    positionals: [1, 1],
+  });
   if (cli.help) {
     io.out(verifyBundleUsage);
     return EXIT_OK;
   }
   const [file] = cli.positionals;
+  const { case: givenCase, server } = cli.values;
+  if (givenCase !== undefined && givenCase.trim() === '') throw new UsageError('--case needs a case id', verifyBundleUsage);
+  if (givenCase?.startsWith('case-')) {
+    throw new UsageError(`--case takes the case id, not the name of its stream: give --case ${givenCase.slice('case-'.length)}`, verifyBundleUsage);
+  }
+  if (cli.values.token !== undefined && server === undefined) throw new UsageError('--token is only used with --server', verifyBundleUsage);
   const key = readVerifierKey(cli.values.key!, '--key');
   const text = readInputFile(file, 'the bundle');
   const findings = new Findings(io);
@@ -35,21 +62,39 @@ export const verifyBundle: Command = async (args, io) => {
     return findings.finish('');
   }
 
+  const checkpointSource = `of bundle ${file}`;
   let checkpoint: OpenedCheckpoint | undefined;
   try {
-    checkpoint = openCheckpointFile(`of bundle ${file}`, bundle.checkpoint, key.verifier);
+    checkpoint = openCheckpointFile(checkpointSource, bundle.checkpoint, key.verifier);
   } catch (error) {
-    findings.fail(describeCheckpoint(`of bundle ${file}`), `is not a checkpoint signed by the given key ${key.text}: ${errorMessage(error)}`);
+    findings.fail(describeCheckpoint(checkpointSource), `is not a checkpoint signed by the given key ${key.text}: ${errorMessage(error)}`);
+  }
+  const foreign = checkpoint && originMismatch(checkpoint.checkpoint, key.verifier);
+  if (checkpoint && foreign) {
+    findings.fail(describeCheckpoint(checkpointSource, checkpoint.checkpoint), foreign.problem, foreign);
+    checkpoint = undefined; // a checkpoint of another log proves nothing about this one
   }
   if (bundle.verifierKey !== key.text) {
     io.err(`note: the bundle carries verifier key ${bundle.verifierKey}; it was checked against the given key ${key.text}`);
   }
-  if (bundle.caseId !== undefined && bundle.stream !== `case-${bundle.caseId}`) {
-    findings.fail(`bundle ${file}`, `is for case ${bundle.caseId}, whose stream is case-${bundle.caseId}, but names stream ${bundle.stream}`);
+
+  const caseId = givenCase ?? bundle.caseId;
+  const stream = `case-${caseId}`;
+  if (givenCase !== undefined && bundle.caseId !== givenCase) {
+    findings.fail(`bundle ${file}`, `is for case ${bundle.caseId}, not for case ${givenCase} (--case)`, { expected: givenCase, found: bundle.caseId });
+  }
+  if (bundle.stream !== `case-${bundle.caseId}`) {
+    findings.fail(`bundle ${file}`, `is for case ${bundle.caseId}, whose stream is case-${bundle.caseId}, but names stream ${bundle.stream}`, {
+      expected: `case-${bundle.caseId}`,
+      found: bundle.stream,
+    });
   }
   if (bundle.events.length === 0) findings.fail(`bundle ${file}`, 'holds no events: every case has at least its opening event');
 
   const chain = new StreamHeads();
+  /** The case's events in the bundle by revision (the last one wins where a revision repeats; that already failed). */
+  const hashes = new Map<number, string>();
+  let lastRevision: number | undefined;
   let lastLeaf = -1;
   bundle.events.forEach((bundled, position) => {
     const event = bundled?.event as SealedEnvelope;
@@ -60,12 +105,15 @@ export const verifyBundle: Command = async (args, io) => {
     }
     const subject = describeEvent(event, Number.isSafeInteger(bundled.leafIndex) ? bundled.leafIndex : undefined);
 
-    if (event.stream !== bundle.stream) {
-      findings.fail(subject, `belongs to stream ${event.stream}, not to the bundle's stream ${bundle.stream}`, { expected: bundle.stream, found: event.stream });
+    if (event.stream !== stream) {
+      const whose = givenCase !== undefined ? `of case ${caseId} (--case)` : `of the bundle's case ${caseId}`;
+      findings.fail(subject, `belongs to stream ${event.stream}, not to stream ${stream} ${whose}`, { expected: stream, found: event.stream });
     } else {
       // From revision 0, each the next revision, each linked to the one before.
       const broken = chain.advance(event);
       if (broken) findings.fail(subject, broken.problem, broken);
+      hashes.set(event.revision, event.hash);
+      lastRevision = event.revision;
     }
 
     const mismatch = hashMismatch(event);
@@ -95,16 +143,73 @@ export const verifyBundle: Command = async (args, io) => {
     }
   });
 
+  let beyond = `events after revision ${lastRevision}, if any, are not covered by this bundle`;
+  if (server !== undefined && lastRevision !== undefined) {
+    const url = serverUrl(server, `cases/${encodeURIComponent(caseId)}/timeline`);
+    try {
+      const timeline = await fetchJson<{ events?: unknown }>(url, serverToken(cli.values.token, io));
+      if (compareTimeline(timeline, url, lastRevision)) beyond = `the server shows no events after revision ${lastRevision} (GET ${url})`;
+    } catch (error) {
+      if (!(error instanceof ServerUnavailable)) throw error;
+      findings.fail(`case ${caseId}`, `cannot be checked for events after revision ${lastRevision}: ${error.message}`);
+    }
+  }
+
   const cp = checkpoint?.checkpoint;
   return findings.finish(
-    `bundle ${file}: case ${bundle.caseId} (stream ${bundle.stream}), ${bundle.events.length} events, revisions 0 to ${bundle.events.length - 1}, ` +
-      `each included in checkpoint ${cp?.origin} size ${cp?.size}, signed by ${key.text}`,
+    `bundle ${file}: case ${caseId}: revisions 0..${lastRevision} of ${stream} are in checkpoint ${cp?.size} (${cp?.origin}, signed by ${key.text}); ${beyond}`,
   );
+
+  /**
+   * Compares the server's timeline of the case with the bundle: the same event at each revision the bundle
+   * holds, and nothing after its last. Reports what differs; true if nothing did.
+   */
+  function compareTimeline(timeline: { events?: unknown }, url: URL, last: number): boolean {
+    const from = `the server's timeline (GET ${url})`;
+    const entries = typeof timeline === 'object' && timeline !== null && Array.isArray(timeline.events) ? (timeline.events as TimelineEntry[]) : undefined;
+    if (!entries || entries.some((entry) => typeof entry !== 'object' || entry === null || !Number.isSafeInteger(entry.revision))) {
+      findings.fail(`case ${caseId}`, `cannot be checked for events after revision ${last}: ${from} is not a list of events with revisions`);
+      return false;
+    }
+    const before = findings.count;
+    for (const entry of entries) {
+      const revision = entry.revision as number;
+      const bundled = hashes.get(revision);
+      if (revision <= last && bundled !== undefined && entry.hash !== bundled) {
+        findings.fail(describeEvent({ id: entry.id, stream, revision }), `${from} shows another event at revision ${revision} than the bundle, whose event is in the checkpoint`, {
+          expected: bundled,
+          found: String(entry.hash),
+        });
+      }
+    }
+    const later = entries.filter((entry) => (entry.revision as number) > last).sort((a, b) => (a.revision as number) - (b.revision as number));
+    if (later.length > 0) {
+      const first = later[0];
+      const newest = later[later.length - 1].revision as number;
+      findings.fail(
+        `case ${caseId}`,
+        `${from} has ${later.length} event${later.length === 1 ? '' : 's'} after the bundle's last revision ${last}, which this bundle does not cover; ` +
+          `the first missing is revision ${last + 1}${first.revision === last + 1 ? ` (event ${String(first.id)}, ${String(first.type)})` : ''}: fetch a new bundle`,
+        { expected: `last revision ${last}`, found: `last revision ${newest}` },
+      );
+    }
+    const newest = entries.reduce((max, entry) => Math.max(max, entry.revision as number), -1);
+    if (newest < last) {
+      findings.fail(`case ${caseId}`, `${from} ends at revision ${newest}, before the bundle's last revision ${last}: the server no longer shows events the bundle proves were logged`, {
+        expected: `last revision ${last}`,
+        found: `last revision ${newest}`,
+      });
+    }
+    return findings.count === before;
+  }
 };
 
 function bundleShapeProblem(bundle: AuditBundle): string | undefined {
   if (typeof bundle !== 'object' || bundle === null) return 'is not a JSON object';
   if (bundle.format !== AUDIT_BUNDLE_FORMAT) return `has format ${JSON.stringify(bundle.format)}, not ${AUDIT_BUNDLE_FORMAT}`;
+  if (typeof bundle.caseId !== 'string' || bundle.caseId === '') {
+    return `names no case (found caseId ${JSON.stringify(bundle.caseId) ?? 'missing'}): a bundle must say which case it is for`;
+  }
   if (typeof bundle.stream !== 'string') return 'names no stream';
   if (typeof bundle.checkpoint !== 'string') return 'holds no checkpoint';
   if (!Array.isArray(bundle.events)) return 'holds no list of events';

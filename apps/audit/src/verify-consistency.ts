@@ -1,15 +1,15 @@
 import { ProofError } from '@samverkan/ledger';
 import { Command, errorMessage, EXIT_OK, Findings, parseCommand, UsageError } from './cli';
 import { proveConsistent, serverToken } from './consistency-proof';
-import { describeCheckpoint, OpenedCheckpoint, openCheckpointFile, readInputFile, readVerifierKey } from './inputs';
+import { describeCheckpoint, OpenedCheckpoint, openCheckpointFile, originMismatch, readInputFile, readVerifierKey } from './inputs';
 
 export const verifyConsistencyUsage = `usage: samverkan-audit verify-consistency <old-checkpoint> <new-checkpoint> --key <ledger verifier key, or a file holding it>
                                           [--proof <file> | --server <url> [--token <jwt>]]
 
-Checks that the newer checkpoint extends the older one: both signatures with --key, and the RFC 9162
-consistency proof between their sizes, read from --proof (the JSON of GET /ledger/proofs/consistency) or
-fetched from --server with a bearer token (--token, or the SAMVERKAN_TOKEN environment variable). Checkpoints
-of equal size need no proof, only equal roots.`;
+Checks that the newer checkpoint extends the older one: both signatures with --key, both origins (the name
+of --key), and the RFC 9162 consistency proof between their sizes, read from --proof (the JSON of
+GET /ledger/proofs/consistency) or fetched from --server with a bearer token (--token, or the SAMVERKAN_TOKEN
+environment variable). Checkpoints of equal size need no proof, only equal roots.`;
 
 export const verifyConsistencyCommand: Command = async (args, io) => {
   const cli = parseCommand(args, {
@@ -29,11 +29,16 @@ export const verifyConsistencyCommand: Command = async (args, io) => {
   const opened: OpenedCheckpoint[] = [];
   for (const file of cli.positionals) {
     const note = readInputFile(file, 'the checkpoint');
+    let checkpoint: OpenedCheckpoint;
     try {
-      opened.push(openCheckpointFile(file, note, key.verifier));
+      checkpoint = openCheckpointFile(file, note, key.verifier);
     } catch (error) {
       findings.fail(describeCheckpoint(file), `is not a checkpoint signed by the ledger key ${key.text}: ${errorMessage(error)}`);
+      continue;
     }
+    const foreign = originMismatch(checkpoint.checkpoint, key.verifier);
+    if (foreign) findings.fail(describeCheckpoint(file, checkpoint.checkpoint), foreign.problem, foreign);
+    else opened.push(checkpoint);
   }
   if (opened.length < 2) return findings.finish('');
 

@@ -1,24 +1,41 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { eventLeafHash, MerkleFrontier, toHex } from '@samverkan/ledger';
+import { eventLeafHash, MerkleFrontier, ProofError, toHex } from '@samverkan/ledger';
 import { SealedEnvelope } from '@samverkan/sealing';
 import { Command, describeEvent, errorMessage, EXIT_OK, Findings, parseCommand, UsageError } from './cli';
+import { proveConsistent } from './consistency-proof';
 import { envelopeShapeProblem, hashMismatch, StreamHeads } from './envelope-check';
-import { describeCheckpoint, OpenedCheckpoint, openCheckpointFile, readInputFile, readVerifierKey } from './inputs';
+import { describeCheckpoint, OpenedCheckpoint, openCheckpointFile, originMismatch, readInputFile, readVerifierKey } from './inputs';
 import { ProgressBar } from './progress';
+import { fetchText, serverToken, serverUrl, ServerUnavailable } from './server';
 
-export const verifyLogUsage = `usage: samverkan-audit verify-log <export.ndjson> --key <ledger verifier key, or a file holding it> [--checkpoint <file> ...]
+export const verifyLogUsage = `usage: samverkan-audit verify-log <export.ndjson> --key <ledger verifier key, or a file holding it>
+                                  [--checkpoint <file> ...] [--server <url> [--token <jwt>]]
 
 Checks a full export of the ledger (GET /ledger/export) in one pass, without holding it in memory: every
 event's hash recomputed from its envelope, every stream's chain (from revision 0, in order, no gaps, each
 linked to the one before), leaf indexes from 0 without gaps, and the RFC 6962 root recomputed at the size of
-each given checkpoint (whose signature is checked with --key) and compared with the root it signed. Without
---checkpoint it reports the size and root of the export for you to compare. Shows progress on a terminal.`;
+each checkpoint and compared with the root it signed. A checkpoint counts only if --key signed it and its
+origin is the key's name.
+
+Hashes and chains that check out prove nothing by themselves (anyone can write a chain-correct log), so at
+least one checkpoint is required: files given with --checkpoint (GET /ledger/checkpoints?size=<n>), and/or
+the server's latest, fetched with --server and a bearer token (--token, or SAMVERKAN_TOKEN) from
+GET /ledger/checkpoint. Every event must lie within the largest checkpoint: events after it fail, naming the
+first one and how many there are. A --checkpoint larger than the export fails (events were removed or the log
+truncated); the server's latest checkpoint may be larger, when the log grew after the export was taken, and
+then a consistency proof fetched from the server must show that the export is the start of the log it signed.
+Shows progress on a terminal.`;
+
+/** A checkpoint to compare the log with: a --checkpoint file, or the server's latest (`latest`). */
+interface LogCheckpoint extends OpenedCheckpoint {
+  readonly latest?: boolean;
+}
 
 export const verifyLog: Command = async (args, io) => {
   const cli = parseCommand(args, {
     usage: verifyLogUsage,
-    options: { key: { type: 'string' }, checkpoint: { type: 'string', multiple: true } },
+    options: { key: { type: 'string' }, checkpoint: { type: 'string', multiple: true }, server: { type: 'string' }, token: { type: 'string' } },
     required: ['key'],
     positionals: [1, 1],
   });
@@ -27,19 +44,42 @@ export const verifyLog: Command = async (args, io) => {
     return EXIT_OK;
   }
   const [file] = cli.positionals;
+  const { server } = cli.values;
+  const checkpointFiles = cli.values.checkpoint ?? [];
+  if (checkpointFiles.length === 0 && server === undefined) {
+    throw new UsageError(
+      'no checkpoint given: hashes and chains that check out prove nothing until a checkpoint signed by the ledger key covers them ' +
+        '(anyone can write a chain-correct log); give --checkpoint <file>, or --server <url> [--token <jwt>] to fetch the latest (GET /ledger/checkpoint)',
+      verifyLogUsage,
+    );
+  }
+  if (cli.values.token !== undefined && server === undefined) throw new UsageError('--token is only used with --server', verifyLogUsage);
   const key = readVerifierKey(cli.values.key!, '--key');
+  const token = serverToken(cli.values.token, io);
   const findings = new Findings(io);
 
-  const checkpoints: OpenedCheckpoint[] = [];
-  for (const cpFile of cli.values.checkpoint ?? []) {
-    const note = readInputFile(cpFile, 'the checkpoint');
+  /** Opens a checkpoint and checks its origin; reports why not and returns undefined if it does not count. */
+  const open = (source: string, note: string): OpenedCheckpoint | undefined => {
+    let opened: OpenedCheckpoint;
     try {
-      checkpoints.push(openCheckpointFile(cpFile, note, key.verifier));
+      opened = openCheckpointFile(source, note, key.verifier);
     } catch (error) {
-      findings.fail(describeCheckpoint(cpFile), `is not a checkpoint signed by the ledger key ${key.text}: ${errorMessage(error)}`);
+      findings.fail(describeCheckpoint(source), `is not a checkpoint signed by the ledger key ${key.text}: ${errorMessage(error)}`);
+      return undefined;
     }
+    const foreign = originMismatch(opened.checkpoint, key.verifier);
+    if (foreign) {
+      findings.fail(describeCheckpoint(source, opened.checkpoint), foreign.problem, foreign);
+      return undefined;
+    }
+    return opened;
+  };
+
+  const checkpoints: LogCheckpoint[] = [];
+  for (const cpFile of checkpointFiles) {
+    const opened = open(cpFile, readInputFile(cpFile, 'the checkpoint'));
+    if (opened) checkpoints.push(opened);
   }
-  checkpoints.sort((a, b) => a.checkpoint.size - b.checkpoint.size);
 
   let size: number;
   try {
@@ -48,10 +88,26 @@ export const verifyLog: Command = async (args, io) => {
     throw new UsageError(`cannot read the export ${file}: ${errorMessage(error)}`);
   }
 
+  if (server !== undefined) {
+    const url = serverUrl(server, 'ledger/checkpoint');
+    try {
+      const opened = open(`from GET ${url}`, await fetchText(url, token, 'text/plain'));
+      if (opened) checkpoints.push({ ...opened, latest: true });
+    } catch (error) {
+      if (!(error instanceof ServerUnavailable)) throw error;
+      findings.fail("the server's latest checkpoint", `could not be fetched: ${error.message}`);
+    }
+  }
+  checkpoints.sort((a, b) => a.checkpoint.size - b.checkpoint.size);
+  /** Events from this leaf on are covered by no checkpoint signed by the ledger key. */
+  const largest = checkpoints[checkpoints.length - 1];
+  const signedSize = largest?.checkpoint.size ?? 0;
+
   const frontier = new MerkleFrontier();
   const heads = new StreamHeads();
   let leaves = 0;
   let unreadable: { leaf: number; line: number } | undefined; // from here on the root cannot be recomputed
+  let unsigned: { leaf: number; line: number; event?: SealedEnvelope; count: number } | undefined;
   let matched = 0;
   let nextCheckpoint = 0;
 
@@ -88,26 +144,65 @@ export const verifyLog: Command = async (args, io) => {
     const event = checkLine(line, lineNumber, leaf);
     if (event && !unreadable) frontier.append(eventLeafHash(event.hash));
     else unreadable ??= { leaf, line: lineNumber };
+    if (leaf >= signedSize) {
+      unsigned ??= { leaf, line: lineNumber, event, count: 0 };
+      unsigned.count += 1;
+    }
     compareCheckpoints();
     progress?.tick(leaves, () => input.bytesRead);
   }
   progress?.done(leaves);
 
-  for (const { file: cpFile, checkpoint } of checkpoints.slice(nextCheckpoint)) {
+  for (const { file: cpFile, checkpoint, latest } of checkpoints.slice(nextCheckpoint)) {
+    const subject = describeCheckpoint(cpFile, checkpoint);
+    if (!latest) {
+      findings.fail(
+        subject,
+        `the log ends after ${leaves} events, but this checkpoint signed a log of ${checkpoint.size}: events were removed or the log was truncated`,
+        { expected: `${checkpoint.size} events`, found: `${leaves} events` },
+      );
+      continue;
+    }
+    // The log grew after the export was taken: the export must be the start of the log the latest checkpoint signed.
+    if (unreadable) {
+      findings.fail(subject, `cannot be checked: line ${unreadable.line} (leaf ${unreadable.leaf}) could not be read, so the root of the export's ${leaves} events is unknown`);
+      continue;
+    }
+    const exported = { origin: checkpoint.origin, size: leaves, root: frontier.root(), extensions: [] };
+    try {
+      const how = await proveConsistent(exported, checkpoint, { server, token });
+      matched += 1;
+      io.out(`ok   ${subject}: the log grew to ${checkpoint.size} events after the export was taken; the export's ${leaves} events are its first ${leaves}: ${how}`);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      const reason = error instanceof ProofError ? `${error.reason}: ` : '';
+      findings.fail(
+        subject,
+        `is larger than the export (${leaves} events), and the export is not proven to be the first ${leaves} events of the log it signed ` +
+          `(export root ${toHex(exported.root)}): ${reason}${errorMessage(error)}`,
+      );
+    }
+  }
+
+  if (unsigned) {
+    const subject = unsigned.event ? describeEvent(unsigned.event, unsigned.leaf) : `line ${unsigned.line} (leaf ${unsigned.leaf})`;
+    const more = unsigned.count === 1 ? 'it is the only one' : `it and the ${unsigned.count - 1} after it, ${unsigned.count} events in all`;
+    const why = largest
+      ? `the largest checkpoint signed by the ledger key, ${describeCheckpoint(largest.file, largest.checkpoint)}, signs only the first ${signedSize} events${signedSize > 0 ? ` (leaves 0 to ${signedSize - 1})` : ''}`
+      : 'there is no checkpoint signed by the ledger key to cover any event';
     findings.fail(
-      describeCheckpoint(cpFile, checkpoint),
-      `the log ends after ${leaves} events, but this checkpoint signed a log of ${checkpoint.size}: events were removed or the log was truncated`,
-      { expected: `${checkpoint.size} events`, found: `${leaves} events` },
+      subject,
+      `is the first event no signature covers: ${why}; ${more}. Events past a signed checkpoint may have been appended by anyone`,
+      { expected: `${signedSize} signed events`, found: `${leaves} events` },
     );
   }
 
   io.out(`size ${leaves}`);
   io.out(unreadable ? `root unknown (line ${unreadable.line} could not be read)` : `root ${toHex(frontier.root())}`);
-  const against =
-    checkpoints.length === 0
-      ? 'no checkpoint given: compare the size and root above with a checkpoint you trust'
-      : `${matched} checkpoint${matched === 1 ? '' : 's'} matched`;
-  return findings.finish(`log ${file}: ${leaves} events in ${heads.streams} stream${heads.streams === 1 ? '' : 's'}, every hash and chain verified; ${against}`);
+  return findings.finish(
+    `log ${file}: ${leaves} events in ${heads.streams} stream${heads.streams === 1 ? '' : 's'}, every hash and chain verified; ` +
+      `${matched} checkpoint${matched === 1 ? '' : 's'} matched, and every event lies within the largest, of size ${signedSize}`,
+  );
 
   /** Checks one line; returns the event if its hash can go into the tree (even if the event failed a check). */
   function checkLine(line: string, lineNumber: number, leaf: number): SealedEnvelope | undefined {

@@ -190,6 +190,39 @@ describe('signed notes', () => {
       expect(error.message).toMatch(message);
     });
 
+    describe('a known key that signed twice', () => {
+      const verifier = { name: NAME, keyId: signer.keyId, verify: () => true };
+
+      it('is malformed even when both lines carry the same valid signature', () => {
+        const error = noteError(() => openNote(`${good}${line}`, [verifier]));
+        expect(error.rule).toBe('note-format');
+        expect(error.message).toBe(
+          `malformed signed note: known key ${NAME}+${signer.keyId.toString('hex')} signed it twice (signature lines 1 and 2); a key signs a note at most once`,
+        );
+      });
+
+      it('is malformed, not merely unverified, when the second signature is another one', () => {
+        const other = signNote('text\n', [{ ...signer, sign: () => Buffer.alloc(64, 1) }]).slice('text\n\n'.length);
+        const checked: string[] = [];
+        const counting = { ...verifier, verify: () => (checked.push('verify'), true) };
+        const error = noteError(() => openNote(`${good}${unknownLine}${other}`, [counting]));
+        expect(error.message).toMatch(/signed it twice \(signature lines 1 and 3\)/);
+        expect(checked).toEqual([]); // refused before any signature was checked
+      });
+
+      it('is told apart from two keys of one name with different key ids, each signing once', () => {
+        const second = ed25519NoteSigner(NAME, newKey().privateKey);
+        const both = signNote('text\n', [signer, second]);
+        const opened = openNote(both, [verifier, { name: NAME, keyId: second.keyId, verify: () => true }]);
+        expect(opened.verifiedBy).toEqual([NAME]);
+        expect(opened.signatures).toHaveLength(2);
+      });
+
+      it('while an unknown key may repeat, as the reference implementation allows', () => {
+        expect(openNote(`${good}${unknownLine}${unknownLine}`, [verifier]).signatures).toHaveLength(3);
+      });
+    });
+
     it('but 100 signature lines, one of them known, are accepted', () => {
       const note = `${good}${unknownLine.repeat(99)}`;
       const opened = openNote(note, [{ name: NAME, keyId: signer.keyId, verify: () => true }]);

@@ -123,8 +123,8 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
  * (a name or a key id that matches no verifier) are kept in `signatures` but ignored, as the spec says.
  *
  * Throws NoteError if the note is malformed (not UTF-8, control characters, no blank line before the
- * signatures, a bad signature line, more than 100 signatures), if any known key's signature fails to verify,
- * or if no known key signed it at all.
+ * signatures, a bad signature line, more than 100 signatures, a known key signing more than once), if any
+ * known key's signature fails to verify, or if no known key signed it at all. Unknown keys may repeat.
  */
 export function openNote(note: string, verifiers: readonly NoteVerifier[]): OpenedNote {
   if (typeof note !== 'string') throw malformed('a signed note must be a string');
@@ -144,6 +144,18 @@ export function openNote(note: string, verifiers: readonly NoteVerifier[]): Open
   const signatures = lines.map((line, i) => parseSignatureLine(line, i + 1));
 
   const known = indexVerifiers(verifiers);
+  // A known key signs a note once. Two lines of one known key are malformed (as in Go's note.Open), whether or
+  // not they carry the same signature: which of them would the note be trusted for?
+  const lineOfKnown = new Map<string, number>();
+  signatures.forEach(({ name, keyId }, i) => {
+    const label = keyLabel(name, keyId);
+    if (!known.has(label)) return;
+    const first = lineOfKnown.get(label);
+    if (first !== undefined) {
+      throw malformed(`known key ${label} signed it twice (signature lines ${first} and ${i + 1}); a key signs a note at most once`);
+    }
+    lineOfKnown.set(label, i + 1);
+  });
   const message = Buffer.from(text, 'utf8');
   const verifiedBy: string[] = [];
   for (const { name, keyId, signature } of signatures) {
