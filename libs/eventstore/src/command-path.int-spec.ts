@@ -90,4 +90,16 @@ describe('the command path', () => {
     for (let round = 0; round < 3; round++) for (const stream of streams) await path.execute(stream, { type: 'Add', amount: 2 }, as());
     for (const stream of streams) expect((await path.load(stream)).state).toEqual({ total: 6, events: 3 });
   });
+
+  it('forgets streams when the events it holds pass its bound, and still folds them correctly', async () => {
+    const path = new CommandPath(store, counter, { now, cacheEvents: 5 });
+    const streams = [1, 2, 3].map(() => `counter-${uuidv7()}`);
+    for (let round = 0; round < 3; round++) for (const stream of streams) await path.execute(stream, { type: 'Add', amount: 1 }, as());
+    for (const stream of streams) expect((await path.load(stream)).state).toEqual({ total: 3, events: 3 });
+    // A command retried after its stream was forgotten is still answered from the store.
+    const stream = streams[0];
+    const first = await path.execute(stream, { type: 'Add', amount: 4 }, as('late-retry'));
+    for (const other of streams.slice(1)) await path.load(other);
+    expect(await path.execute(stream, { type: 'Add', amount: 4 }, as('late-retry'))).toMatchObject({ replayed: true, revision: first.revision });
+  });
 });

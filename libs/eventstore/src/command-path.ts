@@ -60,11 +60,15 @@ interface CachedStream<State> {
   state: State;
   head: StreamHead;
   commands: Map<string, SealedEnvelope[]>;
+  /** Events counted against the cache's bound when it was last remembered. */
+  counted: number;
 }
 
 export interface CommandPathOptions {
   /** How many streams to keep folded in memory between commands (default 10,000). */
   readonly cacheSize?: number;
+  /** How many events those streams may hold in all (default 200,000): their envelopes answer retried commands. */
+  readonly cacheEvents?: number;
   readonly now: () => Date;
   /** How often to re-read and re-decide when another writer appended first. */
   readonly maxAttempts?: number;
@@ -80,6 +84,7 @@ export interface CommandPathOptions {
 export class CommandPath<Command, Event extends DomainEvent, State> {
   private readonly cache = new Map<string, CachedStream<State>>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private cachedEvents = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -97,7 +102,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
     const newer: SealedEnvelope[] = [];
     for await (const { envelope } of this.store.readStream(stream, { fromRevision: after })) newer.push(envelope);
     // Folded without an await in between, so concurrent loads of one stream cannot interleave here.
-    const entry = known ?? { state: this.decider.initialState(), head: null, commands: new Map() };
+    const entry: CachedStream<State> = known ?? { state: this.decider.initialState(), head: null, commands: new Map(), counted: 0 };
     this.extend(entry, newer);
     this.remember(stream, entry);
     return { state: entry.state, head: entry.head, commands: entry.commands };
@@ -120,10 +125,21 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
     }
   }
 
+  /** Keeps the stream as most recently used; forgets the least recently used beyond the size and event bounds. */
   private remember(stream: string, entry: CachedStream<State>): void {
+    const previous = this.cache.get(stream);
+    if (previous) this.cachedEvents -= previous.counted;
     this.cache.delete(stream);
+    entry.counted = entry.head ? entry.head.revision + 1 : 0;
+    this.cachedEvents += entry.counted;
     this.cache.set(stream, entry);
-    if (this.cache.size > (this.options.cacheSize ?? 10_000)) this.cache.delete(this.cache.keys().next().value!);
+    const maxStreams = this.options.cacheSize ?? 10_000;
+    const maxEvents = this.options.cacheEvents ?? 200_000;
+    while (this.cache.size > 1 && (this.cache.size > maxStreams || this.cachedEvents > maxEvents)) {
+      const [oldest, evicted] = this.cache.entries().next().value!;
+      this.cache.delete(oldest);
+      this.cachedEvents -= evicted.counted;
+    }
   }
 
   /**

@@ -173,6 +173,8 @@ export class SqliteEventStore implements EventStore {
             yield toRecorded(row);
             if (!open) return;
           }
+          // Catching up on a long log is a burst of pages; between two, let requests and other followers run.
+          if (rows.length === PAGE) await new Promise((resolve) => setImmediate(resolve));
           if (rows.length < PAGE && !appendedSinceRead && open) {
             await new Promise<void>((resolve) => {
               const timer = setTimeout(resolve, store.pollIntervalMs);
