@@ -1,15 +1,7 @@
 import { EventDraft, SealedEnvelope, sealEvents } from '@samverkan/sealing';
 import { envelopeShapeProblem, hashMismatch, StreamHeads } from './envelope-check';
+import { metadata } from './testing/fixture-ledger';
 
-const metadata = {
-  agencyId: 'polisen-malmo',
-  actorId: 'officer-7',
-  commandId: 'cmd-1',
-  correlationId: 'corr-1',
-  causationId: null,
-  occurredAt: '2026-03-01T09:30:00.000Z',
-  recordedAt: '2026-03-01T09:30:01.250Z',
-};
 const draft = (n: number): EventDraft => ({ id: `0195f0c2-0000-7000-8000-${String(n).padStart(12, '0')}`, type: 'SupportRecorded', schemaVersion: 1, data: { n }, metadata });
 const chain = (stream: string, count: number) => sealEvents(stream, null, Array.from({ length: count }, (_, i) => draft(i)));
 

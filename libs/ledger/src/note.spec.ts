@@ -9,6 +9,7 @@ import {
   verifierKey,
 } from './note';
 import vector from './testing/fixtures/signed-note.json';
+import { noteError, rawPublicKey } from './testing/note-errors';
 
 const NAME = 'samverkan.test/ledger';
 
@@ -16,19 +17,6 @@ function newKey(): { privateKey: KeyObject; publicKey: KeyObject } {
   return generateKeyPairSync('ed25519');
 }
 
-function rawPublicKey(key: KeyObject): Buffer {
-  return Buffer.from(key.export({ format: 'jwk' }).x as string, 'base64url');
-}
-
-function noteError(check: () => unknown): NoteError {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof NoteError) return error;
-    throw error;
-  }
-  throw new Error('expected a NoteError, but nothing was thrown');
-}
 
 describe('signed notes', () => {
   describe('the published C2SP signed-note example', () => {

@@ -1,6 +1,6 @@
-import { createHash, createPublicKey, generateKeyPairSync, KeyObject, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { CheckpointError, formatCheckpoint, openCheckpoint, signCheckpoint } from './checkpoint';
-import { ed25519NoteSigner, NoteError, parseVerifierKey, verifierKey } from './note';
+import { ed25519NoteSigner, parseVerifierKey, verifierKey } from './note';
 import {
   cosignatureSigner,
   cosignatureVerifierKey,
@@ -8,25 +8,13 @@ import {
   verifyCosignature,
 } from './witness';
 import examples from './testing/fixtures/c2sp-examples.json';
+import { noteError, rawPublicKey } from './testing/note-errors';
 
 const WITNESS = 'internrevisionen.test/witness';
 const TIME = 1_767_225_600; // 2026-01-01T00:00:00Z
 
 const base64 = (...parts: Buffer[]): string => Buffer.concat(parts).toString('base64');
 
-function rawPublicKey(key: KeyObject): Buffer {
-  return Buffer.from(key.export({ format: 'jwk' }).x as string, 'base64url');
-}
-
-function noteError(check: () => unknown): NoteError {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof NoteError) return error;
-    throw error;
-  }
-  throw new Error('expected a NoteError, but nothing was thrown');
-}
 
 describe('witness cosignatures (cosignature/v1)', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -27,7 +27,8 @@ import { Io } from '../cli';
 
 export const LOG_NAME = 'samverkan.test/ledger';
 
-const metadata = {
+/** Metadata of every event the fixtures seal. */
+export const metadata = {
   agencyId: 'polisen-malmo',
   actorId: 'officer-7',
   commandId: 'cmd-1',
