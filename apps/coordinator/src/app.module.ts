@@ -15,6 +15,7 @@ import { LedgerService } from './ledger/ledger.service';
 import { ProblemFilter } from './http/problem.filter';
 import { ChildProtectionProcess } from './process-managers/child-protection.process';
 import { ReferralEscalationProcess } from './process-managers/referral-escalation.process';
+import { RelayProvider } from './relay/relay.provider';
 import { CaseIndex } from './worklist/case-index';
 import { CaseIndexProjector } from './worklist/case-index.projector';
 import { WorklistController } from './worklist/worklist.controller';
@@ -69,6 +70,8 @@ export class AppModule {
         ChildProtectionProcess,
         ReferralEscalationProcess,
         StoreLifecycle,
+        // Sharing with agencies over Kafka, only when a broker is configured; without it nothing changes.
+        ...(config.kafkaBrokers ? [RelayProvider] : []),
       ],
     };
   }

@@ -28,6 +28,14 @@ export interface AppConfig {
   readonly ledgerSignedHeadFile: string | undefined;
   /** Accept a ledger key other than the one that signed the existing checkpoints (an explicit rotation). */
   readonly ledgerKeyRotation: boolean;
+  /** Kafka bootstrap addresses (`KAFKA_BROKERS`, comma-separated); undefined runs without Kafka (the embedded default). */
+  readonly kafkaBrokers: readonly string[] | undefined;
+  /** Replication factor of the topics the service creates: 1 on a single broker, 3 in production. */
+  readonly kafkaReplicationFactor: number;
+  /** Partitions of each agency's event topic. */
+  readonly kafkaPartitions: number;
+  /** The relay's Kafka transactional id; a second relay with the same id fences the first. */
+  readonly relayTransactionalId: string;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -47,7 +55,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checkpointIntervalMs: integer(env, 'SAMVERKAN_CHECKPOINT_INTERVAL_MS', 1000),
     ledgerSignedHeadFile: env.SAMVERKAN_LEDGER_SIGNED_HEAD_FILE ? resolve(env.SAMVERKAN_LEDGER_SIGNED_HEAD_FILE) : undefined,
     ledgerKeyRotation: env.SAMVERKAN_LEDGER_KEY_ROTATION === 'true',
+    kafkaBrokers: brokers(env.KAFKA_BROKERS),
+    kafkaReplicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1),
+    kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3),
+    relayTransactionalId: env.SAMVERKAN_RELAY_TRANSACTIONAL_ID || 'samverkan-relay',
   };
+}
+
+function brokers(text: string | undefined): string[] | undefined {
+  const list = (text ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  return list.length > 0 ? list : undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -1,0 +1,55 @@
+import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { Delivery } from '../sharing/sharing.policy';
+
+/** Where the relay publishes: one topic per agency, its own positions, and the ledger's checkpoints. */
+export interface RelayTopics {
+  events(agencyId: string): string;
+  readonly positions: string;
+  readonly checkpoints: string;
+}
+
+export function relayTopics(prefix = 'samverkan'): RelayTopics {
+  return {
+    events: (agencyId) => `${prefix}.${agencyId}.events`,
+    positions: `${prefix}.relay.positions`,
+    checkpoints: `${prefix}.ledger.checkpoints`,
+  };
+}
+
+/**
+ * What the relay has published, committed with its messages: the store position of the last event relayed
+ * and that event's ledger index (its 0-based place in the global log, every stream counted).
+ */
+export interface RelayPosition {
+  readonly position: LogPosition;
+  readonly index: number;
+}
+
+export interface RelayMessage {
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * One delivery as a Kafka message in CloudEvents binary mode: the attributes in `ce_` headers, the data the
+ * agency may see as the value (with the case's descriptors under `case` when the policy adds them).
+ */
+export function relayMessage(event: RecordedEvent, caseId: string, delivery: Delivery, ledgerIndex: number): RelayMessage {
+  const { envelope } = event;
+  const headers: Record<string, string> = {
+    ce_specversion: '1.0',
+    ce_id: envelope.id,
+    ce_source: `/samverkan/cases/${caseId}`,
+    ce_type: `se.samverkan.case.${envelope.type}.v${envelope.schemaVersion}`,
+    ce_time: envelope.metadata.recordedAt,
+    ce_subject: caseId,
+    'content-type': 'application/json',
+    ce_samverkanrevision: String(envelope.revision),
+    ce_samverkanhash: envelope.hash,
+    ce_samverkanledgerindex: String(ledgerIndex),
+  };
+  if (delivery.withheldFields.length > 0) headers.ce_samverkanwithheld = delivery.withheldFields.join(',');
+  const value = delivery.case ? { ...delivery.data, case: delivery.case } : delivery.data;
+  return { key: caseId, value: JSON.stringify(value), headers };
+}
