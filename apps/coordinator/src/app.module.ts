@@ -16,6 +16,7 @@ import { ProblemFilter } from './http/problem.filter';
 import { ChildProtectionProcess } from './process-managers/child-protection.process';
 import { ReferralEscalationProcess } from './process-managers/referral-escalation.process';
 import { RelayProvider } from './relay/relay.provider';
+import { AgencyCommandsProvider } from './agency-commands/agency-commands.provider';
 import { CaseIndex } from './worklist/case-index';
 import { CaseIndexProjector } from './worklist/case-index.projector';
 import { WorklistController } from './worklist/worklist.controller';
@@ -71,7 +72,7 @@ export class AppModule {
         ReferralEscalationProcess,
         StoreLifecycle,
         // Sharing with agencies over Kafka, only when a broker is configured; without it nothing changes.
-        ...(config.kafkaBrokers ? [RelayProvider] : []),
+        ...(config.kafkaBrokers ? [RelayProvider, AgencyCommandsProvider] : []),
       ],
     };
   }

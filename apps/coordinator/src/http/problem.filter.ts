@@ -33,6 +33,23 @@ export interface Problem {
   [fact: string]: unknown;
 }
 
+/**
+ * The problem document of one of our errors: its code decides the status, its rule the type, and its facts
+ * become members. Used by the HTTP filter and by every other way in (the Kafka command results).
+ */
+export function problemOf(error: SamverkanError, instance: string): Problem {
+  // The facts come first, so that none of them can stand in for a member the problem format defines.
+  return {
+    ...error.details,
+    type: `urn:samverkan:problem:${error.rule ?? error.code}`,
+    title: TITLE[error.code],
+    status: STATUS[error.code],
+    detail: error.message,
+    instance,
+    ...(error.rule ? { rule: error.rule } : {}),
+  };
+}
+
 /** Maps every error to an RFC 9457 problem response: the one place errors become HTTP. */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -48,18 +65,7 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private toProblem(error: unknown, instance: string): Problem {
-    if (error instanceof SamverkanError) {
-      // The facts come first, so that none of them can stand in for a member the problem format defines.
-      return {
-        ...error.details,
-        type: `urn:samverkan:problem:${error.rule ?? error.code}`,
-        title: TITLE[error.code],
-        status: STATUS[error.code],
-        detail: error.message,
-        instance,
-        ...(error.rule ? { rule: error.rule } : {}),
-      };
-    }
+    if (error instanceof SamverkanError) return problemOf(error, instance);
     if (error instanceof HttpException) {
       const status = error.getStatus();
       return { type: 'about:blank', title: error.message, status, detail: error.message, instance };

@@ -1,0 +1,145 @@
+import { IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { IHeaders } from 'kafkajs';
+import { SamverkanError } from '@samverkan/common';
+import { canonicalJson, sha256Hex } from '@samverkan/sealing';
+import { validationPipe } from '../http/validation';
+import { CASE_COMMAND_NAMES, CaseCommandName, caseCommandRoute, COMMAND_PARAMS, CommandParam, isCaseCommandName } from '../cases/case-commands';
+
+export const ACTOR_HEADER = 'samverkan-actor';
+export const CORRELATION_HEADER = 'samverkan-correlation-id';
+
+const VISIBLE_ASCII = /^[\x21-\x7e]{1,200}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Why a message was sent to the dead-letter topic instead of being executed. */
+export type PoisonReason =
+  | 'invalid-json'
+  | 'invalid-message'
+  | 'unknown-command-type'
+  | 'invalid-body'
+  | 'missing-actor'
+  | 'missing-case-id'
+  | 'handling-failed';
+
+/** A message that can never be executed as it is: it goes to the dead-letter topic, never back to the agency's queue. */
+export class PoisonMessage extends Error {
+  constructor(
+    readonly reason: PoisonReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PoisonMessage';
+  }
+}
+
+/** The value of a command message: the HTTP API's body, with the command id and what the path would name. */
+export class CommandMessageDto {
+  @Matches(VISIBLE_ASCII, { message: 'commandId must be 1 to 200 visible ASCII characters' }) commandId!: string;
+  @IsString() type!: string;
+  @IsOptional() @Matches(UUID, { message: 'caseId must be a UUID' }) caseId?: string;
+  @IsOptional() @IsString() @MaxLength(200) referralId?: string;
+  @IsOptional() @IsString() @MaxLength(200) investigationId?: string;
+  @IsOptional() @IsString() @MaxLength(200) evidenceId?: string;
+  @IsOptional() @IsString() @MaxLength(200) agencyId?: string;
+  /** Like HTTP If-Match: the revision the sender expects the case to be at. */
+  @IsOptional() @IsInt() @Min(-1) expectedRevision?: number;
+  @IsDefined() @IsObject() body!: Record<string, unknown>;
+}
+
+/** A command message, parsed and validated: ready to become a case command. */
+export interface CommandMessage {
+  readonly commandId: string;
+  readonly name: CaseCommandName;
+  /** Undefined for open-case, whose id is derived from the agency and the command id. */
+  readonly caseId: string | undefined;
+  readonly params: Partial<Record<CommandParam, string>>;
+  /** An instance of the route's DTO. */
+  readonly body: object;
+  readonly actorId: string;
+  readonly correlationId: string | undefined;
+  readonly expectedRevision: number | undefined;
+  /** Hash of what was sent, so a command id reused for another command is refused rather than replayed. */
+  readonly fingerprint: string;
+}
+
+const envelopePipe = validationPipe();
+const bodyPipe = validationPipe();
+
+/**
+ * Parses and validates one message of an agency's command topic with the HTTP API's own validation pipe
+ * and DTO classes; anything that can never be executed is a PoisonMessage saying why.
+ */
+export async function parseCommandMessage(message: { key: Buffer | null; value: Buffer | null; headers?: IHeaders }): Promise<CommandMessage> {
+  const actorId = header(message.headers, ACTOR_HEADER);
+  if (actorId === undefined || !VISIBLE_ASCII.test(actorId)) {
+    throw new PoisonMessage('missing-actor', `the ${ACTOR_HEADER} header must name the acting officer once, in 1 to 200 visible ASCII characters`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(message.value?.toString('utf8') ?? '');
+  } catch (error) {
+    throw new PoisonMessage('invalid-json', `the value is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new PoisonMessage('invalid-message', 'the value must be a JSON object');
+  const raw = json as Record<string, unknown>;
+  if (!isCaseCommandName(raw.type)) {
+    throw new PoisonMessage('unknown-command-type', `type must be one of ${CASE_COMMAND_NAMES.join(', ')}; got ${String(raw.type).slice(0, 80)}`);
+  }
+  const name = raw.type;
+  const envelope = await validated<CommandMessageDto>(envelopePipe, CommandMessageDto, { body: {}, ...raw }, 'invalid-message');
+  const route = caseCommandRoute(name);
+  const body = await validated<object>(bodyPipe, route.body, envelope.body, 'invalid-body');
+
+  const params: Partial<Record<CommandParam, string>> = {};
+  for (const param of COMMAND_PARAMS) {
+    const value = envelope[param];
+    if (value === undefined) continue;
+    if (!route.params.includes(param)) throw new PoisonMessage('invalid-message', `${name} takes no ${param}`);
+    params[param] = value;
+  }
+  const missing = route.params.filter((param) => params[param] === undefined);
+  if (missing.length > 0) throw new PoisonMessage('invalid-message', `${name} needs ${missing.join(' and ')}`);
+
+  const caseId = caseIdOf(name, envelope.caseId, message.key);
+  return {
+    commandId: envelope.commandId,
+    name,
+    caseId,
+    params,
+    body,
+    actorId,
+    correlationId: header(message.headers, CORRELATION_HEADER),
+    expectedRevision: envelope.expectedRevision,
+    fingerprint: sha256Hex(canonicalJson({ type: name, caseId: caseId ?? null, params, body: envelope.body })),
+  };
+}
+
+function caseIdOf(name: CaseCommandName, inValue: string | undefined, key: Buffer | null): string | undefined {
+  if (name === 'open-case') {
+    if (inValue !== undefined) throw new PoisonMessage('invalid-message', 'open-case takes no caseId: the case id is derived from the agency and the command id');
+    return undefined;
+  }
+  const fromKey = key && key.length > 0 ? key.toString('utf8') : undefined;
+  const caseId = inValue ?? fromKey;
+  if (caseId === undefined) throw new PoisonMessage('missing-case-id', `${name} needs the case id, as the message key or caseId`);
+  if (!UUID.test(caseId)) throw new PoisonMessage('missing-case-id', `${caseId.slice(0, 80)} is not a case id: a case id is a UUID`);
+  if (inValue !== undefined && fromKey !== undefined && inValue.toLowerCase() !== fromKey.toLowerCase()) {
+    throw new PoisonMessage('invalid-message', `the message key ${fromKey.slice(0, 80)} and caseId ${inValue} name different cases`);
+  }
+  return caseId.toLowerCase();
+}
+
+async function validated<T>(pipe: ReturnType<typeof validationPipe>, metatype: new () => object, value: unknown, reason: PoisonReason): Promise<T> {
+  try {
+    return (await pipe.transform(value, { type: 'body', metatype })) as T;
+  } catch (error) {
+    if (error instanceof SamverkanError) throw new PoisonMessage(reason, error.message);
+    throw error;
+  }
+}
+
+function header(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  if (value === undefined || Array.isArray(value)) return undefined;
+  return value.toString();
+}

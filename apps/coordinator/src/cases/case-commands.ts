@@ -1,0 +1,255 @@
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { ValidationError } from '@samverkan/common';
+import { Issuer } from '../agencies/agency';
+import { Agency, AgencyRegistry } from '../agencies/agency-registry';
+import {
+  AddAgencyDto,
+  CloseCaseDto,
+  CloseInvestigationDto,
+  DecideResidencePermitDto,
+  DeclineReferralDto,
+  EmptyDto,
+  GrantReflectionPeriodDto,
+  InitiateProsecutionDto,
+  OpenCaseDto,
+  OpenInvestigationDto,
+  RecordConsentDto,
+  RecordCooperationDto,
+  RecordSentencingDto,
+  RecordSupportDto,
+  ReferCaseDto,
+  RegisterEvidenceDto,
+  RemoveAgencyDto,
+  ReopenCaseDto,
+  TransferEvidenceDto,
+} from './case.dto';
+import { CaseCommand } from './case.model';
+
+/**
+ * The mapping from what an agency sends (a route-like command name, the ids its path names, a body of the
+ * HTTP API's DTO) to a case command, shared by every way in: the Kafka command topics use it now, and
+ * case.controller.ts can be reduced to `caseCommand(...)` calls. It holds no business rule: those are the
+ * decider's. What it does decide is only what the HTTP API already decides at its edge: the ids a command
+ * mints, defaults such as the case's city, and that a named agency is a registered one.
+ */
+
+type Fields<T extends CaseCommand['type']> = Omit<Extract<CaseCommand, { type: T }>, 'caseId' | 'issuer' | 'at' | 'type'>;
+
+/** Ids a command names besides its case; on HTTP they are path parameters. */
+export type CommandParam = 'referralId' | 'investigationId' | 'evidenceId' | 'agencyId';
+export const COMMAND_PARAMS: readonly CommandParam[] = ['referralId', 'investigationId', 'evidenceId', 'agencyId'];
+
+export interface RouteInput<Body> {
+  /** The issuing agency, as registered. */
+  readonly agency: Agency;
+  /** The validated body, an instance of the route's DTO. */
+  readonly body: Body;
+  readonly params: Readonly<Partial<Record<CommandParam, string>>>;
+  /** A registered agency as an issuer; an unknown id is a ValidationError (`unknown-agency`). */
+  readonly lookup: (agencyId: string) => Issuer;
+}
+
+export interface CaseCommandRoute<T extends CaseCommand['type'] = CaseCommand['type'], Body extends object = object> {
+  readonly type: T;
+  /** The class-validator DTO the body must satisfy: the HTTP API's own. */
+  readonly body: new () => Body;
+  readonly params: readonly CommandParam[];
+  /** An id the command mints, read back from the event that carries it, so that a replay answers it too. */
+  readonly mints?: { readonly event: string; readonly field: 'referralId' | 'investigationId' | 'evidenceId' };
+  fields(input: RouteInput<Body>): Fields<T>;
+}
+
+const route = <T extends CaseCommand['type'], Body extends object>(r: CaseCommandRoute<T, Body>) => r;
+
+export const CASE_COMMAND_ROUTES = {
+  'open-case': route({
+    type: 'OpenCase',
+    body: OpenCaseDto,
+    params: [],
+    fields: ({ agency, body }) => ({
+      subject: {
+        subjectId: uuidv7(),
+        category: body.subject.category,
+        ageGroup: body.subject.ageGroup,
+        gender: body.subject.gender ?? null,
+        originRegion: body.subject.originRegion ?? null,
+      },
+      city: body.city ?? agency.city,
+      exploitation: body.exploitation ?? null,
+      summary: body.summary ?? null,
+    }),
+  }),
+  'add-agency': route({
+    type: 'AddAgencyToCase',
+    body: AddAgencyDto,
+    params: [],
+    fields: ({ body, lookup }) => ({ agency: lookup(body.agencyId), reason: body.reason }),
+  }),
+  'remove-agency': route({
+    type: 'RemoveAgencyFromCase',
+    body: RemoveAgencyDto,
+    params: ['agencyId'],
+    fields: ({ body, params, lookup }) => ({ agencyId: lookup(params.agencyId!).agencyId, reason: body.reason }),
+  }),
+  refer: route({
+    type: 'ReferCase',
+    body: ReferCaseDto,
+    params: [],
+    mints: { event: 'CaseReferred', field: 'referralId' },
+    fields: ({ body, lookup }) => ({
+      referralId: uuidv7(),
+      to: lookup(body.toAgency),
+      reason: body.reason,
+      urgency: body.urgency,
+      dueBy: body.dueBy === undefined ? null : new Date(body.dueBy).toISOString(),
+    }),
+  }),
+  'accept-referral': route({
+    type: 'AcceptReferral',
+    body: EmptyDto,
+    params: ['referralId'],
+    fields: ({ params }) => ({ referralId: params.referralId! }),
+  }),
+  'decline-referral': route({
+    type: 'DeclineReferral',
+    body: DeclineReferralDto,
+    params: ['referralId'],
+    fields: ({ body, params }) => ({ referralId: params.referralId!, reason: body.reason }),
+  }),
+  'withdraw-referral': route({
+    type: 'WithdrawReferral',
+    body: EmptyDto,
+    params: ['referralId'],
+    fields: ({ params }) => ({ referralId: params.referralId! }),
+  }),
+  'record-support': route({
+    type: 'RecordSupport',
+    body: RecordSupportDto,
+    params: [],
+    fields: ({ body }) => ({ supportId: uuidv7(), kind: body.kind, providedOn: body.providedOn }),
+  }),
+  'record-consent': route({
+    type: 'RecordConsent',
+    body: RecordConsentDto,
+    params: [],
+    fields: ({ body }) => ({ scope: body.scope, given: body.given }),
+  }),
+  'grant-reflection-period': route({
+    type: 'GrantReflectionPeriod',
+    body: GrantReflectionPeriodDto,
+    params: [],
+    fields: ({ body }) => ({ until: body.until }),
+  }),
+  'decide-residence-permit': route({
+    type: 'DecideResidencePermit',
+    body: DecideResidencePermitDto,
+    params: [],
+    fields: ({ body }) => ({ granted: body.granted, until: body.until ?? null }),
+  }),
+  'record-cooperation': route({
+    type: 'RecordVictimCooperation',
+    body: RecordCooperationDto,
+    params: [],
+    fields: ({ body }) => ({ status: body.status }),
+  }),
+  'open-investigation': route({
+    type: 'OpenInvestigation',
+    body: OpenInvestigationDto,
+    params: [],
+    mints: { event: 'InvestigationOpened', field: 'investigationId' },
+    fields: ({ body }) => ({ investigationId: uuidv7(), reference: body.reference }),
+  }),
+  'close-investigation': route({
+    type: 'CloseInvestigation',
+    body: CloseInvestigationDto,
+    params: ['investigationId'],
+    fields: ({ body, params }) => ({ investigationId: params.investigationId!, outcome: body.outcome }),
+  }),
+  'initiate-prosecution': route({
+    type: 'InitiateProsecution',
+    body: InitiateProsecutionDto,
+    params: [],
+    fields: ({ body }) => ({ charges: body.charges }),
+  }),
+  'record-sentencing': route({
+    type: 'RecordSentencingOutcome',
+    body: RecordSentencingDto,
+    params: [],
+    fields: ({ body }) => ({
+      court: body.court,
+      verdict: body.verdict,
+      offences: body.offences,
+      sentence: body.sentence ? { kind: body.sentence.kind, months: body.sentence.months ?? null } : null,
+      appealed: body.appealed,
+      decidedOn: body.decidedOn,
+    }),
+  }),
+  'register-evidence': route({
+    type: 'RegisterEvidence',
+    body: RegisterEvidenceDto,
+    params: [],
+    mints: { event: 'EvidenceRegistered', field: 'evidenceId' },
+    fields: ({ body }) => ({ evidenceId: uuidv7(), description: body.description, contentSha256: body.contentSha256 ?? null }),
+  }),
+  'transfer-evidence': route({
+    type: 'TransferEvidence',
+    body: TransferEvidenceDto,
+    params: ['evidenceId'],
+    fields: ({ body, params, lookup }) => ({ evidenceId: params.evidenceId!, toAgencyId: lookup(body.toAgency).agencyId, reason: body.reason }),
+  }),
+  'close-case': route({
+    type: 'CloseCase',
+    body: CloseCaseDto,
+    params: [],
+    fields: ({ body }) => ({ outcome: body.outcome }),
+  }),
+  'reopen-case': route({
+    type: 'ReopenCase',
+    body: ReopenCaseDto,
+    params: [],
+    fields: ({ body }) => ({ reason: body.reason }),
+  }),
+} as const;
+
+export type CaseCommandName = keyof typeof CASE_COMMAND_ROUTES;
+export const CASE_COMMAND_NAMES = Object.keys(CASE_COMMAND_ROUTES) as CaseCommandName[];
+
+export function isCaseCommandName(name: unknown): name is CaseCommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(CASE_COMMAND_ROUTES, name);
+}
+
+export function caseCommandRoute(name: CaseCommandName): CaseCommandRoute {
+  return CASE_COMMAND_ROUTES[name] as unknown as CaseCommandRoute;
+}
+
+/** Case ids minted for an idempotent OpenCase are derived from the agency and its command id, so a retry finds its case. */
+export const OPEN_CASE_NAMESPACE = '6f1d8a52-3c1e-4b7e-9a55-2f4d8c0b9e17';
+
+/** The id of the case an OpenCase opens: derived when the command id was given (HTTP Idempotency-Key; always on Kafka). */
+export function openedCaseId(agencyId: string, commandId: string | undefined): string {
+  return commandId === undefined ? uuidv7() : uuidv5(`${agencyId}\n${commandId}`, OPEN_CASE_NAMESPACE);
+}
+
+/** A registered agency as an issuer, or the ValidationError the HTTP API answers for an unknown one. */
+export function registeredAgency(registry: AgencyRegistry, agencyId: string): Issuer {
+  const agency = registry.get(agencyId);
+  if (!agency) throw new ValidationError(`${agencyId} is not a registered agency`, { rule: 'unknown-agency', details: { agencyId } });
+  return { agencyId: agency.id, kind: agency.kind };
+}
+
+/** The case command a route makes of a validated body, issued by `agency` on `caseId` at `at`. */
+export function caseCommand(
+  name: CaseCommandName,
+  input: { caseId: string; agency: Agency; body: object; params: Partial<Record<CommandParam, string>>; at: Date },
+  registry: AgencyRegistry,
+): CaseCommand {
+  const r = caseCommandRoute(name);
+  const fields = r.fields({ agency: input.agency, body: input.body, params: input.params, lookup: (id) => registeredAgency(registry, id) });
+  return {
+    type: r.type,
+    caseId: input.caseId,
+    issuer: { agencyId: input.agency.id, kind: input.agency.kind },
+    at: input.at.toISOString(),
+    ...fields,
+  } as unknown as CaseCommand;
+}
