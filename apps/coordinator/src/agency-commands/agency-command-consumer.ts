@@ -7,6 +7,7 @@ import { CaseService } from '../cases/case.service';
 import { Problem, problemOf } from '../http/problem.filter';
 import { caseCommand, caseCommandRoute, openedCaseId } from '../cases/case-commands';
 import { CommandMessage, parseCommandMessage, PoisonMessage } from './command-message';
+import { createTopicsAndWait } from '../relay/kafka-topics';
 
 export interface AgencyCommandTopics {
   commands(agencyId: string): string;
@@ -132,10 +133,7 @@ export class AgencyCommandConsumer {
     const configEntries = [{ name: 'min.insync.replicas', value: String(Math.max(1, replicationFactor - 1)) }];
     const topic = (name: string) => ({ topic: name, numPartitions, replicationFactor, configEntries });
     const agencyIds = [...this.byTopic.values()].map((agency) => agency.id);
-    await this.admin!.createTopics({
-      waitForLeaders: true,
-      topics: [...agencyIds.flatMap((id) => [topic(this.topics.commands(id)), topic(this.topics.results(id))]), topic(this.topics.dlq)],
-    });
+    await createTopicsAndWait(this.admin!, [...agencyIds.flatMap((id) => [topic(this.topics.commands(id)), topic(this.topics.results(id))]), topic(this.topics.dlq)]);
   }
 
   /** Handles one message and commits past it; only a failure outside the command's rules is retried, and not forever. */

@@ -3,6 +3,7 @@ import { Admin, Kafka, logLevel, Message, Partitioners, Producer } from 'kafkajs
 import { StoredCheckpoint } from '../ledger/ledger-store';
 import { relayTopics } from './relay-messages';
 import { RelayLogger } from './relay';
+import { createTopicsAndWait } from './kafka-topics';
 
 /** What the publisher needs of the ledger's store: its signed checkpoints. */
 export interface CheckpointSource {
@@ -163,17 +164,14 @@ export class CheckpointPublisher {
 
   private async ensureTopic(): Promise<void> {
     const replicationFactor = this.options.replicationFactor ?? 1;
-    await this.admin!.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: this.topic,
-          numPartitions: 1,
-          replicationFactor,
-          configEntries: [{ name: 'min.insync.replicas', value: String(Math.max(1, replicationFactor - 1)) }],
-        },
-      ],
-    });
+    await createTopicsAndWait(this.admin!, [
+      {
+        topic: this.topic,
+        numPartitions: 1,
+        replicationFactor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(Math.max(1, replicationFactor - 1)) }],
+      },
+    ]);
   }
 
   /** The largest checkpoint of this origin among the topic's last messages; 0 when there is none. */

@@ -4,6 +4,7 @@ import { EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstor
 import { caseDecider } from '../cases/case.decider';
 import { CaseEvent, CaseState } from '../cases/case.model';
 import { share } from '../sharing/sharing.policy';
+import { createTopicsAndWait } from './kafka-topics';
 import { RelayPosition, RelayTopics, relayMessage, relayTopics } from './relay-messages';
 
 export interface RelayLogger {
@@ -135,9 +136,7 @@ export class Relay {
     // With one replica there is nothing to wait for; with more, a write needs all but one of them.
     const minInsync = String(Math.max(1, replicationFactor - 1));
     const common = [{ name: 'min.insync.replicas', value: minInsync }];
-    await this.admin!.createTopics({
-      waitForLeaders: true,
-      topics: [
+    await createTopicsAndWait(this.admin!, [
         ...[...this.agencies].map((agencyId) => ({
           topic: this.topics.events(agencyId),
           numPartitions: this.options.partitions ?? 3,
@@ -151,8 +150,7 @@ export class Relay {
           configEntries: [...common, { name: 'cleanup.policy', value: 'compact' }],
         },
         { topic: this.topics.checkpoints, numPartitions: 1, replicationFactor, configEntries: common },
-      ],
-    });
+    ]);
   }
 
   /** A new producer with the transactional id: initialising it fences any other and ends their open transactions. */
