@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
+import { BackgroundStart } from './background-start';
 import { CheckpointPublisher } from './checkpoint-publisher';
 import { Relay } from './relay';
 
@@ -12,13 +13,11 @@ import { Relay } from './relay';
  * background, and commands are accepted meanwhile.
  */
 @Injectable()
-export class RelayProvider implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('Relay');
+export class RelayProvider extends BackgroundStart {
+  protected readonly logger = new Logger('Relay');
+  protected readonly what = 'the relay';
   private readonly relay: Relay;
   private readonly checkpoints: CheckpointPublisher;
-  private starting?: Promise<void>;
-  private stopped = false;
-  private wake?: () => void;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -26,6 +25,7 @@ export class RelayProvider implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(APP_CONFIG) config: AppConfig,
     ledger: LedgerService,
   ) {
+    super();
     this.relay = new Relay(store, {
       brokers: config.kafkaBrokers ?? [],
       agencyIds: registry.all().map((agency) => agency.id),
@@ -43,35 +43,13 @@ export class RelayProvider implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
-  onApplicationBootstrap(): void {
-    this.starting = this.start();
+  protected async startOnce(): Promise<void> {
+    await this.relay.start();
+    await this.checkpoints.start();
   }
 
-  // Before the store closes (StoreLifecycle closes it on shutdown).
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.starting;
+  protected async stopStarted(): Promise<void> {
     await this.relay.stop();
     await this.checkpoints.stop();
-  }
-
-  private async start(): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await this.relay.start();
-        await this.checkpoints.start();
-        return;
-      } catch (error) {
-        this.logger.warn(`cannot start the relay yet (attempt ${attempt}): ${(error as Error).message}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(1000 * attempt, 30_000));
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
   }
 }

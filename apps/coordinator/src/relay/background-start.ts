@@ -1,0 +1,47 @@
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+
+/**
+ * A Kafka-facing part of the service that must not hold the service up: it keeps trying to start in the
+ * background, backing off, while commands over HTTP are accepted; on shutdown it stops before the store
+ * closes.
+ */
+export abstract class BackgroundStart implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  protected abstract readonly logger: Logger;
+  /** What is starting, for the log: `the relay`. */
+  protected abstract readonly what: string;
+  private starting?: Promise<void>;
+  private stopped = false;
+  private wake?: () => void;
+
+  protected abstract startOnce(): Promise<void>;
+  protected abstract stopStarted(): Promise<void>;
+
+  onApplicationBootstrap(): void {
+    this.starting = this.keepStarting();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.starting;
+    await this.stopStarted();
+  }
+
+  private async keepStarting(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.startOnce();
+        return;
+      } catch (error) {
+        this.logger.warn(`cannot start ${this.what} yet (attempt ${attempt}): ${(error as Error).message}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(1000 * attempt, 30_000));
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+}
