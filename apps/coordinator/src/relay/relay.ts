@@ -62,6 +62,8 @@ export class Relay {
   private wakeBackoff?: () => void;
   private current: RelayState = 'idle';
   private position: RelayPosition | undefined;
+  /** The start mark this relay committed when it took over the transactional id. */
+  private mark?: string;
 
   constructor(
     private readonly store: EventStore,
@@ -175,7 +177,8 @@ export class Relay {
    */
   private async readPosition(): Promise<RelayPosition | undefined> {
     const mark = randomUUID();
-    const markKey = `${this.transactionalId}#start`;
+    this.mark = mark;
+    const markKey = this.markKey;
     const transaction = await this.producer!.transaction();
     try {
       await transaction.send({ topic: this.topics.positions, messages: [{ key: markKey, value: JSON.stringify({ start: mark }) }] });
@@ -237,11 +240,57 @@ export class Relay {
         resync = true;
         await this.subscription?.close();
         await this.backoff();
+        // Taking the transactional id back would fence a relay that took over meanwhile, whatever error
+        // the broker reported for the fence: its start mark, later than ours, says it did.
+        if (this.current === 'running' && (await this.superseded().catch(() => false))) {
+          this.current = 'fenced';
+          this.logger.error(`another relay took over transactional id ${this.transactionalId}; this one stops`);
+          break;
+        }
       } finally {
         for (const waiter of [...this.waiters]) waiter();
       }
     }
     await this.subscription?.close();
+  }
+
+  private get markKey(): string {
+    return `${this.transactionalId}#start`;
+  }
+
+  /** Whether another relay committed a start mark after this one's: it took over the transactional id. */
+  private async superseded(): Promise<boolean> {
+    const groupId = `${this.transactionalId}.marks.${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
+    let latest: string | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: this.topics.positions, fromBeginning: true });
+      // Read until the topic has been quiet for a second (control records of transactions are never
+      // delivered, so the high watermark cannot tell when the last message was seen), at most 15 s.
+      await new Promise<void>((done) => {
+        const deadline = setTimeout(done, 15_000);
+        let quiet = setTimeout(finish, 2_000);
+        function finish() {
+          clearTimeout(deadline);
+          done();
+        }
+        void consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ message }) => {
+              clearTimeout(quiet);
+              quiet = setTimeout(finish, 1_000);
+              if (message.key?.toString() === this.markKey && message.value) latest = (JSON.parse(message.value.toString()) as { start?: string }).start;
+            },
+          })
+          .catch(finish);
+      });
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+      await this.admin?.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return latest !== undefined && this.mark !== undefined && latest !== this.mark;
   }
 
   private async relayFrom(start: RelayPosition | undefined): Promise<void> {
