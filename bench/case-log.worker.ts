@@ -1,10 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { v7 as uuidv7 } from 'uuid';
-import { StreamHead } from '@samverkan/eventstore';
-import { canonicalJson, EventDraft, JsonObject, sealEvents, sha256Hex } from '@samverkan/sealing';
+import { CommandContext, eventDrafts, StreamHead } from '@samverkan/eventstore';
+import { canonicalJson, EventDraft, sealEvents, sha256Hex } from '@samverkan/sealing';
 import { Issuer } from '../apps/coordinator/src/agencies/agency';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
-import { CaseEvent, OpenCase, SUPPORT_KINDS, SupportProvided } from '../apps/coordinator/src/cases/case.model';
+import { OpenCase, SUPPORT_KINDS, SupportProvided } from '../apps/coordinator/src/cases/case.model';
 import { caseStream } from '../apps/coordinator/src/cases/case.service';
 import type { CaseLogJob, SealedAppend } from './case-log';
 
@@ -64,7 +64,7 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
     };
     const request = { method: 'POST', url: '/cases', body: { subject: open.subject, exploitation: open.exploitation } };
     const context = commandContext(request);
-    for (const event of caseDecider.decide(open, caseDecider.initialState())) out.push(draftOf(event, context));
+    for (const event of caseDecider.decide(open, caseDecider.initialState())) out.push(...eventDrafts([event], context, new Date()));
     i += out.length;
   }
   for (; i < from + count; i++) {
@@ -73,36 +73,16 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
       type: 'SupportProvided',
       data: { supportId: uuidv7(), kind: body.kind, providedOn: body.providedOn, providedBy: ISSUER.agencyId },
     };
-    out.push(draftOf(event, commandContext({ method: 'POST', url: `/cases/${caseId}/support`, body })));
+    out.push(...eventDrafts([event], commandContext({ method: 'POST', url: `/cases/${caseId}/support`, body }), new Date()));
   }
   return out;
 }
 
 /** A command id, and the fingerprint the HTTP layer takes of the request (route and body). */
-function commandContext(request: object) {
-  return { commandId: uuidv7(), fingerprint: sha256Hex(canonicalJson(request)) };
+function commandContext(request: object): CommandContext {
+  return { agencyId: ISSUER.agencyId, actorId: 'bench-officer', commandId: uuidv7(), fingerprint: sha256Hex(canonicalJson(request)) };
 }
 
-/** The draft the command path makes of a decided event. */
-function draftOf(event: CaseEvent, c: { commandId: string; fingerprint: string }): EventDraft {
-  const recordedAt = new Date().toISOString();
-  return {
-    id: uuidv7(),
-    type: event.type,
-    schemaVersion: 1,
-    data: event.data as unknown as JsonObject,
-    metadata: {
-      agencyId: ISSUER.agencyId,
-      actorId: 'bench-officer',
-      commandId: c.commandId,
-      correlationId: c.commandId,
-      commandFingerprint: c.fingerprint,
-      causationId: null,
-      occurredAt: recordedAt,
-      recordedAt,
-    },
-  };
-}
 
 // A rejection ends the worker as an uncaught error, which the main thread sees as an 'error' event.
 void main();

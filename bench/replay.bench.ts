@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
-import { appendSealed, CommandContext, CommandPath, SqliteEventStore, StreamHead } from '@samverkan/eventstore';
-import { EventDraft, JsonObject, SealedEnvelope } from '@samverkan/sealing';
+import { appendSealed, CommandContext, CommandPath, eventDrafts, SqliteEventStore, StreamHead } from '@samverkan/eventstore';
+import { EventDraft, SealedEnvelope } from '@samverkan/sealing';
 import { Issuer } from '../apps/coordinator/src/agencies/agency';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
 import { CaseCommand, CaseEvent, CaseState, RecordSupport } from '../apps/coordinator/src/cases/case.model';
@@ -115,7 +115,7 @@ async function buildCase(store: SqliteEventStore, p: ReplayParameters): Promise<
       };
       for (const event of caseDecider.decide(command, state)) {
         state = caseDecider.evolve(state, event);
-        drafts.push(draftOf(event, context()));
+        drafts.push(...eventDrafts([event], context(), new Date()));
       }
     }
     const { sealed } = await appendSealed(store, stream, head, drafts);
@@ -130,25 +130,6 @@ function context(): CommandContext {
   return { agencyId: ISSUER.agencyId, actorId: 'bench-officer', commandId: uuidv7() };
 }
 
-/** The draft the command path makes of a decided event (its `drafts` is private). */
-function draftOf(event: CaseEvent, c: CommandContext): EventDraft {
-  const recordedAt = new Date().toISOString();
-  return {
-    id: uuidv7(),
-    type: event.type,
-    schemaVersion: 1,
-    data: event.data as unknown as JsonObject,
-    metadata: {
-      agencyId: c.agencyId,
-      actorId: c.actorId,
-      commandId: c.commandId,
-      correlationId: c.commandId,
-      causationId: null,
-      occurredAt: recordedAt,
-      recordedAt,
-    },
-  };
-}
 
 function check(count: number, state: CaseState, expected: number): void {
   if (count !== expected || state.support.total !== expected - 2 || state.status !== 'open') {

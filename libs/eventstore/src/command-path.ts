@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { ConcurrencyError, InvariantError, PreconditionFailedError } from '@samverkan/common';
-import { EventMetadata, JsonObject, SealedEnvelope } from '@samverkan/sealing';
+import { EventDraft, EventMetadata, JsonObject, SealedEnvelope } from '@samverkan/sealing';
 import { EventStore } from './event-store.port';
 import { appendSealed, StreamHead } from './sealed-append';
 
@@ -201,28 +201,37 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
     }
   }
 
-  private drafts(events: Event[], context: CommandContext) {
-    const recordedAt = this.options.now().toISOString();
-    return events.map((event) => {
-      const metadata: EventMetadata = {
-        agencyId: context.agencyId,
-        actorId: context.actorId,
-        commandId: context.commandId,
-        correlationId: context.correlationId ?? context.commandId,
-        ...(context.fingerprint === undefined ? {} : { commandFingerprint: context.fingerprint }),
-        causationId: context.causationId ?? null,
-        occurredAt: context.occurredAt?.toISOString() ?? recordedAt,
-        recordedAt,
-      };
-      return {
-        id: uuidv7(),
-        type: event.type,
-        schemaVersion: this.options.schemaVersions?.[event.type] ?? 1,
-        data: event.data as JsonObject,
-        metadata,
-      };
-    });
+  private drafts(events: Event[], context: CommandContext): EventDraft[] {
+    return eventDrafts(events, context, this.options.now(), this.options.schemaVersions);
   }
+
+}
+
+/**
+ * The drafts the command path appends for decided events: a fresh UUIDv7 each, and the metadata the
+ * command's context gives. Exported so that tools that build stores in bulk (the benchmark) make exactly
+ * the events the command path would.
+ */
+export function eventDrafts(
+  events: readonly DomainEvent[],
+  context: CommandContext,
+  now: Date,
+  schemaVersions?: Readonly<Record<string, number>>,
+): EventDraft[] {
+  const recordedAt = now.toISOString();
+  return events.map((event) => {
+    const metadata: EventMetadata = {
+      agencyId: context.agencyId,
+      actorId: context.actorId,
+      commandId: context.commandId,
+      correlationId: context.correlationId ?? context.commandId,
+      ...(context.fingerprint === undefined ? {} : { commandFingerprint: context.fingerprint }),
+      causationId: context.causationId ?? null,
+      occurredAt: context.occurredAt?.toISOString() ?? recordedAt,
+      recordedAt,
+    };
+    return { id: uuidv7(), type: event.type, schemaVersion: schemaVersions?.[event.type] ?? 1, data: event.data as JsonObject, metadata };
+  });
 }
 
 function commandKey(agencyId: string, commandId: string): string {
