@@ -137,7 +137,7 @@ export async function expectExactlyGranted(
   store: EventStore,
   prefix: string,
   agencyIds: readonly string[],
-): Promise<{ deliveries: number; expected: Map<string, Granted[]> }> {
+): Promise<{ deliveries: number; expected: Map<string, Granted[]>; seen: Map<string, Published[]> }> {
   const expected = await granted(store);
   const seen = await readAgencyTopics(kafka, prefix, agencyIds, new Map([...expected].map(([id, list]) => [id, list.length])));
   let deliveries = 0;
@@ -171,5 +171,5 @@ export async function expectExactlyGranted(
       expect(p.value).toEqual(w.data);
     }
   }
-  return { deliveries, expected };
+  return { deliveries, expected, seen };
 }

@@ -15,7 +15,10 @@ import { Relay, RelayOptions } from '../../apps/coordinator/src/relay/relay';
 import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
 import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
 import { caseStories } from './case-stories';
-import { expectExactlyGranted, logHead } from './relay-expectations';
+import { expectExactlyGranted, logHead, Published } from './relay-expectations';
+import { collect } from '@samverkan/eventstore/testing/test-events';
+import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
+import { CaseEvent, CaseState } from '../../apps/coordinator/src/cases/case.model';
 
 jest.setTimeout(180_000);
 
@@ -77,22 +80,77 @@ describeWithKafka('the relay', () => {
 
   const expectExactly = (prefix: string) => expectExactlyGranted(kafka, store, prefix, agencyIds);
 
-  it('publishes to each agency exactly the events the sharing policy grants it, once each, in per-case order', async () => {
-    const prefix = newPrefix();
-    await caseStories(store, registry, 1).write(400, 30);
-    const r = relay(prefix, { batchSize: 50 });
-    await r.start();
-    const end = await head();
-    await caughtUp(r, end);
-    expect(r.committed).toEqual(end);
-    const { deliveries, expected } = await expectExactly(prefix);
-    // the story exercised what the policy decides: several agencies, withheld fields, referral descriptors
-    expect(expected.size).toBeGreaterThanOrEqual(6);
-    expect(deliveries).toBeGreaterThan(end.index);
-    const all = [...expected.values()].flat();
-    expect(all.some((w) => w.withheld === 'description')).toBe(true);
-    expect(all.some((w) => 'case' in w.data)).toBe(true);
+  /**
+   * Generated runs: each interleaves several seeded story writers in one log (referrals accepted and
+   * declined, agencies added and removed, support of every kind, evidence), relayed with its own batch size,
+   * the relay following live while the writers write or catching up afterwards. The runs are drawn from a
+   * master seed, printed in each test's name; `RELAY_PROPERTY_SEED` and `RELAY_PROPERTY_RUNS` draw others.
+   */
+  const masterSeed = Number(process.env.RELAY_PROPERTY_SEED ?? 20261128);
+  const propertyRuns = drawRuns(masterSeed, Number(process.env.RELAY_PROPERTY_RUNS ?? 4));
+  const coverage = { agencies: new Set<string>(), withheldDescriptions: 0, descriptors: 0, leavers: 0 };
+
+  it.each(propertyRuns)(
+    'publishes to each agency exactly what the sharing policy grants, once each, in per-case order (run %#: %j)',
+    async ({ seeds, commands, cases, batchSize, live }) => {
+      const prefix = newPrefix();
+      const r = relay(prefix, { batchSize });
+      if (live) await r.start();
+      await Promise.all(seeds.map((seed) => caseStories(store, registry, seed).write(commands, cases)));
+      if (!live) await r.start();
+      const end = await head();
+      await caughtUp(r, end);
+      expect(r.committed).toEqual(end);
+      const { deliveries, expected, seen } = await expectExactly(prefix);
+      expect(deliveries).toBeGreaterThan(end.index);
+      await expectTheRulesHold(seen);
+
+      const all = [...expected.values()].flat();
+      for (const [agencyId, list] of expected) if (list.length > 0) coverage.agencies.add(agencyId);
+      coverage.withheldDescriptions += all.filter((w) => w.withheld === 'description').length;
+      coverage.descriptors += all.filter((w) => 'case' in w.data).length;
+      coverage.leavers += all.filter((w) => w.type.includes('.AgencyLeftCase.')).length;
+    },
+  );
+
+  it('ran stories that exercise what the policy decides: many agencies, withheld fields, descriptors, leaving', () => {
+    expect(coverage.agencies.size).toBeGreaterThanOrEqual(8);
+    expect(coverage.withheldDescriptions).toBeGreaterThan(0);
+    expect(coverage.descriptors).toBeGreaterThan(0);
+    expect(coverage.leavers).toBeGreaterThan(0);
   });
+
+  /**
+   * The issue's rules, checked on what the topics hold without the sharing table: an agency receives a
+   * case's events only while on its team (its own joining and leaving included), or a referral it is
+   * addressed to or escalated to; migration receives no care support; only police and prosecution receive
+   * evidence descriptions.
+   */
+  const expectTheRulesHold = async (seen: Map<string, Published[]>) => {
+    const kindOf = new Map(registry.all().map((a) => [a.id, a.kind]));
+    const states = new Map<string, Array<{ before: CaseState; after: CaseState }>>();
+    for (const { envelope } of await collect(store.readAll())) {
+      if (!envelope.stream.startsWith('case-')) continue;
+      const list = states.get(envelope.stream) ?? [];
+      states.set(envelope.stream, list);
+      const before = list.length > 0 ? list[list.length - 1].after : caseDecider.initialState();
+      list.push({ before, after: caseDecider.evolve(before, envelope as unknown as CaseEvent) });
+    }
+    const careSupport = new Set(['health-care', 'psychological', 'counselling-individual', 'counselling-group']);
+    for (const [agencyId, messages] of seen) {
+      const kind = kindOf.get(agencyId);
+      for (const { caseId, revision, headers, value } of messages) {
+        const { before, after } = states.get(`case-${caseId}`)![revision];
+        const type = headers.ce_type.split('.')[3];
+        const onTeam = [...before.team, ...after.team].some((m) => m.agencyId === agencyId) || (type === 'CaseOpened' && value.leadAgency === agencyId);
+        const referral = after.referrals.find((r) => r.referralId === value.referralId);
+        const party = type.startsWith('Referral') || type === 'CaseReferred' ? referral?.toAgency === agencyId || referral?.escalatedTo === agencyId : false;
+        expect({ agencyId, caseId, revision, type, allowed: onTeam || party }).toEqual({ agencyId, caseId, revision, type, allowed: true });
+        if (type === 'SupportProvided' && kind === 'migration') expect(careSupport.has(String(value.kind))).toBe(false);
+        if (type === 'EvidenceRegistered' && kind !== 'police' && kind !== 'prosecution') expect(value).not.toHaveProperty('description');
+      }
+    }
+  };
 
   it('resumes after a restart from the position it committed, publishing each granted event once', async () => {
     const prefix = newPrefix();
@@ -134,3 +192,22 @@ describeWithKafka('the relay', () => {
     await expectExactly(prefix);
   });
 });
+
+/** Parameters of generated relay runs, drawn reproducibly from one seed. */
+function drawRuns(seed: number, count: number) {
+  let state = seed >>> 0 || 1;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x1_0000_0000;
+  };
+  const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
+  return Array.from({ length: count }, (_, run) => ({
+    seeds: Array.from({ length: between(1, 5) }, () => between(1, 0x7fff_ffff)),
+    commands: between(60, 200),
+    cases: between(3, 12),
+    batchSize: [1, 7, 50, 500][run % 4],
+    live: run % 2 === 0,
+  }));
+}
