@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
 import { systemClock } from '@samverkan/common';
 import { SqliteEventStore } from '@samverkan/eventstore';
+import { KafkaMessageBus } from '@samverkan/messaging';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
 import { AgencyCommandConsumer, agencyCommandTopics } from '../../apps/coordinator/src/agency-commands/agency-command-consumer';
@@ -32,6 +33,7 @@ const PROSECUTOR = 'aklagare-internationella';
 describeWithKafka('agency command topics', () => {
   const registry = AgencyRegistry.fromFile(join(repoRoot, 'config/agencies.yaml'));
   let brokers: string[];
+  let bus: KafkaMessageBus;
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
@@ -46,6 +48,7 @@ describeWithKafka('agency command topics', () => {
 
   beforeAll(async () => {
     brokers = (await kafkaBroker()).brokers;
+    bus = new KafkaMessageBus({ brokers, clientId: 'commands-test' });
     kafka = new Kafka({ clientId: 'agency-commands-test', brokers, logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
@@ -59,8 +62,7 @@ describeWithKafka('agency command topics', () => {
     topics = agencyCommandTopics(prefix);
     dir = mkdtempSync(join(tmpdir(), 'samverkan-commands-'));
     store = new SqliteEventStore({ file: join(dir, 'events.db') });
-    service = new AgencyCommandConsumer(new CaseService(store, systemClock), registry, {
-      brokers,
+    service = new AgencyCommandConsumer(new CaseService(store, systemClock), registry, bus, {
       topicPrefix: prefix,
       groupId: `${prefix}-commands`,
       partitions: 3,
@@ -86,6 +88,7 @@ describeWithKafka('agency command topics', () => {
   });
 
   afterAll(async () => {
+    await bus?.close();
     if (!admin) return;
     const all = prefixes.flatMap((prefix) => {
       const t = agencyCommandTopics(prefix);

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { systemClock } from '@samverkan/common';
 import { SqliteEventStore } from '@samverkan/eventstore';
+import { KafkaMessageBus } from '@samverkan/messaging';
 import { appendSealed, readStreamHead } from '@samverkan/eventstore/sealed-append';
 import { testDraft } from '@samverkan/eventstore/testing/test-events';
 import { openCheckpoint, parseVerifierKey } from '@samverkan/ledger';
@@ -30,6 +31,7 @@ interface OnTopic {
 
 describeWithKafka('ledger checkpoints on Kafka', () => {
   let brokers: string[];
+  let bus: KafkaMessageBus;
   let kafka: Kafka;
   let admin: Admin;
   let dir: string;
@@ -41,6 +43,7 @@ describeWithKafka('ledger checkpoints on Kafka', () => {
 
   beforeAll(async () => {
     brokers = (await kafkaBroker()).brokers;
+    bus = new KafkaMessageBus({ brokers, clientId: 'checkpoints-test' });
     kafka = new Kafka({ clientId: 'checkpoints-test', brokers, logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
@@ -67,6 +70,7 @@ describeWithKafka('ledger checkpoints on Kafka', () => {
   });
 
   afterAll(async () => {
+    await bus?.close();
     if (!admin) return;
     await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.disconnect();
@@ -79,7 +83,7 @@ describeWithKafka('ledger checkpoints on Kafka', () => {
   };
 
   const publisher = (prefix: string) => {
-    const p = new CheckpointPublisher(ledger.store, { brokers, origin, topicPrefix: prefix, intervalMs: 100, clientId: `${prefix}-checkpoints` });
+    const p = new CheckpointPublisher(ledger.store, bus, { origin, topicPrefix: prefix, intervalMs: 100 });
     publishers.push(p);
     return p;
   };

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { SqliteEventStore } from '@samverkan/eventstore';
+import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
 import { Relay } from '../../apps/coordinator/src/relay/relay';
 
@@ -21,14 +22,13 @@ process.stdin.resume();
 
 const registry = AgencyRegistry.fromFile(join(__dirname, '../../config/agencies.yaml'));
 const store = new SqliteEventStore({ file, pollIntervalMs: 20 });
-const relay = new Relay(store, {
-  brokers: brokers.split(','),
+const relay = new Relay(store, new KafkaMessageBus({ brokers: brokers.split(','), clientId: `${prefix}-relay` }), {
   agencyIds: registry.all().map((agency) => agency.id),
   topicPrefix: prefix,
   transactionalId: `${prefix}-relay`,
   batchSize: Number(batchSize),
   retryMs: 200,
-  logger: { log: () => undefined, warn: (message) => process.stderr.write(`${message}\n`), error: (message) => process.stderr.write(`${message}\n`) },
+  logger: { log: () => undefined, warn: (message: string) => process.stderr.write(`${message}\n`), error: (message: string) => process.stderr.write(`${message}\n`) },
 });
 
 async function main(): Promise<void> {

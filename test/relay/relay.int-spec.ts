@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { SqliteEventStore } from '@samverkan/eventstore';
+import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
 import { Relay, RelayOptions } from '../../apps/coordinator/src/relay/relay';
 import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
@@ -27,6 +28,7 @@ describeWithKafka('the relay', () => {
   const registry = AgencyRegistry.fromFile(join(repoRoot, 'config/agencies.yaml'));
   const agencyIds = registry.all().map((a) => a.id);
   let brokers: string[];
+  let bus: KafkaMessageBus;
   let kafka: Kafka;
   let admin: Admin;
   let dir: string;
@@ -36,6 +38,7 @@ describeWithKafka('the relay', () => {
 
   beforeAll(async () => {
     brokers = (await kafkaBroker()).brokers;
+    bus = new KafkaMessageBus({ brokers, clientId: 'relay-test' });
     kafka = new Kafka({ clientId: 'relay-test', brokers, logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
@@ -53,6 +56,7 @@ describeWithKafka('the relay', () => {
   });
 
   afterAll(async () => {
+    await bus?.close();
     if (!admin) return;
     const topics = prefixes.flatMap((prefix) => {
       const t = relayTopics(prefix);
@@ -69,7 +73,7 @@ describeWithKafka('the relay', () => {
   };
 
   const relay = (prefix: string, options: Partial<RelayOptions> = {}) => {
-    const r = new Relay(store, { brokers, agencyIds, topicPrefix: prefix, transactionalId: `${prefix}-relay`, retryMs: 200, ...options });
+    const r = new Relay(store, bus, { agencyIds, topicPrefix: prefix, transactionalId: `${prefix}-relay`, retryMs: 200, ...options });
     relays.push(r);
     return r;
   };

@@ -1,13 +1,12 @@
-import { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 import { SamverkanError } from '@samverkan/common';
 import { CommandOutcome } from '@samverkan/eventstore';
+import { Consumption, IncomingMessage, MessageBus, MessageHeaders, MessageProducer } from '@samverkan/messaging';
 import { Agency, AgencyRegistry } from '../agencies/agency-registry';
 import { CaseState } from '../cases/case.model';
 import { CaseService } from '../cases/case.service';
 import { Problem, problemOf } from '../http/problem.filter';
 import { caseCommand, caseCommandRoute, openedCaseId } from '../cases/case-commands';
 import { CommandMessage, parseCommandMessage, PoisonMessage } from './command-message';
-import { createTopicsAndWait } from '../relay/kafka-topics';
 
 export interface AgencyCommandTopics {
   commands(agencyId: string): string;
@@ -30,7 +29,6 @@ export interface AgencyCommandLogger {
 }
 
 export interface AgencyCommandOptions {
-  readonly brokers: readonly string[];
   /** First part of every topic name. Default `samverkan`. */
   readonly topicPrefix?: string;
   /** Default `samverkan-commands`. */
@@ -41,7 +39,6 @@ export interface AgencyCommandOptions {
   readonly replicationFactor?: number;
   /** Attempts at a message that fails for a reason other than the command's rules, before it is dead-lettered (default 10). */
   readonly maxAttempts?: number;
-  readonly clientId?: string;
   readonly logger?: AgencyCommandLogger;
 }
 
@@ -78,24 +75,22 @@ const silent: AgencyCommandLogger = { log: () => undefined, warn: () => undefine
  *   - no agency has READ on `samverkan.dlq` (it holds other agencies' bytes); operations reads it.
  */
 export class AgencyCommandConsumer {
-  private readonly kafka: Kafka;
   private readonly topics: AgencyCommandTopics;
   private readonly logger: AgencyCommandLogger;
   private readonly byTopic: ReadonlyMap<string, Agency>;
   private readonly attempts = new Map<string, number>();
-  private admin?: Admin;
-  private producer?: Producer;
-  private consumer?: Consumer;
+  private producer?: MessageProducer;
+  private consumption?: Consumption;
 
   constructor(
     private readonly cases: CaseService,
     private readonly registry: AgencyRegistry,
+    private readonly bus: MessageBus,
     private readonly options: AgencyCommandOptions,
   ) {
     this.topics = agencyCommandTopics(options.topicPrefix);
     this.logger = options.logger ?? silent;
     this.byTopic = new Map(registry.all().map((agency) => [this.topics.commands(agency.id), agency]));
-    this.kafka = new Kafka({ clientId: options.clientId ?? 'samverkan-commands', brokers: [...options.brokers], logLevel: logLevel.NOTHING });
   }
 
   get topicNames(): AgencyCommandTopics {
@@ -105,15 +100,13 @@ export class AgencyCommandConsumer {
   /** Creates the topics, connects, and starts consuming every agency's command topic. */
   async start(): Promise<void> {
     try {
-      this.admin = this.kafka.admin();
-      await this.admin.connect();
       await this.createTopics();
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-      await this.producer.connect();
-      this.consumer = this.kafka.consumer({ groupId: this.options.groupId ?? 'samverkan-commands', maxWaitTimeInMs: 100 });
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: [...this.byTopic.keys()], fromBeginning: true });
-      await this.consumer.run({ autoCommit: false, eachMessage: (payload) => this.eachMessage(payload) });
+      this.producer = await this.bus.producer();
+      this.consumption = await this.bus.consume({
+        groupId: this.options.groupId ?? 'samverkan-commands',
+        topics: [...this.byTopic.keys()],
+        each: (message) => this.eachMessage(message),
+      });
     } catch (error) {
       await this.stop();
       throw error;
@@ -122,26 +115,23 @@ export class AgencyCommandConsumer {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
+    await this.consumption?.stop();
+    await this.producer?.close();
   }
 
   private async createTopics(): Promise<void> {
     const replicationFactor = this.options.replicationFactor ?? 1;
-    const numPartitions = this.options.partitions ?? 3;
-    const configEntries = [{ name: 'min.insync.replicas', value: String(Math.max(1, replicationFactor - 1)) }];
-    const topic = (name: string) => ({ topic: name, numPartitions, replicationFactor, configEntries });
+    const partitions = this.options.partitions ?? 3;
+    const topic = (name: string) => ({ name, partitions, replicationFactor });
     const agencyIds = [...this.byTopic.values()].map((agency) => agency.id);
-    await createTopicsAndWait(this.admin!, [...agencyIds.flatMap((id) => [topic(this.topics.commands(id)), topic(this.topics.results(id))]), topic(this.topics.dlq)]);
+    await this.bus.ensureTopics([...agencyIds.flatMap((id) => [topic(this.topics.commands(id)), topic(this.topics.results(id))]), topic(this.topics.dlq)]);
   }
 
   /** Handles one message and commits past it; only a failure outside the command's rules is retried, and not forever. */
-  private async eachMessage(payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message } = payload;
-    const where = `${topic}/${partition}/${message.offset}`;
+  private async eachMessage(message: IncomingMessage): Promise<void> {
+    const where = `${message.topic}/${message.partition}/${message.offset}`;
     try {
-      await this.handle(payload);
+      await this.handle(message);
     } catch (error) {
       const attempts = (this.attempts.get(where) ?? 0) + 1;
       this.attempts.set(where, attempts);
@@ -150,27 +140,25 @@ export class AgencyCommandConsumer {
         throw error;
       }
       this.logger.error(`command ${where} failed ${attempts} times; dead-lettered: ${(error as Error).message}`);
-      await this.deadLetter(payload, new PoisonMessage('handling-failed', (error as Error).message));
+      await this.deadLetter(message, new PoisonMessage('handling-failed', (error as Error).message));
     }
     this.attempts.delete(where);
-    await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
   }
 
-  private async handle(payload: EachMessagePayload): Promise<void> {
-    const agency = this.byTopic.get(payload.topic)!;
+  private async handle(message: IncomingMessage): Promise<void> {
+    const agency = this.byTopic.get(message.topic)!;
     let command: CommandMessage;
     try {
-      command = await parseCommandMessage(payload.message);
+      command = await parseCommandMessage(message);
     } catch (error) {
       if (!(error instanceof PoisonMessage)) throw error;
-      await this.deadLetter(payload, error);
+      await this.deadLetter(message, error);
       return;
     }
-    const result = await this.execute(agency, command, `kafka:${payload.topic}/${payload.partition}/${payload.message.offset}`);
-    await this.producer!.send({
-      topic: this.topics.results(agency.id),
-      messages: [{ key: command.commandId, value: JSON.stringify(result), headers: { 'samverkan-command-type': command.name } }],
-    });
+    const result = await this.execute(agency, command, `kafka:${message.topic}/${message.partition}/${message.offset}`);
+    await this.producer!.send([
+      { topic: this.topics.results(agency.id), key: command.commandId, value: JSON.stringify(result), headers: { 'samverkan-command-type': command.name } },
+    ]);
   }
 
   private async execute(agency: Agency, message: CommandMessage, instance: string): Promise<CommandResult> {
@@ -203,17 +191,17 @@ export class AgencyCommandConsumer {
   }
 
   /** The original bytes, key and headers, with why and from where. */
-  private async deadLetter({ topic, partition, message }: EachMessagePayload, poison: PoisonMessage): Promise<void> {
-    const headers: IHeaders = {
-      ...(message.headers ?? {}),
+  private async deadLetter({ topic, partition, offset, key, value, headers: original }: IncomingMessage, poison: PoisonMessage): Promise<void> {
+    const headers: MessageHeaders = {
+      ...original,
       'dlq-reason': poison.reason,
       'dlq-detail': poison.message.slice(0, 2000),
       'dlq-source-topic': topic,
       'dlq-source-partition': String(partition),
-      'dlq-source-offset': message.offset,
+      'dlq-source-offset': offset,
       'dlq-consumer-group': this.options.groupId ?? 'samverkan-commands',
     };
-    await this.producer!.send({ topic: this.topics.dlq, messages: [{ key: message.key, value: message.value, headers }] });
-    this.logger.warn(`dead-lettered ${topic}/${partition}/${message.offset}: ${poison.reason}: ${poison.message}`);
+    await this.producer!.send([{ topic: this.topics.dlq, key, value, headers }]);
+    this.logger.warn(`dead-lettered ${topic}/${partition}/${offset}: ${poison.reason}: ${poison.message}`);
   }
 }

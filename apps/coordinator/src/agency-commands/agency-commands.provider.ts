@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { CaseService } from '../cases/case.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -13,12 +14,13 @@ import { AgencyCommandConsumer } from './agency-command-consumer';
 export class AgencyCommandsProvider extends BackgroundStart {
   protected readonly logger = new Logger('AgencyCommands');
   protected readonly what = 'the command consumer';
+  private readonly bus: KafkaMessageBus;
   private readonly consumer: AgencyCommandConsumer;
 
   constructor(cases: CaseService, registry: AgencyRegistry, @Inject(APP_CONFIG) config: AppConfig) {
     super();
-    this.consumer = new AgencyCommandConsumer(cases, registry, {
-      brokers: config.kafkaBrokers ?? [],
+    this.bus = new KafkaMessageBus({ brokers: config.kafkaBrokers ?? [], clientId: 'samverkan-commands' });
+    this.consumer = new AgencyCommandConsumer(cases, registry, this.bus, {
       partitions: config.kafkaPartitions,
       replicationFactor: config.kafkaReplicationFactor,
       logger: this.logger,
@@ -29,7 +31,8 @@ export class AgencyCommandsProvider extends BackgroundStart {
     return this.consumer.start();
   }
 
-  protected stopStarted(): Promise<void> {
-    return this.consumer.stop();
+  protected async stopStarted(): Promise<void> {
+    await this.consumer.stop();
+    await this.bus.close();
   }
 }

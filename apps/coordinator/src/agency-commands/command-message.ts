@@ -1,6 +1,6 @@
 import { IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { IHeaders } from 'kafkajs';
 import { SamverkanError } from '@samverkan/common';
+import { IncomingMessage } from '@samverkan/messaging';
 import { canonicalJson, sha256Hex } from '@samverkan/sealing';
 import { validationPipe } from '../http/validation';
 import { CASE_COMMAND_NAMES, CaseCommandName, caseCommandRoute, COMMAND_PARAMS, CommandParam, isCaseCommandName } from '../cases/case-commands';
@@ -69,7 +69,7 @@ const bodyPipe = validationPipe();
  * Parses and validates one message of an agency's command topic with the HTTP API's own validation pipe
  * and DTO classes; anything that can never be executed is a PoisonMessage saying why.
  */
-export async function parseCommandMessage(message: { key: Buffer | null; value: Buffer | null; headers?: IHeaders }): Promise<CommandMessage> {
+export async function parseCommandMessage(message: Pick<IncomingMessage, 'key' | 'value' | 'headers'>): Promise<CommandMessage> {
   const actorId = header(message.headers, ACTOR_HEADER);
   if (actorId === undefined || !VISIBLE_ASCII.test(actorId)) {
     throw new PoisonMessage('missing-actor', `the ${ACTOR_HEADER} header must name the acting officer once, in 1 to 200 visible ASCII characters`);
@@ -138,7 +138,7 @@ async function validated<T>(pipe: ReturnType<typeof validationPipe>, metatype: n
   }
 }
 
-function header(headers: IHeaders | undefined, name: string): string | undefined {
+function header(headers: IncomingMessage['headers'], name: string): string | undefined {
   const value = headers?.[name];
   if (value === undefined || Array.isArray(value)) return undefined;
   return value.toString();

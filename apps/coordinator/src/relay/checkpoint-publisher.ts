@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { Admin, Kafka, logLevel, Message, Partitioners, Producer } from 'kafkajs';
+import { MessageBus, MessageProducer, OutgoingMessage } from '@samverkan/messaging';
 import { StoredCheckpoint } from '../ledger/ledger-store';
 import { relayTopics } from './relay-messages';
 import { RelayLogger } from './relay';
-import { createTopicsAndWait } from './kafka-topics';
 
 /** What the publisher needs of the ledger's store: its signed checkpoints. */
 export interface CheckpointSource {
@@ -14,7 +12,6 @@ export interface CheckpointSource {
 }
 
 export interface CheckpointPublisherOptions {
-  readonly brokers: readonly string[];
   /** The ledger's origin (the first line of each checkpoint): the key of every message. */
   readonly origin: string;
   /** First part of the topic name. Default `samverkan`. */
@@ -25,7 +22,6 @@ export interface CheckpointPublisherOptions {
   readonly replicationFactor?: number;
   /** Most checkpoints in one produce request (default 100). */
   readonly batchSize?: number;
-  readonly clientId?: string;
   readonly logger?: CheckpointPublisherLogger;
 }
 
@@ -37,8 +33,9 @@ const silent: CheckpointPublisherLogger = { log: () => undefined, warn: () => un
 const READ_BACK = 50;
 
 /** The message one signed checkpoint becomes: CloudEvents binary mode, the signed note as the value. */
-export function checkpointMessage(origin: string, checkpoint: StoredCheckpoint): Message & { key: string; value: string; headers: Record<string, string> } {
+export function checkpointMessage(topic: string, origin: string, checkpoint: StoredCheckpoint): OutgoingMessage & { key: string; value: string; headers: Record<string, string> } {
   return {
+    topic,
     key: origin,
     value: checkpoint.note,
     headers: {
@@ -62,11 +59,9 @@ export function checkpointMessage(origin: string, checkpoint: StoredCheckpoint):
  * checkpoint can appear twice (same `ce_id`), never not at all.
  */
 export class CheckpointPublisher {
-  private readonly kafka: Kafka;
   private readonly topic: string;
   private readonly logger: CheckpointPublisherLogger;
-  private admin?: Admin;
-  private producer?: Producer;
+  private producer?: MessageProducer;
   private timer?: NodeJS.Timeout;
   private tick?: Promise<void>;
   private running = false;
@@ -75,11 +70,11 @@ export class CheckpointPublisher {
 
   constructor(
     private readonly source: CheckpointSource,
+    private readonly bus: MessageBus,
     private readonly options: CheckpointPublisherOptions,
   ) {
     this.topic = relayTopics(options.topicPrefix).checkpoints;
     this.logger = options.logger ?? silent;
-    this.kafka = new Kafka({ clientId: options.clientId ?? 'samverkan-checkpoints', brokers: [...options.brokers], logLevel: logLevel.NOTHING });
   }
 
   /** The largest checkpoint size published (or found on the topic on start). */
@@ -91,15 +86,11 @@ export class CheckpointPublisher {
   async start(): Promise<void> {
     if (this.running) return;
     try {
-      this.admin = this.kafka.admin();
-      await this.admin.connect();
-      await this.ensureTopic();
-      this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-      await this.producer.connect();
+      await this.bus.ensureTopics([{ name: this.topic, partitions: 1, replicationFactor: this.options.replicationFactor ?? 1 }]);
+      this.producer = await this.bus.producer();
       this.last = await this.lastOnTopic();
     } catch (error) {
-      await this.producer?.disconnect().catch(() => undefined);
-      await this.admin?.disconnect().catch(() => undefined);
+      await this.producer?.close();
       throw error;
     }
     this.running = true;
@@ -112,8 +103,7 @@ export class CheckpointPublisher {
     this.running = false;
     clearTimeout(this.timer);
     await this.tick;
-    await this.producer?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
+    await this.producer?.close();
   }
 
   /** Publishes every stored checkpoint larger than the last published, in size order. */
@@ -129,7 +119,7 @@ export class CheckpointPublisher {
         .map((size) => this.source.checkpoint(size))
         .filter((checkpoint): checkpoint is StoredCheckpoint => checkpoint !== undefined);
       if (batch.length === 0) continue;
-      await this.producer!.send({ topic: this.topic, acks: -1, messages: batch.map((checkpoint) => checkpointMessage(this.options.origin, checkpoint)) });
+      await this.producer!.send(batch.map((checkpoint) => checkpointMessage(this.topic, this.options.origin, checkpoint)));
       this.last = batch[batch.length - 1].size;
       sent += batch.length;
     }
@@ -162,59 +152,22 @@ export class CheckpointPublisher {
     }
   }
 
-  private async ensureTopic(): Promise<void> {
-    const replicationFactor = this.options.replicationFactor ?? 1;
-    await createTopicsAndWait(this.admin!, [
-      {
-        topic: this.topic,
-        numPartitions: 1,
-        replicationFactor,
-        configEntries: [{ name: 'min.insync.replicas', value: String(Math.max(1, replicationFactor - 1)) }],
-      },
-    ]);
-  }
-
   /** The largest checkpoint of this origin among the topic's last messages; 0 when there is none. */
   private async lastOnTopic(): Promise<number> {
-    const offsets = await this.admin!.fetchTopicOffsets(this.topic);
     let found = 0;
-    for (const { partition, high, low } of offsets) {
-      const end = Number(high);
-      const from = Math.max(Number(low), end - READ_BACK);
+    for (const { partition, high, low } of await this.bus.offsets(this.topic)) {
+      const end = BigInt(high);
+      const from = end - BigInt(READ_BACK) > BigInt(low) ? end - BigInt(READ_BACK) : BigInt(low);
       if (end <= from) continue;
-      const groupId = `samverkan-checkpoints.readback.${randomUUID()}`;
-      const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-      try {
-        await consumer.connect();
-        await consumer.subscribe({ topic: this.topic, fromBeginning: true });
-        await new Promise<void>((done, fail) => {
-          const timer = setTimeout(() => fail(new Error(`could not read back ${this.topic} within 30 s`)), 30_000);
-          consumer
-            .run({
-              autoCommit: false,
-              eachMessage: async ({ partition: p, message }) => {
-                if (p !== partition) return;
-                const size = Number(message.headers?.ce_subject?.toString());
-                if (message.key?.toString() === this.options.origin && Number.isSafeInteger(size)) found = Math.max(found, size);
-                if (Number(message.offset) >= end - 1) {
-                  clearTimeout(timer);
-                  done();
-                }
-              },
-            })
-            .catch(fail);
-          try {
-            // run() sets up the consumer group before it first waits, so the seek applies to its first fetch
-            consumer.seek({ topic: this.topic, partition, offset: String(from) });
-          } catch (error) {
-            clearTimeout(timer);
-            fail(error);
-          }
-        });
-      } finally {
-        await consumer.disconnect().catch(() => undefined);
-        await this.admin!.deleteGroups([groupId]).catch(() => undefined);
-      }
+      await this.bus.scan(
+        this.topic,
+        ({ key, headers, offset }) => {
+          const size = Number(headers.ce_subject?.toString());
+          if (key?.toString() === this.options.origin && Number.isSafeInteger(size)) found = Math.max(found, size);
+          return BigInt(offset) >= end - 1n;
+        },
+        { partition, fromOffset: String(from), timeoutMs: 30_000 },
+      );
     }
     return found;
   }

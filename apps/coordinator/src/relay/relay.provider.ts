@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
+import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
@@ -16,6 +17,7 @@ import { Relay } from './relay';
 export class RelayProvider extends BackgroundStart {
   protected readonly logger = new Logger('Relay');
   protected readonly what = 'the relay';
+  private readonly bus: KafkaMessageBus;
   private readonly relay: Relay;
   private readonly checkpoints: CheckpointPublisher;
 
@@ -26,16 +28,15 @@ export class RelayProvider extends BackgroundStart {
     ledger: LedgerService,
   ) {
     super();
-    this.relay = new Relay(store, {
-      brokers: config.kafkaBrokers ?? [],
+    this.bus = new KafkaMessageBus({ brokers: config.kafkaBrokers ?? [], clientId: config.relayTransactionalId ?? 'samverkan-relay' });
+    this.relay = new Relay(store, this.bus, {
       agencyIds: registry.all().map((agency) => agency.id),
       transactionalId: config.relayTransactionalId,
       partitions: config.kafkaPartitions,
       replicationFactor: config.kafkaReplicationFactor,
       logger: this.logger,
     });
-    this.checkpoints = new CheckpointPublisher(ledger.store, {
-      brokers: config.kafkaBrokers ?? [],
+    this.checkpoints = new CheckpointPublisher(ledger.store, this.bus, {
       origin: config.ledgerOrigin,
       intervalMs: config.checkpointIntervalMs > 0 ? config.checkpointIntervalMs : 1000,
       replicationFactor: config.kafkaReplicationFactor,
@@ -51,5 +52,6 @@ export class RelayProvider extends BackgroundStart {
   protected async stopStarted(): Promise<void> {
     await this.relay.stop();
     await this.checkpoints.stop();
+    await this.bus.close();
   }
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Kafka, KafkaJSError, logLevel, Message, Partitioners, Producer } from 'kafkajs';
 import { EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
+import { FencedError, MessageBus, OutgoingMessage, TransactionalProducer } from '@samverkan/messaging';
 import { caseDecider } from '../cases/case.decider';
 import { CaseEvent, CaseState } from '../cases/case.model';
 import { share } from '../sharing/sharing.policy';
-import { createTopicsAndWait } from './kafka-topics';
 import { RelayPosition, RelayTopics, relayMessage, relayTopics } from './relay-messages';
 
 export interface RelayLogger {
@@ -14,7 +13,6 @@ export interface RelayLogger {
 }
 
 export interface RelayOptions {
-  readonly brokers: readonly string[];
   /** Registered agencies: each gets its topic; a delivery to any other agency has nowhere to go. */
   readonly agencyIds: readonly string[];
   /** The producer's transactional id, also the key of the relay's position. Default `samverkan-relay`. */
@@ -31,7 +29,6 @@ export interface RelayOptions {
   readonly retryMs?: number;
   /** Cases whose state is kept folded between their events (default 10,000). */
   readonly recentCases?: number;
-  readonly clientId?: string;
   readonly logger?: RelayLogger;
 }
 
@@ -47,7 +44,6 @@ const silent: RelayLogger = { log: () => undefined, warn: () => undefined, error
  * transactional id fences this one, which then stops for good.
  */
 export class Relay {
-  private readonly kafka: Kafka;
   private readonly topics: RelayTopics;
   private readonly transactionalId: string;
   private readonly logger: RelayLogger;
@@ -55,8 +51,7 @@ export class Relay {
   private readonly recent = new Map<string, { revision: number; state: CaseState }>();
   private readonly unknownAgencies = new Set<string>();
   private readonly waiters = new Set<() => void>();
-  private admin?: Admin;
-  private producer?: Producer;
+  private producer?: TransactionalProducer;
   private subscription?: LogSubscription;
   private loop?: Promise<void>;
   private wakeBackoff?: () => void;
@@ -67,17 +62,13 @@ export class Relay {
 
   constructor(
     private readonly store: EventStore,
+    private readonly bus: MessageBus,
     private readonly options: RelayOptions,
   ) {
     this.topics = relayTopics(options.topicPrefix);
     this.transactionalId = options.transactionalId ?? 'samverkan-relay';
     this.logger = options.logger ?? silent;
     this.agencies = new Set(options.agencyIds);
-    this.kafka = new Kafka({
-      clientId: options.clientId ?? this.transactionalId,
-      brokers: [...options.brokers],
-      logLevel: logLevel.NOTHING,
-    });
   }
 
   get state(): RelayState {
@@ -93,14 +84,11 @@ export class Relay {
   async start(): Promise<void> {
     if (this.current === 'running') return;
     try {
-      this.admin = this.kafka.admin();
-      await this.admin.connect();
       await this.createTopics();
-      await this.connectProducer();
+      await this.openProducer();
       this.position = await this.readPosition();
     } catch (error) {
-      await this.producer?.disconnect().catch(() => undefined);
-      await this.admin?.disconnect().catch(() => undefined);
+      await this.producer?.close();
       throw error;
     }
     this.current = 'running';
@@ -114,8 +102,7 @@ export class Relay {
     await this.subscription?.close();
     this.wakeBackoff?.();
     await this.loop;
-    await this.producer?.disconnect().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
+    await this.producer?.close();
     for (const waiter of [...this.waiters]) waiter();
   }
 
@@ -135,36 +122,17 @@ export class Relay {
 
   private async createTopics(): Promise<void> {
     const replicationFactor = this.options.replicationFactor ?? 1;
-    // With one replica there is nothing to wait for; with more, a write needs all but one of them.
-    const minInsync = String(Math.max(1, replicationFactor - 1));
-    const common = [{ name: 'min.insync.replicas', value: minInsync }];
-    await createTopicsAndWait(this.admin!, [
-        ...[...this.agencies].map((agencyId) => ({
-          topic: this.topics.events(agencyId),
-          numPartitions: this.options.partitions ?? 3,
-          replicationFactor,
-          configEntries: common,
-        })),
-        {
-          topic: this.topics.positions,
-          numPartitions: 1,
-          replicationFactor,
-          configEntries: [...common, { name: 'cleanup.policy', value: 'compact' }],
-        },
-        { topic: this.topics.checkpoints, numPartitions: 1, replicationFactor, configEntries: common },
+    await this.bus.ensureTopics([
+      ...[...this.agencies].map((agencyId) => ({ name: this.topics.events(agencyId), partitions: this.options.partitions ?? 3, replicationFactor })),
+      { name: this.topics.positions, partitions: 1, replicationFactor, compacted: true },
+      { name: this.topics.checkpoints, partitions: 1, replicationFactor },
     ]);
   }
 
-  /** A new producer with the transactional id: initialising it fences any other and ends their open transactions. */
-  private async connectProducer(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = this.kafka.producer({
-      transactionalId: this.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    await this.producer.connect();
+  /** A new producer with the transactional id: opening it fences any other and ends their open transactions. */
+  private async openProducer(): Promise<void> {
+    await this.producer?.close();
+    this.producer = await this.bus.transactionalProducer(this.transactionalId);
   }
 
   /**
@@ -178,42 +146,17 @@ export class Relay {
   private async readPosition(): Promise<RelayPosition | undefined> {
     const mark = randomUUID();
     this.mark = mark;
-    const markKey = this.markKey;
-    const transaction = await this.producer!.transaction();
-    try {
-      await transaction.send({ topic: this.topics.positions, messages: [{ key: markKey, value: JSON.stringify({ start: mark }) }] });
-      await transaction.commit();
-    } catch (error) {
-      if (!isFenced(error)) await transaction.abort().catch(() => undefined);
-      throw error;
-    }
-    const groupId = `${this.transactionalId}.position.${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
+    await this.producer!.commit([{ topic: this.topics.positions, key: this.markKey, value: JSON.stringify({ start: mark }) }]);
     let found: RelayPosition | undefined;
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: this.topics.positions, fromBeginning: true });
-      await new Promise<void>((done, fail) => {
-        const timer = setTimeout(() => fail(new Error(`could not read ${this.topics.positions} up to this relay's start mark within 60 s`)), 60_000);
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ message }) => {
-              const key = message.key?.toString();
-              if (!message.value) return;
-              if (key === this.transactionalId) found = JSON.parse(message.value.toString()) as RelayPosition;
-              else if (key === markKey && (JSON.parse(message.value.toString()) as { start?: string }).start === mark) {
-                clearTimeout(timer);
-                done();
-              }
-            },
-          })
-          .catch(fail);
-      });
-    } finally {
-      await consumer.disconnect().catch(() => undefined);
-      await this.admin!.deleteGroups([groupId]).catch(() => undefined);
-    }
+    await this.bus.scan(
+      this.topics.positions,
+      ({ key, value }) => {
+        if (!value) return false;
+        if (key?.toString() === this.transactionalId) found = JSON.parse(value.toString()) as RelayPosition;
+        return key?.toString() === this.markKey && (JSON.parse(value.toString()) as { start?: string }).start === mark;
+      },
+      { timeoutMs: 60_000 },
+    );
     return found;
   }
 
@@ -224,13 +167,13 @@ export class Relay {
         if (resync) {
           // A commit may have failed only on its way back: a new producer ends whatever of ours was open, and
           // the position topic then says what really committed.
-          await this.connectProducer();
+          await this.openProducer();
           this.position = await this.readPosition();
           resync = false;
         }
         await this.relayFrom(this.position);
       } catch (error) {
-        if (isFenced(error)) {
+        if (error instanceof FencedError) {
           this.current = 'fenced';
           this.logger.error(`another relay took over transactional id ${this.transactionalId}; this one stops: ${(error as Error).message}`);
           break;
@@ -260,36 +203,18 @@ export class Relay {
 
   /** Whether another relay committed a start mark after this one's: it took over the transactional id. */
   private async superseded(): Promise<boolean> {
-    const groupId = `${this.transactionalId}.marks.${randomUUID()}`;
-    const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
     let latest: string | undefined;
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic: this.topics.positions, fromBeginning: true });
-      // Read until the topic has been quiet for a second (control records of transactions are never
-      // delivered, so the high watermark cannot tell when the last message was seen), at most 15 s.
-      await new Promise<void>((done) => {
-        const deadline = setTimeout(done, 15_000);
-        let quiet = setTimeout(finish, 2_000);
-        function finish() {
-          clearTimeout(deadline);
-          done();
-        }
-        void consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ message }) => {
-              clearTimeout(quiet);
-              quiet = setTimeout(finish, 1_000);
-              if (message.key?.toString() === this.markKey && message.value) latest = (JSON.parse(message.value.toString()) as { start?: string }).start;
-            },
-          })
-          .catch(finish);
-      });
-    } finally {
-      await consumer.disconnect().catch(() => undefined);
-      await this.admin?.deleteGroups([groupId]).catch(() => undefined);
-    }
+    // Control records of transactions are never delivered, so the topic's end cannot be told from its
+    // offsets: read until it has been quiet for a second.
+    await this.bus
+      .scan(
+        this.topics.positions,
+        ({ key, value }) => {
+          if (key?.toString() === this.markKey && value) latest = (JSON.parse(value.toString()) as { start?: string }).start;
+        },
+        { quietMs: 1_000, timeoutMs: 15_000 },
+      )
+      .catch(() => undefined);
     return latest !== undefined && this.mark !== undefined && latest !== this.mark;
   }
 
@@ -316,47 +241,27 @@ export class Relay {
         if (ready.done) break;
         batch.push(ready.value);
       }
-      const topicMessages = new Map<string, Message[]>();
+      const messages: OutgoingMessage[] = [];
       for (const event of batch) {
         index += 1;
-        for (const [topic, message] of await this.messagesOf(event, index)) {
-          const list = topicMessages.get(topic);
-          if (list) list.push(message);
-          else topicMessages.set(topic, [message]);
-        }
+        messages.push(...(await this.messagesOf(event, index)));
       }
       const position: RelayPosition = { position: batch[batch.length - 1].position, index };
-      await this.publish(topicMessages, position);
+      await this.producer!.commit([...messages, { topic: this.topics.positions, key: this.transactionalId, value: JSON.stringify(position) }]);
       this.position = position;
       for (const waiter of [...this.waiters]) waiter();
     }
   }
 
-  private async publish(topicMessages: Map<string, Message[]>, position: RelayPosition): Promise<void> {
-    const transaction = await this.producer!.transaction();
-    try {
-      await transaction.sendBatch({
-        topicMessages: [
-          ...[...topicMessages].map(([topic, messages]) => ({ topic, messages })),
-          { topic: this.topics.positions, messages: [{ key: this.transactionalId, value: JSON.stringify(position) }] },
-        ],
-      });
-      await transaction.commit();
-    } catch (error) {
-      if (!isFenced(error)) await transaction.abort().catch(() => undefined);
-      throw error;
-    }
-  }
-
   /** The messages one event becomes: one per agency the policy grants it to. */
-  private async messagesOf(event: RecordedEvent, ledgerIndex: number): Promise<Array<[string, Message]>> {
+  private async messagesOf(event: RecordedEvent, ledgerIndex: number): Promise<OutgoingMessage[]> {
     const { envelope } = event;
     if (!envelope.stream.startsWith('case-')) return [];
     const caseId = envelope.stream.slice('case-'.length);
     const before = await this.stateBefore(caseId, envelope.revision);
     const after = caseDecider.evolve(before, envelope as unknown as CaseEvent);
     this.remember(caseId, envelope.revision, after);
-    const messages: Array<[string, Message]> = [];
+    const messages: OutgoingMessage[] = [];
     for (const delivery of share(envelope as unknown as CaseEvent, before, after)) {
       if (!this.agencies.has(delivery.agencyId)) {
         if (!this.unknownAgencies.has(delivery.agencyId)) {
@@ -365,7 +270,7 @@ export class Relay {
         }
         continue;
       }
-      messages.push([this.topics.events(delivery.agencyId), relayMessage(event, caseId, delivery, ledgerIndex)]);
+      messages.push({ topic: this.topics.events(delivery.agencyId), ...relayMessage(event, caseId, delivery, ledgerIndex) });
     }
     return messages;
   }
@@ -402,13 +307,4 @@ export class Relay {
   private describe(position: RelayPosition | undefined): string {
     return position ? `after position ${position.position} (ledger index ${position.index})` : 'the start of the log';
   }
-}
-
-/** The broker answers kafkajs's request versions with INVALID_PRODUCER_EPOCH; newer clients get PRODUCER_FENCED. */
-export function isFenced(error: unknown): boolean {
-  for (let e = error as (KafkaJSError & { type?: string; cause?: unknown; originalError?: unknown }) | undefined; e; ) {
-    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
-    e = (e.cause ?? e.originalError) as typeof e;
-  }
-  return false;
 }

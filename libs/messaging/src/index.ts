@@ -1,0 +1,2 @@
+export * from './message-bus.port';
+export * from './kafka/kafka-message-bus';

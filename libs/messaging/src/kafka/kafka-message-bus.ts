@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { Admin, Consumer, IHeaders, Kafka, KafkaMessage, logLevel, Message, Partitioners, Producer } from 'kafkajs';
+import {
+  ConsumeOptions,
+  Consumption,
+  FencedError,
+  IncomingMessage,
+  MessageBus,
+  MessageProducer,
+  OutgoingMessage,
+  ScanOptions,
+  TopicSpec,
+  TransactionalProducer,
+} from '../message-bus.port';
+
+export interface KafkaMessageBusOptions {
+  readonly brokers: readonly string[];
+  /** Names this client in the broker's logs and quotas. */
+  readonly clientId: string;
+}
+
+/** What a broker answers while a topic it has just created, or itself, is still settling. */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'NOT_CONTROLLER']);
+
+/**
+ * The message bus on Apache Kafka, through kafkajs: the only place the client library is used. Producers are
+ * idempotent with one request in flight, so a retried send neither duplicates nor reorders; transactions
+ * write with acks from every replica in sync.
+ */
+export class KafkaMessageBus implements MessageBus {
+  private readonly kafka: Kafka;
+  private readonly open = new Set<{ disconnect(): Promise<void> }>();
+  private admin?: Promise<Admin>;
+
+  constructor(options: KafkaMessageBusOptions) {
+    this.kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+  }
+
+  /**
+   * Creates what is missing, then waits until every partition answers an offsets request: on a broker that
+   * has just started, creation and the first requests after it can still be answered "this server does
+   * not host this topic-partition" or "not the leader"; those are retried for up to a minute.
+   */
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    const admin = await this.connectedAdmin();
+    const configs = topics.map((topic) => ({
+      topic: topic.name,
+      numPartitions: topic.partitions,
+      replicationFactor: topic.replicationFactor,
+      configEntries: [
+        // With one replica there is nothing to wait for; with more, a write needs all but one of them.
+        { name: 'min.insync.replicas', value: String(Math.max(1, topic.replicationFactor - 1)) },
+        ...(topic.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+      ],
+    }));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await admin.createTopics({ waitForLeaders: true, topics: configs });
+        for (const { topic } of configs) await admin.fetchTopicOffsets(topic);
+        return;
+      } catch (error) {
+        if (!hasErrorType(error, NOT_YET) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  async transactionalProducer(transactionalId: string): Promise<TransactionalProducer> {
+    const producer = this.kafka.producer({
+      transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await this.connect(producer, transactionalId);
+    // kafkajs asks for the transactional producer id (which is what fences the others) only when the first
+    // transaction begins, not on connect: begin one, empty, and end it, so that opening fences.
+    try {
+      await (await producer.transaction()).abort();
+    } catch (error) {
+      await this.disconnect(producer);
+      throw isFenced(error) ? new FencedError(transactionalId, error) : error;
+    }
+    let fenced: FencedError | undefined;
+    return {
+      commit: async (messages) => {
+        if (fenced) throw fenced;
+        let transaction;
+        try {
+          transaction = await producer.transaction();
+          await transaction.sendBatch({ topicMessages: byTopic(messages) });
+          await transaction.commit();
+        } catch (error) {
+          if (isFenced(error)) throw (fenced = new FencedError(transactionalId, error));
+          await transaction?.abort().catch(() => undefined);
+          throw error;
+        }
+      },
+      close: () => this.disconnect(producer),
+    };
+  }
+
+  async producer(): Promise<MessageProducer> {
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await this.connect(producer);
+    return {
+      send: async (messages) => {
+        await producer.sendBatch({ acks: -1, topicMessages: byTopic(messages) });
+      },
+      close: () => this.disconnect(producer),
+    };
+  }
+
+  async scan(topic: string, each: (message: IncomingMessage) => boolean | void, options: ScanOptions): Promise<void> {
+    const groupId = `scan.${topic}.${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 100 });
+    try {
+      await this.connect(consumer);
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await new Promise<void>((done, fail) => {
+        let quiet: NodeJS.Timeout | undefined;
+        const finish = (error?: unknown) => {
+          clearTimeout(deadline);
+          clearTimeout(quiet);
+          if (error) fail(error);
+          else done();
+        };
+        const deadline = setTimeout(() => finish(new Error(`could not read ${topic} within ${options.timeoutMs / 1000} s`)), options.timeoutMs);
+        const keepQuiet = (ms: number) => {
+          if (options.quietMs === undefined) return;
+          clearTimeout(quiet);
+          quiet = setTimeout(() => finish(), ms);
+        };
+        // The quiet period counts from joining the group (which can take seconds), not from asking to.
+        consumer.on(consumer.events.GROUP_JOIN, () => keepQuiet(options.quietMs ?? 0));
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ partition, message }) => {
+              if (options.partition !== undefined && partition !== options.partition) return;
+              keepQuiet(options.quietMs ?? 0);
+              if (each(incoming(topic, partition, message))) finish();
+            },
+          })
+          .catch(finish);
+        if (options.fromOffset !== undefined) {
+          // run() joins the group before its first fetch, so the seek applies to that fetch
+          try {
+            consumer.seek({ topic, partition: options.partition ?? 0, offset: options.fromOffset });
+          } catch (error) {
+            finish(error);
+          }
+        }
+      });
+    } finally {
+      await this.disconnect(consumer);
+      await (await this.connectedAdmin()).deleteGroups([groupId]).catch(() => undefined);
+    }
+  }
+
+  async offsets(topic: string): Promise<Array<{ partition: number; low: string; high: string }>> {
+    const offsets = await (await this.connectedAdmin()).fetchTopicOffsets(topic);
+    return offsets.map(({ partition, low, high }) => ({ partition, low, high }));
+  }
+
+  async consume(options: ConsumeOptions): Promise<Consumption> {
+    const consumer: Consumer = this.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
+    try {
+      await this.connect(consumer);
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+      // A message's offset is resolved when `each` resolves and committed right after it (threshold 1); a
+      // rejection leaves it unresolved, so it is fetched again. Stopping commits what was resolved.
+      await consumer.run({
+        autoCommit: true,
+        autoCommitThreshold: 1,
+        eachMessage: async ({ topic, partition, message }) => options.each(incoming(topic, partition, message)),
+      });
+    } catch (error) {
+      await this.disconnect(consumer);
+      throw error;
+    }
+    return { stop: () => this.disconnect(consumer) };
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await Promise.all([...this.open].map((client) => this.disconnect(client)));
+    await admin?.then((a) => a.disconnect()).catch(() => undefined);
+  }
+
+  private async connect(client: Producer | Consumer, transactionalId?: string): Promise<void> {
+    this.open.add(client);
+    try {
+      await client.connect();
+    } catch (error) {
+      await this.disconnect(client);
+      throw transactionalId && isFenced(error) ? new FencedError(transactionalId, error) : error;
+    }
+  }
+
+  private async disconnect(client: { disconnect(): Promise<void> }): Promise<void> {
+    this.open.delete(client);
+    await client.disconnect().catch(() => undefined);
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      this.admin = admin.connect().then(() => admin);
+      // a failed connection is not kept: the next call tries again
+      this.admin.catch(() => (this.admin = undefined));
+    }
+    return this.admin;
+  }
+}
+
+function byTopic(messages: readonly OutgoingMessage[]): Array<{ topic: string; messages: Message[] }> {
+  const topics = new Map<string, Message[]>();
+  for (const { topic, key, value, headers } of messages) {
+    const list = topics.get(topic) ?? [];
+    topics.set(topic, list);
+    list.push({ key, value, headers: headers as IHeaders | undefined });
+  }
+  return [...topics].map(([topic, list]) => ({ topic, messages: list }));
+}
+
+function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+  const headers: Record<string, Buffer | Buffer[]> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.map(bytes) : bytes(value);
+  }
+  return { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value ?? null, headers };
+}
+
+function bytes(value: string | Buffer): Buffer {
+  return typeof value === 'string' ? Buffer.from(value) : value;
+}
+
+/** kafkajs reports a fence as INVALID_PRODUCER_EPOCH (the request versions it speaks); newer clients get PRODUCER_FENCED. */
+function isFenced(error: unknown): boolean {
+  return hasErrorType(error, new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']));
+}
+
+/** Whether the error, or one it wraps, is a broker error of one of these types. */
+function hasErrorType(error: unknown, types: ReadonlySet<string>): boolean {
+  for (let e = error as { type?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] } | undefined; e; ) {
+    if (e.type && types.has(e.type)) return true;
+    if (Array.isArray(e.errors) && e.errors.some((inner) => hasErrorType(inner, types))) return true;
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return false;
+}
