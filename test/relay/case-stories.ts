@@ -25,15 +25,19 @@ export interface CaseStories {
   write(commands: number, newCases: number): Promise<void>;
 }
 
-export function caseStories(store: EventStore, registry: AgencyRegistry, seed: number): CaseStories {
+/** Numbers in [0, 1) from xorshift32: the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0 || 1;
-  const random = () => {
-    // xorshift32: a reproducible walk for a given seed
+  return () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
     return (state >>> 0) / 0x1_0000_0000;
   };
+}
+
+export function caseStories(store: EventStore, registry: AgencyRegistry, seed: number): CaseStories {
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const operational = registry.all().filter((a) => a.kind !== 'auditor');
   const police = operational.filter((a) => a.kind === 'police');

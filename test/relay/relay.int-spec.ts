@@ -15,7 +15,7 @@ import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-regis
 import { Relay, RelayOptions } from '../../apps/coordinator/src/relay/relay';
 import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
 import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
-import { caseStories } from './case-stories';
+import { caseStories, seededRandom } from './case-stories';
 import { expectExactlyGranted, logHead, Published } from './relay-expectations';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
@@ -199,13 +199,7 @@ describeWithKafka('the relay', () => {
 
 /** Parameters of generated relay runs, drawn reproducibly from one seed. */
 function drawRuns(seed: number, count: number) {
-  let state = seed >>> 0 || 1;
-  const random = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
+  const random = seededRandom(seed);
   const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
   return Array.from({ length: count }, (_, run) => ({
     seeds: Array.from({ length: between(1, 5) }, () => between(1, 0x7fff_ffff)),
