@@ -4,3 +4,4 @@ export * from './sealed-append';
 export * from './command-path';
 export * from './sqlite/sqlite-event-store';
 export * from './log-follower';
+export * from './postgres/postgres-event-store';

@@ -2,8 +2,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConcurrencyError, ConflictError, ValidationError } from '@samverkan/common';
-import { GENESIS_HASH, SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
+import { ConflictError, ValidationError } from '@samverkan/common';
+import { SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
 import {
   AppendResult,
   EventStore,
@@ -14,7 +14,7 @@ import {
   ReadStreamOptions,
   RecordedEvent,
 } from '../event-store.port';
-import { describeExpected } from '../expected-revision';
+import { appendRefusal } from '../append-refusal';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; created with its folder when missing. */
@@ -241,26 +241,8 @@ export class SqliteEventStore implements EventStore {
   /** Runs inside a transaction: checks the expectation and the chain link, then inserts. */
   private write({ stream, events, expected }: PendingAppend): AppendResult {
     const last = this.lastOfStream.get(stream);
-    const actual = last ? last.revision : -1;
-    const first = events[0];
-    if (expected === 'no-stream' && last) throw new ConcurrencyError(stream, 'no-stream', String(actual));
-    if (typeof expected === 'number' && expected !== actual) {
-      throw new ConcurrencyError(stream, describeExpected(expected), last ? String(actual) : 'no-stream');
-    }
-    if (first.revision !== actual + 1) {
-      throw new ConcurrencyError(stream, String(first.revision - 1), last ? String(actual) : 'no-stream');
-    }
-    let prev = last ? last.hash : GENESIS_HASH;
-    for (const event of events) {
-      if (event.prev !== prev) {
-        const predecessor = event === first ? `the last event of ${stream}` : `revision ${event.revision - 1}`;
-        throw new ConflictError(`event ${event.id} does not link to ${predecessor}`, {
-          rule: 'chain-link',
-          details: { stream, revision: event.revision, expectedPrev: prev, foundPrev: event.prev },
-        });
-      }
-      prev = event.hash;
-    }
+    const refusal = appendRefusal(stream, events, expected, last ? { revision: last.revision, hash: last.hash } : null);
+    if (refusal) throw refusal;
     let position = 0;
     for (const event of events) {
       try {

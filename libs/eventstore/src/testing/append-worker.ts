@@ -1,24 +1,36 @@
 /**
- * A process for crash tests: appends sealed events to many streams of one SQLite file at once, and prints
- * the id of every event whose append has resolved, one per line, until it is killed.
+ * A process for crash tests: appends sealed events to many streams of one store at once, and prints the id of
+ * every event whose append has resolved, one per line, until it is killed.
  *
- *   node scripts/run-ts.js libs/eventstore/src/testing/append-worker.ts <file> <streams> <category> [run]
+ *   node scripts/run-ts.js libs/eventstore/src/testing/append-worker.ts <store> <streams> <category> [run]
+ *
+ * The store is a SQLite file, or a PostgreSQL connection string whose `schema` parameter names the schema
+ * (`postgres://user@host:5432/db?schema=name`).
  *
  * Each append carries one to three events; every event's data says which batch it belongs to and how big
  * that batch is, so a reader can tell a batch that was stored only in part.
  */
 import { v7 as uuidv7 } from 'uuid';
 import { EventDraft } from '@samverkan/sealing';
+import { EventStore } from '../event-store.port';
+import { PostgresEventStore } from '../postgres/postgres-event-store';
 import { appendSealed, StreamHead } from '../sealed-append';
 import { SqliteEventStore } from '../sqlite/sqlite-event-store';
 
-const [file, streamsArg, category, run = uuidv7()] = process.argv.slice(2);
-if (!file || !streamsArg || !category) {
-  process.stderr.write('usage: append-worker.ts <file> <streams> <category> [run]\n');
+const [where, streamsArg, category, run = uuidv7()] = process.argv.slice(2);
+if (!where || !streamsArg || !category) {
+  process.stderr.write('usage: append-worker.ts <store> <streams> <category> [run]\n');
   process.exit(2);
 }
 
-const store = new SqliteEventStore({ file });
+async function openStore(): Promise<EventStore> {
+  if (!/^postgres(ql)?:\/\//.test(where)) return new SqliteEventStore({ file: where });
+  const url = new URL(where);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  return PostgresEventStore.open({ connectionString: url.toString(), schema });
+}
+
 // Padding makes an event span more than a few bytes of a page, so a torn write would show.
 const padding = 'x'.repeat(300);
 
@@ -26,7 +38,7 @@ const padding = 'x'.repeat(300);
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 
-async function appendForever(stream: string): Promise<never> {
+async function appendForever(store: EventStore, stream: string): Promise<never> {
   let head: StreamHead = null;
   for (let batch = 0; ; batch++) {
     const size = 1 + (batch % 3);
@@ -54,7 +66,9 @@ async function appendForever(stream: string): Promise<never> {
 }
 
 const streams = Array.from({ length: Number(streamsArg) }, (_, i) => `${category}-${run}-${i}`);
-Promise.all(streams.map(appendForever)).catch((error: unknown) => {
-  process.stderr.write(`append failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+openStore()
+  .then((store) => Promise.all(streams.map((stream) => appendForever(store, stream))))
+  .catch((error: unknown) => {
+    process.stderr.write(`append failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });

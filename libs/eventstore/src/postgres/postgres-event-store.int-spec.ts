@@ -1,0 +1,404 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { ValidationError } from '@samverkan/common';
+import { envelopeHash, EventDraft, SealedEnvelope, sealEvents, serializeEnvelope, verifyChain } from '@samverkan/sealing';
+import { LogSubscription, RecordedEvent } from '../event-store.port';
+import { appendSealed, readStreamHead, StreamHead } from '../sealed-append';
+import { describeEventStoreContract } from '../testing/event-store-contract';
+import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl, schemasOfSuite } from '../testing/postgres';
+import { collect, testDraft } from '../testing/test-events';
+import { PostgresEventStore, PostgresEventStoreOptions } from './postgres-event-store';
+
+const root = resolve(__dirname, '../../../..');
+const runTs = join(root, 'scripts/run-ts.js');
+const worker = join(root, 'libs/eventstore/src/testing/append-worker.ts');
+
+jest.setTimeout(60_000);
+
+describeWithPostgres('the PostgreSQL event store', () => {
+  describeEventStoreContract('PostgresEventStore', async () => {
+    const schema = freshSchemaName();
+    const store = await PostgresEventStore.open({ connectionString: postgresUrl, schema });
+    return {
+      store,
+      cleanup: async () => {
+        await store.close();
+        await dropSchemas([schema]);
+      },
+    };
+  });
+
+  const freshSchema = schemasOfSuite();
+  const opened: PostgresEventStore[] = [];
+  const clients: Client[] = [];
+
+  const open = async (schema: string, options: Partial<PostgresEventStoreOptions> = {}) => {
+    const store = await PostgresEventStore.open({ connectionString: postgresUrl, schema, ...options });
+    opened.push(store);
+    return store;
+  };
+
+  /** A connection of the test's own, beside the store's. */
+  const connect = async () => {
+    const client = new Client({ connectionString: postgresUrl });
+    clients.push(client);
+    await client.connect();
+    return client;
+  };
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.end().catch(() => undefined);
+    for (const store of opened.splice(0)) await store.close();
+  });
+
+  describe('its global log', () => {
+    it('holds followers back while an earlier transaction is open, then delivers its event first', async () => {
+      const schema = freshSchema();
+      const store = await open(schema, { pollIntervalMs: 20 });
+      const elsewhere = await open(schema);
+      const { result: marker } = await appendSealed(store, `marker-${randomUUID()}`, null, [draft()]);
+      const follower = new Follower(store.subscribeToAll({ after: marker.position }));
+
+      // A transaction that has written an event but not committed: it sits before everything appended after it.
+      const slow = await connect();
+      const [early] = sealEvents(`slow-${randomUUID()}`, null, [draft()]);
+      await slow.query('BEGIN');
+      await insertLikeTheStore(slow, schema, early);
+      const { sealed: [late] } = await appendSealed(store, `late-${randomUUID()}`, null, [draft()]);
+
+      // This store's own read waits for what it acknowledged, and so for the open transaction. That something
+      // does not happen takes a window to see; a slow machine can only make this pass without proving much.
+      const ownRead = collect(store.readAll({ after: marker.position }));
+      expect(await Promise.race([ownRead.then(() => 'done'), pause(200).then(() => 'still reading')])).toBe('still reading');
+      for (let i = 0; i < 3; i++) expect(await collect(elsewhere.readAll({ after: marker.position }))).toEqual([]);
+      expect(follower.ids()).toEqual([]);
+
+      await slow.query('COMMIT');
+
+      await follower.until(2);
+      expect(follower.ids()).toEqual([early.id, late.id]);
+      expect((await ownRead).map((e) => e.envelope.id)).toEqual([early.id, late.id]);
+      expect((await collect(elsewhere.readAll({ after: marker.position }))).map((e) => e.position)).toEqual(
+        follower.delivered.map((e) => e.position),
+      );
+      await follower.close();
+    });
+
+    it('gives a follower every event once, in the final order, while many writers commit out of order', async () => {
+      const schema = freshSchema();
+      const writers = 16;
+      const store = await open(schema, { poolSize: writers + 4 });
+      // The follower is another store, as a relay in another process would be: NOTIFY and its poll wake it.
+      const follower = new Follower((await open(schema, { pollIntervalMs: 20 })).subscribeToAll());
+      const acknowledged: string[] = []; // event ids, in the order their appends resolved
+
+      const write = async (writer: number) => {
+        const heads = new Map<string, StreamHead>();
+        for (let i = 0; i < 30; i++) {
+          const stream = `gap-${writer}x${i % 3}-${schema}`;
+          const { sealed } = await appendSealed(store, stream, heads.get(stream) ?? null, drafts(1 + (i % 3)));
+          heads.set(stream, headOf(sealed));
+          acknowledged.push(...sealed.map((e) => e.id));
+        }
+      };
+      // Transactions that write, then stay open a while: whatever commits meanwhile lands after their events.
+      const slowWrite = async (slowness: number) => {
+        const client = await connect();
+        const [event] = sealEvents(`slow-${randomUUID()}`, null, [draft()]);
+        await pause(slowness / 3);
+        await client.query('BEGIN');
+        await insertLikeTheStore(client, schema, event);
+        await pause(slowness);
+        await client.query('COMMIT');
+        acknowledged.push(event.id);
+      };
+
+      await Promise.all([
+        ...Array.from({ length: writers }, (_, writer) => write(writer)),
+        ...Array.from({ length: 6 }, () => slowWrite(5 + Math.random() * 60)),
+      ]);
+      const final = await collect(store.readAll());
+      await follower.until({ id: final[final.length - 1].envelope.id });
+      await follower.close();
+
+      expect(final).toHaveLength(acknowledged.length);
+      expect(new Set(follower.ids()).size).toBe(follower.delivered.length);
+      expect(follower.delivered.map((e) => e.position)).toEqual(final.map((e) => e.position));
+      expect(follower.ids()).toEqual(final.map((e) => e.envelope.id));
+      // The test means something only if commits did come out of log order: some event was acknowledged
+      // after another that the log places behind it.
+      const place = new Map(final.map((e, i) => [e.envelope.id, i]));
+      const overtaken = acknowledged.filter((id, i) => i > 0 && place.get(id)! < place.get(acknowledged[i - 1])!);
+      expect(overtaken.length).toBeGreaterThan(0);
+    });
+
+    it('refuses a position it did not issue', async () => {
+      const store = await open(freshSchema());
+
+      expect(() => store.subscribeToAll({ after: '42' })).toThrow(ValidationError);
+      await expect(collect(store.readAll({ after: 'x.1' }))).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+
+  describe('with another process appending', () => {
+    let workers: AppendWorker[] = [];
+
+    afterEach(async () => {
+      for (const running of workers) running.stop();
+      await Promise.all(workers.map((running) => running.exited));
+      workers = [];
+    });
+
+    const start = (schema: string, streams: number, category: string) => {
+      const url = new URL(postgresUrl);
+      url.searchParams.set('schema', schema);
+      url.searchParams.set('application_name', `append-worker-${schema}`);
+      const started = new AppendWorker(url.toString(), streams, category);
+      workers.push(started);
+      return started;
+    };
+
+    it("wakes a subscription for the other process's appends through NOTIFY, without waiting for a poll", async () => {
+      const schema = freshSchema();
+      const store = await open(schema, { pollIntervalMs: 60_000 }); // a poll would come far too late
+      const follower = new Follower(store.subscribeToAll());
+
+      const appending = start(schema, 4, 'remote');
+      await appending.acknowledges(60);
+      await follower.until(60);
+      await appending.kill();
+
+      const final = await collect(store.readAll());
+      const positions = final.map((e) => e.position);
+      expect(follower.delivered.map((e) => e.position)).toEqual(positions.slice(0, follower.delivered.length));
+      await follower.close();
+    });
+
+    it('keeps every acknowledged event, whole batches and whole chains when the other process is killed', async () => {
+      const schema = freshSchema();
+      await (await open(schema)).close(); // the tables exist before the worker opens them
+      const appending = start(schema, 8, 'crash');
+      await appending.acknowledges(300);
+      await appending.kill();
+      // An append the worker left in flight is still a transaction until its server process notices the kill;
+      // events behind it become readable when it ends.
+      await gone(await connect(), `append-worker-${schema}`);
+
+      const store = await open(schema);
+      const log = await collect(store.readAll());
+      const stored = new Set(log.map((e) => e.envelope.id));
+      expect([...appending.acknowledged].filter((id) => !stored.has(id))).toEqual([]);
+      expect(stored.size).toBe(log.length);
+      const torn = log.filter((e) => e.raw !== serializeEnvelope(e.envelope) || envelopeHash(e.envelope) !== e.envelope.hash);
+      expect(torn).toEqual([]);
+      const streams = new Map<string, SealedEnvelope[]>();
+      for (const { envelope } of log) streams.set(envelope.stream, [...(streams.get(envelope.stream) ?? []), envelope]);
+      expect(streams.size).toBe(8);
+      for (const [stream, fromLog] of streams) {
+        const fromStream = (await collect(store.readStream(stream))).map((e) => e.envelope);
+        expect(fromStream).toEqual(fromLog);
+        expect(verifyChain(stream, fromStream)).toMatchObject({ ok: true, events: fromStream.length });
+        expect(partialBatches(fromStream)).toEqual([]);
+      }
+    });
+  });
+
+  describe('its tables', () => {
+    it('keeps every event, byte for byte, when closed and opened again, and continues its chains', async () => {
+      const schema = freshSchema();
+      const stream = `reopen-${randomUUID()}`;
+      const first = await open(schema);
+      const { sealed, result } = await appendSealed(first, stream, null, [draft(), draft({ city: 'Göteborg' }), draft()]);
+      const before = await collect(first.readAll());
+      await first.close();
+
+      const second = await open(schema);
+      expect(await collect(second.readAll())).toEqual(before);
+      expect((await collect(second.readStream(stream))).map((e) => e.envelope)).toEqual(sealed);
+      const { result: next } = await appendSealed(second, stream, await readStreamHead(second, stream), [draft()]);
+
+      const after = await collect(second.readAll({ after: result.position }));
+      expect(after.map((e) => e.position)).toEqual([next.position]);
+      const envelopes = (await collect(second.readStream(stream))).map((e) => e.envelope);
+      expect(verifyChain(stream, envelopes)).toMatchObject({ ok: true, events: 4 });
+    });
+
+    it('can be created by several stores opening a fresh schema at once', async () => {
+      const schema = freshSchema();
+
+      const stores = await Promise.all(Array.from({ length: 4 }, () => open(schema)));
+
+      const stream = `created-${randomUUID()}`;
+      await appendSealed(stores[0], stream, null, [draft()]);
+      expect(await collect(stores[3].readStream(stream))).toHaveLength(1);
+    });
+
+    it('refuses a schema name it would have to quote', async () => {
+      const opening = PostgresEventStore.open({ connectionString: postgresUrl, schema: 'Robert"); DROP TABLE x; --' });
+      await expect(opening).rejects.toBeInstanceOf(ValidationError);
+    });
+  });
+
+  describe('closing', () => {
+    it('lets an append under way finish before it closes', async () => {
+      const schema = freshSchema();
+      const store = await open(schema);
+      const stream = `closing-${randomUUID()}`;
+      const appending = store.appendToStream(stream, sealEvents(stream, null, [draft()]), 'no-stream');
+
+      await store.close();
+
+      await expect(appending).resolves.toMatchObject({ revision: 0 });
+      expect(await collect((await open(schema)).readStream(stream))).toHaveLength(1);
+    });
+
+    it('refuses to append once closed', async () => {
+      const store = await open(freshSchema());
+      await store.close();
+
+      const stream = `closing-${randomUUID()}`;
+      await expect(store.appendToStream(stream, sealEvents(stream, null, [draft()]), 'no-stream')).rejects.toThrow(/closed/);
+    });
+
+    it('ends its subscriptions when closed', async () => {
+      const store = await open(freshSchema());
+      const subscription = store.subscribeToAll();
+      const iteration = (async () => {
+        for await (const event of subscription) void event;
+      })();
+
+      await store.close();
+
+      await expect(iteration).resolves.toBeUndefined();
+    });
+  });
+});
+
+/** Inserts a sealed event as the store does, on a connection of the test's own, in whatever transaction it has open. */
+async function insertLikeTheStore(client: Client, schema: string, event: SealedEnvelope): Promise<void> {
+  await client.query(
+    `INSERT INTO "${schema}".events (stream, revision, id, type, hash, envelope) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [event.stream, event.revision, event.id, event.type, event.hash, serializeEnvelope(event)],
+  );
+}
+
+/** Resolves once no connection of that application name is left on the server. */
+async function gone(client: Client, applicationName: string): Promise<void> {
+  const query = 'SELECT count(*)::int AS left FROM pg_stat_activity WHERE application_name = $1';
+  while ((await client.query<{ left: number }>(query, [applicationName])).rows[0].left > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Reads a subscription in the background and keeps what it delivers, in order. */
+class Follower {
+  readonly delivered: RecordedEvent[] = [];
+  private readonly reading: Promise<void>;
+  private waiting: { reached: () => boolean; resolve: () => void } | undefined;
+
+  constructor(private readonly subscription: LogSubscription) {
+    this.reading = (async () => {
+      for await (const event of subscription) {
+        this.delivered.push(event);
+        if (this.waiting?.reached()) this.waiting.resolve();
+      }
+    })();
+  }
+
+  ids(): string[] {
+    return this.delivered.map((e) => e.envelope.id);
+  }
+
+  /** Resolves once `count` events were delivered, or the event with that id; fails if the subscription ends first. */
+  async until(what: number | { id: string }): Promise<void> {
+    const reached =
+      typeof what === 'number'
+        ? () => this.delivered.length >= what
+        : () => this.delivered.some((e) => e.envelope.id === what.id);
+    const enough = new Promise<void>((resolve) => {
+      this.waiting = { reached, resolve };
+      if (reached()) resolve();
+    });
+    const ended = this.reading.then(() => {
+      throw new Error(`the subscription ended after ${this.delivered.length} events`);
+    });
+    await Promise.race([enough, ended]);
+  }
+
+  async close(): Promise<void> {
+    await this.subscription.close();
+    await this.reading;
+  }
+}
+
+/** A running append worker and the event ids it has acknowledged so far. */
+class AppendWorker {
+  readonly acknowledged = new Set<string>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly process: ChildProcess;
+  private stderr = '';
+  private waiting: { count: number; resolve: () => void } | undefined;
+
+  constructor(store: string, streams: number, category: string) {
+    this.process = spawn(process.execPath, [runTs, worker, store, String(streams), category], {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let partial = '';
+    this.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const id of lines) this.acknowledged.add(id);
+      if (this.waiting && this.acknowledged.size >= this.waiting.count) this.waiting.resolve();
+    });
+    this.process.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve) => this.process.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Resolves once `count` events are acknowledged; fails if the worker exits first. */
+  async acknowledges(count: number): Promise<void> {
+    const enough = new Promise<void>((resolve) => {
+      this.waiting = { count, resolve };
+      if (this.acknowledged.size >= count) resolve();
+    });
+    const died = this.exited.then(({ code, signal }) => {
+      throw new Error(`the worker exited (${code ?? signal}) after ${this.acknowledged.size} acks: ${this.stderr}`);
+    });
+    await Promise.race([enough, died]);
+  }
+
+  async kill(): Promise<void> {
+    this.stop();
+    expect((await this.exited).signal).toBe('SIGKILL');
+  }
+
+  stop(): void {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGKILL');
+  }
+}
+
+/** Batches of which only some events were stored; the worker's events say their batch and its size. */
+function partialBatches(envelopes: readonly SealedEnvelope[]): string[] {
+  const sizes = new Map<number, { size: number; stored: number }>();
+  for (const { data } of envelopes) {
+    const batch = data.batch as number;
+    const seen = sizes.get(batch) ?? { size: data.size as number, stored: 0 };
+    seen.stored += 1;
+    sizes.set(batch, seen);
+  }
+  return [...sizes].filter(([, { size, stored }]) => size !== stored).map(([batch]) => `batch ${batch}`);
+}
+
+const draft = (data: Record<string, string> = {}): EventDraft =>
+  testDraft('StoreChecked', data, 'postgres-event-store-spec');
+const drafts = (count: number) => Array.from({ length: count }, () => draft());
+
+function headOf(events: readonly SealedEnvelope[]): NonNullable<StreamHead> {
+  const last = events[events.length - 1];
+  return { revision: last.revision, hash: last.hash };
+}
+
+/** Holds a transaction open on purpose; not a wait for a condition. */
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,519 @@
+import { EventEmitter } from 'node:events';
+import { Client, Pool, PoolClient, QueryResultRow } from 'pg';
+import { ConflictError, InvariantError, ValidationError } from '@samverkan/common';
+import { GENESIS_HASH, SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
+import {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  LogPosition,
+  LogSubscription,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+} from '../event-store.port';
+import { StreamHead } from '../sealed-append';
+import { appendRefusal } from '../append-refusal';
+
+export interface PostgresEventStoreOptions {
+  /** Where the server is, e.g. `postgres://user@host:5432/db`. */
+  readonly connectionString: string;
+  /** Schema that holds the store's table; created when missing. Lower-case letters, digits and `_`. Default `samverkan`. */
+  readonly schema?: string;
+  /** Connections the store's pool opens at most, for appends and reads. Subscriptions share one more, to LISTEN. */
+  readonly poolSize?: number;
+  /** How long a subscription waits before looking for new events when nothing woke it. */
+  readonly pollIntervalMs?: number;
+}
+
+/** A place in the log: the writing transaction's id, then the row's sequence number, both as decimal text. */
+interface Position {
+  readonly xid: string;
+  readonly seq: string;
+}
+
+interface LogRow {
+  xid: string;
+  seq: string;
+  /** Null for a committed row the reader may not see yet: see the class comment. */
+  envelope: string | null;
+}
+
+interface AppendRow {
+  head_revision: string | null;
+  head_hash: string | null;
+  xid: string | null;
+  seq: string | null;
+  revision: string | null;
+}
+
+const PAGE = 512;
+const START: Position = { xid: '0', seq: '0' };
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
+const POSITION = /^(\d{1,20})\.(\d{1,19})$/;
+/** Longest wait before looking again when committed events are held back behind an open transaction. */
+const HELD_BACK_MAX_WAIT_MS = 50;
+
+/**
+ * The event store on PostgreSQL: one table, `<schema>.events`, one row per sealed envelope, its exact bytes in
+ * a `text` column (never `jsonb`, which would reorder keys and break the hashes).
+ *
+ * **The global log never has a gap that fills in later.** A `bigserial` alone is not a log: transaction A may
+ * draw 10, B draw 11 and commit first, and a follower that read 11 and went on from there never sees 10. So
+ * each row also records its writing transaction (`xid xid8 DEFAULT pg_current_xact_id()`); the log is ordered
+ * by `(xid, seq)`, a position is `<xid>.<seq>` (compared only in SQL here), and a reader sees only rows whose `xid` is below
+ * `pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still running. Every transaction below that
+ * horizon has ended, and any transaction that writes later runs at or above it (ids are handed out in
+ * increasing order, and the horizon never moves back), so no row can ever appear before a position a reader
+ * has already passed. The log is thus in the order transactions took their ids, which is not always the
+ * order they committed in. Writers stay concurrent: an append is one statement that takes no lock beyond
+ * the unique indexes of its own stream and event ids.
+ *
+ * **Its one cost:** a transaction that holds a transaction id, anywhere in the cluster (any database, not only
+ * this store's), holds the horizon back while it runs. Appends go on and are acknowledged, but followers see
+ * nothing newer until it ends. Read-only transactions (reports, `pg_dump`) take no transaction id and hold
+ * nothing back; a long write elsewhere (a migration, a session left idle in a transaction) does. `readAll`
+ * waits until the appends this store has acknowledged are past the horizon, so a caller reads its own writes.
+ *
+ * An append resolves after its COMMIT, with `synchronous_commit` at least `local` (the store raises it from
+ * `off` on its connections). Subscriptions are woken by appends of this store at once, by those of other
+ * processes through LISTEN/NOTIFY on one dedicated connection, and by a poll when neither arrives.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly appended = new EventEmitter();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly table: string;
+  private readonly channel: string;
+  private readonly sql: ReturnType<typeof statements>;
+  private closed = false;
+  /** The newest transaction id of an append this store acknowledged, for `readAll` to wait for. */
+  private acknowledgedXid = 0n;
+  private notifyAgain = false;
+  private notifying?: Promise<void>;
+  private listener?: Client;
+
+  private constructor(
+    private readonly options: PostgresEventStoreOptions,
+    private readonly schema: string,
+    private readonly pool: Pool,
+    private readonly pollIntervalMs: number,
+  ) {
+    this.appended.setMaxListeners(0); // one listener per open subscription
+    this.table = `"${schema}".events`;
+    this.channel = `${schema}_appended`;
+    this.sql = statements(this.table, schema);
+  }
+
+  /** Connects, creates the schema and its table if missing, and answers the open store. */
+  static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    const schema = options.schema ?? 'samverkan';
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new ValidationError(
+        `${schema} is not a schema name the event store accepts: lower-case letters, digits and _, at most 48`,
+      );
+    }
+    const pool = new Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      application_name: 'samverkan-event-store',
+      // Awaited before the connection's first use. A server with synchronous_commit=off would acknowledge
+      // appends that a crash can still take back; stronger settings (remote_apply) are left as they are.
+      onConnect: async (client) => {
+        await client.query(
+          `SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'`,
+        );
+      },
+    });
+    // An idle connection that breaks (a server restart) is reported here; the pool drops it and opens another.
+    pool.on('error', () => undefined);
+    const store = new PostgresEventStore(options, schema, pool, options.pollIntervalMs ?? 200);
+    try {
+      await store.createTables();
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return store;
+  }
+
+  appendToStream(stream: string, events: readonly SealedEnvelope[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('the event store is closed'));
+    if (events.length === 0) return Promise.reject(new ValidationError('nothing to append'));
+    for (const [i, event] of events.entries()) {
+      if (event.stream !== stream) {
+        return Promise.reject(new ValidationError(`event ${event.id} belongs to ${event.stream}, not to ${stream}`));
+      }
+      if (i > 0 && event.revision !== events[i - 1].revision + 1) {
+        return Promise.reject(new ValidationError(`event ${event.id} does not follow revision ${events[i - 1].revision}`));
+      }
+    }
+    return this.track(this.write(stream, events, expected));
+  }
+
+  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    let from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    while (remaining > 0) {
+      const limit = Math.min(PAGE, remaining);
+      const { rows } = await this.query<LogRow & { revision: string }>(
+        backwards ? this.sql.streamBackwards : this.sql.streamForwards,
+        [stream, from, limit],
+      );
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      const lastRevision = Number(rows[rows.length - 1].revision);
+      from = backwards ? lastRevision - 1 : lastRevision + 1;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let after = decodePosition(options.after);
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    await this.horizonPast(this.acknowledgedXid);
+    while (remaining > 0) {
+      const limit = Math.min(PAGE, remaining);
+      const page = await this.readLog(after, limit);
+      for (const event of page.events) yield event;
+      if (page.events.length < limit) return;
+      remaining -= page.events.length;
+      after = decodePosition(page.events[page.events.length - 1].position);
+    }
+  }
+
+  subscribeToAll(options: { after?: LogPosition } = {}): LogSubscription {
+    let after = decodePosition(options.after);
+    let open = true;
+    let wake: (() => void) | undefined;
+    // An append that lands while the consumer is busy with an event must not leave the next wait to the poll.
+    let appendedSinceRead = false;
+    const onAppend = () => {
+      appendedSinceRead = true;
+      wake?.();
+    };
+    this.appended.on('appended', onAppend);
+    this.listen();
+    const store = this;
+    const iterator = async function* (): AsyncGenerator<RecordedEvent> {
+      let heldBackWait = 0;
+      try {
+        while (open && !store.closed) {
+          appendedSinceRead = false;
+          let page: { events: RecordedEvent[]; heldBack: boolean };
+          try {
+            page = await store.readLog(after, PAGE);
+          } catch (error) {
+            if (!open || store.closed) return; // a read that failed because it was closing ends it quietly
+            throw error;
+          }
+          for (const event of page.events) {
+            after = decodePosition(event.position);
+            yield event;
+            if (!open) return;
+          }
+          if (page.events.length === PAGE) {
+            // Catching up on a long log is a burst of pages; between two, let requests and other followers run.
+            await new Promise((resolve) => setImmediate(resolve));
+            continue;
+          }
+          // Committed events wait behind an open transaction: look again soon, sooner than the poll, since the
+          // transaction that holds them back may not be an append that anyone will announce.
+          heldBackWait = page.heldBack ? Math.min(Math.max(1, heldBackWait * 2), HELD_BACK_MAX_WAIT_MS) : 0;
+          if (appendedSinceRead || !open) continue;
+          store.listen(); // again, in case the listening connection was lost
+          const waitMs = page.heldBack ? Math.min(heldBackWait, store.pollIntervalMs) : store.pollIntervalMs;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, waitMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+      } finally {
+        store.appended.off('appended', onAppend);
+      }
+    };
+    return {
+      [Symbol.asyncIterator]: iterator,
+      close: async () => {
+        open = false;
+        store.appended.off('appended', onAppend);
+        wake?.();
+      },
+    };
+  }
+
+  /** Lets the appends and reads under way finish, ends the subscriptions, and closes every connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.appended.emit('appended');
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.notifying;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  private async createTables(): Promise<void> {
+    const exists = await this.query<{ table: string | null }>('SELECT to_regclass($1) AS table', [`${this.table}`]);
+    // Skipped when the table is there, so a role without CREATE on the database can open an existing store.
+    if (exists.rows[0].table !== null) return;
+    await this.transaction(async (client) => {
+      // Two processes opening a fresh store at once would race on the catalog; the second waits, then finds it.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`samverkan-event-store:${this.schema}`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS ${this.table} (
+          xid      xid8      NOT NULL DEFAULT pg_current_xact_id(),
+          seq      bigserial NOT NULL,
+          stream   text      NOT NULL,
+          revision bigint    NOT NULL,
+          id       text      NOT NULL,
+          type     text      NOT NULL,
+          hash     text      NOT NULL,
+          envelope text      NOT NULL,
+          CONSTRAINT events_log_order PRIMARY KEY (xid, seq),
+          CONSTRAINT events_id_unique UNIQUE (id),
+          CONSTRAINT events_stream_revision_unique UNIQUE (stream, revision)
+        )`);
+    });
+  }
+
+  /**
+   * One statement, so one round trip and its own transaction: reads the stream's head, inserts the batch only
+   * if it follows that head, and answers the head it saw with the rows it inserted. Two writers at the same
+   * revision meet at the unique index on (stream, revision): the second waits for the first to end, then fails.
+   */
+  private async write(stream: string, events: readonly SealedEnvelope[], expected: ExpectedRevision): Promise<AppendResult> {
+    const first = events[0];
+    const unlinked = events.some((event, i) => i > 0 && event.prev !== events[i - 1].hash);
+    const misplaced =
+      (typeof expected === 'number' && expected !== first.revision - 1) ||
+      (expected === 'no-stream' && first.revision !== 0);
+    // Such a batch cannot be stored whatever the head; the head only decides which refusal the writer gets.
+    if (unlinked || misplaced) throw refusalAt(stream, events, expected, await this.head(stream));
+
+    let rows: AppendRow[];
+    try {
+      ({ rows } = await this.query<AppendRow>(this.sql.append, [
+        stream,
+        events.map((e) => e.revision),
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.hash),
+        events.map((e) => serializeEnvelope(e)),
+        first.revision - 1,
+        first.prev,
+        GENESIS_HASH,
+      ]));
+    } catch (error) {
+      const violated = uniqueViolation(error);
+      if (violated === 'events_id_unique') {
+        const detail = (error as { detail?: string }).detail ?? '';
+        const id = /\(id\)=\((.*)\)/.exec(detail)?.[1] ?? events.map((e) => e.id).join(', ');
+        throw new ConflictError(`an event with id ${id} is already stored`, {
+          rule: 'duplicate-event-id',
+          details: { eventId: id },
+        });
+      }
+      // Another writer stored this revision while we were writing: its transaction has ended, so the head is its.
+      if (violated === 'events_stream_revision_unique') throw refusalAt(stream, events, expected, await this.head(stream));
+      throw error;
+    }
+
+    const inserted = rows.filter((row) => row.xid !== null);
+    if (inserted.length === 0) {
+      const [{ head_revision: revision, head_hash: hash }] = rows;
+      throw refusalAt(stream, events, expected, revision === null ? null : { revision: Number(revision), hash: hash! });
+    }
+    const last = inserted.reduce((a, b) => (Number(a.revision) > Number(b.revision) ? a : b));
+    const xid = BigInt(last.xid!);
+    if (xid > this.acknowledgedXid) this.acknowledgedXid = xid;
+    this.announce();
+    return { revision: events[events.length - 1].revision, position: encodePosition({ xid: last.xid!, seq: last.seq! }) };
+  }
+
+  private async head(stream: string): Promise<StreamHead> {
+    const { rows } = await this.query<{ revision: string; hash: string }>(this.sql.head, [stream]);
+    return rows.length === 0 ? null : { revision: Number(rows[0].revision), hash: rows[0].hash };
+  }
+
+  /**
+   * Up to `limit` events after `after`, stopping at the first one a transaction still running might yet be
+   * placed before; `heldBack` says whether committed events wait beyond that point.
+   */
+  private async readLog(after: Position, limit: number): Promise<{ events: RecordedEvent[]; heldBack: boolean }> {
+    const { rows } = await this.query<LogRow>(this.sql.log, [after.xid, after.seq, limit]);
+    const visible = rows.findIndex((row) => row.envelope === null);
+    if (visible === -1) return { events: rows.map(toRecorded), heldBack: false };
+    return { events: rows.slice(0, visible).map(toRecorded), heldBack: true };
+  }
+
+  /** Waits until every transaction up to `xid` has ended, so that the log shows what it wrote. */
+  private async horizonPast(xid: bigint): Promise<void> {
+    for (let wait = 1; xid > 0n && !this.closed; wait = Math.min(wait * 2, HELD_BACK_MAX_WAIT_MS)) {
+      const { rows } = await this.query<{ horizon: string }>(this.sql.horizon, []);
+      if (BigInt(rows[0].horizon) > xid) return;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  /**
+   * Wakes this store's subscriptions now and other processes' through NOTIFY. The NOTIFY is sent after the
+   * append's commit, in a statement of its own, and one covers all appends that end meanwhile: a NOTIFY inside
+   * the append would make every appending commit take PostgreSQL's notification lock in turn, including its
+   * flush to disk, and so queue all writers behind one another.
+   */
+  private announce(): void {
+    this.appended.emit('appended');
+    this.notifyAgain = true;
+    this.notifying ??= this.notifyWhileAppending();
+  }
+
+  private async notifyWhileAppending(): Promise<void> {
+    try {
+      while (this.notifyAgain) {
+        this.notifyAgain = false;
+        await this.pool.query(this.sql.notify, [this.channel]);
+      }
+    } catch {
+      // Other processes' subscriptions find the events at their next poll.
+    } finally {
+      this.notifying = undefined;
+    }
+  }
+
+  /** Keeps one connection listening for other processes' appends while the store is open. */
+  private listen(): void {
+    if (this.listener || this.closed) return;
+    const client = new Client({
+      connectionString: this.options.connectionString,
+      application_name: 'samverkan-event-store',
+    });
+    const drop = () => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      client.end().catch(() => undefined);
+    };
+    client.on('notification', () => this.appended.emit('appended'));
+    client.on('error', drop);
+    client.on('end', drop);
+    this.listener = client;
+    (async () => {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+      // What was appended before LISTEN took effect was announced to nobody.
+      this.appended.emit('appended');
+    })().catch(drop);
+  }
+
+  private query<R extends QueryResultRow>(text: string | { name: string; text: string }, values: unknown[]) {
+    const config = typeof text === 'string' ? { text, values } : { ...text, values };
+    return this.track(this.pool.query<R>(config));
+  }
+
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Remembers work under way, so that close() lets it finish before the pool ends. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const forget = () => this.inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+}
+
+/** The SQL of one store, named per schema so each pooled connection prepares it once. */
+function statements(table: string, schema: string) {
+  const named = (name: string, text: string) => ({ name: `samverkan-${schema}-${name}`, text });
+  return {
+    head: named('head', `SELECT revision, hash FROM ${table} WHERE stream = $1 ORDER BY revision DESC LIMIT 1`),
+    // WITH ORDINALITY keeps the batch's order into the insert, so its sequence numbers rise with its revisions.
+    append: named(
+      'append',
+      `WITH head AS (
+         SELECT revision, hash FROM ${table} WHERE stream = $1 ORDER BY revision DESC LIMIT 1
+       ), inserted AS (
+         INSERT INTO ${table} (stream, revision, id, type, hash, envelope)
+         SELECT $1, e.revision, e.id, e.type, e.hash, e.envelope
+         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+              WITH ORDINALITY AS e (revision, id, type, hash, envelope, n)
+         WHERE COALESCE((SELECT revision FROM head), -1) = $7::bigint
+           AND COALESCE((SELECT hash FROM head), $9::text) = $8::text
+         ORDER BY e.n
+         RETURNING xid::text AS xid, seq::text AS seq, revision::text AS revision
+       )
+       SELECT (SELECT revision FROM head)::text AS head_revision, (SELECT hash FROM head) AS head_hash,
+              i.xid, i.seq, i.revision
+       FROM (SELECT 1) AS one LEFT JOIN inserted AS i ON true`,
+    ),
+    streamForwards: named(
+      'stream-forwards',
+      `SELECT xid::text AS xid, seq::text AS seq, revision, envelope FROM ${table}
+       WHERE stream = $1 AND revision >= $2 ORDER BY revision LIMIT $3`,
+    ),
+    streamBackwards: named(
+      'stream-backwards',
+      `SELECT xid::text AS xid, seq::text AS seq, revision, envelope FROM ${table}
+       WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
+    ),
+    // Rows at or past the horizon come back without their envelope: the reader stops there, and knows that
+    // committed events are waiting.
+    log: named(
+      'log',
+      `SELECT e.xid::text AS xid, e.seq::text AS seq, CASE WHEN e.xid < h.horizon THEN e.envelope END AS envelope
+       FROM ${table} AS e CROSS JOIN (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon) AS h
+       WHERE (e.xid, e.seq) > ($1::xid8, $2::bigint)
+       ORDER BY e.xid, e.seq LIMIT $3`,
+    ),
+    horizon: named('horizon', 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon'),
+    notify: named('notify', `SELECT pg_notify($1, '')`),
+  };
+}
+
+function refusalAt(stream: string, events: readonly SealedEnvelope[], expected: ExpectedRevision, head: StreamHead): Error {
+  return (
+    appendRefusal(stream, events, expected, head) ??
+    // Only reached if the database refused a batch that follows the head it reports.
+    new InvariantError(`the append to ${stream} was refused although it follows revision ${head?.revision ?? 'no-stream'}`)
+  );
+}
+
+function uniqueViolation(error: unknown): string | undefined {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23505' ? constraint : undefined;
+}
+
+function toRecorded(row: LogRow): RecordedEvent {
+  const raw = row.envelope!;
+  return { envelope: JSON.parse(raw) as SealedEnvelope, raw, position: encodePosition(row) };
+}
+
+function encodePosition({ xid, seq }: Position): LogPosition {
+  return `${xid}.${seq}`;
+}
+
+function decodePosition(position: LogPosition | undefined): Position {
+  if (position === undefined || position === '') return START;
+  const match = POSITION.exec(position);
+  if (!match) throw new ValidationError(`${position} is not a position of this store`);
+  return { xid: match[1], seq: match[2] };
+}
