@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock, CLOCK, systemClock } from '@samverkan/common';
-import { EVENT_STORE, EventStore, SqliteEventStore } from '@samverkan/eventstore';
+import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { AgencyRegistry } from './agencies/agency-registry';
 import { AgencyAuthenticator } from './auth/agency-authenticator';
 import { AuthGuard } from './auth/auth.guard';
 import { CaseController } from './cases/case.controller';
 import { CaseService } from './cases/case.service';
 import { APP_CONFIG, AppConfig } from './config/app-config';
+import { eventStoreProvider } from './config/event-store.provider';
 import { HealthController } from './health/health.controller';
 import { LedgerController } from './ledger/ledger.controller';
 import { LedgerService } from './ledger/ledger.service';
@@ -38,7 +39,7 @@ class StoreLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The coordinator on the embedded default: API, ledger, case index and process managers over one SQLite store. */
+/** The coordinator: API, ledger, case index and process managers over the store `EVENT_STORE` names (SQLite by default). */
 @Module({})
 export class AppModule {
   static forRoot({ config, clock = systemClock }: AppOptions): DynamicModule {
@@ -61,7 +62,7 @@ export class AppModule {
           },
           inject: [AgencyRegistry],
         },
-        { provide: EVENT_STORE, useFactory: () => new SqliteEventStore({ file: join(config.dataDir, 'events.db') }) },
+        eventStoreProvider(config),
         { provide: CaseIndex, useFactory: () => new CaseIndex(join(config.dataDir, 'case-index.db')) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

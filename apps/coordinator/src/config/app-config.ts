@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { ValidationError } from '@samverkan/common';
 
+export const EVENT_STORE_KINDS = ['sqlite', 'postgres', 'eventstoredb'] as const;
+export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
+
 /** Everything the service reads from its environment, read once at start. */
 export interface AppConfig {
   readonly port: number;
@@ -36,6 +39,14 @@ export interface AppConfig {
   readonly kafkaPartitions: number;
   /** The relay's Kafka transactional id; a second relay with the same id fences the first. */
   readonly relayTransactionalId: string;
+  /** Where the case record lives (`EVENT_STORE`): the embedded SQLite file in the data directory by default. */
+  readonly eventStore: EventStoreKind;
+  /** PostgreSQL (`DATABASE_URL`): the store when `EVENT_STORE=postgres`. */
+  readonly databaseUrl: string | undefined;
+  /** The PostgreSQL schema of the store's tables (`SAMVERKAN_DATABASE_SCHEMA`, default `samverkan`). */
+  readonly databaseSchema: string;
+  /** EventStoreDB (`ESDB_CONNECTION_STRING`, e.g. `esdb://host:2113?tls=false`): the store when `EVENT_STORE=eventstoredb`. */
+  readonly esdbConnectionString: string | undefined;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -59,7 +70,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kafkaReplicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1),
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3),
     relayTransactionalId: env.SAMVERKAN_RELAY_TRANSACTIONAL_ID || 'samverkan-relay',
+    ...eventStoreConfig(env),
   };
+}
+
+function eventStoreConfig(env: NodeJS.ProcessEnv): Pick<AppConfig, 'eventStore' | 'databaseUrl' | 'databaseSchema' | 'esdbConnectionString'> {
+  const eventStore = (env.EVENT_STORE || 'sqlite') as EventStoreKind;
+  if (!EVENT_STORE_KINDS.includes(eventStore)) {
+    throw new ValidationError(`EVENT_STORE must be one of ${EVENT_STORE_KINDS.join(', ')}, not ${env.EVENT_STORE}`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const esdbConnectionString = env.ESDB_CONNECTION_STRING || undefined;
+  if (eventStore === 'postgres' && !databaseUrl) {
+    throw new ValidationError('EVENT_STORE=postgres needs DATABASE_URL, e.g. postgres://samverkan@db.example:5432/samverkan');
+  }
+  if (eventStore === 'eventstoredb' && !esdbConnectionString) {
+    throw new ValidationError('EVENT_STORE=eventstoredb needs ESDB_CONNECTION_STRING, e.g. esdb://eventstoredb:2113?tls=false');
+  }
+  return { eventStore, databaseUrl, databaseSchema: env.SAMVERKAN_DATABASE_SCHEMA || 'samverkan', esdbConnectionString };
 }
 
 function brokers(text: string | undefined): string[] | undefined {
