@@ -33,7 +33,15 @@ export class KafkaMessageBus implements MessageBus {
   private admin?: Promise<Admin>;
 
   constructor(options: KafkaMessageBusOptions) {
-    this.kafka = new Kafka({ clientId: options.clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      // A transaction begun right after a commit is often answered CONCURRENT_TRANSACTIONS while the broker
+      // still writes the last one's markers; kafkajs's default first wait (300 ms, doubling) then dominated
+      // the relay's lag. Start short and try more often: about 10 s in all before an error is reported.
+      retry: { initialRetryTime: 10, retries: 10 },
+    });
   }
 
   /**
