@@ -80,7 +80,8 @@ export async function benchHttpCommands(dataDir: string, p: HttpCommandParameter
   }
 }
 
-async function openCases(baseUrl: string, headers: Record<string, string>, count: number): Promise<string[]> {
+/** Opens `count` cases of adult victims (no automatic referral) as the token's agency, 25 at a time. */
+export async function openCases(baseUrl: string, headers: Record<string, string>, count: number): Promise<string[]> {
   const body = JSON.stringify({ subject: { category: 'victim', ageGroup: 'adult', originRegion: 'baltic' }, exploitation: 'forced-labour' });
   const ids: string[] = [];
   let next = 0;

@@ -59,15 +59,17 @@ function formatValue(value: number | null): string {
   return value.toFixed(Number.isInteger(value) ? 0 : 2);
 }
 
-/** Writes latest.json and a copy named by the run's date (colons replaced, so the name is valid everywhere). */
-export function writeResults(dir: string, date: Date, results: object): { latest: string; dated: string } {
+/**
+ * Writes a copy named by the run's date (colons replaced, so the name is valid everywhere) and, unless told
+ * not to (a run of some phases only), latest.json. Returns the files written.
+ */
+export function writeResults(dir: string, date: Date, results: object, { latest = true } = {}): string[] {
   mkdirSync(dir, { recursive: true });
   const text = `${JSON.stringify(results, null, 2)}\n`;
-  const latest = join(dir, 'latest.json');
-  const dated = join(dir, `${date.toISOString().replace(/:/g, '-')}.json`);
-  for (const file of [dated, latest]) {
+  const files = [join(dir, `${date.toISOString().replace(/:/g, '-')}.json`), ...(latest ? [join(dir, 'latest.json')] : [])];
+  for (const file of files) {
     writeFileSync(`${file}.tmp`, text);
     renameSync(`${file}.tmp`, file);
   }
-  return { latest, dated };
+  return files;
 }

@@ -6,8 +6,11 @@
  *   4. replaying a 10,000-event case (read, parse, fold),
  *   5. the ledger at scale on a 1,000,000-event log: the service's ledger ingesting it, inclusion proofs
  *      served over HTTP, the export, and samverkan-audit verify-log over that export,
+ *   6. the relay against a real Kafka broker: its throughput over a generated multi-agency log, and the lag
+ *      from a command's acknowledgement to its event being readable by a `read_committed` consumer,
  * then prints a table and writes bench/results/latest.json plus a dated copy.
  * `npm run bench -- --quick` shortens every phase, to check that the benchmark itself works.
+ * `npm run bench -- --only relay,replay` runs only those phases (names in PHASES) and writes only the dated copy.
  */
 import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,15 +21,22 @@ import { benchHttpCommands } from './http-commands.bench';
 import { benchLedger } from './ledger.bench';
 import { LoadResult } from './load';
 import { benchRawAppend } from './raw-append.bench';
+import { benchRelay, RelayBenchResult } from './relay.bench';
 import { benchReplay } from './replay.bench';
 import { formatTable, machineInfo, Row, writeResults } from './report';
 
+const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'ledger', 'relay'] as const;
+type Phase = (typeof PHASES)[number];
+
 const quick = process.argv.includes('--quick');
+const only = onlyPhases(process.argv);
+const runs = (phase: Phase) => only === undefined || only.includes(phase);
 const supportBody = { kind: 'shelter', providedOn: '2026-01-15' };
 const ledgerCases = quick ? 50 : 1000;
 
 const parameters = {
   quick,
+  only: only ?? null,
   http: {
     connections: 50,
     warmupSeconds: quick ? 1 : 3,
@@ -53,6 +63,24 @@ const parameters = {
     auditor: 'internrevisionen',
     verifier: 'node apps/audit/bin/samverkan-audit.js verify-log <export> --key <key file> --checkpoint <checkpoint file>, wall time of the child process',
   },
+  relay: {
+    broker: 'KAFKA_BROKERS if set, else a broker of this run from scripts/kafka-local.sh (state in the run\'s temporary directory, stopped at the end)',
+    throughput: { events: quick ? 3_000 : 50_000, cases: quick ? 150 : 2_500, writers: 8, batchSize: 500, partitions: 3 },
+    generator: 'test/relay/case-stories.ts: seeded stories over all agencies through the command path (referrals accepted and declined, agencies added and removed, support, evidence, 5% events of another category), one writer per seed',
+    throughputTiming: 'from Relay.start() resolving (topics created, producer initialised, position read) until the committed position is the log\'s head; fresh topic prefix',
+    lag: {
+      agencyId: 'polisen-malmo',
+      cases: quick ? 20 : 50,
+      route: 'POST /cases/:id/support as the lead agency of each case (its only member), cases in turn',
+      body: supportBody,
+      ratePerSecond: 100,
+      warmupSeconds: quick ? 0.5 : 2,
+      durationSeconds: quick ? 2 : 10,
+      timeoutSeconds: 30,
+      consumerMaxWaitMs: 100,
+    },
+    lagTiming: 'the real service (createApp, KAFKA_BROKERS set, fresh data dir, transactional id of its own, default topic prefix); commands sent open-loop from a worker thread that also runs a kafkajs read_committed consumer (fresh group, from the live end) on the agency\'s topic; lag = consumer reading the event (matched by id) - the command\'s response read',
+  },
 };
 
 /**
@@ -68,127 +96,241 @@ async function main(): Promise<void> {
   const date = new Date();
   const started = performance.now();
   const loadAtStart = loadavg();
-  const needed = parameters.ledger.events * LEDGER_BYTES_PER_EVENT;
-  const free = freeBytes(tmpdir());
-  if (free < needed) {
-    throw new Error(`the ledger phase needs about ${gib(needed)} GiB in ${tmpdir()}; ${gib(free)} GiB are free (set TMPDIR to a larger disk)`);
+  if (runs('ledger')) {
+    const needed = parameters.ledger.events * LEDGER_BYTES_PER_EVENT;
+    const free = freeBytes(tmpdir());
+    if (free < needed) {
+      throw new Error(`the ledger phase needs about ${gib(needed)} GiB in ${tmpdir()}; ${gib(free)} GiB are free (set TMPDIR to a larger disk)`);
+    }
+    progress(`${gib(free)} GiB free in ${tmpdir()}; the ledger phase needs about ${gib(needed)} GiB`);
   }
-  progress(`${gib(free)} GiB free in ${tmpdir()}; the ledger phase needs about ${gib(needed)} GiB`);
   const workDir = mkdtempSync(join(tmpdir(), 'samverkan-bench-'));
+  // What must not outlive an interrupted run, such as a broker this run started.
+  const onInterrupt: Array<() => void> = [];
   const cleanUp = () => rmSync(workDir, { recursive: true, force: true });
   process.once('SIGINT', () => {
+    for (const stop of onInterrupt.reverse()) stop();
     cleanUp();
     process.exit(130);
   });
 
   const { http } = parameters;
-  let results;
+  const results: Results = {};
   try {
-    progress(`opening ${parameters.commands.cases} cases, then support commands at ${http.connections} connections: ${http.warmupSeconds} s warm-up, then about ${http.durationSeconds} s`);
-    const commands = await benchHttpCommands(join(workDir, 'service'), { ...parameters.commands, ...http });
+    if (runs('commands')) {
+      progress(`opening ${parameters.commands.cases} cases, then support commands at ${http.connections} connections: ${http.warmupSeconds} s warm-up, then about ${http.durationSeconds} s`);
+      results.commands = await benchHttpCommands(join(workDir, 'service'), { ...parameters.commands, ...http });
+    }
 
-    progress(`bare Nest + Fastify POST at ${http.connections} connections: ${http.warmupSeconds} s warm-up, then about ${http.durationSeconds} s`);
-    const bare = await benchBarePost({ ...http, body: supportBody });
+    if (runs('bare-post')) {
+      progress(`bare Nest + Fastify POST at ${http.connections} connections: ${http.warmupSeconds} s warm-up, then about ${http.durationSeconds} s`);
+      results.bare = await benchBarePost({ ...http, body: supportBody });
+    }
 
-    const { rawAppend } = parameters;
-    progress(`raw sealed appends: ${rawAppend.writers} writers for ${rawAppend.durationSeconds} s, then 1 writer for ${rawAppend.serialWriterSeconds} s`);
-    const raw = await benchRawAppend(join(workDir, 'raw', 'events.db'), rawAppend);
-    const serial = await benchRawAppend(join(workDir, 'raw-serial', 'events.db'), { writers: 1, durationSeconds: rawAppend.serialWriterSeconds });
+    if (runs('raw-append')) {
+      const { rawAppend } = parameters;
+      progress(`raw sealed appends: ${rawAppend.writers} writers for ${rawAppend.durationSeconds} s, then 1 writer for ${rawAppend.serialWriterSeconds} s`);
+      results.raw = await benchRawAppend(join(workDir, 'raw', 'events.db'), rawAppend);
+      results.serial = await benchRawAppend(join(workDir, 'raw-serial', 'events.db'), { writers: 1, durationSeconds: rawAppend.serialWriterSeconds });
+    }
 
-    const { appendWithLedger } = parameters;
-    progress(`sealed appends while the ledger follows: ${appendWithLedger.writers} writers for ${appendWithLedger.durationSeconds} s, then until the ledger has them all`);
-    const withLedger = await benchAppendWithLedger(join(workDir, 'append-with-ledger'), appendWithLedger);
+    if (runs('append-with-ledger')) {
+      const { appendWithLedger } = parameters;
+      progress(`sealed appends while the ledger follows: ${appendWithLedger.writers} writers for ${appendWithLedger.durationSeconds} s, then until the ledger has them all`);
+      results.withLedger = await benchAppendWithLedger(join(workDir, 'append-with-ledger'), appendWithLedger);
+    }
 
-    progress(`replay: building a ${parameters.replay.events}-event case, then ${parameters.replay.runs} timed replays`);
-    const replay = await benchReplay(join(workDir, 'replay', 'events.db'), parameters.replay);
+    if (runs('replay')) {
+      progress(`replay: building a ${parameters.replay.events}-event case, then ${parameters.replay.runs} timed replays`);
+      results.replay = await benchReplay(join(workDir, 'replay', 'events.db'), parameters.replay);
+    }
 
-    const { ledger: ledgerParameters } = parameters;
-    progress(`ledger at scale: building a ${ledgerParameters.events.toLocaleString('en-US')}-event log (${ledgerParameters.log.cases} cases)`);
-    const ledgerDir = join(workDir, 'ledger');
-    const ledger = await benchLedger(ledgerDir, ledgerParameters, progress);
-    rmSync(ledgerDir, { recursive: true, force: true });
+    if (runs('ledger')) {
+      const { ledger: ledgerParameters } = parameters;
+      progress(`ledger at scale: building a ${ledgerParameters.events.toLocaleString('en-US')}-event log (${ledgerParameters.log.cases} cases)`);
+      const ledgerDir = join(workDir, 'ledger');
+      results.ledger = await benchLedger(ledgerDir, ledgerParameters, progress);
+      rmSync(ledgerDir, { recursive: true, force: true });
+    }
 
-    results = { commands, bare, raw, serial, withLedger, replay, ledger };
+    if (runs('relay')) {
+      const { relay } = parameters;
+      progress(`relay: a ${relay.throughput.events.toLocaleString('en-US')}-event log of case stories relayed to a real broker, then the service's relay lag`);
+      results.relay = await benchRelay(join(workDir, 'relay'), relay, progress, (stop) => onInterrupt.push(stop));
+      if ('skipped' in results.relay) progress(`relay: skipped: ${results.relay.skipped}`);
+    }
   } finally {
     cleanUp();
   }
 
-  const { commands, bare, raw, serial, withLedger, replay, ledger } = results;
-  const events = ledger.log.events.toLocaleString('en-US');
+  const { commands, bare, raw, serial, withLedger, replay, ledger, relay } = results;
+  const events = ledger?.log.events.toLocaleString('en-US');
   const rows: Row[] = [
-    { key: 'commands_per_s', value: commands.load.okPerSecond, unit: '/s', note: `2xx only, ${loadNote(commands.load)}` },
-    { key: 'command_p50_ms', value: commands.load.latencyMs.p50, unit: 'ms' },
-    { key: 'command_p99_ms', value: commands.load.latencyMs.p99, unit: 'ms' },
-    { key: 'command_non2xx', value: commands.load.non2xx, unit: '', note: statusNote(commands.load.statusCodes) },
-    { key: 'command_errors', value: commands.load.errors + commands.load.timeouts, unit: '', note: 'no response (connection errors, timeouts)' },
-    { key: 'projection_catchup_ms', value: commands.projectionCatchUpMs, unit: 'ms', note: 'from the last response until the case index had the last event' },
-    { key: 'bare_post_per_s', value: bare.load.okPerSecond, unit: '/s', note: `no store, no auth; ${loadNote(bare.load)}` },
-    { key: 'bare_post_p50_ms', value: bare.load.latencyMs.p50, unit: 'ms' },
-    { key: 'bare_post_p99_ms', value: bare.load.latencyMs.p99, unit: 'ms' },
-    { key: 'raw_append_per_s', value: raw.eventsPerSecond, unit: '/s', note: `${raw.writers} writers, 1 sealed event per append, own streams` },
-    {
-      key: 'append_with_ledger_per_s',
-      value: withLedger.eventsPerSecond,
-      unit: '/s',
-      note: `as raw_append while the ledger follows and seals each as a leaf; until the ledger had all ${withLedger.events}; appends alone ${Math.round(withLedger.appendsPerSecond)}/s, p99 ${withLedger.appendMs.p99.toFixed(1)} ms`,
-    },
-    { key: 'append_with_ledger_lag_ms', value: withLedger.ledgerLagMs, unit: 'ms', note: `from the last append until the ledger had it; ${withLedger.checkpoints} checkpoint${withLedger.checkpoints === 1 ? '' : 's'} signed` },
-    { key: 'raw_append_p50_ms', value: raw.appendMs.p50, unit: 'ms' },
-    { key: 'raw_append_p99_ms', value: raw.appendMs.p99, unit: 'ms' },
-    { key: 'raw_append_serial_per_s', value: serial.eventsPerSecond, unit: '/s', note: `1 writer: one commit (fsync) per event, p50 ${serial.appendMs.p50.toFixed(2)} ms` },
-    { key: 'replay_events_per_s', value: replay.eventsPerSecond, unit: '/s', note: `${replay.events} events read, parsed and folded; best of ${parameters.replay.runs}` },
-    { key: 'replay_ms', value: replay.bestMs, unit: 'ms', note: `median ${replay.medianMs.toFixed(1)} ms` },
-    { key: 'replay_read_only_events_per_s', value: replay.readOnlyEventsPerSecond, unit: '/s', note: 'readStream + JSON parse, no fold' },
-    { key: 'replay_fold_only_events_per_s', value: replay.foldOnlyEventsPerSecond, unit: '/s', note: 'caseDecider.evolve over envelopes in memory' },
-    {
-      key: 'ledger_ingest_events_per_s',
-      value: ledger.ingest.eventsPerSecond,
-      unit: '/s',
-      note: `service started on a ${events}-event log until its ledger had all (${ledger.ingest.seconds.toFixed(1)} s); case index done after ${ledger.ingest.caseIndexSeconds.toFixed(1)} s, HTTP listening after ${ledger.ingest.listeningSeconds.toFixed(1)} s`,
-    },
-    {
-      key: 'inclusion_proof_ms',
-      value: ledger.proofs.latencyMs.p99,
-      unit: 'ms',
-      note: `p99 of ${ledger.proofs.requests} sequential GET /ledger/proofs/inclusion, random events, tree of ${events}; p90 ${ledger.proofs.latencyMs.p90.toFixed(2)}, max ${ledger.proofs.latencyMs.max.toFixed(1)} ms`,
-    },
-    { key: 'inclusion_proof_p50_ms', value: ledger.proofs.latencyMs.p50, unit: 'ms', note: `${ledger.proofs.proofHashes} hashes a proof; as ${parameters.ledger.auditor}` },
-    {
-      key: 'export_events_per_s',
-      value: ledger.export.eventsPerSecond,
-      unit: '/s',
-      note: `GET /ledger/export?size=${ledger.log.events} streamed to a file: ${mib(ledger.export.bytes)} MiB in ${ledger.export.seconds.toFixed(1)} s (${ledger.export.megabytesPerSecond.toFixed(0)} MiB/s)`,
-    },
-    {
-      key: 'verify_events_per_s',
-      value: ledger.verify.eventsPerSecond,
-      unit: '/s',
-      note: `samverkan-audit verify-log over that export, ${events} events in ${ledger.verify.seconds.toFixed(1)} s wall (process start included), exit ${ledger.verify.exitCode}`,
-    },
+    ...(commands
+      ? [
+          { key: 'commands_per_s', value: commands.load.okPerSecond, unit: '/s', note: `2xx only, ${loadNote(commands.load)}` },
+          { key: 'command_p50_ms', value: commands.load.latencyMs.p50, unit: 'ms' },
+          { key: 'command_p99_ms', value: commands.load.latencyMs.p99, unit: 'ms' },
+          { key: 'command_non2xx', value: commands.load.non2xx, unit: '', note: statusNote(commands.load.statusCodes) },
+          { key: 'command_errors', value: commands.load.errors + commands.load.timeouts, unit: '', note: 'no response (connection errors, timeouts)' },
+          { key: 'projection_catchup_ms', value: commands.projectionCatchUpMs, unit: 'ms', note: 'from the last response until the case index had the last event' },
+        ]
+      : []),
+    ...(bare
+      ? [
+          { key: 'bare_post_per_s', value: bare.load.okPerSecond, unit: '/s', note: `no store, no auth; ${loadNote(bare.load)}` },
+          { key: 'bare_post_p50_ms', value: bare.load.latencyMs.p50, unit: 'ms' },
+          { key: 'bare_post_p99_ms', value: bare.load.latencyMs.p99, unit: 'ms' },
+        ]
+      : []),
+    ...(raw ? [{ key: 'raw_append_per_s', value: raw.eventsPerSecond, unit: '/s', note: `${raw.writers} writers, 1 sealed event per append, own streams` }] : []),
+    ...(withLedger
+      ? [
+          {
+            key: 'append_with_ledger_per_s',
+            value: withLedger.eventsPerSecond,
+            unit: '/s',
+            note: `as raw_append while the ledger follows and seals each as a leaf; until the ledger had all ${withLedger.events}; appends alone ${Math.round(withLedger.appendsPerSecond)}/s, p99 ${withLedger.appendMs.p99.toFixed(1)} ms`,
+          },
+          { key: 'append_with_ledger_lag_ms', value: withLedger.ledgerLagMs, unit: 'ms', note: `from the last append until the ledger had it; ${withLedger.checkpoints} checkpoint${withLedger.checkpoints === 1 ? '' : 's'} signed` },
+        ]
+      : []),
+    ...(raw && serial
+      ? [
+          { key: 'raw_append_p50_ms', value: raw.appendMs.p50, unit: 'ms' },
+          { key: 'raw_append_p99_ms', value: raw.appendMs.p99, unit: 'ms' },
+          { key: 'raw_append_serial_per_s', value: serial.eventsPerSecond, unit: '/s', note: `1 writer: one commit (fsync) per event, p50 ${serial.appendMs.p50.toFixed(2)} ms` },
+        ]
+      : []),
+    ...(replay
+      ? [
+          { key: 'replay_events_per_s', value: replay.eventsPerSecond, unit: '/s', note: `${replay.events} events read, parsed and folded; best of ${parameters.replay.runs}` },
+          { key: 'replay_ms', value: replay.bestMs, unit: 'ms', note: `median ${replay.medianMs.toFixed(1)} ms` },
+          { key: 'replay_read_only_events_per_s', value: replay.readOnlyEventsPerSecond, unit: '/s', note: 'readStream + JSON parse, no fold' },
+          { key: 'replay_fold_only_events_per_s', value: replay.foldOnlyEventsPerSecond, unit: '/s', note: 'caseDecider.evolve over envelopes in memory' },
+        ]
+      : []),
+    ...(ledger
+      ? [
+          {
+            key: 'ledger_ingest_events_per_s',
+            value: ledger.ingest.eventsPerSecond,
+            unit: '/s',
+            note: `service started on a ${events}-event log until its ledger had all (${ledger.ingest.seconds.toFixed(1)} s); case index done after ${ledger.ingest.caseIndexSeconds.toFixed(1)} s, HTTP listening after ${ledger.ingest.listeningSeconds.toFixed(1)} s`,
+          },
+          {
+            key: 'inclusion_proof_ms',
+            value: ledger.proofs.latencyMs.p99,
+            unit: 'ms',
+            note: `p99 of ${ledger.proofs.requests} sequential GET /ledger/proofs/inclusion, random events, tree of ${events}; p90 ${ledger.proofs.latencyMs.p90.toFixed(2)}, max ${ledger.proofs.latencyMs.max.toFixed(1)} ms`,
+          },
+          { key: 'inclusion_proof_p50_ms', value: ledger.proofs.latencyMs.p50, unit: 'ms', note: `${ledger.proofs.proofHashes} hashes a proof; as ${parameters.ledger.auditor}` },
+          {
+            key: 'export_events_per_s',
+            value: ledger.export.eventsPerSecond,
+            unit: '/s',
+            note: `GET /ledger/export?size=${ledger.log.events} streamed to a file: ${mib(ledger.export.bytes)} MiB in ${ledger.export.seconds.toFixed(1)} s (${ledger.export.megabytesPerSecond.toFixed(0)} MiB/s)`,
+          },
+          {
+            key: 'verify_events_per_s',
+            value: ledger.verify.eventsPerSecond,
+            unit: '/s',
+            note: `samverkan-audit verify-log over that export, ${events} events in ${ledger.verify.seconds.toFixed(1)} s wall (process start included), exit ${ledger.verify.exitCode}`,
+          },
+        ]
+      : []),
+    ...(relay ? relayRows(relay) : []),
   ];
   const runSeconds = (performance.now() - started) / 1000;
   const figures = Object.fromEntries(rows.map((row) => [row.key, row.value]));
-  const files = writeResults(join(__dirname, 'results'), date, {
-    date: date.toISOString(),
-    ...figures,
-    machine: machineInfo(),
-    loadAverage: { start: loadAtStart, end: loadavg() },
-    parameters,
-    runSeconds,
-    details: results,
-  });
+  const files = writeResults(
+    join(__dirname, 'results'),
+    date,
+    {
+      date: date.toISOString(),
+      ...figures,
+      ...(relay && 'skipped' in relay ? { skipped: { relay: relay.skipped } } : {}),
+      machine: machineInfo(),
+      loadAverage: { start: loadAtStart, end: loadavg() },
+      parameters,
+      runSeconds,
+      details: results,
+    },
+    { latest: only === undefined },
+  );
 
   console.log(formatTable(rows));
-  console.log(`\nnode ${process.version}, ${machineInfo().cpus} cpus, ${date.toISOString()}, ${runSeconds.toFixed(1)} s`);
+  console.log(`\nnode ${process.version}, ${machineInfo().cpus} cpus, ${date.toISOString()}, ${runSeconds.toFixed(1)} s${only ? `, only ${only.join(', ')}` : ''}`);
   console.log(`load average (1, 5, 15 min) at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`ledger log: ${events} events in ${ledger.log.cases} cases, built in ${ledger.log.seconds.toFixed(1)} s; ${mib(ledger.log.storeBytes)} MiB store, ${mib(ledger.ingest.ledgerBytes)} MiB ledger`);
-  console.log(`written: ${relative(process.cwd(), files.latest)}, ${relative(process.cwd(), files.dated)}`);
-  if (commands.load.non2xx > 0 || commands.warmup.non2xx > 0) {
+  if (ledger) {
+    console.log(`ledger log: ${events} events in ${ledger.log.cases} cases, built in ${ledger.log.seconds.toFixed(1)} s; ${mib(ledger.log.storeBytes)} MiB store, ${mib(ledger.ingest.ledgerBytes)} MiB ledger`);
+  }
+  if (relay && !('skipped' in relay)) {
+    const { throughput: t } = relay;
+    const agencies = Object.entries(t.messagesByAgency).map(([id, n]) => `${id} ${n}`).join(', ');
+    console.log(`relay log: ${t.log.events.toLocaleString('en-US')} events (${t.log.caseEvents.toLocaleString('en-US')} of ${t.log.cases} cases) written in ${t.log.seconds.toFixed(1)} s; messages by agency: ${agencies}`);
+  }
+  console.log(`written: ${files.map((file) => relative(process.cwd(), file)).join(', ')}`);
+  if (commands && (commands.load.non2xx > 0 || commands.warmup.non2xx > 0)) {
     console.log(`warning: the service answered non-2xx: load ${statusNote(commands.load.statusCodes)}; warm-up ${statusNote(commands.warmup.statusCodes)}`);
   }
-  if (commands.eventsStored !== commands.eventsExpected) {
+  if (commands && commands.eventsStored !== commands.eventsExpected) {
     console.log(`warning: the store holds ${commands.eventsStored} events; the 2xx answers account for ${commands.eventsExpected}`);
   }
+  if (relay && !('skipped' in relay)) {
+    const { measured } = relay.lag;
+    if (measured.unseen > 0 || measured.ok < measured.sent) {
+      console.log(`warning: relay lag: ${measured.ok} of ${measured.sent} commands acknowledged (${statusNote(measured.statusCodes)}, ${measured.errors} without response); ${measured.unseen} acknowledged events never read within ${parameters.relay.lag.timeoutSeconds} s`);
+    }
+    if (relay.throughput.relayWarnings.length > 0) console.log(`warning: the relay logged: ${relay.throughput.relayWarnings.slice(0, 3).join('; ')}`);
+  }
+}
+
+interface Results {
+  commands?: Awaited<ReturnType<typeof benchHttpCommands>>;
+  bare?: Awaited<ReturnType<typeof benchBarePost>>;
+  raw?: Awaited<ReturnType<typeof benchRawAppend>>;
+  serial?: Awaited<ReturnType<typeof benchRawAppend>>;
+  withLedger?: Awaited<ReturnType<typeof benchAppendWithLedger>>;
+  replay?: Awaited<ReturnType<typeof benchReplay>>;
+  ledger?: Awaited<ReturnType<typeof benchLedger>>;
+  relay?: RelayBenchResult;
+}
+
+function relayRows(relay: RelayBenchResult): Row[] {
+  if ('skipped' in relay) {
+    const note = `skipped: ${relay.skipped}`;
+    return ['relay_events_per_s', 'relay_lag_p50_ms', 'relay_lag_p99_ms'].map((key) => ({ key, value: null, unit: key.endsWith('_ms') ? 'ms' : '/s', note }));
+  }
+  const { throughput: t, lag } = relay;
+  const { measured: m } = lag;
+  const lagRun = `${m.seen} of ${m.sent} commands sent open-loop at ${m.sentPerSecond.toFixed(0)}/s`;
+  return [
+    {
+      key: 'relay_events_per_s',
+      value: t.eventsPerSecond,
+      unit: '/s',
+      note: `${t.log.events.toLocaleString('en-US')} log events relayed in ${t.relaySeconds.toFixed(1)} s, ${t.transactions} transactions (batch size ${t.batchSize}; ${t.meanEventsPerTransaction.toFixed(0)} events and p50 ${t.transactionMs.p50.toFixed(0)} ms a transaction); start ${t.startSeconds.toFixed(1)} s not timed (${t.eventsPerSecondWithStart.toFixed(0)}/s with it)`,
+    },
+    { key: 'relay_messages_per_s', value: t.messagesPerSecond, unit: '/s', note: `${t.messages.toLocaleString('en-US')} messages to ${Object.keys(t.messagesByAgency).length} agency topics` },
+    { key: 'relay_fan_out', value: t.fanOut, unit: '', note: `messages a case event (${t.log.caseEvents.toLocaleString('en-US')} case events in ${t.log.cases} cases)` },
+    { key: 'relay_lag_p50_ms', value: m.lagMs.p50, unit: 'ms', note: `command response -> read by a read_committed consumer; ${lagRun}` },
+    { key: 'relay_lag_p99_ms', value: m.lagMs.p99, unit: 'ms', note: `max ${m.lagMs.max.toFixed(1)} ms; command response p50 ${m.responseMs.p50.toFixed(1)}, p99 ${m.responseMs.p99.toFixed(1)} ms; relay ready ${lag.relayReadySeconds.toFixed(1)} s after listening` },
+    { key: 'relay_lag_unseen', value: m.unseen, unit: '', note: `acknowledged events not read within ${parameters.relay.lag.timeoutSeconds} s (${m.ok} acknowledged, ${m.sent - m.ok} not)` },
+  ];
+}
+
+function onlyPhases(argv: readonly string[]): Phase[] | undefined {
+  const at = argv.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
+  if (at < 0) return undefined;
+  const value = argv[at].startsWith('--only=') ? argv[at].slice('--only='.length) : argv[at + 1];
+  const names = (value ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    console.error(`--only takes a comma-separated list of ${PHASES.join(', ')}${unknown.length > 0 ? `; not ${unknown.join(', ')}` : ''}`);
+    process.exit(2);
+  }
+  return names as Phase[];
 }
 
 function freeBytes(dir: string): number {

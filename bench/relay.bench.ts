@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Kafka, logLevel } from 'kafkajs';
+import { systemClock } from '@samverkan/common';
+import { EventStore, LogPosition, SqliteEventStore } from '@samverkan/eventstore';
+import { KafkaMessageBus } from '@samverkan/messaging';
+import { AgencyRegistry } from '../apps/coordinator/src/agencies/agency-registry';
+import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
+import { createApp } from '../apps/coordinator/src/bootstrap';
+import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
+import { CaseEvent, CaseState } from '../apps/coordinator/src/cases/case.model';
+import { loadConfig } from '../apps/coordinator/src/config/app-config';
+import { Relay } from '../apps/coordinator/src/relay/relay';
+import { relayTopics } from '../apps/coordinator/src/relay/relay-messages';
+import { share } from '../apps/coordinator/src/sharing/sharing.policy';
+// Dev tooling like the tests: the relay tests' story generator is the realistic log, so it is used, not copied.
+import { caseStories } from '../test/relay/case-stories';
+import { openCases } from './http-commands.bench';
+import { acquireBroker } from './kafka-broker';
+import { percentile } from './raw-append.bench';
+
+export interface RelayBenchParameters {
+  readonly throughput: {
+    /** Events to write at least; the stories stop at the first round that reaches it. */
+    readonly events: number;
+    readonly cases: number;
+    /** Story writers at once, each on its own cases (group commits make the log faster to build). */
+    readonly writers: number;
+    readonly batchSize: number;
+    readonly partitions: number;
+  };
+  readonly lag: {
+    readonly agencyId: string;
+    readonly cases: number;
+    readonly ratePerSecond: number;
+    readonly warmupSeconds: number;
+    readonly durationSeconds: number;
+    readonly body: Readonly<Record<string, unknown>>;
+    /** How long after the last response an event may still be seen before it counts as never seen. */
+    readonly timeoutSeconds: number;
+    readonly consumerMaxWaitMs: number;
+  };
+}
+
+export type RelayBenchResult =
+  | { readonly skipped: string }
+  | { readonly broker: 'env' | 'local'; readonly throughput: RelayThroughput; readonly lag: RelayLag };
+
+export interface RelayThroughput {
+  readonly log: { readonly events: number; readonly caseEvents: number; readonly cases: number; readonly writers: number; readonly seconds: number };
+  /** Messages the sharing policy makes of the log (folded here, as the relay tests do), and per agency. */
+  readonly messages: number;
+  readonly messagesByAgency: Readonly<Record<string, number>>;
+  /** Messages per case event. */
+  readonly fanOut: number;
+  /** `Relay.start()`: topics created, producer initialised, position read back. Not in the rates. */
+  readonly startSeconds: number;
+  /** From `start()` resolving until the committed position was the log's head. */
+  readonly relaySeconds: number;
+  readonly firstBatchMs: number;
+  readonly eventsPerSecond: number;
+  readonly messagesPerSecond: number;
+  /** Events per second with `start()` included. */
+  readonly eventsPerSecondWithStart: number;
+  readonly batchSize: number;
+  /** Transactions committed, as seen by a waiter on the committed position (each commit wakes it). */
+  readonly transactions: number;
+  readonly meanEventsPerTransaction: number;
+  /** Time between successive commits (the first from `start()` resolving): preparing a batch and its transaction. */
+  readonly transactionMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly relayWarnings: string[];
+}
+
+export interface RelayLag {
+  readonly measured: RelayLagRun;
+  readonly warmup: RelayLagRun;
+  /** From the service listening until the consumer had seen the first event of ours: the relay starting. */
+  readonly relayReadySeconds: number;
+  readonly openCasesSeconds: number;
+}
+
+/** What the lag worker is asked to do (see relay-lag.worker.ts). */
+export interface RelayLagJob {
+  readonly baseUrl: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly caseIds: readonly string[];
+  readonly body: string;
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly ratePerSecond: number;
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+  readonly timeoutMs: number;
+  readonly consumerMaxWaitMs: number;
+}
+
+export interface RelayLagRun {
+  readonly sent: number;
+  readonly ok: number;
+  readonly statusCodes: Readonly<Record<string, number>>;
+  /** Requests that got no response at all. */
+  readonly errors: number;
+  /** Requests sent per second, and the latest a request left after its due time (the loop is open). */
+  readonly sentPerSecond: number;
+  readonly maxSendDelayMs: number;
+  /** Acknowledged events a `read_committed` consumer saw, and those it did not within the timeout. */
+  readonly seen: number;
+  readonly unseen: number;
+  /** From the command's response to the consumer reading its event. */
+  readonly lagMs: Percentiles;
+  readonly responseMs: Percentiles;
+}
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+const root = resolve(__dirname, '..');
+const agenciesFile = join(root, 'config', 'agencies.yaml');
+
+/**
+ * The relay against a real broker (`KAFKA_BROKERS`, else one of its own from scripts/kafka-local.sh): its
+ * throughput over a generated multi-agency log, then the lag of the running service from a command's
+ * acknowledgement to its event being readable. Without a broker it reports why it skipped.
+ */
+export async function benchRelay(
+  dir: string,
+  p: RelayBenchParameters,
+  progress: (text: string) => void,
+  onInterrupt: (cleanUp: () => void) => void,
+): Promise<RelayBenchResult> {
+  const broker = await acquireBroker(join(dir, 'kafka'), progress, onInterrupt);
+  if (broker.kind === 'none') return { skipped: broker.reason };
+  try {
+    progress(`broker ${broker.brokers.join(',')} (${broker.kind === 'env' ? 'KAFKA_BROKERS' : 'started by scripts/kafka-local.sh for this run'})`);
+    const throughput = await benchThroughput(broker.brokers, join(dir, 'throughput'), p.throughput, progress);
+    const { lag: l } = p;
+    progress(`relay lag: the service relaying to ${relayTopics().events(l.agencyId)}; support at ${l.ratePerSecond}/s, ${l.warmupSeconds} s warm-up, then ${l.durationSeconds} s`);
+    const lag = await benchLag(broker.brokers, join(dir, 'service'), l);
+    return { broker: broker.kind, throughput, lag };
+  } finally {
+    await broker.release();
+  }
+}
+
+async function benchThroughput(brokers: string[], dir: string, p: RelayBenchParameters['throughput'], progress: (text: string) => void): Promise<RelayThroughput> {
+  const registry = AgencyRegistry.fromFile(agenciesFile);
+  const agencyIds = registry.all().map((agency) => agency.id);
+  const store = new SqliteEventStore({ file: join(dir, 'events.db') });
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  const bus = new KafkaMessageBus({ brokers, clientId: 'samverkan-bench' });
+  // Deleting topics is no part of the service's message bus; the benchmark does it with the client itself.
+  const admin = new Kafka({ clientId: 'samverkan-bench', brokers, logLevel: logLevel.NOTHING }).admin();
+  try {
+    progress(`relay throughput: writing case stories of ${p.cases} cases until the log holds ${p.events.toLocaleString('en-US')} events (${p.writers} writers)`);
+    const log = await writeStories(store, registry, p);
+    const { messages, caseEvents, byAgency } = await fanOut(store, new Set(agencyIds));
+    progress(`relay throughput: ${log.events.toLocaleString('en-US')} events written in ${log.seconds.toFixed(1)} s; relaying them to ${prefix}.* (${messages.toLocaleString('en-US')} messages)`);
+
+    const warnings: string[] = [];
+    const relay = new Relay(store, bus, {
+      agencyIds,
+      topicPrefix: prefix,
+      transactionalId: `${prefix}-relay`,
+      batchSize: p.batchSize,
+      partitions: p.partitions,
+      logger: { log: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+    });
+    const starting = performance.now();
+    await relay.start();
+    const started = performance.now();
+    const commits: number[] = [];
+    let last: LogPosition | undefined;
+    let firstBatchAt = Number.NaN;
+    const timeout = setTimeout(() => void relay.stop(), 600_000);
+    await relay.waitUntil((committed) => {
+      if (committed && committed.position !== last) {
+        last = committed.position;
+        commits.push(performance.now());
+        if (Number.isNaN(firstBatchAt)) firstBatchAt = performance.now();
+      }
+      return committed?.position === log.head;
+    });
+    const ended = performance.now();
+    clearTimeout(timeout);
+    const reached = relay.committed?.position === log.head;
+    const state = relay.state;
+    await relay.stop();
+    if (!reached) throw new Error(`the relay stopped (${state}) at ${JSON.stringify(relay.committed)} before the log's head ${log.head}: ${warnings.slice(-3).join('; ')}`);
+
+    const relaySeconds = (ended - started) / 1000;
+    const gaps = commits.map((at, i) => at - (i === 0 ? started : commits[i - 1]));
+    return {
+      log: { events: log.events, caseEvents, cases: log.cases, writers: p.writers, seconds: log.seconds },
+      messages,
+      messagesByAgency: Object.fromEntries([...byAgency].sort(([, a], [, b]) => b - a)),
+      fanOut: messages / caseEvents,
+      startSeconds: (started - starting) / 1000,
+      relaySeconds,
+      firstBatchMs: firstBatchAt - started,
+      eventsPerSecond: log.events / relaySeconds,
+      messagesPerSecond: messages / relaySeconds,
+      eventsPerSecondWithStart: log.events / ((ended - starting) / 1000),
+      batchSize: p.batchSize,
+      transactions: commits.length,
+      meanEventsPerTransaction: log.events / commits.length,
+      transactionMs: { p50: percentile(gaps, 0.5), p99: percentile(gaps, 0.99), max: gaps.reduce((a, b) => Math.max(a, b), 0) },
+      relayWarnings: warnings,
+    };
+  } finally {
+    await bus.close();
+    const topics = relayTopics(prefix);
+    await admin
+      .connect()
+      .then(() => admin.deleteTopics({ topics: [...agencyIds.map(topics.events), topics.positions, topics.checkpoints] }))
+      .catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+    await store.close();
+  }
+}
+
+/**
+ * Generated case stories (real commands through the command path), several writers at once, each on its own
+ * cases: first the cases are opened, then rounds of commands until the log holds `events`.
+ */
+async function writeStories(store: EventStore, registry: AgencyRegistry, p: RelayBenchParameters['throughput']) {
+  const started = performance.now();
+  const writers = Array.from({ length: p.writers }, (_, i) => caseStories(store, registry, i + 1));
+  const casesEach = Math.ceil(p.cases / p.writers);
+  await Promise.all(writers.map((writer) => writer.write(0, casesEach)));
+  let events = 0;
+  let head: LogPosition | undefined;
+  const count = async () => {
+    for await (const { position } of store.readAll({ after: head })) {
+      events += 1;
+      head = position;
+    }
+  };
+  await count();
+  while (events < p.events) {
+    // A command makes about one event (some are refused, an acceptance makes two): aim a little short.
+    const commands = Math.ceil((0.95 * (p.events - events)) / p.writers) + 1;
+    await Promise.all(writers.map((writer) => writer.write(commands, 0)));
+    await count();
+  }
+  return { events, head: head!, cases: casesEach * p.writers, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The messages the sharing policy makes of the log, folded here: what the relay must publish. */
+async function fanOut(store: EventStore, agencies: ReadonlySet<string>) {
+  const states = new Map<string, CaseState>();
+  const byAgency = new Map<string, number>();
+  let caseEvents = 0;
+  let messages = 0;
+  for await (const { envelope } of store.readAll()) {
+    if (!envelope.stream.startsWith('case-')) continue;
+    caseEvents += 1;
+    const caseId = envelope.stream.slice('case-'.length);
+    const before = states.get(caseId) ?? caseDecider.initialState();
+    const after = caseDecider.evolve(before, envelope as unknown as CaseEvent);
+    states.set(caseId, after);
+    for (const { agencyId } of share(envelope as unknown as CaseEvent, before, after)) {
+      if (!agencies.has(agencyId)) continue;
+      messages += 1;
+      byAgency.set(agencyId, (byAgency.get(agencyId) ?? 0) + 1);
+    }
+  }
+  return { messages, caseEvents, byAgency };
+}
+
+/**
+ * The real service with KAFKA_BROKERS set, on a fresh data directory. Its topics have the default prefix, so on
+ * a broker that already holds them the relay gets a transactional id of its own (a new relay, starting at the
+ * beginning of this fresh log) and the consumer matches messages by event id, ignoring older ones.
+ */
+async function benchLag(brokers: string[], dataDir: string, p: RelayBenchParameters['lag']): Promise<RelayLag> {
+  const config = {
+    ...loadConfig({
+      SAMVERKAN_AGENCIES_FILE: agenciesFile,
+      KAFKA_BROKERS: brokers.join(','),
+      SAMVERKAN_RELAY_TRANSACTIONAL_ID: `samverkan-bench-relay-${randomUUID().slice(0, 8)}`,
+    }),
+    dataDir,
+    port: 0,
+    host: '127.0.0.1',
+  };
+  const app = await createApp({ config, clock: systemClock }, { logger: false });
+  try {
+    await app.listen(0, '127.0.0.1');
+    const listening = Date.now();
+    const { port } = app.getHttpServer().address() as { port: number };
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const token = await signDevToken(dataDir, p.agencyId, 'bench-officer', 900);
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const opening = performance.now();
+    const caseIds = await openCases(baseUrl, headers, p.cases);
+    const openCasesSeconds = (performance.now() - opening) / 1000;
+    const result = await runLagWorker({
+      baseUrl,
+      headers,
+      caseIds,
+      body: JSON.stringify(p.body),
+      brokers,
+      topic: relayTopics().events(p.agencyId),
+      ratePerSecond: p.ratePerSecond,
+      warmupSeconds: p.warmupSeconds,
+      durationSeconds: p.durationSeconds,
+      timeoutMs: p.timeoutSeconds * 1000,
+      consumerMaxWaitMs: p.consumerMaxWaitMs,
+    });
+    const { measured, warmup, readyAt } = result;
+    return { measured, warmup, relayReadySeconds: (readyAt - listening) / 1000, openCasesSeconds };
+  } finally {
+    await app.close();
+  }
+}
+
+/** What the lag worker reports; `readyAt` (wall clock, ms) is when its consumer first saw an event of ours. */
+export interface RelayLagWorkerResult {
+  readonly measured: RelayLagRun;
+  readonly warmup: RelayLagRun;
+  readonly readyAt: number;
+}
+
+/** The client and the consumer in a worker thread (as load.ts runs autocannon), off the service's event loop. */
+function runLagWorker(job: RelayLagJob): Promise<RelayLagWorkerResult> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(join(root, 'scripts', 'run-ts.js'), { argv: [join(__dirname, 'relay-lag.worker.ts')], workerData: job });
+    let result: RelayLagWorkerResult | undefined;
+    worker.once('message', (message: RelayLagWorkerResult) => (result = message));
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (result) resolvePromise(result);
+      else reject(new Error(`the relay lag worker exited with code ${code} before reporting a result`));
+    });
+  });
+}
