@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Provider } from '@nestjs/common';
-import { EVENT_STORE, EventStore, PostgresEventStore, SqliteEventStore } from '@samverkan/eventstore';
+import { EVENT_STORE, EventStore, EventStoreDbEventStore, PostgresEventStore, SqliteEventStore } from '@samverkan/eventstore';
 import { AppConfig } from './app-config';
 
 /** Opens the store `EVENT_STORE` names; the rest of the service sees only the port. */
@@ -11,7 +11,7 @@ export async function openEventStore(config: AppConfig): Promise<EventStore> {
     case 'postgres':
       return PostgresEventStore.open({ connectionString: config.databaseUrl!, schema: config.databaseSchema });
     case 'eventstoredb':
-      throw new Error('EVENT_STORE=eventstoredb is not wired yet');
+      return EventStoreDbEventStore.open({ connectionString: config.esdbConnectionString! });
   }
 }
 
