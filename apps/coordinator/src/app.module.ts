@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock, CLOCK, systemClock } from '@samverkan/common';
@@ -19,6 +18,7 @@ import { ReferralEscalationProcess } from './process-managers/referral-escalatio
 import { RelayProvider } from './relay/relay.provider';
 import { AgencyCommandsProvider } from './agency-commands/agency-commands.provider';
 import { CaseIndex } from './worklist/case-index';
+import { openCaseIndex } from './worklist/open-case-index';
 import { CaseIndexProjector } from './worklist/case-index.projector';
 import { WorklistController } from './worklist/worklist.controller';
 
@@ -35,7 +35,7 @@ class StoreLifecycle implements OnApplicationShutdown {
   ) {}
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
-    this.index.close();
+    await this.index.close();
   }
 }
 
@@ -63,7 +63,7 @@ export class AppModule {
           inject: [AgencyRegistry],
         },
         eventStoreProvider(config),
-        { provide: CaseIndex, useFactory: () => new CaseIndex(join(config.dataDir, 'case-index.db')) },
+        { provide: CaseIndex, useFactory: () => openCaseIndex(config) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         CaseService,

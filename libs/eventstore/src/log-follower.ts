@@ -1,18 +1,37 @@
 import { EventStore, LogPosition, LogSubscription, RecordedEvent } from './event-store.port';
 
-export interface LogFollowerOptions {
+interface LogFollowerCommonOptions {
   /** Name for logs. */
   readonly name: string;
   /** Where to resume: the position of the last event handled, or undefined for the start of the log. */
   readonly loadPosition: () => LogPosition | undefined | Promise<LogPosition | undefined>;
-  /** Handles one event; must be idempotent, since an event may be handled again after a crash. */
-  readonly handle: (event: RecordedEvent) => Promise<void> | void;
   /** Records that every event up to this position was handled. */
   readonly savePosition: (position: LogPosition) => Promise<void> | void;
   readonly onError?: (error: unknown) => void;
   /** Wait before resubscribing after a failure. */
   readonly retryMs?: number;
 }
+
+export type LogFollowerOptions = LogFollowerCommonOptions &
+  (
+    | {
+        /** Handles one event; must be idempotent, since an event may be handled again after a crash. */
+        readonly handle: (event: RecordedEvent) => Promise<void> | void;
+        readonly handleBatch?: undefined;
+      }
+    | {
+        /**
+         * Handles the events the subscription already has at hand, in log order, as one batch of at most
+         * `maxBatch`: never waits for more to fill it, so a live event is handled as soon as it arrives, while
+         * catching up goes a batch at a time. Must be idempotent, like `handle`; `savePosition` follows each
+         * batch with its last event's position.
+         */
+        readonly handleBatch: (events: readonly RecordedEvent[]) => Promise<void> | void;
+        /** Default 500. */
+        readonly maxBatch?: number;
+        readonly handle?: undefined;
+      }
+  );
 
 /**
  * Follows the store's global log from a stored position: what projections and process managers build on.
@@ -67,11 +86,17 @@ export class LogFollower {
       try {
         this.position = await this.options.loadPosition();
         this.subscription = this.store.subscribeToAll({ after: this.position });
-        for await (const event of this.subscription) {
-          await this.options.handle(event);
-          await this.options.savePosition(event.position);
-          this.position = event.position;
-          for (const waiter of [...this.waiters]) waiter();
+        if (this.options.handle) {
+          for await (const event of this.subscription) {
+            await this.options.handle(event);
+            await this.handled(event.position);
+          }
+        } else {
+          for await (const batch of atHand(this.subscription, this.options.maxBatch ?? 500)) {
+            if (!this.running) break; // read ahead before stop() closed the subscription
+            await this.options.handleBatch(batch);
+            await this.handled(batch[batch.length - 1].position);
+          }
         }
       } catch (error) {
         this.options.onError?.(error);
@@ -79,5 +104,56 @@ export class LogFollower {
         if (this.running) await new Promise((resolve) => setTimeout(resolve, this.options.retryMs ?? 1000));
       }
     }
+  }
+
+  private async handled(position: LogPosition): Promise<void> {
+    await this.options.savePosition(position);
+    this.position = position;
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+const TURN = Symbol('turn');
+
+/**
+ * Groups what `source` delivers without waiting into arrays of at most `max`: an item counts as at hand when
+ * it arrives before the event loop's next turn. The next item is asked for while the consumer handles a
+ * batch, so reading the log overlaps with handling it.
+ */
+async function* atHand<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
+  const iterator = source[Symbol.asyncIterator]();
+  const ask = () => {
+    const next = iterator.next();
+    next.catch(() => undefined); // a read that fails while a batch is being handled is reported when awaited
+    return next;
+  };
+  let pending: Promise<IteratorResult<T>> | undefined = ask();
+  try {
+    for (;;) {
+      const first: IteratorResult<T> = await pending!;
+      pending = undefined;
+      if (first.done) return;
+      const batch = [first.value];
+      let done = false;
+      while (batch.length < max) {
+        pending = ask();
+        const next = await Promise.race([pending, new Promise<typeof TURN>((resolve) => setImmediate(resolve, TURN))]);
+        if (next === TURN) break;
+        pending = undefined;
+        if (next.done) {
+          done = true;
+          break;
+        }
+        batch.push(next.value);
+      }
+      pending ??= done ? undefined : ask();
+      yield batch;
+      if (done) return;
+    }
+  } finally {
+    // Ending early (the consumer failed or stopped): let the read under way settle, then end the source.
+    const settling = pending;
+    if (settling) settling.then(() => iterator.return?.(), () => undefined).catch(() => undefined);
+    else await iterator.return?.();
   }
 }

@@ -99,7 +99,7 @@ export class LedgerController {
       if (error instanceof NotFoundError) return undefined;
       throw error; // a halted ledger says so
     });
-    if (!leaf || !this.maySee(caller, leaf.stream)) throw new NotFoundError(`event ${query.eventId} is not in the ledger`, { rule: 'event-not-in-ledger' });
+    if (!leaf || !(await this.maySee(caller, leaf.stream))) throw new NotFoundError(`event ${query.eventId} is not in the ledger`, { rule: 'event-not-in-ledger' });
     const treeSize = query.treeSize ?? this.ledger.latestCheckpoint()?.size ?? 0;
     if (treeSize <= leaf.index) throw new NotFoundError(`event ${query.eventId} (leaf ${leaf.index}) is not in a tree of ${treeSize} leaves; ask for a larger treeSize or a newer checkpoint`, { rule: 'leaf-outside-tree', details: { leafIndex: leaf.index, treeSize } });
     const proof = this.ledger.inclusionProof(leaf.index, treeSize);
@@ -174,9 +174,9 @@ export class LedgerController {
     res.header('Content-Type', 'application/x-ndjson').header('Samverkan-Tree-Size', String(size)).send(Readable.from(lines()));
   }
 
-  private maySee(caller: Caller, stream: string): boolean {
+  private async maySee(caller: Caller, stream: string): Promise<boolean> {
     if (caller.agency.kind === 'auditor') return true;
-    return stream.startsWith('case-') && this.index.isMember(stream.slice('case-'.length), caller.agency.id);
+    return stream.startsWith('case-') && (await this.index.isMember(stream.slice('case-'.length), caller.agency.id));
   }
 
   private async eventAt(stream: string, revision: number) {

@@ -42,9 +42,9 @@ export class ChildProtectionProcess implements OnApplicationBootstrap, OnApplica
       loadPosition: () => index.position(NAME),
       handle: (event) => this.handle(event),
       // Handling is idempotent, so the position need not be written for every event it passes over.
-      savePosition: (position) => {
+      savePosition: async (position) => {
         if (++this.sinceSaved >= 256 || this.actedSinceSaved) {
-          index.savePosition(NAME, position);
+          await index.savePosition(NAME, position);
           this.sinceSaved = 0;
           this.actedSinceSaved = false;
         }

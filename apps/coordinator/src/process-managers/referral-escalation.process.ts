@@ -49,7 +49,7 @@ export class ReferralEscalationProcess implements OnApplicationBootstrap, OnAppl
   private async escalateDue(): Promise<number> {
     const now = this.clock.now();
     let escalated = 0;
-    for (const due of this.index.dueReferrals(now)) {
+    for (const due of await this.index.dueReferrals(now)) {
       const { coordinator } = this.registry.servicesOf(due.city as City);
       try {
         const outcome = await this.cases.execute(

@@ -15,8 +15,10 @@ export class CaseIndexProjector implements OnApplicationBootstrap, OnApplication
     this.follower = new LogFollower(store, {
       name: 'case-index',
       loadPosition: () => index.position(),
-      handle: (event) => index.project(event),
-      savePosition: () => undefined, // saved with each event, in the same transaction
+      // Catching up goes a batch, and one transaction, at a time; a live event is handled as it comes.
+      handleBatch: (events) => index.projectBatch(events),
+      maxBatch: 500,
+      savePosition: () => undefined, // saved with each batch, in the same transaction
       onError: (error) => this.logger.error(`projection failed, retrying: ${(error as Error).message}`),
     });
   }

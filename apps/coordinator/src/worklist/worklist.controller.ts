@@ -37,20 +37,20 @@ export class WorklistController {
 
   @Get('me/feed')
   @ApiOperation({ summary: 'The events of cases your agency may see, in log order, as the sharing policy shows them to you; poll with ?after=<cursor>' })
-  feed(@Query() query: FeedQuery, @CurrentCaller() caller: Caller) {
+  async feed(@Query() query: FeedQuery, @CurrentCaller() caller: Caller) {
     const limit = query.limit ?? 100;
-    const events = this.index.feedOf(caller.agency.id, Number(query.after ?? 0), limit);
+    const events = await this.index.feedOf(caller.agency.id, Number(query.after ?? 0), limit);
     return { agencyId: caller.agency.id, events, next: events.length > 0 ? events[events.length - 1].cursor : (query.after ?? '0') };
   }
 
   @Get('me/worklist')
   @ApiOperation({ summary: 'Referrals awaiting your answer, unanswered referrals escalated to you, and the cases your agency is on' })
-  worklist(@CurrentCaller() caller: Caller) {
-    return {
-      agencyId: caller.agency.id,
-      referralsAwaitingAnswer: this.index.referralsAwaiting(caller.agency.id),
-      escalatedReferrals: this.index.referralsEscalatedTo(caller.agency.id),
-      cases: this.index.casesOf(caller.agency.id),
-    };
+  async worklist(@CurrentCaller() caller: Caller) {
+    const [referralsAwaitingAnswer, escalatedReferrals, cases] = await Promise.all([
+      this.index.referralsAwaiting(caller.agency.id),
+      this.index.referralsEscalatedTo(caller.agency.id),
+      this.index.casesOf(caller.agency.id),
+    ]);
+    return { agencyId: caller.agency.id, referralsAwaitingAnswer, escalatedReferrals, cases };
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * What both case index adapters share, so that only their SQL differs: the pure fold of a batch of log events
+ * into the rows to write, the mapping of stored summaries back to worklist entries, and the cache of recent
+ * case states.
+ */
+import { InvariantError } from '@samverkan/common';
+import { RecordedEvent } from '@samverkan/eventstore';
+import { caseDecider } from '../cases/case.decider';
+import { CaseEvent, CaseState } from '../cases/case.model';
+import { share } from '../sharing/sharing.policy';
+import type { FeedEntry, WorklistCase, WorklistReferral } from './case-index';
+
+/** A case as the index holds it. */
+export interface IndexedCase {
+  readonly revision: number;
+  readonly state: CaseState;
+}
+
+export interface CaseChange extends IndexedCase {
+  readonly caseId: string;
+  /** Whether the team rows must be rewritten: the team changed, or the index did not hold the case. */
+  readonly teamChanged: boolean;
+  /** Whether the open-referral rows must be rewritten. */
+  readonly referralsChanged: boolean;
+}
+
+export interface FeedRow {
+  readonly agencyId: string;
+  readonly eventId: string;
+  readonly entry: FeedEntry;
+}
+
+/** What a batch changes: each case touched, at its last revision in the batch, and the feed rows in log order. */
+export interface IndexChanges {
+  readonly cases: readonly CaseChange[];
+  readonly feed: readonly FeedRow[];
+}
+
+export interface OpenReferralRow {
+  readonly referralId: string;
+  readonly toAgency: string;
+  readonly dueBy: string | null;
+  readonly escalatedTo: string | null;
+}
+
+/** The case id of a case stream, or undefined for a stream of another category. */
+export function caseIdOf(stream: string): string | undefined {
+  return stream.startsWith('case-') ? stream.slice('case-'.length) : undefined;
+}
+
+/** The distinct cases a batch touches, for an adapter to read what it holds of them in one go. */
+export function casesIn(events: readonly RecordedEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const { envelope } of events) {
+    const caseId = caseIdOf(envelope.stream);
+    if (caseId !== undefined) ids.add(caseId);
+  }
+  return [...ids];
+}
+
+/**
+ * Folds a batch of log events over what the index holds (`held`, read before the batch). An event of a
+ * revision the index already has is skipped; one that leaves a gap after it is refused (see
+ * `CaseIndex.projectBatch`).
+ */
+export function foldBatch(events: readonly RecordedEvent[], held: (caseId: string) => IndexedCase | undefined): IndexChanges {
+  const touched = new Map<string, { before: IndexedCase | undefined; now: IndexedCase }>();
+  const feed: FeedRow[] = [];
+  for (const event of events) {
+    const { envelope } = event;
+    const caseId = caseIdOf(envelope.stream);
+    if (caseId === undefined) continue;
+    const seen = touched.get(caseId);
+    const known = seen ? seen.now : held(caseId);
+    if (known && known.revision >= envelope.revision) continue;
+    const expected = known ? known.revision + 1 : 0;
+    if (envelope.revision !== expected) {
+      throw new InvariantError(
+        `the case index holds case ${caseId} at ${known ? `revision ${known.revision}` : 'no revision'}, so it cannot fold revision ${envelope.revision} ` +
+          `(event ${envelope.id}) without the events between; was it cleared while the service was running? ` +
+          'Rebuild it with the service stopped: npm run projections:rebuild -- --from-scratch',
+        { rule: 'case-index-gap', details: { caseId, heldRevision: known?.revision ?? null, eventRevision: envelope.revision, eventId: envelope.id } },
+      );
+    }
+    const before = known?.state ?? caseDecider.initialState();
+    const state = caseDecider.evolve(before, envelope as unknown as CaseEvent);
+    for (const delivery of share(envelope as unknown as CaseEvent, before, state)) {
+      const { metadata } = envelope;
+      const entry: FeedEntry = {
+        eventId: envelope.id,
+        caseId,
+        revision: envelope.revision,
+        type: envelope.type,
+        schemaVersion: envelope.schemaVersion,
+        agency: metadata.agencyId,
+        actor: metadata.actorId,
+        occurredAt: metadata.occurredAt,
+        recordedAt: metadata.recordedAt,
+        data: delivery.data,
+        withheldFields: delivery.withheldFields,
+        ...(delivery.case ? { case: delivery.case } : {}),
+        hash: envelope.hash,
+        position: event.position,
+      };
+      feed.push({ agencyId: delivery.agencyId, eventId: envelope.id, entry });
+    }
+    const now = { revision: envelope.revision, state };
+    if (seen) seen.now = now;
+    else touched.set(caseId, { before: known, now });
+  }
+  const cases = [...touched].map(([caseId, { before, now }]) => ({
+    caseId,
+    ...now,
+    // evolve keeps a part it did not change, so unchanged teams and referrals need no rewrite.
+    teamChanged: !before || before.state.team !== now.state.team,
+    referralsChanged: !before || before.state.referrals !== now.state.referrals,
+  }));
+  return { cases, feed };
+}
+
+export function teamOf(state: CaseState): string[] {
+  return state.team.map((member) => member.agencyId);
+}
+
+export function openReferralsOf(state: CaseState): OpenReferralRow[] {
+  return state.referrals
+    .filter((r) => r.status === 'open')
+    .map((r) => ({ referralId: r.referralId, toAgency: r.toAgency, dueBy: r.dueBy, escalatedTo: r.escalatedTo }));
+}
+
+export function worklistReferral(caseId: string, state: CaseState, referralId: string): WorklistReferral {
+  const referral = state.referrals.find((r) => r.referralId === referralId)!;
+  return {
+    caseId,
+    referralId: referral.referralId,
+    fromAgency: referral.fromAgency,
+    urgency: referral.urgency,
+    reason: referral.reason,
+    dueBy: referral.dueBy,
+    escalatedTo: referral.escalatedTo,
+    city: state.city,
+    subject: descriptors(state),
+  };
+}
+
+export function worklistCase(caseId: string, state: CaseState, revision: number): WorklistCase {
+  return { caseId, status: state.status, city: state.city, leadAgency: state.leadAgency, revision, subject: descriptors(state) };
+}
+
+function descriptors(state: CaseState) {
+  return state.subject && { category: state.subject.category, ageGroup: state.subject.ageGroup };
+}
+
+/**
+ * Cases whose summaries are kept parsed between batches. Only a hint: an adapter uses an entry only when the
+ * revision it reads in its write transaction is the entry's, so another writer of the same index (a rebuild)
+ * can never make it fold onto a stale state.
+ */
+export class RecentCases {
+  private readonly cases = new Map<string, IndexedCase>();
+
+  constructor(private readonly capacity = 5_000) {}
+
+  get(caseId: string): IndexedCase | undefined {
+    return this.cases.get(caseId);
+  }
+
+  /** Called once the batch's transaction has committed: a failed one must leave its events to be folded again. */
+  remember(changes: IndexChanges): void {
+    for (const { caseId, revision, state } of changes.cases) {
+      this.cases.delete(caseId);
+      this.cases.set(caseId, { revision, state });
+      if (this.cases.size > this.capacity) this.cases.delete(this.cases.keys().next().value!);
+    }
+  }
+
+  clear(): void {
+    this.cases.clear();
+  }
+}

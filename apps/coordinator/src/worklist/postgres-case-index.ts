@@ -1,0 +1,318 @@
+import { Pool, PoolClient, QueryResultRow } from 'pg';
+import { ValidationError } from '@samverkan/common';
+import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { CaseState } from '../cases/case.model';
+import { CASE_INDEX, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
+import { casesIn, foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
+
+export interface PostgresCaseIndexOptions {
+  /** Where the server is, e.g. `postgres://user@host:5432/db`. */
+  readonly connectionString: string;
+  /** Schema of the index's tables (beside the event store's, if it is there too); created when missing. Default `samverkan`. */
+  readonly schema?: string;
+  readonly poolSize?: number;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
+
+type Query = { name: string; text: string };
+
+/**
+ * The case index in PostgreSQL, when `DATABASE_URL` is set: the SQLite index's tables, prefixed
+ * `case_index_`, and `projection_positions`, in the configured schema.
+ *
+ * A batch is one transaction that first takes a transaction-level advisory lock of the schema's index, so
+ * writers (the service's projector, a rebuild) take turns, and then reads the revisions it folds onto: each
+ * event is folded exactly once whoever gets to it first, and the feed's cursors are numbered in log order
+ * without gaps (they are assigned here, not drawn from a sequence, whose numbers a rolled-back batch would
+ * lose), so that a rebuild of the same log hands every entry the cursor it had.
+ */
+export class PostgresCaseIndex extends CaseIndex {
+  private readonly sql: ReturnType<typeof statements>;
+  private readonly recent = new RecentCases();
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+  ) {
+    super();
+    this.sql = statements(schema);
+  }
+
+  /** Connects, creates the schema and the tables if missing, and answers the open index. */
+  static async open(options: PostgresCaseIndexOptions): Promise<PostgresCaseIndex> {
+    const schema = options.schema ?? 'samverkan';
+    if (!SCHEMA_NAME.test(schema)) {
+      throw new ValidationError(`${schema} is not a schema name the case index accepts: lower-case letters, digits and _, at most 48`);
+    }
+    const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, application_name: 'samverkan-case-index' });
+    // An idle connection that breaks (a server restart) is reported here; the pool drops it and opens another.
+    pool.on('error', () => undefined);
+    const index = new PostgresCaseIndex(pool, schema);
+    try {
+      await index.createTables();
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return index;
+  }
+
+  async position(name = CASE_INDEX): Promise<LogPosition | undefined> {
+    const { rows } = await this.query<{ position: string }>(this.sql.position, [name]);
+    return rows[0]?.position;
+  }
+
+  async savePosition(name: string, position: LogPosition): Promise<void> {
+    await this.query(this.sql.savePosition, [name, position]);
+  }
+
+  async projectBatch(events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const changes = await this.transaction(async (client) => {
+      const held = await this.held(client, casesIn(events));
+      const folded = foldBatch(events, (caseId) => held.get(caseId));
+      await this.write(client, folded);
+      await client.query({ ...this.sql.savePosition, values: [CASE_INDEX, events[events.length - 1].position] });
+      return folded;
+    });
+    this.recent.remember(changes);
+  }
+
+  async referralsAwaiting(agencyId: string): Promise<WorklistReferral[]> {
+    return (await this.query<ReferralRow>(this.sql.referralsTo, [agencyId])).rows.map(toReferral);
+  }
+
+  async referralsEscalatedTo(agencyId: string): Promise<WorklistReferral[]> {
+    return (await this.query<ReferralRow>(this.sql.referralsEscalatedTo, [agencyId])).rows.map(toReferral);
+  }
+
+  async casesOf(agencyId: string): Promise<WorklistCase[]> {
+    const { rows } = await this.query<{ case_id: string; summary: string; revision: string }>(this.sql.casesOf, [agencyId]);
+    return rows.map((row) => worklistCase(row.case_id, JSON.parse(row.summary) as CaseState, Number(row.revision)));
+  }
+
+  async feedOf(agencyId: string, after: number, limit: number): Promise<Array<FeedEntry & { cursor: string }>> {
+    const { rows } = await this.query<{ cursor: string; entry: string }>(this.sql.feed, [agencyId, after, limit]);
+    return rows.map((row) => ({ cursor: row.cursor, ...(JSON.parse(row.entry) as FeedEntry) }));
+  }
+
+  async isMember(caseId: string, agencyId: string): Promise<boolean> {
+    return (await this.query(this.sql.isMember, [caseId, agencyId])).rows.length > 0;
+  }
+
+  async dueReferrals(now: Date): Promise<DueReferral[]> {
+    const { rows } = await this.query<{ case_id: string; referral_id: string; city: string; due_by: string }>(this.sql.dueReferrals, [now.toISOString()]);
+    return rows.map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
+  }
+
+  async clear(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query(`TRUNCATE ${this.table('cases')}, ${this.table('team')}, ${this.table('open_referrals')}, ${this.table('feed')}`);
+      await client.query({ ...this.sql.deletePosition, values: [CASE_INDEX] });
+    });
+    this.recent.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /**
+   * What the index holds of the batch's cases, read under the lock: one query, which sends a summary only
+   * where the recent copy is not of the stored revision.
+   */
+  private async held(client: PoolClient, caseIds: string[]): Promise<Map<string, IndexedCase>> {
+    const held = new Map<string, IndexedCase>();
+    if (caseIds.length === 0) return held;
+    const { rows } = await client.query<{ case_id: string; revision: string; summary: string | null }>({
+      ...this.sql.held,
+      values: [caseIds, caseIds.map((id) => this.recent.get(id)?.revision ?? -1)],
+    });
+    for (const row of rows) {
+      const revision = Number(row.revision);
+      held.set(row.case_id, row.summary === null ? this.recent.get(row.case_id)! : { revision, state: JSON.parse(row.summary) as CaseState });
+    }
+    return held;
+  }
+
+  private async write(client: PoolClient, { cases, feed }: IndexChanges): Promise<void> {
+    // Rows with JSON text in them go as one JSON document: array parameters would escape every quote.
+    if (cases.length > 0) {
+      const rows = cases.map((c) => ({ case_id: c.caseId, revision: c.revision, status: c.state.status, city: c.state.city, lead_agency: c.state.leadAgency, summary: c.state }));
+      await client.query({ ...this.sql.upsertCases, values: [JSON.stringify(rows)] });
+    }
+    const teams = cases.filter((c) => c.teamChanged);
+    if (teams.length > 0) {
+      const members = teams.flatMap((c) => teamOf(c.state).map((agencyId) => ({ caseId: c.caseId, agencyId })));
+      await client.query({ ...this.sql.clearTeams, values: [teams.map((c) => c.caseId)] });
+      if (members.length > 0) await client.query({ ...this.sql.addMembers, values: [members.map((m) => m.caseId), members.map((m) => m.agencyId)] });
+    }
+    const referrals = cases.filter((c) => c.referralsChanged);
+    if (referrals.length > 0) {
+      const open = referrals.flatMap((c) => openReferralsOf(c.state).map((r) => ({ caseId: c.caseId, ...r })));
+      await client.query({ ...this.sql.clearReferrals, values: [referrals.map((c) => c.caseId)] });
+      if (open.length > 0) {
+        await client.query({
+          ...this.sql.addReferrals,
+          values: [open.map((r) => r.caseId), open.map((r) => r.referralId), open.map((r) => r.toAgency), open.map((r) => r.dueBy), open.map((r) => r.escalatedTo)],
+        });
+      }
+    }
+    if (feed.length > 0) {
+      const rows = feed.map((f, i) => ({ n: i + 1, agency_id: f.agencyId, event_id: f.eventId, entry: f.entry }));
+      await client.query({ ...this.sql.addFeed, values: [JSON.stringify(rows)] });
+    }
+  }
+
+  private async createTables(): Promise<void> {
+    const exists = await this.query<{ table: string | null }>('SELECT to_regclass($1) AS table', [this.table('feed')]);
+    // Skipped when the tables are there, so a role without CREATE on the database can open an existing index.
+    if (exists.rows[0].table !== null) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Whoever creates the schema races the others on the catalog: the event store (opened at the same time
+      // in the service) and other processes. Taking the lock the event store takes to create its table, the
+      // second waits, then finds the schema.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`samverkan-event-store:${this.schema}`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+      // Keys and ordered text in the C collation: the same order as SQLite's, whatever the database's locale.
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS "${this.schema}".projection_positions (name text PRIMARY KEY, position text NOT NULL);
+        CREATE TABLE IF NOT EXISTS ${this.table('cases')} (
+          case_id text COLLATE "C" PRIMARY KEY, revision bigint NOT NULL, status text COLLATE "C" NOT NULL, city text,
+          lead_agency text, summary text NOT NULL);
+        CREATE TABLE IF NOT EXISTS ${this.table('team')} (
+          case_id text COLLATE "C" NOT NULL, agency_id text NOT NULL, PRIMARY KEY (case_id, agency_id));
+        CREATE INDEX IF NOT EXISTS case_index_team_by_agency ON ${this.table('team')} (agency_id);
+        CREATE TABLE IF NOT EXISTS ${this.table('open_referrals')} (
+          case_id text COLLATE "C" NOT NULL, referral_id text COLLATE "C" NOT NULL, to_agency text NOT NULL,
+          due_by text COLLATE "C", escalated_to text, PRIMARY KEY (case_id, referral_id));
+        CREATE INDEX IF NOT EXISTS case_index_open_referrals_by_agency ON ${this.table('open_referrals')} (to_agency);
+        CREATE INDEX IF NOT EXISTS case_index_open_referrals_by_coordinator ON ${this.table('open_referrals')} (escalated_to);
+        CREATE INDEX IF NOT EXISTS case_index_open_referrals_by_due ON ${this.table('open_referrals')} (due_by) WHERE escalated_to IS NULL;
+        CREATE TABLE IF NOT EXISTS ${this.table('feed')} (
+          seq bigint PRIMARY KEY, agency_id text NOT NULL, event_id text NOT NULL, entry text NOT NULL,
+          CONSTRAINT case_index_feed_once UNIQUE (agency_id, event_id));
+        CREATE INDEX IF NOT EXISTS case_index_feed_by_agency ON ${this.table('feed')} (agency_id, seq);
+      `);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A transaction holding the index's write lock. */
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      // One round trip. A read model need not wait for its commit to reach the disk: a server crash can take
+      // back only the last batches, with their position, and the projector folds them again.
+      await client.query(this.sql.begin);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private query<R extends QueryResultRow>(text: string | Query, values: unknown[]) {
+    return this.pool.query<R>(typeof text === 'string' ? { text, values } : { ...text, values });
+  }
+
+  private table(name: 'cases' | 'team' | 'open_referrals' | 'feed'): string {
+    return `"${this.schema}".case_index_${name}`;
+  }
+}
+
+interface ReferralRow {
+  case_id: string;
+  referral_id: string;
+  summary: string;
+}
+
+function toReferral(row: ReferralRow): WorklistReferral {
+  return worklistReferral(row.case_id, JSON.parse(row.summary) as CaseState, row.referral_id);
+}
+
+/**
+ * The SQL of one schema's index, named so that each pooled connection prepares it once. The pool is the
+ * index's own, so the names need not tell schemas apart (and PostgreSQL cuts names at 63 bytes).
+ */
+function statements(schema: string) {
+  const named = (name: string, text: string): Query => ({ name: `case-index-${name}`, text });
+  const positions = `"${schema}".projection_positions`;
+  const cases = `"${schema}".case_index_cases`;
+  const team = `"${schema}".case_index_team`;
+  const referrals = `"${schema}".case_index_open_referrals`;
+  const feed = `"${schema}".case_index_feed`;
+  const openReferrals = (name: string, where: string) =>
+    named(
+      name,
+      `SELECT r.case_id, r.referral_id, c.summary FROM ${referrals} r JOIN ${cases} c USING (case_id)
+       WHERE ${where} ORDER BY r.due_by NULLS LAST, r.case_id, r.referral_id`,
+    );
+  return {
+    // The schema name is checked when the index is opened (SCHEMA_NAME), so it may stand in the text.
+    begin: `BEGIN; SET LOCAL synchronous_commit = 'off'; SELECT pg_advisory_xact_lock(hashtext('samverkan-case-index:${schema}'))`,
+    position: named('position', `SELECT position FROM ${positions} WHERE name = $1`),
+    savePosition: named(
+      'save-position',
+      `INSERT INTO ${positions} (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position`,
+    ),
+    deletePosition: named('delete-position', `DELETE FROM ${positions} WHERE name = $1`),
+    held: named(
+      'held',
+      `SELECT c.case_id, c.revision::text AS revision, CASE WHEN c.revision = k.recent THEN NULL ELSE c.summary END AS summary
+       FROM unnest($1::text[], $2::bigint[]) AS k (case_id, recent) JOIN ${cases} c ON c.case_id = k.case_id`,
+    ),
+    // A json value keeps its text as given: the summary and the entry are stored as JSON.stringify wrote them.
+    upsertCases: named(
+      'upsert-cases',
+      `INSERT INTO ${cases} (case_id, revision, status, city, lead_agency, summary)
+       SELECT c.case_id, c.revision, c.status, c.city, c.lead_agency, c.summary::text
+       FROM json_to_recordset($1::json) AS c (case_id text, revision bigint, status text, city text, lead_agency text, summary json)
+       ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
+         lead_agency = excluded.lead_agency, summary = excluded.summary`,
+    ),
+    clearTeams: named('clear-teams', `DELETE FROM ${team} WHERE case_id = ANY($1::text[])`),
+    addMembers: named('add-members', `INSERT INTO ${team} (case_id, agency_id) SELECT * FROM unnest($1::text[], $2::text[])`),
+    clearReferrals: named('clear-referrals', `DELETE FROM ${referrals} WHERE case_id = ANY($1::text[])`),
+    addReferrals: named(
+      'add-referrals',
+      `INSERT INTO ${referrals} (case_id, referral_id, to_agency, due_by, escalated_to)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+    ),
+    // Cursors continue from the highest one, which the lock keeps still; n numbers the rows in log order.
+    addFeed: named(
+      'add-feed',
+      `INSERT INTO ${feed} (seq, agency_id, event_id, entry)
+       SELECT (SELECT COALESCE(max(seq), 0) FROM ${feed}) + e.n, e.agency_id, e.event_id, e.entry::text
+       FROM json_to_recordset($1::json) AS e (n bigint, agency_id text, event_id text, entry json)
+       ON CONFLICT (agency_id, event_id) DO NOTHING`,
+    ),
+    feed: named('feed', `SELECT seq::text AS cursor, entry FROM ${feed} WHERE agency_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`),
+    isMember: named('is-member', `SELECT 1 FROM ${team} WHERE case_id = $1 AND agency_id = $2`),
+    referralsTo: openReferrals('referrals-to', 'r.to_agency = $1'),
+    referralsEscalatedTo: openReferrals('referrals-escalated-to', 'r.escalated_to = $1'),
+    casesOf: named(
+      'cases-of',
+      `SELECT c.case_id, c.summary, c.revision::text AS revision FROM ${team} t JOIN ${cases} c USING (case_id)
+       WHERE t.agency_id = $1 ORDER BY c.status, c.case_id`,
+    ),
+    dueReferrals: named(
+      'due-referrals',
+      `SELECT r.case_id, r.referral_id, c.city, r.due_by FROM ${referrals} r JOIN ${cases} c USING (case_id)
+       WHERE r.escalated_to IS NULL AND r.due_by IS NOT NULL AND r.due_by <= $1 AND c.status = 'open'
+       ORDER BY r.due_by, r.case_id, r.referral_id`,
+    ),
+  };
+}

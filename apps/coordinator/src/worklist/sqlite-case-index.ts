@@ -1,0 +1,177 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { CaseState } from '../cases/case.model';
+import { CASE_INDEX, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
+import { foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
+
+/** The case index in its own SQLite file (`<dataDir>/case-index.db` on the embedded default). */
+export class SqliteCaseIndex extends CaseIndex {
+  private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof statements>;
+  private readonly recent = new RecentCases();
+  private readonly applyBatch: Database.Transaction<(events: readonly RecordedEvent[]) => IndexChanges>;
+  private readonly clearAll: Database.Transaction<() => void>;
+
+  constructor(file: string) {
+    super();
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, position TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS cases (
+        case_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, status TEXT NOT NULL, city TEXT,
+        lead_agency TEXT, summary TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS team (case_id TEXT NOT NULL, agency_id TEXT NOT NULL, PRIMARY KEY (case_id, agency_id));
+      CREATE INDEX IF NOT EXISTS team_by_agency ON team (agency_id);
+      CREATE TABLE IF NOT EXISTS open_referrals (
+        case_id TEXT NOT NULL, referral_id TEXT NOT NULL, to_agency TEXT NOT NULL, due_by TEXT,
+        escalated_to TEXT, PRIMARY KEY (case_id, referral_id));
+      CREATE INDEX IF NOT EXISTS open_referrals_by_agency ON open_referrals (to_agency);
+      CREATE INDEX IF NOT EXISTS open_referrals_by_coordinator ON open_referrals (escalated_to);
+      CREATE INDEX IF NOT EXISTS open_referrals_by_due ON open_referrals (due_by) WHERE escalated_to IS NULL;
+      CREATE TABLE IF NOT EXISTS feed (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, agency_id TEXT NOT NULL, event_id TEXT NOT NULL, entry TEXT NOT NULL,
+        UNIQUE (agency_id, event_id));
+      CREATE INDEX IF NOT EXISTS feed_by_agency ON feed (agency_id, seq);
+    `);
+    this.sql = statements(this.db);
+    this.applyBatch = this.db.transaction((events: readonly RecordedEvent[]) => {
+      const changes = foldBatch(events, (caseId) => this.held(caseId));
+      this.write(changes);
+      this.sql.savePosition.run(CASE_INDEX, events[events.length - 1].position);
+      return changes;
+    });
+    this.clearAll = this.db.transaction(() => {
+      this.db.exec(`
+        DELETE FROM cases; DELETE FROM team; DELETE FROM open_referrals; DELETE FROM feed;
+        DELETE FROM sqlite_sequence WHERE name = 'feed';`);
+      this.sql.deletePosition.run(CASE_INDEX);
+    });
+  }
+
+  async position(name = CASE_INDEX): Promise<LogPosition | undefined> {
+    return this.sql.position.get(name)?.position;
+  }
+
+  async savePosition(name: string, position: LogPosition): Promise<void> {
+    this.sql.savePosition.run(name, position);
+  }
+
+  async projectBatch(events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    // IMMEDIATE: the write lock is taken before the revisions are read, so a second writer (a rebuild beside
+    // the service) waits instead of folding onto what it read before the first one committed.
+    const changes = this.applyBatch.immediate(events);
+    this.recent.remember(changes);
+  }
+
+  async referralsAwaiting(agencyId: string): Promise<WorklistReferral[]> {
+    return this.sql.referralsTo.all(agencyId).map(toReferral);
+  }
+
+  async referralsEscalatedTo(agencyId: string): Promise<WorklistReferral[]> {
+    return this.sql.referralsEscalatedTo.all(agencyId).map(toReferral);
+  }
+
+  async casesOf(agencyId: string): Promise<WorklistCase[]> {
+    return this.sql.casesOf.all(agencyId).map((row) => worklistCase(row.case_id, JSON.parse(row.summary) as CaseState, row.revision));
+  }
+
+  async feedOf(agencyId: string, after: number, limit: number): Promise<Array<FeedEntry & { cursor: string }>> {
+    return this.sql.feed.all(agencyId, after, limit).map((row) => ({ cursor: String(row.seq), ...(JSON.parse(row.entry) as FeedEntry) }));
+  }
+
+  async isMember(caseId: string, agencyId: string): Promise<boolean> {
+    return this.sql.isMember.get(caseId, agencyId) !== undefined;
+  }
+
+  async dueReferrals(now: Date): Promise<DueReferral[]> {
+    return this.sql.dueReferrals
+      .all(now.toISOString())
+      .map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
+  }
+
+  async clear(): Promise<void> {
+    this.clearAll.immediate();
+    this.recent.clear();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  /** What the file holds of the case, with the summary parsed only when the recent copy is not of that revision. */
+  private held(caseId: string): IndexedCase | undefined {
+    const recent = this.recent.get(caseId);
+    const row = this.sql.readCase.get(recent?.revision ?? -1, caseId);
+    if (!row) return undefined;
+    return row.summary === null ? recent : { revision: row.revision, state: JSON.parse(row.summary) as CaseState };
+  }
+
+  private write({ cases, feed }: IndexChanges): void {
+    for (const { caseId, revision, state, teamChanged, referralsChanged } of cases) {
+      this.sql.upsertCase.run(caseId, revision, state.status, state.city, state.leadAgency, JSON.stringify(state));
+      if (teamChanged) {
+        this.sql.clearTeam.run(caseId);
+        for (const agencyId of teamOf(state)) this.sql.addMember.run(caseId, agencyId);
+      }
+      if (referralsChanged) {
+        this.sql.clearReferrals.run(caseId);
+        for (const r of openReferralsOf(state)) this.sql.addReferral.run(caseId, r.referralId, r.toAgency, r.dueBy, r.escalatedTo);
+      }
+    }
+    for (const { agencyId, eventId, entry } of feed) this.sql.addFeed.run(agencyId, eventId, JSON.stringify(entry));
+  }
+}
+
+function toReferral(row: { case_id: string; referral_id: string; summary: string }): WorklistReferral {
+  return worklistReferral(row.case_id, JSON.parse(row.summary) as CaseState, row.referral_id);
+}
+
+function statements(db: Database.Database) {
+  const openReferrals = (where: string) =>
+    db.prepare<[string], { case_id: string; referral_id: string; summary: string }>(
+      `SELECT r.case_id, r.referral_id, c.summary FROM open_referrals r JOIN cases c USING (case_id)
+       WHERE ${where} ORDER BY r.due_by IS NULL, r.due_by, r.case_id, r.referral_id`,
+    );
+  return {
+    position: db.prepare<[string], { position: string }>('SELECT position FROM positions WHERE name = ?'),
+    savePosition: db.prepare<[string, string]>(
+      'INSERT INTO positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
+    ),
+    deletePosition: db.prepare<[string]>('DELETE FROM positions WHERE name = ?'),
+    readCase: db.prepare<[number, string], { revision: number; summary: string | null }>(
+      'SELECT revision, CASE WHEN revision = ? THEN NULL ELSE summary END AS summary FROM cases WHERE case_id = ?',
+    ),
+    upsertCase: db.prepare<[string, number, string, string | null, string | null, string]>(
+      `INSERT INTO cases (case_id, revision, status, city, lead_agency, summary) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
+         lead_agency = excluded.lead_agency, summary = excluded.summary`,
+    ),
+    clearTeam: db.prepare<[string]>('DELETE FROM team WHERE case_id = ?'),
+    addMember: db.prepare<[string, string]>('INSERT INTO team (case_id, agency_id) VALUES (?, ?)'),
+    clearReferrals: db.prepare<[string]>('DELETE FROM open_referrals WHERE case_id = ?'),
+    addReferral: db.prepare<[string, string, string, string | null, string | null]>(
+      'INSERT INTO open_referrals (case_id, referral_id, to_agency, due_by, escalated_to) VALUES (?, ?, ?, ?, ?)',
+    ),
+    addFeed: db.prepare<[string, string, string]>('INSERT OR IGNORE INTO feed (agency_id, event_id, entry) VALUES (?, ?, ?)'),
+    feed: db.prepare<[string, number, number], { seq: number; entry: string }>('SELECT seq, entry FROM feed WHERE agency_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    isMember: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM team WHERE case_id = ? AND agency_id = ?'),
+    referralsTo: openReferrals('r.to_agency = ?'),
+    referralsEscalatedTo: openReferrals('r.escalated_to = ?'),
+    casesOf: db.prepare<[string], { case_id: string; summary: string; revision: number }>(
+      `SELECT c.case_id, c.summary, c.revision FROM team t JOIN cases c USING (case_id)
+       WHERE t.agency_id = ? ORDER BY c.status, c.case_id`,
+    ),
+    dueReferrals: db.prepare<[string], { case_id: string; referral_id: string; city: string; due_by: string }>(
+      `SELECT r.case_id, r.referral_id, c.city, r.due_by FROM open_referrals r JOIN cases c USING (case_id)
+       WHERE r.escalated_to IS NULL AND r.due_by IS NOT NULL AND r.due_by <= ? AND c.status = 'open'
+       ORDER BY r.due_by, r.case_id, r.referral_id`,
+    ),
+  };
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { sealEvents } from '@samverkan/sealing';
+import { LogPosition, RecordedEvent } from './event-store.port';
+import { LogFollower } from './log-follower';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { collect, testDraft } from './testing/test-events';
+
+describe('following the log', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  const followers: LogFollower[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'samverkan-log-follower-'));
+    store = new SqliteEventStore({ file: join(dir, 'events.db'), pollIntervalMs: 20 });
+  });
+
+  afterEach(async () => {
+    await Promise.all(followers.splice(0).map((follower) => follower.stop()));
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Appends `count` events, in streams of ten, and answers the position of the last. */
+  async function append(count: number): Promise<LogPosition> {
+    let position = '';
+    for (let i = 0; i < count; i += 10) {
+      const stream = `note-${uuidv7()}`;
+      const events = sealEvents(stream, null, Array.from({ length: Math.min(10, count - i) }, () => testDraft('Noted')));
+      ({ position } = await store.appendToStream(stream, events, 'no-stream'));
+    }
+    return position;
+  }
+
+  function follow(options: { maxBatch?: number; fail?: (batch: readonly RecordedEvent[]) => boolean; saved?: LogPosition[] }) {
+    const batches: RecordedEvent[][] = [];
+    const saved = options.saved ?? [];
+    const follower = new LogFollower(store, {
+      name: 'test',
+      loadPosition: () => saved.at(-1),
+      handleBatch: (batch) => {
+        if (options.fail?.(batch)) throw new Error('the handler failed');
+        batches.push([...batch]);
+      },
+      maxBatch: options.maxBatch,
+      savePosition: (position) => void saved.push(position),
+      retryMs: 10,
+    });
+    followers.push(follower);
+    follower.start();
+    return { follower, batches, saved };
+  }
+
+  const reached = (last: LogPosition) => (position: LogPosition | undefined) => position === last;
+
+  it('hands over the events at hand in batches no larger than asked, in log order, each event once', async () => {
+    const last = await append(1_200);
+    const { follower, batches, saved } = follow({ maxBatch: 300 });
+    await follower.waitUntil(reached(last));
+
+    const log = await collect(store.readAll());
+    expect(batches.flat().map((e) => e.envelope.id)).toEqual(log.map((e) => e.envelope.id));
+    expect(Math.max(...batches.map((b) => b.length))).toBe(300);
+    expect(batches.length).toBeLessThan(20);
+    expect(saved).toEqual(batches.map((b) => b.at(-1)!.position));
+  });
+
+  it('hands over an event appended while it waits at once, without waiting for more to fill a batch', async () => {
+    const caughtUp = await append(25);
+    const { follower, batches } = follow({});
+    await follower.waitUntil(reached(caughtUp));
+    const handled = batches.length;
+
+    const last = await append(1);
+    await follower.waitUntil(reached(last));
+    expect(batches.slice(handled)).toEqual([[expect.objectContaining({ position: last })]]);
+  });
+
+  it('after a failed batch, goes on from the last saved position, skipping nothing', async () => {
+    const last = await append(100);
+    let failed = false;
+    // The second batch fails once.
+    const { follower, batches } = follow({ maxBatch: 30, fail: () => !failed && batches.length === 1 && (failed = true) });
+    await follower.waitUntil(reached(last));
+
+    expect(failed).toBe(true);
+    const log = await collect(store.readAll());
+    expect(batches.flat().map((e) => e.envelope.id)).toEqual(log.map((e) => e.envelope.id));
+  });
+
+  it('still hands over one event at a time to a follower that handles single events', async () => {
+    const last = await append(40);
+    const handled: string[] = [];
+    const follower = new LogFollower(store, {
+      name: 'single',
+      loadPosition: () => undefined,
+      handle: (event) => void handled.push(event.envelope.id),
+      savePosition: () => undefined,
+    });
+    followers.push(follower);
+    follower.start();
+    await follower.waitUntil(reached(last));
+    expect(handled).toEqual((await collect(store.readAll())).map((e) => e.envelope.id));
+  });
+});
