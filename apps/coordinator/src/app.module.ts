@@ -9,6 +9,7 @@ import { CaseController } from './cases/case.controller';
 import { CaseService } from './cases/case.service';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { eventStoreProvider } from './config/event-store.provider';
+import { leadershipProvider } from './roles/leadership.provider';
 import { HealthController } from './health/health.controller';
 import { LedgerController } from './ledger/ledger.controller';
 import { LedgerService } from './ledger/ledger.service';
@@ -43,9 +44,12 @@ class StoreLifecycle implements OnApplicationShutdown {
 @Module({})
 export class AppModule {
   static forRoot({ config, clock = systemClock }: AppOptions): DynamicModule {
+    const { roles } = config;
+    const kafka = config.kafkaBrokers !== undefined;
     return {
       module: AppModule,
-      controllers: [HealthController, CaseController, WorklistController, LedgerController],
+      // Every process answers /health; the API is served by the `api` role.
+      controllers: [HealthController, ...(roles.has('api') ? [CaseController, WorklistController, LedgerController] : [])],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
@@ -66,14 +70,16 @@ export class AppModule {
         { provide: CaseIndex, useFactory: () => openCaseIndex(config) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        leadershipProvider(config),
         CaseService,
-        CaseIndexProjector,
+        // The ledger is read by every role; it seals only with the `ledger` role and its lease.
         LedgerService,
-        ChildProtectionProcess,
-        ReferralEscalationProcess,
         StoreLifecycle,
+        // The read models and the process managers that follow the log.
+        ...(roles.has('projector') ? [CaseIndexProjector, ChildProtectionProcess, ReferralEscalationProcess] : []),
         // Sharing with agencies over Kafka, only when a broker is configured; without it nothing changes.
-        ...(config.kafkaBrokers ? [RelayProvider, AgencyCommandsProvider] : []),
+        ...(kafka && roles.has('relay') ? [RelayProvider] : []),
+        ...(kafka && roles.has('api') ? [AgencyCommandsProvider] : []),
       ],
     };
   }

@@ -70,7 +70,7 @@ export interface CommandPathOptions {
   /** How many events those streams may hold in all (default 200,000): their envelopes answer retried commands. */
   readonly cacheEvents?: number;
   readonly now: () => Date;
-  /** How often to re-read and re-decide when another writer appended first. */
+  /** How often to re-read and re-decide when another writer appended first (default 12). */
   readonly maxAttempts?: number;
   /** Schema version of each event type; 1 when not listed. */
   readonly schemaVersions?: Readonly<Record<string, number>>;
@@ -158,7 +158,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
   }
 
   private async attempt(stream: string, command: Command, context: CommandContext): Promise<CommandOutcome<State>> {
-    const maxAttempts = this.options.maxAttempts ?? 5;
+    const maxAttempts = this.options.maxAttempts ?? 12;
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(stream);
       const revision = loaded.head ? loaded.head.revision : -1;
@@ -197,6 +197,9 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
             { rule: 'if-match', details: { stream, expected: context.expectedRevision } },
           );
         }
+        // Another process wrote the stream meanwhile. Writers that keep meeting each other take turns better
+        // after a short random wait that grows with each attempt.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
       }
     }
   }

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { ValidationError } from '@samverkan/common';
 
+/**
+ * What one process of the service does: serve the API (and execute agencies' Kafka commands), relay to
+ * Kafka, seal the ledger, or keep the read models and process managers. Every process serves /health.
+ */
+export const ROLES = ['api', 'relay', 'ledger', 'projector'] as const;
+export type Role = (typeof ROLES)[number];
+
 export const EVENT_STORE_KINDS = ['sqlite', 'postgres', 'eventstoredb'] as const;
 export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
 
@@ -47,6 +54,8 @@ export interface AppConfig {
   readonly databaseSchema: string;
   /** EventStoreDB (`ESDB_CONNECTION_STRING`, e.g. `esdb://host:2113?tls=false`): the store when `EVENT_STORE=eventstoredb`. */
   readonly esdbConnectionString: string | undefined;
+  /** The roles this process takes (`SAMVERKAN_ROLES`, comma-separated; default all). */
+  readonly roles: ReadonlySet<Role>;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -71,7 +80,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3),
     relayTransactionalId: env.SAMVERKAN_RELAY_TRANSACTIONAL_ID || 'samverkan-relay',
     ...eventStoreConfig(env),
+    roles: roles(env.SAMVERKAN_ROLES),
   };
+}
+
+function roles(text: string | undefined): ReadonlySet<Role> {
+  const named = (text ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  if (named.length === 0) return new Set(ROLES);
+  const unknown = named.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0) throw new ValidationError(`SAMVERKAN_ROLES names ${unknown.join(', ')}; the roles are ${ROLES.join(', ')}`);
+  return new Set(named as Role[]);
 }
 
 function eventStoreConfig(env: NodeJS.ProcessEnv): Pick<AppConfig, 'eventStore' | 'databaseUrl' | 'databaseSchema' | 'esdbConnectionString'> {

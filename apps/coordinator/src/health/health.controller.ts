@@ -1,9 +1,11 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { Public } from '../auth/auth.guard';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
+import { RelayProvider } from '../relay/relay.provider';
 
 @ApiTags('health')
 @Controller('health')
@@ -11,11 +13,13 @@ export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly ledger: LedgerService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly relay?: RelayProvider,
   ) {}
 
   @Get()
   @Public()
-  @ApiOperation({ summary: 'Whether the service can read its event store, and whether the ledger is sealing' })
+  @ApiOperation({ summary: 'Whether the service can read its event store, whether the ledger is sealing, and which roles this process is active in' })
   async health(@Res({ passthrough: true }) res: FastifyReply) {
     for await (const _ of this.store.readAll({ maxCount: 1 })) break;
     const halted = this.ledger.halted;
@@ -23,6 +27,13 @@ export class HealthController {
     return {
       status: halted ? 'ledger-halted' : 'ok',
       ledger: { size: this.ledger.size, checkpoint: this.ledger.latestCheckpoint()?.size ?? 0, ...(halted ? { halted } : {}) },
+      // api and projector run in every process that has them; relay and ledger in one at a time (standby elsewhere)
+      roles: {
+        api: this.config.roles.has('api') ? 'active' : 'off',
+        projector: this.config.roles.has('projector') ? 'active' : 'off',
+        ledger: this.ledger.state,
+        relay: this.relay?.state ?? 'off',
+      },
     };
   }
 }

@@ -32,6 +32,9 @@ export class LedgerStore implements NodeStore {
   private leaves: number;
   private pending = 0;
 
+  /** Whether this process writes the file: only the active ledger does; others read what it writes. */
+  private writer = false;
+
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
@@ -48,7 +51,7 @@ export class LedgerStore implements NodeStore {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `);
     this.sql = statements(this.db);
-    this.leaves = this.sql.leafCount.get()!.n;
+    this.leaves = this.sql.nextLeaf.get()!.n;
   }
 
   /** Runs `work` in one transaction; the leaves it adds count only once it committed. */
@@ -63,7 +66,19 @@ export class LedgerStore implements NodeStore {
     }
   }
 
+  /** From now on this process writes the file: the leaf count is read once, then kept. */
+  becomeWriter(): void {
+    this.leaves = this.sql.nextLeaf.get()!.n;
+    this.writer = true;
+  }
+
+  /** Another process may write the file now: the leaf count is read from it on every call. */
+  stopWriting(): void {
+    this.writer = false;
+  }
+
   leafCount(): number {
+    if (!this.writer) return this.sql.nextLeaf.get()!.n;
     return this.leaves + this.pending;
   }
 
@@ -145,7 +160,8 @@ function toCheckpoint(row: CheckpointRow | undefined): StoredCheckpoint | undefi
 
 function statements(db: Database.Database) {
   return {
-    leafCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM leaves'),
+    // the tree's size: its level-0 nodes, which a batch writes after its leaf records
+    nextLeaf: db.prepare<[], { n: number }>('SELECT coalesce(max(idx) + 1, 0) AS n FROM nodes WHERE level = 0'),
     node: db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
     putNode: db.prepare<[number, number, Buffer]>('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
     putLeaf: db.prepare<[number, string, string, number, string]>('INSERT INTO leaves (idx, event_id, stream, revision, position) VALUES (?, ?, ?, ?, ?)'),

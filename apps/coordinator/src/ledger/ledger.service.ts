@@ -15,6 +15,9 @@ import {
 } from '@samverkan/ledger';
 import { envelopeHash, GENESIS_HASH } from '@samverkan/sealing';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { FileLeadership, Leadership } from '../roles/leadership';
+import { LEADERSHIP } from '../roles/leadership.provider';
+import { SingleActive } from '../roles/single-active';
 import { LedgerStore, StoredCheckpoint } from './ledger-store';
 import { loadLedgerKey } from './ledger-key';
 import { SignedHeadFile } from './signed-head';
@@ -53,12 +56,14 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly waiters = new Set<() => void>();
   private readonly signedHead: SignedHeadFile;
   private failures = 0;
+  private role?: SingleActive;
   halted: LedgerHalt | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership = new FileLeadership(config.dataDir),
   ) {
     this.store = new LedgerStore(join(config.dataDir, 'ledger.db'));
     this.tree = new MerkleTree(this.store);
@@ -77,7 +82,6 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
       }
       this.logger.warn(`the ledger key is rotated: checkpoints were signed by ${known}, new ones by ${current}`);
     }
-    this.store.set('verifier-key', current);
   }
 
   /** The ledger's public key in C2SP verifier-key form. */
@@ -89,7 +93,29 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     return this.tree.size;
   }
 
+  /**
+   * With the `ledger` role, seals while this process holds the ledger's lease (one active ledger; others
+   * wait as standby). Without it, the ledger's file is only read, for proofs and checkpoints.
+   */
   onApplicationBootstrap(): void {
+    if (!this.config.roles.has('ledger')) return;
+    this.role = new SingleActive(this.leadership, 'ledger', { start: () => this.startSealing(), stop: () => this.stopSealing() }, this.logger);
+    this.role.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.role?.stop();
+    this.store.close();
+  }
+
+  /** `active` while this process seals, `standby` while another does, `off` without the ledger role. */
+  get state(): 'active' | 'standby' | 'off' {
+    return this.role ? (this.role.state === 'active' ? 'active' : 'standby') : 'off';
+  }
+
+  private startSealing(): void {
+    this.store.becomeWriter();
+    this.store.set('verifier-key', this.verifierKey);
     this.running = true;
     this.following = this.follow();
     if (this.config.checkpointIntervalMs > 0) {
@@ -104,17 +130,19 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  private async stopSealing(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
     await this.subscription?.close();
     await this.following;
     this.flush();
-    this.store.close();
+    this.store.stopWriting();
   }
 
   /** Signs a checkpoint of the tree as it is now, if it grew since the last; returns the latest checkpoint. */
   checkpointNow(): StoredCheckpoint | undefined {
+    // only the active ledger signs; elsewhere the latest it signed is the answer
+    if (!this.running) return this.store.latestCheckpoint();
     this.flush();
     if (this.halted) throw new ConflictError(`the ledger halted and signs nothing more: ${this.halted.reason}`, { rule: 'ledger-halted', details: { ...this.halted } });
     return this.checkpointIfGrown() ?? this.store.latestCheckpoint();

@@ -17,10 +17,21 @@ export abstract class BackgroundStart implements OnApplicationBootstrap, BeforeA
   protected abstract stopStarted(): Promise<void>;
 
   onApplicationBootstrap(): void {
-    this.starting = this.keepStarting();
+    this.begin();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.end();
+  }
+
+  /** Starts trying to start, in the background. */
+  protected begin(): void {
+    this.stopped = false;
+    this.starting = this.keepStarting();
+  }
+
+  /** Stops trying, and stops what started. */
+  protected async end(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.starting;

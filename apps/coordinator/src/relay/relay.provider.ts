@@ -4,14 +4,18 @@ import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
+import { Leadership } from '../roles/leadership';
+import { LEADERSHIP } from '../roles/leadership.provider';
+import { SingleActive } from '../roles/single-active';
 import { BackgroundStart } from './background-start';
 import { CheckpointPublisher } from './checkpoint-publisher';
 import { Relay } from './relay';
 
 /**
- * Runs the relay, and the publisher of the ledger's checkpoints, while the service runs, when Kafka is
- * configured. The service starts without waiting for the broker: both keep trying to start in the
- * background, and commands are accepted meanwhile.
+ * Runs the relay, and the publisher of the ledger's checkpoints, in the process that holds the relay's lease
+ * (others with the `relay` role wait as standby), when Kafka is configured. The service starts without
+ * waiting for the broker: both keep trying to start in the background, and commands are accepted meanwhile.
+ * Taking over the relay's transactional id also fences a relay that lost its lease but still runs.
  */
 @Injectable()
 export class RelayProvider extends BackgroundStart {
@@ -20,14 +24,17 @@ export class RelayProvider extends BackgroundStart {
   private readonly bus: KafkaMessageBus;
   private readonly relay: Relay;
   private readonly checkpoints: CheckpointPublisher;
+  private readonly role: SingleActive;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
     registry: AgencyRegistry,
     @Inject(APP_CONFIG) config: AppConfig,
     ledger: LedgerService,
+    @Inject(LEADERSHIP) leadership: Leadership,
   ) {
     super();
+    this.role = new SingleActive(leadership, 'relay', { start: () => this.begin(), stop: () => this.end() }, this.logger);
     this.bus = new KafkaMessageBus({ brokers: config.kafkaBrokers ?? [], clientId: config.relayTransactionalId ?? 'samverkan-relay' });
     this.relay = new Relay(store, this.bus, {
       agencyIds: registry.all().map((agency) => agency.id),
@@ -42,6 +49,19 @@ export class RelayProvider extends BackgroundStart {
       replicationFactor: config.kafkaReplicationFactor,
       logger: this.logger,
     });
+  }
+
+  override onApplicationBootstrap(): void {
+    this.role.start();
+  }
+
+  override async beforeApplicationShutdown(): Promise<void> {
+    await this.role.stop();
+  }
+
+  /** `active` while this process relays, `standby` while another does. */
+  get state(): 'active' | 'standby' {
+    return this.role.state === 'active' ? 'active' : 'standby';
   }
 
   protected async startOnce(): Promise<void> {
