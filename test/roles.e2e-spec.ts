@@ -4,6 +4,7 @@
  * same case at once. Embedded (SQLite, leases as lock files in the shared data directory) and PostgreSQL
  * (the store and advisory-lock leases in the real server).
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,36 @@ describe('roles in separate processes on the embedded store', () => {
     const proof = await police.get(`/ledger/proofs/consistency?from=${before}&to=${after}`);
     expect(proof.status).toBe(200);
   });
+  it('has one active projector; the rebuild refuses to run beside it and runs once it is gone', async () => {
+    const projectors = [
+      await ServiceProcess.start(dataDir, { SAMVERKAN_ROLES: 'projector' }),
+      await ServiceProcess.start(dataDir, { SAMVERKAN_ROLES: 'projector' }),
+    ];
+    processes.push(...projectors);
+    const states = async () => Promise.all(projectors.map(async (p) => (await p.health()).roles.projector));
+    await eventually(async () => ((await states()).sort().join() === 'active,standby' ? true : undefined), 'one active projector and one standby');
+
+    const refused = await rebuild(dataDir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('holds the projector lease');
+
+    await Promise.all(projectors.map((p) => p.kill()));
+    const rebuilt = await rebuild(dataDir);
+    expect(rebuilt).toMatchObject({ code: 0 });
+    expect(rebuilt.stdout).toContain('rebuilt the case index');
+  });
 });
+
+function rebuild(dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [join(__dirname, '../scripts/run-ts.js'), 'apps/coordinator/src/projections/rebuild.cli.ts'],
+      { cwd: join(__dirname, '..'), env: { ...process.env, SAMVERKAN_DATA_DIR: dataDir }, timeout: 60_000 },
+      (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
 
 describeWithPostgres('roles in separate processes on the PostgreSQL store', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'samverkan-roles-pg-'));

@@ -10,6 +10,7 @@ import { CaseService } from './cases/case.service';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { eventStoreProvider } from './config/event-store.provider';
 import { leadershipProvider } from './roles/leadership.provider';
+import { ProjectorRole } from './roles/projector.role';
 import { HealthController } from './health/health.controller';
 import { LedgerController } from './ledger/ledger.controller';
 import { LedgerService } from './ledger/ledger.service';
@@ -76,7 +77,7 @@ export class AppModule {
         LedgerService,
         StoreLifecycle,
         // The read models and the process managers that follow the log.
-        ...(roles.has('projector') ? [CaseIndexProjector, ChildProtectionProcess, ReferralEscalationProcess] : []),
+        ...(roles.has('projector') ? [CaseIndexProjector, ChildProtectionProcess, ReferralEscalationProcess, ProjectorRole] : []),
         // Sharing with agencies over Kafka, only when a broker is configured; without it nothing changes.
         ...(kafka && roles.has('relay') ? [RelayProvider] : []),
         ...(kafka && roles.has('api') ? [AgencyCommandsProvider] : []),

@@ -6,6 +6,7 @@ import { Public } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
 import { RelayProvider } from '../relay/relay.provider';
+import { ProjectorRole } from '../roles/projector.role';
 
 @ApiTags('health')
 @Controller('health')
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly ledger: LedgerService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly relay?: RelayProvider,
+    @Optional() private readonly projector?: ProjectorRole,
   ) {}
 
   @Get()
@@ -27,10 +29,10 @@ export class HealthController {
     return {
       status: halted ? 'ledger-halted' : 'ok',
       ledger: { size: this.ledger.size, checkpoint: this.ledger.latestCheckpoint()?.size ?? 0, ...(halted ? { halted } : {}) },
-      // api and projector run in every process that has them; relay and ledger in one at a time (standby elsewhere)
+      // api runs in every process that has it; relay, ledger and projector in one at a time (standby elsewhere)
       roles: {
         api: this.config.roles.has('api') ? 'active' : 'off',
-        projector: this.config.roles.has('projector') ? 'active' : 'off',
+        projector: this.projector?.state ?? 'off',
         ledger: this.ledger.state,
         relay: this.relay?.state ?? 'off',
       },

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v5 as uuidv5 } from 'uuid';
 import { EVENT_STORE, EventStore, LogFollower, RecordedEvent } from '@samverkan/eventstore';
 import { SYSTEM_AGENCY_ID } from '../agencies/agency';
@@ -25,7 +25,7 @@ const NAMESPACE = '0b7f3c9e-58a4-4d1c-8f0e-6a2d9b1c7e44';
  * (after a restart) never refers twice.
  */
 @Injectable()
-export class ChildProtectionProcess implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ChildProtectionProcess {
   private readonly logger = new Logger('ChildProtection');
   private readonly follower: LogFollower;
   private sinceSaved = 0;
@@ -53,11 +53,12 @@ export class ChildProtectionProcess implements OnApplicationBootstrap, OnApplica
     });
   }
 
-  onApplicationBootstrap(): void {
+  /** Runs while the projector role is active in this process. */
+  start(): void {
     this.follower.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     await this.follower.stop();
   }
 

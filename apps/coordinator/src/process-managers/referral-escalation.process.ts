@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock, CLOCK } from '@samverkan/common';
 import { City, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { AgencyRegistry } from '../agencies/agency-registry';
@@ -14,7 +14,7 @@ const NAME = 'referral-escalation';
  * referral at most once.
  */
 @Injectable()
-export class ReferralEscalationProcess implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReferralEscalationProcess {
   private readonly logger = new Logger('ReferralEscalation');
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
@@ -27,7 +27,8 @@ export class ReferralEscalationProcess implements OnApplicationBootstrap, OnAppl
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
+  /** Runs while the projector role is active in this process. */
+  start(): void {
     void this.check();
     if (this.config.escalationIntervalMs > 0) {
       this.timer = setInterval(() => void this.check(), this.config.escalationIntervalMs);
@@ -35,7 +36,7 @@ export class ReferralEscalationProcess implements OnApplicationBootstrap, OnAppl
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
   }

@@ -5,12 +5,15 @@
  * Reads the configuration as the service does (EVENT_STORE, DATABASE_URL, SAMVERKAN_DATABASE_SCHEMA,
  * SAMVERKAN_DATA_DIR). Without --from-scratch it goes on after the position the index holds, so a rebuild
  * that was interrupted (Ctrl-C, a crash, kill -9) continues where it stopped; with it, the index is emptied
- * first. Run it with the service stopped: a running service keeps projecting into the same index, and while
- * the index is emptied and refilled its worklists and feeds are incomplete.
+ * first. It takes the projector's lease, so it refuses to run while a service's projector is active on the same
+ * index; stop that service (or its projector role) first. While the index is emptied and refilled, its
+ * worklists and feeds are incomplete.
  */
 import { join } from 'node:path';
 import { loadConfig } from '../config/app-config';
 import { openEventStore } from '../config/event-store.provider';
+import { openLeadership } from '../roles/leadership.provider';
+import { PROJECTOR_LEASE } from '../roles/projector.role';
 import { openCaseIndex } from '../worklist/open-case-index';
 import { count, Progress } from './progress';
 import { rebuildCaseIndex } from './rebuild';
@@ -38,6 +41,11 @@ async function main(): Promise<void> {
   const { fromScratch, batchSize } = parse(process.argv.slice(2));
   const config = loadConfig();
   const where = config.databaseUrl ? `PostgreSQL (schema ${config.databaseSchema})` : join(config.dataDir, 'case-index.db');
+  const lease = await openLeadership(config)
+    .acquire(PROJECTOR_LEASE, AbortSignal.timeout(3_000))
+    .catch(() => {
+      throw new Error(`the projector of a running service holds the projector lease for ${where}; stop that service (or its projector role) first`);
+    });
   const store = await openEventStore(config);
   const index = await openCaseIndex(config);
   // Ctrl-C finishes the batch under way, so that the next run resumes right after it; a second one quits at once.
@@ -72,6 +80,7 @@ async function main(): Promise<void> {
   } finally {
     await index.close();
     await store.close();
+    await lease.release();
   }
 }
 

@@ -1,10 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore, LogFollower, LogPosition } from '@samverkan/eventstore';
 import { CaseIndex } from './case-index';
 
-/** Keeps the case index up to date with the global log, in the background. */
+/** Keeps the case index up to date with the global log, in the background, while the projector role is active here. */
 @Injectable()
-export class CaseIndexProjector implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CaseIndexProjector {
   private readonly logger = new Logger('CaseIndexProjector');
   private readonly follower: LogFollower;
 
@@ -23,11 +23,11 @@ export class CaseIndexProjector implements OnApplicationBootstrap, OnApplication
     });
   }
 
-  onApplicationBootstrap(): void {
+  start(): void {
     this.follower.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     await this.follower.stop();
   }
 

@@ -1,0 +1,50 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ChildProtectionProcess } from '../process-managers/child-protection.process';
+import { ReferralEscalationProcess } from '../process-managers/referral-escalation.process';
+import { CaseIndexProjector } from '../worklist/case-index.projector';
+import { Leadership } from './leadership';
+import { LEADERSHIP } from './leadership.provider';
+import { SingleActive } from './single-active';
+
+/**
+ * The `projector` role: the case index and the process managers that follow the log, active in one process
+ * at a time (others wait as standby), so that two processes never project into one index at once and the
+ * process managers act once. `npm run projections:rebuild` takes the same lease.
+ */
+@Injectable()
+export class ProjectorRole implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Projector');
+  private readonly role: SingleActive;
+
+  constructor(
+    @Inject(LEADERSHIP) leadership: Leadership,
+    projector: CaseIndexProjector,
+    childProtection: ChildProtectionProcess,
+    escalation: ReferralEscalationProcess,
+  ) {
+    const parts = [projector, childProtection, escalation];
+    this.role = new SingleActive(
+      leadership,
+      PROJECTOR_LEASE,
+      {
+        start: () => parts.forEach((part) => part.start()),
+        stop: async () => void (await Promise.all(parts.map((part) => part.stop()))),
+      },
+      this.logger,
+    );
+  }
+
+  get state(): 'active' | 'standby' {
+    return this.role.state === 'active' ? 'active' : 'standby';
+  }
+
+  onApplicationBootstrap(): void {
+    this.role.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.role.stop();
+  }
+}
+
+export const PROJECTOR_LEASE = 'projector';
