@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ChildProtectionProcess } from '../process-managers/child-protection.process';
 import { ReferralEscalationProcess } from '../process-managers/referral-escalation.process';
 import { CaseIndexProjector } from '../worklist/case-index.projector';
@@ -12,7 +12,7 @@ import { SingleActive } from './single-active';
  * process managers act once. `npm run projections:rebuild` takes the same lease.
  */
 @Injectable()
-export class ProjectorRole implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProjectorRole implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Projector');
   private readonly role: SingleActive;
 
@@ -42,7 +42,8 @@ export class ProjectorRole implements OnApplicationBootstrap, OnApplicationShutd
     this.role.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the store and the index close (in their onApplicationShutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.role.stop();
   }
 }
