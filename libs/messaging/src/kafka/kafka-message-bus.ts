@@ -173,7 +173,14 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   async consume(options: ConsumeOptions): Promise<Consumption> {
-    const consumer: Consumer = this.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100 });
+    let stopped = false;
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: 100,
+      // kafkajs restarts a consumer that crashes even after disconnect(), when a request still in flight
+      // (a JoinGroup after a broker outage) fails later: it would rejoin the group of a stopped service.
+      retry: { restartOnFailure: async () => !stopped },
+    });
     try {
       await this.connect(consumer);
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
@@ -185,10 +192,16 @@ export class KafkaMessageBus implements MessageBus {
         eachMessage: async ({ topic, partition, message }) => options.each(incoming(topic, partition, message)),
       });
     } catch (error) {
+      stopped = true;
       await this.disconnect(consumer);
       throw error;
     }
-    return { stop: () => this.disconnect(consumer) };
+    return {
+      stop: () => {
+        stopped = true;
+        return this.disconnect(consumer);
+      },
+    };
   }
 
   async close(): Promise<void> {
