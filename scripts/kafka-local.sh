@@ -6,7 +6,13 @@
 #   scripts/kafka-local.sh start    fetch (first run only), format, start; returns once the broker answers a
 #                                   metadata request; the last word printed is the bootstrap address host:port
 #   scripts/kafka-local.sh stop     stop it (SIGTERM, then SIGKILL after KAFKA_STOP_TIMEOUT) and delete its data
-#   scripts/kafka-local.sh status   prints the address and exits 0 if it runs; exits 3 if not
+#   scripts/kafka-local.sh stop --keep-data
+#                                   stop it the same way but keep its data, configuration and address: the next
+#                                   `start` relaunches that broker (no formatting) on the same ports, with the
+#                                   same cluster id, topics and committed transactions, and fails if either
+#                                   port has been taken meanwhile; a plain `stop` then deletes it all
+#   scripts/kafka-local.sh status   prints the address and exits 0 if it runs; exits 3 if not (also when stopped
+#                                   with --keep-data)
 #   scripts/kafka-local.sh logs     the tail of the broker's log
 #
 # Settings (environment):
@@ -33,6 +39,8 @@ HOST=127.0.0.1
 
 PID_FILE=$STATE/kafka.pid
 ADDRESS_FILE=$STATE/address
+# Written by `stop --keep-data`: "port controller_port" of the broker whose data is kept for the next start.
+KEPT_FILE=$STATE/kept
 LOG_FILE=$STATE/server.log
 PROPS=$STATE/server.properties
 LOG4J=$STATE/log4j2.properties
@@ -249,12 +257,12 @@ EOF
 
 clean_state() {
   rm -rf "$DATA"
-  rm -f "$PID_FILE" "$ADDRESS_FILE" "$PROPS" "$LOG4J" "$STATE/probe-log4j2.properties" "$STATE/cluster-id" "$STATE/version"
+  rm -f "$PID_FILE" "$ADDRESS_FILE" "$KEPT_FILE" "$PROPS" "$LOG4J" "$STATE/probe-log4j2.properties" "$STATE/cluster-id" "$STATE/version"
 }
 
 # One attempt: write, format, launch, wait. Returns 0 when ready, 2 when a port was taken, 1 on other failures.
 launch() {
-  local port=$1 controller_port=$2 cluster_id pid deadline
+  local port=$1 controller_port=$2 cluster_id
   clean_state
   mkdir -p "$DATA"
   write_config "$port" "$controller_port"
@@ -262,28 +270,35 @@ launch() {
   echo "$cluster_id" >"$STATE/cluster-id"
   echo "$KAFKA_VERSION" >"$STATE/version"
   : >"$LOG_FILE"
-  local jvm=(-Dlog4j2.configurationFile="$LOG4J" -Djava.awt.headless=true -cp "$LIBS/*")
-  if ! "$JAVA" -Xmx256m "${jvm[@]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$PROPS" >>"$LOG_FILE" 2>&1; then
+  if ! "$JAVA" -Xmx256m "${JVM_OPTS[@]}" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$PROPS" >>"$LOG_FILE" 2>&1; then
     tail -30 "$LOG_FILE" >&2
     die "formatting the storage failed (log: $LOG_FILE)"
   fi
+  run_broker "$port"
+}
+
+# Runs the broker of the formatted state in $STATE and waits until it answers on $1. Only the log written from
+# now on counts: a relaunched broker's log still holds the previous run's "Kafka Server started".
+run_broker() {
+  local port=$1 pid deadline log_start
+  log_start=$(($(stat -c %s "$LOG_FILE" 2>/dev/null || echo 0) + 1))
   # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of options
-  setsid nohup "$JAVA" ${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "${jvm[@]}" \
+  setsid nohup "$JAVA" ${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "${JVM_OPTS[@]}" \
     kafka.Kafka "$PROPS" </dev/null >>"$LOG_FILE" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$PID_FILE"
   deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-60}))
   while ((SECONDS < deadline)); do
     if ! kill -0 "$pid" 2>/dev/null; then
-      if grep -q 'Address already in use' "$LOG_FILE"; then
-        say "a port is taken: $(grep -m1 -o 'failed to bind to [^ ]*' "$LOG_FILE" || echo 'Address already in use')"
+      if tail -c +"$log_start" "$LOG_FILE" | grep -q 'Address already in use'; then
+        say "a port is taken: $(tail -c +"$log_start" "$LOG_FILE" | grep -m1 -o 'failed to bind to [^ ]*' || echo 'Address already in use')"
         return 2
       fi
       say "the broker exited while starting; the end of its log ($LOG_FILE):"
       tail -40 "$LOG_FILE" >&2
       return 1
     fi
-    if port_open "$port" && grep -q 'Kafka Server started' "$LOG_FILE" && probe "$HOST:$port"; then
+    if port_open "$port" && tail -c +"$log_start" "$LOG_FILE" | grep -q 'Kafka Server started' && probe "$HOST:$port"; then
       echo "$HOST:$port" >"$ADDRESS_FILE"
       return 0
     fi
@@ -293,6 +308,37 @@ launch() {
   tail -40 "$LOG_FILE" >&2
   stop_pid "$pid"
   return 1
+}
+
+JVM_OPTS=(-Dlog4j2.configurationFile="$LOG4J" -Djava.awt.headless=true -cp "$LIBS/*")
+
+# Relaunches the broker that `stop --keep-data` left: same properties (so the same ports), data and cluster id;
+# no formatting. Fails, keeping the state, if it cannot have its old ports back.
+resume_kept() {
+  local port controller_port kept_version status=0
+  read -r port controller_port <"$KEPT_FILE" || true
+  [[ $port =~ ^[0-9]+$ && $controller_port =~ ^[0-9]+$ && -f $PROPS && -f $DATA/meta.properties ]] ||
+    die "$STATE holds no complete kept broker ($KEPT_FILE, $PROPS, $DATA/meta.properties); run \`$0 stop\` to discard it"
+  kept_version=$(cat "$STATE/version" 2>/dev/null || echo unknown)
+  [[ $kept_version == "$KAFKA_VERSION" ]] ||
+    die "the kept broker in $STATE is Kafka $kept_version, not $KAFKA_VERSION; set KAFKA_VERSION=$kept_version, or \`$0 stop\` to discard it"
+  if [[ -n ${KAFKA_PORT:-} && $KAFKA_PORT != "$port" ]] || [[ -n ${KAFKA_CONTROLLER_PORT:-} && $KAFKA_CONTROLLER_PORT != "$controller_port" ]]; then
+    die "the kept broker in $STATE listens on $HOST:$port (controller $controller_port), not the KAFKA_PORT/KAFKA_CONTROLLER_PORT asked for; \`$0 stop\` discards it"
+  fi
+  local p
+  for p in "$port" "$controller_port"; do
+    if port_open "$p"; then
+      die "port $p of the kept broker ($HOST:$port, controller $HOST:$controller_port) is taken by another process; it cannot restart on the same address. Its data is kept in $STATE: free the port and start again, or \`$0 stop\` to discard it"
+    fi
+  done
+  say "restarting the kept Kafka $KAFKA_VERSION broker (KRaft) on $HOST:$port, controller on $HOST:$controller_port, data in $DATA"
+  echo "---- kafka-local.sh: restarting with the kept data ----" >>"$LOG_FILE"
+  run_broker "$port" || status=$?
+  if ((status == 2)); then
+    die "a port of the kept broker ($HOST:$port, controller $HOST:$controller_port) was taken; it cannot restart on the same address. Its data is kept in $STATE: free the port and start again, or \`$0 stop\` to discard it"
+  fi
+  ((status == 0)) || die "could not restart the kept broker; its data is kept in $STATE (\`$0 stop\` discards it)"
+  rm -f "$KEPT_FILE"
 }
 
 stop_pid() {
@@ -329,6 +375,12 @@ cmd_start() {
   check_java
   local began=$SECONDS
   fetch_jars
+  if [[ -f $KEPT_FILE ]]; then
+    resume_kept
+    say "ready in $((SECONDS - began)) s (pid $(cat "$PID_FILE"), log $LOG_FILE)"
+    echo "bootstrap $(cat "$ADDRESS_FILE")"
+    return 0
+  fi
   local attempt port controller_port status
   for attempt in 1 2 3; do
     port=${KAFKA_PORT:-$(free_port)}
@@ -352,13 +404,32 @@ cmd_start() {
 }
 
 cmd_stop() {
+  local keep=false
+  case ${1:-} in
+    --keep-data) keep=true ;;
+    '') ;;
+    *) die "stop takes only --keep-data, not $1" ;;
+  esac
   lock
-  local pid
+  local pid port controller_port
   if pid=$(running_pid); then
     say "stopping the broker (pid $pid)"
     stop_pid "$pid"
   else
     say "not running"
+  fi
+  if $keep; then
+    rm -f "$PID_FILE" "$ADDRESS_FILE"
+    [[ -f $KEPT_FILE ]] && { say "its data stays kept in $STATE"; return 0; }
+    port=$(sed -n 's|^listeners=PLAINTEXT://[^,]*:\([0-9]*\),.*|\1|p' "$PROPS" 2>/dev/null)
+    controller_port=$(sed -n 's|^listeners=.*CONTROLLER://[^,]*:\([0-9]*\).*|\1|p' "$PROPS" 2>/dev/null)
+    if [[ -n $port && -n $controller_port && -f $DATA/meta.properties ]]; then
+      echo "$port $controller_port" >"$KEPT_FILE"
+      say "kept its data in $STATE: \`start\` restarts it on $HOST:$port"
+    else
+      say "there is no formatted broker in $STATE to keep"
+    fi
+    return 0
   fi
   clean_state
   rm -f "$LOG_FILE" "$STATE/.lock"
@@ -371,18 +442,20 @@ cmd_status() {
     say "running (pid $pid)"
     echo "bootstrap $(cat "$ADDRESS_FILE")"
   else
-    say "not running"
+    if [[ -f $KEPT_FILE ]]; then say "not running (stopped with its data kept: start restarts it on $HOST:$(cut -d' ' -f1 "$KEPT_FILE"))"
+    else say "not running"
+    fi
     exit 3
   fi
 }
 
 case ${1:-} in
   start) cmd_start ;;
-  stop) cmd_stop ;;
+  stop) cmd_stop "${2:-}" ;;
   status) cmd_status ;;
   logs) tail -n "${2:-80}" "$LOG_FILE" ;;
   *)
-    echo "usage: $0 start|stop|status|logs [lines]" >&2
+    echo "usage: $0 start | stop [--keep-data] | status | logs [lines]" >&2
     exit 2
     ;;
 esac

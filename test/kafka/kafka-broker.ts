@@ -12,9 +12,13 @@
  *
  * Which of these applies is decided synchronously (jest needs to know at collection time whether to skip);
  * the broker itself is started in `beforeAll`, where a failure to start is a failure, never a skip.
+ *
+ * A test that stops its broker (an outage) never uses that shared one: `PrivateKafkaBroker` starts one of its
+ * own with the same script in a directory of its own, gated by `describeWithPrivateKafka`.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '../..');
@@ -114,9 +118,11 @@ async function connectBroker(): Promise<KafkaBroker> {
   return { brokers: [address], source: 'local-script' };
 }
 
-export function run(file: string, args: string[], timeout: number): Promise<{ stdout: string; stderr: string }> {
+/** Runs `file` from the repository root; `env`, when given, is added to this process's environment. */
+export function run(file: string, args: string[], timeout: number, env?: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    execFile(file, args, { cwd: repoRoot, timeout, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const options = { cwd: repoRoot, timeout, maxBuffer: 16 * 1024 * 1024, ...(env ? { env: { ...process.env, ...env } } : {}) };
+    execFile(file, args, options, (error, stdout, stderr) => {
       if (error) fail(new Error(`${file} ${args.join(' ')} failed (${error.message.split('\n')[0]}):\n${stderr}${stdout}`));
       else done({ stdout, stderr });
     });
@@ -136,6 +142,111 @@ export function describeWithKafka(name: string, body: () => void): void {
   if (process.env.REQUIRE_INFRA === '1') {
     describe(name, () => {
       test('has a Kafka broker (REQUIRE_INFRA=1)', () => {
+        throw new Error(`REQUIRE_INFRA=1 but ${found.reason}`);
+      });
+    });
+    return;
+  }
+  // eslint-disable-next-line no-console
+  console.warn(`Skipping "${name}": ${found.reason}`);
+  describe.skip(`${name} (skipped: ${found.reason})`, body);
+}
+
+let privateTarget: KafkaTarget | undefined;
+
+/**
+ * Where a broker of a test's own comes from: only `scripts/kafka-local.sh`, in a state directory of the test's
+ * own. A test that stops its broker (an outage) must never stop the shared one, which other test files use at
+ * the same time, nor a broker named by `KAFKA_BROKERS`; so it needs Java 17+ (and Maven until the jars are
+ * cached) even where `KAFKA_BROKERS` is set.
+ */
+export function privateKafkaTarget(): KafkaTarget {
+  return (privateTarget ??= findPrivateTarget());
+}
+
+function findPrivateTarget(): KafkaTarget {
+  const fromEnv = kafkaTarget().kind === 'env' ? 'KAFKA_BROKERS names a broker, but a test that stops its broker needs one of its own, and ' : '';
+  const how =
+    'Install Java 17+ and Maven (e.g. apt-get install openjdk-17-jdk-headless maven) so that scripts/kafka-local.sh ' +
+    'can start a broker of its own (KAFKA_BROKERS is not enough: this test stops its broker).';
+  const java = javaMajorVersion();
+  if (java === undefined) return { kind: 'none', reason: `${fromEnv}no Java found. ${how}` };
+  if (java < 17) return { kind: 'none', reason: `${fromEnv}Java ${java} found; Kafka 4 brokers need Java 17+. ${how}` };
+  if (!onPath('mvn') && !jarsCached()) return { kind: 'none', reason: `${fromEnv}Maven (mvn) not found. ${how}` };
+  return { kind: 'local-script', script: kafkaLocalScript };
+}
+
+/**
+ * A broker of one test's own, started by `scripts/kafka-local.sh` in a fresh temporary state directory, which
+ * the test may stop and start again on the same address with the same data (an outage). `remove()` stops it
+ * and deletes its directory; call it in `afterAll` whatever happened.
+ */
+export class PrivateKafkaBroker {
+  private constructor(
+    readonly dir: string,
+    readonly brokers: string[],
+  ) {}
+
+  static async start(): Promise<PrivateKafkaBroker> {
+    const found = privateKafkaTarget();
+    if (found.kind === 'none') throw new Error(`no Kafka broker of this test's own: ${found.reason}`);
+    const dir = mkdtempSync(join(tmpdir(), 'samverkan-private-kafka-'));
+    try {
+      const address = await PrivateKafkaBroker.script(dir, 'start');
+      return new PrivateKafkaBroker(dir, [address]);
+    } catch (error) {
+      await run(kafkaLocalScript, ['stop'], 120_000, PrivateKafkaBroker.env(dir)).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Stops the broker (SIGTERM, as an operator would) and keeps its data and address for `restart()`. */
+  async stopKeepingData(): Promise<void> {
+    await run(kafkaLocalScript, ['stop', '--keep-data'], 120_000, PrivateKafkaBroker.env(this.dir));
+  }
+
+  /** Starts the stopped broker again on the same address, with the data it had. */
+  async restart(): Promise<void> {
+    const address = await PrivateKafkaBroker.script(this.dir, 'start');
+    if (address !== this.brokers[0]) throw new Error(`the private broker came back on ${address}, not on ${this.brokers[0]}`);
+  }
+
+  /** Stops the broker if it runs and deletes everything it had. */
+  async remove(): Promise<void> {
+    try {
+      await run(kafkaLocalScript, ['stop'], 120_000, PrivateKafkaBroker.env(this.dir));
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Never the shared broker's settings: its own state directory, and ports of its own choosing. */
+  private static env(dir: string): NodeJS.ProcessEnv {
+    return { KAFKA_LOCAL_DIR: dir, KAFKA_PORT: '', KAFKA_CONTROLLER_PORT: '' };
+  }
+
+  private static async script(dir: string, command: string): Promise<string> {
+    const { stdout, stderr } = await run(kafkaLocalScript, [command], 300_000, PrivateKafkaBroker.env(dir));
+    const address = stdout.trim().split(/\s+/).pop();
+    if (!address || !/^[^:\s]+:\d+$/.test(address)) throw new Error(`scripts/kafka-local.sh ${command} printed no address:\n${stdout}\n${stderr}`);
+    return address;
+  }
+}
+
+/**
+ * `describe` for suites that need a broker of their own (`PrivateKafkaBroker`): runs them when Java can start
+ * one, skips them with the reason otherwise, and under `REQUIRE_INFRA=1` turns the skip into a failing test.
+ */
+export function describeWithPrivateKafka(name: string, body: () => void): void {
+  const found = privateKafkaTarget();
+  if (found.kind !== 'none') {
+    describe(name, body);
+    return;
+  }
+  if (process.env.REQUIRE_INFRA === '1') {
+    describe(name, () => {
+      test('has Java to start a Kafka broker of its own (REQUIRE_INFRA=1)', () => {
         throw new Error(`REQUIRE_INFRA=1 but ${found.reason}`);
       });
     });
