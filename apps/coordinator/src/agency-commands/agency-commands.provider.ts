@@ -21,6 +21,8 @@ export class AgencyCommandsProvider extends BackgroundStart {
     super();
     this.bus = new KafkaMessageBus({ brokers: config.kafkaBrokers ?? [], clientId: 'samverkan-commands' });
     this.consumer = new AgencyCommandConsumer(cases, registry, this.bus, {
+      topicPrefix: config.kafkaTopicPrefix,
+      groupId: `${config.kafkaTopicPrefix}-commands`,
       partitions: config.kafkaPartitions,
       replicationFactor: config.kafkaReplicationFactor,
       logger: this.logger,

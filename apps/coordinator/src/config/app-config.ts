@@ -46,6 +46,8 @@ export interface AppConfig {
   readonly kafkaPartitions: number;
   /** The relay's Kafka transactional id; a second relay with the same id fences the first. */
   readonly relayTransactionalId: string;
+  /** First part of every topic name (`KAFKA_TOPIC_PREFIX`, default `samverkan`): `<prefix>.<agencyId>.events`. */
+  readonly kafkaTopicPrefix: string;
   /** Where the case record lives (`EVENT_STORE`): the embedded SQLite file in the data directory by default. */
   readonly eventStore: EventStoreKind;
   /** PostgreSQL (`DATABASE_URL`): the store when `EVENT_STORE=postgres`. */
@@ -79,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kafkaReplicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1),
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3),
     relayTransactionalId: env.SAMVERKAN_RELAY_TRANSACTIONAL_ID || 'samverkan-relay',
+    kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX),
     ...eventStoreConfig(env),
     roles: roles(env.SAMVERKAN_ROLES),
   };
@@ -106,6 +109,13 @@ function eventStoreConfig(env: NodeJS.ProcessEnv): Pick<AppConfig, 'eventStore' 
     throw new ValidationError('EVENT_STORE=eventstoredb needs ESDB_CONNECTION_STRING, e.g. esdb://eventstoredb:2113?tls=false');
   }
   return { eventStore, databaseUrl, databaseSchema: env.SAMVERKAN_DATABASE_SCHEMA || 'samverkan', esdbConnectionString };
+}
+
+function topicPrefix(text: string | undefined): string {
+  const prefix = text || 'samverkan';
+  // Kafka topic names are at most 249 of [a-zA-Z0-9._-]; the agency and suffix take part of that.
+  if (!/^[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,99}$/.test(prefix)) throw new ValidationError(`KAFKA_TOPIC_PREFIX must be 1 to 100 of a-z, A-Z, 0-9, '.', '_', '-', not ${text}`);
+  return prefix;
 }
 
 function brokers(text: string | undefined): string[] | undefined {

@@ -39,12 +39,14 @@ export class RelayProvider extends BackgroundStart {
     this.relay = new Relay(store, this.bus, {
       agencyIds: registry.all().map((agency) => agency.id),
       transactionalId: config.relayTransactionalId,
+      topicPrefix: config.kafkaTopicPrefix,
       partitions: config.kafkaPartitions,
       replicationFactor: config.kafkaReplicationFactor,
       logger: this.logger,
     });
     this.checkpoints = new CheckpointPublisher(ledger.store, this.bus, {
       origin: config.ledgerOrigin,
+      topicPrefix: config.kafkaTopicPrefix,
       intervalMs: config.checkpointIntervalMs > 0 ? config.checkpointIntervalMs : 1000,
       replicationFactor: config.kafkaReplicationFactor,
       logger: this.logger,
