@@ -41,19 +41,19 @@ export async function benchAppendWithLedger(dataDir: string, p: AppendWithLedger
     checkpointIntervalMs: p.checkpointIntervalMs,
   };
   const store = new SqliteEventStore({ file: join(dataDir, 'events.db') });
-  const ledger = new LedgerService(store, config, systemClock);
+  const ledger = await LedgerService.open(store, config, systemClock);
   let stopped = false;
   try {
     ledger.onApplicationBootstrap();
     const run = await runWriters(store, p);
     // The ledger works in the same event loop, so a short poll sees its size as soon as a batch is in.
-    while (ledger.size < run.events) {
+    while ((await ledger.size()) < run.events) {
       if (ledger.halted) throw new Error(`the ledger halted: ${ledger.halted.reason}`);
       await new Promise((resolvePromise) => setImmediate(resolvePromise));
     }
     const ledgeredAt = performance.now();
     const seconds = (ledgeredAt - run.startedAt) / 1000;
-    const checkpoints = ledger.store.checkpoints(1000).length;
+    const checkpoints = (await ledger.store.checkpoints(1000)).length;
     stopped = true;
     await ledger.onApplicationShutdown();
     return {

@@ -3,7 +3,7 @@ import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { systemClock } from '@samverkan/common';
-import { LogFollower } from '@samverkan/eventstore';
+import { LogFollower, LogPosition } from '@samverkan/eventstore';
 import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyInclusion } from '@samverkan/ledger';
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
 import { createApp } from '../apps/coordinator/src/bootstrap';
@@ -67,6 +67,9 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
   const built = await buildCaseLog(join(dataDir, 'events.db'), { ...p.log, sampleIds, progress });
   const total = built.events;
   const storeBytes = fileBytes(join(dataDir, 'events.db'));
+  // Positions are opaque, so only equality tells: nothing is appended after the log is built (its adult victims
+  // give the process managers nothing to do), so each follower's last batch ends at the log's last event.
+  const atLastEvent = (position: LogPosition | undefined) => position === built.lastPosition;
   progress(`log built: ${total.toLocaleString('en-US')} events in ${built.seconds.toFixed(1)} s (${Math.round(built.eventsPerSecond).toLocaleString('en-US')}/s), ${(storeBytes / 2 ** 20).toFixed(0)} MiB`);
 
   const config = {
@@ -90,19 +93,20 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     });
     const indexDone = app
       .get(CaseIndexProjector)
-      .caughtUpTo((position) => position !== undefined && Number(position) >= total)
+      .caughtUpTo(atLastEvent)
       .then(() => performance.now());
     await app.listen(0, '127.0.0.1');
     const listeningSeconds = (performance.now() - starting) / 1000;
     const ingestSeconds = ((await ledgerDone) - starting) / 1000;
-    if (ledger.size !== total) throw new Error(`the ledger holds ${ledger.size} leaves; the log has ${total} events`);
+    const size = await ledger.size();
+    if (size !== total) throw new Error(`the ledger holds ${size} leaves; the log has ${total} events`);
     progress(`ledger ingested ${total.toLocaleString('en-US')} events in ${ingestSeconds.toFixed(1)} s (${Math.round(total / ingestSeconds).toLocaleString('en-US')}/s)`);
 
     // Proofs are timed on a quiet service: the case index and the child-protection process must be done
     // reading the log too.
     const caseIndexSeconds = ((await indexDone) - starting) / 1000;
     const rssWhenIdle = process.memoryUsage.rss();
-    await followerOf(app.get(ChildProtectionProcess)).waitUntil((position) => position !== undefined && Number(position) >= total);
+    await followerOf(app.get(ChildProtectionProcess)).waitUntil(atLastEvent);
     progress(`case index caught up after ${caseIndexSeconds.toFixed(1)} s, the service is idle`);
 
     const { port } = app.getHttpServer().address() as { port: number };

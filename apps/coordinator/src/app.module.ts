@@ -14,6 +14,7 @@ import { ProjectorRole } from './roles/projector.role';
 import { HealthController } from './health/health.controller';
 import { LedgerController } from './ledger/ledger.controller';
 import { LedgerService } from './ledger/ledger.service';
+import { LEDGER_STORE, openLedgerStore } from './ledger/open-ledger-store';
 import { ProblemFilter } from './http/problem.filter';
 import { ChildProtectionProcess } from './process-managers/child-protection.process';
 import { ReferralEscalationProcess } from './process-managers/referral-escalation.process';
@@ -73,7 +74,8 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         leadershipProvider(config),
         CaseService,
-        // The ledger is read by every role; it seals only with the `ledger` role and its lease.
+        // The ledger is read by every role; it seals only with the `ledger` role and its lease (it closes its store).
+        { provide: LEDGER_STORE, useFactory: () => openLedgerStore(config) },
         LedgerService,
         StoreLifecycle,
         // The read models and the process managers that follow the log.

@@ -28,7 +28,7 @@ export class HealthController {
     if (halted) res.status(503);
     return {
       status: halted ? 'ledger-halted' : 'ok',
-      ledger: { size: this.ledger.size, checkpoint: this.ledger.latestCheckpoint()?.size ?? 0, ...(halted ? { halted } : {}) },
+      ledger: { size: await this.ledger.size(), checkpoint: (await this.ledger.latestCheckpoint())?.size ?? 0, ...(halted ? { halted } : {}) },
       // api runs in every process that has it; relay, ledger and projector in one at a time (standby elsewhere)
       roles: {
         api: this.config.roles.has('api') ? 'active' : 'off',

@@ -62,8 +62,8 @@ export class LedgerController {
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'The latest signed checkpoint (C2SP tlog-checkpoint signed note)' })
-  latest(): string {
-    const checkpoint = this.ledger.latestCheckpoint();
+  async latest(): Promise<string> {
+    const checkpoint = await this.ledger.latestCheckpoint();
     if (!checkpoint) throw new NotFoundError('the ledger has signed no checkpoint yet', { rule: 'no-checkpoint' });
     return checkpoint.note;
   }
@@ -72,8 +72,8 @@ export class LedgerController {
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Sign a checkpoint of the ledger as it is now (if it grew), and return the latest' })
-  signNow(@Res({ passthrough: true }) res: FastifyReply): string {
-    const checkpoint = this.ledger.checkpointNow();
+  async signNow(@Res({ passthrough: true }) res: FastifyReply): Promise<string> {
+    const checkpoint = await this.ledger.checkpointNow();
     if (!checkpoint) throw new NotFoundError('the ledger is empty: there is nothing to sign', { rule: 'no-checkpoint' });
     res.status(200);
     return checkpoint.note;
@@ -81,14 +81,14 @@ export class LedgerController {
 
   @Get('ledger/checkpoints')
   @ApiOperation({ summary: 'Checkpoint history: ?size=N gives that checkpoint as a signed note; without it, a list' })
-  checkpoints(@Query() query: CheckpointsQuery, @Res({ passthrough: true }) res: FastifyReply) {
+  async checkpoints(@Query() query: CheckpointsQuery, @Res({ passthrough: true }) res: FastifyReply) {
     if (query.size !== undefined) {
-      const checkpoint = this.ledger.store.checkpoint(query.size);
+      const checkpoint = await this.ledger.store.checkpoint(query.size);
       if (!checkpoint) throw new NotFoundError(`no checkpoint of size ${query.size} was signed`, { rule: 'no-checkpoint', details: { size: query.size } });
       res.header('Content-Type', 'text/plain; charset=utf-8');
       return checkpoint.note;
     }
-    const list = this.ledger.store.checkpoints(query.limit ?? 100, query.before);
+    const list = await this.ledger.store.checkpoints(query.limit ?? 100, query.before);
     return { checkpoints: list.map((c) => ({ size: c.size, root: toHex(c.root), createdAt: c.createdAt })) };
   }
 
@@ -100,9 +100,9 @@ export class LedgerController {
       throw error; // a halted ledger says so
     });
     if (!leaf || !(await this.maySee(caller, leaf.stream))) throw new NotFoundError(`event ${query.eventId} is not in the ledger`, { rule: 'event-not-in-ledger' });
-    const treeSize = query.treeSize ?? this.ledger.latestCheckpoint()?.size ?? 0;
+    const treeSize = query.treeSize ?? (await this.ledger.latestCheckpoint())?.size ?? 0;
     if (treeSize <= leaf.index) throw new NotFoundError(`event ${query.eventId} (leaf ${leaf.index}) is not in a tree of ${treeSize} leaves; ask for a larger treeSize or a newer checkpoint`, { rule: 'leaf-outside-tree', details: { leafIndex: leaf.index, treeSize } });
-    const proof = this.ledger.inclusionProof(leaf.index, treeSize);
+    const proof = await this.ledger.inclusionProof(leaf.index, treeSize);
     const { envelope } = await this.eventAt(leaf.stream, leaf.revision);
     return {
       eventId: query.eventId,
@@ -111,15 +111,15 @@ export class LedgerController {
       eventHash: envelope.hash,
       leafHash: toHex(eventLeafHash(envelope.hash)),
       proof: proof.map(toHex),
-      root: toHex(this.ledger.root(treeSize)),
+      root: toHex(await this.ledger.root(treeSize)),
     };
   }
 
   @Get('ledger/proofs/consistency')
   @ApiOperation({ summary: 'Consistency proof between two tree sizes (RFC 9162 §2.1.4)' })
-  consistency(@Query() query: ConsistencyQuery) {
-    const proof = this.ledger.consistencyProof(query.from, query.to);
-    return { size1: query.from, size2: query.to, root1: toHex(this.ledger.root(query.from)), root2: toHex(this.ledger.root(query.to)), proof: proof.map(toHex) };
+  async consistency(@Query() query: ConsistencyQuery) {
+    const proof = await this.ledger.consistencyProof(query.from, query.to);
+    return { size1: query.from, size2: query.to, root1: toHex(await this.ledger.root(query.from)), root2: toHex(await this.ledger.root(query.to)), proof: proof.map(toHex) };
   }
 
   @Get('cases/:id/audit-bundle')
@@ -129,39 +129,35 @@ export class LedgerController {
     if (history.visibility === 'addressee') throw new NotFoundError(`case ${id} was not found`, { rule: 'case-not-found', details: { caseId: id } });
     const last = history.events[history.events.length - 1];
     const lastLeaf = await this.ledger.leafOf(last.id);
-    const checkpoint = this.ledger.store.checkpointCovering(lastLeaf.index + 1) ?? this.ledger.checkpointNow()!;
-    const leaves = new Map(this.ledger.store.leavesOf(caseStream(id)).map((leaf) => [leaf.eventId, leaf.index]));
-    return {
-      format: AUDIT_BUNDLE_FORMAT,
-      caseId: id,
-      stream: caseStream(id),
-      checkpoint: checkpoint.note,
-      verifierKey: this.ledger.verifierKey,
-      events: history.events.map((event) => {
-        // A bundle is evidence of what the store holds, so an event edited in the store is handed out as it
-        // is, for the auditor's verifier to expose. One the ledger never sealed as part of this case has no
-        // proof at all: that is said here, with the event named.
-        const leafIndex = leaves.get(event.id);
-        if (leafIndex === undefined) {
-          throw new ConflictError(`event ${event.id} (${event.stream} revision ${event.revision}) as stored was never sealed by the ledger as part of this case`, {
-            rule: 'store-differs-from-ledger',
-            details: { eventId: event.id, stream: event.stream, revision: event.revision },
-          });
-        }
-        return { leafIndex, event, inclusionProof: this.ledger.inclusionProof(leafIndex, checkpoint.size).map(toHex) };
-      }),
-    };
+    const checkpoint = (await this.ledger.store.checkpointCovering(lastLeaf.index + 1)) ?? (await this.ledger.checkpointNow())!;
+    const leaves = new Map((await this.ledger.store.leavesOf(caseStream(id))).map((leaf) => [leaf.eventId, leaf.index]));
+    const events = [];
+    for (const event of history.events) {
+      // A bundle is evidence of what the store holds, so an event edited in the store is handed out as it
+      // is, for the auditor's verifier to expose. One the ledger never sealed as part of this case has no
+      // proof at all: that is said here, with the event named.
+      const leafIndex = leaves.get(event.id);
+      if (leafIndex === undefined) {
+        throw new ConflictError(`event ${event.id} (${event.stream} revision ${event.revision}) as stored was never sealed by the ledger as part of this case`, {
+          rule: 'store-differs-from-ledger',
+          details: { eventId: event.id, stream: event.stream, revision: event.revision },
+        });
+      }
+      events.push({ leafIndex, event, inclusionProof: (await this.ledger.inclusionProof(leafIndex, checkpoint.size)).map(toHex) });
+    }
+    return { format: AUDIT_BUNDLE_FORMAT, caseId: id, stream: caseStream(id), checkpoint: checkpoint.note, verifierKey: this.ledger.verifierKey, events };
   }
 
   @Get('ledger/export')
   @ApiProduces('application/x-ndjson')
   @ApiOperation({ summary: 'The whole log as NDJSON in leaf order, {"index": n, "event": <envelope as hashed>} (auditors only)' })
-  export(@Query() query: ExportQuery, @CurrentCaller() caller: Caller, @Res() res: FastifyReply): void {
+  async export(@Query() query: ExportQuery, @CurrentCaller() caller: Caller, @Res() res: FastifyReply): Promise<void> {
     if (caller.agency.kind !== 'auditor') {
       throw new ForbiddenError(`only auditors may export the whole ledger; ${caller.agency.id} is ${caller.agency.kind}`, { rule: 'auditors-only' });
     }
-    const size = query.size ?? this.ledger.latestCheckpoint()?.size ?? 0;
-    if (size > this.ledger.size) throw new NotFoundError(`the ledger holds ${this.ledger.size} leaves, not ${size}`, { rule: 'invalid-tree-size' });
+    const size = query.size ?? (await this.ledger.latestCheckpoint())?.size ?? 0;
+    const held = await this.ledger.size();
+    if (size > held) throw new NotFoundError(`the ledger holds ${held} leaves, not ${size}`, { rule: 'invalid-tree-size' });
     const store = this.store;
     async function* lines() {
       let index = 0;

@@ -1,12 +1,12 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Clock, CLOCK, ConflictError, NotFoundError, ValidationError } from '@samverkan/common';
 import { EVENT_STORE, EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
 import {
+  AsyncMerkleTree,
   ed25519NoteSigner,
   eventLeafHash,
-  MerkleTree,
   NoteSigner,
   signCheckpoint,
   toHex,
@@ -18,8 +18,9 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { FileLeadership, Leadership } from '../roles/leadership';
 import { LEADERSHIP } from '../roles/leadership.provider';
 import { SingleActive } from '../roles/single-active';
-import { LedgerStore, StoredCheckpoint } from './ledger-store';
+import { LeafRecord, LedgerStore, StoredCheckpoint, StreamHead } from './ledger-store';
 import { loadLedgerKey } from './ledger-key';
+import { LEDGER_STORE, openLedgerStore } from './open-ledger-store';
 import { SignedHeadFile } from './signed-head';
 
 const BATCH = 1000;
@@ -36,15 +37,15 @@ export type LedgerHalt =
  * The ledger: follows the store's global log, checks every event's hash and its link to the previous event
  * of its stream, appends it as the next leaf of an RFC 6962 Merkle tree (the leaf index is its place in the
  * global order, assigned once), and signs a C2SP checkpoint of the tree at least once a second while events
- * arrive. The tree lives in its own SQLite file and grows incrementally; it is never rebuilt.
+ * arrive. The tree lives in its LedgerStore (its own SQLite file, or PostgreSQL when `DATABASE_URL` is set)
+ * and grows incrementally; it is never rebuilt.
  *
  * An event that does not verify halts the ledger: it will not sign a tree that includes a tampered event.
  */
 @Injectable()
-export class LedgerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Ledger');
-  readonly store: LedgerStore;
-  private readonly tree: MerkleTree;
+  private readonly tree: AsyncMerkleTree;
   private readonly signer: NoteSigner;
   private readonly publicKey: KeyObject;
   private subscription?: LogSubscription;
@@ -57,24 +58,45 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly signedHead: SignedHeadFile;
   private failures = 0;
   private role?: SingleActive;
+  /** Ingesting a batch and signing a checkpoint take turns: a checkpoint is of a committed tree. */
+  private turn: Promise<unknown> = Promise.resolve();
+  /** Set when a batch failed: nothing more is ingested until the log is read again from the saved position. */
+  private rereading = false;
   halted: LedgerHalt | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LEDGER_STORE) readonly store: LedgerStore,
     @Inject(LEADERSHIP) private readonly leadership: Leadership = new FileLeadership(config.dataDir),
   ) {
-    this.store = new LedgerStore(join(config.dataDir, 'ledger.db'));
-    this.tree = new MerkleTree(this.store);
+    this.tree = new AsyncMerkleTree(store);
     const key = loadLedgerKey(config);
     this.signer = ed25519NoteSigner(config.ledgerOrigin, key);
     this.publicKey = createPublicKey(key);
     this.signedHead = new SignedHeadFile(config.ledgerSignedHeadFile ?? join(config.dataDir, 'ledger-signed-head.json'));
-    const known = this.signedHead.read()?.verifierKey ?? this.store.get('verifier-key');
+  }
+
+  /** A ledger outside Nest (benchmarks, tests): opens the store the configuration names and checks the key. */
+  static async open(events: EventStore, config: AppConfig, clock: Clock, leadership?: Leadership): Promise<LedgerService> {
+    const store = await openLedgerStore(config);
+    const ledger = new LedgerService(events, config, clock, store, leadership);
+    try {
+      await ledger.onModuleInit();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return ledger;
+  }
+
+  /** Refuses a key other than the one that signed the ledger's checkpoints, unless the rotation is on purpose. */
+  async onModuleInit(): Promise<void> {
+    const known = this.signedHead.read()?.verifierKey ?? (await this.store.get('verifier-key'));
     const current = this.verifierKey;
     if (known && known !== current) {
-      if (!config.ledgerKeyRotation) {
+      if (!this.config.ledgerKeyRotation) {
         throw new ConflictError(
           `the ledger key is not the one that signed its checkpoints (${known}); to rotate to ${current} on purpose, start once with SAMVERKAN_LEDGER_KEY_ROTATION=true`,
           { rule: 'ledger-key-changed' },
@@ -89,8 +111,8 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     return verifierKey(this.config.ledgerOrigin, this.publicKey);
   }
 
-  get size(): number {
-    return this.tree.size;
+  size(): Promise<number> {
+    return this.tree.size();
   }
 
   /**
@@ -105,7 +127,7 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     await this.role?.stop();
-    this.store.close();
+    await this.store.close();
   }
 
   /** `active` while this process seals, `standby` while another does, `off` without the ledger role. */
@@ -113,18 +135,16 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     return this.role ? (this.role.state === 'active' ? 'active' : 'standby') : 'off';
   }
 
-  private startSealing(): void {
-    this.store.becomeWriter();
-    this.store.set('verifier-key', this.verifierKey);
+  private async startSealing(): Promise<void> {
+    await this.store.becomeWriter();
+    await this.store.set('verifier-key', this.verifierKey);
     this.running = true;
     this.following = this.follow();
     if (this.config.checkpointIntervalMs > 0) {
       this.timer = setInterval(() => {
-        try {
-          this.checkpointIfGrown();
-        } catch (error) {
+        this.inTurn(() => this.checkpointIfGrown()).catch((error: unknown) => {
           this.logger.error(`signing a checkpoint failed, trying again: ${(error as Error).message}`);
-        }
+        });
       }, this.config.checkpointIntervalMs);
       this.timer.unref();
     }
@@ -135,20 +155,21 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
     await this.subscription?.close();
     await this.following;
-    this.flush();
+    await this.flush();
+    await this.turn;
     this.store.stopWriting();
   }
 
   /** Signs a checkpoint of the tree as it is now, if it grew since the last; returns the latest checkpoint. */
-  checkpointNow(): StoredCheckpoint | undefined {
+  async checkpointNow(): Promise<StoredCheckpoint | undefined> {
     // only the active ledger signs; elsewhere the latest it signed is the answer
     if (!this.running) return this.store.latestCheckpoint();
-    this.flush();
+    await this.flush();
     if (this.halted) throw new ConflictError(`the ledger halted and signs nothing more: ${this.halted.reason}`, { rule: 'ledger-halted', details: { ...this.halted } });
-    return this.checkpointIfGrown() ?? this.store.latestCheckpoint();
+    return (await this.inTurn(() => this.checkpointIfGrown())) ?? this.store.latestCheckpoint();
   }
 
-  latestCheckpoint(): StoredCheckpoint | undefined {
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
     return this.store.latestCheckpoint();
   }
 
@@ -156,7 +177,7 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   async leafOf(eventId: string, timeoutMs = 5000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const leaf = this.store.leafOf(eventId);
+      const leaf = await this.store.leafOf(eventId);
       if (leaf) return leaf;
       if (this.halted) throw new ConflictError(`the ledger halted: ${this.halted.reason}`, { rule: 'ledger-halted', details: { ...this.halted } });
       const left = deadline - Date.now();
@@ -172,41 +193,47 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  inclusionProof(index: number, treeSize: number): Buffer[] {
-    this.ensureSize(treeSize, 'treeSize');
+  async inclusionProof(index: number, treeSize: number): Promise<Buffer[]> {
+    await this.ensureSize(treeSize, 'treeSize');
     if (index >= treeSize) throw new ValidationError(`leaf ${index} is not in a tree of ${treeSize} leaves`, { rule: 'leaf-outside-tree' });
     return this.tree.inclusionProof(index, treeSize);
   }
 
-  consistencyProof(from: number, to: number): Buffer[] {
-    this.ensureSize(to, 'to');
+  async consistencyProof(from: number, to: number): Promise<Buffer[]> {
+    await this.ensureSize(to, 'to');
     if (!(from > 0 && from <= to)) throw new ValidationError(`a consistency proof needs 0 < from ≤ to; got from=${from}, to=${to}`, { rule: 'invalid-sizes' });
     return this.tree.consistencyProof(from, to);
   }
 
-  root(size: number): Buffer {
-    this.ensureSize(size, 'size');
+  async root(size: number): Promise<Buffer> {
+    await this.ensureSize(size, 'size');
     return this.tree.root(size);
   }
 
-  private ensureSize(size: number, name: string): void {
-    if (!Number.isSafeInteger(size) || size < 1 || size > this.tree.size) {
-      throw new ValidationError(`${name} must be between 1 and the ledger's size ${this.tree.size}; got ${size}`, { rule: 'invalid-tree-size' });
+  private async ensureSize(size: number, name: string): Promise<void> {
+    const current = await this.tree.size();
+    if (!Number.isSafeInteger(size) || size < 1 || size > current) {
+      throw new ValidationError(`${name} must be between 1 and the ledger's size ${current}; got ${size}`, { rule: 'invalid-tree-size' });
     }
   }
 
   private async follow(): Promise<void> {
     while (this.running && !this.halted) {
       try {
+        // Batches still queued are done with before reading again from the position the last one saved.
+        await this.turn;
+        this.buffer = [];
+        this.rereading = false;
         await this.ensureContinuity();
         if (this.halted) break;
-        this.subscription = this.events.subscribeToAll({ after: this.store.get('position') });
+        this.subscription = this.events.subscribeToAll({ after: await this.store.get('position') });
         for await (const event of this.subscription) {
+          if (this.rereading) break;
           this.buffer.push(event);
           // Events already stored come in a burst; they are ingested a batch at a time, in one transaction.
-          if (this.buffer.length >= BATCH) this.flush();
+          if (this.buffer.length >= BATCH) await this.flush();
           else this.scheduleFlush();
-          if (this.halted) break;
+          if (this.halted || this.rereading) break;
         }
       } catch (error) {
         this.logger.error(`following the log failed, resuming from the last sealed event: ${(error as Error).message}`);
@@ -226,10 +253,10 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
    * the ledger has passed, which it would otherwise never read.
    */
   private async ensureContinuity(): Promise<void> {
-    const size = this.tree.size;
+    const size = await this.tree.size();
     if (size === 0) return;
-    const last = this.store.leafAt(size - 1)!;
-    const before = size > 1 ? this.store.leafAt(size - 2)!.position : undefined;
+    const last = (await this.store.leafAt(size - 1))!;
+    const before = size > 1 ? (await this.store.leafAt(size - 2))!.position : undefined;
     let found: RecordedEvent | undefined;
     for await (const event of this.events.readAll({ after: before, maxCount: 1 })) found = event;
     if (found?.envelope.id !== last.eventId || found.position !== last.position) {
@@ -250,8 +277,15 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flush();
+      void this.flush();
     });
+  }
+
+  /** Runs `work` once the ingests and signings queued before it are done. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
   }
 
   /**
@@ -259,18 +293,23 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
    * (the file locked, the disk full), the subscription is dropped and the ledger reads again from the
    * position saved with the last committed batch, so no event is ever skipped. Never throws.
    */
-  private flush(): void {
-    if (this.buffer.length === 0 || this.halted) return;
+  private flush(): Promise<void> {
+    return this.inTurn(() => this.ingestBuffered());
+  }
+
+  private async ingestBuffered(): Promise<void> {
+    if (this.buffer.length === 0 || this.halted || this.rereading) return;
     const batch = this.buffer.slice();
-    const sizeBefore = this.tree.size;
     try {
-      this.ingest(batch);
+      const sizeBefore = await this.tree.size();
+      await this.ingest(batch);
       this.buffer.splice(0, batch.length);
       this.failures = 0;
-      const size = this.tree.size;
+      const size = await this.tree.size();
       if (Math.floor(size / 100_000) > Math.floor(sizeBefore / 100_000)) this.logger.log(`sealed ${size} events`);
     } catch (error) {
       this.buffer = [];
+      this.rereading = true;
       const halted = this.halted as LedgerHalt | undefined; // ingest halts the ledger on an event that does not verify
       if (halted) this.logger.error(`the ledger halted: ${halted.reason}`);
       else {
@@ -285,17 +324,19 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Checks each event and appends the batch as leaves, with its position, in one transaction. */
-  private ingest(batch: readonly RecordedEvent[]): void {
-    this.store.transaction(() => {
-      const heads = new Map<string, { revision: number; hash: string }>();
-      let index = this.tree.size;
+  private async ingest(batch: readonly RecordedEvent[]): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const sealed = await tx.sealedLeaves(batch.map(({ envelope }) => envelope.id));
+      const heads: Map<string, StreamHead> = await tx.streamHeads([...new Set(batch.map(({ envelope }) => envelope.stream))]);
+      let index = await tx.leafCount();
+      const records: Array<LeafRecord & { hash: string }> = [];
       const leaves: Buffer[] = [];
       for (const { envelope, position } of batch) {
-        const sealedBefore = this.store.leafOf(envelope.id);
+        const sealedBefore = sealed.get(envelope.id);
         if (sealedBefore) {
           this.halt({ reason: `event ${envelope.id} appears again in the log, at ${position}; it is leaf ${sealedBefore.index} at ${sealedBefore.position}`, eventId: envelope.id, stream: envelope.stream, revision: envelope.revision, expected: 'a new event id', found: envelope.id });
         }
-        const head = heads.get(envelope.stream) ?? this.store.streamHead(envelope.stream);
+        const head = heads.get(envelope.stream);
         const expectedPrev = head ? head.hash : GENESIS_HASH;
         const expectedRevision = head ? head.revision + 1 : 0;
         const at = { eventId: envelope.id, stream: envelope.stream, revision: envelope.revision };
@@ -305,12 +346,15 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
           this.halt({ reason: `event ${envelope.id} is not the next revision of ${envelope.stream}`, ...at, expected: String(expectedRevision), found: String(envelope.revision) });
         }
         if (envelope.prev !== expectedPrev) this.halt({ reason: `event ${envelope.id} does not link to its predecessor`, ...at, expected: expectedPrev, found: envelope.prev });
-        this.store.recordLeaf({ index: index++, eventId: envelope.id, stream: envelope.stream, revision: envelope.revision, position }, envelope.hash);
+        const leaf = { index: index++, eventId: envelope.id, stream: envelope.stream, revision: envelope.revision, position };
+        records.push({ ...leaf, hash: envelope.hash });
+        sealed.set(envelope.id, leaf); // the same event twice in one batch is caught as across batches
         heads.set(envelope.stream, { revision: envelope.revision, hash: envelope.hash });
         leaves.push(eventLeafHash(envelope.hash));
       }
-      if (leaves.length > 0) this.tree.append(leaves);
-      this.store.set('position', batch[batch.length - 1].position);
+      tx.recordLeaves(records);
+      await new AsyncMerkleTree(tx).append(leaves);
+      tx.set('position', batch[batch.length - 1].position);
     });
   }
 
@@ -324,31 +368,31 @@ export class LedgerService implements OnApplicationBootstrap, OnApplicationShutd
    * the root it signed then, and a consistency proof from there to now must verify: the ledger never signs a
    * tree that is not an extension of what it signed before.
    */
-  private checkpointIfGrown(): StoredCheckpoint | undefined {
+  private async checkpointIfGrown(): Promise<StoredCheckpoint | undefined> {
     if (this.halted) return undefined;
-    const size = this.tree.size;
-    const last = this.lastSigned();
+    const size = await this.tree.size();
+    const last = await this.lastSigned();
     if (size === 0 || (last && last.size >= size)) return undefined; // nothing new, or a lost tree still rebuilding
-    const root = this.tree.root(size);
+    const root = await this.tree.root(size);
     if (last) {
-      const then = this.tree.root(last.size);
+      const then = await this.tree.root(last.size);
       if (!then.equals(last.root)) {
         this.halted = { reason: `the log no longer has, at size ${last.size}, the root the ledger signed`, checkpointSize: last.size, expected: toHex(last.root), found: toHex(then) };
         this.logger.error(`the ledger halted: ${this.halted.reason}`);
         return undefined;
       }
-      verifyConsistency(last.size, size, last.root, root, this.tree.consistencyProof(last.size, size));
+      verifyConsistency(last.size, size, last.root, root, await this.tree.consistencyProof(last.size, size));
     }
     const note = signCheckpoint({ origin: this.config.ledgerOrigin, size, root, extensions: [] }, this.signer);
     const checkpoint = { size, root, note, createdAt: this.clock.now().toISOString() };
-    this.store.saveCheckpoint(checkpoint);
+    await this.store.saveCheckpoint(checkpoint);
     this.signedHead.write({ origin: this.config.ledgerOrigin, size, root: toHex(root), verifierKey: this.verifierKey, note });
     return checkpoint;
   }
 
   /** The last checkpoint signed: the larger of the tree file's and the signed-head file's. */
-  private lastSigned(): { size: number; root: Buffer } | undefined {
-    const inTree = this.store.latestCheckpoint();
+  private async lastSigned(): Promise<{ size: number; root: Buffer } | undefined> {
+    const inTree = await this.store.latestCheckpoint();
     const head = this.signedHead.read();
     if (head && (!inTree || head.size > inTree.size)) return { size: head.size, root: Buffer.from(head.root, 'hex') };
     return inTree;

@@ -1,36 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { LogPosition } from '@samverkan/eventstore';
-import { NodeStore, StoredNode } from '@samverkan/ledger';
-
-/** A leaf of the ledger: which event it is and where that event sits. */
-export interface LeafRecord {
-  readonly index: number;
-  readonly eventId: string;
-  readonly stream: string;
-  readonly revision: number;
-  readonly position: LogPosition;
-}
-
-export interface StoredCheckpoint {
-  readonly size: number;
-  readonly root: Buffer;
-  readonly note: string;
-  readonly createdAt: string;
-}
+import { NodeAddress, StoredNode } from '@samverkan/ledger';
+import { BatchWrites, LeafRecord, LedgerBatch, LedgerStore, StoredCheckpoint, StreamHead } from './ledger-store';
 
 /**
- * The ledger's own SQLite file: the hashes of every complete subtree of the Merkle tree (so proofs for any
- * past size need only O(log n) lookups and the tree is never rebuilt), which event each leaf is, the head of
- * each stream's chain as the ledger last checked it, the signed checkpoints, and the ledger's position in
- * the global log. Everything a batch changes is written in one transaction.
+ * The ledger in its own SQLite file, `<dataDir>/ledger.db` (the format it always had). better-sqlite3 is
+ * synchronous, so every method answers at once; a batch's reads go straight to the file (only the active
+ * ledger writes it, so they see what the batch builds on) and its writes are committed in one immediate
+ * transaction when the batch's work is done, so nothing else can run in the middle of it.
  */
-export class LedgerStore implements NodeStore {
+export class SqliteLedgerStore implements LedgerStore {
   private readonly db: Database.Database;
   private readonly sql: ReturnType<typeof statements>;
   private leaves: number;
-  private pending = 0;
 
   /** Whether this process writes the file: only the active ledger does; others read what it writes. */
   private writer = false;
@@ -51,104 +34,138 @@ export class LedgerStore implements NodeStore {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     `);
     this.sql = statements(this.db);
-    this.leaves = this.sql.nextLeaf.get()!.n;
+    this.leaves = this.count();
   }
 
-  /** Runs `work` in one transaction; the leaves it adds count only once it committed. */
-  transaction<T>(work: () => T): T {
-    this.pending = 0;
-    try {
-      const result = this.db.transaction(work).immediate();
-      this.leaves += this.pending;
-      return result;
-    } finally {
-      this.pending = 0; // a rolled-back batch adds no leaves
-    }
+  async transaction<T>(work: (batch: LedgerBatch) => Promise<T>): Promise<T> {
+    const writes = new BatchWrites();
+    const first = await this.leafCount();
+    const result = await work(this.batch(first, writes));
+    this.db
+      .transaction(() => {
+        for (const leaf of writes.leaves) this.sql.putLeaf.run(leaf.index, leaf.eventId, leaf.stream, leaf.revision, leaf.position);
+        for (const [stream, head] of writes.heads()) this.sql.putHead.run(stream, head.revision, head.hash);
+        for (const node of writes.nodes) this.sql.putNode.run(node.level, node.index, node.hash);
+        for (const [key, value] of writes.meta) this.sql.setMeta.run(key, value);
+      })
+      .immediate();
+    this.leaves = first + writes.added;
+    return result;
   }
 
-  /** From now on this process writes the file: the leaf count is read once, then kept. */
-  becomeWriter(): void {
-    this.leaves = this.sql.nextLeaf.get()!.n;
+  private batch(first: number, writes: BatchWrites): LedgerBatch {
+    return {
+      leafCount: async () => first + writes.added,
+      nodes: (addresses) => this.nodes(addresses),
+      put: async (nodes: readonly StoredNode[]) => {
+        for (const { level, index, hash } of nodes) {
+          writes.nodes.push({ level, index, hash });
+          if (level === 0) writes.added += 1;
+        }
+      },
+      sealedLeaves: async (eventIds) => {
+        const found = new Map<string, LeafRecord>();
+        for (const eventId of eventIds) {
+          const row = this.sql.leafByEvent.get(eventId);
+          if (row) found.set(eventId, toLeaf(row));
+        }
+        return found;
+      },
+      streamHeads: async (streams) => {
+        const found = new Map<string, StreamHead>();
+        for (const stream of streams) {
+          const head = this.sql.head.get(stream);
+          if (head) found.set(stream, head);
+        }
+        return found;
+      },
+      recordLeaves: (leaves) => {
+        writes.leaves.push(...leaves);
+      },
+      set: (key, value) => {
+        writes.meta.set(key, value);
+      },
+    };
+  }
+
+  async becomeWriter(): Promise<void> {
+    this.leaves = this.count();
     this.writer = true;
   }
 
-  /** Another process may write the file now: the leaf count is read from it on every call. */
   stopWriting(): void {
     this.writer = false;
   }
 
-  leafCount(): number {
-    if (!this.writer) return this.sql.nextLeaf.get()!.n;
-    return this.leaves + this.pending;
+  async leafCount(): Promise<number> {
+    return this.writer ? this.leaves : this.count();
   }
 
-  node(level: number, index: number): Buffer | undefined {
-    return this.sql.node.get(level, index)?.hash;
+  async nodes(addresses: readonly NodeAddress[]): Promise<Array<Buffer | undefined>> {
+    return addresses.map(({ level, index }) => this.sql.node.get(level, index)?.hash);
   }
 
-  put(nodes: readonly StoredNode[]): void {
-    for (const node of nodes) {
-      this.sql.putNode.run(node.level, node.index, node.hash);
-      if (node.level === 0) this.pending += 1;
-    }
+  /** Stores nodes in their own transaction (a batch stores its nodes with the rest of it). */
+  async put(nodes: readonly StoredNode[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const node of nodes) this.sql.putNode.run(node.level, node.index, node.hash);
+    })();
+    if (this.writer) this.leaves = this.count();
   }
 
-  recordLeaf(leaf: LeafRecord, hash: string): void {
-    this.sql.putLeaf.run(leaf.index, leaf.eventId, leaf.stream, leaf.revision, leaf.position);
-    this.sql.putHead.run(leaf.stream, leaf.revision, hash);
-  }
-
-  streamHead(stream: string): { revision: number; hash: string } | undefined {
-    return this.sql.head.get(stream);
-  }
-
-  leafOf(eventId: string): LeafRecord | undefined {
+  async leafOf(eventId: string): Promise<LeafRecord | undefined> {
     const row = this.sql.leafByEvent.get(eventId);
-    return row && { index: row.idx, eventId: row.event_id, stream: row.stream, revision: row.revision, position: row.position };
+    return row && toLeaf(row);
   }
 
-  leavesOf(stream: string): LeafRecord[] {
-    return this.sql.leavesByStream.all(stream).map((row) => ({ index: row.idx, eventId: row.event_id, stream: row.stream, revision: row.revision, position: row.position }));
+  async leavesOf(stream: string): Promise<LeafRecord[]> {
+    return this.sql.leavesByStream.all(stream).map(toLeaf);
   }
 
-  /** The leaf at `index`: which event, and where it sat in the global log. */
-  leafAt(index: number): LeafRecord | undefined {
+  async leafAt(index: number): Promise<LeafRecord | undefined> {
     const row = this.sql.leafAt.get(index);
-    return row && { index: row.idx, eventId: row.event_id, stream: row.stream, revision: row.revision, position: row.position };
+    return row && toLeaf(row);
   }
 
-  get(key: string): string | undefined {
+  async get(key: string): Promise<string | undefined> {
     return this.sql.getMeta.get(key)?.value;
   }
 
-  set(key: string, value: string): void {
+  async set(key: string, value: string): Promise<void> {
     this.sql.setMeta.run(key, value);
   }
 
-  saveCheckpoint(checkpoint: StoredCheckpoint): void {
+  async saveCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
     this.sql.putCheckpoint.run(checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.createdAt);
   }
 
-  latestCheckpoint(): StoredCheckpoint | undefined {
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
     return toCheckpoint(this.sql.latestCheckpoint.get());
   }
 
-  checkpoint(size: number): StoredCheckpoint | undefined {
+  async checkpoint(size: number): Promise<StoredCheckpoint | undefined> {
     return toCheckpoint(this.sql.checkpointOfSize.get(size));
   }
 
-  /** The smallest checkpoint at least this large. */
-  checkpointCovering(size: number): StoredCheckpoint | undefined {
+  async checkpointCovering(size: number): Promise<StoredCheckpoint | undefined> {
     return toCheckpoint(this.sql.checkpointCovering.get(size));
   }
 
-  checkpoints(limit: number, before?: number): Array<Omit<StoredCheckpoint, 'note'>> {
+  async checkpoints(limit: number, before?: number): Promise<Array<Omit<StoredCheckpoint, 'note'>>> {
     return this.sql.listCheckpoints.all(before ?? Number.MAX_SAFE_INTEGER, limit).map((row) => ({ size: row.size, root: row.root, createdAt: row.created_at }));
   }
 
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
   }
+
+  private count(): number {
+    return this.sql.nextLeaf.get()!.n;
+  }
+}
+
+function toLeaf(row: LeafRow): LeafRecord {
+  return { index: row.idx, eventId: row.event_id, stream: row.stream, revision: row.revision, position: row.position };
 }
 
 type CheckpointRow = { size: number; root: Buffer; note: string; created_at: string };

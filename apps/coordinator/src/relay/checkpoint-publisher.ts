@@ -5,10 +5,10 @@ import { RelayLogger } from './relay';
 
 /** What the publisher needs of the ledger's store: its signed checkpoints. */
 export interface CheckpointSource {
-  latestCheckpoint(): StoredCheckpoint | undefined;
-  checkpoint(size: number): StoredCheckpoint | undefined;
+  latestCheckpoint(): Promise<StoredCheckpoint | undefined>;
+  checkpoint(size: number): Promise<StoredCheckpoint | undefined>;
   /** Sizes below `before`, largest first. */
-  checkpoints(limit: number, before?: number): Array<Omit<StoredCheckpoint, 'note'>>;
+  checkpoints(limit: number, before?: number): Promise<Array<Omit<StoredCheckpoint, 'note'>>>;
 }
 
 export interface CheckpointPublisherOptions {
@@ -108,15 +108,13 @@ export class CheckpointPublisher {
 
   /** Publishes every stored checkpoint larger than the last published, in size order. */
   async publishNew(): Promise<number> {
-    const latest = this.source.latestCheckpoint();
+    const latest = await this.source.latestCheckpoint();
     if (!latest || latest.size <= this.last) return 0;
-    const sizes = this.sizesAfter(this.last);
+    const sizes = await this.sizesAfter(this.last);
     const batchSize = this.options.batchSize ?? 100;
     let sent = 0;
     for (let i = 0; i < sizes.length; i += batchSize) {
-      const batch = sizes
-        .slice(i, i + batchSize)
-        .map((size) => this.source.checkpoint(size))
+      const batch = (await Promise.all(sizes.slice(i, i + batchSize).map((size) => this.source.checkpoint(size))))
         .filter((checkpoint): checkpoint is StoredCheckpoint => checkpoint !== undefined);
       if (batch.length === 0) continue;
       await this.producer!.send(batch.map((checkpoint) => checkpointMessage(this.topic, this.options.origin, checkpoint)));
@@ -138,11 +136,11 @@ export class CheckpointPublisher {
   }
 
   /** The sizes of the stored checkpoints larger than `after`, smallest first. */
-  private sizesAfter(after: number): number[] {
+  private async sizesAfter(after: number): Promise<number[]> {
     const sizes: number[] = [];
     let before: number | undefined;
     for (;;) {
-      const page = this.source.checkpoints(1000, before);
+      const page = await this.source.checkpoints(1000, before);
       for (const { size } of page) {
         if (size <= after) return sizes.reverse();
         sizes.push(size);

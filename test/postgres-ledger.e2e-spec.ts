@@ -1,0 +1,81 @@
+/**
+ * The service with `DATABASE_URL` set keeps the ledger's tree in PostgreSQL: no ledger.db in the data
+ * directory, inclusion and consistency proofs that verify against its signed checkpoints, and the same tree,
+ * growing on from where it was, after a restart.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl } from '@samverkan/eventstore/testing/postgres';
+import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyConsistency, verifyInclusion } from '@samverkan/ledger';
+import { AgencyClient, eventually, RunningService } from './support/running-service';
+
+jest.setTimeout(60_000);
+
+describeWithPostgres('the ledger in PostgreSQL', () => {
+  const schema = freshSchemaName();
+  let service: RunningService;
+  let police: AgencyClient;
+
+  const start = async (dataDir?: string) => {
+    service = await RunningService.start({ env: { EVENT_STORE: 'postgres', DATABASE_URL: postgresUrl, SAMVERKAN_DATABASE_SCHEMA: schema }, dataDir });
+    police = await service.as('polisen-stockholm');
+  };
+
+  const signNow = async () => {
+    const verifier = parseVerifierKey((await (await fetch(`${service.baseUrl}/ledger/key`)).text()).trim());
+    const response = await fetch(`${service.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${police.token}` } });
+    expect(response.status).toBe(200);
+    return openCheckpoint(await response.text(), verifier).checkpoint;
+  };
+
+  const openCase = async () => {
+    const { caseId } = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body;
+    return (await police.get(`/cases/${caseId}/timeline`)).body.events as Array<{ id: string; hash: string }>;
+  };
+
+  const expectIncluded = async (events: Array<{ id: string; hash: string }>, checkpoint: { size: number; root: Buffer }) => {
+    for (const event of events) {
+      const reply = await police.get(`/ledger/proofs/inclusion?eventId=${event.id}&treeSize=${checkpoint.size}`);
+      expect(reply.status).toBe(200);
+      verifyInclusion(eventLeafHash(event.hash), reply.body.leafIndex, checkpoint.size, reply.body.proof.map((h: string) => fromHex(h, 'proof')), checkpoint.root);
+    }
+  };
+
+  beforeAll(() => start());
+  afterAll(async () => {
+    await service?.stop();
+    await dropSchemas([schema]);
+  });
+
+  it('seals into PostgreSQL, proves inclusion and consistency, and grows on after a restart', async () => {
+    const first = await openCase();
+    await eventually(async () => ((await service.request('GET', '/health')).body.ledger.size >= first.length ? true : undefined), 'the ledger to seal the case');
+    const before = await signNow();
+    await expectIncluded(first, before);
+
+    expect(existsSync(join(service.config.dataDir, 'ledger.db'))).toBe(false);
+    const client = new Client({ connectionString: postgresUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${schema}".ledger_leaves`);
+      expect(rows[0].n).toBe(before.size);
+    } finally {
+      await client.end();
+    }
+
+    await service.stop({ keepData: true });
+    await start(service.config.dataDir);
+    expect((await service.request('GET', '/health')).body.ledger).toMatchObject({ size: before.size, checkpoint: before.size });
+    await expectIncluded(first, before); // proofs against the checkpoint signed before the restart
+
+    const second = await openCase();
+    await eventually(async () => ((await service.request('GET', '/health')).body.ledger.size >= before.size + second.length ? true : undefined), 'the ledger to seal the new case');
+    const after = await signNow();
+    expect(after.size).toBe(before.size + second.length);
+    await expectIncluded([...first, ...second], after);
+    const consistency = (await police.get(`/ledger/proofs/consistency?from=${before.size}&to=${after.size}`)).body;
+    verifyConsistency(before.size, after.size, before.root, after.root, consistency.proof.map((h: string) => fromHex(h, 'proof')));
+    expect(existsSync(join(service.config.dataDir, 'ledger.db'))).toBe(false);
+  });
+});
