@@ -1,7 +1,7 @@
 import { on } from 'node:events';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ExpectedRevision, SqliteEventStore } from '@samverkan/eventstore';
+import { ExpectedRevision, LogPosition, SqliteEventStore } from '@samverkan/eventstore';
 import { SealedEnvelope } from '@samverkan/sealing';
 
 export interface CaseLogParameters {
@@ -28,6 +28,8 @@ export interface CaseLog {
   readonly sampleIds: string[];
   /** The id of the last event of the log. */
   readonly lastEventId: string;
+  /** Its position, as the store answered the append. */
+  readonly lastPosition: LogPosition;
 }
 
 /** What the sealing worker is asked for (see case-log.worker.ts). */
@@ -69,6 +71,7 @@ export async function buildCaseLog(file: string, p: CaseLogParameters): Promise<
   const store = new SqliteEventStore({ file });
   let appended = 0;
   let lastEventId = '';
+  let lastPosition: LogPosition = '';
   let meanEnvelopeBytes = Number.NaN;
   let nextReport = total / 10;
   try {
@@ -90,7 +93,7 @@ export async function buildCaseLog(file: string, p: CaseLogParameters): Promise<
         }
         lastEventId = events[events.length - 1].id;
       }
-      await Promise.all(writes);
+      lastPosition = (await Promise.all(writes)).at(-1)?.position ?? lastPosition;
       if (appended >= nextReport && appended < total) {
         const rate = Math.round(appended / ((performance.now() - started) / 1000));
         p.progress?.(`${appended.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events written, ${rate.toLocaleString('en-US')}/s`);
@@ -104,7 +107,7 @@ export async function buildCaseLog(file: string, p: CaseLogParameters): Promise<
   if (appended !== total) throw new Error(`the log holds ${appended} events, not ${total}`);
   const seconds = (performance.now() - started) / 1000;
   shuffle(sampleIds); // collected in log order; requests should not walk the log
-  return { events: appended, cases: p.cases, seconds, eventsPerSecond: appended / seconds, meanEnvelopeBytes, sampleIds, lastEventId };
+  return { events: appended, cases: p.cases, seconds, eventsPerSecond: appended / seconds, meanEnvelopeBytes, sampleIds, lastEventId, lastPosition };
 }
 
 function shuffle<T>(items: T[]): void {

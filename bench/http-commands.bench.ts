@@ -32,12 +32,13 @@ const root = resolve(__dirname, '..');
 const OPEN_CONCURRENCY = 25;
 
 /**
- * The real service, as `npm start` builds it, on the embedded store in `dataDir`: opens `cases` cases (adult
- * victims, so no automatic referral), then records support on them at random under constant concurrency.
+ * The real service, as `npm start` builds it, on the embedded store in `dataDir` or on the store `storeEnv`
+ * configures (EVENT_STORE, DATABASE_URL, ...; the store must be empty): opens `cases` cases (adult victims,
+ * so no automatic referral), then records support on them at random under constant concurrency.
  */
-export async function benchHttpCommands(dataDir: string, p: HttpCommandParameters): Promise<HttpCommandResult> {
+export async function benchHttpCommands(dataDir: string, p: HttpCommandParameters, storeEnv: Readonly<Record<string, string>> = {}): Promise<HttpCommandResult> {
   const config = {
-    ...loadConfig({ SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }),
+    ...loadConfig({ ...storeEnv, SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }),
     dataDir,
     port: 0,
     host: '127.0.0.1',
@@ -49,12 +50,13 @@ export async function benchHttpCommands(dataDir: string, p: HttpCommandParameter
     const baseUrl = `http://127.0.0.1:${port}`;
     const token = await signDevToken(dataDir, p.agencyId, 'bench-officer', 900);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const store = app.get<EventStore>(EVENT_STORE);
 
     const opening = performance.now();
     const caseIds = await openCases(baseUrl, headers, p.cases);
     const openCasesSeconds = (performance.now() - opening) / 1000;
     // The opening events must not still be projected in the background while the load is measured.
-    await caughtUp(app, 2 * p.cases);
+    await indexCatchUp(app, store);
 
     const spec = {
       url: baseUrl,
@@ -71,9 +73,9 @@ export async function benchHttpCommands(dataDir: string, p: HttpCommandParameter
 
     // Every request was answered, so each 2xx is exactly one SupportProvided event and nothing is in flight.
     const eventsExpected = 2 * p.cases + warmup.ok + load.ok;
-    const reached = await caughtUp(app, eventsExpected, 60_000);
-    const projectionCatchUpMs = reached ? performance.now() - loadEnded : null;
-    const eventsStored = await countEvents(app.get<EventStore>(EVENT_STORE));
+    const caughtUpAt = await indexCatchUp(app, store, 60_000);
+    const projectionCatchUpMs = caughtUpAt === null ? null : caughtUpAt - loadEnded;
+    const eventsStored = await countEvents(store);
     return { load, warmup, openCasesSeconds, eventsStored, eventsExpected, projectionCatchUpMs };
   } finally {
     await app.close();
@@ -101,16 +103,43 @@ export async function openCases(baseUrl: string, headers: Record<string, string>
 }
 
 /**
- * Waits until the case index has folded the event at `position` (positions of the embedded store count
- * events from 1, and this store holds only the benchmark's). Resolves false on timeout.
+ * Waits until the case index has folded the last event the store holds now, and answers when it had (a
+ * performance.now() time), or null when not within `timeoutMs`. Positions are the store's opaque strings,
+ * ordered here only by where one read of the log meets them: a read of the events after the index's position,
+ * so that a caught-up index is not slowed by a read of the whole log.
  */
-async function caughtUp(app: NestFastifyApplication, position: number, timeoutMs = 30_000): Promise<boolean> {
-  const reached = (handled: LogPosition | undefined) => handled !== undefined && Number(handled) >= position;
+async function indexCatchUp(app: NestFastifyApplication, store: EventStore, timeoutMs = 30_000): Promise<number | null> {
+  const projector = app.get(CaseIndexProjector);
+  let from: LogPosition | undefined;
+  let ahead: Map<LogPosition, number> | undefined;
+  // A position neither `from` nor among those read is of an event appended after the read, so past them.
+  const reached = (handled: LogPosition | undefined) =>
+    handled !== undefined && ahead !== undefined && (ahead.get(handled) ?? (handled === from ? -1 : Infinity)) >= ahead.size - 1;
+  // Watched from before the read, so that the moment the index got there is known even if that was during it.
+  const handledAt: Array<readonly [LogPosition, number]> = [];
+  const watchedFrom = performance.now();
+  let asked = false;
+  let settled = false;
+  const watching = projector.caughtUpTo((handled) => {
+    if (!asked) from = handled; // asked at once, with where the index is now
+    else if (handled !== undefined) handledAt.push([handled, performance.now()]);
+    asked = true;
+    return settled || reached(handled); // once settled, leaves at the next event rather than watch on
+  });
+
+  const read = new Map<LogPosition, number>();
+  for await (const { position } of store.readAll({ after: from })) read.set(position, read.size);
+  ahead = read;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolvePromise) => (timer = setTimeout(() => resolvePromise(false), timeoutMs)));
+  const timeout = new Promise<false>((resolvePromise) => (timer = setTimeout(() => resolvePromise(false), timeoutMs)));
   try {
-    return await Promise.race([app.get(CaseIndexProjector).caughtUpTo(reached).then(() => true), timeout]);
+    if (ahead.size === 0) return watchedFrom;
+    // Asked again now that the order is known: the watcher above is asked only when the index moves on.
+    const done = await Promise.race([Promise.race([watching, projector.caughtUpTo(reached)]).then(() => true), timeout]);
+    if (!done) return null;
+    return handledAt.find(([position]) => reached(position))?.[1] ?? performance.now();
   } finally {
+    settled = true;
     clearTimeout(timer);
   }
 }

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { jarsCached, javaMajorVersion, onPath } from '../test/kafka/kafka-broker';
 
 /**
  * The broker the relay benchmark runs against: `KAFKA_BROKERS` when set, used as it is; else a broker of its
@@ -78,25 +78,3 @@ function runScript(
 }
 
 const lastLine = (text: string) => text.trim().split('\n').pop() ?? '';
-
-function javaMajorVersion(): number | undefined {
-  const home = process.env.JAVA_HOME;
-  const java = home && existsSync(join(home, 'bin', 'java')) ? join(home, 'bin', 'java') : 'java';
-  const run = spawnSync(java, ['-version'], { encoding: 'utf8', timeout: 20_000 });
-  if (run.error || run.status !== 0) return undefined;
-  const match = /version "(?:1\.)?(\d+)/.exec(`${run.stderr}${run.stdout}`);
-  return match ? Number(match[1]) : undefined;
-}
-
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, command)));
-}
-
-function jarsCached(): boolean {
-  const cache = process.env.KAFKA_JARS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'), 'samverkan-kafka');
-  try {
-    return readdirSync(cache).some((dir) => existsSync(join(cache, dir, '.complete')));
-  } catch {
-    return false;
-  }
-}

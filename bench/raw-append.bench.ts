@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { appendSealed, EventStore, SqliteEventStore, StreamHead } from '@samverkan/eventstore';
+import { appendSealed, EventStore, StreamHead } from '@samverkan/eventstore';
 import { EventDraft } from '@samverkan/sealing';
 
 export interface RawAppendParameters {
@@ -17,18 +17,19 @@ export interface RawAppendResult {
 }
 
 /**
- * Sealed single-event appends straight to the embedded store, no HTTP: `writers` concurrent writers, each on
- * its own stream (so no revision conflicts), each appending as soon as its previous append resolved.
+ * Sealed single-event appends straight to the store `open` answers (a fresh one), no HTTP: `writers`
+ * concurrent writers, each on its own stream (so no revision conflicts), each appending as soon as its
+ * previous append resolved.
  */
-export async function benchRawAppend(file: string, p: RawAppendParameters): Promise<RawAppendResult> {
-  const store = new SqliteEventStore({ file });
+export async function benchRawAppend(open: () => Promise<EventStore>, p: RawAppendParameters): Promise<RawAppendResult> {
+  const store = await open();
   let run;
   try {
     run = await runWriters(store, p);
   } finally {
     await store.close();
   }
-  // Closing (which checkpoints the WAL into the database file) counts, as it always did here.
+  // Closing counts, as it always did here: SQLite then checkpoints its WAL into the database file.
   const seconds = (performance.now() - run.startedAt) / 1000;
   const { startedAt: _s, lastAppendAt: _l, ...result } = run;
   return { ...result, seconds, eventsPerSecond: result.events / seconds };

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { appendSealed, CommandContext, CommandPath, eventDrafts, SqliteEventStore, StreamHead } from '@samverkan/eventstore';
+import { appendSealed, CommandContext, CommandPath, EventStore, eventDrafts, StreamHead } from '@samverkan/eventstore';
 import { EventDraft, SealedEnvelope } from '@samverkan/sealing';
 import { Issuer } from '../apps/coordinator/src/agencies/agency';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
@@ -29,11 +29,11 @@ const ISSUER: Issuer = { agencyId: 'polisen-malmo', kind: 'police' };
 const SUPPORT_KINDS = ['shelter', 'health-care', 'psychological', 'legal-counsel'] as const;
 
 /**
- * Builds one case of `events` events in a fresh embedded store (opened through the command path, then support
- * decided by the case decider and appended sealed in batches), and times reading it back and folding it.
+ * Builds one case of `events` events in the fresh store `open` answers (opened through the command path, then
+ * support decided by the case decider and appended sealed in batches), and times reading it back and folding it.
  */
-export async function benchReplay(file: string, p: ReplayParameters): Promise<ReplayResult> {
-  const store = new SqliteEventStore({ file });
+export async function benchReplay(open: () => Promise<EventStore>, p: ReplayParameters): Promise<ReplayResult> {
+  const store = await open();
   try {
     const building = performance.now();
     const stream = await buildCase(store, p);
@@ -79,7 +79,7 @@ export async function benchReplay(file: string, p: ReplayParameters): Promise<Re
   }
 }
 
-async function buildCase(store: SqliteEventStore, p: ReplayParameters): Promise<string> {
+async function buildCase(store: EventStore, p: ReplayParameters): Promise<string> {
   const now = () => new Date();
   const caseId = uuidv7();
   const stream = caseStream(caseId);
@@ -129,7 +129,6 @@ async function buildCase(store: SqliteEventStore, p: ReplayParameters): Promise<
 function context(): CommandContext {
   return { agencyId: ISSUER.agencyId, actorId: 'bench-officer', commandId: uuidv7() };
 }
-
 
 function check(count: number, state: CaseState, expected: number): void {
   if (count !== expected || state.support.total !== expected - 2 || state.status !== 'open') {

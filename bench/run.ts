@@ -1,14 +1,18 @@
 /**
  * `npm run bench`: in one process, on this machine,
- *   1. HTTP commands against the real service on the embedded SQLite store,
+ *   1. HTTP commands against the real service, on the embedded SQLite store, then on PostgreSQL,
  *   2. a bare Nest + Fastify POST with the same validation, for comparison,
- *   3. sealed appends straight to the store, no HTTP, alone and while the service's ledger follows the log,
- *   4. replaying a 10,000-event case (read, parse, fold),
+ *   3. sealed appends straight to the store, no HTTP, on SQLite and then PostgreSQL, and on SQLite while the
+ *      service's ledger follows the log,
+ *   4. replaying a 10,000-event case (read, parse, fold), on SQLite, then PostgreSQL,
  *   5. the ledger at scale on a 1,000,000-event log: the service's ledger ingesting it, inclusion proofs
  *      served over HTTP, the export, and samverkan-audit verify-log over that export,
  *   6. the relay against a real Kafka broker: its throughput over a generated multi-agency log, and the lag
  *      from a command's acknowledgement to its event being readable by a `read_committed` consumer,
  * then prints a table and writes bench/results/latest.json plus a dated copy.
+ * PostgreSQL is `DATABASE_URL`, else the local server on 127.0.0.1:5432; each phase on it has a fresh schema,
+ * dropped at the end. Its figures are SQLite's keys with `_postgres` appended, each next to SQLite's, and say
+ * `skipped: <reason>` when the server cannot be reached.
  * `npm run bench -- --quick` shortens every phase, to check that the benchmark itself works.
  * `npm run bench -- --only relay,replay` runs only those phases (names in PHASES) and writes only the dated copy.
  */
@@ -24,9 +28,12 @@ import { benchRawAppend } from './raw-append.bench';
 import { benchRelay, RelayBenchResult } from './relay.bench';
 import { benchReplay } from './replay.bench';
 import { formatTable, machineInfo, Row, writeResults } from './report';
+import { BenchStore, postgresStores, sqliteStores } from './stores';
 
 const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'ledger', 'relay'] as const;
 type Phase = (typeof PHASES)[number];
+/** The phases that run on each event store adapter in turn. */
+const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'replay'];
 
 const quick = process.argv.includes('--quick');
 const only = onlyPhases(process.argv);
@@ -115,11 +122,29 @@ async function main(): Promise<void> {
   });
 
   const { http } = parameters;
+  // The SQLite results are the top-level ones, where they always were.
   const results: Results = {};
+  const stores: Array<{ readonly store: BenchStore; readonly results: StoreResults }> = [{ store: sqliteStores(workDir), results }];
+  let postgres: Awaited<ReturnType<typeof postgresStores>> | undefined;
+  if (STORE_PHASES.some(runs)) {
+    postgres = await postgresStores();
+    if ('skipped' in postgres) {
+      results.postgres = { skipped: postgres.skipped };
+      progress(`PostgreSQL phases skipped: ${postgres.skipped}`);
+    } else {
+      const { setup } = postgres;
+      results.postgres = {};
+      stores.push({ store: postgres.stores, results: results.postgres });
+      onInterrupt.push(postgres.stores.dropAllNow);
+      progress(`PostgreSQL ${setup.serverVersion} at ${setup.url} (${setup.sameMachine ? 'this machine' : `another machine, ${setup.serverAddress}`}), synchronous_commit=${setup.synchronousCommit}, fsync=${setup.fsync}`);
+    }
+  }
   try {
     if (runs('commands')) {
-      progress(`opening ${parameters.commands.cases} cases, then support commands at ${http.connections} connections: ${http.warmupSeconds} s warm-up, then about ${http.durationSeconds} s`);
-      results.commands = await benchHttpCommands(join(workDir, 'service'), { ...parameters.commands, ...http });
+      for (const { store, results: r } of stores) {
+        progress(`${store.adapter}: opening ${parameters.commands.cases} cases, then support commands at ${http.connections} connections: ${http.warmupSeconds} s warm-up, then about ${http.durationSeconds} s`);
+        r.commands = await benchHttpCommands(join(workDir, `service${store.suffix}`), { ...parameters.commands, ...http }, store.serviceEnv('service'));
+      }
     }
 
     if (runs('bare-post')) {
@@ -129,9 +154,11 @@ async function main(): Promise<void> {
 
     if (runs('raw-append')) {
       const { rawAppend } = parameters;
-      progress(`raw sealed appends: ${rawAppend.writers} writers for ${rawAppend.durationSeconds} s, then 1 writer for ${rawAppend.serialWriterSeconds} s`);
-      results.raw = await benchRawAppend(join(workDir, 'raw', 'events.db'), rawAppend);
-      results.serial = await benchRawAppend(join(workDir, 'raw-serial', 'events.db'), { writers: 1, durationSeconds: rawAppend.serialWriterSeconds });
+      for (const { store, results: r } of stores) {
+        progress(`${store.adapter}: raw sealed appends: ${rawAppend.writers} writers for ${rawAppend.durationSeconds} s, then 1 writer for ${rawAppend.serialWriterSeconds} s`);
+        r.raw = await benchRawAppend(() => store.open('raw'), rawAppend);
+        r.serial = await benchRawAppend(() => store.open('raw-serial'), { writers: 1, durationSeconds: rawAppend.serialWriterSeconds });
+      }
     }
 
     if (runs('append-with-ledger')) {
@@ -141,8 +168,10 @@ async function main(): Promise<void> {
     }
 
     if (runs('replay')) {
-      progress(`replay: building a ${parameters.replay.events}-event case, then ${parameters.replay.runs} timed replays`);
-      results.replay = await benchReplay(join(workDir, 'replay', 'events.db'), parameters.replay);
+      for (const { store, results: r } of stores) {
+        progress(`${store.adapter}: replay: building a ${parameters.replay.events}-event case, then ${parameters.replay.runs} timed replays`);
+        r.replay = await benchReplay(() => store.open('replay'), parameters.replay);
+      }
     }
 
     if (runs('ledger')) {
@@ -160,22 +189,21 @@ async function main(): Promise<void> {
       if ('skipped' in results.relay) progress(`relay: skipped: ${results.relay.skipped}`);
     }
   } finally {
+    if (postgres && 'stores' in postgres) await postgres.stores.dropAll();
     cleanUp();
   }
 
-  const { commands, bare, raw, serial, withLedger, replay, ledger, relay } = results;
+  const { bare, withLedger, ledger, relay } = results;
   const events = ledger?.log.events.toLocaleString('en-US');
+  // Each figure of the store phases for SQLite, then the same for PostgreSQL.
+  const bothStores = (phase: Phase, rowsOf: (r: StoreResults, suffix: string) => Row[], headline: readonly string[]): Row[] => {
+    const pg = results.postgres;
+    if (!runs(phase) || pg === undefined) return rowsOf(results, '');
+    if ('skipped' in pg) return [...rowsOf(results, ''), ...skippedRows(headline.map((key) => `${key}_postgres`), pg.skipped)];
+    return [...rowsOf(results, ''), ...rowsOf(pg, '_postgres')];
+  };
   const rows: Row[] = [
-    ...(commands
-      ? [
-          { key: 'commands_per_s', value: commands.load.okPerSecond, unit: '/s', note: `2xx only, ${loadNote(commands.load)}` },
-          { key: 'command_p50_ms', value: commands.load.latencyMs.p50, unit: 'ms' },
-          { key: 'command_p99_ms', value: commands.load.latencyMs.p99, unit: 'ms' },
-          { key: 'command_non2xx', value: commands.load.non2xx, unit: '', note: statusNote(commands.load.statusCodes) },
-          { key: 'command_errors', value: commands.load.errors + commands.load.timeouts, unit: '', note: 'no response (connection errors, timeouts)' },
-          { key: 'projection_catchup_ms', value: commands.projectionCatchUpMs, unit: 'ms', note: 'from the last response until the case index had the last event' },
-        ]
-      : []),
+    ...bothStores('commands', commandRows, ['commands_per_s', 'command_p50_ms', 'command_p99_ms']),
     ...(bare
       ? [
           { key: 'bare_post_per_s', value: bare.load.okPerSecond, unit: '/s', note: `no store, no auth; ${loadNote(bare.load)}` },
@@ -183,7 +211,7 @@ async function main(): Promise<void> {
           { key: 'bare_post_p99_ms', value: bare.load.latencyMs.p99, unit: 'ms' },
         ]
       : []),
-    ...(raw ? [{ key: 'raw_append_per_s', value: raw.eventsPerSecond, unit: '/s', note: `${raw.writers} writers, 1 sealed event per append, own streams` }] : []),
+    ...bothStores('raw-append', rawAppendRows, ['raw_append_per_s', 'raw_append_p50_ms', 'raw_append_p99_ms']),
     ...(withLedger
       ? [
           {
@@ -195,21 +223,7 @@ async function main(): Promise<void> {
           { key: 'append_with_ledger_lag_ms', value: withLedger.ledgerLagMs, unit: 'ms', note: `from the last append until the ledger had it; ${withLedger.checkpoints} checkpoint${withLedger.checkpoints === 1 ? '' : 's'} signed` },
         ]
       : []),
-    ...(raw && serial
-      ? [
-          { key: 'raw_append_p50_ms', value: raw.appendMs.p50, unit: 'ms' },
-          { key: 'raw_append_p99_ms', value: raw.appendMs.p99, unit: 'ms' },
-          { key: 'raw_append_serial_per_s', value: serial.eventsPerSecond, unit: '/s', note: `1 writer: one commit (fsync) per event, p50 ${serial.appendMs.p50.toFixed(2)} ms` },
-        ]
-      : []),
-    ...(replay
-      ? [
-          { key: 'replay_events_per_s', value: replay.eventsPerSecond, unit: '/s', note: `${replay.events} events read, parsed and folded; best of ${parameters.replay.runs}` },
-          { key: 'replay_ms', value: replay.bestMs, unit: 'ms', note: `median ${replay.medianMs.toFixed(1)} ms` },
-          { key: 'replay_read_only_events_per_s', value: replay.readOnlyEventsPerSecond, unit: '/s', note: 'readStream + JSON parse, no fold' },
-          { key: 'replay_fold_only_events_per_s', value: replay.foldOnlyEventsPerSecond, unit: '/s', note: 'caseDecider.evolve over envelopes in memory' },
-        ]
-      : []),
+    ...bothStores('replay', replayRows, ['replay_events_per_s']),
     ...(ledger
       ? [
           {
@@ -243,16 +257,20 @@ async function main(): Promise<void> {
   ];
   const runSeconds = (performance.now() - started) / 1000;
   const figures = Object.fromEntries(rows.map((row) => [row.key, row.value]));
+  const skipped = {
+    ...(results.postgres && 'skipped' in results.postgres ? { postgres: results.postgres.skipped } : {}),
+    ...(relay && 'skipped' in relay ? { relay: relay.skipped } : {}),
+  };
   const files = writeResults(
     join(__dirname, 'results'),
     date,
     {
       date: date.toISOString(),
       ...figures,
-      ...(relay && 'skipped' in relay ? { skipped: { relay: relay.skipped } } : {}),
+      ...(Object.keys(skipped).length > 0 ? { skipped } : {}),
       machine: machineInfo(),
       loadAverage: { start: loadAtStart, end: loadavg() },
-      parameters,
+      parameters: { ...parameters, ...(postgres ? { postgres: 'setup' in postgres ? postgres.setup : { skipped: postgres.skipped } } : {}) },
       runSeconds,
       details: results,
     },
@@ -271,11 +289,13 @@ async function main(): Promise<void> {
     console.log(`relay log: ${t.log.events.toLocaleString('en-US')} events (${t.log.caseEvents.toLocaleString('en-US')} of ${t.log.cases} cases) written in ${t.log.seconds.toFixed(1)} s; messages by agency: ${agencies}`);
   }
   console.log(`written: ${files.map((file) => relative(process.cwd(), file)).join(', ')}`);
-  if (commands && (commands.load.non2xx > 0 || commands.warmup.non2xx > 0)) {
-    console.log(`warning: the service answered non-2xx: load ${statusNote(commands.load.statusCodes)}; warm-up ${statusNote(commands.warmup.statusCodes)}`);
-  }
-  if (commands && commands.eventsStored !== commands.eventsExpected) {
-    console.log(`warning: the store holds ${commands.eventsStored} events; the 2xx answers account for ${commands.eventsExpected}`);
+  for (const { store, results: { commands } } of stores) {
+    if (commands && (commands.load.non2xx > 0 || commands.warmup.non2xx > 0)) {
+      console.log(`warning: the service on ${store.adapter} answered non-2xx: load ${statusNote(commands.load.statusCodes)}; warm-up ${statusNote(commands.warmup.statusCodes)}`);
+    }
+    if (commands && commands.eventsStored !== commands.eventsExpected) {
+      console.log(`warning: the ${store.adapter} store holds ${commands.eventsStored} events; the 2xx answers account for ${commands.eventsExpected}`);
+    }
   }
   if (relay && !('skipped' in relay)) {
     const { measured } = relay.lag;
@@ -286,22 +306,61 @@ async function main(): Promise<void> {
   }
 }
 
-interface Results {
+/** What the store phases measured on one adapter. */
+interface StoreResults {
   commands?: Awaited<ReturnType<typeof benchHttpCommands>>;
-  bare?: Awaited<ReturnType<typeof benchBarePost>>;
   raw?: Awaited<ReturnType<typeof benchRawAppend>>;
   serial?: Awaited<ReturnType<typeof benchRawAppend>>;
-  withLedger?: Awaited<ReturnType<typeof benchAppendWithLedger>>;
   replay?: Awaited<ReturnType<typeof benchReplay>>;
+}
+
+/** The store phases' results on SQLite, with the other phases', and those on PostgreSQL under `postgres`. */
+interface Results extends StoreResults {
+  bare?: Awaited<ReturnType<typeof benchBarePost>>;
+  withLedger?: Awaited<ReturnType<typeof benchAppendWithLedger>>;
   ledger?: Awaited<ReturnType<typeof benchLedger>>;
   relay?: RelayBenchResult;
+  postgres?: StoreResults | { skipped: string };
+}
+
+function commandRows({ commands }: StoreResults, suffix: string): Row[] {
+  if (!commands) return [];
+  return [
+    { key: `commands_per_s${suffix}`, value: commands.load.okPerSecond, unit: '/s', note: `2xx only, ${loadNote(commands.load)}` },
+    { key: `command_p50_ms${suffix}`, value: commands.load.latencyMs.p50, unit: 'ms' },
+    { key: `command_p99_ms${suffix}`, value: commands.load.latencyMs.p99, unit: 'ms' },
+    { key: `command_non2xx${suffix}`, value: commands.load.non2xx, unit: '', note: statusNote(commands.load.statusCodes) },
+    { key: `command_errors${suffix}`, value: commands.load.errors + commands.load.timeouts, unit: '', note: 'no response (connection errors, timeouts)' },
+    { key: `projection_catchup_ms${suffix}`, value: commands.projectionCatchUpMs, unit: 'ms', note: 'from the last response until the case index had the last event' },
+  ];
+}
+
+function rawAppendRows({ raw, serial }: StoreResults, suffix: string): Row[] {
+  if (!raw || !serial) return [];
+  return [
+    { key: `raw_append_per_s${suffix}`, value: raw.eventsPerSecond, unit: '/s', note: `${raw.writers} writers, 1 sealed event per append, own streams` },
+    { key: `raw_append_p50_ms${suffix}`, value: raw.appendMs.p50, unit: 'ms' },
+    { key: `raw_append_p99_ms${suffix}`, value: raw.appendMs.p99, unit: 'ms' },
+    { key: `raw_append_serial_per_s${suffix}`, value: serial.eventsPerSecond, unit: '/s', note: `1 writer: one commit (fsync) per event, p50 ${serial.appendMs.p50.toFixed(2)} ms` },
+  ];
+}
+
+function replayRows({ replay }: StoreResults, suffix: string): Row[] {
+  if (!replay) return [];
+  return [
+    { key: `replay_events_per_s${suffix}`, value: replay.eventsPerSecond, unit: '/s', note: `${replay.events} events read, parsed and folded; best of ${parameters.replay.runs}` },
+    { key: `replay_ms${suffix}`, value: replay.bestMs, unit: 'ms', note: `median ${replay.medianMs.toFixed(1)} ms` },
+    { key: `replay_read_only_events_per_s${suffix}`, value: replay.readOnlyEventsPerSecond, unit: '/s', note: 'readStream + JSON parse, no fold' },
+    { key: `replay_fold_only_events_per_s${suffix}`, value: replay.foldOnlyEventsPerSecond, unit: '/s', note: 'caseDecider.evolve over envelopes in memory' },
+  ];
+}
+
+function skippedRows(keys: readonly string[], reason: string): Row[] {
+  return keys.map((key) => ({ key, value: null, unit: key.endsWith('_ms') ? 'ms' : '/s', note: `skipped: ${reason}` }));
 }
 
 function relayRows(relay: RelayBenchResult): Row[] {
-  if ('skipped' in relay) {
-    const note = `skipped: ${relay.skipped}`;
-    return ['relay_events_per_s', 'relay_lag_p50_ms', 'relay_lag_p99_ms'].map((key) => ({ key, value: null, unit: key.endsWith('_ms') ? 'ms' : '/s', note }));
-  }
+  if ('skipped' in relay) return skippedRows(['relay_events_per_s', 'relay_lag_p50_ms', 'relay_lag_p99_ms'], relay.skipped);
   const { throughput: t, lag } = relay;
   const { measured: m } = lag;
   const lagRun = `${m.seen} of ${m.sent} commands sent open-loop at ${m.sentPerSecond.toFixed(0)}/s`;

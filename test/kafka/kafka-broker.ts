@@ -64,7 +64,7 @@ function findTarget(): KafkaTarget {
   return { kind: 'local-script', script: kafkaLocalScript };
 }
 
-function javaMajorVersion(): number | undefined {
+export function javaMajorVersion(): number | undefined {
   const home = process.env.JAVA_HOME;
   const java = home && existsSync(join(home, 'bin/java')) ? join(home, 'bin/java') : 'java';
   const run = spawnSync(java, ['-version'], { encoding: 'utf8', timeout: 20_000 });
@@ -73,7 +73,7 @@ function javaMajorVersion(): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-function onPath(command: string): boolean {
+export function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
     try {
       accessSync(join(dir, command), constants.X_OK);
@@ -84,7 +84,7 @@ function onPath(command: string): boolean {
   });
 }
 
-function jarsCached(): boolean {
+export function jarsCached(): boolean {
   const cache = process.env.KAFKA_JARS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'), 'samverkan-kafka');
   const version = process.env.KAFKA_VERSION;
   if (version) return existsSync(join(cache, `kafka-${version}`, '.complete'));
