@@ -6,3 +6,4 @@ export * from './sqlite/sqlite-event-store';
 export * from './log-follower';
 export * from './postgres/postgres-event-store';
 export * from './eventstoredb/eventstoredb-event-store';
+export * from './postgres/postgres-schema';

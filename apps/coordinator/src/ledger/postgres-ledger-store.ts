@@ -1,5 +1,5 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
-import { ValidationError } from '@samverkan/common';
+import { checkedSchema, createTablesOnce, initialised, inTransaction } from '@samverkan/eventstore';
 import { NodeAddress, StoredNode } from '@samverkan/ledger';
 import { BatchWrites, LeafRecord, LedgerBatch, LedgerStore, StoredCheckpoint, StreamHead } from './ledger-store';
 
@@ -11,7 +11,6 @@ export interface PostgresLedgerStoreOptions {
   readonly poolSize?: number;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
 type Queryable = Pick<Pool | PoolClient, 'query'>;
 
@@ -35,40 +34,29 @@ export class PostgresLedgerStore implements LedgerStore {
 
   /** Connects, creates the schema and the tables if missing, and answers the open store. */
   static async open(options: PostgresLedgerStoreOptions): Promise<PostgresLedgerStore> {
-    const schema = options.schema ?? 'samverkan';
-    if (!SCHEMA_NAME.test(schema)) {
-      throw new ValidationError(`${schema} is not a schema name the ledger accepts: lower-case letters, digits and _, at most 48`);
-    }
+    const schema = checkedSchema(options.schema, 'the ledger');
     const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, application_name: 'samverkan-ledger' });
-    // An idle connection that breaks (a server restart) is reported here; the pool drops it and opens another.
-    pool.on('error', () => undefined);
     const store = new PostgresLedgerStore(pool, schema);
-    try {
-      await store.createTables();
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
+    await initialised(pool, () => store.createTables());
     return store;
   }
 
   async transaction<T>(work: (batch: LedgerBatch) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('samverkan-ledger:${this.schema}'))`);
-      const first = this.writer ? this.leaves : await this.count(client);
-      const writes = new BatchWrites();
-      const result = await work(this.batch(client, first, writes));
-      await this.write(client, writes);
-      await client.query('COMMIT');
-      if (this.writer) this.leaves = first + writes.added;
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    let first = 0;
+    const writes = new BatchWrites();
+    const result = await inTransaction(
+      this.pool,
+      async (client) => {
+        first = this.writer ? this.leaves : await this.count(client);
+        const answer = await work(this.batch(client, first, writes));
+        await this.write(client, writes);
+        return answer;
+      },
+      `BEGIN; SELECT pg_advisory_xact_lock(hashtext('samverkan-ledger:${this.schema}'))`,
+    );
+    // the leaves count once committed
+    if (this.writer) this.leaves = first + writes.added;
+    return result;
   }
 
   private batch(client: PoolClient, first: number, writes: BatchWrites): LedgerBatch {
@@ -240,17 +228,7 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   private async createTables(): Promise<void> {
-    const exists = await this.query<{ table: string | null }>('SELECT to_regclass($1) AS table', [this.table('meta')]);
-    // Skipped when the tables are there, so a role without CREATE on the database can open an existing ledger.
-    if (exists.rows[0].table !== null) return;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // The lock the event store and the case index take to create their tables: whoever creates the schema
-      // first, the others wait, then find it.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`samverkan-event-store:${this.schema}`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-      await client.query(`
+    await createTablesOnce(this.pool, this.schema, this.table('meta'), `
         CREATE TABLE IF NOT EXISTS ${this.table('nodes')} (level integer NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx));
         CREATE TABLE IF NOT EXISTS ${this.table('leaves')} (
           idx bigint PRIMARY KEY, event_id text NOT NULL UNIQUE, stream text NOT NULL, revision bigint NOT NULL, position text NOT NULL);
@@ -259,13 +237,6 @@ export class PostgresLedgerStore implements LedgerStore {
         CREATE TABLE IF NOT EXISTS ${this.table('checkpoints')} (size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL, created_at text NOT NULL);
         CREATE TABLE IF NOT EXISTS ${this.table('meta')} (key text PRIMARY KEY, value text NOT NULL);
       `);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 
   private query<R extends QueryResultRow>(text: string, values: unknown[]) {

@@ -1,6 +1,5 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
-import { ValidationError } from '@samverkan/common';
-import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { checkedSchema, createTablesOnce, initialised, inTransaction, LogPosition, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 import { casesIn, foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
@@ -13,7 +12,6 @@ export interface PostgresCaseIndexOptions {
   readonly poolSize?: number;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 
 type Query = { name: string; text: string };
 
@@ -41,20 +39,10 @@ export class PostgresCaseIndex extends CaseIndex {
 
   /** Connects, creates the schema and the tables if missing, and answers the open index. */
   static async open(options: PostgresCaseIndexOptions): Promise<PostgresCaseIndex> {
-    const schema = options.schema ?? 'samverkan';
-    if (!SCHEMA_NAME.test(schema)) {
-      throw new ValidationError(`${schema} is not a schema name the case index accepts: lower-case letters, digits and _, at most 48`);
-    }
+    const schema = checkedSchema(options.schema, 'the case index');
     const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, application_name: 'samverkan-case-index' });
-    // An idle connection that breaks (a server restart) is reported here; the pool drops it and opens another.
-    pool.on('error', () => undefined);
     const index = new PostgresCaseIndex(pool, schema);
-    try {
-      await index.createTables();
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
+    await initialised(pool, () => index.createTables());
     return index;
   }
 
@@ -166,19 +154,7 @@ export class PostgresCaseIndex extends CaseIndex {
   }
 
   private async createTables(): Promise<void> {
-    const exists = await this.query<{ table: string | null }>('SELECT to_regclass($1) AS table', [this.table('feed')]);
-    // Skipped when the tables are there, so a role without CREATE on the database can open an existing index.
-    if (exists.rows[0].table !== null) return;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // Whoever creates the schema races the others on the catalog: the event store (opened at the same time
-      // in the service) and other processes. Taking the lock the event store takes to create its table, the
-      // second waits, then finds the schema.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`samverkan-event-store:${this.schema}`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-      // Keys and ordered text in the C collation: the same order as SQLite's, whatever the database's locale.
-      await client.query(`
+    await createTablesOnce(this.pool, this.schema, this.table('feed'), `
         CREATE TABLE IF NOT EXISTS "${this.schema}".projection_positions (name text PRIMARY KEY, position text NOT NULL);
         CREATE TABLE IF NOT EXISTS ${this.table('cases')} (
           case_id text COLLATE "C" PRIMARY KEY, revision bigint NOT NULL, status text COLLATE "C" NOT NULL, city text,
@@ -197,31 +173,15 @@ export class PostgresCaseIndex extends CaseIndex {
           CONSTRAINT case_index_feed_once UNIQUE (agency_id, event_id));
         CREATE INDEX IF NOT EXISTS case_index_feed_by_agency ON ${this.table('feed')} (agency_id, seq);
       `);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 
   /** A transaction holding the index's write lock. */
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      // One round trip. A read model need not wait for its commit to reach the disk: a server crash can take
-      // back only the last batches, with their position, and the projector folds them again.
-      await client.query(this.sql.begin);
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  /**
+   * One round trip to begin. A read model need not wait for its commit to reach the disk: a server crash can
+   * take back only the last batches, with their position, and the projector folds them again.
+   */
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work, this.sql.begin);
   }
 
   private query<R extends QueryResultRow>(text: string | Query, values: unknown[]) {

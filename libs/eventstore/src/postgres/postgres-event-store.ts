@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Client, Pool, PoolClient, QueryResultRow } from 'pg';
+import { Client, Pool, QueryResultRow } from 'pg';
 import { ConflictError, InvariantError, ValidationError } from '@samverkan/common';
 import { GENESIS_HASH, SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../event-store.port';
 import { StreamHead } from '../sealed-append';
 import { appendRefusal } from '../append-refusal';
+import { checkedSchema, createTablesOnce, initialised } from './postgres-schema';
 
 export interface PostgresEventStoreOptions {
   /** Where the server is, e.g. `postgres://user@host:5432/db`. */
@@ -49,7 +50,6 @@ interface AppendRow {
 
 const PAGE = 512;
 const START: Position = { xid: '0', seq: '0' };
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 const POSITION = /^(\d{1,20})\.(\d{1,19})$/;
 /** Longest wait before looking again when committed events are held back behind an open transaction. */
 const HELD_BACK_MAX_WAIT_MS = 50;
@@ -106,12 +106,7 @@ export class PostgresEventStore implements EventStore {
 
   /** Connects, creates the schema and its table if missing, and answers the open store. */
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
-    const schema = options.schema ?? 'samverkan';
-    if (!SCHEMA_NAME.test(schema)) {
-      throw new ValidationError(
-        `${schema} is not a schema name the event store accepts: lower-case letters, digits and _, at most 48`,
-      );
-    }
+    const schema = checkedSchema(options.schema, 'the event store');
     const pool = new Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
@@ -124,15 +119,8 @@ export class PostgresEventStore implements EventStore {
         );
       },
     });
-    // An idle connection that breaks (a server restart) is reported here; the pool drops it and opens another.
-    pool.on('error', () => undefined);
     const store = new PostgresEventStore(options, schema, pool, options.pollIntervalMs ?? 200);
-    try {
-      await store.createTables();
-    } catch (error) {
-      await pool.end();
-      throw error;
-    }
+    await initialised(pool, () => store.createTables());
     return store;
   }
 
@@ -260,14 +248,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async createTables(): Promise<void> {
-    const exists = await this.query<{ table: string | null }>('SELECT to_regclass($1) AS table', [`${this.table}`]);
-    // Skipped when the table is there, so a role without CREATE on the database can open an existing store.
-    if (exists.rows[0].table !== null) return;
-    await this.transaction(async (client) => {
-      // Two processes opening a fresh store at once would race on the catalog; the second waits, then finds it.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`samverkan-event-store:${this.schema}`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-      await client.query(`
+    await createTablesOnce(
+      this.pool,
+      this.schema,
+      this.table,
+      `
         CREATE TABLE IF NOT EXISTS ${this.table} (
           xid      xid8      NOT NULL DEFAULT pg_current_xact_id(),
           seq      bigserial NOT NULL,
@@ -280,8 +265,8 @@ export class PostgresEventStore implements EventStore {
           CONSTRAINT events_log_order PRIMARY KEY (xid, seq),
           CONSTRAINT events_id_unique UNIQUE (id),
           CONSTRAINT events_stream_revision_unique UNIQUE (stream, revision)
-        )`);
-    });
+        )`,
+    );
   }
 
   /**
@@ -415,21 +400,6 @@ export class PostgresEventStore implements EventStore {
   private query<R extends QueryResultRow>(text: string | { name: string; text: string }, values: unknown[]) {
     const config = typeof text === 'string' ? { text, values } : { ...text, values };
     return this.track(this.pool.query<R>(config));
-  }
-
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 
   /** Remembers work under way, so that close() lets it finish before the pool ends. */
