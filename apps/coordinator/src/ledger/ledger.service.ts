@@ -1,6 +1,6 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Clock, CLOCK, ConflictError, NotFoundError, ValidationError } from '@samverkan/common';
 import { EVENT_STORE, EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
 import {
@@ -43,7 +43,7 @@ export type LedgerHalt =
  * An event that does not verify halts the ledger: it will not sign a tree that includes a tampered event.
  */
 @Injectable()
-export class LedgerService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Ledger');
   private readonly tree: AsyncMerkleTree;
   private readonly signer: NoteSigner;
@@ -123,11 +123,6 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, Befo
     if (!this.config.roles.has('ledger')) return;
     this.role = new SingleActive(this.leadership, 'ledger', { start: () => this.startSealing(), stop: () => this.stopSealing() }, this.logger);
     this.role.start();
-  }
-
-  /** Sealing stops before the event store closes (in its onApplicationShutdown), so it never reads a closed store. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.role?.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
