@@ -72,8 +72,9 @@ const HELD_BACK_MAX_WAIT_MS = 50;
  * **Its one cost:** a transaction that holds a transaction id, anywhere in the cluster (any database, not only
  * this store's), holds the horizon back while it runs. Appends go on and are acknowledged, but followers see
  * nothing newer until it ends. Read-only transactions (reports, `pg_dump`) take no transaction id and hold
- * nothing back; a long write elsewhere (a migration, a session left idle in a transaction) does. `readAll`
- * waits until the appends this store has acknowledged are past the horizon, so a caller reads its own writes.
+ * nothing back; a long write elsewhere (a migration, a session left idle in a transaction) does. A `readAll`
+ * stopped short by the horizon waits until the appends this store has acknowledged are past it, so a caller
+ * reads its own writes.
  *
  * An append resolves after its COMMIT, with `synchronous_commit` at least `local` (the store raises it from
  * `off` on its connections). Subscriptions are woken by appends of this store at once, by those of other
@@ -159,10 +160,16 @@ export class PostgresEventStore implements EventStore {
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     let after = decodePosition(options.after);
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
-    await this.horizonPast(this.acknowledgedXid);
     while (remaining > 0) {
       const limit = Math.min(PAGE, remaining);
-      const page = await this.readLog(after, limit);
+      let page = await this.readLog(after, limit);
+      // Stopped short by rows held back behind an open transaction, among which this store's own acknowledged
+      // appends may be: wait until those show, so that a caller reads its own writes. A read that is not
+      // stopped short waits for nothing (a long transaction elsewhere need not hold it up).
+      if (page.heldBack && page.events.length < limit && this.acknowledgedXid > 0n) {
+        await this.horizonPast(this.acknowledgedXid);
+        page = await this.readLog(after, limit);
+      }
       for (const event of page.events) yield event;
       if (page.events.length < limit) return;
       remaining -= page.events.length;
