@@ -1,7 +1,7 @@
 import { on } from 'node:events';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ExpectedRevision, LogPosition, SqliteEventStore } from '@samverkan/eventstore';
+import { EventStore, ExpectedRevision, LogPosition, SqliteEventStore } from '@samverkan/eventstore';
 import { SealedEnvelope } from '@samverkan/sealing';
 
 export interface CaseLogParameters {
@@ -58,7 +58,7 @@ const root = resolve(__dirname, '..');
  * SqliteEventStore.appendToStream in appends of `eventsPerAppend` events and large group commits. A worker
  * thread drafts and seals while this thread writes, so both cores work.
  */
-export async function buildCaseLog(file: string, p: CaseLogParameters): Promise<CaseLog> {
+export async function buildCaseLog(target: string | EventStore, p: CaseLogParameters): Promise<CaseLog> {
   if (p.eventsPerCase < 3 || p.eventsPerAppend < 2) throw new Error('a case of the benchmark log has at least 3 events, appended at least 2 at a time');
   const total = p.cases * p.eventsPerCase;
   const sampled = new Set<number>();
@@ -68,7 +68,8 @@ export async function buildCaseLog(file: string, p: CaseLogParameters): Promise<
   const started = performance.now();
   const job: CaseLogJob = { cases: p.cases, eventsPerCase: p.eventsPerCase, eventsPerAppend: p.eventsPerAppend, appendsPerBatch: APPENDS_PER_BATCH, ahead: 2 };
   const worker = new Worker(join(root, 'scripts', 'run-ts.js'), { argv: [join(__dirname, 'case-log.worker.ts')], workerData: job });
-  const store = new SqliteEventStore({ file });
+  // A file is an embedded store of this function's own; a store given is the caller's to close.
+  const store = typeof target === 'string' ? new SqliteEventStore({ file: target }) : target;
   let appended = 0;
   let lastEventId = '';
   let lastPosition: LogPosition = '';
@@ -102,7 +103,7 @@ export async function buildCaseLog(file: string, p: CaseLogParameters): Promise<
     }
   } finally {
     await worker.terminate();
-    await store.close();
+    if (typeof target === 'string') await store.close();
   }
   if (appended !== total) throw new Error(`the log holds ${appended} events, not ${total}`);
   const seconds = (performance.now() - started) / 1000;

@@ -28,12 +28,13 @@ import { benchRawAppend } from './raw-append.bench';
 import { benchRelay, RelayBenchResult } from './relay.bench';
 import { benchReplay } from './replay.bench';
 import { formatTable, machineInfo, Row, writeResults } from './report';
+import { benchProjectionRebuild, RebuildResult } from './rebuild.bench';
 import { BenchStore, postgresStores, sqliteStores } from './stores';
 
-const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'ledger', 'relay'] as const;
+const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'ledger', 'relay', 'rebuild'] as const;
 type Phase = (typeof PHASES)[number];
 /** The phases that run on each event store adapter in turn. */
-const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'replay'];
+const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'replay', 'rebuild'];
 
 const quick = process.argv.includes('--quick');
 const only = onlyPhases(process.argv);
@@ -69,6 +70,11 @@ const parameters = {
     proofRoute: 'GET /ledger/proofs/inclusion?eventId=<random event>&treeSize=<checkpoint size>, sequential, one keep-alive connection, client in a worker thread',
     auditor: 'internrevisionen',
     verifier: 'node apps/audit/bin/samverkan-audit.js verify-log <export> --key <key file> --checkpoint <checkpoint file>, wall time of the child process',
+  },
+  rebuild: {
+    log: { cases: quick ? 20 : 1000, eventsPerCase: 1000, eventsPerAppend: 100 },
+    batchSize: 1000,
+    what: 'npm run projections:rebuild --from-scratch as its function: a PostgreSQL event store filled with the ledger phase\'s kind of log, then the case index rebuilt into PostgreSQL read models in the same schema; timed from the rebuild\'s start to its last commit',
   },
   relay: {
     broker: 'KAFKA_BROKERS if set, else a broker of this run from scripts/kafka-local.sh (state in the run\'s temporary directory, stopped at the end)',
@@ -188,6 +194,11 @@ async function main(): Promise<void> {
       results.relay = await benchRelay(join(workDir, 'relay'), relay, progress, (stop) => onInterrupt.push(stop));
       if ('skipped' in results.relay) progress(`relay: skipped: ${results.relay.skipped}`);
     }
+    if (runs('rebuild') && postgres && 'stores' in postgres) {
+      const { rebuild } = parameters;
+      progress(`rebuild: writing a ${(rebuild.log.cases * rebuild.log.eventsPerCase).toLocaleString('en-US')}-event log into PostgreSQL, then rebuilding the case index from it`);
+      results.rebuild = await benchProjectionRebuild(postgres.stores, { ...rebuild.log, batchSize: rebuild.batchSize }, progress);
+    }
   } finally {
     if (postgres && 'stores' in postgres) await postgres.stores.dropAll();
     cleanUp();
@@ -254,6 +265,7 @@ async function main(): Promise<void> {
         ]
       : []),
     ...(relay ? relayRows(relay) : []),
+    ...rebuildRows(results),
   ];
   const runSeconds = (performance.now() - started) / 1000;
   const figures = Object.fromEntries(rows.map((row) => [row.key, row.value]));
@@ -320,7 +332,15 @@ interface Results extends StoreResults {
   withLedger?: Awaited<ReturnType<typeof benchAppendWithLedger>>;
   ledger?: Awaited<ReturnType<typeof benchLedger>>;
   relay?: RelayBenchResult;
+  rebuild?: RebuildResult;
   postgres?: StoreResults | { skipped: string };
+}
+
+function rebuildRows({ rebuild, postgres }: Results): Row[] {
+  if (!runs('rebuild')) return [];
+  if (!rebuild) return skippedRows(['projection_rebuild_events_per_s'], postgres && 'skipped' in postgres ? postgres.skipped : 'not run');
+  const note = `${rebuild.events.toLocaleString('en-US')} events into PostgreSQL read models in ${rebuild.seconds.toFixed(1)} s, batches of ${parameters.rebuild.batchSize}; the log took ${rebuild.buildSeconds.toFixed(1)} s to write`;
+  return [{ key: 'projection_rebuild_events_per_s', value: rebuild.eventsPerSecond, unit: '/s', note }];
 }
 
 function commandRows({ commands }: StoreResults, suffix: string): Row[] {

@@ -21,6 +21,10 @@ export interface BenchStore {
 }
 
 export interface PostgresBenchStores extends BenchStore {
+  /** The server's connection string. */
+  readonly url: string;
+  /** A fresh schema's name for the phase `name`, dropped with the others by `dropAll`. */
+  freshSchema(name: string): string;
   /** Drops every schema this run made. */
   dropAll(): Promise<void>;
   /** The same, for an interrupted run, which cannot wait for a promise: from a child process. */
@@ -86,6 +90,8 @@ export async function postgresStores(): Promise<{ readonly stores: PostgresBench
   const stores: PostgresBenchStores = {
     adapter: 'postgres',
     suffix: '_postgres',
+    url,
+    freshSchema,
     open: (name: string) => PostgresEventStore.open({ connectionString: url, schema: freshSchema(name), poolSize: POOL_SIZE }),
     serviceEnv: (name: string) => ({ EVENT_STORE: 'postgres', DATABASE_URL: url, SAMVERKAN_DATABASE_SCHEMA: freshSchema(name) }),
     dropAll: () => dropSchemas(schemas.splice(0)),
