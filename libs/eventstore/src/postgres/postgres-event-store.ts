@@ -14,6 +14,7 @@ import {
 } from '../event-store.port';
 import { StreamHead } from '../sealed-append';
 import { appendRefusal } from '../append-refusal';
+import { pollingSubscription } from '../polling-subscription';
 import { checkedSchema, createTablesOnce, initialised } from './postgres-schema';
 
 export interface PostgresEventStoreOptions {
@@ -178,67 +179,22 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: { after?: LogPosition } = {}): LogSubscription {
-    let after = decodePosition(options.after);
-    let open = true;
-    let wake: (() => void) | undefined;
-    // An append that lands while the consumer is busy with an event must not leave the next wait to the poll.
-    let appendedSinceRead = false;
-    const onAppend = () => {
-      appendedSinceRead = true;
-      wake?.();
-    };
-    this.appended.on('appended', onAppend);
+    decodePosition(options.after); // refuses a position of another store now, not at the first read
     this.listen();
-    const store = this;
-    const iterator = async function* (): AsyncGenerator<RecordedEvent> {
-      let heldBackWait = 0;
-      try {
-        while (open && !store.closed) {
-          appendedSinceRead = false;
-          let page: { events: RecordedEvent[]; heldBack: boolean };
-          try {
-            page = await store.readLog(after, PAGE);
-          } catch (error) {
-            if (!open || store.closed) return; // a read that failed because it was closing ends it quietly
-            throw error;
-          }
-          for (const event of page.events) {
-            after = decodePosition(event.position);
-            yield event;
-            if (!open) return;
-          }
-          if (page.events.length === PAGE) {
-            // Catching up on a long log is a burst of pages; between two, let requests and other followers run.
-            await new Promise((resolve) => setImmediate(resolve));
-            continue;
-          }
-          // Committed events wait behind an open transaction: look again soon, sooner than the poll, since the
-          // transaction that holds them back may not be an append that anyone will announce.
-          heldBackWait = page.heldBack ? Math.min(Math.max(1, heldBackWait * 2), HELD_BACK_MAX_WAIT_MS) : 0;
-          if (appendedSinceRead || !open) continue;
-          store.listen(); // again, in case the listening connection was lost
-          const waitMs = page.heldBack ? Math.min(heldBackWait, store.pollIntervalMs) : store.pollIntervalMs;
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, waitMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          wake = undefined;
-        }
-      } finally {
-        store.appended.off('appended', onAppend);
-      }
-    };
-    return {
-      [Symbol.asyncIterator]: iterator,
-      close: async () => {
-        open = false;
-        store.appended.off('appended', onAppend);
-        wake?.();
+    return pollingSubscription(
+      {
+        appended: this.appended,
+        pageSize: PAGE,
+        pollIntervalMs: this.pollIntervalMs,
+        // Committed events held back behind an open transaction are looked for again sooner than the poll: the
+        // transaction that holds them may not be an append anyone will announce.
+        heldBackMaxWaitMs: HELD_BACK_MAX_WAIT_MS,
+        readPage: (after) => this.readLog(decodePosition(after), PAGE),
+        isClosed: () => this.closed,
+        beforeWait: () => this.listen(), // again, in case the listening connection was lost
       },
-    };
+      options.after,
+    );
   }
 
   /** Lets the appends and reads under way finish, ends the subscriptions, and closes every connection. */

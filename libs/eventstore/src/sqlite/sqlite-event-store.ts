@@ -15,6 +15,7 @@ import {
   RecordedEvent,
 } from '../event-store.port';
 import { appendRefusal } from '../append-refusal';
+import { pollingSubscription } from '../polling-subscription';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; created with its folder when missing. */
@@ -152,52 +153,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(options: { after?: LogPosition } = {}): LogSubscription {
-    let after = decodePosition(options.after);
-    let open = true;
-    let wake: (() => void) | undefined;
-    // An append that lands while the consumer is busy with an event must not leave the next wait to the poll.
-    let appendedSinceRead = false;
-    const onAppend = () => {
-      appendedSinceRead = true;
-      wake?.();
-    };
-    this.appended.on('appended', onAppend);
-    const store = this;
-    const iterator = async function* (): AsyncGenerator<RecordedEvent> {
-      try {
-        while (open && !store.closed) {
-          appendedSinceRead = false;
-          const rows = store.allAfter.all(after, PAGE);
-          for (const row of rows) {
-            after = row.position;
-            yield toRecorded(row);
-            if (!open) return;
-          }
-          // Catching up on a long log is a burst of pages; between two, let requests and other followers run.
-          if (rows.length === PAGE) await new Promise((resolve) => setImmediate(resolve));
-          if (rows.length < PAGE && !appendedSinceRead && open) {
-            await new Promise<void>((resolve) => {
-              const timer = setTimeout(resolve, store.pollIntervalMs);
-              wake = () => {
-                clearTimeout(timer);
-                resolve();
-              };
-            });
-            wake = undefined;
-          }
-        }
-      } finally {
-        store.appended.off('appended', onAppend);
-      }
-    };
-    return {
-      [Symbol.asyncIterator]: iterator,
-      close: async () => {
-        open = false;
-        store.appended.off('appended', onAppend);
-        wake?.();
+    decodePosition(options.after); // refuses a position of another store now, not at the first read
+    return pollingSubscription(
+      {
+        appended: this.appended,
+        pageSize: PAGE,
+        pollIntervalMs: this.pollIntervalMs,
+        readPage: (after) => ({ events: this.allAfter.all(decodePosition(after), PAGE).map(toRecorded) }),
+        isClosed: () => this.closed,
       },
-    };
+      options.after,
+    );
   }
 
   async close(): Promise<void> {
