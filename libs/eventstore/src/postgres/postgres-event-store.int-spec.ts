@@ -9,7 +9,7 @@ import { appendSealed, readStreamHead, StreamHead } from '../sealed-append';
 import { describeEventStoreContract } from '../testing/event-store-contract';
 import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl, schemasOfSuite } from '../testing/postgres';
 import { collect, testDraft } from '../testing/test-events';
-import { PostgresEventStore, PostgresEventStoreOptions } from './postgres-event-store';
+import { HeldBackReport, PostgresEventStore, PostgresEventStoreOptions } from './postgres-event-store';
 
 const root = resolve(__dirname, '../../../..');
 const runTs = join(root, 'scripts/run-ts.js');
@@ -83,6 +83,39 @@ describeWithPostgres('the PostgreSQL event store', () => {
       expect((await collect(elsewhere.readAll({ after: marker.position }))).map((e) => e.position)).toEqual(
         follower.delivered.map((e) => e.position),
       );
+      await follower.close();
+    });
+
+    it('names the transaction that holds followers back, even one that never touched the store', async () => {
+      const reports: HeldBackReport[] = [];
+      const schema = freshSchema();
+      const store = await open(schema, { pollIntervalMs: 20, heldBackReportAfterMs: 100, onHeldBack: (r) => reports.push(r) });
+      const { result: marker } = await appendSealed(store, `marker-${randomUUID()}`, null, [draft()]);
+      const follower = new Follower(store.subscribeToAll({ after: marker.position }));
+
+      // A session that took a transaction id for something else entirely and then sat idle in it.
+      const idle = await connect();
+      await idle.query(`SET application_name = 'held-back-spec'`);
+      await idle.query('BEGIN');
+      const { rows } = await idle.query<{ pid: number; xid: string }>(
+        'SELECT pg_backend_pid() AS pid, pg_current_xact_id()::text AS xid',
+      );
+      const { sealed: [waiting] } = await appendSealed(store, `waiting-${randomUUID()}`, null, [draft()]);
+
+      while (!reports.some((r) => r.pid === rows[0].pid)) await pause(20);
+      const report = reports.find((r) => r.pid === rows[0].pid)!;
+      // Other test files may hold older transactions of their own; this one's report names the session.
+      expect(report).toMatchObject({
+        xid: rows[0].xid,
+        application: 'held-back-spec',
+        state: 'idle in transaction',
+        database: new URL(postgresUrl).pathname.slice(1),
+      });
+      expect(report.heldForMs).toBeGreaterThanOrEqual(100);
+      expect(follower.ids()).toEqual([]);
+
+      await idle.query('COMMIT');
+      await follower.until({ id: waiting.id });
       await follower.close();
     });
 

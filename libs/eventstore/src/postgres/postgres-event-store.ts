@@ -16,6 +16,9 @@ import { StreamHead } from '../sealed-append';
 import { appendRefusal } from '../append-refusal';
 import { pollingSubscription } from '../polling-subscription';
 import { checkedSchema, createTablesOnce, initialised } from './postgres-schema';
+import { HeldBackReport, HeldBackWatch } from './held-back-watch';
+
+export type { HeldBackReport } from './held-back-watch';
 
 export interface PostgresEventStoreOptions {
   /** Where the server is, e.g. `postgres://user@host:5432/db`. */
@@ -26,6 +29,12 @@ export interface PostgresEventStoreOptions {
   readonly poolSize?: number;
   /** How long a subscription waits before looking for new events when nothing woke it. */
   readonly pollIntervalMs?: number;
+  /**
+   * Told which transaction holds followers back once committed events have waited behind it this long
+   * (default 10 s), and again as often while it lasts: see the class comment. Unset, nobody is told.
+   */
+  readonly onHeldBack?: (report: HeldBackReport) => void;
+  readonly heldBackReportAfterMs?: number;
 }
 
 /** A place in the log: the writing transaction's id, then the row's sequence number, both as decimal text. */
@@ -39,6 +48,8 @@ interface LogRow {
   seq: string;
   /** Null for a committed row the reader may not see yet: see the class comment. */
   envelope: string | null;
+  /** The horizon the read saw (`readAll`'s reads only). */
+  horizon?: string;
 }
 
 interface AppendRow {
@@ -75,7 +86,8 @@ const HELD_BACK_MAX_WAIT_MS = 50;
  * nothing newer until it ends. Read-only transactions (reports, `pg_dump`) take no transaction id and hold
  * nothing back; a long write elsewhere (a migration, a session left idle in a transaction) does. A `readAll`
  * stopped short by the horizon waits until the appends this store has acknowledged are past it, so a caller
- * reads its own writes.
+ * reads its own writes. When that lasts, `onHeldBack` is told which transaction it is (its session, database,
+ * application and state, as `pg_stat_activity` shows them), so that an operator can end it.
  *
  * An append resolves after its COMMIT, with `synchronous_commit` at least `local` (the store raises it from
  * `off` on its connections). Subscriptions are woken by appends of this store at once, by those of other
@@ -93,6 +105,7 @@ export class PostgresEventStore implements EventStore {
   private notifyAgain = false;
   private notifying?: Promise<void>;
   private listener?: Client;
+  private readonly heldBack?: HeldBackWatch;
 
   private constructor(
     private readonly options: PostgresEventStoreOptions,
@@ -104,6 +117,11 @@ export class PostgresEventStore implements EventStore {
     this.table = `"${schema}".events`;
     this.channel = `${schema}_appended`;
     this.sql = statements(this.table, schema);
+    if (options.onHeldBack) {
+      this.heldBack = new HeldBackWatch(pool, options.heldBackReportAfterMs ?? 10_000, options.onHeldBack, (work) =>
+        this.track(work),
+      );
+    }
   }
 
   /** Connects, creates the schema and its table if missing, and answers the open store. */
@@ -298,6 +316,8 @@ export class PostgresEventStore implements EventStore {
   private async readLog(after: Position, limit: number): Promise<{ events: RecordedEvent[]; heldBack: boolean }> {
     const { rows } = await this.query<LogRow>(this.sql.log, [after.xid, after.seq, limit]);
     const visible = rows.findIndex((row) => row.envelope === null);
+    // A full page that was not held back says nothing about the end of the log.
+    if (visible !== -1 || rows.length < limit) this.heldBack?.observe(visible === -1 ? undefined : rows[visible].horizon);
     if (visible === -1) return { events: rows.map(toRecorded), heldBack: false };
     return { events: rows.slice(0, visible).map(toRecorded), heldBack: true };
   }
@@ -412,7 +432,8 @@ function statements(table: string, schema: string) {
     // committed events are waiting.
     log: named(
       'log',
-      `SELECT e.xid::text AS xid, e.seq::text AS seq, CASE WHEN e.xid < h.horizon THEN e.envelope END AS envelope
+      `SELECT e.xid::text AS xid, e.seq::text AS seq, CASE WHEN e.xid < h.horizon THEN e.envelope END AS envelope,
+              h.horizon::text AS horizon
        FROM ${table} AS e CROSS JOIN (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon) AS h
        WHERE (e.xid, e.seq) > ($1::xid8, $2::bigint)
        ORDER BY e.xid, e.seq LIMIT $3`,
