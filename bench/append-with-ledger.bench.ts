@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
 import { systemClock } from '@samverkan/common';
-import { SqliteEventStore } from '@samverkan/eventstore';
 import { loadConfig } from '../apps/coordinator/src/config/app-config';
+import { openEventStore } from '../apps/coordinator/src/config/event-store.provider';
 import { LedgerService } from '../apps/coordinator/src/ledger/ledger.service';
 import { RawAppendParameters, runWriters } from './raw-append.bench';
+import { BenchStore } from './stores';
 
 export interface AppendWithLedgerParameters extends RawAppendParameters {
   readonly checkpointIntervalMs: number;
@@ -29,18 +30,23 @@ export interface AppendWithLedgerResult {
 const root = resolve(__dirname, '..');
 
 /**
- * The writers of the raw-append benchmark (sealed single-event appends straight to the embedded store) while
- * the service's real LedgerService, in the same process, follows the log: it checks each event's hash and
- * chain link, appends it as a leaf (its own SQLite file, synchronous=FULL) and signs a checkpoint every
- * `checkpointIntervalMs`. The clock stops when the ledger's size reaches the number of events appended.
+ * The writers of the raw-append benchmark (sealed single-event appends straight to the store) while the
+ * service's real LedgerService, in the same process, follows the log: it checks each event's hash and chain
+ * link, appends it as a leaf and signs a checkpoint every `checkpointIntervalMs`. Store and ledger are the
+ * service's on that adapter: on SQLite the ledger's own file (synchronous=FULL), on PostgreSQL its tables in
+ * the store's schema. The clock stops when the ledger's size reaches the number of events appended.
  */
-export async function benchAppendWithLedger(dataDir: string, p: AppendWithLedgerParameters): Promise<AppendWithLedgerResult> {
+export async function benchAppendWithLedger(
+  dataDir: string,
+  p: AppendWithLedgerParameters,
+  adapter: BenchStore,
+): Promise<AppendWithLedgerResult> {
   const config = {
-    ...loadConfig({ SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }),
+    ...loadConfig({ SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml'), ...adapter.serviceEnv('ledger') }),
     dataDir,
     checkpointIntervalMs: p.checkpointIntervalMs,
   };
-  const store = new SqliteEventStore({ file: join(dataDir, 'events.db') });
+  const store = await openEventStore(config);
   const ledger = await LedgerService.open(store, config, systemClock);
   let stopped = false;
   try {

@@ -34,7 +34,7 @@ import { BenchStore, postgresStores, sqliteStores } from './stores';
 const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'ledger', 'relay', 'rebuild'] as const;
 type Phase = (typeof PHASES)[number];
 /** The phases that run on each event store adapter in turn. */
-const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'replay', 'rebuild'];
+const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'append-with-ledger', 'replay', 'rebuild'];
 
 const quick = process.argv.includes('--quick');
 const only = onlyPhases(process.argv);
@@ -169,8 +169,10 @@ async function main(): Promise<void> {
 
     if (runs('append-with-ledger')) {
       const { appendWithLedger } = parameters;
-      progress(`sealed appends while the ledger follows: ${appendWithLedger.writers} writers for ${appendWithLedger.durationSeconds} s, then until the ledger has them all`);
-      results.withLedger = await benchAppendWithLedger(join(workDir, 'append-with-ledger'), appendWithLedger);
+      for (const { store, results: r } of stores) {
+        progress(`${store.adapter}: sealed appends while the ledger follows: ${appendWithLedger.writers} writers for ${appendWithLedger.durationSeconds} s, then until the ledger has them all`);
+        r.withLedger = await benchAppendWithLedger(join(workDir, `append-with-ledger${store.suffix}`), appendWithLedger, store);
+      }
     }
 
     if (runs('replay')) {
@@ -204,7 +206,7 @@ async function main(): Promise<void> {
     cleanUp();
   }
 
-  const { bare, withLedger, ledger, relay } = results;
+  const { bare, ledger, relay } = results;
   const events = ledger?.log.events.toLocaleString('en-US');
   // Each figure of the store phases for SQLite, then the same for PostgreSQL.
   const bothStores = (phase: Phase, rowsOf: (r: StoreResults, suffix: string) => Row[], headline: readonly string[]): Row[] => {
@@ -223,17 +225,7 @@ async function main(): Promise<void> {
         ]
       : []),
     ...bothStores('raw-append', rawAppendRows, ['raw_append_per_s', 'raw_append_p50_ms', 'raw_append_p99_ms']),
-    ...(withLedger
-      ? [
-          {
-            key: 'append_with_ledger_per_s',
-            value: withLedger.eventsPerSecond,
-            unit: '/s',
-            note: `as raw_append while the ledger follows and seals each as a leaf; until the ledger had all ${withLedger.events}; appends alone ${Math.round(withLedger.appendsPerSecond)}/s, p99 ${withLedger.appendMs.p99.toFixed(1)} ms`,
-          },
-          { key: 'append_with_ledger_lag_ms', value: withLedger.ledgerLagMs, unit: 'ms', note: `from the last append until the ledger had it; ${withLedger.checkpoints} checkpoint${withLedger.checkpoints === 1 ? '' : 's'} signed` },
-        ]
-      : []),
+    ...bothStores('append-with-ledger', withLedgerRows, ['append_with_ledger_per_s', 'append_with_ledger_lag_ms']),
     ...bothStores('replay', replayRows, ['replay_events_per_s']),
     ...(ledger
       ? [
@@ -324,12 +316,12 @@ interface StoreResults {
   raw?: Awaited<ReturnType<typeof benchRawAppend>>;
   serial?: Awaited<ReturnType<typeof benchRawAppend>>;
   replay?: Awaited<ReturnType<typeof benchReplay>>;
+  withLedger?: Awaited<ReturnType<typeof benchAppendWithLedger>>;
 }
 
 /** The store phases' results on SQLite, with the other phases', and those on PostgreSQL under `postgres`. */
 interface Results extends StoreResults {
   bare?: Awaited<ReturnType<typeof benchBarePost>>;
-  withLedger?: Awaited<ReturnType<typeof benchAppendWithLedger>>;
   ledger?: Awaited<ReturnType<typeof benchLedger>>;
   relay?: RelayBenchResult;
   rebuild?: RebuildResult;
@@ -362,6 +354,25 @@ function rawAppendRows({ raw, serial }: StoreResults, suffix: string): Row[] {
     { key: `raw_append_p50_ms${suffix}`, value: raw.appendMs.p50, unit: 'ms' },
     { key: `raw_append_p99_ms${suffix}`, value: raw.appendMs.p99, unit: 'ms' },
     { key: `raw_append_serial_per_s${suffix}`, value: serial.eventsPerSecond, unit: '/s', note: `1 writer: one commit (fsync) per event, p50 ${serial.appendMs.p50.toFixed(2)} ms` },
+  ];
+}
+
+function withLedgerRows({ withLedger }: StoreResults, suffix: string): Row[] {
+  if (!withLedger) return [];
+  const { events, appendsPerSecond, appendMs, checkpoints } = withLedger;
+  return [
+    {
+      key: `append_with_ledger_per_s${suffix}`,
+      value: withLedger.eventsPerSecond,
+      unit: '/s',
+      note: `as raw_append while the ledger follows and seals each as a leaf; until the ledger had all ${events}; appends alone ${Math.round(appendsPerSecond)}/s, p99 ${appendMs.p99.toFixed(1)} ms`,
+    },
+    {
+      key: `append_with_ledger_lag_ms${suffix}`,
+      value: withLedger.ledgerLagMs,
+      unit: 'ms',
+      note: `from the last append until the ledger had it; ${checkpoints} checkpoint${checkpoints === 1 ? '' : 's'} signed`,
+    },
   ];
 }
 
