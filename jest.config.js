@@ -27,9 +27,10 @@ module.exports = {
   projects: [
     tier('unit', 'spec'),
     tier('integration', 'int-spec', {
-      // A Kafka broker is started only when a Kafka suite asks for one, and stopped after the run if the run started it.
-      globalSetup: '<rootDir>/test/kafka/global-setup.ts',
-      globalTeardown: '<rootDir>/test/kafka/global-teardown.ts',
+      // A Kafka broker is started only when a Kafka suite asks for one, and stopped after the run if the run started it;
+      // an EventStoreDB is started for the run where Docker answers.
+      globalSetup: '<rootDir>/test/support/integration-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/integration-global-teardown.ts',
     }),
     tier('e2e', 'e2e-spec'),
   ],

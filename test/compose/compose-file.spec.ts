@@ -15,21 +15,15 @@ import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import { parse } from 'yaml';
+import { ROLES } from '../../apps/coordinator/src/config/app-config';
+import { KURRENTDB_IMAGE } from '../../libs/eventstore/src/testing/eventstoredb';
 
 const ROOT = join(__dirname, '..', '..');
 const COMPOSE_FILE = join(ROOT, 'docker-compose.yml');
 const APP_CONFIG = join(ROOT, 'apps', 'coordinator', 'src', 'config', 'app-config.ts');
 
-/** The roles of SAMVERKAN_ROLES (app-config.ts). */
-const ROLES = ['api', 'relay', 'ledger', 'projector'];
 /** Roles that work in one process at a time (any other process given them stands by): this stack runs each once. */
-const SINGLE_ACTIVE_ROLES = ['relay', 'ledger'];
-
-/**
- * Variables the coordinator is being changed to read (the role split) that app-config.ts does not read yet.
- * Remove a name once app-config.ts reads it; the test then checks it like the others.
- */
-const BEING_ADDED = ['SAMVERKAN_ROLES'];
+const SINGLE_ACTIVE_ROLES = ROLES.filter((role) => role !== 'api');
 
 type Environment = Record<string, string>;
 
@@ -66,6 +60,12 @@ describe('docker-compose.yml', () => {
       broken.services.api.depends_on.kafka.condition = 'service_ready';
       expect(validate(broken)).toBe(false);
       expect(describeErrors(validate.errors).join('\n')).toContain('/services/api/depends_on/kafka/condition');
+    });
+  });
+
+  describe('images', () => {
+    it('runs the KurrentDB release the EventStoreDB tests start with testcontainers', () => {
+      expect(compose.services.eventstoredb.image).toBe(KURRENTDB_IMAGE);
     });
   });
 
@@ -121,12 +121,12 @@ describe('docker-compose.yml', () => {
     it('runs every role, each process with roles the service knows', () => {
       expect([...new Set(roles.flatMap((r) => r.roles))].sort()).toEqual([...ROLES].sort());
       for (const { name, roles: its } of roles) {
-        expect({ service: name, unknown: its.filter((role) => !ROLES.includes(role)) }).toEqual({ service: name, unknown: [] });
+        expect({ service: name, unknown: its.filter((role) => !(ROLES as readonly string[]).includes(role)) }).toEqual({ service: name, unknown: [] });
       }
       expect(roles.find((r) => r.name === 'api')?.roles).toEqual(['api']);
     });
 
-    it('runs the relay and the ledger in exactly one process each', () => {
+    it('runs the relay, the ledger and the projector in exactly one process each', () => {
       for (const role of SINGLE_ACTIVE_ROLES) {
         expect({ role, services: roles.filter((r) => r.roles.includes(role)).map((r) => r.name) }).toEqual({
           role,
@@ -144,7 +144,7 @@ describe('docker-compose.yml', () => {
       const reads = variablesTheServiceReads();
       const unread = coordinatorServices.flatMap(([name, service]) =>
         Object.keys(environmentOf(service))
-          .filter((variable) => !reads.has(variable) && !BEING_ADDED.includes(variable))
+          .filter((variable) => !reads.has(variable))
           .map((variable) => `${name} sets ${variable}, which apps/coordinator/src/config/app-config.ts does not read`),
       );
       expect(unread).toEqual([]);

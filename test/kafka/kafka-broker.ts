@@ -2,9 +2,10 @@
  * The Kafka broker that integration tests run against, found in this order:
  *
  *   1. `KAFKA_BROKERS` from the environment (comma-separated host:port): used as it is.
- *   2. Docker: testcontainers. TODO(testcontainers): where a Docker daemon answers, start an `apache/kafka` 4.x
- *      container with `@testcontainers/kafka` and use its bootstrap address. Neither the package nor a Docker
- *      daemon is on the machines this project runs on now, so this branch is not written yet and falls through.
+ *   2. Docker: testcontainers. TODO(testcontainers): where a Docker daemon answers and Java does not, start an
+ *      `apache/kafka` 4.x container (as libs/eventstore/src/testing/eventstoredb.ts does for KurrentDB) and use
+ *      its bootstrap address. No Docker daemon runs on this project's machines and Java always does, so this
+ *      branch is not written yet and falls through.
  *   3. Java 17+ and Maven (Maven only until the jars are cached): `scripts/kafka-local.sh start`, a single-node
  *      KRaft broker on loopback. The script is idempotent and serialises concurrent starts with a lock, so
  *      every test file and jest worker of a run shares one broker.

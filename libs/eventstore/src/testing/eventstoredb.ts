@@ -3,10 +3,11 @@
  *
  *   1. `ESDB_CONNECTION_STRING` from the environment, e.g. `esdb://localhost:2113?tls=false`: used as it is.
  *      A server named there that does not answer fails the suite; it is never a skip.
- *   2. Docker: testcontainers. TODO(testcontainers): where a Docker daemon answers, start an
- *      `eventstore/eventstore` (or `kurrentplatform/kurrentdb`) container in insecure mode with
- *      `testcontainers` and use its address. Neither the package nor a Docker daemon is on the machines this
- *      project is built on, so this branch is not written yet and falls through.
+ *   2. Docker: where a Docker daemon answers, the integration project's jest global setup starts a KurrentDB
+ *      container (the image docker-compose.yml runs, one node, insecure, in memory) with testcontainers, for
+ *      the whole run, and hands its address to the test workers as `ESDB_CONNECTION_STRING`. With Docker
+ *      present, a container that fails to start fails the run; `SAMVERKAN_ESDB_TESTCONTAINERS=false` opts out.
+ *      No Docker daemon runs on this project's build machines, so this branch has not run there.
  *   3. None: the suites skip, saying why and how to enable them.
  *
  * Unlike PostgreSQL and Kafka, EventStoreDB is exempt from `REQUIRE_INFRA=1`: no EventStoreDB can run on this
@@ -19,6 +20,14 @@
  * events it did not write.
  */
 
+import type { StartedTestContainer } from 'testcontainers';
+
+/** The KurrentDB release the tests start; docker-compose.yml runs the same (its test checks that). */
+export const KURRENTDB_IMAGE = 'docker.kurrent.io/kurrent-lts/kurrentdb:26.0.3';
+const HTTP_PORT = 2113;
+/** Set by the global setup for the workers: why it started no server. */
+const notStartedEnv = 'SAMVERKAN_ESDB_NOT_STARTED';
+
 export type EventStoreDbTarget = { kind: 'env'; connectionString: string } | { kind: 'none'; reason: string };
 
 const howToEnable =
@@ -30,13 +39,57 @@ export function eventStoreDbTarget(): EventStoreDbTarget {
   const fromEnv = process.env.ESDB_CONNECTION_STRING?.trim();
   if (fromEnv) return { kind: 'env', connectionString: fromEnv };
 
-  // (2) testcontainers would go here: see the TODO at the top of this file.
+  const notStarted = process.env[notStartedEnv] ?? "this run's global setup started none";
+  return { kind: 'none', reason: `no EventStoreDB: ESDB_CONNECTION_STRING is not set, and ${notStarted}. ${howToEnable}` };
+}
 
-  return {
-    kind: 'none',
-    reason:
-      'no EventStoreDB: ESDB_CONNECTION_STRING is not set, and starting one with testcontainers is not written yet ' +
-      `(no Docker on this project's build machines). ${howToEnable}`,
+/**
+ * For the integration project's global setup: unless a server is named or testcontainers is opted out of,
+ * starts KurrentDB in a container where a Docker daemon answers, names it in `ESDB_CONNECTION_STRING` for
+ * the workers (which inherit this process's environment), and answers how to stop it. Without Docker it
+ * records why for the skip message and answers nothing.
+ */
+export async function startEventStoreDbForRun(): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.ESDB_CONNECTION_STRING?.trim()) return undefined;
+  if (process.env.SAMVERKAN_ESDB_TESTCONTAINERS === 'false') {
+    process.env[notStartedEnv] = 'SAMVERKAN_ESDB_TESTCONTAINERS=false';
+    return undefined;
+  }
+  // Loaded only here: it is a large package, and most runs never get this far with it.
+  const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
+  try {
+    await getContainerRuntimeClient();
+  } catch (error) {
+    process.env[notStartedEnv] =
+      `no Docker daemon answered for testcontainers to start one (${(error as Error).message}; ` +
+      "none runs on this project's build machines)";
+    return undefined;
+  }
+  let container: StartedTestContainer;
+  try {
+    container = await new GenericContainer(KURRENTDB_IMAGE)
+      .withEnvironment({
+        KURRENTDB_CLUSTER_SIZE: '1',
+        KURRENTDB_INSECURE: 'true',
+        KURRENTDB_MEM_DB: 'true',
+        KURRENTDB_RUN_PROJECTIONS: 'None',
+        KURRENTDB_START_STANDARD_PROJECTIONS: 'false',
+        KURRENTDB_TELEMETRY_OPTOUT: 'true',
+      })
+      .withExposedPorts(HTTP_PORT)
+      .withWaitStrategy(Wait.forHttp('/health/live', HTTP_PORT).forStatusCodeMatching((status) => status < 300))
+      .withStartupTimeout(180_000)
+      .start();
+  } catch (error) {
+    throw new Error(
+      `Docker answers, but KurrentDB (${KURRENTDB_IMAGE}) did not start in a container: ${(error as Error).message}. ` +
+        'Set ESDB_CONNECTION_STRING to use a running server, or SAMVERKAN_ESDB_TESTCONTAINERS=false to skip its suites.',
+    );
+  }
+  process.env.ESDB_CONNECTION_STRING = `esdb://${container.getHost()}:${container.getMappedPort(HTTP_PORT)}?tls=false`;
+  return async () => {
+    delete process.env.ESDB_CONNECTION_STRING;
+    await container.stop();
   };
 }
 
