@@ -23,15 +23,17 @@ const tier = (displayName, suffix, extra = {}) => ({
   ...extra,
 });
 
+// A Kafka broker is started only when a suite asks for one, and stopped after the run if the run started it;
+// an EventStoreDB is started for the run where Docker answers. Set up once for both projects.
+const services = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
 module.exports = {
   projects: [
     tier('unit', 'spec'),
-    tier('integration', 'int-spec', {
-      // A Kafka broker is started only when a Kafka suite asks for one, and stopped after the run if the run started it;
-      // an EventStoreDB is started for the run where Docker answers.
-      globalSetup: '<rootDir>/test/support/integration-global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/integration-global-teardown.ts',
-    }),
-    tier('e2e', 'e2e-spec'),
+    tier('integration', 'int-spec', services),
+    tier('e2e', 'e2e-spec', services),
   ],
 };

@@ -1,5 +1,5 @@
 /**
- * Kafka's part of the integration project's jest globalSetup (test/support/integration-global-setup.ts). It starts nothing: the Kafka suites start the local broker
+ * Kafka's part of the jest globalSetup (test/support/global-setup.ts). It starts nothing: the Kafka suites start the local broker
  * only when they run (test/kafka/kafka-broker.ts). It hands the test workers (which inherit this process's
  * environment) a marker file to write if they did start it, so that global-teardown.ts stops only a broker
  * this run started and leaves one a developer had running.

@@ -50,7 +50,8 @@ export function eventStoreDbTarget(): EventStoreDbTarget {
  * records why for the skip message and answers nothing.
  */
 export async function startEventStoreDbForRun(): Promise<(() => Promise<void>) | undefined> {
-  if (process.env.ESDB_CONNECTION_STRING?.trim()) return undefined;
+  // Named already, or another project's setup in this run found none.
+  if (process.env.ESDB_CONNECTION_STRING?.trim() || process.env[notStartedEnv]) return undefined;
   if (process.env.SAMVERKAN_ESDB_TESTCONTAINERS === 'false') {
     process.env[notStartedEnv] = 'SAMVERKAN_ESDB_TESTCONTAINERS=false';
     return undefined;

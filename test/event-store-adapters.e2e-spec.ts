@@ -1,8 +1,10 @@
 /**
- * The service with `EVENT_STORE=postgres`: the same API over the real PostgreSQL server, each run in a fresh
- * schema. Commands are acknowledged once PostgreSQL has committed them, survive a restart, and concurrent
- * commands on one case neither fork its chain nor lose one; the ledger follows the PostgreSQL log.
+ * The service on the production event stores: the same API over a real PostgreSQL server (`EVENT_STORE=postgres`,
+ * each run in a fresh schema) and a real EventStoreDB (`EVENT_STORE=eventstoredb`, where one is reachable; see
+ * libs/eventstore/src/testing/eventstoredb.ts). Commands are acknowledged once the store has them, survive a
+ * restart, and concurrent commands on one case neither fork its chain nor lose one; the ledger follows the log.
  */
+import { describeWithEventStoreDb, eventStoreDbConnectionString } from '@samverkan/eventstore/testing/eventstoredb';
 import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl } from '@samverkan/eventstore/testing/postgres';
 import { AgencyClient, eventually, RunningService } from './support/running-service';
 
@@ -10,22 +12,29 @@ jest.setTimeout(60_000);
 
 describeWithPostgres('the service on the PostgreSQL event store', () => {
   const schema = freshSchemaName();
-  const env = { EVENT_STORE: 'postgres', DATABASE_URL: postgresUrl, SAMVERKAN_DATABASE_SCHEMA: schema };
+  describeServiceOn('PostgreSQL', () => ({ EVENT_STORE: 'postgres', DATABASE_URL: postgresUrl, SAMVERKAN_DATABASE_SCHEMA: schema }));
+  afterAll(() => dropSchemas([schema]));
+});
+
+// Read models stay in SQLite here (no DATABASE_URL): EventStoreDB holds only the log. The server keeps what
+// each run writes; every case is new, and the ledger and projections take the whole log as it is.
+describeWithEventStoreDb('the service on the EventStoreDB event store', () => {
+  describeServiceOn('EventStoreDB', () => ({ EVENT_STORE: 'eventstoredb', ESDB_CONNECTION_STRING: eventStoreDbConnectionString() }));
+});
+
+function describeServiceOn(store: string, environment: () => Record<string, string>): void {
   let service: RunningService;
   let police: AgencyClient;
   let social: AgencyClient;
 
   const start = async (dataDir?: string) => {
-    service = await RunningService.start({ env, dataDir });
+    service = await RunningService.start({ env: environment(), dataDir });
     police = await service.as('polisen-stockholm');
     social = await service.as('socialtjansten-stockholm');
   };
 
   beforeAll(() => start());
-  afterAll(async () => {
-    await service?.stop();
-    await dropSchemas([schema]);
-  });
+  afterAll(() => service?.stop());
 
   it('runs a case through referral and support, with a chain that verifies, and keeps it across a restart', async () => {
     const opened = await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } });
@@ -58,7 +67,7 @@ describeWithPostgres('the service on the PostgreSQL event store', () => {
     expect((await police.get(`/cases/${caseId}/verify`)).body).toMatchObject({ result: 'ok', events: events.length });
   });
 
-  it('has the ledger follow the PostgreSQL log: a checkpoint covers every event', async () => {
+  it(`has the ledger follow the ${store} log: an inclusion proof of the last event`, async () => {
     const { caseId } = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body;
     const last = (await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-01' })).body.events[0].id;
     await eventually(async () => {
@@ -66,4 +75,4 @@ describeWithPostgres('the service on the PostgreSQL event store', () => {
       return proof.status === 200 ? proof : undefined;
     }, 'an inclusion proof of the last event');
   });
-});
+}

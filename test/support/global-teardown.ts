@@ -1,9 +1,9 @@
-/** jest globalTeardown of the integration project: stops what its global setup started, and the Kafka broker if this run started it. */
+/** jest globalTeardown of the integration and end-to-end projects: stops what its global setup started, and the Kafka broker if this run started it. */
 import kafkaGlobalTeardown from '../kafka/global-teardown';
-import { integrationRun } from './integration-run';
+import { testRun } from './test-run';
 
 export default async function globalTeardown(): Promise<void> {
-  const run = integrationRun();
+  const run = testRun();
   try {
     await run.stopEventStoreDb?.();
   } finally {
