@@ -1,4 +1,5 @@
 import {
+  AccessDeniedError,
   AllStreamResolvedEvent,
   AllStreamSubscription,
   BACKWARDS,
@@ -6,12 +7,15 @@ import {
   END,
   EventStoreDBClient,
   FORWARDS,
+  InvalidArgumentError,
   jsonEvent,
+  MaxAppendSizeExceededError,
   NO_STREAM,
   Position,
   ResolvedEvent,
   START,
   StreamingRead,
+  StreamDeletedError,
   streamNameFilter,
   StreamNotFoundError,
   WrongExpectedVersionError,
@@ -57,6 +61,11 @@ const MAX_U64 = 2n ** 64n - 1n;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** What a subscription's wait for the next event resolves to when the subscription is closed meanwhile. */
 const STOPPED = Symbol('stopped');
+/**
+ * For the reads an append decides by (the head, the claims, the position): a follower node, which a
+ * connection string may prefer, can lag behind what the leader just acknowledged.
+ */
+const LEADER = { requiresLeader: true } as const;
 
 /** What a claim stream says: this event id goes to `stream` at `revision`, in a batch starting at `from`. */
 interface ClaimData {
@@ -69,7 +78,7 @@ interface ClaimData {
 
 /** A claim this store wrote, so it can take it back when its append certainly did not happen. */
 interface MadeClaim {
-  readonly eventId: string;
+  readonly claim: ClaimData;
   readonly reservation: string;
   readonly revision: bigint;
 }
@@ -142,6 +151,8 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly subscriptions = new Set<LogSubscription>();
   private closed = false;
+  /** Set once appends under way have finished and the client's calls are being cancelled. */
+  private disposed = false;
 
   private constructor(private readonly client: EventStoreDBClient) {}
 
@@ -219,14 +230,15 @@ export class EventStoreDbEventStore implements EventStore {
     const after = decodePosition(options.after);
     const store = this;
     let open = true;
+    let iterated = false;
     let source: AllStreamSubscription | undefined;
-    let stop!: () => void;
-    const stopped = new Promise<typeof STOPPED>((resolve) => (stop = () => resolve(STOPPED)));
+    /** Ends the one wait for an event under way, if any. */
+    let stopWaiting: (() => void) | undefined;
 
     const close = async () => {
       if (!open) return;
       open = false;
-      stop();
+      stopWaiting?.();
       store.subscriptions.delete(subscription);
       const closing = source;
       source = undefined;
@@ -237,6 +249,8 @@ export class EventStoreDbEventStore implements EventStore {
     };
 
     const iterate = async function* (): AsyncGenerator<RecordedEvent> {
+      if (iterated) throw new Error('a subscription is read once; subscribe again to read again');
+      iterated = true;
       if (!open || store.closed) return;
       source = store.client.subscribeToAll({
         fromPosition: after ?? START,
@@ -246,8 +260,13 @@ export class EventStoreDbEventStore implements EventStore {
       let last = after;
       try {
         while (open) {
-          // Raced against close(), which must end an iteration that waits for events that may never come.
-          const next = await Promise.race([events.next(), stopped]);
+          // close() must end a wait for events that may never come. A fresh promise for each wait: racing each
+          // one against a single promise of close() would add a reaction to it per event, for as long as it runs.
+          const next = await new Promise<IteratorResult<AllStreamResolvedEvent> | typeof STOPPED>((resolve, reject) => {
+            stopWaiting = () => resolve(STOPPED);
+            events.next().then(resolve, reject);
+          });
+          stopWaiting = undefined;
           if (next === STOPPED || !open) return;
           if (next.done) throw new Error('EventStoreDB ended the subscription to $all');
           const event = next.value.event;
@@ -272,6 +291,8 @@ export class EventStoreDbEventStore implements EventStore {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.disposed = true;
+    // Cancels every call; the client has no public way to close its gRPC channel as well.
     await this.client.dispose();
   }
 
@@ -286,8 +307,9 @@ export class EventStoreDbEventStore implements EventStore {
         expectedRevision: head ? BigInt(head.revision) : NO_STREAM,
       });
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error; // the outcome is unknown: the claims stay
+      if (!refusedOutright(error)) throw error; // the outcome is unknown: the claims stay
       await this.release(claims);
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
       const now = await this.head(stream);
       throw (
         appendRefusal(stream, events, expected, now) ??
@@ -306,12 +328,26 @@ export class EventStoreDbEventStore implements EventStore {
     return null;
   }
 
-  /** The global position of an event just appended, as reads will report it. */
+  /**
+   * The global position of an event just appended, as `$all` reports it. A stream read gives it; `$all` read
+   * from there must start with that event, or the server numbers its stream reads otherwise than its log
+   * (servers before 22.6 did for all but the first event of a batch), and a caller would be given a position
+   * that no follower ever reaches.
+   */
   private async positionOf(stream: string, appended: SealedEnvelope): Promise<LogPosition> {
+    let position: Position | undefined;
     for await (const event of this.streamEvents(stream, { fromRevision: appended.revision, maxCount: 1 })) {
-      if (event.id === appended.id) return toRecorded(event).position;
+      if (event.id === appended.id) position = event.position;
     }
-    throw new InvariantError(`event ${appended.id} was acknowledged, but revision ${appended.revision} of ${stream} holds another event`);
+    if (!position) {
+      throw new InvariantError(`event ${appended.id} was acknowledged, but revision ${appended.revision} of ${stream} holds another event`);
+    }
+    for await (const resolved of this.drain(this.client.readAll({ fromPosition: position, maxCount: 1, direction: FORWARDS, ...LEADER }))) {
+      if (resolved.event?.id === appended.id) return encodePosition(position);
+    }
+    throw new InvariantError(
+      `EventStoreDB reports event ${appended.id} at ${encodePosition(position)}, where $all does not hold it; samverkan needs EventStoreDB 22.6 or newer`,
+    );
   }
 
   /**
@@ -335,7 +371,7 @@ export class EventStoreDbEventStore implements EventStore {
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       try {
         const written = await this.client.appendToStream(reservation, jsonEvent({ type: CLAIMED, data: { ...mine } }), { expectedRevision });
-        return { eventId: event.id, reservation, revision: written.nextExpectedRevision };
+        return { claim: mine, reservation, revision: written.nextExpectedRevision };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
       }
@@ -360,7 +396,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   /** The newest event of a claim stream: a claim, or a release (`claim` undefined). */
   private async latestClaim(reservation: string): Promise<{ revision: bigint; claim?: ClaimData } | undefined> {
-    for await (const event of this.rawStream(reservation, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+    for await (const event of this.rawStream(reservation, { direction: BACKWARDS, fromRevision: END, maxCount: 1, ...LEADER })) {
       if (event.type === RELEASED) return { revision: event.revision };
       if (event.type === CLAIMED && isClaim(event.data)) return { revision: event.revision, claim: event.data };
       throw new InvariantError(`${reservation} holds an event of type ${event.type}, which is not a claim of this store`);
@@ -376,19 +412,26 @@ export class EventStoreDbEventStore implements EventStore {
   private async claimState(claim: ClaimData): Promise<'stored' | 'pending' | 'abandoned'> {
     let filled = false;
     const count = BigInt(claim.revision - claim.from + 1);
-    for await (const event of this.rawStream(claim.stream, { direction: FORWARDS, fromRevision: BigInt(claim.from), maxCount: count })) {
+    for await (const event of this.rawStream(claim.stream, { direction: FORWARDS, fromRevision: BigInt(claim.from), maxCount: count, ...LEADER })) {
       filled = true;
       if (event.revision === BigInt(claim.revision)) return event.id === claim.eventId ? 'stored' : 'abandoned';
     }
     return filled ? 'abandoned' : 'pending';
   }
 
-  /** Takes back claims of an append that certainly did not happen. A claim superseded meanwhile stays. */
+  /**
+   * Takes back claims of an append that certainly did not happen. A claim superseded meanwhile stays, and so
+   * does one whose event is stored after all: an identical append (the same envelope, retried elsewhere) goes
+   * ahead on another's claim, and may be the very writer that made this one's append fail.
+   */
   private async release(claims: readonly MadeClaim[]): Promise<void> {
     await Promise.allSettled(
-      claims.map(({ eventId, reservation, revision }) =>
-        this.client.appendToStream(reservation, jsonEvent({ type: RELEASED, data: { eventId } }), { expectedRevision: revision }),
-      ),
+      claims.map(async ({ claim, reservation, revision }) => {
+        if ((await this.claimState(claim)) === 'stored') return;
+        await this.client.appendToStream(reservation, jsonEvent({ type: RELEASED, data: { eventId: claim.eventId } }), {
+          expectedRevision: revision,
+        });
+      }),
     );
   }
 
@@ -401,13 +444,19 @@ export class EventStoreDbEventStore implements EventStore {
       direction: backwards ? BACKWARDS : FORWARDS,
       fromRevision: from === undefined ? (backwards ? END : START) : BigInt(Math.max(0, from)),
       maxCount,
+      ...LEADER,
     });
   }
 
   /** Events of one stream as EventStoreDB has them; a stream that does not exist reads as empty. */
   private async *rawStream(
     stream: string,
-    options: { direction: typeof FORWARDS | typeof BACKWARDS; fromRevision: typeof START | typeof END | bigint; maxCount: number | bigint },
+    options: {
+      direction: typeof FORWARDS | typeof BACKWARDS;
+      fromRevision: typeof START | typeof END | bigint;
+      maxCount: number | bigint;
+      requiresLeader?: boolean;
+    },
   ): AsyncGenerator<EsdbEvent> {
     try {
       for await (const resolved of this.drain(this.client.readStream(stream, options))) {
@@ -419,12 +468,17 @@ export class EventStoreDbEventStore implements EventStore {
     }
   }
 
-  /** Iterates a read, and cancels its call when the reader stops early. */
+  /**
+   * Iterates a read, and cancels its call when the reader stops early. Closing the store cancels the calls
+   * under way, which then end as if the log ended there: such a read fails instead of looking complete.
+   */
   private async *drain<E>(read: StreamingRead<E>): AsyncGenerator<E> {
     let ended = false;
     try {
+      if (this.disposed) throw new Error('the event store is closed');
       for await (const item of read) yield item;
       ended = true;
+      if (this.disposed) throw new Error('the event store was closed during the read');
     } finally {
       if (!ended) await read.cancel().catch(() => undefined);
     }
@@ -437,6 +491,17 @@ export class EventStoreDbEventStore implements EventStore {
     work.then(forget, forget);
     return work;
   }
+}
+
+/** Errors after which the server certainly stored nothing of the batch, so its id claims can be taken back. */
+function refusedOutright(error: unknown): boolean {
+  return (
+    error instanceof WrongExpectedVersionError ||
+    error instanceof MaxAppendSizeExceededError ||
+    error instanceof AccessDeniedError ||
+    error instanceof StreamDeletedError ||
+    error instanceof InvalidArgumentError
+  );
 }
 
 function toEventData(envelope: SealedEnvelope) {
@@ -467,7 +532,7 @@ function toRecorded(event: EsdbEvent): RecordedEvent {
   ) {
     throw notAnEnvelope(at, 'its data is not the envelope of that id, stream, revision and type');
   }
-  if (!event.position) {
+  if (!event.position || event.position.commit === MAX_U64 || event.position.prepare === MAX_U64) {
     throw new InvariantError(`EventStoreDB reported no log position for ${at}; samverkan needs EventStoreDB 22.6 or newer`);
   }
   return { envelope, raw, position: encodePosition(event.position) };
