@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { withoutPassword } from '@samverkan/common';
 import { EventStore, PostgresEventStore, SqliteEventStore } from '@samverkan/eventstore';
 import { dropSchemas, postgresUrl } from '../libs/eventstore/src/testing/postgres';
 
@@ -127,6 +128,3 @@ export async function postgresStores(): Promise<{ readonly stores: PostgresBench
   };
 }
 
-function withoutPassword(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 import { loadConfig } from './config/app-config';
+import { describeStores } from './config/describe-stores';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -9,9 +10,10 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const base = `http://localhost:${config.port}`;
   const logger = new Logger('samverkan');
-  logger.log(`listening on ${base} (embedded store in ${config.dataDir})`);
+  logger.log(`listening on ${base} as ${[...config.roles].join(', ')}`);
+  for (const line of describeStores(config)) logger.log(line);
   logger.log(`API docs: ${base}/docs   OpenAPI: ${base}/docs/openapi.json   health: ${base}/health`);
-  logger.log('a development token: npm run -s token -- polisen-malmo officer-1');
+  if (config.devKeys) logger.log('a development token: npm run -s token -- polisen-malmo officer-1');
 }
 
 main().catch((error: Error) => {

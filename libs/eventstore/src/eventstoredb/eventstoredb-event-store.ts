@@ -20,7 +20,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { ConcurrencyError, ConflictError, InvariantError, ValidationError } from '@samverkan/common';
+import { ConcurrencyError, ConflictError, InvariantError, ValidationError, withoutPassword } from '@samverkan/common';
 import { SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
 import {
   AppendResult,
@@ -594,9 +594,6 @@ function decodePosition(position: LogPosition | undefined): Position | undefined
   return decoded;
 }
 
-function withoutPassword(connectionString: string): string {
-  return connectionString.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
 
 async function* empty<T>(): AsyncGenerator<T> {
   // nothing to read

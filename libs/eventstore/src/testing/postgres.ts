@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
+import { withoutPassword } from '@samverkan/common';
 
 const repoRoot = resolve(__dirname, '../../../..');
 
@@ -47,9 +48,6 @@ function probe(): { ok: true } | { ok: false; reason: string } {
   return { ok: false, reason: `PostgreSQL at ${withoutPassword(postgresUrl)} cannot be reached (${why}). ${howToEnable}` };
 }
 
-function withoutPassword(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
 
 /**
  * `describe` for suites that need a real PostgreSQL: runs them when the server answers, skips them with the
