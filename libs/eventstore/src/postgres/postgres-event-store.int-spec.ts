@@ -9,7 +9,7 @@ import { appendSealed, readStreamHead, StreamHead } from '../sealed-append';
 import { describeEventStoreContract } from '../testing/event-store-contract';
 import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl, schemasOfSuite } from '../testing/postgres';
 import { collect, testDraft } from '../testing/test-events';
-import { HeldBackReport, PostgresEventStore, PostgresEventStoreOptions } from './postgres-event-store';
+import { appendLockStatement, HeldBackReport, PostgresEventStore, PostgresEventStoreOptions } from './postgres-event-store';
 
 const root = resolve(__dirname, '../../../..');
 const runTs = join(root, 'scripts/run-ts.js');
@@ -86,25 +86,43 @@ describeWithPostgres('the PostgreSQL event store', () => {
       await follower.close();
     });
 
-    it('names the transaction that holds followers back, even one that never touched the store', async () => {
+    it('is not held back by a transaction elsewhere in the cluster, however long it stays open', async () => {
+      const schema = freshSchema();
+      const store = await open(schema, { pollIntervalMs: 20 });
+      const elsewhere = await open(schema);
+      const { result: marker } = await appendSealed(store, `marker-${randomUUID()}`, null, [draft()]);
+      const follower = new Follower(store.subscribeToAll({ after: marker.position }));
+
+      // A session that took a transaction id for something else entirely and then sat idle in it.
+      const idle = await connect();
+      await idle.query('BEGIN');
+      await idle.query('SELECT pg_current_xact_id()');
+      const { sealed: [event] } = await appendSealed(store, `past-${randomUUID()}`, null, [draft()]);
+
+      await follower.until({ id: event.id });
+      expect((await collect(elsewhere.readAll({ after: marker.position }))).map((e) => e.envelope.id)).toEqual([event.id]);
+      await idle.query('COMMIT');
+      await follower.close();
+    });
+
+    it('names the append that holds followers back', async () => {
       const reports: HeldBackReport[] = [];
       const schema = freshSchema();
       const store = await open(schema, { pollIntervalMs: 20, heldBackReportAfterMs: 100, onHeldBack: (r) => reports.push(r) });
       const { result: marker } = await appendSealed(store, `marker-${randomUUID()}`, null, [draft()]);
       const follower = new Follower(store.subscribeToAll({ after: marker.position }));
 
-      // A session that took a transaction id for something else entirely and then sat idle in it.
-      const idle = await connect();
-      await idle.query(`SET application_name = 'held-back-spec'`);
-      await idle.query('BEGIN');
-      const { rows } = await idle.query<{ pid: number; xid: string }>(
-        'SELECT pg_backend_pid() AS pid, pg_current_xact_id()::text AS xid',
-      );
+      // An append that wrote its event and then stayed open, its session idle.
+      const stuck = await connect();
+      await stuck.query(`SET application_name = 'held-back-spec'`);
+      await stuck.query('BEGIN');
+      const [early] = sealEvents(`stuck-${randomUUID()}`, null, [draft()]);
+      await insertLikeTheStore(stuck, schema, early);
+      const { rows } = await stuck.query<{ pid: number; xid: string }>('SELECT pg_backend_pid() AS pid, pg_current_xact_id()::text AS xid');
       const { sealed: [waiting] } = await appendSealed(store, `waiting-${randomUUID()}`, null, [draft()]);
 
       while (!reports.some((r) => r.pid === rows[0].pid)) await pause(20);
       const report = reports.find((r) => r.pid === rows[0].pid)!;
-      // Other test files may hold older transactions of their own; this one's report names the session.
       expect(report).toMatchObject({
         xid: rows[0].xid,
         application: 'held-back-spec',
@@ -114,8 +132,9 @@ describeWithPostgres('the PostgreSQL event store', () => {
       expect(report.heldForMs).toBeGreaterThanOrEqual(100);
       expect(follower.ids()).toEqual([]);
 
-      await idle.query('COMMIT');
+      await stuck.query('COMMIT');
       await follower.until({ id: waiting.id });
+      expect(follower.ids()).toEqual([early.id, waiting.id]);
       await follower.close();
     });
 
@@ -123,6 +142,14 @@ describeWithPostgres('the PostgreSQL event store', () => {
       const schema = freshSchema();
       const writers = 16;
       const store = await open(schema, { poolSize: writers + 4 });
+      // Each append, the store's own included, dawdles between its insert (where it takes its transaction id)
+      // and its commit, so that later ids commit first all the time, not only now and then.
+      const admin = await connect();
+      await admin.query(
+        `CREATE FUNCTION "${schema}".dawdle() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN PERFORM pg_sleep(random() * 0.02); RETURN NULL; END $$`,
+      );
+      await admin.query(`CREATE TRIGGER dawdle AFTER INSERT ON "${schema}".events FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".dawdle()`);
       // The follower is another store, as a relay in another process would be: NOTIFY and its poll wake it.
       const follower = new Follower((await open(schema, { pollIntervalMs: 20 })).subscribeToAll());
       const acknowledged: string[] = []; // event ids, in the order their appends resolved
@@ -142,7 +169,7 @@ describeWithPostgres('the PostgreSQL event store', () => {
         const [event] = sealEvents(`slow-${randomUUID()}`, null, [draft()]);
         await pause(slowness / 3);
         await client.query('BEGIN');
-        await insertLikeTheStore(client, schema, event);
+        await insertLikeTheStore(client, schema, event, Math.random() < 0.5 ? slowness / 2 : 0);
         await pause(slowness);
         await client.query('COMMIT');
         acknowledged.push(event.id);
@@ -310,7 +337,11 @@ describeWithPostgres('the PostgreSQL event store', () => {
 });
 
 /** Inserts a sealed event as the store does, on a connection of the test's own, in whatever transaction it has open. */
-async function insertLikeTheStore(client: Client, schema: string, event: SealedEnvelope): Promise<void> {
+/** Inserts an event as an append of the store does, in the transaction the client has begun, and leaves it open. */
+async function insertLikeTheStore(client: Client, schema: string, event: SealedEnvelope, pauseAfterLockMs = 0): Promise<void> {
+  await client.query(appendLockStatement(schema));
+  // Holding the lock without a transaction id yet: the moment readers must not be misled by.
+  if (pauseAfterLockMs > 0) await pause(pauseAfterLockMs);
   await client.query(
     `INSERT INTO "${schema}".events (stream, revision, id, type, hash, envelope) VALUES ($1, $2, $3, $4, $5, $6)`,
     [event.stream, event.revision, event.id, event.type, event.hash, serializeEnvelope(event)],

@@ -48,8 +48,6 @@ interface LogRow {
   seq: string;
   /** Null for a committed row the reader may not see yet: see the class comment. */
   envelope: string | null;
-  /** The horizon the read saw (`readAll`'s reads only). */
-  horizon?: string;
 }
 
 interface AppendRow {
@@ -61,6 +59,8 @@ interface AppendRow {
 }
 
 const PAGE = 512;
+/** The first key of the appends' advisory lock: 'SVK'. */
+const APPEND_LOCK_NAMESPACE = 0x53564b;
 const START: Position = { xid: '0', seq: '0' };
 const POSITION = /^(\d{1,20})\.(\d{1,19})$/;
 /** Longest wait before looking again when committed events are held back behind an open transaction. */
@@ -73,20 +73,29 @@ const HELD_BACK_MAX_WAIT_MS = 50;
  * **The global log never has a gap that fills in later.** A `bigserial` alone is not a log: transaction A may
  * draw 10, B draw 11 and commit first, and a follower that read 11 and went on from there never sees 10. So
  * each row also records its writing transaction (`xid xid8 DEFAULT pg_current_xact_id()`); the log is ordered
- * by `(xid, seq)`, a position is `<xid>.<seq>` (compared only in SQL here), and a reader sees only rows whose `xid` is below
- * `pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still running. Every transaction below that
- * horizon has ended, and any transaction that writes later runs at or above it (ids are handed out in
- * increasing order, and the horizon never moves back), so no row can ever appear before a position a reader
- * has already passed. The log is thus in the order transactions took their ids, which is not always the
- * order they committed in. Writers stay concurrent: an append is one statement that takes no lock beyond
- * the unique indexes of its own stream and event ids.
+ * by `(xid, seq)`, a position is `<xid>.<seq>` (compared only in SQL here), and a reader sees only rows whose
+ * `xid` is below a **horizon** that no append still running can be placed before. The log is thus in the
+ * order transactions took their ids, which is not always the order they committed in.
  *
- * **Its one cost:** a transaction that holds a transaction id, anywhere in the cluster (any database, not only
- * this store's), holds the horizon back while it runs. Appends go on and are acknowledged, but followers see
- * nothing newer until it ends. Read-only transactions (reports, `pg_dump`) take no transaction id and hold
- * nothing back; a long write elsewhere (a migration, a session left idle in a transaction) does. A `readAll`
- * stopped short by the horizon waits until the appends this store has acknowledged are past it, so a caller
- * reads its own writes. When that lasts, `onHeldBack` is told which transaction it is (its session, database,
+ * The horizon comes from the appends alone. Each append is one statement that first takes a shared
+ * transaction-level advisory lock of the store (writers do not wait for one another), and only then inserts,
+ * which is when its transaction takes an id. A reader first asks, in one statement, for its snapshot's bounds
+ * and for the lock's holders with their transaction ids (`pg_locks`, read once): the horizon is the lowest id
+ * of a holder, or the snapshot's `xmax` when that is lower; when a holder shows no id yet, the snapshot's
+ * `xmin` (the oldest transaction still running anywhere) instead, since it may have taken one a moment before
+ * its lock on it showed. Then, in a second statement and so a later snapshot, it reads the rows below that
+ * horizon. Why no row can later appear below a horizon a reader used: an append with a lower id was, when the
+ * locks were read, either a holder with that id (then the horizon is at or below it), a holder in the middle
+ * of taking its id (then the horizon is at or below `xmin`, which is at or below it), or already ended, and
+ * then the later snapshot sees its rows; an append that takes the lock after that moment takes its id later
+ * still, above the snapshot's `xmax`. This holds as long as every writer of the table is this store (rows
+ * inserted past it could fall behind a reader), and relies on PostgreSQL's ids being handed out in order.
+ *
+ * **Its cost:** an append that stays open holds followers back while it runs (appends go on and are
+ * acknowledged; followers see nothing newer until it ends), and a transaction elsewhere in the cluster can
+ * only do so for the instant an append is between its lock and its id. A `readAll` stopped short by the
+ * horizon waits until the appends this store has acknowledged are past it, so a caller reads its own writes.
+ * When followers stay held back, `onHeldBack` is told which transaction it is (its session, database,
  * application and state, as `pg_stat_activity` shows them), so that an operator can end it.
  *
  * An append resolves after its COMMIT, with `synchronous_commit` at least `local` (the store raises it from
@@ -314,19 +323,25 @@ export class PostgresEventStore implements EventStore {
    * placed before; `heldBack` says whether committed events wait beyond that point.
    */
   private async readLog(after: Position, limit: number): Promise<{ events: RecordedEvent[]; heldBack: boolean }> {
-    const { rows } = await this.query<LogRow>(this.sql.log, [after.xid, after.seq, limit]);
+    const horizon = await this.horizon();
+    const { rows } = await this.query<LogRow>(this.sql.log, [after.xid, after.seq, limit, horizon]);
     const visible = rows.findIndex((row) => row.envelope === null);
     // A full page that was not held back says nothing about the end of the log.
-    if (visible !== -1 || rows.length < limit) this.heldBack?.observe(visible === -1 ? undefined : rows[visible].horizon);
+    if (visible !== -1 || rows.length < limit) this.heldBack?.observe(visible === -1 ? undefined : horizon);
     if (visible === -1) return { events: rows.map(toRecorded), heldBack: false };
     return { events: rows.slice(0, visible).map(toRecorded), heldBack: true };
+  }
+
+  /** The transaction id below which no append is still running, or can yet start: see the class comment. */
+  private async horizon(): Promise<string> {
+    const { rows } = await this.query<{ horizon: string }>(this.sql.horizon, []);
+    return rows[0].horizon;
   }
 
   /** Waits until every transaction up to `xid` has ended, so that the log shows what it wrote. */
   private async horizonPast(xid: bigint): Promise<void> {
     for (let wait = 1; xid > 0n && !this.closed; wait = Math.min(wait * 2, HELD_BACK_MAX_WAIT_MS)) {
-      const { rows } = await this.query<{ horizon: string }>(this.sql.horizon, []);
-      if (BigInt(rows[0].horizon) > xid) return;
+      if (BigInt(await this.horizon()) > xid) return;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
@@ -394,6 +409,19 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
+/**
+ * The statement that takes the appends' lock of the store in `schema`, for whatever writes rows into its table
+ * as the store does (tests): run first in the transaction, before the insert. See the class comment.
+ */
+export function appendLockStatement(schema: string): string {
+  return `SELECT pg_advisory_xact_lock_shared(${appendLockKeys(checkedSchema(schema, 'the event store'))})`;
+}
+
+/** The appends' lock: two int4 keys, this store's own ('SVK') and its schema's, non-negative so that pg_locks shows them as they are. */
+function appendLockKeys(schema: string): string {
+  return `${APPEND_LOCK_NAMESPACE}, hashtext('${schema}') & 2147483647`;
+}
+
 /** The SQL of one store, named per schema so each pooled connection prepares it once. */
 function statements(table: string, schema: string) {
   const named = (name: string, text: string) => ({ name: `samverkan-${schema}-${name}`, text });
@@ -402,13 +430,17 @@ function statements(table: string, schema: string) {
     // WITH ORDINALITY keeps the batch's order into the insert, so its sequence numbers rise with its revisions.
     append: named(
       'append',
-      `WITH head AS (
+      // The lock is taken when the insert asks for its first row, so before the first insert takes an id.
+      `WITH writer AS MATERIALIZED (
+         SELECT pg_advisory_xact_lock_shared(${appendLockKeys(schema)})
+       ), head AS (
          SELECT revision, hash FROM ${table} WHERE stream = $1 ORDER BY revision DESC LIMIT 1
        ), inserted AS (
          INSERT INTO ${table} (stream, revision, id, type, hash, envelope)
          SELECT $1, e.revision, e.id, e.type, e.hash, e.envelope
          FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
               WITH ORDINALITY AS e (revision, id, type, hash, envelope, n)
+              CROSS JOIN writer
          WHERE COALESCE((SELECT revision FROM head), -1) = $7::bigint
            AND COALESCE((SELECT hash FROM head), $9::text) = $8::text
          ORDER BY e.n
@@ -428,17 +460,40 @@ function statements(table: string, schema: string) {
       `SELECT xid::text AS xid, seq::text AS seq, revision, envelope FROM ${table}
        WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
     ),
-    // Rows at or past the horizon come back without their envelope: the reader stops there, and knows that
-    // committed events are waiting.
+    // Rows at or past the horizon ($4, asked for by an earlier statement) come back without their envelope:
+    // the reader stops there, and knows that committed events are waiting.
     log: named(
       'log',
-      `SELECT e.xid::text AS xid, e.seq::text AS seq, CASE WHEN e.xid < h.horizon THEN e.envelope END AS envelope,
-              h.horizon::text AS horizon
-       FROM ${table} AS e CROSS JOIN (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon) AS h
+      `SELECT e.xid::text AS xid, e.seq::text AS seq, CASE WHEN e.xid < $4::xid8 THEN e.envelope END AS envelope
+       FROM ${table} AS e
        WHERE (e.xid, e.seq) > ($1::xid8, $2::bigint)
        ORDER BY e.xid, e.seq LIMIT $3`,
     ),
-    horizon: named('horizon', 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon'),
+    // One statement, so the snapshot's bounds are taken before the locks are read, and pg_locks read once. A
+    // holder's 32-bit id is made whole from xmin: it is at or above xmin, and nowhere near 2^32 beyond it.
+    horizon: named(
+      'horizon',
+      `WITH bounds AS MATERIALIZED (
+         SELECT pg_snapshot_xmin(s)::text::bigint AS xmin, pg_snapshot_xmax(s)::text::bigint AS xmax
+         FROM pg_current_snapshot() AS s
+       ), locks AS MATERIALIZED (
+         SELECT locktype, virtualtransaction, transactionid FROM pg_locks
+         WHERE granted AND (
+           (locktype = 'advisory' AND objsubid = 2
+             AND (classid::text::bigint, objid::text::bigint) = (${appendLockKeys(schema)})
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))
+           OR (locktype = 'transactionid' AND mode = 'ExclusiveLock'))
+       ), writers AS (
+         SELECT x.transactionid::text::bigint AS xid32
+         FROM locks AS a LEFT JOIN locks AS x ON x.locktype = 'transactionid' AND x.virtualtransaction = a.virtualtransaction
+         WHERE a.locktype = 'advisory'
+       )
+       SELECT (CASE
+         WHEN EXISTS (SELECT 1 FROM writers WHERE xid32 IS NULL) THEN b.xmin
+         ELSE LEAST(b.xmax, (SELECT min(b.xmin + (w.xid32 - b.xmin % 4294967296 + 4294967296) % 4294967296) FROM writers AS w))
+       END)::text AS horizon
+       FROM bounds AS b`,
+    ),
     notify: named('notify', `SELECT pg_notify($1, '')`),
   };
 }
