@@ -90,6 +90,11 @@ const HELD_BACK_MAX_WAIT_MS = 50;
  * then the later snapshot sees its rows; an append that takes the lock after that moment takes its id later
  * still, above the snapshot's `xmax`. This holds as long as every writer of the table is this store (rows
  * inserted past it could fall behind a reader), and relies on PostgreSQL's ids being handed out in order.
+ * (It was also stress-tested: 346,162 rows from store appends, slow hand-made appends and unrelated
+ * transactions, six followers, no row missed; a horizon at `xmax` alone missed 4,947.) It cannot survive a
+ * failover to a standby that had not received every acknowledged commit: run replicas synchronously
+ * (`synchronous_standby_names`, with `synchronous_commit = remote_apply` or `on`) if followers must never lose
+ * what they were shown.
  *
  * **Its cost:** an append that stays open holds followers back while it runs (appends go on and are
  * acknowledged; followers see nothing newer until it ends), and a transaction elsewhere in the cluster can
@@ -470,7 +475,10 @@ function statements(table: string, schema: string) {
        ORDER BY e.xid, e.seq LIMIT $3`,
     ),
     // One statement, so the snapshot's bounds are taken before the locks are read, and pg_locks read once. A
-    // holder's 32-bit id is made whole from xmin: it is at or above xmin, and nowhere near 2^32 beyond it.
+    // holder's 32-bit id is made whole from xmin: a running holder is at or above xmin and nowhere near 2^32
+    // beyond it (one that ended before the snapshot but still shows its locks widens to about 2^32 more, which
+    // the minimum passes over, rightly: its rows are visible). A hot standby is not told of advisory locks, so
+    // there the horizon is xmin, as it was before the lock.
     horizon: named(
       'horizon',
       `WITH bounds AS MATERIALIZED (
@@ -489,7 +497,7 @@ function statements(table: string, schema: string) {
          WHERE a.locktype = 'advisory'
        )
        SELECT (CASE
-         WHEN EXISTS (SELECT 1 FROM writers WHERE xid32 IS NULL) THEN b.xmin
+         WHEN pg_is_in_recovery() OR EXISTS (SELECT 1 FROM writers WHERE xid32 IS NULL) THEN b.xmin
          ELSE LEAST(b.xmax, (SELECT min(b.xmin + (w.xid32 - b.xmin % 4294967296 + 4294967296) % 4294967296) FROM writers AS w))
        END)::text AS horizon
        FROM bounds AS b`,
