@@ -105,4 +105,26 @@ describe('following the log', () => {
     await follower.waitUntil(reached(last));
     expect(handled).toEqual((await collect(store.readAll())).map((e) => e.envelope.id));
   });
+
+  it('stops while it is still loading its position, and reads nothing after', async () => {
+    let loaded!: () => void;
+    const loading = new Promise<void>((resolve) => (loaded = resolve));
+    const handled: string[] = [];
+    const follower = new LogFollower(store, {
+      name: 'slow-start',
+      loadPosition: async () => {
+        await loading;
+        return undefined;
+      },
+      handle: (event) => void handled.push(event.envelope.id),
+      savePosition: () => undefined,
+    });
+    follower.start();
+    const stopped = follower.stop();
+    loaded();
+    await stopped; // a follower that went on to subscribe after stop() would wait there for good
+    await append(10);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // a poll's worth, for a follower that should not be reading
+    expect(handled).toEqual([]);
+  });
 });

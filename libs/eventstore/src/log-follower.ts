@@ -86,6 +86,11 @@ export class LogFollower {
       try {
         this.position = await this.options.loadPosition();
         this.subscription = this.store.subscribeToAll({ after: this.position });
+        // Stopped while it loaded its position: stop() closed the subscription before this one.
+        if (!this.running) {
+          await this.subscription.close();
+          break;
+        }
         if (this.options.handle) {
           for await (const event of this.subscription) {
             await this.options.handle(event);

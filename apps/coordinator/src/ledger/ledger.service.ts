@@ -50,6 +50,8 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private readonly publicKey: KeyObject;
   private subscription?: LogSubscription;
   private following?: Promise<void>;
+  /** Ends the follower's back-off early, when it stops. */
+  private wakeFollower?: () => void;
   private running = false;
   private buffer: RecordedEvent[] = [];
   private flushScheduled = false;
@@ -125,6 +127,15 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     this.role.start();
   }
 
+  /**
+   * Stops sealing before the event store closes (in its onApplicationShutdown): a ledger still following a
+   * closed store would fail and retry until it was stopped. On PostgreSQL this relies on a read of the log
+   * waiting only for this store's own appends (see PostgresEventStore), which end.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.role?.stop();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.role?.stop();
     await this.store.close();
@@ -153,6 +164,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private async stopSealing(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
+    this.wakeFollower?.();
     await this.subscription?.close();
     await this.following;
     await this.flush();
@@ -227,6 +239,11 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
         await this.ensureContinuity();
         if (this.halted) break;
         this.subscription = this.events.subscribeToAll({ after: await this.store.get('position') });
+        // Stopped while it looked for its position: stopSealing closed the subscription before this one.
+        if (!this.running) {
+          await this.subscription.close();
+          break;
+        }
         for await (const event of this.subscription) {
           if (this.rereading) break;
           this.buffer.push(event);
@@ -236,13 +253,22 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
           if (this.halted || this.rereading) break;
         }
       } catch (error) {
-        this.logger.error(`following the log failed, resuming from the last sealed event: ${(error as Error).message}`);
         this.buffer = [];
         await this.subscription?.close();
+        if (!this.running) break;
+        this.logger.error(`following the log failed, resuming from the last sealed event: ${(error as Error).message}`);
+        this.failures += 1; // a store that keeps failing is asked again less and less often, not in a tight loop
       }
       if (this.running && !this.halted && this.failures > 0) {
-        // A failed batch: back off, then read again from the position saved with the last committed batch.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * this.failures, 10_000)));
+        // Back off, then read again from the position saved with the last committed batch; stopping cuts it short.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(1000 * this.failures, 10_000));
+          this.wakeFollower = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeFollower = undefined;
       }
     }
   }

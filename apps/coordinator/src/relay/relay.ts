@@ -221,6 +221,8 @@ export class Relay {
   private async relayFrom(start: RelayPosition | undefined): Promise<void> {
     const subscription = this.store.subscribeToAll({ after: start?.position });
     this.subscription = subscription;
+    // Stopped before it got here: stop() closed the subscription before this one.
+    if (this.current !== 'running') return void (await subscription.close());
     const events = subscription[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
     let index = start ? start.index : -1;
