@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const base = `http://localhost:${config.port}`;
   const logger = new Logger('samverkan');
-  logger.log(`listening on ${base} as ${[...config.roles].join(', ')}`);
+  // The relay role does nothing without Kafka (its state in /health is `off`).
+  const roles = [...config.roles].filter((role) => role !== 'relay' || config.kafkaBrokers);
+  logger.log(`listening on ${base} as ${roles.join(', ')}`);
   for (const line of describeStores(config)) logger.log(line);
   logger.log(`API docs: ${base}/docs   OpenAPI: ${base}/docs/openapi.json   health: ${base}/health`);
   if (config.devKeys) logger.log('a development token: npm run -s token -- polisen-malmo officer-1');
