@@ -1,4 +1,4 @@
-/** Kafka's part of the integration project's jest globalTeardown: stops the local Kafka broker if this run started it. */
+/** Kafka's part of the jest globalTeardown (test/support/global-teardown.ts): stops the local Kafka broker if this run started it. */
 import { existsSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { kafkaLocalScript, run, startedMarkerEnv } from './kafka-broker';

@@ -123,8 +123,10 @@ describe('following the log', () => {
     const stopped = follower.stop();
     loaded();
     await stopped; // a follower that went on to subscribe after stop() would wait there for good
-    await append(10);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // a poll's worth, for a follower that should not be reading
+    const last = await append(10);
+    // Another follower of the same store has them all, and so would the stopped one, were it still reading.
+    const { follower: other } = follow({});
+    await other.waitUntil(reached(last));
     expect(handled).toEqual([]);
   });
 });

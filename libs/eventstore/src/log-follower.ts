@@ -41,6 +41,8 @@ export type LogFollowerOptions = LogFollowerCommonOptions &
 export class LogFollower {
   private subscription?: LogSubscription;
   private running = false;
+  /** Ends the wait before a retry early, when the follower stops. */
+  private wake?: () => void;
   private loop?: Promise<void>;
   private position: LogPosition | undefined;
   private readonly waiters = new Set<() => void>();
@@ -58,6 +60,7 @@ export class LogFollower {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.wake?.();
     await this.subscription?.close();
     await this.loop;
   }
@@ -106,7 +109,16 @@ export class LogFollower {
       } catch (error) {
         this.options.onError?.(error);
         await this.subscription?.close();
-        if (this.running) await new Promise((resolve) => setTimeout(resolve, this.options.retryMs ?? 1000));
+        if (this.running) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, this.options.retryMs ?? 1000);
+            this.wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wake = undefined;
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 import { loadConfig } from './app-config';
 import { describeStores } from './describe-stores';
 
-describe('describeStores', () => {
+describe('naming where the service keeps its data', () => {
   it('names the embedded files by default', () => {
     expect(describeStores(loadConfig({ SAMVERKAN_DATA_DIR: '/srv/samverkan' }))).toEqual([
       'event store: SQLite /srv/samverkan/events.db',

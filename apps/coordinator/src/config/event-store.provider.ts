@@ -39,7 +39,7 @@ export function heldBackMessage(report: HeldBackReport): string {
       : report.pid !== undefined
         ? `session ${report.pid} (database ${report.database}, user ${report.user}, application '${report.application ?? ''}', ` +
           `${report.state}, in its transaction since ${report.since})`
-        : 'a session this user may not see (ask a superuser to look in pg_stat_activity)';
+        : `a session not known here (${report.unknownBecause ?? 'no details'})`;
   return (
     `new events have been held back from the ledger, relay and projections for ${seconds} s by transaction ` +
     `${report.xid}, still open in ${who}: followers go on once it ends`

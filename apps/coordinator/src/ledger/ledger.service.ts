@@ -129,8 +129,8 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
 
   /**
    * Stops sealing before the event store closes (in its onApplicationShutdown): a ledger still following a
-   * closed store would fail and retry until it was stopped. On PostgreSQL this relies on a read of the log
-   * waiting only for this store's own appends (see PostgresEventStore), which end.
+   * closed store would fail and retry until it was stopped. Its reads of the log end by themselves (on
+   * PostgreSQL a read waits for open appends only for a bounded time; see PostgresEventStore).
    */
   async beforeApplicationShutdown(): Promise<void> {
     await this.role?.stop();

@@ -222,7 +222,10 @@ export class Relay {
     const subscription = this.store.subscribeToAll({ after: start?.position });
     this.subscription = subscription;
     // Stopped before it got here: stop() closed the subscription before this one.
-    if (this.current !== 'running') return void (await subscription.close());
+    if (this.current !== 'running') {
+      await subscription.close();
+      return;
+    }
     const events = subscription[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
     let index = start ? start.index : -1;

@@ -309,7 +309,7 @@ export class EventStoreDbEventStore implements EventStore {
     } catch (error) {
       if (!refusedOutright(error)) throw error; // the outcome is unknown: the claims stay
       await this.release(claims);
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (!(error instanceof WrongExpectedVersionError)) throw refusalOf(stream, error as Error);
       const now = await this.head(stream);
       throw (
         appendRefusal(stream, events, expected, now) ??
@@ -502,6 +502,15 @@ function refusedOutright(error: unknown): boolean {
     error instanceof StreamDeletedError ||
     error instanceof InvalidArgumentError
   );
+}
+
+/** A refusal of the server's that is not a version conflict, in the port's terms. */
+function refusalOf(stream: string, error: Error): Error {
+  if (error instanceof MaxAppendSizeExceededError) {
+    return new ValidationError(`the batch for ${stream} is larger than EventStoreDB accepts in one append: ${error.message}`);
+  }
+  // Access denied, a deleted stream, an argument refused: the server is not set up as samverkan needs it.
+  return new InvariantError(`EventStoreDB refused the append to ${stream}: ${error.message}`);
 }
 
 function toEventData(envelope: SealedEnvelope) {

@@ -2,11 +2,13 @@ import { Pool } from 'pg';
 
 /** A transaction that has held the store's followers back for a while, as far as PostgreSQL shows it. */
 export interface HeldBackReport {
-  /** The id of the oldest transaction still running in the cluster: no follower reads past it until it ends. */
+  /** The horizon's transaction: an append still open, which no follower reads past until it ends. */
   readonly xid: string;
   /** How long followers have been waiting on it. */
   readonly heldForMs: number;
-  /** The session running it, when this user may see it (`pg_stat_activity`), or a prepared transaction's gid. */
+  /** Why nothing more is known of it, when nothing is: the lookup failed, or no session shows it. */
+  readonly unknownBecause?: string;
+  /** The session running it (`pg_stat_activity`); a prepared transaction has `preparedAs` (its gid) instead. */
   readonly pid?: number;
   readonly database?: string;
   readonly user?: string;
@@ -38,13 +40,15 @@ const BLOCKER = `
   FROM pg_prepared_xacts WHERE transaction::text::bigint = $1::bigint % 4294967296`;
 
 /**
- * Notices when committed events stay held back behind the same open transaction, and reports that transaction
- * once it has held them for `afterMs`, then again every `afterMs` while it lasts. The store's gap-free order
- * makes followers wait for any transaction that holds an id, in any database of the cluster; an operator
- * needs to know which one, and that it is not the store that has stopped.
+ * Notices when the horizon stops moving while committed events wait beyond it, and reports the transaction it
+ * stands at once that has lasted `afterMs`, then again every `afterMs` while it lasts. An append left open
+ * holds every follower back (see PostgresEventStore); an operator needs to know which, and that it is not
+ * the store that has stopped. The horizon may dip for a moment below that append (a read that found another
+ * append between its lock and its id); only a horizon higher than any seen so far counts as moving on.
  */
 export class HeldBackWatch {
-  private horizon?: string;
+  /** The highest horizon seen since followers were last not held back. */
+  private horizon?: bigint;
   private since = 0;
   private reportedAt = 0;
   private looking = false;
@@ -58,25 +62,33 @@ export class HeldBackWatch {
 
   /** Called with the horizon after each read that was held back, and with `undefined` after one that was not. */
   observe(horizon: string | undefined, now = Date.now()): void {
-    if (horizon !== this.horizon) {
-      this.horizon = horizon;
+    const seen = horizon === undefined ? undefined : BigInt(horizon);
+    if (seen === undefined || this.horizon === undefined || seen > this.horizon) {
+      this.horizon = seen;
       this.since = now;
       this.reportedAt = now;
       return;
     }
-    if (horizon === undefined || this.looking || now - this.reportedAt < this.afterMs) return;
+    if (this.looking || now - this.reportedAt < this.afterMs) return;
     this.reportedAt = now;
     this.looking = true;
+    const xid = String(this.horizon);
     const heldForMs = now - this.since;
-    this.track(this.pool.query<BlockerRow>(BLOCKER, [horizon]))
-      .then(({ rows }) => this.report(toReport(horizon, heldForMs, rows[0])))
-      .catch(() => this.report({ xid: horizon, heldForMs }))
+    this.track(this.pool.query<BlockerRow>(BLOCKER, [xid]))
+      .then(
+        ({ rows }) => toReport(xid, heldForMs, rows[0]),
+        (error: Error) => ({ xid, heldForMs, unknownBecause: `looking it up failed: ${error.message}` }),
+      )
+      .then((report) => this.report(report))
+      .catch(() => undefined) // a reporter that throws is not asked again for the same report
       .finally(() => (this.looking = false));
   }
 }
 
 function toReport(xid: string, heldForMs: number, row: BlockerRow | undefined): HeldBackReport {
-  if (!row) return { xid, heldForMs };
+  if (!row) {
+    return { xid, heldForMs, unknownBecause: 'no session shows it: it has just ended, or this user may not see it' };
+  }
   const known = <K extends string, V>(key: K, value: V | null) => (value === null ? {} : { [key]: value });
   return {
     xid,

@@ -336,7 +336,6 @@ describeWithPostgres('the PostgreSQL event store', () => {
   });
 });
 
-/** Inserts a sealed event as the store does, on a connection of the test's own, in whatever transaction it has open. */
 /** Inserts an event as an append of the store does, in the transaction the client has begun, and leaves it open. */
 async function insertLikeTheStore(client: Client, schema: string, event: SealedEnvelope, pauseAfterLockMs = 0): Promise<void> {
   await client.query(appendLockStatement(schema));

@@ -65,6 +65,8 @@ const START: Position = { xid: '0', seq: '0' };
 const POSITION = /^(\d{1,20})\.(\d{1,19})$/;
 /** Longest wait before looking again when committed events are held back behind an open transaction. */
 const HELD_BACK_MAX_WAIT_MS = 50;
+/** How long `readAll` waits at most for this store's own acknowledged appends to show: see the class comment. */
+const OWN_WRITES_MAX_WAIT_MS = 10_000;
 
 /**
  * The event store on PostgreSQL: one table, `<schema>.events`, one row per sealed envelope, its exact bytes in
@@ -90,16 +92,16 @@ const HELD_BACK_MAX_WAIT_MS = 50;
  * then the later snapshot sees its rows; an append that takes the lock after that moment takes its id later
  * still, above the snapshot's `xmax`. This holds as long as every writer of the table is this store (rows
  * inserted past it could fall behind a reader), and relies on PostgreSQL's ids being handed out in order.
- * (It was also stress-tested: 346,162 rows from store appends, slow hand-made appends and unrelated
- * transactions, six followers, no row missed; a horizon at `xmax` alone missed 4,947.) It cannot survive a
- * failover to a standby that had not received every acknowledged commit: run replicas synchronously
+ * It cannot survive a failover to a standby that had not received every acknowledged commit: run replicas synchronously
  * (`synchronous_standby_names`, with `synchronous_commit = remote_apply` or `on`) if followers must never lose
  * what they were shown.
  *
  * **Its cost:** an append that stays open holds followers back while it runs (appends go on and are
  * acknowledged; followers see nothing newer until it ends), and a transaction elsewhere in the cluster can
  * only do so for the instant an append is between its lock and its id. A `readAll` stopped short by the
- * horizon waits until the appends this store has acknowledged are past it, so a caller reads its own writes.
+ * horizon waits until the appends this store has acknowledged are past it, so a caller reads its own writes,
+ * for up to `OWN_WRITES_MAX_WAIT_MS`: behind an append of another process left open, it returns what a
+ * follower would see rather than never.
  * When followers stay held back, `onHeldBack` is told which transaction it is (its session, database,
  * application and state, as `pg_stat_activity` shows them), so that an operator can end it.
  *
@@ -196,9 +198,9 @@ export class PostgresEventStore implements EventStore {
     while (remaining > 0) {
       const limit = Math.min(PAGE, remaining);
       let page = await this.readLog(after, limit);
-      // Stopped short by rows held back behind an open transaction, among which this store's own acknowledged
+      // Stopped short by rows held back behind an open append, among which this store's own acknowledged
       // appends may be: wait until those show, so that a caller reads its own writes. A read that is not
-      // stopped short waits for nothing (a long transaction elsewhere need not hold it up).
+      // stopped short waits for nothing.
       if (page.heldBack && page.events.length < limit && this.acknowledgedXid > 0n) {
         await this.horizonPast(this.acknowledgedXid);
         page = await this.readLog(after, limit);
@@ -218,8 +220,8 @@ export class PostgresEventStore implements EventStore {
         appended: this.appended,
         pageSize: PAGE,
         pollIntervalMs: this.pollIntervalMs,
-        // Committed events held back behind an open transaction are looked for again sooner than the poll: the
-        // transaction that holds them may not be an append anyone will announce.
+        // Committed events held back behind an open append are looked for again sooner than the poll: that
+        // append may be another process's, whose commit this store hears of only by NOTIFY, if at all.
         heldBackMaxWaitMs: HELD_BACK_MAX_WAIT_MS,
         readPage: (after) => this.readLog(decodePosition(after), PAGE),
         isClosed: () => this.closed,
@@ -343,9 +345,10 @@ export class PostgresEventStore implements EventStore {
     return rows[0].horizon;
   }
 
-  /** Waits until every transaction up to `xid` has ended, so that the log shows what it wrote. */
+  /** Waits until every append up to `xid` has ended, so that the log shows what it wrote; gives up after a while. */
   private async horizonPast(xid: bigint): Promise<void> {
-    for (let wait = 1; xid > 0n && !this.closed; wait = Math.min(wait * 2, HELD_BACK_MAX_WAIT_MS)) {
+    const until = Date.now() + OWN_WRITES_MAX_WAIT_MS;
+    for (let wait = 1; xid > 0n && !this.closed && Date.now() < until; wait = Math.min(wait * 2, HELD_BACK_MAX_WAIT_MS)) {
       if (BigInt(await this.horizon()) > xid) return;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
@@ -478,7 +481,7 @@ function statements(table: string, schema: string) {
     // holder's 32-bit id is made whole from xmin: a running holder is at or above xmin and nowhere near 2^32
     // beyond it (one that ended before the snapshot but still shows its locks widens to about 2^32 more, which
     // the minimum passes over, rightly: its rows are visible). A hot standby is not told of advisory locks, so
-    // there the horizon is xmin, as it was before the lock.
+    // there the horizon is xmin, the oldest transaction running anywhere.
     horizon: named(
       'horizon',
       `WITH bounds AS MATERIALIZED (

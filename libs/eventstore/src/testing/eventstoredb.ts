@@ -3,11 +3,12 @@
  *
  *   1. `ESDB_CONNECTION_STRING` from the environment, e.g. `esdb://localhost:2113?tls=false`: used as it is.
  *      A server named there that does not answer fails the suite; it is never a skip.
- *   2. Docker: where a Docker daemon answers, the integration project's jest global setup starts a KurrentDB
- *      container (the image docker-compose.yml runs, one node, insecure, in memory) with testcontainers, for
- *      the whole run, and hands its address to the test workers as `ESDB_CONNECTION_STRING`. With Docker
- *      present, a container that fails to start fails the run; `SAMVERKAN_ESDB_TESTCONTAINERS=false` opts out.
- *      No Docker daemon runs on this project's build machines, so this branch has not run there.
+ *   2. Docker: where a Docker daemon answers, jest's global setup (test/support/global-setup.ts) starts a
+ *      KurrentDB container (the image docker-compose.yml runs, one node, insecure, in memory) with
+ *      testcontainers, for the whole run, and hands its address to the test workers as
+ *      `ESDB_CONNECTION_STRING`. A container that does not start (no image to pull, say) is a skip, with its
+ *      error as the reason; `SAMVERKAN_ESDB_TESTCONTAINERS=false` opts out. No Docker daemon runs on this
+ *      project's build machines, so this branch has not run there.
  *   3. None: the suites skip, saying why and how to enable them.
  *
  * Unlike PostgreSQL and Kafka, EventStoreDB is exempt from `REQUIRE_INFRA=1`: no EventStoreDB can run on this
@@ -44,14 +45,14 @@ export function eventStoreDbTarget(): EventStoreDbTarget {
 }
 
 /**
- * For the integration project's global setup: unless a server is named or testcontainers is opted out of,
- * starts KurrentDB in a container where a Docker daemon answers, names it in `ESDB_CONNECTION_STRING` for
- * the workers (which inherit this process's environment), and answers how to stop it. Without Docker it
- * records why for the skip message and answers nothing.
+ * For jest's global setup: unless a server is named or testcontainers is opted out of, starts KurrentDB in a
+ * container where a Docker daemon answers, names it in `ESDB_CONNECTION_STRING` for the workers (which
+ * inherit this process's environment), and answers how to stop it. When it starts none it records why, for
+ * the skip message, and answers nothing.
  */
 export async function startEventStoreDbForRun(): Promise<(() => Promise<void>) | undefined> {
-  // Named already, or another project's setup in this run found none.
-  if (process.env.ESDB_CONNECTION_STRING?.trim() || process.env[notStartedEnv]) return undefined;
+  delete process.env[notStartedEnv]; // a reason from an earlier run (jest --watch) is stale
+  if (process.env.ESDB_CONNECTION_STRING?.trim()) return undefined;
   if (process.env.SAMVERKAN_ESDB_TESTCONTAINERS === 'false') {
     process.env[notStartedEnv] = 'SAMVERKAN_ESDB_TESTCONTAINERS=false';
     return undefined;
@@ -82,10 +83,8 @@ export async function startEventStoreDbForRun(): Promise<(() => Promise<void>) |
       .withStartupTimeout(180_000)
       .start();
   } catch (error) {
-    throw new Error(
-      `Docker answers, but KurrentDB (${KURRENTDB_IMAGE}) did not start in a container: ${(error as Error).message}. ` +
-        'Set ESDB_CONNECTION_STRING to use a running server, or SAMVERKAN_ESDB_TESTCONTAINERS=false to skip its suites.',
-    );
+    process.env[notStartedEnv] = `Docker answers, but KurrentDB (${KURRENTDB_IMAGE}) did not start in a container: ${(error as Error).message}`;
+    return undefined;
   }
   process.env.ESDB_CONNECTION_STRING = `esdb://${container.getHost()}:${container.getMappedPort(HTTP_PORT)}?tls=false`;
   return async () => {
