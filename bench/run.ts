@@ -13,7 +13,8 @@
  * PostgreSQL is `DATABASE_URL`, else the local server on 127.0.0.1:5432; each phase on it has a fresh schema,
  * dropped at the end. Its figures are SQLite's keys with `_postgres` appended, each next to SQLite's, and say
  * `skipped: <reason>` when the server cannot be reached.
- * `npm run bench -- --quick` shortens every phase, to check that the benchmark itself works; like a partial run, it writes only the dated copy.
+ * `npm run bench -- --quick` shortens every phase, to check that the benchmark itself works; like a partial
+ * run, it writes only the dated copy.
  * `npm run bench -- --only relay,replay` runs only those phases (names in PHASES) and writes only the dated copy.
  */
 import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
