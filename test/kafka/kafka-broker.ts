@@ -21,6 +21,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
+import { describeWith } from '../../libs/eventstore/src/testing/describe-with';
 
 export const repoRoot = resolve(__dirname, '../..');
 export const kafkaLocalScript = join(repoRoot, 'scripts/kafka-local.sh');
@@ -136,21 +137,7 @@ export function run(file: string, args: string[], timeout: number, env?: NodeJS.
  */
 export function describeWithKafka(name: string, body: () => void): void {
   const found = kafkaTarget();
-  if (found.kind !== 'none') {
-    describe(name, body);
-    return;
-  }
-  if (process.env.REQUIRE_INFRA === '1') {
-    describe(name, () => {
-      test('has a Kafka broker (REQUIRE_INFRA=1)', () => {
-        throw new Error(`REQUIRE_INFRA=1 but ${found.reason}`);
-      });
-    });
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping "${name}": ${found.reason}`);
-  describe.skip(`${name} (skipped: ${found.reason})`, body);
+  describeWith(name, { missing: found.kind === 'none' ? found.reason : undefined, has: 'has a Kafka broker' }, body);
 }
 
 let privateTarget: KafkaTarget | undefined;
@@ -241,19 +228,6 @@ export class PrivateKafkaBroker {
  */
 export function describeWithPrivateKafka(name: string, body: () => void): void {
   const found = privateKafkaTarget();
-  if (found.kind !== 'none') {
-    describe(name, body);
-    return;
-  }
-  if (process.env.REQUIRE_INFRA === '1') {
-    describe(name, () => {
-      test('has Java to start a Kafka broker of its own (REQUIRE_INFRA=1)', () => {
-        throw new Error(`REQUIRE_INFRA=1 but ${found.reason}`);
-      });
-    });
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping "${name}": ${found.reason}`);
-  describe.skip(`${name} (skipped: ${found.reason})`, body);
+  const has = 'has Java to start a Kafka broker of its own';
+  describeWith(name, { missing: found.kind === 'none' ? found.reason : undefined, has }, body);
 }

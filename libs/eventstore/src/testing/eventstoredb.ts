@@ -22,6 +22,7 @@
  */
 
 import type { StartedTestContainer } from 'testcontainers';
+import { describeWith } from './describe-with';
 
 /** The KurrentDB release the tests start; docker-compose.yml runs the same (its test checks that). */
 export const KURRENTDB_IMAGE = 'docker.kurrent.io/kurrent-lts/kurrentdb:26.0.3';
@@ -106,15 +107,6 @@ export function eventStoreDbConnectionString(): string {
  */
 export function describeWithEventStoreDb(name: string, body: () => void): void {
   const found = eventStoreDbTarget();
-  if (found.kind !== 'none') {
-    describe(name, body);
-    return;
-  }
-  const reason =
-    process.env.REQUIRE_INFRA === '1'
-      ? `${found.reason} EventStoreDB is exempt from REQUIRE_INFRA=1, since no EventStoreDB can run on this project's build machines.`
-      : found.reason;
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping "${name}": ${reason}`);
-  describe.skip(`${name} (skipped: ${reason})`, body);
+  const exemptBecause = "EventStoreDB is exempt from REQUIRE_INFRA=1, since no EventStoreDB can run on this project's build machines.";
+  describeWith(name, { missing: found.kind === 'none' ? found.reason : undefined, has: 'has an EventStoreDB', exemptBecause }, body);
 }

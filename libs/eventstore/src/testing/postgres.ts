@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { withoutPassword } from '@samverkan/common';
+import { describeWith } from './describe-with';
 
 const repoRoot = resolve(__dirname, '../../../..');
 
@@ -55,21 +56,7 @@ function probe(): { ok: true } | { ok: false; reason: string } {
  */
 export function describeWithPostgres(name: string, body: () => void): void {
   const found = postgresReachable();
-  if (found.ok) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.REQUIRE_INFRA === '1') {
-    describe(name, () => {
-      test('has a PostgreSQL server (REQUIRE_INFRA=1)', () => {
-        throw new Error(`REQUIRE_INFRA=1 but ${found.reason}`);
-      });
-    });
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping "${name}": ${found.reason}`);
-  describe.skip(`${name} (skipped: ${found.reason})`, body);
+  describeWith(name, { missing: found.ok ? undefined : found.reason, has: 'has a PostgreSQL server' }, body);
 }
 
 /** A schema name no other test or run uses. */
