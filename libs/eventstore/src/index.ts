@@ -7,3 +7,4 @@ export * from './log-follower';
 export * from './postgres/postgres-event-store';
 export * from './eventstoredb/eventstoredb-event-store';
 export * from './postgres/postgres-schema';
+export * from './sqlite/sqlite-file';

@@ -1,7 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { LogPosition, openSqliteFile, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 import { foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
@@ -16,11 +14,7 @@ export class SqliteCaseIndex extends CaseIndex {
 
   constructor(file: string) {
     super();
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 10000');
+    this.db = openSqliteFile(file, 'NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, position TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS cases (

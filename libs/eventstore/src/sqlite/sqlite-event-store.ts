@@ -1,6 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, ValidationError } from '@samverkan/common';
 import { SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
@@ -16,6 +14,7 @@ import {
 } from '../event-store.port';
 import { appendRefusal } from '../append-refusal';
 import { pollingSubscription } from '../polling-subscription';
+import { openSqliteFile } from './sqlite-file';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; created with its folder when missing. */
@@ -62,13 +61,9 @@ export class SqliteEventStore implements EventStore {
   private readonly appendBatch: Database.Transaction<(batch: PendingAppend[]) => Array<AppendResult | { error: unknown }>>;
 
   constructor(options: SqliteEventStoreOptions) {
-    mkdirSync(dirname(options.file), { recursive: true });
     this.appended.setMaxListeners(0); // one listener per open subscription
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
-    this.db = new Database(options.file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
+    this.db = openSqliteFile(options.file, 'FULL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         position INTEGER PRIMARY KEY AUTOINCREMENT,
