@@ -1,15 +1,9 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
-import { checkedSchema, createTablesOnce, initialised, inTransaction } from '@samverkan/eventstore';
+import { createTablesOnce, initialised, inTransaction, partPool, PostgresPartOptions } from '@samverkan/eventstore';
 import { NodeAddress, StoredNode } from '@samverkan/ledger';
 import { BatchWrites, LeafRecord, LedgerBatch, LedgerStore, StoredCheckpoint, StreamHead } from './ledger-store';
 
-export interface PostgresLedgerStoreOptions {
-  /** Where the server is, e.g. `postgres://user@host:5432/db`. */
-  readonly connectionString: string;
-  /** Schema of the ledger's tables (beside the event store's and the case index's); created when missing. Default `samverkan`. */
-  readonly schema?: string;
-  readonly poolSize?: number;
-}
+export type PostgresLedgerStoreOptions = PostgresPartOptions;
 
 
 type Queryable = Pick<Pool | PoolClient, 'query'>;
@@ -34,8 +28,7 @@ export class PostgresLedgerStore implements LedgerStore {
 
   /** Connects, creates the schema and the tables if missing, and answers the open store. */
   static async open(options: PostgresLedgerStoreOptions): Promise<PostgresLedgerStore> {
-    const schema = checkedSchema(options.schema, 'the ledger');
-    const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, application_name: 'samverkan-ledger' });
+    const { pool, schema } = partPool(options, { what: 'the ledger', application: 'samverkan-ledger', poolSize: 4 });
     const store = new PostgresLedgerStore(pool, schema);
     await initialised(pool, () => store.createTables());
     return store;

@@ -1,16 +1,10 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
-import { checkedSchema, createTablesOnce, initialised, inTransaction, LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { createTablesOnce, initialised, inTransaction, LogPosition, partPool, PostgresPartOptions, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 import { casesIn, foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
 
-export interface PostgresCaseIndexOptions {
-  /** Where the server is, e.g. `postgres://user@host:5432/db`. */
-  readonly connectionString: string;
-  /** Schema of the index's tables (beside the event store's, if it is there too); created when missing. Default `samverkan`. */
-  readonly schema?: string;
-  readonly poolSize?: number;
-}
+export type PostgresCaseIndexOptions = PostgresPartOptions;
 
 
 type Query = { name: string; text: string };
@@ -39,8 +33,7 @@ export class PostgresCaseIndex extends CaseIndex {
 
   /** Connects, creates the schema and the tables if missing, and answers the open index. */
   static async open(options: PostgresCaseIndexOptions): Promise<PostgresCaseIndex> {
-    const schema = checkedSchema(options.schema, 'the case index');
-    const pool = new Pool({ connectionString: options.connectionString, max: options.poolSize ?? 4, application_name: 'samverkan-case-index' });
+    const { pool, schema } = partPool(options, { what: 'the case index', application: 'samverkan-case-index', poolSize: 4 });
     const index = new PostgresCaseIndex(pool, schema);
     await initialised(pool, () => index.createTables());
     return index;

@@ -15,18 +15,13 @@ import {
 import { StreamHead } from '../sealed-append';
 import { appendRefusal } from '../append-refusal';
 import { pollingSubscription } from '../polling-subscription';
-import { checkedSchema, createTablesOnce, initialised } from './postgres-schema';
+import { checkedSchema, createTablesOnce, initialised, partPool, PostgresPartOptions } from './postgres-schema';
 import { HeldBackReport, HeldBackWatch } from './held-back-watch';
 
 export type { HeldBackReport } from './held-back-watch';
 
-export interface PostgresEventStoreOptions {
-  /** Where the server is, e.g. `postgres://user@host:5432/db`. */
-  readonly connectionString: string;
-  /** Schema that holds the store's table; created when missing. Lower-case letters, digits and `_`. Default `samverkan`. */
-  readonly schema?: string;
-  /** Connections the store's pool opens at most, for appends and reads. Subscriptions share one more, to LISTEN. */
-  readonly poolSize?: number;
+/** `poolSize` (default 10) is for appends and reads; subscriptions share one more connection, to LISTEN. */
+export interface PostgresEventStoreOptions extends PostgresPartOptions {
   /** How long a subscription waits before looking for new events when nothing woke it. */
   readonly pollIntervalMs?: number;
   /**
@@ -142,11 +137,10 @@ export class PostgresEventStore implements EventStore {
 
   /** Connects, creates the schema and its table if missing, and answers the open store. */
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
-    const schema = checkedSchema(options.schema, 'the event store');
-    const pool = new Pool({
-      connectionString: options.connectionString,
-      max: options.poolSize ?? 10,
-      application_name: 'samverkan-event-store',
+    const { pool, schema } = partPool(options, {
+      what: 'the event store',
+      application: 'samverkan-event-store',
+      poolSize: 10,
       // Awaited before the connection's first use. A server with synchronous_commit=off would acknowledge
       // appends that a crash can still take back; stronger settings (remote_apply) are left as they are.
       onConnect: async (client) => {

@@ -1,4 +1,4 @@
-import { Pool, PoolClient } from 'pg';
+import { Pool, PoolClient, PoolConfig } from 'pg';
 import { ValidationError } from '@samverkan/common';
 
 /** Schema names the PostgreSQL parts accept: they stand in SQL text, so only these characters. */
@@ -9,6 +9,34 @@ export function checkedSchema(schema: string | undefined, what: string): string 
   const name = schema ?? 'samverkan';
   if (!SCHEMA_NAME.test(name)) throw new ValidationError(`${name} is not a schema name ${what} accepts: lower-case letters, digits and _, at most 48`);
   return name;
+}
+
+/** Where a part (the event store, the case index, the ledger) keeps its tables in PostgreSQL. */
+export interface PostgresPartOptions {
+  /** Where the server is, e.g. `postgres://user@host:5432/db`. */
+  readonly connectionString: string;
+  /** Schema of the part's tables, beside the other parts'; created when missing. Lower-case letters, digits and `_`. Default `samverkan`. */
+  readonly schema?: string;
+  /** Connections the part's pool opens at most. */
+  readonly poolSize?: number;
+}
+
+/**
+ * The pool and checked schema of a part: `what` names it in a refusal of its schema, `application` in
+ * `pg_stat_activity`. Then create the part and its tables with `initialised`.
+ */
+export function partPool(
+  options: PostgresPartOptions,
+  part: { what: string; application: string; poolSize: number; onConnect?: PoolConfig['onConnect'] },
+): { pool: Pool; schema: string } {
+  const schema = checkedSchema(options.schema, part.what);
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? part.poolSize,
+    application_name: part.application,
+    onConnect: part.onConnect,
+  });
+  return { pool, schema };
 }
 
 /** Runs `work` in one transaction on one client of the pool: committed if it resolves, rolled back if it throws. */
