@@ -1,3 +1,4 @@
+import { WakeableSleep } from '@samverkan/common';
 import { EventStore, LogPosition, LogSubscription, RecordedEvent } from './event-store.port';
 
 interface LogFollowerCommonOptions {
@@ -41,8 +42,8 @@ export type LogFollowerOptions = LogFollowerCommonOptions &
 export class LogFollower {
   private subscription?: LogSubscription;
   private running = false;
-  /** Ends the wait before a retry early, when the follower stops. */
-  private wake?: () => void;
+  /** The wait before a retry, which stopping ends early. */
+  private readonly retryWait = new WakeableSleep();
   private loop?: Promise<void>;
   private position: LogPosition | undefined;
   private readonly waiters = new Set<() => void>();
@@ -60,7 +61,7 @@ export class LogFollower {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.retryWait.wake();
     await this.subscription?.close();
     await this.loop;
   }
@@ -109,16 +110,7 @@ export class LogFollower {
       } catch (error) {
         this.options.onError?.(error);
         await this.subscription?.close();
-        if (this.running) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, this.options.retryMs ?? 1000);
-            this.wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.wake = undefined;
-        }
+        if (this.running) await this.retryWait.sleep(this.options.retryMs ?? 1000);
       }
     }
   }

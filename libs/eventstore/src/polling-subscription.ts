@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { WakeableSleep } from '@samverkan/common';
 import { LogPosition, LogSubscription, RecordedEvent } from './event-store.port';
 
 /** A page of the log after a position, as an adapter reads it. */
@@ -28,12 +29,12 @@ export interface PollingSource {
 export function pollingSubscription(source: PollingSource, from: LogPosition | undefined): LogSubscription {
   let after = from;
   let open = true;
-  let wake: (() => void) | undefined;
+  const wait = new WakeableSleep();
   // An append that lands while the consumer is busy with an event must not leave the next wait to the poll.
   let appendedSinceRead = false;
   const onAppend = () => {
     appendedSinceRead = true;
-    wake?.();
+    wait.wake();
   };
   source.appended.on('appended', onAppend);
   const iterator = async function* (): AsyncGenerator<RecordedEvent> {
@@ -63,14 +64,7 @@ export function pollingSubscription(source: PollingSource, from: LogPosition | u
         if (appendedSinceRead || !open) continue;
         source.beforeWait?.();
         const waitMs = page.heldBack ? Math.min(heldBackWait, source.pollIntervalMs) : source.pollIntervalMs;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, waitMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
+        await wait.sleep(waitMs);
       }
     } finally {
       source.appended.off('appended', onAppend);
@@ -81,7 +75,7 @@ export function pollingSubscription(source: PollingSource, from: LogPosition | u
     close: async () => {
       open = false;
       source.appended.off('appended', onAppend);
-      wake?.();
+      wait.wake();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Clock, CLOCK, ConflictError, NotFoundError, ValidationError } from '@samverkan/common';
+import { Clock, CLOCK, ConflictError, NotFoundError, ValidationError, WakeableSleep } from '@samverkan/common';
 import { EVENT_STORE, EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
 import {
   AsyncMerkleTree,
@@ -50,8 +50,8 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private readonly publicKey: KeyObject;
   private subscription?: LogSubscription;
   private following?: Promise<void>;
-  /** Ends the follower's back-off early, when it stops. */
-  private wakeFollower?: () => void;
+  /** The follower's back-off, which stopping ends early. */
+  private readonly backoff = new WakeableSleep();
   private running = false;
   private buffer: RecordedEvent[] = [];
   private flushScheduled = false;
@@ -143,7 +143,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
 
   /** `active` while this process seals, `standby` while another does, `off` without the ledger role. */
   get state(): 'active' | 'standby' | 'off' {
-    return this.role ? (this.role.state === 'active' ? 'active' : 'standby') : 'off';
+    return this.role?.activity ?? 'off';
   }
 
   private async startSealing(): Promise<void> {
@@ -164,7 +164,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private async stopSealing(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
-    this.wakeFollower?.();
+    this.backoff.wake();
     await this.subscription?.close();
     await this.following;
     await this.flush();
@@ -261,14 +261,7 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
       }
       if (this.running && !this.halted && this.failures > 0) {
         // Back off, then read again from the position saved with the last committed batch; stopping cuts it short.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(1000 * this.failures, 10_000));
-          this.wakeFollower = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wakeFollower = undefined;
+        await this.backoff.sleep(Math.min(1000 * this.failures, 10_000));
       }
     }
   }

@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { WakeableSleep } from '@samverkan/common';
 
 /**
  * A Kafka-facing part of the service that must not hold the service up: it keeps trying to start in the
@@ -11,7 +12,7 @@ export abstract class BackgroundStart implements OnApplicationBootstrap, BeforeA
   protected abstract readonly what: string;
   private starting?: Promise<void>;
   private stopped = false;
-  private wake?: () => void;
+  private readonly retryWait = new WakeableSleep();
 
   protected abstract startOnce(): Promise<void>;
   protected abstract stopStarted(): Promise<void>;
@@ -33,7 +34,7 @@ export abstract class BackgroundStart implements OnApplicationBootstrap, BeforeA
   /** Stops trying, and stops what started. */
   protected async end(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.retryWait.wake();
     await this.starting;
     await this.stopStarted();
   }
@@ -45,13 +46,7 @@ export abstract class BackgroundStart implements OnApplicationBootstrap, BeforeA
         return;
       } catch (error) {
         this.logger.warn(`cannot start ${this.what} yet (attempt ${attempt}): ${(error as Error).message}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(1000 * attempt, 30_000));
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        await this.retryWait.sleep(Math.min(1000 * attempt, 30_000));
       }
     }
   }

@@ -63,7 +63,7 @@ export class RelayProvider extends BackgroundStart {
 
   /** `active` while this process relays, `standby` while another does. */
   get state(): 'active' | 'standby' {
-    return this.role.state === 'active' ? 'active' : 'standby';
+    return this.role.activity;
   }
 
   protected async startOnce(): Promise<void> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WakeableSleep } from '@samverkan/common';
 import { EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
 import { FencedError, MessageBus, OutgoingMessage, TransactionalProducer } from '@samverkan/messaging';
 import { caseDecider } from '../cases/case.decider';
@@ -54,7 +55,8 @@ export class Relay {
   private producer?: TransactionalProducer;
   private subscription?: LogSubscription;
   private loop?: Promise<void>;
-  private wakeBackoff?: () => void;
+  /** The wait before resuming after a failure, which stopping ends early. */
+  private readonly backoffWait = new WakeableSleep();
   private current: RelayState = 'idle';
   private position: RelayPosition | undefined;
   /** The start mark this relay committed when it took over the transactional id. */
@@ -100,7 +102,7 @@ export class Relay {
   async stop(): Promise<void> {
     if (this.current === 'running') this.current = 'stopped';
     await this.subscription?.close();
-    this.wakeBackoff?.();
+    this.backoffWait.wake();
     await this.loop;
     await this.producer?.close();
     for (const waiter of [...this.waiters]) waiter();
@@ -182,7 +184,7 @@ export class Relay {
         this.logger.warn(`relaying failed ${this.describe(this.position)}; resuming from the last committed position: ${(error as Error).message}`);
         resync = true;
         await this.subscription?.close();
-        await this.backoff();
+        await this.backoffWait.sleep(this.options.retryMs ?? 1000);
         // Taking the transactional id back would fence a relay that took over meanwhile, whatever error
         // the broker reported for the fence: its start mark, later than ours, says it did.
         if (this.current === 'running' && (await this.superseded().catch(() => false))) {
@@ -297,16 +299,6 @@ export class Relay {
     this.recent.delete(caseId);
     this.recent.set(caseId, { revision, state });
     if (this.recent.size > (this.options.recentCases ?? 10_000)) this.recent.delete(this.recent.keys().next().value!);
-  }
-
-  private backoff(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.options.retryMs ?? 1000);
-      this.wakeBackoff = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   private describe(position: RelayPosition | undefined): string {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
+import { WakeableSleep } from '@samverkan/common';
 
 /** Held while this process is the active one of a single-active role; `lost` settles if it stops being held. */
 export interface Lease {
@@ -45,7 +46,7 @@ export class PostgresLeadership implements Leadership {
         if (signal.aborted) throw signal.reason;
         const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held', [key]);
         if (rows[0].held) break;
-        await pause(POLL_MS, signal);
+        await new WakeableSleep().sleep(POLL_MS, signal);
       }
     } catch (error) {
       await client.end().catch(() => undefined);
@@ -77,7 +78,7 @@ export class FileLeadership implements Leadership {
         } catch (error) {
           if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
         }
-        await pause(POLL_MS, signal);
+        await new WakeableSleep().sleep(POLL_MS, signal);
       }
     } catch (error) {
       db.close();
@@ -91,16 +92,4 @@ export class FileLeadership implements Leadership {
       },
     };
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -35,7 +35,7 @@ export class ProjectorRole implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   get state(): 'active' | 'standby' {
-    return this.role.state === 'active' ? 'active' : 'standby';
+    return this.role.activity;
   }
 
   onApplicationBootstrap(): void {

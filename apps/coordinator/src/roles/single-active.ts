@@ -1,3 +1,4 @@
+import { WakeableSleep } from '@samverkan/common';
 import { Leadership, Lease } from './leadership';
 
 export type SingleActiveState = 'standby' | 'active' | 'stopped';
@@ -22,7 +23,6 @@ export class SingleActive {
   private current: SingleActiveState = 'stopped';
   private abort = new AbortController();
   private loop?: Promise<void>;
-  private stopRequested?: () => void;
 
   constructor(
     private readonly leadership: Leadership,
@@ -35,6 +35,11 @@ export class SingleActive {
     return this.current;
   }
 
+  /** As /health shows a role this process has: working, or not (standing by, or not started yet). */
+  get activity(): 'active' | 'standby' {
+    return this.current === 'active' ? 'active' : 'standby';
+  }
+
   start(): void {
     if (this.loop) return;
     this.abort = new AbortController();
@@ -44,14 +49,15 @@ export class SingleActive {
 
   async stop(): Promise<void> {
     this.abort.abort(new Error(`the ${this.role} role is stopping`));
-    this.stopRequested?.();
     await this.loop;
     this.loop = undefined;
     this.current = 'stopped';
   }
 
   private async run(): Promise<void> {
-    const stopping = new Promise<void>((resolve) => (this.stopRequested = resolve));
+    const { signal } = this.abort;
+    const stopping = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    const pause = () => new WakeableSleep().sleep(1000, signal);
     while (!this.abort.signal.aborted) {
       let lease: Lease;
       try {
@@ -60,7 +66,7 @@ export class SingleActive {
       } catch (error) {
         if (this.abort.signal.aborted) break;
         this.logger.warn(`cannot take the ${this.role} lease yet: ${(error as Error).message}`);
-        await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 1000))]);
+        await pause();
         continue;
       }
       this.current = 'active';
@@ -78,7 +84,7 @@ export class SingleActive {
         await lease.release();
         this.current = 'standby';
       }
-      if (lost) await Promise.race([stopping, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      if (lost) await pause();
     }
   }
 }
