@@ -1,5 +1,5 @@
 import { LogPosition } from '@samverkan/eventstore';
-import { AsyncNodeStore } from '@samverkan/ledger';
+import { AsyncNodeStore, StoredNode } from '@samverkan/ledger';
 
 /** A leaf of the ledger: which event it is and where that event sits. */
 export interface LeafRecord {
@@ -84,6 +84,28 @@ export class BatchWrites {
   readonly meta = new Map<string, string>();
   /** Leaves among `nodes`. */
   added = 0;
+
+  /**
+   * The part of a batch that only collects what it writes, over a tree of `first` leaves; the adapter adds
+   * the reads (`nodes`, `sealedLeaves`, `streamHeads`).
+   */
+  collecting(first: number): Pick<LedgerBatch, 'leafCount' | 'put' | 'recordLeaves' | 'set'> {
+    return {
+      leafCount: async () => first + this.added,
+      put: async (nodes: readonly StoredNode[]) => {
+        for (const { level, index, hash } of nodes) {
+          this.nodes.push({ level, index, hash });
+          if (level === 0) this.added += 1;
+        }
+      },
+      recordLeaves: (leaves) => {
+        this.leaves.push(...leaves);
+      },
+      set: (key, value) => {
+        this.meta.set(key, value);
+      },
+    };
+  }
 
   /** Each stream's last leaf in the batch: its new head. */
   heads(): Map<string, StreamHead> {

@@ -54,14 +54,8 @@ export class PostgresLedgerStore implements LedgerStore {
 
   private batch(client: PoolClient, first: number, writes: BatchWrites): LedgerBatch {
     return {
-      leafCount: async () => first + writes.added,
+      ...writes.collecting(first),
       nodes: (addresses) => this.nodesVia(client, addresses),
-      put: async (nodes: readonly StoredNode[]) => {
-        for (const { level, index, hash } of nodes) {
-          writes.nodes.push({ level, index, hash });
-          if (level === 0) writes.added += 1;
-        }
-      },
       sealedLeaves: async (eventIds) => {
         if (eventIds.length === 0) return new Map();
         const { rows } = await client.query<LeafRow>(`SELECT * FROM ${this.table('leaves')} WHERE event_id = ANY($1::text[])`, [eventIds]);
@@ -74,12 +68,6 @@ export class PostgresLedgerStore implements LedgerStore {
           [streams],
         );
         return new Map<string, StreamHead>(rows.map((row) => [row.stream, { revision: Number(row.revision), hash: row.hash }]));
-      },
-      recordLeaves: (leaves) => {
-        writes.leaves.push(...leaves);
-      },
-      set: (key, value) => {
-        writes.meta.set(key, value);
       },
     };
   }

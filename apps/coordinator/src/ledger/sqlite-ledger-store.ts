@@ -50,14 +50,8 @@ export class SqliteLedgerStore implements LedgerStore {
 
   private batch(first: number, writes: BatchWrites): LedgerBatch {
     return {
-      leafCount: async () => first + writes.added,
+      ...writes.collecting(first),
       nodes: (addresses) => this.nodes(addresses),
-      put: async (nodes: readonly StoredNode[]) => {
-        for (const { level, index, hash } of nodes) {
-          writes.nodes.push({ level, index, hash });
-          if (level === 0) writes.added += 1;
-        }
-      },
       sealedLeaves: async (eventIds) => {
         const found = new Map<string, LeafRecord>();
         for (const eventId of eventIds) {
@@ -73,12 +67,6 @@ export class SqliteLedgerStore implements LedgerStore {
           if (head) found.set(stream, head);
         }
         return found;
-      },
-      recordLeaves: (leaves) => {
-        writes.leaves.push(...leaves);
-      },
-      set: (key, value) => {
-        writes.meta.set(key, value);
       },
     };
   }
