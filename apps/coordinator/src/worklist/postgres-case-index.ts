@@ -168,17 +168,16 @@ export class PostgresCaseIndex extends CaseIndex {
       `);
   }
 
-  /** A transaction holding the index's write lock. */
   /**
-   * One round trip to begin. A read model need not wait for its commit to reach the disk: a server crash can
+   * A transaction holding the index's write lock, begun in one round trip. A read model need not wait for its commit to reach the disk: a server crash can
    * take back only the last batches, with their position, and the projector folds them again.
    */
   private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     return inTransaction(this.pool, work, this.sql.begin);
   }
 
-  private query<R extends QueryResultRow>(text: string | Query, values: unknown[]) {
-    return this.pool.query<R>(typeof text === 'string' ? { text, values } : { ...text, values });
+  private query<R extends QueryResultRow>(query: Query, values: unknown[]) {
+    return this.pool.query<R>({ ...query, values });
   }
 
   private table(name: 'cases' | 'team' | 'open_referrals' | 'feed'): string {
