@@ -151,6 +151,8 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly subscriptions = new Set<LogSubscription>();
   private closed = false;
+  /** Whether the server has shown that its stream reads give events the positions `$all` has: see positionOf. */
+  private positionsChecked = false;
   /** Set once appends under way have finished and the client's calls are being cancelled. */
   private disposed = false;
 
@@ -317,7 +319,7 @@ export class EventStoreDbEventStore implements EventStore {
       );
     }
     const last = events[events.length - 1];
-    return { revision: last.revision, position: await this.positionOf(stream, last) };
+    return { revision: last.revision, position: await this.positionOf(stream, events) };
   }
 
   private async head(stream: string): Promise<StreamHead> {
@@ -329,24 +331,31 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   /**
-   * The global position of an event just appended, as `$all` reports it. A stream read gives it; `$all` read
-   * from there must start with that event, or the server numbers its stream reads otherwise than its log
-   * (servers before 22.6 did for all but the first event of a batch), and a caller would be given a position
-   * that no follower ever reaches.
+   * The global position of the last event of a batch just appended, as `$all` reports it. A stream read
+   * gives it. Servers before 22.6 numbered stream reads otherwise than their log for all but the first event
+   * of a batch, which would give a caller a position no follower ever reaches: so until one batch of two or
+   * more has shown that `$all` read from there starts with that event, each is checked (a property of the
+   * server, not of an append: once seen, never asked again).
    */
-  private async positionOf(stream: string, appended: SealedEnvelope): Promise<LogPosition> {
-    let position: Position | undefined;
+  private async positionOf(stream: string, events: readonly SealedEnvelope[]): Promise<LogPosition> {
+    const appended = events[events.length - 1];
+    let found: EsdbEvent | undefined;
     for await (const event of this.streamEvents(stream, { fromRevision: appended.revision, maxCount: 1 })) {
-      if (event.id === appended.id) position = event.position;
+      if (event.id === appended.id) found = event;
     }
-    if (!position) {
+    if (!found) {
       throw new InvariantError(`event ${appended.id} was acknowledged, but revision ${appended.revision} of ${stream} holds another event`);
     }
-    for await (const resolved of this.drain(this.client.readAll({ fromPosition: position, maxCount: 1, direction: FORWARDS, ...LEADER }))) {
-      if (resolved.event?.id === appended.id) return encodePosition(position);
+    const { position } = toRecorded(found); // refuses an event without a log position
+    if (this.positionsChecked) return position;
+    for await (const resolved of this.drain(this.client.readAll({ fromPosition: found.position, maxCount: 1, direction: FORWARDS, ...LEADER }))) {
+      if (resolved.event?.id === appended.id) {
+        if (events.length > 1) this.positionsChecked = true;
+        return position;
+      }
     }
     throw new InvariantError(
-      `EventStoreDB reports event ${appended.id} at ${encodePosition(position)}, where $all does not hold it; samverkan needs EventStoreDB 22.6 or newer`,
+      `EventStoreDB reports event ${appended.id} at ${position}, where $all does not hold it; samverkan needs EventStoreDB 22.6 or newer`,
     );
   }
 
