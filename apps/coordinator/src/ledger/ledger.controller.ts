@@ -131,7 +131,7 @@ export class LedgerController {
     const lastLeaf = await this.ledger.leafOf(last.id);
     const checkpoint = (await this.ledger.store.checkpointCovering(lastLeaf.index + 1)) ?? (await this.ledger.checkpointNow())!;
     const leaves = new Map((await this.ledger.store.leavesOf(caseStream(id))).map((leaf) => [leaf.eventId, leaf.index]));
-    const events = [];
+    const sealed = [];
     for (const event of history.events) {
       // A bundle is evidence of what the store holds, so an event edited in the store is handed out as it
       // is, for the auditor's verifier to expose. One the ledger never sealed as part of this case has no
@@ -143,8 +143,10 @@ export class LedgerController {
           details: { eventId: event.id, stream: event.stream, revision: event.revision },
         });
       }
-      events.push({ leafIndex, event, inclusionProof: (await this.ledger.inclusionProof(leafIndex, checkpoint.size)).map(toHex) });
+      sealed.push({ leafIndex, event });
     }
+    const proofs = await this.ledger.inclusionProofs(sealed.map((s) => s.leafIndex), checkpoint.size);
+    const events = sealed.map((s, i) => ({ ...s, inclusionProof: proofs[i].map(toHex) }));
     return { format: AUDIT_BUNDLE_FORMAT, caseId: id, stream: caseStream(id), checkpoint: checkpoint.note, verifierKey: this.ledger.verifierKey, events };
   }
 

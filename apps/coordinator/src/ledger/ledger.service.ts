@@ -206,9 +206,15 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   async inclusionProof(index: number, treeSize: number): Promise<Buffer[]> {
+    return (await this.inclusionProofs([index], treeSize))[0];
+  }
+
+  /** Proofs of several leaves in one tree (an audit bundle's): the size is checked once, the proofs read at once. */
+  async inclusionProofs(indexes: readonly number[], treeSize: number): Promise<Buffer[][]> {
     await this.ensureSize(treeSize, 'treeSize');
-    if (index >= treeSize) throw new ValidationError(`leaf ${index} is not in a tree of ${treeSize} leaves`, { rule: 'leaf-outside-tree' });
-    return this.tree.inclusionProof(index, treeSize);
+    const outside = indexes.find((index) => index >= treeSize);
+    if (outside !== undefined) throw new ValidationError(`leaf ${outside} is not in a tree of ${treeSize} leaves`, { rule: 'leaf-outside-tree' });
+    return Promise.all(indexes.map((index) => this.tree.inclusionProof(index, treeSize)));
   }
 
   async consistencyProof(from: number, to: number): Promise<Buffer[]> {
