@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { jarsCached, javaMajorVersion, onPath } from '../test/kafka/kafka-broker';
+import { bootstrapAddress, localScriptUnavailable } from '../test/kafka/kafka-broker';
 
 /**
  * The broker the relay benchmark runs against: `KAFKA_BROKERS` when set, used as it is; else a broker of its
@@ -22,10 +22,8 @@ export async function acquireBroker(stateDir: string, progress: (text: string) =
   const fromEnv = (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
   if (fromEnv.length > 0) return { kind: 'env', brokers: fromEnv, release: async () => undefined };
 
-  const java = javaMajorVersion();
-  if (java === undefined) return { kind: 'none', reason: 'no KAFKA_BROKERS and no Java to run scripts/kafka-local.sh' };
-  if (java < 17) return { kind: 'none', reason: `no KAFKA_BROKERS, and Java ${java} cannot run a Kafka 4 broker (17+ needed)` };
-  if (!onPath('mvn') && !jarsCached()) return { kind: 'none', reason: 'no KAFKA_BROKERS, and neither Maven nor cached Kafka jars for scripts/kafka-local.sh' };
+  const unavailable = localScriptUnavailable();
+  if (unavailable) return { kind: 'none', reason: `no KAFKA_BROKERS, and scripts/kafka-local.sh cannot start a broker: ${unavailable}` };
 
   const env = { ...process.env, KAFKA_LOCAL_DIR: stateDir };
   let starting: ChildProcess | undefined;
@@ -40,8 +38,8 @@ export async function acquireBroker(stateDir: string, progress: (text: string) =
   const started = await runScript(['start'], env, progress, (child) => (starting = child));
   starting = undefined;
   if (started.code !== 0) return { kind: 'none', reason: `scripts/kafka-local.sh start failed (exit ${started.code}): ${lastLine(started.stderr)}` };
-  const address = started.stdout.trim().split(/\s+/).pop() ?? '';
-  if (!/^[^:\s]+:\d+$/.test(address)) return { kind: 'none', reason: `scripts/kafka-local.sh start printed no address: ${lastLine(started.stdout)}` };
+  const address = bootstrapAddress(started.stdout);
+  if (!address) return { kind: 'none', reason: `scripts/kafka-local.sh start printed no address: ${lastLine(started.stdout)}` };
   // Only a broker this run started is stopped at the end (its state directory is new, so that is always so).
   const ours = /starting Kafka/.test(started.stderr);
   return {

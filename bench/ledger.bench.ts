@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { systemClock } from '@samverkan/common';
 import { LogFollower, LogPosition } from '@samverkan/eventstore';
 import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyInclusion } from '@samverkan/ledger';

@@ -99,13 +99,8 @@ export async function postgresStores(): Promise<{ readonly stores: PostgresBench
     dropAllNow: () => {
       const names = schemas.splice(0);
       if (names.length === 0) return;
-      const script = `
-        const { Client } = require('pg');
-        const client = new Client({ connectionString: process.env.DROP_URL });
-        client.connect()
-          .then(async () => { for (const s of JSON.parse(process.env.DROP_SCHEMAS)) await client.query('DROP SCHEMA IF EXISTS "' + s + '" CASCADE'); })
-          .finally(() => client.end());`;
-      spawnSync(process.execPath, ['-e', script], { cwd: repoRoot, env: { ...process.env, DROP_URL: url, DROP_SCHEMAS: JSON.stringify(names) }, timeout: 10_000 });
+      const dropper = [join(repoRoot, 'scripts/run-ts.js'), join(repoRoot, 'bench/drop-schemas.ts')];
+      spawnSync(process.execPath, dropper, { cwd: repoRoot, env: { ...process.env, DROP_SCHEMAS: JSON.stringify(names) }, timeout: 20_000 });
     },
   };
   const local = new Set(Object.values(networkInterfaces()).flatMap((addresses) => (addresses ?? []).map((a) => a.address)));

@@ -59,14 +59,27 @@ function findTarget(): KafkaTarget {
 
   // (2) testcontainers would go here: see the TODO at the top of this file.
 
-  const java = javaMajorVersion();
-  if (java === undefined) return { kind: 'none', reason: `no Java found. ${howToEnable}` };
-  if (java < 17) return { kind: 'none', reason: `Java ${java} found; Kafka 4 brokers need Java 17+. ${howToEnable}` };
-  if (!onPath('mvn') && !jarsCached()) return { kind: 'none', reason: `Maven (mvn) not found. ${howToEnable}` };
+  const unavailable = localScriptUnavailable();
+  if (unavailable) return { kind: 'none', reason: `${unavailable}. ${howToEnable}` };
   return { kind: 'local-script', script: kafkaLocalScript };
 }
 
-export function javaMajorVersion(): number | undefined {
+/** Why `scripts/kafka-local.sh` cannot start a broker on this machine (no Java 17+, no Maven nor cached jars); undefined if it can. */
+export function localScriptUnavailable(): string | undefined {
+  const java = javaMajorVersion();
+  if (java === undefined) return 'no Java found';
+  if (java < 17) return `Java ${java} found; Kafka 4 brokers need Java 17+`;
+  if (!onPath('mvn') && !jarsCached()) return 'Maven (mvn) not found';
+  return undefined;
+}
+
+/** The `host:port` that `scripts/kafka-local.sh start` prints last, if it did. */
+export function bootstrapAddress(stdout: string): string | undefined {
+  const address = stdout.trim().split(/\s+/).pop();
+  return address && /^[^:\s]+:\d+$/.test(address) ? address : undefined;
+}
+
+function javaMajorVersion(): number | undefined {
   const home = process.env.JAVA_HOME;
   const java = home && existsSync(join(home, 'bin/java')) ? join(home, 'bin/java') : 'java';
   const run = spawnSync(java, ['-version'], { encoding: 'utf8', timeout: 20_000 });
@@ -75,7 +88,7 @@ export function javaMajorVersion(): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-export function onPath(command: string): boolean {
+function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
     try {
       accessSync(join(dir, command), constants.X_OK);
@@ -86,7 +99,7 @@ export function onPath(command: string): boolean {
   });
 }
 
-export function jarsCached(): boolean {
+function jarsCached(): boolean {
   const cache = process.env.KAFKA_JARS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '', '.cache'), 'samverkan-kafka');
   const version = process.env.KAFKA_VERSION;
   if (version) return existsSync(join(cache, `kafka-${version}`, '.complete'));
@@ -110,10 +123,8 @@ async function connectBroker(): Promise<KafkaBroker> {
   if (found.kind === 'env') return { brokers: found.brokers, source: 'env' };
   if (found.kind === 'none') throw new Error(`no Kafka broker: ${found.reason}`);
   const { stdout, stderr } = await run(found.script, ['start'], 300_000);
-  const address = stdout.trim().split(/\s+/).pop();
-  if (!address || !/^[^:\s]+:\d+$/.test(address)) {
-    throw new Error(`scripts/kafka-local.sh start printed no address:\n${stdout}\n${stderr}`);
-  }
+  const address = bootstrapAddress(stdout);
+  if (!address) throw new Error(`scripts/kafka-local.sh start printed no address:\n${stdout}\n${stderr}`);
   // The broker was started by this run (not found running): tell global-teardown.ts to stop it at the end.
   const marker = process.env[startedMarkerEnv];
   if (marker && /starting Kafka/.test(stderr)) writeFileSync(marker, address);
@@ -157,10 +168,8 @@ function findPrivateTarget(): KafkaTarget {
   const how =
     'Install Java 17+ and Maven (e.g. apt-get install openjdk-17-jdk-headless maven) so that scripts/kafka-local.sh ' +
     'can start a broker of its own (KAFKA_BROKERS is not enough: this test stops its broker).';
-  const java = javaMajorVersion();
-  if (java === undefined) return { kind: 'none', reason: `${fromEnv}no Java found. ${how}` };
-  if (java < 17) return { kind: 'none', reason: `${fromEnv}Java ${java} found; Kafka 4 brokers need Java 17+. ${how}` };
-  if (!onPath('mvn') && !jarsCached()) return { kind: 'none', reason: `${fromEnv}Maven (mvn) not found. ${how}` };
+  const unavailable = localScriptUnavailable();
+  if (unavailable) return { kind: 'none', reason: `${fromEnv}${unavailable}. ${how}` };
   return { kind: 'local-script', script: kafkaLocalScript };
 }
 
@@ -183,8 +192,7 @@ export class PrivateKafkaBroker {
       const address = await PrivateKafkaBroker.script(dir, 'start');
       return new PrivateKafkaBroker(dir, [address]);
     } catch (error) {
-      await run(kafkaLocalScript, ['stop'], 120_000, PrivateKafkaBroker.env(dir)).catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
+      await new PrivateKafkaBroker(dir, []).remove().catch(() => undefined);
       throw error;
     }
   }
@@ -216,8 +224,8 @@ export class PrivateKafkaBroker {
 
   private static async script(dir: string, command: string): Promise<string> {
     const { stdout, stderr } = await run(kafkaLocalScript, [command], 300_000, PrivateKafkaBroker.env(dir));
-    const address = stdout.trim().split(/\s+/).pop();
-    if (!address || !/^[^:\s]+:\d+$/.test(address)) throw new Error(`scripts/kafka-local.sh ${command} printed no address:\n${stdout}\n${stderr}`);
+    const address = bootstrapAddress(stdout);
+    if (!address) throw new Error(`scripts/kafka-local.sh ${command} printed no address:\n${stdout}\n${stderr}`);
     return address;
   }
 }
