@@ -195,7 +195,7 @@ export class PostgresEventStore implements EventStore {
       // Stopped short by rows held back behind an open append, among which this store's own acknowledged
       // appends may be: wait until those show, so that a caller reads its own writes. A read that is not
       // stopped short waits for nothing.
-      if (page.heldBack && page.events.length < limit && this.acknowledgedXid > 0n) {
+      if (page.heldBack && this.acknowledgedXid > 0n) {
         await this.horizonPast(this.acknowledgedXid);
         page = await this.readLog(after, limit);
       }
