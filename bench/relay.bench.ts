@@ -13,7 +13,8 @@ import { CaseEvent, CaseState } from '../apps/coordinator/src/cases/case.model';
 import { loadConfig } from '../apps/coordinator/src/config/app-config';
 import { Relay } from '../apps/coordinator/src/relay/relay';
 import { relayTopics } from '../apps/coordinator/src/relay/relay-messages';
-import { share } from '../apps/coordinator/src/sharing/sharing.policy';
+import { caseIdOfCaseStream } from '../apps/coordinator/src/cases/case-stream';
+import { share } from '../apps/coordinator/src/cases/case.disclosure';
 // Dev tooling like the tests: the relay tests' story generator is the realistic log, so it is used, not copied.
 import { caseStories } from '../test/relay/case-stories';
 import { openCases } from './http-commands.bench';
@@ -258,13 +259,13 @@ async function fanOut(store: EventStore, agencies: ReadonlySet<string>) {
   let caseEvents = 0;
   let messages = 0;
   for await (const { envelope } of store.readAll()) {
-    if (!envelope.stream.startsWith('case-')) continue;
+    const caseId = caseIdOfCaseStream(envelope.stream);
+    if (caseId === undefined) continue;
     caseEvents += 1;
-    const caseId = envelope.stream.slice('case-'.length);
     const before = states.get(caseId) ?? caseDecider.initialState();
-    const after = caseDecider.evolve(before, envelope as unknown as CaseEvent);
+    const after = caseDecider.evolve(before, caseDecider.upcast!(envelope));
     states.set(caseId, after);
-    for (const { agencyId } of share(envelope as unknown as CaseEvent, before, after)) {
+    for (const { agencyId } of share(envelope, before, after)) {
       if (!agencies.has(agencyId)) continue;
       messages += 1;
       byAgency.set(agencyId, (byAgency.get(agencyId) ?? 0) + 1);

@@ -48,7 +48,9 @@ describe('refusing bad input', () => {
     ['declining without a reason', '/cases/:id/referrals/r-1/decline', {}, /reason/],
     ['recording an unknown kind of support', '/cases/:id/support', { kind: 'money', providedOn: '2026-01-01' }, /kind must be one of/],
     ['recording support on a date that is not a date', '/cases/:id/support', { kind: 'shelter', providedOn: '2026-13-45' }, /providedOn/],
-    ['recording consent without saying whether it is given', '/cases/:id/consent', { scope: 'information-sharing' }, /given/],
+    ['recording consent without saying whether it is given', '/cases/:id/consent', { scope: 'share-with-migration', by: 'person', on: '2026-01-01' }, /given/],
+    ['recording consent for a scope outside the vocabulary', '/cases/:id/consent', { scope: 'share-with-everyone', given: true, by: 'person', on: '2026-01-01' }, /scope must be one of/],
+    ['recording consent without who gave it', '/cases/:id/consent', { scope: 'share-with-migration', given: true, on: '2026-01-01' }, /by must be one of/],
     ['granting a reflection period without an end', '/cases/:id/reflection-period', {}, /until/],
     ['deciding a residence permit without a decision', '/cases/:id/residence-permit', { until: '2027-01-01' }, /granted/],
     ['recording an unknown cooperation status', '/cases/:id/cooperation', { status: 'maybe' }, /status must be one of/],
@@ -182,7 +184,7 @@ describe('refusing bad input', () => {
 
     it('refuses it for a different route, and writes nothing', async () => {
       const before = await revision();
-      await expectProblem(await police.post(`/cases/${caseId}/consent`, { scope: 'information-sharing', given: true }, { 'idempotency-key': 'reuse-1' }), 422, /for a different request/);
+      await expectProblem(await police.post(`/cases/${caseId}/consent`, { scope: 'share-with-social-services', given: true, by: 'person', on: '2026-03-02' }, { 'idempotency-key': 'reuse-1' }), 422, /for a different request/);
       expect(await revision()).toBe(before);
     });
 

@@ -1,170 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { describeWithKafka, kafkaBroker } from './kafka/kafka-broker';
+import { readAgencyTopics } from './relay/relay-expectations';
+import { checkpointOfWholeStore, runAudit, saveFile, scratchDir } from './support/audit-cli';
+import { feedOfCase, fromKafka, Seen, timelineOf } from './support/reader-paths';
 import { AgencyClient, eventually, RunningService } from './support/running-service';
 
+jest.setTimeout(120_000);
+
+const POLICE = 'polisen-malmo';
+const SOCIAL = 'socialtjansten-malmo';
+const MIGRATION = 'migrationsverket-stockholm';
+const COORDINATOR = 'mika-malmo';
+const PROSECUTOR = 'aklagare-internationella';
+const AUDITOR = 'internrevisionen';
+const today = () => new Date().toISOString().slice(0, 10);
+
 /**
- * The whole story of a child victim from the source material, over HTTP against the running service: opened
- * by the police in Malmö, referred to social services by the service itself, accepted; shelter and
- * psychological support, consent, cooperation; investigation, prosecution, conviction with a prison
- * sentence; the case closed. Its timeline replays as of any point and its chain verifies.
+ * The whole story of a child victim from the source material, against the running service with Kafka: opened by
+ * the police in Malmö, referred to social services by the service itself and accepted; shelter, psychological
+ * and health care; the guardian's consent to share health details, and later to share with the Migration
+ * Agency; cooperation, investigation, a reflection period, evidence; the coordinator and the prosecutor join;
+ * prosecution, conviction, the case closed. Then what each of the police, social services, the Migration
+ * Agency, the coordinator, the prosecutor and an auditor sees of it, on every path: the summary, the timeline
+ * (now and as it stood), the feed, the Kafka topic, the audit bundle (verified offline) and the access log.
  */
-describe('the story of a child victim', () => {
+describeWithKafka('the story of a child victim', () => {
   let service: RunningService;
-  let police: AgencyClient;
-  let social: AgencyClient;
-  let prosecutor: AgencyClient;
+  const as: Record<string, AgencyClient> = {};
   let caseId: string;
-  const revisionAfter: Record<string, number> = {};
-  const recordedAfter: Record<string, string> = {};
+  let prefix: string;
+  let brokers: string[];
+  /** The revision each step of the story reached. */
+  const at: Record<string, number> = {};
 
   beforeAll(async () => {
-    service = await RunningService.start();
-    police = await service.as('polisen-malmo', 'officer-17');
-    social = await service.as('socialtjansten-malmo', 'social-worker-3');
-    prosecutor = await service.as('aklagare-internationella', 'prosecutor-2');
-  });
+    brokers = (await kafkaBroker()).brokers;
+    prefix = `story-${randomUUID().slice(0, 8)}`;
+    service = await RunningService.start({ env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1' } });
+    for (const agency of [POLICE, SOCIAL, MIGRATION, COORDINATOR, PROSECUTOR, AUDITOR, 'polisen-stockholm']) as[agency] = await service.as(agency, `${agency}-officer`);
+  }, 300_000);
 
-  afterAll(() => service.stop());
+  afterAll(() => service?.stop());
 
-  async function step(name: string, client: AgencyClient, path: string, body: unknown) {
-    const reply = await client.post(path, body);
+  async function step(name: string, agency: string, path: string, body: unknown) {
+    const reply = await as[agency].post(path.replace(':id', caseId), body);
     expect({ name, status: reply.status, body: reply.body }).toMatchObject({ name, status: 201 });
-    revisionAfter[name] = reply.body.revision;
-    const timeline = await police.get(`/cases/${caseId}/timeline`);
-    recordedAfter[name] = timeline.body.events.at(-1).recordedAt;
+    at[name] = reply.body.revision;
     return reply.body;
   }
 
-  it('is opened by the police in Malmö, who lead it', async () => {
-    const reply = await police.post(
-      '/cases',
-      { subject: { category: 'victim', ageGroup: 'child', gender: 'female', originRegion: 'baltic' }, exploitation: 'sexual-exploitation' },
-      { 'idempotency-key': 'malmo-2026-0001' },
-    );
-    expect(reply.status).toBe(201);
-    expect(reply.headers.get('etag')).toBe('"1"');
-    expect(reply.body.events.map((e: { type: string }) => e.type)).toEqual(['CaseOpened', 'AgencyJoinedCase']);
-    caseId = reply.body.caseId;
-    revisionAfter.opened = 1;
-  });
+  describe('as it happens', () => {
+    it('is opened by the police in Malmö, who lead it, and a retried opening writes nothing', async () => {
+      const opening = { subject: { category: 'victim', ageGroup: 'child', gender: 'female', originRegion: 'baltic' }, exploitation: 'sexual-exploitation' };
+      const reply = await as[POLICE].post('/cases', opening, { 'idempotency-key': `story-${prefix}` });
+      expect(reply.status).toBe(201);
+      expect(reply.body.events.map((e: { type: string }) => e.type)).toEqual(['CaseOpened', 'AgencyJoinedCase']);
+      caseId = reply.body.caseId;
+      const again = await as[POLICE].post('/cases', opening, { 'idempotency-key': `story-${prefix}` });
+      expect({ status: again.status, caseId: again.body.caseId, revision: again.body.revision }).toEqual({ status: 200, caseId, revision: 1 });
+    });
 
-  it('answers a retried opening with the same case and writes nothing', async () => {
-    const again = await police.post(
-      '/cases',
-      { subject: { category: 'victim', ageGroup: 'child', gender: 'female', originRegion: 'baltic' }, exploitation: 'sexual-exploitation' },
-      { 'idempotency-key': 'malmo-2026-0001' },
-    );
-    expect(again.status).toBe(200);
-    expect(again.body.caseId).toBe(caseId);
-    expect(again.body.revision).toBe(1);
-  });
+    it('is referred by the service itself to the social services of Malmö, who see what they need to answer', async () => {
+      const referral = await eventually(async () => {
+        const worklist = await as[SOCIAL].get('/agencies/me/worklist');
+        return worklist.body.referralsAwaitingAnswer.find((r: { caseId: string }) => r.caseId === caseId);
+      }, `the automatic referral in the worklist of ${SOCIAL}`);
+      expect(referral).toMatchObject({ fromAgency: 'samverkan', urgency: 'urgent', subject: { category: 'victim', ageGroup: 'child' } });
+      const summary = (await as[SOCIAL].get(`/cases/${caseId}`)).body;
+      expect(summary).toMatchObject({ caseId, subject: { category: 'victim', ageGroup: 'child' }, city: 'malmo', basis: 'mandate' });
+      expect(summary.team).toBeUndefined();
+      // Its timeline holds the referral, with the case's descriptors, and nothing else.
+      const timeline = (await timelineOf(as[SOCIAL], caseId))!;
+      expect(timeline.map((e) => e.type)).toEqual(['CaseReferred']);
+      expect(timeline[0].case).toMatchObject({ subject: { category: 'victim', ageGroup: 'child' } });
+      expect((await as[SOCIAL].get(`/cases/${caseId}/audit-bundle`)).status).toBe(403);
 
-  let referralId: string;
+      const accepted = await step('accepted', SOCIAL, `/cases/:id/referrals/${referral.referralId}/accept`, {});
+      expect(accepted.events.map((e: { type: string }) => e.type)).toEqual(['ReferralAccepted', 'AgencyJoinedCase']);
+    });
 
-  it('is referred by the service itself to the social services of Malmö, because the subject is a child', async () => {
-    const referral = await eventually(async () => {
-      const worklist = await social.get('/agencies/me/worklist');
-      return worklist.body.referralsAwaitingAnswer.find((r: { caseId: string }) => r.caseId === caseId);
-    }, 'the automatic referral in the worklist of socialtjansten-malmo');
-    expect(referral).toMatchObject({ fromAgency: 'samverkan', urgency: 'urgent', subject: { category: 'victim', ageGroup: 'child' } });
-    referralId = referral.referralId;
+    it('gets shelter and care from social services, and the guardian consents to share health details', async () => {
+      await step('shelter', SOCIAL, '/cases/:id/support', { kind: 'shelter', providedOn: today() });
+      await step('psychological', SOCIAL, '/cases/:id/support', { kind: 'psychological', providedOn: today() });
+      const consent = { scope: 'share-health-details', given: true, by: 'guardian', on: today() };
+      expect((await as[MIGRATION].post(`/cases/${caseId}/consent`, consent)).status).toBe(404); // not on the team
+      await step('health-consent', SOCIAL, '/cases/:id/consent', consent);
+      await step('health-care', SOCIAL, '/cases/:id/support', { kind: 'health-care', providedOn: today() });
+    });
 
-    const timeline = await police.get(`/cases/${caseId}/timeline`);
-    const referred = timeline.body.events.find((e: { type: string }) => e.type === 'CaseReferred');
-    const opened = timeline.body.events.find((e: { type: string }) => e.type === 'CaseOpened');
-    expect(referred).toMatchObject({ agency: 'samverkan', causationId: opened.id, data: { toAgency: 'socialtjansten-malmo', automatic: true } });
-  });
+    it('is investigated by the police; the Migration Agency joins and grants a reflection period', async () => {
+      await step('willing', POLICE, '/cases/:id/cooperation', { status: 'willing' });
+      const opened = await step('investigation', POLICE, '/cases/:id/investigations', { reference: '5000-K123456-26' });
+      at.investigationId = opened.investigationId;
+      await step('migration-joins', POLICE, '/cases/:id/team', { agencyId: MIGRATION, reason: 'reflection period for the victim' });
+      await step('reflection', MIGRATION, '/cases/:id/reflection-period', { until: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+      await step('evidence', POLICE, '/cases/:id/evidence', { description: 'phone with the messages that recruited her' });
+    });
 
-  it('shows the addressed social services only what the referral needs, until they accept', async () => {
-    const summary = await social.get(`/cases/${caseId}`);
-    expect(summary.status).toBe(200);
-    expect(summary.body).toEqual(expect.objectContaining({ caseId, subject: { category: 'victim', ageGroup: 'child' } }));
-    expect(summary.body.team).toBeUndefined();
-    expect((await social.get(`/cases/${caseId}/timeline`)).status).toBe(404);
-  });
+    it('is joined by the coordinator; the guardian consents to share with the Migration Agency', async () => {
+      await step('coordinator-joins', POLICE, '/cases/:id/team', { agencyId: COORDINATOR, reason: 'regional coordination' });
+      await step('migration-consent', SOCIAL, '/cases/:id/consent', { scope: 'share-with-migration', given: true, by: 'guardian', on: today() });
+      await step('legal-counsel', SOCIAL, '/cases/:id/support', { kind: 'legal-counsel', providedOn: today() });
+    });
 
-  it('is accepted by social services, who join the team', async () => {
-    const body = await step('accepted', social, `/cases/${caseId}/referrals/${referralId}/accept`, {});
-    expect(body.events.map((e: { type: string }) => e.type)).toEqual(['ReferralAccepted', 'AgencyJoinedCase']);
-  });
-
-  it('records shelter and psychological support, consent and the victim’s cooperation', async () => {
-    await step('shelter', social, `/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-02' });
-    await step('psychological', social, `/cases/${caseId}/support`, { kind: 'psychological', providedOn: '2026-03-05' });
-    await step('consent', social, `/cases/${caseId}/consent`, { scope: 'information-sharing', given: true });
-    await step('cooperation', police, `/cases/${caseId}/cooperation`, { status: 'willing' });
-  });
-
-  let investigationId: string;
-
-  it('is investigated by the police, who bring in the prosecutor', async () => {
-    const opened = await step('investigation', police, `/cases/${caseId}/investigations`, { reference: '5000-K123456-26' });
-    investigationId = opened.investigationId;
-    expect(investigationId).toEqual(expect.any(String));
-    await step('prosecutor-added', police, `/cases/${caseId}/team`, { agencyId: 'aklagare-internationella', reason: 'preliminary investigation led by a prosecutor' });
-    await step('statement', police, `/cases/${caseId}/cooperation`, { status: 'statement-given' });
-    await step('investigation-closed', prosecutor, `/cases/${caseId}/investigations/${investigationId}/close`, { outcome: 'charges-filed' });
-  });
-
-  it('is prosecuted, and the trafficker convicted to prison', async () => {
-    await step('prosecution', prosecutor, `/cases/${caseId}/prosecution`, { charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'] });
-    await step('sentenced', prosecutor, `/cases/${caseId}/sentencing`, {
-      court: 'Malmö tingsrätt',
-      verdict: 'convicted',
-      offences: ['trafficking-in-human-beings'],
-      sentence: { kind: 'prison', months: 48 },
-      appealed: false,
-      decidedOn: new Date().toISOString().slice(0, 10),
+    it('is prosecuted, the trafficker convicted to prison, and the case closed by its lead', async () => {
+      await step('prosecutor-joins', POLICE, '/cases/:id/team', { agencyId: PROSECUTOR, reason: 'preliminary investigation led by a prosecutor' });
+      await step('statement', POLICE, '/cases/:id/cooperation', { status: 'statement-given' });
+      await step('charged', PROSECUTOR, `/cases/:id/investigations/${at.investigationId}/close`, { outcome: 'charges-filed' });
+      await step('prosecution', PROSECUTOR, '/cases/:id/prosecution', { charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'] });
+      await step('sentenced', PROSECUTOR, '/cases/:id/sentencing', {
+        court: 'Malmö tingsrätt',
+        verdict: 'convicted',
+        offences: ['trafficking-in-human-beings'],
+        sentence: { kind: 'prison', months: 48 },
+        appealed: false,
+        decidedOn: today(),
+      });
+      await step('closed', POLICE, '/cases/:id/close', { outcome: 'trafficker convicted; child in long-term care' });
     });
   });
 
-  it('is closed by its lead', async () => {
-    await step('closed', police, `/cases/${caseId}/close`, { outcome: 'trafficker convicted; victim in long-term support' });
-    const summary = await police.get(`/cases/${caseId}`);
-    expect(summary.body).toMatchObject({
-      status: 'closed',
-      leadAgency: 'polisen-malmo',
-      subject: { category: 'victim', ageGroup: 'child' },
-      cooperation: 'statement-given',
-      prosecution: { charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'] },
-      sentencing: [{ verdict: 'convicted', sentence: { kind: 'prison', months: 48 } }],
+  describe('what each agency sees of it', () => {
+    /** The revisions of the case from one step to another, inclusive. */
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    let all: number[];
+    let kafka: Map<string, Seen[]>;
+
+    beforeAll(async () => {
+      all = range(0, at.closed);
+      // What each agency's topic holds of the case, once the relay has published the whole story.
+      const client = new Kafka({ clientId: 'story-reader', brokers, logLevel: logLevel.NOTHING });
+      const readers = [POLICE, SOCIAL, MIGRATION, COORDINATOR, PROSECUTOR];
+      const expected = new Map<string, number>();
+      for (const agency of readers) expected.set(agency, (await timelineOf(as[agency], caseId))!.length);
+      const topics = await readAgencyTopics(client, prefix, readers, expected);
+      kafka = new Map(readers.map((agency) => [agency, topics.get(agency)!.filter((m) => m.caseId === caseId).map(fromKafka)]));
     });
-    expect(summary.body.team.map((m: { agencyId: string }) => m.agencyId).sort()).toEqual(['aklagare-internationella', 'polisen-malmo', 'socialtjansten-malmo']);
-    expect(summary.body.investigations).toEqual([expect.objectContaining({ investigationId, status: 'closed', outcome: 'charges-filed' })]);
-  });
 
-  it('replays as it stood at every revision and at every point in time', async () => {
-    const full = await police.get(`/cases/${caseId}/timeline`);
-    const events = full.body.events;
-    expect(events.map((e: { revision: number }) => e.revision)).toEqual(events.map((_: unknown, i: number) => i));
-    for (const [name, revision] of Object.entries(revisionAfter)) {
-      const then = await police.get(`/cases/${caseId}/timeline?revision=${revision}`);
-      expect({ name, revisions: then.body.events.length }).toEqual({ name, revisions: revision + 1 });
-      expect(then.body.events).toEqual(events.slice(0, revision + 1));
+    /** The timeline, the feed and the Kafka topic of the agency hold the same events, field for field. */
+    async function samePaths(agency: string): Promise<Seen[]> {
+      const timeline = (await timelineOf(as[agency], caseId))!;
+      const feed = await eventually(async () => {
+        const entries = await feedOfCase(as[agency], caseId);
+        return entries.length >= timeline.length ? entries : undefined;
+      }, `the feed of ${agency} to hold the case`);
+      expect({ agency, path: 'feed', events: feed }).toEqual({ agency, path: 'feed', events: timeline });
+      expect({ agency, path: 'kafka', events: kafka.get(agency) }).toEqual({ agency, path: 'kafka', events: timeline });
+      return timeline;
     }
-    const beforeSentence = await police.get(`/cases/${caseId}?asOf=${encodeURIComponent(recordedAfter.prosecution)}`);
-    expect(beforeSentence.body).toMatchObject({ status: 'open', sentencing: [] });
-    expect(beforeSentence.body.prosecution).not.toBeNull();
-    const atCooperation = await police.get(`/cases/${caseId}?revision=${revisionAfter.cooperation}`);
-    expect(atCooperation.body).toMatchObject({ status: 'open', cooperation: 'willing', investigations: [], prosecution: null });
-  });
+    const revisionsOf = (events: Seen[]) => events.map((e) => e.revision);
+    const basisAt = (events: Seen[], revision: number) => events.find((e) => e.revision === revision)?.basis;
 
-  it('has a hash chain that verifies', async () => {
-    const verdict = await police.get(`/cases/${caseId}/verify`);
-    expect(verdict.body).toMatchObject({ caseId, result: 'ok' });
-    const timeline = await police.get(`/cases/${caseId}/timeline`);
-    expect(verdict.body.events).toBe(timeline.body.events.length);
-    expect(verdict.body.head).toBe(timeline.body.events.at(-1).hash);
-    expect(timeline.body.events[0].prev).toBe('0'.repeat(64));
-    for (let i = 1; i < timeline.body.events.length; i++) expect(timeline.body.events[i].prev).toBe(timeline.body.events[i - 1].hash);
-  });
+    it('shows the police, who lead it, everything but the care given before the guardian consented', async () => {
+      const seen = await samePaths(POLICE);
+      expect(revisionsOf(seen)).toEqual(all.filter((r) => r !== at.psychological));
+      expect(basisAt(seen, at['health-care'])).toBe('consent');
+      expect(seen.find((e) => e.revision === at['health-care'])!.consentScopes).toEqual(['share-health-details']);
+      expect(seen.find((e) => e.revision === at.evidence)!.data).toHaveProperty('description');
+      const summary = (await as[POLICE].get(`/cases/${caseId}`)).body;
+      expect(summary).toMatchObject({ status: 'closed', cooperation: 'statement-given', sentencing: [{ verdict: 'convicted', sentence: { kind: 'prison', months: 48 } }] });
+      // The care summary follows the consent now in force: every kind is counted.
+      expect(summary.support.byKind).toEqual({ shelter: 1, psychological: 1, 'health-care': 1, 'legal-counsel': 1 });
+      expect(summary.access.care).toEqual({ basis: 'consent', consentScopes: ['share-health-details'] });
+    });
 
-  it('stays hidden from agencies that are not on its team', async () => {
-    const stranger = await service.as('polisen-stockholm');
-    for (const path of [`/cases/${caseId}`, `/cases/${caseId}/timeline`, `/cases/${caseId}/verify`]) {
-      const reply = await stranger.get(path);
-      expect({ path, status: reply.status }).toEqual({ path, status: 404 });
-    }
-    const unknown = await stranger.get('/cases/00000000-0000-7000-8000-000000000000');
-    expect(unknown.status).toBe(404);
-    expect((await stranger.get(`/cases/${caseId}`)).body.detail).toBe(unknown.body.detail.replace('00000000-0000-7000-8000-000000000000', caseId));
+    it('shows social services the case from the referral on, the investigation on the child-protection duty, but not what the evidence is', async () => {
+      const seen = await samePaths(SOCIAL);
+      expect(revisionsOf(seen)).toEqual(range(2, at.closed));
+      expect(basisAt(seen, at.investigation)).toBe('child-protection');
+      expect(basisAt(seen, at.willing)).toBe('child-protection');
+      const evidence = seen.find((e) => e.revision === at.evidence)!;
+      expect(evidence.withheldFields).toEqual(['description']);
+      expect(evidence.data).not.toHaveProperty('description');
+      // Its joining brought it the case as it stood then, as it may see it.
+      expect(seen.find((e) => e.revision === at.accepted)!.case).toMatchObject({ caseId, revision: at.accepted, team: [{ agencyId: POLICE }, { agencyId: SOCIAL }] });
+      const summary = (await as[SOCIAL].get(`/cases/${caseId}`)).body;
+      expect(summary.investigations).toEqual([expect.objectContaining({ outcome: 'charges-filed' })]);
+      expect(summary.evidence).toEqual([expect.not.objectContaining({ description: expect.anything() })]);
+      expect(summary.access.investigation).toEqual({ basis: 'child-protection' });
+    });
+
+    it('shows the Migration Agency the case from its joining on: support only once the guardian consented, care never as an event', async () => {
+      const seen = await samePaths(MIGRATION);
+      expect(revisionsOf(seen)).toEqual(range(at['migration-joins'], at.closed));
+      expect(basisAt(seen, at['legal-counsel'])).toBe('consent');
+      expect(basisAt(seen, at.investigation)).toBeUndefined();
+      expect(seen[0].case).toMatchObject({ revision: at['migration-joins'], investigations: [expect.anything()] });
+      expect(seen[0].case).not.toHaveProperty('support'); // no consent to share with it yet
+      // As it stood before the agency came to it, the case is not shown; the events then are none of its own.
+      expect((await as[MIGRATION].get(`/cases/${caseId}?revision=${at.investigation}`)).status).toBe(403);
+      expect(await timelineOf(as[MIGRATION], caseId, `?revision=${at.investigation}`)).toEqual([]);
+      const summary = (await as[MIGRATION].get(`/cases/${caseId}`)).body;
+      expect(summary.access.support).toEqual({ basis: 'consent', consentScopes: ['share-with-migration'] });
+    });
+
+    it('shows the coordinator the case from its joining on, the investigation on the child-protection duty', async () => {
+      const seen = await samePaths(COORDINATOR);
+      expect(revisionsOf(seen)).toEqual(range(at['coordinator-joins'], at.closed));
+      expect(basisAt(seen, at.statement)).toBe('child-protection');
+      expect(seen.find((e) => e.revision === at.statement)!.data).toMatchObject({ status: 'statement-given' });
+    });
+
+    it('shows the prosecutor the case from its joining on, and what the evidence is in the summary', async () => {
+      const seen = await samePaths(PROSECUTOR);
+      expect(revisionsOf(seen)).toEqual(range(at['prosecutor-joins'], at.closed));
+      const summary = (await as[PROSECUTOR].get(`/cases/${caseId}`)).body;
+      expect(summary.evidence).toEqual([expect.objectContaining({ description: 'phone with the messages that recruited her' })]);
+    });
+
+    it('shows an auditor every event as stored, on its remit, as it stood at every revision; no feed', async () => {
+      const seen = (await timelineOf(as[AUDITOR], caseId))!;
+      expect(revisionsOf(seen)).toEqual(all);
+      expect(seen.every((e) => e.basis === 'auditor-remit' && e.withheldFields.length === 0)).toBe(true);
+      for (const [name, revision] of Object.entries(at)) {
+        if (name === 'investigationId') continue;
+        expect({ name, revisions: revisionsOf((await timelineOf(as[AUDITOR], caseId, `?revision=${revision}`))!) }).toEqual({ name, revisions: range(0, revision) });
+      }
+      const atCooperation = (await as[AUDITOR].get(`/cases/${caseId}?revision=${at.willing}`)).body;
+      expect(atCooperation).toMatchObject({ status: 'open', cooperation: 'willing', investigations: [], prosecution: null });
+      expect(await feedOfCase(as[AUDITOR], caseId)).toEqual([]);
+      expect((await as[AUDITOR].get(`/cases/${caseId}/verify`)).body).toMatchObject({ result: 'ok', events: all.length });
+    });
+
+    it('hands each its audit bundle, the events it may not see withheld, and each verifies offline', async () => {
+      const dir = scratchDir('story');
+      await checkpointOfWholeStore(service, as[POLICE].token);
+      const key = saveFile(dir, 'ledger.vkey', await (await fetch(`${service.baseUrl}/ledger/key`)).text());
+      const expectedWithheld: Record<string, number[]> = {
+        [POLICE]: [at.psychological],
+        [SOCIAL]: [0, 1, at.evidence],
+        [AUDITOR]: [],
+      };
+      for (const [agency, withheld] of Object.entries(expectedWithheld)) {
+        const bundle = (await as[agency].get(`/cases/${caseId}/audit-bundle`)).body;
+        expect({ agency, madeFor: bundle.madeFor, entries: bundle.events.length }).toEqual({ agency, madeFor: agency, entries: all.length });
+        const hidden = bundle.events.filter((e: object) => 'withheld' in e).map((e: { withheld: { revision: number } }) => e.withheld.revision);
+        expect({ agency, withheld: hidden }).toEqual({ agency, withheld });
+        const file = saveFile(dir, `${agency}.json`, JSON.stringify(bundle));
+        const run = await runAudit(['verify-bundle', file, '--key', key, '--case', caseId, '--server', service.baseUrl, '--token', as[agency].token]);
+        expect({ agency, code: run.code, out: run.stdout }).toEqual({ agency, code: 0, out: expect.stringMatching(/^OK bundle/) });
+        if (withheld.length > 0) expect(run.stdout).toContain(`${withheld.length} of them withheld from ${agency}`);
+      }
+    });
+
+    it('tells an agency outside the team nothing, and records that it asked', async () => {
+      for (const path of [`/cases/${caseId}`, `/cases/${caseId}/timeline`, `/cases/${caseId}/audit-bundle`, `/cases/${caseId}/access-log`]) {
+        expect({ path, status: (await as['polisen-stockholm'].get(path)).status }).toEqual({ path, status: 404 });
+      }
+      const log = (await as[POLICE].get(`/cases/${caseId}/access-log?limit=1000`)).body;
+      const refused = log.entries.filter((e: { agency: string }) => e.agency === 'polisen-stockholm');
+      expect(refused.map((e: { view: string; outcome: string; standing: string }) => [e.view, e.outcome, e.standing])).toEqual([
+        ['summary', 'refused', 'outsider'],
+        ['timeline', 'refused', 'outsider'],
+        ['audit-bundle', 'refused', 'outsider'],
+        ['access-log', 'refused', 'outsider'],
+      ]);
+    });
+
+    it('keeps a sealed access log of who read the case, for its lead and auditors only', async () => {
+      const log = (await as[AUDITOR].get(`/cases/${caseId}/access-log?limit=1000`)).body;
+      expect(log.stream).toBe(`access-${caseId}`);
+      const readers = new Set(log.entries.map((e: { agency: string }) => e.agency));
+      for (const agency of [POLICE, SOCIAL, MIGRATION, COORDINATOR, PROSECUTOR, AUDITOR, 'polisen-stockholm']) expect(readers).toContain(agency);
+      expect(log.entries).toContainEqual(expect.objectContaining({ agency: MIGRATION, view: 'summary', asOfRevision: at.investigation, outcome: 'redacted', standing: 'member' }));
+      expect(log.entries).toContainEqual(expect.objectContaining({ agency: SOCIAL, view: 'feed', outcome: 'redacted', standing: null }));
+      expect(log.entries.map((e: { revision: number }) => e.revision)).toEqual(log.entries.map((_: unknown, i: number) => i));
+      expect((await as[SOCIAL].get(`/cases/${caseId}/access-log`)).status).toBe(403);
+      expect((await as[AUDITOR].get(`/ledger/proofs/inclusion?eventId=${log.entries[0].eventId}`)).status).toBe(200);
+    });
   });
 });

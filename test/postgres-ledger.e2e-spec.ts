@@ -1,7 +1,8 @@
 /**
  * The service with `DATABASE_URL` set keeps the ledger's tree in PostgreSQL: no ledger.db in the data
  * directory, inclusion and consistency proofs that verify against its signed checkpoints, and the same tree,
- * growing on from where it was, after a restart.
+ * growing on from where it was, after a restart. Reads are sealed too (the access log), so the tree grows with
+ * every read: sizes are compared as at least, and the consistency proof is what shows it grew on.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,20 +60,22 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
     await client.connect();
     try {
       const { rows } = await client.query(`SELECT count(*)::int AS n FROM "${schema}".ledger_leaves`);
-      expect(rows[0].n).toBe(before.size);
+      expect(rows[0].n).toBeGreaterThanOrEqual(before.size);
     } finally {
       await client.end();
     }
 
     await service.stop({ keepData: true });
     await start(service.config.dataDir);
-    expect((await service.request('GET', '/health')).body.ledger).toMatchObject({ size: before.size, checkpoint: before.size });
+    const restarted = (await service.request('GET', '/health')).body.ledger;
+    expect(restarted.size).toBeGreaterThanOrEqual(before.size);
+    expect(restarted.checkpoint).toBeGreaterThanOrEqual(before.size);
     await expectIncluded(first, before); // proofs against the checkpoint signed before the restart
 
     const second = await openCase();
     await eventually(async () => ((await service.request('GET', '/health')).body.ledger.size >= before.size + second.length ? true : undefined), 'the ledger to seal the new case');
     const after = await signNow();
-    expect(after.size).toBe(before.size + second.length);
+    expect(after.size).toBeGreaterThanOrEqual(before.size + second.length);
     await expectIncluded([...first, ...second], after);
     const consistency = (await police.get(`/ledger/proofs/consistency?from=${before.size}&to=${after.size}`)).body;
     verifyConsistency(before.size, after.size, before.root, after.root, consistency.proof.map((h: string) => fromHex(h, 'proof')));

@@ -15,6 +15,7 @@ import { KafkaMessageBus } from '@samverkan/messaging';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
 import { AgencyCommandConsumer, agencyCommandTopics } from '../../apps/coordinator/src/agency-commands/agency-command-consumer';
+import { AccessLog } from '../../apps/coordinator/src/access-log/access-log';
 import { CaseService } from '../../apps/coordinator/src/cases/case.service';
 import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
 
@@ -62,7 +63,7 @@ describeWithKafka('agency command topics', () => {
     topics = agencyCommandTopics(prefix);
     dir = mkdtempSync(join(tmpdir(), 'samverkan-commands-'));
     store = new SqliteEventStore({ file: join(dir, 'events.db') });
-    service = new AgencyCommandConsumer(new CaseService(store, systemClock), registry, bus, {
+    service = new AgencyCommandConsumer(new CaseService(store, systemClock, new AccessLog(store, systemClock)), registry, bus, {
       topicPrefix: prefix,
       groupId: `${prefix}-commands`,
       partitions: 3,

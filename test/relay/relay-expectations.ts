@@ -1,6 +1,6 @@
 /**
  * What every relay test checks, computed independently of the relay: the store's log is folded here with the
- * case decider and the sharing policy to say what each agency topic must hold, and the topics are read back
+ * case decider and the access table's disclosure to say what each agency topic must hold, and the topics are read back
  * as a `read_committed` consumer would. Shared by the relay's tests (generated stories, restart, fencing,
  * kill -9 of its process, a broker outage).
  */
@@ -9,9 +9,10 @@ import { Kafka } from 'kafkajs';
 import { EventStore } from '@samverkan/eventstore';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
-import { CaseEvent, CaseState } from '../../apps/coordinator/src/cases/case.model';
+import { CaseState } from '../../apps/coordinator/src/cases/case.model';
 import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
-import { share } from '../../apps/coordinator/src/sharing/sharing.policy';
+import { caseIdOfCaseStream } from '../../apps/coordinator/src/cases/case-stream';
+import { share } from '../../apps/coordinator/src/cases/case.disclosure';
 
 export interface Granted {
   readonly eventId: string;
@@ -22,6 +23,8 @@ export interface Granted {
   readonly type: string;
   readonly time: string;
   readonly withheld: string;
+  readonly basis: string;
+  readonly consent: string;
   readonly data: Record<string, unknown>;
 }
 
@@ -46,12 +49,12 @@ export async function granted(store: EventStore): Promise<Map<string, Granted[]>
   let index = -1;
   for (const { envelope } of await collect(store.readAll())) {
     index += 1;
-    if (!envelope.stream.startsWith('case-')) continue;
-    const caseId = envelope.stream.slice('case-'.length);
+    const caseId = caseIdOfCaseStream(envelope.stream);
+    if (caseId === undefined) continue;
     const before = states.get(caseId) ?? caseDecider.initialState();
-    const after = caseDecider.evolve(before, envelope as unknown as CaseEvent);
+    const after = caseDecider.evolve(before, caseDecider.upcast!(envelope));
     states.set(caseId, after);
-    for (const delivery of share(envelope as unknown as CaseEvent, before, after)) {
+    for (const delivery of share(envelope, before, after)) {
       const list = byAgency.get(delivery.agencyId) ?? [];
       byAgency.set(delivery.agencyId, list);
       list.push({
@@ -63,6 +66,8 @@ export async function granted(store: EventStore): Promise<Map<string, Granted[]>
         type: `se.samverkan.case.${envelope.type}.v${envelope.schemaVersion}`,
         time: envelope.metadata.recordedAt,
         withheld: delivery.withheldFields.join(','),
+        basis: delivery.basis,
+        consent: delivery.consentScopes?.join(',') ?? '',
         data: { ...delivery.data, ...(delivery.case ? { case: delivery.case } : {}) },
       });
     }
@@ -166,6 +171,8 @@ export async function expectExactlyGranted(
         ce_samverkanrevision: String(w.revision),
         ce_samverkanhash: w.hash,
         ce_samverkanledgerindex: String(w.index),
+        ce_samverkanbasis: w.basis,
+        ...(w.consent ? { ce_samverkanconsent: w.consent } : {}),
         ...(w.withheld ? { ce_samverkanwithheld: w.withheld } : {}),
       });
       expect(p.value).toEqual(w.data);

@@ -17,6 +17,17 @@ export function envelopeShapeProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Why a withheld event of an audit bundle (its place and hash, without content) cannot be checked, or undefined. */
+export function withheldShapeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the withheld event is not a JSON object';
+  const event = value as Record<string, unknown>;
+  if (typeof event.stream !== 'string' || event.stream === '') return 'the withheld event has no stream';
+  if (!Number.isSafeInteger(event.revision) || (event.revision as number) < 0) return 'the withheld event has no revision (a whole number from 0)';
+  if (typeof event.prev !== 'string') return 'the withheld event has no prev hash';
+  if (typeof event.hash !== 'string' || !EVENT_HASH.test(event.hash)) return 'the withheld event has no hash of 64 lowercase hex digits';
+  return undefined;
+}
+
 /** The hash recomputed from the envelope's content, or undefined if it still matches the stored one. */
 export function hashMismatch(event: SealedEnvelope): { expected: string; found: string } | undefined {
   const recomputed = envelopeHash(event);
@@ -45,7 +56,7 @@ export class StreamHeads {
   }
 
   /** Checks that `event` is the next revision of its stream and links to the previous event's hash. */
-  advance(event: SealedEnvelope): ChainBreak | undefined {
+  advance(event: Pick<SealedEnvelope, 'stream' | 'revision' | 'hash' | 'prev'>): ChainBreak | undefined {
     const { stream, revision } = event;
     const head = this.heads.get(stream);
     if (!head) {

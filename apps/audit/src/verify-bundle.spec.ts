@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { AuditBundle, toHex } from '@samverkan/ledger';
+import { toHex } from '@samverkan/ledger';
 import { SealedEnvelope } from '@samverkan/sealing';
-import { FixtureLedger, LOG_NAME, runCli, StubServer } from './testing/fixture-ledger';
+import { FixtureLedger, FullBundle, LOG_NAME, runCli, StubServer } from './testing/fixture-ledger';
 
 const CASE = '0195f0c2-aaaa-7000-8000-000000000001';
 const OTHER = '0195f0c2-bbbb-7000-8000-000000000002';
@@ -10,7 +10,7 @@ const named = (event: { id: string; stream: string; revision: number }, leaf?: n
 
 describe('verify-bundle', () => {
   let ledger: FixtureLedger;
-  let bundle: AuditBundle;
+  let bundle: FullBundle;
   let bundleFile: string;
   let size: number;
 
@@ -88,6 +88,39 @@ describe('verify-bundle', () => {
       const run = await verifyBundle(bundleFile, ...(extra as string[]));
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(message);
+    });
+  });
+
+  describe('events withheld from the agency the bundle was made for', () => {
+    it('proves them by their hash, and says how many its holder cannot read', async () => {
+      const file = ledger.save('withheld.json', JSON.stringify(ledger.bundleWithheld(CASE, [1, 2])));
+      const run = await verifyBundle(file);
+      expect(run.fails).toEqual([]);
+      expect(run.stdout).toBe(
+        `OK bundle ${file}: case ${CASE}: revisions 0..3 of case-${CASE} are in checkpoint ${size} (${LOG_NAME}, signed by ${ledger.vkey}); ` +
+          '2 of them withheld from socialtjansten-malmo: proven by their hash alone, their content not shown; events after revision 3, if any, are not covered by this bundle\n',
+      );
+    });
+
+    it('fails a withheld event whose hash is not the one logged, and the event after it that links to the real one', async () => {
+      const made = ledger.bundleWithheld(CASE, [1]);
+      const events = made.events.map((e) => ('withheld' in e ? { ...e, withheld: { ...e.withheld, hash: 'e'.repeat(64) } } : e));
+      const file = ledger.save('withheld-forged.json', JSON.stringify({ ...made, events }));
+      const run = await verifyBundle(file);
+      expect(run.code).toBe(1);
+      expect(run.fails).toEqual([
+        expect.stringMatching(new RegExp(`^FAIL withheld event \\(stream case-${CASE}, revision 1, leaf \\d+\\): is not proven to be leaf`)),
+        expect.stringMatching(/revision 2, leaf \d+\): does not link to revision 1 of its stream/),
+      ]);
+    });
+
+    it('fails a withheld event without a hash, saying it cannot be checked', async () => {
+      const made = ledger.bundleWithheld(CASE, [2]);
+      const events = made.events.map((e) => ('withheld' in e ? { ...e, withheld: { ...e.withheld, hash: undefined } } : e));
+      const file = ledger.save('withheld-shapeless.json', JSON.stringify({ ...made, events }));
+      const run = await verifyBundle(file);
+      expect(run.code).toBe(1);
+      expect(run.fails[0]).toBe(`FAIL bundle entry 2: the withheld event has no hash of 64 lowercase hex digits; it cannot be checked`);
     });
   });
 
@@ -178,13 +211,36 @@ describe('verify-bundle', () => {
     it('fails when the server shows fewer events than the bundle proves were logged', async () => {
       timeline = () => {
         const served = ledger.timeline(CASE);
-        return { body: { ...served, events: served.events.slice(0, 3) } };
+        return { body: { ...served, revision: 2, events: served.events.slice(0, 3) } };
       };
       const run = await withServer(bundleFile);
       expect(run.code).toBe(1);
       expect(run.fails).toEqual([
         `FAIL case ${CASE}: the server's timeline (GET ${url()}) ends at revision 2, before the bundle's last revision 3: the server no longer shows events the bundle proves were logged (expected last revision 3, found last revision 2)`,
       ]);
+    });
+
+    it('fails when the server leaves out an event the bundle holds as stored, which the same reader may see', async () => {
+      timeline = () => {
+        const served = ledger.timeline(CASE);
+        return { body: { ...served, events: served.events.filter((e) => e.revision !== 2) } };
+      };
+      const run = await withServer(bundleFile);
+      expect(run.code).toBe(1);
+      expect(run.fails).toEqual([
+        `FAIL ${named(bundle.events[2].event)}: the server's timeline (GET ${url()}) does not show revision 2, which the bundle holds as stored for the same reader`,
+      ]);
+    });
+
+    it('passes when the server leaves out only events withheld in the bundle', async () => {
+      const file = ledger.save('withheld-for-server.json', JSON.stringify(ledger.bundleWithheld(CASE, [2])));
+      timeline = () => {
+        const served = ledger.timeline(CASE);
+        return { body: { ...served, events: served.events.filter((e) => e.revision !== 2) } };
+      };
+      const run = await withServer(file);
+      expect(run.fails).toEqual([]);
+      expect(run.code).toBe(0);
     });
 
     it('fails, saying it could not check, when the server refuses or answers something else', async () => {

@@ -1,7 +1,7 @@
-import { AUDIT_BUNDLE_FORMAT, AuditBundle, eventLeafHash, ProofError, verifyInclusion } from '@samverkan/ledger';
+import { AUDIT_BUNDLE_FORMATS, AuditBundle, BundledEvent, eventLeafHash, ProofError, verifyInclusion, WithheldEvent } from '@samverkan/ledger';
 import { SealedEnvelope } from '@samverkan/sealing';
 import { Command, describeEvent, EXIT_OK, errorMessage, Findings, parseCommand, UsageError } from './cli';
-import { envelopeShapeProblem, hashMismatch, StreamHeads } from './envelope-check';
+import { envelopeShapeProblem, hashMismatch, StreamHeads, withheldShapeProblem } from './envelope-check';
 import { describeCheckpoint, looseHex, OpenedCheckpoint, openCheckpointFile, originMismatch, readInputFile, readVerifierKey } from './inputs';
 import { fetchJson, serverToken, serverUrl, ServerUnavailable } from './server';
 
@@ -14,8 +14,10 @@ without gaps, every event in the case's stream case-<case id>, every inclusion p
 checkpoint, and that checkpoint's signature with the given key (never the key the bundle carries) and its
 origin (the key's name).
 
-What it proves: revisions 0 to k of the case, as the bundle holds them, are in the signed checkpoint. It
-cannot show that the case has no later events. With --server and a bearer token (--token, or SAMVERKAN_TOKEN)
+What it proves: revisions 0 to k of the case, as the bundle holds them, are in the signed checkpoint. An event
+withheld from the agency the bundle was made for is there by its hash alone: its place in the chain and in
+the checkpoint are proven, its content is not shown, so it cannot be checked (only an auditor's bundle holds
+every event as stored). It cannot show that the case has no later events. With --server and a bearer token (--token, or SAMVERKAN_TOKEN)
 it also fetches the case's timeline (GET /cases/:id/timeline) and fails if the server shows events after
 revision k (naming the first), or other events than the bundle's at revisions 0 to k.`;
 
@@ -94,16 +96,25 @@ export const verifyBundle: Command = async (args, io) => {
   const chain = new StreamHeads();
   /** The case's events in the bundle by revision (the last one wins where a revision repeats; that already failed). */
   const hashes = new Map<number, string>();
+  /** The revisions the bundle holds as stored, which its reader's timeline must show too. */
+  const whole = new Map<number, SealedEnvelope>();
   let lastRevision: number | undefined;
   let lastLeaf = -1;
-  bundle.events.forEach((bundled, position) => {
-    const event = bundled?.event as SealedEnvelope;
-    const problem = envelopeShapeProblem(event);
+  let withheld = 0;
+  bundle.events.forEach((entry, position) => {
+    const hidden = typeof entry === 'object' && entry !== null && 'withheld' in entry;
+    const bundled = entry as Partial<BundledEvent & WithheldEvent>;
+    const event = (hidden ? bundled.withheld : bundled.event) as SealedEnvelope;
+    const problem = hidden ? withheldShapeProblem(event) : envelopeShapeProblem(event);
     if (problem) {
       findings.fail(`bundle entry ${position}`, `${problem}; it cannot be checked`);
       return;
     }
-    const subject = describeEvent(event, Number.isSafeInteger(bundled.leafIndex) ? bundled.leafIndex : undefined);
+    if (hidden) withheld += 1;
+    const leafIndex = bundled.leafIndex as number;
+    const subject = hidden
+      ? `withheld event (stream ${event.stream}, revision ${event.revision}${Number.isSafeInteger(leafIndex) ? `, leaf ${leafIndex}` : ''})`
+      : describeEvent(event, Number.isSafeInteger(leafIndex) ? leafIndex : undefined);
 
     if (event.stream !== stream) {
       const whose = givenCase !== undefined ? `of case ${caseId} (--case)` : `of the bundle's case ${caseId}`;
@@ -113,20 +124,22 @@ export const verifyBundle: Command = async (args, io) => {
       const broken = chain.advance(event);
       if (broken) findings.fail(subject, broken.problem, broken);
       hashes.set(event.revision, event.hash);
+      if (!hidden) whole.set(event.revision, event);
       lastRevision = event.revision;
     }
 
-    const mismatch = hashMismatch(event);
+    // A withheld event's content is not in the bundle: its hash is what the checkpoint proves.
+    const mismatch = hidden ? undefined : hashMismatch(event);
     if (mismatch) findings.fail(subject, 'its content does not hash to its stored hash: the event was changed after it was sealed', mismatch);
 
-    if (!Number.isSafeInteger(bundled.leafIndex) || bundled.leafIndex < 0) {
+    if (!Number.isSafeInteger(leafIndex) || leafIndex < 0) {
       findings.fail(subject, `has no leaf index (found ${JSON.stringify(bundled.leafIndex)})`);
       return;
     }
-    if (bundled.leafIndex <= lastLeaf) {
-      findings.fail(subject, `its leaf index ${bundled.leafIndex} does not follow the previous event's ${lastLeaf}: a stream's events enter the log in revision order`);
+    if (leafIndex <= lastLeaf) {
+      findings.fail(subject, `its leaf index ${leafIndex} does not follow the previous event's ${lastLeaf}: a stream's events enter the log in revision order`);
     }
-    lastLeaf = Math.max(lastLeaf, bundled.leafIndex);
+    lastLeaf = Math.max(lastLeaf, leafIndex);
     if (!checkpoint) return;
     const proof = Array.isArray(bundled.inclusionProof) ? bundled.inclusionProof.map(looseHex) : [undefined];
     if (proof.some((hash) => hash === undefined)) {
@@ -136,10 +149,10 @@ export const verifyBundle: Command = async (args, io) => {
     const { size, root } = checkpoint.checkpoint;
     try {
       // The leaf of the content as it is now: a proof for the originally logged hash says nothing about an edited event.
-      verifyInclusion(eventLeafHash(mismatch ? mismatch.expected : event.hash), bundled.leafIndex, size, proof as Buffer[], root);
+      verifyInclusion(eventLeafHash(mismatch ? mismatch.expected : event.hash), leafIndex, size, proof as Buffer[], root);
     } catch (error) {
       const reason = error instanceof ProofError ? `${error.reason}: ` : '';
-      findings.fail(subject, `is not proven to be leaf ${bundled.leafIndex} of the checkpoint's tree (size ${size}): ${reason}${errorMessage(error)}`);
+      findings.fail(subject, `is not proven to be leaf ${leafIndex} of the checkpoint's tree (size ${size}): ${reason}${errorMessage(error)}`);
     }
   });
 
@@ -147,7 +160,7 @@ export const verifyBundle: Command = async (args, io) => {
   if (server !== undefined && lastRevision !== undefined) {
     const url = serverUrl(server, `cases/${encodeURIComponent(caseId)}/timeline`);
     try {
-      const timeline = await fetchJson<{ events?: unknown }>(url, serverToken(cli.values.token, io));
+      const timeline = await fetchJson<{ events?: unknown; revision?: unknown }>(url, serverToken(cli.values.token, io));
       if (compareTimeline(timeline, url, lastRevision)) beyond = `the server shows no events after revision ${lastRevision} (GET ${url})`;
     } catch (error) {
       if (!(error instanceof ServerUnavailable)) throw error;
@@ -156,15 +169,17 @@ export const verifyBundle: Command = async (args, io) => {
   }
 
   const cp = checkpoint?.checkpoint;
+  const madeFor = typeof bundle.madeFor === 'string' ? bundle.madeFor : 'the agency it was made for';
+  const hiddenNote = withheld === 0 ? '' : `; ${withheld} of them withheld from ${madeFor}: proven by their hash alone, their content not shown`;
   return findings.finish(
-    `bundle ${file}: case ${caseId}: revisions 0..${lastRevision} of ${stream} are in checkpoint ${cp?.size} (${cp?.origin}, signed by ${key.text}); ${beyond}`,
+    `bundle ${file}: case ${caseId}: revisions 0..${lastRevision} of ${stream} are in checkpoint ${cp?.size} (${cp?.origin}, signed by ${key.text})${hiddenNote}; ${beyond}`,
   );
 
   /**
    * Compares the server's timeline of the case with the bundle: the same event at each revision the bundle
    * holds, and nothing after its last. Reports what differs; true if nothing did.
    */
-  function compareTimeline(timeline: { events?: unknown }, url: URL, last: number): boolean {
+  function compareTimeline(timeline: { events?: unknown; revision?: unknown }, url: URL, last: number): boolean {
     const from = `the server's timeline (GET ${url})`;
     const entries = typeof timeline === 'object' && timeline !== null && Array.isArray(timeline.events) ? (timeline.events as TimelineEntry[]) : undefined;
     if (!entries || entries.some((entry) => typeof entry !== 'object' || entry === null || !Number.isSafeInteger(entry.revision))) {
@@ -182,18 +197,25 @@ export const verifyBundle: Command = async (args, io) => {
         });
       }
     }
-    const later = entries.filter((entry) => (entry.revision as number) > last).sort((a, b) => (a.revision as number) - (b.revision as number));
-    if (later.length > 0) {
-      const first = later[0];
-      const newest = later[later.length - 1].revision as number;
+    const shown = new Set(entries.map((entry) => entry.revision as number));
+    const head = Number.isSafeInteger(timeline.revision) ? (timeline.revision as number) : -1;
+    for (const [revision, event] of whole) {
+      if (revision <= head && !shown.has(revision)) {
+        findings.fail(describeEvent(event), `${from} does not show revision ${revision}, which the bundle holds as stored for the same reader`);
+      }
+    }
+    // The timeline shows only the events its reader may see; its `revision` is the case's last, seen or not.
+    const newest = entries.reduce((max, entry) => Math.max(max, entry.revision as number), head);
+    if (newest > last) {
+      const first = entries.find((entry) => entry.revision === last + 1);
+      const count = newest - last;
       findings.fail(
         `case ${caseId}`,
-        `${from} has ${later.length} event${later.length === 1 ? '' : 's'} after the bundle's last revision ${last}, which this bundle does not cover; ` +
-          `the first missing is revision ${last + 1}${first.revision === last + 1 ? ` (event ${String(first.id)}, ${String(first.type)})` : ''}: fetch a new bundle`,
+        `${from} has ${count} event${count === 1 ? '' : 's'} after the bundle's last revision ${last}, which this bundle does not cover; ` +
+          `the first missing is revision ${last + 1}${first ? ` (event ${String(first.id)}, ${String(first.type)})` : ''}: fetch a new bundle`,
         { expected: `last revision ${last}`, found: `last revision ${newest}` },
       );
     }
-    const newest = entries.reduce((max, entry) => Math.max(max, entry.revision as number), -1);
     if (newest < last) {
       findings.fail(`case ${caseId}`, `${from} ends at revision ${newest}, before the bundle's last revision ${last}: the server no longer shows events the bundle proves were logged`, {
         expected: `last revision ${last}`,
@@ -206,7 +228,7 @@ export const verifyBundle: Command = async (args, io) => {
 
 function bundleShapeProblem(bundle: AuditBundle): string | undefined {
   if (typeof bundle !== 'object' || bundle === null) return 'is not a JSON object';
-  if (bundle.format !== AUDIT_BUNDLE_FORMAT) return `has format ${JSON.stringify(bundle.format)}, not ${AUDIT_BUNDLE_FORMAT}`;
+  if (!AUDIT_BUNDLE_FORMATS.includes(bundle.format)) return `has format ${JSON.stringify(bundle.format)}, not one of ${AUDIT_BUNDLE_FORMATS.join(', ')}`;
   if (typeof bundle.caseId !== 'string' || bundle.caseId === '') {
     return `names no case (found caseId ${JSON.stringify(bundle.caseId) ?? 'missing'}): a bundle must say which case it is for`;
   }

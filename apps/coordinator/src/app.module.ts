@@ -2,6 +2,8 @@ import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@n
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock, CLOCK, systemClock } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
+import { AccessLog } from './access-log/access-log';
+import { AccessLogController } from './access-log/access-log.controller';
 import { AgencyRegistry } from './agencies/agency-registry';
 import { AgencyAuthenticator } from './auth/agency-authenticator';
 import { AuthGuard } from './auth/auth.guard';
@@ -51,7 +53,7 @@ export class AppModule {
     return {
       module: AppModule,
       // Every process answers /health; the API is served by the `api` role.
-      controllers: [HealthController, ...(roles.has('api') ? [CaseController, WorklistController, LedgerController] : [])],
+      controllers: [HealthController, ...(roles.has('api') ? [CaseController, AccessLogController, WorklistController, LedgerController] : [])],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
@@ -73,6 +75,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
         leadershipProvider(config),
+        AccessLog,
         CaseService,
         // The ledger is read by every role; it seals only with the `ledger` role and its lease (it closes its store).
         { provide: LEDGER_STORE, useFactory: () => openLedgerStore(config) },

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'not-found'
   | 'conflict'
   | 'precondition-failed'
-  | 'invariant';
+  | 'invariant'
+  | 'unavailable';
 
 export abstract class SamverkanError extends Error {
   abstract readonly code: ErrorCode;
@@ -74,4 +75,9 @@ export class PreconditionFailedError extends SamverkanError {
 /** A business rule forbids the step whatever the state (cooperation for a non-victim, say). */
 export class InvariantError extends SamverkanError {
   readonly code = 'invariant' as const;
+}
+
+/** Something the request needs cannot be done now (the access log cannot be written); try again later. */
+export class UnavailableError extends SamverkanError {
+  readonly code = 'unavailable' as const;
 }

@@ -10,9 +10,23 @@ export interface DomainEvent {
   readonly data: JsonObject | object;
 }
 
+/** An event as the store holds it: its type, the schema version it was written in, and its data as written. */
+export interface StoredEvent {
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+}
+
 /** Decide what a command means given the past, and fold the past into state. Pure: no I/O, no clock. */
 export interface Decider<Command, Event extends DomainEvent, State> {
   initialState(): State;
+  /**
+   * The stored event as this version folds it: an event written in an older schema version is brought up to
+   * date here, in one place. Without it, stored events are folded as they are.
+   */
+  upcast?(stored: StoredEvent): Event;
+  /** The schema version each event type is written in; 1 when not listed. */
+  readonly schemaVersions?: Readonly<Record<string, number>>;
   evolve(state: State, event: Event): State;
   decide(command: Command, state: State): Event[];
   /**
@@ -72,8 +86,6 @@ export interface CommandPathOptions {
   readonly now: () => Date;
   /** How often to re-read and re-decide when another writer appended first (default 12). */
   readonly maxAttempts?: number;
-  /** Schema version of each event type; 1 when not listed. */
-  readonly schemaVersions?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -116,7 +128,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       if (envelope.revision > next) {
         throw new Error(`${envelope.stream} skips from revision ${next - 1} to ${envelope.revision}: the store is missing events`);
       }
-      entry.state = this.decider.evolve(entry.state, envelope as unknown as Event);
+      entry.state = this.decider.evolve(entry.state, this.decider.upcast ? this.decider.upcast(envelope) : (envelope as unknown as Event));
       entry.head = { revision: envelope.revision, hash: envelope.hash };
       const key = commandKey(envelope.metadata.agencyId, envelope.metadata.commandId);
       const seen = entry.commands.get(key);
@@ -205,7 +217,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
   }
 
   private drafts(events: Event[], context: CommandContext): EventDraft[] {
-    return eventDrafts(events, context, this.options.now(), this.options.schemaVersions);
+    return eventDrafts(events, context, this.options.now(), this.decider.schemaVersions);
   }
 
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AUDIT_BUNDLE_FORMAT,
+  BundledEvent,
   AuditBundle,
   Checkpoint,
   ed25519NoteSigner,
@@ -26,6 +27,9 @@ import { main } from '../audit';
 import { Io } from '../cli';
 
 export const LOG_NAME = 'samverkan.test/ledger';
+
+/** An audit bundle with every event as stored. */
+export type FullBundle = Omit<AuditBundle, 'events'> & { readonly events: readonly BundledEvent[] };
 
 /** Metadata of every event the fixtures seal. */
 export const metadata = {
@@ -101,11 +105,17 @@ export class FixtureLedger {
     return { size1, size2, root1: toHex(this.root(size1)), root2: toHex(this.root(size2)), proof: this.tree.consistencyProof(size1, size2).map(toHex) };
   }
 
-  /** The audit bundle of a case against the checkpoint of the first `size` events. */
-  bundle(caseId: string, size = this.events.length): AuditBundle {
+  /** The audit bundle of a case against the checkpoint of the first `size` events, every event as stored. */
+  bundle(caseId: string, size = this.events.length): FullBundle {
+    return this.bundleWithheld(caseId, [], size) as FullBundle;
+  }
+
+  /** The audit bundle of a case as made for an agency from which the events at `withheld` revisions are withheld. */
+  bundleWithheld(caseId: string, withheld: readonly number[], size = this.events.length): AuditBundle {
     const stream = `case-${caseId}`;
     return {
       format: AUDIT_BUNDLE_FORMAT,
+      madeFor: 'socialtjansten-malmo',
       caseId,
       stream,
       checkpoint: this.checkpoint(size),
@@ -113,7 +123,11 @@ export class FixtureLedger {
       events: this.events
         .map((event, leafIndex) => ({ event, leafIndex }))
         .filter(({ event, leafIndex }) => event.stream === stream && leafIndex < size)
-        .map(({ event, leafIndex }) => ({ leafIndex, event, inclusionProof: this.tree.inclusionProof(leafIndex, size).map(toHex) })),
+        .map(({ event, leafIndex }) => {
+          const inclusionProof = this.tree.inclusionProof(leafIndex, size).map(toHex);
+          if (!withheld.includes(event.revision)) return { leafIndex, event, inclusionProof };
+          return { leafIndex, withheld: { stream: event.stream, revision: event.revision, hash: event.hash, prev: event.prev }, inclusionProof };
+        }),
     };
   }
 

@@ -132,7 +132,7 @@ export const CASE_COMMAND_ROUTES = {
     type: 'RecordConsent',
     body: RecordConsentDto,
     params: [],
-    fields: ({ body }) => ({ scope: body.scope, given: body.given }),
+    fields: ({ body }) => ({ scope: body.scope, given: body.given, by: body.by, on: body.on }),
   }),
   'grant-reflection-period': route({
     type: 'GrantReflectionPeriod',

@@ -1,8 +1,10 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { NotFoundError } from '@samverkan/common';
+import { ForbiddenError } from '@samverkan/common';
 import { CommandOutcome } from '@samverkan/eventstore';
+import { verifyChain } from '@samverkan/sealing';
+import { readerOf } from '../access-log/access-log';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
@@ -32,8 +34,9 @@ import {
 } from './case.dto';
 import { caseCommand, CaseCommandName, caseCommandRoute, CommandParam, openedCaseId } from './case-commands';
 import { CaseState } from './case.model';
-import { CaseService } from './case.service';
-import { caseView, timelineEntry } from './case.views';
+import { caseSummaryFor } from './case.disclosure';
+import { caseStream, CaseService } from './case.service';
+import { timelineEntry } from './case.views';
 
 @ApiTags('cases')
 @ApiBearerAuth()
@@ -168,35 +171,37 @@ export class CaseController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'The case summary, now or as it stood at ?asOf=<time> or ?revision=<n>' })
+  @ApiOperation({ summary: 'The case summary as your agency may see it, now or as it stood at ?asOf=<time> or ?revision=<n>' })
   async summary(@Param('id', CaseIdPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) res: FastifyReply) {
-    const history = await this.cases.history(id, caller.agency, query);
-    res.header('ETag', `"${history.revision}"`);
-    return caseView(history, caller.agency.id);
+    const reader = readerOf(caller);
+    const read = await this.cases.read(id, reader, 'summary', query);
+    const summary = caseSummaryFor(read.state, read.revision, reader);
+    if (!summary) {
+      throw new ForbiddenError(`${reader.agencyId} had no standing on case ${id} at revision ${read.revision}: the case as it stood before your agency came to it is not shown`, {
+        rule: 'no-standing-then',
+        details: { caseId: id, revision: read.revision },
+      });
+    }
+    res.header('ETag', `"${read.revision}"`);
+    return summary;
   }
 
   @Get(':id/timeline')
-  @ApiOperation({ summary: 'The case events in order, now or as of a time or revision' })
+  @ApiOperation({ summary: 'The case events your agency may see, in order, now or as of a time or revision; `revision` is the case\'s last at that point' })
   async timeline(@Param('id', CaseIdPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller) {
-    const history = await this.teamHistory(id, caller, query);
-    return { caseId: id, revision: history.revision, asOf: query.asOf ?? null, events: history.events.map(timelineEntry) };
+    const read = await this.cases.read(id, readerOf(caller), 'timeline', query);
+    const events = read.events.flatMap(({ envelope, disclosed }) => (disclosed ? [timelineEntry(envelope, disclosed)] : []));
+    return { caseId: id, revision: read.revision, asOf: query.asOf ?? null, events };
   }
 
   @Get(':id/verify')
   @ApiOperation({ summary: "Recompute the case's hash chain: ok, or the first broken revision" })
   async verify(@Param('id', CaseIdPipe) id: string, @CurrentCaller() caller: Caller) {
-    await this.teamHistory(id, caller, {});
-    const verdict = await this.cases.verify(id, caller.agency);
+    const read = await this.cases.read(id, readerOf(caller), 'verify');
+    const verdict = verifyChain(caseStream(id), read.events.map((e) => e.envelope));
     return verdict.ok
       ? { caseId: id, result: 'ok', events: verdict.events, head: verdict.head }
       : { caseId: id, result: 'broken', events: verdict.events, firstBrokenRevision: verdict.firstBroken.revision, ...verdict.firstBroken };
-  }
-
-  /** History for a team member; a referral's addressee may see the summary, not the timeline. */
-  private async teamHistory(id: string, caller: Caller, query: AsOfQueryDto) {
-    const history = await this.cases.history(id, caller.agency, query);
-    if (history.visibility === 'addressee') throw new NotFoundError(`case ${id} was not found`, { rule: 'case-not-found', details: { caseId: id } });
-    return history;
   }
 
   /** Every command route: the one mapping (cases/case-commands.ts) from what was sent to a command, then the one command path. */

@@ -3,6 +3,7 @@ import { AGENCY_KINDS, AgencyKind, Issuer, SYSTEM_AGENCY_ID } from '../agencies/
 import { authorise, caseDecider, decide, evolve, initialState, visibleTo, swedishDate } from './case.decider';
 import { CaseCommand, CaseCommandType, CaseEvent, CaseEventType, CaseState, Subject } from './case.model';
 import { COMMAND_PERMISSIONS } from './case.permissions';
+import { CASE_EVENT_VERSIONS, upcastCaseEvent } from './case.upcast';
 import { deepFreeze, given } from './testing/given';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   DeclineReferral: command('DeclineReferral', outsider, { referralId: 'r-1', reason: 'no capacity' }),
   WithdrawReferral: command('WithdrawReferral', police, { referralId: 'r-1' }),
   RecordSupport: command('RecordSupport', migration, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-09' }),
-  RecordConsent: command('RecordConsent', police, { scope: 'share-with-ngo', given: true }),
+  RecordConsent: command('RecordConsent', police, { scope: 'share-with-migration', given: true, by: 'person', on: '2025-03-10' }),
   GrantReflectionPeriod: command('GrantReflectionPeriod', migration, { until: '2025-04-09T00:00:00Z' }),
   DecideResidencePermit: command('DecideResidencePermit', migration, { granted: true, until: '2026-03-10' }),
   RecordVictimCooperation: command('RecordVictimCooperation', police, { status: 'willing' }),
@@ -677,21 +678,18 @@ describe('recording support', () => {
     const state = given(opened)
       .when(support())
       .then([event('SupportProvided', { supportId: 's-1', kind: 'health-care', providedOn: '2025-03-10', providedBy: police.agencyId })]);
-    expect(state.support).toEqual({ total: 1, byKind: { 'health-care': 1 }, providers: [police.agencyId], firstProvidedOn: '2025-03-10', lastProvidedOn: '2025-03-10' });
+    expect(state.support).toEqual({ 'health-care': { count: 1, providers: [police.agencyId], firstProvidedOn: '2025-03-10', lastProvidedOn: '2025-03-10' } });
   });
 
-  it('counts support by kind and keeps the span of dates', () => {
+  it('counts support by kind, with its providers and the span of its dates', () => {
     const provided = (kind: 'shelter' | 'health-care', providedOn: string, by: Issuer) =>
       event('SupportProvided', { supportId: `s-${providedOn}`, kind, providedOn, providedBy: by.agencyId });
     const state = given([...opened, joined(social), provided('shelter', '2025-03-02', social), provided('health-care', '2025-02-20', police)])
       .when(support({ kind: 'shelter', providedOn: '2025-03-05' }))
       .then([event('SupportProvided', { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-05', providedBy: police.agencyId })]);
     expect(state.support).toEqual({
-      total: 3,
-      byKind: { shelter: 2, 'health-care': 1 },
-      providers: [social.agencyId, police.agencyId],
-      firstProvidedOn: '2025-02-20',
-      lastProvidedOn: '2025-03-05',
+      shelter: { count: 2, providers: [social.agencyId, police.agencyId], firstProvidedOn: '2025-03-02', lastProvidedOn: '2025-03-05' },
+      'health-care': { count: 1, providers: [police.agencyId], firstProvidedOn: '2025-02-20', lastProvidedOn: '2025-02-20' },
     });
   });
 
@@ -703,27 +701,49 @@ describe('recording support', () => {
 });
 
 describe('recording consent', () => {
-  const consent = (isGiven: boolean) => command('RecordConsent', police, { scope: 'share-with-ngo', given: isGiven });
-  const consentGiven = event('ConsentGiven', { scope: 'share-with-ngo', recordedBy: police.agencyId });
+  const consent = (isGiven: boolean, fields: Partial<CommandOf<'RecordConsent'>> = {}) =>
+    command('RecordConsent', social, { scope: 'share-with-migration', given: isGiven, by: 'person', on: '2025-03-09', ...fields });
+  const withSocial = [...opened, joined(social)];
+  const consentGiven = event('ConsentGiven', { scope: 'share-with-migration', givenBy: 'person', givenOn: '2025-03-09', recordedBy: social.agencyId });
 
-  it('records consent given for a scope', () => {
-    const state = given(opened).when(consent(true)).then([consentGiven]);
-    expect(state.consents).toEqual(['share-with-ngo']);
+  it('records consent given for a scope, by whom and on which day', () => {
+    const state = given(withSocial).when(consent(true)).then([consentGiven]);
+    expect(state.consents).toEqual([{ scope: 'share-with-migration', givenBy: 'person', givenOn: '2025-03-09', recordedBy: social.agencyId }]);
   });
 
   it('records consent withdrawn for a scope', () => {
-    const state = given([...opened, consentGiven])
-      .when(consent(false))
-      .then([event('ConsentWithdrawn', { scope: 'share-with-ngo', recordedBy: police.agencyId })]);
+    const state = given([...withSocial, consentGiven])
+      .when(consent(false, { on: '2025-03-10' }))
+      .then([event('ConsentWithdrawn', { scope: 'share-with-migration', withdrawnBy: 'person', withdrawnOn: '2025-03-10', recordedBy: social.agencyId })]);
     expect(state.consents).toEqual([]);
   });
 
+  it("takes a child's consent from the guardian", () => {
+    given([caseOpened(childVictim), joined(police, 'opened'), joined(social)])
+      .when(consent(true, { by: 'guardian' }))
+      .then([event('ConsentGiven', { scope: 'share-with-migration', givenBy: 'guardian', givenOn: '2025-03-09', recordedBy: social.agencyId })]);
+  });
+
+  it('refuses a guardian for an adult, who consents themselves', () => {
+    given(withSocial).when(consent(true, { by: 'guardian' })).thenThrows(InvariantError, /an adult gives or withdraws consent themselves/);
+  });
+
+  it('refuses consent dated after the day it is recorded', () => {
+    given(withSocial).when(consent(true, { on: '2025-03-11' })).thenThrows(InvariantError, 'consent dated 2025-03-11 cannot be recorded on 2025-03-10');
+  });
+
+  it('is recorded only by the agencies that meet the person: social services and the police', () => {
+    given([...withSocial, joined(migration)])
+      .when(command('RecordConsent', migration, { scope: 'share-with-migration', given: true, by: 'person', on: '2025-03-09' }))
+      .thenThrows(ForbiddenError, 'only police or social-services agencies may record consent; migrationsverket-malmo is migration');
+  });
+
   it('refuses consent already given', () => {
-    given([...opened, consentGiven]).when(consent(true)).thenThrows(ConflictError, 'consent for share-with-ngo is already given');
+    given([...withSocial, consentGiven]).when(consent(true)).thenThrows(ConflictError, 'consent for share-with-migration is already given');
   });
 
   it('refuses to withdraw consent that is not given', () => {
-    given(opened).when(consent(false)).thenThrows(ConflictError, 'consent for share-with-ngo is not given');
+    given(withSocial).when(consent(false)).thenThrows(ConflictError, 'consent for share-with-migration is not given');
   });
 });
 
@@ -1014,7 +1034,7 @@ describe('registering evidence', () => {
     const state = given(opened)
       .when(register(digest))
       .then([event('EvidenceRegistered', { evidenceId: 'e-1', description: 'phone', contentSha256: digest, holder: police.agencyId })]);
-    expect(state.evidence).toEqual([{ evidenceId: 'e-1', description: 'phone', contentSha256: digest, holder: police.agencyId }]);
+    expect(state.evidence).toEqual([{ evidenceId: 'e-1', description: 'phone', contentSha256: digest, holder: police.agencyId, registeredBy: police.agencyId }]);
   });
 
   it('refuses an evidence id already used', () => {
@@ -1230,7 +1250,7 @@ describe('folding events into the case summary', () => {
   });
 
   it('serves as a decider for the generic command path', () => {
-    expect(caseDecider).toEqual({ initialState, evolve, decide, authorise });
+    expect(caseDecider).toEqual({ initialState, evolve, decide, authorise, upcast: upcastCaseEvent, schemaVersions: CASE_EVENT_VERSIONS });
   });
 });
 
@@ -1295,8 +1315,8 @@ describe('the case of a child victim, from opening to closing', () => {
     step(command('RecordSupport', social, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-02', at: on(2) }), [
       event('SupportProvided', { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-02', providedBy: social.agencyId }),
     ]);
-    step(command('RecordConsent', social, { scope: 'share-health-records', given: true, at: on(2) }), [
-      event('ConsentGiven', { scope: 'share-health-records', recordedBy: social.agencyId }),
+    step(command('RecordConsent', social, { scope: 'share-health-details', given: true, by: 'guardian', on: '2025-03-02', at: on(2) }), [
+      event('ConsentGiven', { scope: 'share-health-details', givenBy: 'guardian', givenOn: '2025-03-02', recordedBy: social.agencyId }),
     ]);
 
     step(command('OpenInvestigation', police, { investigationId: 'i-1', reference: '5000-K123-25', at: on(3) }), [
@@ -1391,8 +1411,8 @@ describe('the case of a child victim, from opening to closing', () => {
         expect.objectContaining({ referralId: 'r-auto', automatic: true, status: 'accepted' }),
         expect.objectContaining({ referralId: 'r-1', automatic: false, status: 'accepted', escalatedTo: null }),
       ],
-      support: { total: 1, byKind: { shelter: 1 }, providers: [social.agencyId], firstProvidedOn: '2025-03-02', lastProvidedOn: '2025-03-02' },
-      consents: ['share-health-records'],
+      support: { shelter: { count: 1, providers: [social.agencyId], firstProvidedOn: '2025-03-02', lastProvidedOn: '2025-03-02' } },
+      consents: [{ scope: 'share-health-details', givenBy: 'guardian', givenOn: '2025-03-02', recordedBy: social.agencyId }],
       reflectionPeriodUntil: null,
       residencePermit: null,
       cooperation: 'statement-given',
@@ -1412,7 +1432,7 @@ describe('the case of a child victim, from opening to closing', () => {
           decidedOn: '2025-03-28',
         },
       ],
-      evidence: [{ evidenceId: 'e-1', description: 'seized phone', contentSha256: null, holder: prosecutor.agencyId }],
+      evidence: [{ evidenceId: 'e-1', description: 'seized phone', contentSha256: null, holder: prosecutor.agencyId, registeredBy: police.agencyId }],
       outcome: 'perpetrator convicted; child placed in care',
     });
 

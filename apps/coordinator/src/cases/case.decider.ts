@@ -33,6 +33,7 @@ import {
   WithdrawReferral,
 } from './case.model';
 import { COMMAND_PERMISSIONS, Standing } from './case.permissions';
+import { CASE_EVENT_VERSIONS, upcastCaseEvent } from './case.upcast';
 
 // ---------------------------------------------------------------------------------------------------------
 // State
@@ -50,7 +51,7 @@ export function initialState(): CaseState {
     leadAgency: null,
     team: [],
     referrals: [],
-    support: { total: 0, byKind: {}, providers: [], firstProvidedOn: null, lastProvidedOn: null },
+    support: {},
     consents: [],
     reflectionPeriodUntil: null,
     residencePermit: null,
@@ -294,15 +295,26 @@ function recordSupport(cmd: RecordSupport, state: CaseState): CaseEvent[] {
 }
 
 function recordConsent(cmd: RecordConsent, state: CaseState): CaseEvent[] {
-  const given = state.consents.includes(cmd.scope);
+  const given = state.consents.some((c) => c.scope === cmd.scope);
   if (cmd.given && given) {
     throw new ConflictError(`consent for ${cmd.scope} is already given`, { rule: 'consent-already-given', details: { scope: cmd.scope } });
   }
   if (!cmd.given && !given) {
     throw new ConflictError(`consent for ${cmd.scope} is not given`, { rule: 'consent-not-given', details: { scope: cmd.scope } });
   }
-  const data = { scope: cmd.scope, recordedBy: cmd.issuer.agencyId };
-  return [cmd.given ? { type: 'ConsentGiven', data } : { type: 'ConsentWithdrawn', data }];
+  if (cmd.by === 'guardian' && state.subject?.ageGroup === 'adult') {
+    throw new InvariantError(`an adult gives or withdraws consent themselves; a guardian acts for a child, and the subject of case ${cmd.caseId} is an adult`, {
+      rule: 'guardian-for-child-only',
+      details: { by: cmd.by, ageGroup: state.subject.ageGroup },
+    });
+  }
+  ensureNotInFuture(cmd.given ? 'consent' : 'a withdrawal of consent', cmd.on, cmd.at);
+  const recordedBy = cmd.issuer.agencyId;
+  return [
+    cmd.given
+      ? { type: 'ConsentGiven', data: { scope: cmd.scope, givenBy: cmd.by, givenOn: cmd.on, recordedBy } }
+      : { type: 'ConsentWithdrawn', data: { scope: cmd.scope, withdrawnBy: cmd.by, withdrawnOn: cmd.on, recordedBy } },
+  ];
 }
 
 function grantReflectionPeriod(cmd: GrantReflectionPeriod, state: CaseState): CaseEvent[] {
@@ -820,23 +832,24 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
       return updateReferral(state, event.data.referralId, { escalatedTo: event.data.coordinator });
     case 'SupportProvided': {
       const { kind, providedOn, providedBy } = event.data;
-      const s = state.support;
-      return {
-        ...state,
-        support: {
-          total: s.total + 1,
-          byKind: { ...s.byKind, [kind]: (s.byKind[kind] ?? 0) + 1 },
-          providers: s.providers.includes(providedBy) ? s.providers : [...s.providers, providedBy],
-          firstProvidedOn: s.firstProvidedOn === null || providedOn < s.firstProvidedOn ? providedOn : s.firstProvidedOn,
-          lastProvidedOn: s.lastProvidedOn === null || providedOn > s.lastProvidedOn ? providedOn : s.lastProvidedOn,
-        },
-      };
+      const known = state.support[kind];
+      const ofKind = known
+        ? {
+            count: known.count + 1,
+            providers: known.providers.includes(providedBy) ? known.providers : [...known.providers, providedBy],
+            firstProvidedOn: providedOn < known.firstProvidedOn ? providedOn : known.firstProvidedOn,
+            lastProvidedOn: providedOn > known.lastProvidedOn ? providedOn : known.lastProvidedOn,
+          }
+        : { count: 1, providers: [providedBy], firstProvidedOn: providedOn, lastProvidedOn: providedOn };
+      return { ...state, support: { ...state.support, [kind]: ofKind } };
     }
-    case 'ConsentGiven':
-      if (state.consents.includes(event.data.scope)) return state;
-      return { ...state, consents: [...state.consents, event.data.scope] };
+    case 'ConsentGiven': {
+      const { scope, givenBy, givenOn, recordedBy } = event.data;
+      if (state.consents.some((c) => c.scope === scope)) return state;
+      return { ...state, consents: [...state.consents, { scope, givenBy, givenOn, recordedBy }] };
+    }
     case 'ConsentWithdrawn':
-      return { ...state, consents: state.consents.filter((scope) => scope !== event.data.scope) };
+      return { ...state, consents: state.consents.filter((c) => c.scope !== event.data.scope) };
     case 'ReflectionPeriodGranted':
       return { ...state, reflectionPeriodUntil: event.data.until };
     case 'ResidencePermitDecided':
@@ -875,7 +888,7 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     }
     case 'EvidenceRegistered': {
       const { evidenceId, description, contentSha256, holder } = event.data;
-      return { ...state, evidence: [...state.evidence, { evidenceId, description, contentSha256, holder }] };
+      return { ...state, evidence: [...state.evidence, { evidenceId, description, contentSha256, holder, registeredBy: holder }] };
     }
     case 'EvidenceTransferred':
       return {
@@ -905,4 +918,11 @@ function updateReferral(state: CaseState, referralId: string, change: Partial<Pi
   return { ...state, referrals: state.referrals.map((r) => (r.referralId === referralId ? { ...r, ...change } : r)) };
 }
 
-export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = { initialState, evolve, decide, authorise };
+export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = {
+  initialState,
+  evolve,
+  decide,
+  authorise,
+  upcast: upcastCaseEvent,
+  schemaVersions: CASE_EVENT_VERSIONS,
+};

@@ -23,6 +23,10 @@ import { CITIES, City } from '../agencies/agency';
 import {
   AGE_GROUPS,
   AgeGroup,
+  CONSENT_GIVERS,
+  CONSENT_SCOPES,
+  ConsentGiver,
+  ConsentScope,
   COOPERATION_STATUSES,
   CooperationStatus,
   EXPLOITATION_FORMS,
@@ -118,8 +122,13 @@ export class RecordSupportDto {
 }
 
 export class RecordConsentDto {
-  @IsString() @Matches(/^[a-z][a-z0-9-]{0,63}$/, { message: 'scope must be lowercase letters, digits and dashes' }) scope!: string;
+  @IsIn(CONSENT_SCOPES) scope!: ConsentScope;
+  /** true: consent given; false: withdrawn. */
   @IsBoolean() given!: boolean;
+  /** Who gave or withdrew it: the person, or a child's guardian. */
+  @IsIn(CONSENT_GIVERS) by!: ConsentGiver;
+  /** The day it was given or withdrawn. */
+  @Matches(DATE, { message: 'on must be a date as YYYY-MM-DD' }) @IsISO8601({ strict: true }) on!: string;
 }
 
 export class GrantReflectionPeriodDto {

@@ -72,6 +72,18 @@ export type Verdict = (typeof VERDICTS)[number];
 export const SENTENCE_KINDS = ['prison', 'fine', 'probation', 'suspended'] as const;
 export type SentenceKind = (typeof SENTENCE_KINDS)[number];
 
+/**
+ * What a person may consent to having shared beyond the agencies whose mandate already covers it (OSL 12 kap.
+ * 2 §: secrecy that protects a person can be waived by that person). Each scope is read by rows of the access
+ * table (case.access.ts); a scope no row reads would be a promise the record does not keep, so there is none.
+ */
+export const CONSENT_SCOPES = ['share-with-migration', 'share-with-social-services', 'share-health-details'] as const;
+export type ConsentScope = (typeof CONSENT_SCOPES)[number];
+
+/** Who gave or withdrew consent: the person, or for a child the guardian (OSL 12 kap. 3 §). */
+export const CONSENT_GIVERS = ['person', 'guardian'] as const;
+export type ConsentGiver = (typeof CONSENT_GIVERS)[number];
+
 export interface Subject {
   /** Pseudonymous; identifying details never enter an event. */
   readonly subjectId: string;
@@ -135,7 +147,15 @@ export type RecordSupport = CommandBase & {
   readonly kind: SupportKind;
   readonly providedOn: string;
 };
-export type RecordConsent = CommandBase & { readonly type: 'RecordConsent'; readonly scope: string; readonly given: boolean };
+export type RecordConsent = CommandBase & {
+  readonly type: 'RecordConsent';
+  readonly scope: ConsentScope;
+  /** Given (true) or withdrawn (false). */
+  readonly given: boolean;
+  readonly by: ConsentGiver;
+  /** The day it was given or withdrawn (YYYY-MM-DD). */
+  readonly on: string;
+};
 export type GrantReflectionPeriod = CommandBase & { readonly type: 'GrantReflectionPeriod'; readonly until: string };
 export type DecideResidencePermit = CommandBase & {
   readonly type: 'DecideResidencePermit';
@@ -273,8 +293,17 @@ export type SupportProvided = Ev<
   'SupportProvided',
   { supportId: string; kind: SupportKind; providedOn: string; providedBy: string }
 >;
-export type ConsentGiven = Ev<'ConsentGiven', { scope: string; recordedBy: string }>;
-export type ConsentWithdrawn = Ev<'ConsentWithdrawn', { scope: string; recordedBy: string }>;
+/**
+ * Version 2; version 1 (`{scope, recordedBy}`) is upcast in case.upcast.ts. `scope` is a string, not a
+ * ConsentScope: version 1 took any name, and such a scope stays in the record though it grants nothing.
+ * `givenBy`/`givenOn` are null only for version 1 events, which did not record them.
+ */
+export type ConsentGiven = Ev<'ConsentGiven', { scope: string; givenBy: ConsentGiver | null; givenOn: string | null; recordedBy: string }>;
+/** Version 2, as ConsentGiven. */
+export type ConsentWithdrawn = Ev<
+  'ConsentWithdrawn',
+  { scope: string; withdrawnBy: ConsentGiver | null; withdrawnOn: string | null; recordedBy: string }
+>;
 export type ReflectionPeriodGranted = Ev<'ReflectionPeriodGranted', { until: string; grantedBy: string }>;
 export type ResidencePermitDecided = Ev<
   'ResidencePermitDecided',
@@ -379,6 +408,8 @@ export interface Evidence {
   readonly description: string;
   readonly contentSha256: string | null;
   readonly holder: string;
+  /** The agency that registered it: it may always see its own description. */
+  readonly registeredBy: string;
 }
 
 export interface SentencingOutcome {
@@ -390,13 +421,21 @@ export interface SentencingOutcome {
   readonly decidedOn: string;
 }
 
-export interface SupportSummary {
-  readonly total: number;
-  readonly byKind: Readonly<Partial<Record<SupportKind, number>>>;
-  /** Agencies that gave support, in the order they first did. */
+/** Support of one kind, as counts: care and other support are shown to different readers. */
+export interface SupportOfKind {
+  readonly count: number;
+  /** Agencies that gave support of this kind, in the order they first did. */
   readonly providers: readonly string[];
-  readonly firstProvidedOn: string | null;
-  readonly lastProvidedOn: string | null;
+  readonly firstProvidedOn: string;
+  readonly lastProvidedOn: string;
+}
+
+/** Consent in force for a scope. */
+export interface Consent {
+  readonly scope: string;
+  readonly givenBy: ConsentGiver | null;
+  readonly givenOn: string | null;
+  readonly recordedBy: string;
 }
 
 export interface CaseState {
@@ -416,9 +455,9 @@ export interface CaseState {
    * Support given, as counts: a long case holds thousands of support events, and folding them into a list
    * would make every replay quadratic. The timeline has each one.
    */
-  readonly support: SupportSummary;
-  /** Scopes with consent currently given. */
-  readonly consents: readonly string[];
+  readonly support: Readonly<Partial<Record<SupportKind, SupportOfKind>>>;
+  /** Consent in force, one per scope, in the order given. */
+  readonly consents: readonly Consent[];
   readonly reflectionPeriodUntil: string | null;
   readonly residencePermit: { granted: boolean; until: string | null } | null;
   readonly cooperation: CooperationStatus | null;

@@ -33,7 +33,8 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   DeclineReferral: { kinds: ANY, standing: 'addressee' },
   WithdrawReferral: { kinds: ANY, standing: 'referrer' },
   RecordSupport: { kinds: ANY, standing: 'team' },
-  RecordConsent: { kinds: ANY, standing: 'team' },
+  // Consent is recorded by the agency that met the person and asked: social services or the police.
+  RecordConsent: { kinds: ['police', 'social-services'], standing: 'team' },
   GrantReflectionPeriod: { kinds: ['migration'], standing: 'team' },
   DecideResidencePermit: { kinds: ['migration'], standing: 'team' },
   RecordVictimCooperation: { kinds: ANY, standing: 'team' },

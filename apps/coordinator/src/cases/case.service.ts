@@ -1,12 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, CLOCK, NotFoundError, ValidationError } from '@samverkan/common';
+import { Clock, CLOCK, ForbiddenError, NotFoundError, ValidationError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
-import { SealedEnvelope, verifyChain } from '@samverkan/sealing';
-import { Issuer, SYSTEM_AGENCY_ID } from '../agencies/agency';
-import { caseDecider, visibleTo } from './case.decider';
-import { CaseCommand, CaseEvent, CaseState } from './case.model';
+import { SealedEnvelope } from '@samverkan/sealing';
+import { AccessLog, Reader } from '../access-log/access-log';
+import { ReaderStanding, ReadView, VIEW_ACCESS, ViewRow } from './case.access';
+import { caseStream } from './case-stream';
+import { caseDecider } from './case.decider';
+import { DisclosedEvent, discloseEvent, standingOf } from './case.disclosure';
+import { CaseCommand, CaseState } from './case.model';
 
-export const caseStream = (caseId: string) => `case-${caseId}`;
+export { caseIdOfCaseStream, caseStream } from './case-stream';
 
 /** A point in a case's history: a time or a revision; none means now. */
 export interface HistoryCut {
@@ -14,23 +17,35 @@ export interface HistoryCut {
   readonly revision?: number;
 }
 
-export interface CaseHistory {
-  readonly caseId: string;
-  /** Revision of the last event shown (-1 for none). */
-  readonly revision: number;
-  readonly events: SealedEnvelope[];
-  readonly state: CaseState;
-  readonly visibility: 'team' | 'addressee' | 'auditor' | 'system';
+/** One event of a case, and what the reader may see of it (nothing: undefined). */
+export interface ReadEvent {
+  readonly envelope: SealedEnvelope;
+  readonly disclosed: DisclosedEvent | undefined;
 }
 
-/** Runs case commands through the one command path, and reads cases for agencies allowed to see them. */
+/** A read of a case that the access table allowed, and that the access log has recorded. */
+export interface CaseRead {
+  readonly caseId: string;
+  /** Revision of the case's last event at the cut (-1 for none). */
+  readonly revision: number;
+  /** The case's state at the cut. */
+  readonly state: CaseState;
+  /** Every event up to the cut, each with what the reader may see of it. */
+  readonly events: readonly ReadEvent[];
+  /** The reader's standing now, which the view was allowed on. */
+  readonly standing: ReaderStanding;
+  readonly row: ViewRow;
+}
+
+/** Runs case commands through the one command path, and reads cases as the access table lets each reader. */
 @Injectable()
 export class CaseService {
-  private readonly path: CommandPath<CaseCommand, CaseEvent, CaseState>;
+  private readonly path: CommandPath<CaseCommand, ReturnType<typeof caseDecider.decide>[number], CaseState>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly accessLog: AccessLog,
   ) {
     this.path = new CommandPath(store, caseDecider, { now: () => clock.now() });
   }
@@ -43,42 +58,48 @@ export class CaseService {
     return this.path.execute(caseStream(command.caseId), command, context);
   }
 
-  /** Current state, for process managers; no visibility check. */
+  /** Current state, for process managers; no access check and no access entry: nobody reads it. */
   async state(caseId: string): Promise<CaseState> {
     return (await this.path.load(caseStream(caseId))).state;
   }
 
   /**
-   * The case's events and state, as of a time or revision, for an agency that may see the case now: on its
-   * team, addressed by an open referral, or an auditor. Anyone else is told the case does not exist.
+   * Reads a case for a view, as of a time or revision: allowed when the access table gives the reader's
+   * standing now that view, and recorded in the access log either way before anything is answered. An
+   * outsider is told the case does not exist, as for a case that does not; an agency that knows the case but
+   * may not have this view is told why.
    */
-  async history(caseId: string, reader: Issuer, cut: HistoryCut = {}): Promise<CaseHistory> {
-    const agencyId = reader.agencyId;
+  async read(caseId: string, reader: Reader, view: ReadView, cut: HistoryCut = {}): Promise<CaseRead> {
     if (cut.asOf !== undefined && cut.revision !== undefined) {
       throw new ValidationError('give either asOf or revision, not both', { rule: 'invalid-input' });
     }
     const asOf = cut.asOf === undefined ? undefined : Date.parse(cut.asOf);
-    const events: SealedEnvelope[] = [];
+    const events: ReadEvent[] = [];
     let current = caseDecider.initialState();
     let then = current;
     for await (const { envelope } of this.store.readStream(caseStream(caseId))) {
-      current = caseDecider.evolve(current, envelope as unknown as CaseEvent);
+      const before = current;
+      current = caseDecider.evolve(current, caseDecider.upcast!(envelope));
       const included =
         (cut.revision === undefined || envelope.revision <= cut.revision) &&
         (asOf === undefined || Date.parse(envelope.metadata.recordedAt) <= asOf);
       if (included) {
-        events.push(envelope);
+        events.push({ envelope, disclosed: discloseEvent(envelope, before, current, reader) });
         then = current;
       }
     }
-    const visibility = agencyId === SYSTEM_AGENCY_ID ? 'system' : reader.kind === 'auditor' ? 'auditor' : visibleTo(current, agencyId);
-    if (current.status === 'none' || visibility === 'none') throw new NotFoundError(`case ${caseId} was not found`, { rule: 'case-not-found', details: { caseId } });
-    return { caseId, revision: events.length - 1, events, state: then, visibility };
-  }
-
-  /** Recomputes the case's hash chain from the stored envelopes. */
-  async verify(caseId: string, reader: Issuer) {
-    const { events } = await this.history(caseId, reader);
-    return verifyChain(caseStream(caseId), events);
+    const exists = current.status !== 'none';
+    const standing = standingOf(current, reader);
+    const row = VIEW_ACCESS[view][standing];
+    const asked = { asOfRevision: cut.revision ?? null, asOfTime: cut.asOf ?? null };
+    await this.accessLog.record({ reader, view, caseId, caseExists: exists, standing, outcome: row.access, ...asked });
+    if (!exists || standing === 'outsider') throw new NotFoundError(`case ${caseId} was not found`, { rule: 'case-not-found', details: { caseId } });
+    if (row.access === 'refused') {
+      throw new ForbiddenError(`${reader.agencyId} may not read the ${view} of case ${caseId} as its ${standing}: ${row.why}`, {
+        rule: 'view-refused',
+        details: { caseId, view, standing },
+      });
+    }
+    return { caseId, revision: events.length - 1, state: then, events, standing, row };
   }
 }

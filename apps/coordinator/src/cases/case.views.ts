@@ -1,44 +1,39 @@
 import { SealedEnvelope } from '@samverkan/sealing';
-import { CaseHistory } from './case.service';
+import { DisclosedEvent } from './case.disclosure';
 
-/** What a case looks like to an agency: the full summary for its team, descriptors for a referral's addressee. */
-export function caseView(history: CaseHistory, agencyId: string) {
-  const { state, caseId, revision } = history;
-  if (history.visibility === 'addressee') {
-    return {
-      caseId,
-      revision,
-      status: state.status,
-      city: state.city,
-      leadAgency: state.leadAgency,
-      subject: state.subject && { category: state.subject.category, ageGroup: state.subject.ageGroup },
-      exploitation: state.exploitation,
-      referrals: state.referrals.filter((r) => r.toAgency === agencyId),
-    };
-  }
+/**
+ * One event as a reader sees it: on the timeline and in the feed alike (and, as a Kafka message, its data,
+ * `case` and basis): what the access table lets the reader see of its data, which fields were withheld, and on
+ * which legal basis it is shown.
+ */
+export function disclosedEntry(envelope: SealedEnvelope, disclosed: DisclosedEvent) {
+  const { metadata } = envelope;
   return {
-    ...state,
-    caseId,
-    revision,
-    openReferrals: state.referrals.filter((r) => r.status === 'open'),
-  };
-}
-
-/** One entry of a case timeline. */
-export function timelineEntry(envelope: SealedEnvelope) {
-  return {
-    id: envelope.id,
     type: envelope.type,
     revision: envelope.revision,
     schemaVersion: envelope.schemaVersion,
-    agency: envelope.metadata.agencyId,
-    actor: envelope.metadata.actorId,
-    occurredAt: envelope.metadata.occurredAt,
-    recordedAt: envelope.metadata.recordedAt,
+    agency: metadata.agencyId,
+    actor: metadata.actorId,
+    occurredAt: metadata.occurredAt,
+    recordedAt: metadata.recordedAt,
+    data: disclosed.data,
+    withheldFields: disclosed.withheldFields,
+    basis: disclosed.basis,
+    ...(disclosed.consentScopes ? { consentScopes: disclosed.consentScopes } : {}),
+    ...(disclosed.case ? { case: disclosed.case } : {}),
+    hash: envelope.hash,
+  };
+}
+
+export type DisclosedEntry = ReturnType<typeof disclosedEntry>;
+
+/** One entry of a case timeline: the event as the reader sees it, with the rest of its envelope. */
+export function timelineEntry(envelope: SealedEnvelope, disclosed: DisclosedEvent) {
+  return {
+    id: envelope.id,
+    ...disclosedEntry(envelope, disclosed),
     commandId: envelope.metadata.commandId,
     causationId: envelope.metadata.causationId,
-    data: envelope.data,
     prev: envelope.prev,
-    hash: envelope.hash,
   };
 }

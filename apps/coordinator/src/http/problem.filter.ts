@@ -10,6 +10,7 @@ const STATUS: Readonly<Record<ErrorCode, number>> = {
   conflict: 409,
   'precondition-failed': 412,
   invariant: 422,
+  unavailable: 503,
 };
 
 const TITLE: Readonly<Record<ErrorCode, string>> = {
@@ -20,6 +21,7 @@ const TITLE: Readonly<Record<ErrorCode, string>> = {
   conflict: 'The request conflicts with the current state',
   'precondition-failed': 'The resource is not at the revision you expected',
   invariant: 'A rule of the case forbids this',
+  unavailable: 'The service cannot do this now',
 };
 
 /** An RFC 9457 problem details body. */

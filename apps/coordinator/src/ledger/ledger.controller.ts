@@ -9,9 +9,10 @@ import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { AUDIT_BUNDLE_FORMAT, AuditBundle, eventLeafHash, toHex } from '@samverkan/ledger';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller, Public } from '../auth/auth.guard';
-import { caseStream, CaseService } from '../cases/case.service';
+import { AccessLog, caseIdOfAccessStream, readerOf } from '../access-log/access-log';
+import { VIEW_ACCESS } from '../cases/case.access';
+import { caseIdOfCaseStream, caseStream, CaseService } from '../cases/case.service';
 import { CaseIdPipe } from '../http/case-id.pipe';
-import { CaseIndex } from '../worklist/case-index';
 import { LedgerService } from './ledger.service';
 
 class InclusionQuery {
@@ -45,7 +46,7 @@ export class LedgerController {
   constructor(
     private readonly ledger: LedgerService,
     private readonly cases: CaseService,
-    private readonly index: CaseIndex,
+    private readonly accessLog: AccessLog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
@@ -93,13 +94,14 @@ export class LedgerController {
   }
 
   @Get('ledger/proofs/inclusion')
-  @ApiOperation({ summary: "Inclusion proof of an event's leaf in the tree of a given size (RFC 9162 §2.1.3)" })
+  @ApiOperation({ summary: "Inclusion proof of an event's leaf in the tree of a given size (RFC 9162 §2.1.3), for an event you may see" })
   async inclusion(@Query() query: InclusionQuery, @CurrentCaller() caller: Caller) {
+    const notInLedger = new NotFoundError(`event ${query.eventId} is not in the ledger`, { rule: 'event-not-in-ledger' });
     const leaf = await this.ledger.leafOf(query.eventId, 0).catch((error: unknown) => {
       if (error instanceof NotFoundError) return undefined;
       throw error; // a halted ledger says so
     });
-    if (!leaf || !(await this.maySee(caller, leaf.stream))) throw new NotFoundError(`event ${query.eventId} is not in the ledger`, { rule: 'event-not-in-ledger' });
+    if (!leaf || !(await this.maySee(caller, leaf.stream, leaf.revision))) throw notInLedger;
     const treeSize = query.treeSize ?? (await this.ledger.latestCheckpoint())?.size ?? 0;
     if (treeSize <= leaf.index) throw new NotFoundError(`event ${query.eventId} (leaf ${leaf.index}) is not in a tree of ${treeSize} leaves; ask for a larger treeSize or a newer checkpoint`, { rule: 'leaf-outside-tree', details: { leafIndex: leaf.index, treeSize } });
     const proof = await this.ledger.inclusionProof(leaf.index, treeSize);
@@ -123,16 +125,19 @@ export class LedgerController {
   }
 
   @Get('cases/:id/audit-bundle')
-  @ApiOperation({ summary: 'Every event of the case as stored, each with its inclusion proof against one signed checkpoint, and that checkpoint' })
+  @ApiOperation({
+    summary:
+      'Every event of the case, each with its inclusion proof against one signed checkpoint, and that checkpoint: as stored where ' +
+      'your agency may see all of it, else withheld (its hash alone)',
+  })
   async bundle(@Param('id', CaseIdPipe) id: string, @CurrentCaller() caller: Caller): Promise<AuditBundle> {
-    const history = await this.cases.history(id, caller.agency);
-    if (history.visibility === 'addressee') throw new NotFoundError(`case ${id} was not found`, { rule: 'case-not-found', details: { caseId: id } });
-    const last = history.events[history.events.length - 1];
+    const read = await this.cases.read(id, readerOf(caller), 'audit-bundle');
+    const last = read.events[read.events.length - 1].envelope;
     const lastLeaf = await this.ledger.leafOf(last.id);
     const checkpoint = (await this.ledger.store.checkpointCovering(lastLeaf.index + 1)) ?? (await this.ledger.checkpointNow())!;
     const leaves = new Map((await this.ledger.store.leavesOf(caseStream(id))).map((leaf) => [leaf.eventId, leaf.index]));
     const sealed = [];
-    for (const event of history.events) {
+    for (const { envelope: event, disclosed } of read.events) {
       // A bundle is evidence of what the store holds, so an event edited in the store is handed out as it
       // is, for the auditor's verifier to expose. One the ledger never sealed as part of this case has no
       // proof at all: that is said here, with the event named.
@@ -143,21 +148,25 @@ export class LedgerController {
           details: { eventId: event.id, stream: event.stream, revision: event.revision },
         });
       }
-      sealed.push({ leafIndex, event });
+      const whole = disclosed !== undefined && disclosed.withheldFields.length === 0;
+      sealed.push(whole ? { leafIndex, event } : { leafIndex, withheld: { stream: event.stream, revision: event.revision, hash: event.hash, prev: event.prev } });
     }
     const proofs = await this.ledger.inclusionProofs(sealed.map((s) => s.leafIndex), checkpoint.size);
     const events = sealed.map((s, i) => ({ ...s, inclusionProof: proofs[i].map(toHex) }));
-    return { format: AUDIT_BUNDLE_FORMAT, caseId: id, stream: caseStream(id), checkpoint: checkpoint.note, verifierKey: this.ledger.verifierKey, events };
+    return { format: AUDIT_BUNDLE_FORMAT, madeFor: caller.agency.id, caseId: id, stream: caseStream(id), checkpoint: checkpoint.note, verifierKey: this.ledger.verifierKey, events };
   }
 
   @Get('ledger/export')
   @ApiProduces('application/x-ndjson')
   @ApiOperation({ summary: 'The whole log as NDJSON in leaf order, {"index": n, "event": <envelope as hashed>} (auditors only)' })
   async export(@Query() query: ExportQuery, @CurrentCaller() caller: Caller, @Res() res: FastifyReply): Promise<void> {
-    if (caller.agency.kind !== 'auditor') {
+    const standing = caller.agency.kind === 'auditor' ? 'auditor' : 'outsider';
+    const { access } = VIEW_ACCESS.export[standing];
+    const size = query.size ?? (await this.ledger.latestCheckpoint())?.size ?? 0;
+    await this.accessLog.record({ reader: readerOf(caller), view: 'export', caseId: null, caseExists: false, standing, outcome: access, treeSize: size });
+    if (access === 'refused') {
       throw new ForbiddenError(`only auditors may export the whole ledger; ${caller.agency.id} is ${caller.agency.kind}`, { rule: 'auditors-only' });
     }
-    const size = query.size ?? (await this.ledger.latestCheckpoint())?.size ?? 0;
     const held = await this.ledger.size();
     if (size > held) throw new NotFoundError(`the ledger holds ${held} leaves, not ${size}`, { rule: 'invalid-tree-size' });
     const store = this.store;
@@ -172,9 +181,23 @@ export class LedgerController {
     res.header('Content-Type', 'application/x-ndjson').header('Samverkan-Tree-Size', String(size)).send(Readable.from(lines()));
   }
 
-  private async maySee(caller: Caller, stream: string): Promise<boolean> {
+  /**
+   * Whether the caller may have a proof of this event: an event of a case it may see (the read is logged as
+   * the case's), of the access log of a case it may read that of, or, for auditors, any event.
+   */
+  private async maySee(caller: Caller, stream: string, revision: number): Promise<boolean> {
     if (caller.agency.kind === 'auditor') return true;
-    return stream.startsWith('case-') && (await this.index.isMember(stream.slice('case-'.length), caller.agency.id));
+    const reader = readerOf(caller);
+    const caseId = caseIdOfCaseStream(stream);
+    const accessOf = caseIdOfAccessStream(stream);
+    try {
+      if (caseId !== undefined) return (await this.cases.read(caseId, reader, 'inclusion-proof')).events[revision]?.disclosed !== undefined;
+      if (accessOf !== undefined) return (await this.cases.read(accessOf, reader, 'access-log')) !== undefined;
+    } catch (error) {
+      if (error instanceof NotFoundError || error instanceof ForbiddenError) return false;
+      throw error;
+    }
+    return false;
   }
 
   private async eventAt(stream: string, revision: number) {

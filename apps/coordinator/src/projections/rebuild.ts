@@ -1,5 +1,5 @@
 import { EventStore, LogPosition, RecordedEvent } from '@samverkan/eventstore';
-import { CaseIndex } from '../worklist/case-index';
+import { CaseIndex, ensureCurrentFold } from '../worklist/case-index';
 
 export interface RebuildOptions {
   /** Empty the index first and fold the whole log; otherwise resume after the index's stored position. */
@@ -32,6 +32,7 @@ export interface RebuildResult {
 export async function rebuildCaseIndex(store: EventStore, index: CaseIndex, options: RebuildOptions = {}): Promise<RebuildResult> {
   const batchSize = options.batchSize ?? 1_000;
   if (options.fromScratch) await index.clear();
+  await ensureCurrentFold(index);
   const after = await index.position();
   let total = 0;
   for await (const _ of store.readAll({ after })) total++;

@@ -19,7 +19,7 @@ const event = {
 
 describe('a relayed message', () => {
   it('carries the CloudEvents attributes, the event hash and its ledger index in ce_ headers', () => {
-    const message = relayMessage(event, 'c1', { agencyId: 'polisen-malmo', kind: 'police', data: event.envelope.data, withheldFields: [] }, 17);
+    const message = relayMessage(event, 'c1', { agencyId: 'polisen-malmo', kind: 'police', data: event.envelope.data, withheldFields: [], basis: 'mandate' }, 17);
     expect(message.key).toBe('c1');
     expect(message.headers).toEqual({
       ce_specversion: '1.0',
@@ -32,16 +32,23 @@ describe('a relayed message', () => {
       ce_samverkanrevision: '3',
       ce_samverkanhash: 'h'.repeat(64),
       ce_samverkanledgerindex: '17',
+      ce_samverkanbasis: 'mandate',
     });
     expect(JSON.parse(message.value)).toEqual(event.envelope.data);
   });
 
-  it('names the fields withheld from the agency, and adds the case descriptors a referral party is given', () => {
+  it('names the fields withheld from the agency, and adds the case as a party to a referral may see it', () => {
     const data = { evidenceId: 'ev-1', registeredBy: 'polisen-malmo' };
-    const descriptors = { subject: { category: 'victim', ageGroup: 'adult' }, city: 'malmo', exploitation: null };
-    const message = relayMessage(event, 'c1', { agencyId: 'socialtjansten-malmo', kind: 'social-services', data, withheldFields: ['description'], case: descriptors }, 17);
+    const descriptors = { caseId: 'c1', revision: 3, subject: { category: 'victim', ageGroup: 'adult' }, city: 'malmo', exploitation: null };
+    const message = relayMessage(event, 'c1', { agencyId: 'socialtjansten-malmo', kind: 'social-services', data, withheldFields: ['description'], basis: 'mandate', case: descriptors }, 17);
     expect(message.headers.ce_samverkanwithheld).toBe('description');
     expect(JSON.parse(message.value)).toEqual({ ...data, case: descriptors });
+  });
+
+  it('says when an event is shared on consent, and for which scopes', () => {
+    const delivery = { agencyId: 'migrationsverket-goteborg', kind: 'migration' as const, data: event.envelope.data, withheldFields: [], basis: 'consent' as const };
+    const message = relayMessage(event, 'c1', { ...delivery, consentScopes: ['share-with-migration', 'share-health-details'] }, 17);
+    expect(message.headers).toMatchObject({ ce_samverkanbasis: 'consent', ce_samverkanconsent: 'share-with-migration,share-health-details' });
   });
 
   it('puts each agency on its own topic under the prefix', () => {

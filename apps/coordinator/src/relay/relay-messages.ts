@@ -1,5 +1,5 @@
 import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
-import { Delivery } from '../sharing/sharing.policy';
+import { Delivery } from '../cases/case.disclosure';
 
 /** Where the relay publishes: one topic per agency, its own positions, and the ledger's checkpoints. */
 export interface RelayTopics {
@@ -32,8 +32,9 @@ export interface RelayMessage {
 }
 
 /**
- * One delivery as a Kafka message in CloudEvents binary mode: the attributes in `ce_` headers, the data the
- * agency may see as the value (with the case's descriptors under `case` when the policy adds them).
+ * One delivery as a Kafka message in CloudEvents binary mode: the attributes in `ce_` headers (with the legal
+ * basis it is shared on, and the consent scopes when that is consent), the data the agency may see as the
+ * value (with the case as the agency may see it under `case` when the event brings the agency to the case).
  */
 export function relayMessage(event: RecordedEvent, caseId: string, delivery: Delivery, ledgerIndex: number): RelayMessage {
   const { envelope } = event;
@@ -49,6 +50,8 @@ export function relayMessage(event: RecordedEvent, caseId: string, delivery: Del
     ce_samverkanhash: envelope.hash,
     ce_samverkanledgerindex: String(ledgerIndex),
   };
+  headers.ce_samverkanbasis = delivery.basis;
+  if (delivery.consentScopes) headers.ce_samverkanconsent = delivery.consentScopes.join(',');
   if (delivery.withheldFields.length > 0) headers.ce_samverkanwithheld = delivery.withheldFields.join(',');
   const value = delivery.case ? { ...delivery.data, case: delivery.case } : delivery.data;
   return { key: caseId, value: JSON.stringify(value), headers };

@@ -3,8 +3,9 @@ import { WakeableSleep } from '@samverkan/common';
 import { EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
 import { FencedError, MessageBus, OutgoingMessage, TransactionalProducer } from '@samverkan/messaging';
 import { caseDecider } from '../cases/case.decider';
-import { CaseEvent, CaseState } from '../cases/case.model';
-import { share } from '../sharing/sharing.policy';
+import { share } from '../cases/case.disclosure';
+import { CaseState } from '../cases/case.model';
+import { caseIdOfCaseStream, caseStream } from '../cases/case-stream';
 import { RelayPosition, RelayTopics, relayMessage, relayTopics } from './relay-messages';
 
 export interface RelayLogger {
@@ -263,13 +264,13 @@ export class Relay {
   /** The messages one event becomes: one per agency the policy grants it to. */
   private async messagesOf(event: RecordedEvent, ledgerIndex: number): Promise<OutgoingMessage[]> {
     const { envelope } = event;
-    if (!envelope.stream.startsWith('case-')) return [];
-    const caseId = envelope.stream.slice('case-'.length);
+    const caseId = caseIdOfCaseStream(envelope.stream);
+    if (caseId === undefined) return [];
     const before = await this.stateBefore(caseId, envelope.revision);
-    const after = caseDecider.evolve(before, envelope as unknown as CaseEvent);
+    const after = caseDecider.evolve(before, caseDecider.upcast!(envelope));
     this.remember(caseId, envelope.revision, after);
     const messages: OutgoingMessage[] = [];
-    for (const delivery of share(envelope as unknown as CaseEvent, before, after)) {
+    for (const delivery of share(envelope, before, after)) {
       if (!this.agencies.has(delivery.agencyId)) {
         if (!this.unknownAgencies.has(delivery.agencyId)) {
           this.unknownAgencies.add(delivery.agencyId);
@@ -288,9 +289,9 @@ export class Relay {
     if (known && known.revision === revision - 1) return known.state;
     let state = caseDecider.initialState();
     if (revision === 0) return state;
-    for await (const { envelope } of this.store.readStream(`case-${caseId}`, { maxCount: revision })) {
+    for await (const { envelope } of this.store.readStream(caseStream(caseId), { maxCount: revision })) {
       if (envelope.revision >= revision) break;
-      state = caseDecider.evolve(state, envelope as unknown as CaseEvent);
+      state = caseDecider.evolve(state, caseDecider.upcast!(envelope));
     }
     return state;
   }

@@ -5,9 +5,11 @@
  */
 import { InvariantError } from '@samverkan/common';
 import { RecordedEvent } from '@samverkan/eventstore';
+import { caseIdOfCaseStream } from '../cases/case-stream';
 import { caseDecider } from '../cases/case.decider';
-import { CaseEvent, CaseState } from '../cases/case.model';
-import { share } from '../sharing/sharing.policy';
+import { share } from '../cases/case.disclosure';
+import { CaseState } from '../cases/case.model';
+import { disclosedEntry } from '../cases/case.views';
 import type { FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 
 /** A case as the index holds it. */
@@ -43,16 +45,11 @@ export interface OpenReferralRow {
   readonly escalatedTo: string | null;
 }
 
-/** The case id of a case stream, or undefined for a stream of another category. */
-export function caseIdOf(stream: string): string | undefined {
-  return stream.startsWith('case-') ? stream.slice('case-'.length) : undefined;
-}
-
 /** The distinct cases a batch touches, for an adapter to read what it holds of them in one go. */
 export function casesIn(events: readonly RecordedEvent[]): string[] {
   const ids = new Set<string>();
   for (const { envelope } of events) {
-    const caseId = caseIdOf(envelope.stream);
+    const caseId = caseIdOfCaseStream(envelope.stream);
     if (caseId !== undefined) ids.add(caseId);
   }
   return [...ids];
@@ -68,7 +65,7 @@ export function foldBatch(events: readonly RecordedEvent[], held: (caseId: strin
   const feed: FeedRow[] = [];
   for (const event of events) {
     const { envelope } = event;
-    const caseId = caseIdOf(envelope.stream);
+    const caseId = caseIdOfCaseStream(envelope.stream);
     if (caseId === undefined) continue;
     const seen = touched.get(caseId);
     const known = seen ? seen.now : held(caseId);
@@ -83,25 +80,9 @@ export function foldBatch(events: readonly RecordedEvent[], held: (caseId: strin
       );
     }
     const before = known?.state ?? caseDecider.initialState();
-    const state = caseDecider.evolve(before, envelope as unknown as CaseEvent);
-    for (const delivery of share(envelope as unknown as CaseEvent, before, state)) {
-      const { metadata } = envelope;
-      const entry: FeedEntry = {
-        eventId: envelope.id,
-        caseId,
-        revision: envelope.revision,
-        type: envelope.type,
-        schemaVersion: envelope.schemaVersion,
-        agency: metadata.agencyId,
-        actor: metadata.actorId,
-        occurredAt: metadata.occurredAt,
-        recordedAt: metadata.recordedAt,
-        data: delivery.data,
-        withheldFields: delivery.withheldFields,
-        ...(delivery.case ? { case: delivery.case } : {}),
-        hash: envelope.hash,
-        position: event.position,
-      };
+    const state = caseDecider.evolve(before, caseDecider.upcast!(envelope));
+    for (const delivery of share(envelope, before, state)) {
+      const entry: FeedEntry = { eventId: envelope.id, caseId, ...disclosedEntry(envelope, delivery), position: event.position };
       feed.push({ agencyId: delivery.agencyId, eventId: envelope.id, entry });
     }
     const now = { revision: envelope.revision, state };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENT_STORE, EventStore, LogFollower, LogPosition } from '@samverkan/eventstore';
-import { CaseIndex } from './case-index';
+import { CaseIndex, ensureCurrentFold } from './case-index';
 
 /** Keeps the case index up to date with the global log, in the background, while the projector role is active here. */
 @Injectable()
@@ -14,7 +14,12 @@ export class CaseIndexProjector {
   ) {
     this.follower = new LogFollower(store, {
       name: 'case-index',
-      loadPosition: () => index.position(),
+      loadPosition: async () => {
+        if (await ensureCurrentFold(index)) {
+          this.logger.warn('the case index was folded by an earlier version: folding the log into it again; feeds keep what they delivered');
+        }
+        return index.position();
+      },
       // Catching up goes a batch, and one transaction, at a time; a live event is handled as it comes.
       handleBatch: (events) => index.projectBatch(events),
       maxBatch: 500,

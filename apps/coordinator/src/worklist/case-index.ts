@@ -1,6 +1,5 @@
 import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
-import { JsonObject } from '@samverkan/sealing';
-import { Delivery } from '../sharing/sharing.policy';
+import { DisclosedEntry } from '../cases/case.views';
 
 export interface WorklistReferral {
   caseId: string;
@@ -23,25 +22,13 @@ export interface WorklistCase {
   subject: { category: string; ageGroup: string } | null;
 }
 
-/** One event as an agency's feed carries it: what the sharing policy lets that agency see. */
-export interface FeedEntry {
+/** One event as an agency's feed carries it: as the access table lets that agency see it, as on its timeline. */
+export type FeedEntry = DisclosedEntry & {
   readonly eventId: string;
   readonly caseId: string;
-  readonly revision: number;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly agency: string;
-  readonly actor: string;
-  readonly occurredAt: string;
-  readonly recordedAt: string;
-  readonly data: JsonObject;
-  /** Fields the agency may not see; when any is listed, `data` no longer hashes to `hash`. */
-  readonly withheldFields: readonly string[];
-  readonly case?: Delivery['case'];
-  /** The sealed event's hash, to check against the ledger. */
-  readonly hash: string;
+  /** Where the event sits in the store's log. */
   readonly position: string;
-}
+};
 
 export interface DueReferral {
   caseId: string;
@@ -52,6 +39,30 @@ export interface DueReferral {
 
 /** The name the case index's own position is stored under; process managers store theirs beside it. */
 export const CASE_INDEX = 'case-index';
+
+/**
+ * The fold the index's stored summaries were written by, kept beside the positions under this name. A
+ * summary written by another fold (an earlier version's CaseState) cannot be folded on, so the index is
+ * folded again from the start of the log when it changes. Fold 1 (never stored) was 0.1.0's; fold 2 keeps
+ * consent with who gave it and when, support by kind, and who registered each piece of evidence.
+ */
+export const CASE_INDEX_FOLD = 'case-index-fold';
+export const CURRENT_FOLD = '2';
+
+/**
+ * Makes the index one of the current fold: an index folded by an earlier version is emptied, all but its feeds,
+ * to be folded again from the start of the log. The feeds keep what they delivered, with their cursors, as a
+ * Kafka topic keeps what was published; folding again only adds what the current access table grants and no
+ * earlier feed entry holds. Returns whether it was emptied.
+ */
+export async function ensureCurrentFold(index: CaseIndex): Promise<boolean> {
+  const held = await index.position(CASE_INDEX_FOLD);
+  if (held === CURRENT_FOLD) return false;
+  const stale = held !== undefined || (await index.position()) !== undefined;
+  if (stale) await index.clear({ keepFeeds: true });
+  await index.savePosition(CASE_INDEX_FOLD, CURRENT_FOLD);
+  return stale;
+}
 
 /**
  * The case index: a read model of every case's summary (the decider's own fold), with who is on each team
@@ -106,9 +117,9 @@ export abstract class CaseIndex {
   /**
    * Empties the index and forgets its position, for a rebuild from the start of the log; the positions of
    * other followers are kept. Feed cursors start again from the beginning, so a rebuild of the same log hands
-   * every entry the cursor it had.
+   * every entry the cursor it had. With `keepFeeds`, the feeds are kept as they are.
    */
-  abstract clear(): Promise<void>;
+  abstract clear(options?: { keepFeeds?: boolean }): Promise<void>;
 
   abstract close(): Promise<void>;
 }

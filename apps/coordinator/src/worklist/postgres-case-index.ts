@@ -87,9 +87,10 @@ export class PostgresCaseIndex extends CaseIndex {
     return rows.map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
   }
 
-  async clear(): Promise<void> {
+  async clear({ keepFeeds = false } = {}): Promise<void> {
     await this.transaction(async (client) => {
-      await client.query(`TRUNCATE ${this.table('cases')}, ${this.table('team')}, ${this.table('open_referrals')}, ${this.table('feed')}`);
+      const tables: Array<'cases' | 'team' | 'open_referrals' | 'feed'> = ['cases', 'team', 'open_referrals', ...(keepFeeds ? [] : ['feed' as const])];
+      await client.query(`TRUNCATE ${tables.map((name) => this.table(name)).join(', ')}`);
       await client.query({ ...this.sql.deletePosition, values: [CASE_INDEX] });
     });
     this.recent.clear();

@@ -10,7 +10,7 @@ export class SqliteCaseIndex extends CaseIndex {
   private readonly sql: ReturnType<typeof statements>;
   private readonly recent = new RecentCases();
   private readonly applyBatch: Database.Transaction<(events: readonly RecordedEvent[]) => IndexChanges>;
-  private readonly clearAll: Database.Transaction<() => void>;
+  private readonly clearAll: Database.Transaction<(keepFeeds: boolean) => void>;
 
   constructor(file: string) {
     super();
@@ -40,10 +40,9 @@ export class SqliteCaseIndex extends CaseIndex {
       this.sql.savePosition.run(CASE_INDEX, events[events.length - 1].position);
       return changes;
     });
-    this.clearAll = this.db.transaction(() => {
-      this.db.exec(`
-        DELETE FROM cases; DELETE FROM team; DELETE FROM open_referrals; DELETE FROM feed;
-        DELETE FROM sqlite_sequence WHERE name = 'feed';`);
+    this.clearAll = this.db.transaction((keepFeeds: boolean) => {
+      this.db.exec('DELETE FROM cases; DELETE FROM team; DELETE FROM open_referrals;');
+      if (!keepFeeds) this.db.exec("DELETE FROM feed; DELETE FROM sqlite_sequence WHERE name = 'feed';");
       this.sql.deletePosition.run(CASE_INDEX);
     });
   }
@@ -90,8 +89,8 @@ export class SqliteCaseIndex extends CaseIndex {
       .map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
   }
 
-  async clear(): Promise<void> {
-    this.clearAll.immediate();
+  async clear({ keepFeeds = false } = {}): Promise<void> {
+    this.clearAll.immediate(keepFeeds);
     this.recent.clear();
   }
 

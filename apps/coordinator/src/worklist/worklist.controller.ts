@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AccessLog, readerOf } from '../access-log/access-log';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
@@ -20,6 +21,7 @@ export class WorklistController {
   constructor(
     private readonly index: CaseIndex,
     private readonly registry: AgencyRegistry,
+    private readonly accessLog: AccessLog,
   ) {}
 
   @Get()
@@ -36,10 +38,17 @@ export class WorklistController {
   }
 
   @Get('me/feed')
-  @ApiOperation({ summary: 'The events of cases your agency may see, in log order, as the sharing policy shows them to you; poll with ?after=<cursor>' })
+  @ApiOperation({ summary: 'The events of cases your agency may see, in log order, as the access table shows them to you; poll with ?after=<cursor>' })
   async feed(@Query() query: FeedQuery, @CurrentCaller() caller: Caller) {
     const limit = query.limit ?? 100;
     const events = await this.index.feedOf(caller.agency.id, Number(query.after ?? 0), limit);
+    // Each case the page shows is a read of that case, on record before the page is answered.
+    const revisions = new Map<string, number[]>();
+    for (const { caseId, revision } of events) revisions.set(caseId, [...(revisions.get(caseId) ?? []), revision]);
+    const reader = readerOf(caller);
+    await this.accessLog.record(
+      ...[...revisions].map(([caseId, shown]) => ({ reader, view: 'feed' as const, caseId, caseExists: true, standing: null, outcome: 'redacted' as const, revisions: shown })),
+    );
     return { agencyId: caller.agency.id, events, next: events.length > 0 ? events[events.length - 1].cursor : (query.after ?? '0') };
   }
 

@@ -9,10 +9,11 @@ import { caseStories } from '../../../../../test/relay/case-stories';
 import { SYSTEM_AGENCY_ID } from '../../agencies/agency';
 import { AgencyRegistry } from '../../agencies/agency-registry';
 import { caseDecider } from '../../cases/case.decider';
-import { CaseCommand, CaseEvent, CaseState } from '../../cases/case.model';
-import { share } from '../../sharing/sharing.policy';
+import { caseIdOfCaseStream } from '../../cases/case-stream';
+import { share } from '../../cases/case.disclosure';
+import { CaseCommand, CaseState } from '../../cases/case.model';
 import { CaseIndex } from '../case-index';
-import { caseIdOf, openReferralsOf, worklistCase, worklistReferral } from '../case-index.fold';
+import { openReferralsOf, worklistCase, worklistReferral } from '../case-index.fold';
 
 /** What a contract run needs from an adapter: indexes to test, each under a name, and a way to let go of them. */
 export interface CaseIndexUnderTest {
@@ -54,14 +55,15 @@ export function expectedOf(events: readonly RecordedEvent[]) {
   const cases = new Map<string, { revision: number; state: CaseState }>();
   const feeds = new Map<string, unknown[]>(agencyIds.map((id) => [id, []]));
   for (const event of events) {
-    const caseId = caseIdOf(event.envelope.stream);
+    const caseId = caseIdOfCaseStream(event.envelope.stream);
     if (caseId === undefined) continue;
     const before = cases.get(caseId)?.state ?? caseDecider.initialState();
-    const state = caseDecider.evolve(before, event.envelope as unknown as CaseEvent);
+    const state = caseDecider.evolve(before, caseDecider.upcast!(event.envelope));
     cases.set(caseId, { revision: event.envelope.revision, state });
-    for (const delivery of share(event.envelope as unknown as CaseEvent, before, state)) {
+    for (const delivery of share(event.envelope, before, state)) {
+      const { data, withheldFields, basis, case: brief } = delivery;
       feeds.get(delivery.agencyId)!.push(
-        expect.objectContaining({ eventId: event.envelope.id, caseId, data: delivery.data, withheldFields: delivery.withheldFields, position: event.position }),
+        expect.objectContaining({ eventId: event.envelope.id, caseId, data, withheldFields, basis, ...(brief ? { case: brief } : {}), position: event.position }),
       );
     }
   }

@@ -1,0 +1,256 @@
+import { OPERATIONAL_KINDS } from '../agencies/agency';
+import { CaseEventType, ConsentScope, SupportKind } from './case.model';
+
+/**
+ * Who may read what of a case: the one access table, beside the command permissions (case.permissions.ts).
+ * Every read path (the HTTP summary and timeline, the audit bundle, inclusion proofs, the feed, the Kafka
+ * topics, the ledger export, the access log) asks it, through case.disclosure.ts, and nothing else decides
+ * visibility. The README's "Who sees what" is rendered from it (`npm run access-table`).
+ *
+ * Swedish secrecy law (offentlighets- och sekretesslagen, OSL) lets information about a person pass from one
+ * authority to another only with a legal basis. The bases the table uses:
+ */
+export const LEGAL_BASES = {
+  mandate: "the reader's own task on the case: the agency's statutory mandate, in the joint work it was brought into",
+  consent: 'the person (for a child, the guardian) waived secrecy for this purpose (OSL 12 kap. 2-3 §§)',
+  'child-protection': "an authority's duty to tell social services what it learns of a child who may need protection (socialtjänstlagen; OSL 10 kap. 28 §)",
+  'auditor-remit': "the auditor's remit to check the whole record (internal audit, the data-protection officer, a court)",
+} as const;
+export type LegalBasis = keyof typeof LEGAL_BASES;
+
+/** The ways an agency reads a case. */
+export const READ_VIEWS = ['summary', 'timeline', 'verify', 'audit-bundle', 'inclusion-proof', 'feed', 'kafka', 'export', 'access-log'] as const;
+export type ReadView = (typeof READ_VIEWS)[number];
+
+/**
+ * The reader's standing on a case:
+ * - `lead`: the agency that leads it (it is on the team);
+ * - `member`: on the team;
+ * - `addressee`: not on the team, but an open referral is addressed to it or was escalated to it;
+ * - `auditor`: an agency of kind auditor, on no team;
+ * - `outsider`: any other agency, including one that has left the team.
+ */
+export const READER_STANDINGS = ['lead', 'member', 'addressee', 'auditor', 'outsider'] as const;
+export type ReaderStanding = (typeof READER_STANDINGS)[number];
+
+/**
+ * - `shown`: in full, as stored;
+ * - `redacted`: shown as the content rows below grant this reader, event by event and field by field; what
+ *   is withheld is left out (an audit bundle proves a withheld event by its hash alone);
+ * - `refused`: not shown; an outsider is told the case does not exist.
+ */
+export type ViewAccess = 'shown' | 'redacted' | 'refused';
+
+export interface ViewRow {
+  readonly access: ViewAccess;
+  /** The basis the view rests on; null when refused. */
+  readonly basis: LegalBasis | null;
+  readonly why: string;
+}
+
+const refused = (why: string): ViewRow => ({ access: 'refused', basis: null, why });
+const redacted = (why: string): ViewRow => ({ access: 'redacted', basis: 'mandate', why });
+const AUDITOR: ViewRow = { access: 'shown', basis: 'auditor-remit', why: 'the whole record, to check it' };
+const OUTSIDER = refused('no standing on the case: it is answered as not found');
+const TEAM_CONTENT = redacted('what the content rows grant its kind');
+
+/** View × standing: whether the view is given at all. What it holds is decided by the content rows. */
+export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStanding, ViewRow>>>> = {
+  summary: {
+    lead: TEAM_CONTENT,
+    member: TEAM_CONTENT,
+    addressee: redacted("the case's descriptors and the referral addressed to it, to decide on the referral"),
+    auditor: AUDITOR,
+    outsider: OUTSIDER,
+  },
+  timeline: {
+    lead: TEAM_CONTENT,
+    member: TEAM_CONTENT,
+    addressee: redacted('the events of the referral addressed to it, with the case descriptors'),
+    auditor: AUDITOR,
+    outsider: OUTSIDER,
+  },
+  verify: {
+    lead: { access: 'shown', basis: 'mandate', why: 'the verdict on the hash chain, which holds no content' },
+    member: { access: 'shown', basis: 'mandate', why: 'the verdict on the hash chain, which holds no content' },
+    addressee: refused('not on the team'),
+    auditor: AUDITOR,
+    outsider: OUTSIDER,
+  },
+  'audit-bundle': {
+    lead: redacted('events it may see in full as stored; every other event by its hash, which the checkpoint still proves'),
+    member: redacted('events it may see in full as stored; every other event by its hash, which the checkpoint still proves'),
+    addressee: refused('not on the team'),
+    auditor: AUDITOR,
+    outsider: OUTSIDER,
+  },
+  'inclusion-proof': {
+    lead: redacted('for the events it may see'),
+    member: redacted('for the events it may see'),
+    addressee: redacted('for the events it may see'),
+    auditor: AUDITOR,
+    outsider: OUTSIDER,
+  },
+  feed: {
+    lead: TEAM_CONTENT,
+    member: TEAM_CONTENT,
+    addressee: redacted('the events of the referral addressed to it, with the case descriptors'),
+    auditor: refused('auditors are on no team: they read cases and the ledger export instead'),
+    outsider: refused('nothing after it left; what it was given while on the team stays in its feed'),
+  },
+  kafka: {
+    lead: TEAM_CONTENT,
+    member: TEAM_CONTENT,
+    addressee: redacted('the events of the referral addressed to it, with the case descriptors'),
+    auditor: refused('auditors are on no team: they read cases and the ledger export instead'),
+    outsider: refused('nothing after it left; what was published while it was on the team stays in its topic'),
+  },
+  export: {
+    lead: refused('the whole ledger is for auditors'),
+    member: refused('the whole ledger is for auditors'),
+    addressee: refused('the whole ledger is for auditors'),
+    auditor: AUDITOR,
+    outsider: refused('the whole ledger is for auditors'),
+  },
+  'access-log': {
+    lead: { access: 'shown', basis: 'mandate', why: 'who read the case it leads, to answer for it' },
+    member: refused('the lead answers for who read the case'),
+    addressee: refused('not on the team'),
+    auditor: AUDITOR,
+    outsider: OUTSIDER,
+  },
+};
+
+/** What a case event is about, which is what decides who may see it. */
+export const INFO_CATEGORIES = {
+  case: 'the case itself: its subject descriptors, city, lead, summary; opened, closed, reopened',
+  team: 'who is on the team',
+  referral: 'referrals: to whom, why, and the answer',
+  consent: 'consent in force: each agency must know what it may share',
+  support: 'support other than care: shelter, protection, legal counsel, outreach, return assistance',
+  care: 'health and psychological care and counselling (health and social-services secrecy, OSL 25-26 kap.)',
+  residence: "the Migration Agency's decisions: reflection period and residence permit",
+  cooperation: "the victim's cooperation with law enforcement",
+  investigation: 'preliminary investigations (secrecy of the investigation, OSL 18 kap. 1 §)',
+  prosecution: 'prosecution and the court’s judgment (public once before the court)',
+  evidence: 'evidence and its chain of custody',
+} as const;
+export type InfoCategory = keyof typeof INFO_CATEGORIES;
+
+/** Support of these kinds is care (`care`); any other kind is `support`. */
+export const CARE_SUPPORT_KINDS: readonly SupportKind[] = ['health-care', 'psychological', 'counselling-individual', 'counselling-group'];
+
+/** The category of each event type (SupportProvided of a care kind is `care`). */
+export const EVENT_CATEGORY: Readonly<Record<CaseEventType, InfoCategory>> = {
+  CaseOpened: 'case',
+  CaseClosed: 'case',
+  CaseReopened: 'case',
+  AgencyJoinedCase: 'team',
+  AgencyLeftCase: 'team',
+  CaseReferred: 'referral',
+  ReferralAccepted: 'referral',
+  ReferralDeclined: 'referral',
+  ReferralWithdrawn: 'referral',
+  ReferralEscalated: 'referral',
+  ConsentGiven: 'consent',
+  ConsentWithdrawn: 'consent',
+  SupportProvided: 'support',
+  ReflectionPeriodGranted: 'residence',
+  ResidencePermitDecided: 'residence',
+  VictimCooperationRecorded: 'cooperation',
+  InvestigationOpened: 'investigation',
+  InvestigationClosed: 'investigation',
+  ProsecutionInitiated: 'prosecution',
+  SentencingOutcomeRecorded: 'prosecution',
+  EvidenceRegistered: 'evidence',
+  EvidenceTransferred: 'evidence',
+};
+
+/**
+ * One way a reader may come to see a category: by its mandate; by consent in force for every listed scope;
+ * or, for a child subject, by the child-protection duty.
+ */
+export type Grant =
+  | { readonly basis: 'mandate' }
+  | { readonly basis: 'consent'; readonly scopes: readonly ConsentScope[] }
+  | { readonly basis: 'child-protection' };
+
+export type OperationalKind = (typeof OPERATIONAL_KINDS)[number];
+
+export interface ContentRow {
+  /**
+   * - `team`: agencies on the team when the event happened (before or after it: an agency sees its own
+   *   joining and its own leaving), from their joining on;
+   * - `referral-parties`: the team, and the addressee of the referral and the coordinator it was escalated to.
+   */
+  readonly audience: 'team' | 'referral-parties';
+  /** Per kind, the grants that let it see the category, the first that holds being the one that applied; none: withheld. */
+  readonly grants: Readonly<Record<OperationalKind, readonly Grant[]>>;
+  /** Fields only these kinds see; other readers get the event without them. */
+  readonly fieldsOnlyFor?: { readonly fields: readonly string[]; readonly kinds: readonly OperationalKind[]; readonly why: string };
+}
+
+const MANDATE: Grant = { basis: 'mandate' };
+const CHILD: Grant = { basis: 'child-protection' };
+const consent = (...scopes: ConsentScope[]): Grant => ({ basis: 'consent', scopes });
+const everyone = (): Record<OperationalKind, readonly Grant[]> => ({
+  police: [MANDATE],
+  prosecution: [MANDATE],
+  migration: [MANDATE],
+  'social-services': [MANDATE],
+  coordinator: [MANDATE],
+});
+
+/**
+ * Category × agency kind: who on the team sees what, and on which basis. The agency that recorded an event
+ * always sees it in full (its own record), whatever its row says; auditors see everything (their remit).
+ */
+export const CONTENT_ACCESS: Readonly<Record<InfoCategory, ContentRow>> = {
+  case: { audience: 'team', grants: everyone() },
+  team: { audience: 'team', grants: everyone() },
+  referral: { audience: 'referral-parties', grants: everyone() },
+  consent: { audience: 'team', grants: everyone() },
+  support: {
+    audience: 'team',
+    grants: { ...everyone(), migration: [consent('share-with-migration')] },
+  },
+  care: {
+    audience: 'team',
+    grants: {
+      police: [consent('share-health-details')],
+      prosecution: [consent('share-health-details')],
+      migration: [consent('share-with-migration', 'share-health-details')],
+      'social-services': [MANDATE],
+      coordinator: [consent('share-health-details')],
+    },
+  },
+  residence: { audience: 'team', grants: everyone() },
+  cooperation: {
+    audience: 'team',
+    grants: {
+      police: [MANDATE],
+      prosecution: [MANDATE],
+      // A residence permit for a victim turns on the will to cooperate (utlänningslagen 5 kap. 15 §).
+      migration: [MANDATE],
+      'social-services': [CHILD, consent('share-with-social-services')],
+      coordinator: [CHILD, consent('share-with-social-services')],
+    },
+  },
+  investigation: {
+    audience: 'team',
+    grants: {
+      police: [MANDATE],
+      prosecution: [MANDATE],
+      // The head of the investigation applies for the victim's reflection period and permit.
+      migration: [MANDATE],
+      'social-services': [CHILD, consent('share-with-social-services')],
+      coordinator: [CHILD, consent('share-with-social-services')],
+    },
+  },
+  prosecution: { audience: 'team', grants: everyone() },
+  evidence: {
+    audience: 'team',
+    grants: everyone(),
+    fieldsOnlyFor: { fields: ['description'], kinds: ['police', 'prosecution'], why: 'what the evidence is belongs to the investigation (OSL 18 kap. 1 §)' },
+  },
+};

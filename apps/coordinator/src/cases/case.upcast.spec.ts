@@ -1,0 +1,39 @@
+import { caseDecider } from './case.decider';
+import { CASE_EVENT_VERSIONS, upcastCaseEvent } from './case.upcast';
+
+describe('reading case events written in an older schema version', () => {
+  it('reads a version 1 consent as given by someone unrecorded on an unrecorded day', () => {
+    const stored = { type: 'ConsentGiven', schemaVersion: 1, data: { scope: 'information-sharing', recordedBy: 'socialtjansten-malmo' } };
+    expect(upcastCaseEvent(stored)).toEqual({
+      type: 'ConsentGiven',
+      data: { scope: 'information-sharing', givenBy: null, givenOn: null, recordedBy: 'socialtjansten-malmo' },
+    });
+    expect(stored.data).toEqual({ scope: 'information-sharing', recordedBy: 'socialtjansten-malmo' });
+  });
+
+  it('reads a version 1 withdrawal the same way', () => {
+    const stored = { type: 'ConsentWithdrawn', schemaVersion: 1, data: { scope: 'share-with-migration', recordedBy: 'polisen-malmo' } };
+    expect(upcastCaseEvent(stored)).toEqual({
+      type: 'ConsentWithdrawn',
+      data: { scope: 'share-with-migration', withdrawnBy: null, withdrawnOn: null, recordedBy: 'polisen-malmo' },
+    });
+  });
+
+  it('leaves an event of the current version as it is', () => {
+    const stored = { type: 'ConsentGiven', schemaVersion: 2, data: { scope: 'share-with-migration', givenBy: 'person', givenOn: '2026-03-01', recordedBy: 'polisen-malmo' } };
+    expect(upcastCaseEvent(stored)).toBe(stored);
+  });
+
+  it('folds a version 1 consent into consent in force', () => {
+    const state = [
+      { type: 'ConsentGiven', schemaVersion: 1, data: { scope: 'share-with-migration', recordedBy: 'socialtjansten-malmo' } },
+      { type: 'ConsentGiven', schemaVersion: 1, data: { scope: 'information-sharing', recordedBy: 'socialtjansten-malmo' } },
+      { type: 'ConsentWithdrawn', schemaVersion: 1, data: { scope: 'share-with-migration', recordedBy: 'socialtjansten-malmo' } },
+    ].reduce((s, stored) => caseDecider.evolve(s, upcastCaseEvent(stored)), caseDecider.initialState());
+    expect(state.consents).toEqual([{ scope: 'information-sharing', givenBy: null, givenOn: null, recordedBy: 'socialtjansten-malmo' }]);
+  });
+
+  it('writes consent events in version 2', () => {
+    expect(CASE_EVENT_VERSIONS).toEqual({ ConsentGiven: 2, ConsentWithdrawn: 2 });
+  });
+});

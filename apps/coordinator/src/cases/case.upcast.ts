@@ -1,0 +1,33 @@
+import type { StoredEvent } from '@samverkan/eventstore';
+import { CaseEvent, CaseEventType, ConsentGiven, ConsentWithdrawn } from './case.model';
+
+/** The schema version each case event type is written in now; 1 when not listed. */
+export const CASE_EVENT_VERSIONS: Readonly<Partial<Record<CaseEventType, number>>> = {
+  ConsentGiven: 2,
+  ConsentWithdrawn: 2,
+};
+
+type Upcaster = (data: never) => CaseEvent;
+
+/**
+ * How an event written in an older schema version reads now, by `type@version`. The stored event is never
+ * changed (its hash covers it as written); only its meaning for the fold is brought up to date, here alone.
+ */
+const UPCASTERS: Readonly<Record<string, Upcaster>> = {
+  // Version 1 recorded neither who gave consent nor when: those stay unknown.
+  'ConsentGiven@1': ({ scope, recordedBy }: { scope: string; recordedBy: string }): ConsentGiven => ({
+    type: 'ConsentGiven',
+    data: { scope, givenBy: null, givenOn: null, recordedBy },
+  }),
+  'ConsentWithdrawn@1': ({ scope, recordedBy }: { scope: string; recordedBy: string }): ConsentWithdrawn => ({
+    type: 'ConsentWithdrawn',
+    data: { scope, withdrawnBy: null, withdrawnOn: null, recordedBy },
+  }),
+};
+
+/** A stored case event as the current version folds it. */
+export function upcastCaseEvent(stored: StoredEvent): CaseEvent {
+  const upcast = UPCASTERS[`${stored.type}@${stored.schemaVersion}`];
+  if (upcast && typeof stored.data === 'object' && stored.data !== null) return upcast(stored.data as never);
+  return stored as unknown as CaseEvent;
+}
