@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /**
- * What the load generator fires: one POST body and header set, sent to a path drawn at random per request,
+ * What the load generator fires: one method, header set and body (none for a GET), sent to a path drawn at random per request,
  * for about `durationSeconds`.
  *
  * The run is made of chunks of a fixed number of requests rather than one timed run, because autocannon
@@ -16,10 +16,11 @@ export interface LoadSpec {
   readonly durationSeconds: number;
   /** Requests per second to expect, to size the first chunk; a low guess costs only an extra chunk. */
   readonly initialRate: number;
-  readonly method: 'POST';
+  readonly method: 'POST' | 'GET';
   readonly paths: readonly string[];
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
+  /** The body of every request; none for a GET. */
+  readonly body?: string;
 }
 
 export interface LoadResult {

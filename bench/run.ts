@@ -9,6 +9,8 @@
  *      served over HTTP, the export, and samverkan-audit verify-log over that export,
  *   6. the relay against a real Kafka broker: its throughput over a generated multi-agency log, and the lag
  *      from a command's acknowledgement to its event being readable by a `read_committed` consumer,
+ *   7. case reads (timelines) with and without the access log, in the process and over HTTP, on SQLite, then
+ *      PostgreSQL,
  * then prints a table and writes bench/results/latest.json plus a dated copy.
  * PostgreSQL is `DATABASE_URL`, else the local server on 127.0.0.1:5432; each phase on it has a fresh schema,
  * dropped at the end. Its figures are SQLite's keys with `_postgres` appended, each next to SQLite's, and say
@@ -27,15 +29,16 @@ import { benchLedger } from './ledger.bench';
 import { LoadResult } from './load';
 import { benchRawAppend } from './raw-append.bench';
 import { benchRelay, RelayBenchResult } from './relay.bench';
+import { benchReads, ReadsResult } from './reads.bench';
 import { benchReplay } from './replay.bench';
 import { formatTable, machineInfo, Row, writeResults } from './report';
 import { benchProjectionRebuild, RebuildResult } from './rebuild.bench';
 import { BenchStore, postgresStores, sqliteStores } from './stores';
 
-const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'ledger', 'relay', 'rebuild'] as const;
+const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'ledger', 'relay', 'rebuild'] as const;
 type Phase = (typeof PHASES)[number];
 /** The phases that run on each event store adapter in turn. */
-const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'append-with-ledger', 'replay', 'rebuild'];
+const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'rebuild'];
 
 const quick = process.argv.includes('--quick');
 const only = onlyPhases(process.argv);
@@ -63,6 +66,16 @@ const parameters = {
   rawAppend: { writers: 50, durationSeconds: quick ? 1 : 5, eventsPerAppend: 1, serialWriterSeconds: quick ? 1 : 2 },
   appendWithLedger: { writers: 50, durationSeconds: quick ? 1 : 5, eventsPerAppend: 1, checkpointIntervalMs: 1000 },
   replay: { events: quick ? 2_000 : 10_000, runs: 5, buildBatch: 500 },
+  reads: {
+    cases: quick ? 50 : 500,
+    eventsPerCase: 8,
+    agencyId: 'polisen-malmo',
+    concurrency: 50,
+    ratePerSecond: 500,
+    warmupSeconds: quick ? 1 : 2,
+    durationSeconds: quick ? 2 : 8,
+    what: 'the timeline of a case drawn at random (10 events, the lead reading): CaseService.read in the service\'s process with an access log that records nothing (plain), then with the service\'s access log; then GET /cases/:id/timeline over HTTP (autocannon in a worker thread)',
+  },
   ledger: {
     log: { cases: ledgerCases, eventsPerCase: 1000, eventsPerAppend: 100 },
     events: ledgerCases * 1000,
@@ -183,6 +196,14 @@ async function main(): Promise<void> {
       }
     }
 
+    if (runs('reads')) {
+      for (const { store, results: r } of stores) {
+        const { reads } = parameters;
+        progress(`${store.adapter}: reads: ${reads.cases} cases of ${reads.eventsPerCase + 2} events, then timelines at ${reads.concurrency} at a time without and with the access log, then over HTTP`);
+        r.reads = await benchReads(join(workDir, `reads${store.suffix}`), reads, store.serviceEnv('reads'));
+      }
+    }
+
     if (runs('ledger')) {
       const { ledger: ledgerParameters } = parameters;
       progress(`ledger at scale: building a ${ledgerParameters.events.toLocaleString('en-US')}-event log (${ledgerParameters.log.cases} cases)`);
@@ -228,6 +249,7 @@ async function main(): Promise<void> {
     ...bothStores('raw-append', rawAppendRows, ['raw_append_per_s', 'raw_append_p50_ms', 'raw_append_p99_ms']),
     ...bothStores('append-with-ledger', withLedgerRows, ['append_with_ledger_per_s', 'append_with_ledger_lag_ms']),
     ...bothStores('replay', replayRows, ['replay_events_per_s']),
+    ...bothStores('reads', readRows, ['read_plain_per_s', 'read_with_access_log_per_s', 'read_with_access_log_p99_ms']),
     ...(ledger
       ? [
           {
@@ -318,6 +340,7 @@ interface StoreResults {
   serial?: Awaited<ReturnType<typeof benchRawAppend>>;
   replay?: Awaited<ReturnType<typeof benchReplay>>;
   withLedger?: Awaited<ReturnType<typeof benchAppendWithLedger>>;
+  reads?: ReadsResult;
 }
 
 /** The store phases' results on SQLite, with the other phases', and those on PostgreSQL under `postgres`. */
@@ -384,6 +407,25 @@ function replayRows({ replay }: StoreResults, suffix: string): Row[] {
     { key: `replay_ms${suffix}`, value: replay.bestMs, unit: 'ms', note: `median ${replay.medianMs.toFixed(1)} ms` },
     { key: `replay_read_only_events_per_s${suffix}`, value: replay.readOnlyEventsPerSecond, unit: '/s', note: 'readStream + JSON parse, no fold' },
     { key: `replay_fold_only_events_per_s${suffix}`, value: replay.foldOnlyEventsPerSecond, unit: '/s', note: 'caseDecider.evolve over envelopes in memory' },
+  ];
+}
+
+function readRows({ reads }: StoreResults, suffix: string): Row[] {
+  if (!reads) return [];
+  const { plain, withAccessLog: logged, http } = reads;
+  const ms = (n: number) => n.toFixed(2);
+  return [
+    { key: `read_plain_per_s${suffix}`, value: plain.readsPerSecond, unit: '/s', note: `timeline reads in process, no access log; p50 ${ms(plain.latencyMs.p50)}, p99 ${ms(plain.latencyMs.p99)} ms` },
+    { key: `read_with_access_log_per_s${suffix}`, value: logged.readsPerSecond, unit: '/s', note: `the same, each answered once its access entry is durable; p50 ${ms(logged.latencyMs.p50)} ms` },
+    { key: `read_with_access_log_p99_ms${suffix}`, value: logged.latencyMs.p99, unit: 'ms', note: `at saturation (${parameters.reads.concurrency} at a time); plain p99 ${ms(plain.latencyMs.p99)} ms` },
+    {
+      key: `read_with_access_log_at_rate_p99_ms${suffix}`,
+      value: reads.withAccessLogAtRate.latencyMs.p99,
+      unit: 'ms',
+      note: `${parameters.reads.ratePerSecond} reads/s open-loop: the log adds ${ms(reads.withAccessLogAtRate.latencyMs.p99 - reads.plainAtRate.latencyMs.p99)} ms at p99 (plain ${ms(reads.plainAtRate.latencyMs.p99)}), ${ms(reads.withAccessLogAtRate.latencyMs.p50 - reads.plainAtRate.latencyMs.p50)} ms at p50`,
+    },
+    { key: `read_http_per_s${suffix}`, value: http.okPerSecond, unit: '/s', note: `GET /cases/:id/timeline, access log and all; p50 ${ms(http.latencyMs.p50)}, p99 ${ms(http.latencyMs.p99)} ms; ${loadNote(http)}` },
+    { key: `access_entries${suffix}`, value: reads.accessEntries, unit: '', note: `CaseRead events written; ${reads.readsLogged} logged reads made` },
   ];
 }
 
