@@ -92,6 +92,7 @@ export async function readAgencyTopics(
   const seen = new Map<string, Published[]>(agencyIds.map((id) => [id, []]));
   const lagging = new Map<string, boolean>();
   const topicToAgency = new Map(agencyIds.map((id) => [topics.events(id), id]));
+  await topicsCreated(kafka, [...topicToAgency.keys()], timeoutMs);
   await consumer.connect();
   await consumer.subscribe({ topics: [...topicToAgency.keys()], fromBeginning: true });
   try {
@@ -131,6 +132,24 @@ export async function readAgencyTopics(
     await consumer.disconnect();
   }
   return seen;
+}
+
+/** Waits until the topics exist: a service just started creates its relay's topics in the background. */
+async function topicsCreated(kafka: Kafka, topics: readonly string[], timeoutMs: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((topic) => !existing.has(topic));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`topics ${missing.join(', ')} were not created within ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
