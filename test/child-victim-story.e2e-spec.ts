@@ -219,7 +219,8 @@ describeWithKafka('the story of a child victim', () => {
       }
       const atCooperation = (await as[AUDITOR].get(`/cases/${caseId}?revision=${at.willing}`)).body;
       expect(atCooperation).toMatchObject({ status: 'open', cooperation: 'willing', investigations: [], prosecution: null });
-      expect(await feedOfCase(as[AUDITOR], caseId)).toEqual([]);
+      const feed = await as[AUDITOR].get('/agencies/me/feed');
+      expect({ status: feed.status, rule: feed.body.rule }).toEqual({ status: 403, rule: 'view-refused' });
       expect((await as[AUDITOR].get(`/cases/${caseId}/verify`)).body).toMatchObject({ result: 'ok', events: all.length });
     });
 
@@ -265,6 +266,7 @@ describeWithKafka('the story of a child victim', () => {
       for (const agency of [POLICE, SOCIAL, MIGRATION, COORDINATOR, PROSECUTOR, AUDITOR, 'polisen-stockholm']) expect(readers).toContain(agency);
       expect(log.entries).toContainEqual(expect.objectContaining({ agency: MIGRATION, view: 'summary', asOfRevision: at.investigation, outcome: 'redacted', standing: 'member' }));
       expect(log.entries).toContainEqual(expect.objectContaining({ agency: SOCIAL, view: 'feed', outcome: 'redacted', standing: null }));
+      expect(log.entries).toContainEqual(expect.objectContaining({ agency: SOCIAL, view: 'worklist', outcome: 'redacted', standing: 'addressee' }));
       expect(log.entries.map((e: { revision: number }) => e.revision)).toEqual(log.entries.map((_: unknown, i: number) => i));
       expect((await as[SOCIAL].get(`/cases/${caseId}/access-log`)).status).toBe(403);
       expect((await as[AUDITOR].get(`/ledger/proofs/inclusion?eventId=${log.entries[0].eventId}`)).status).toBe(200);

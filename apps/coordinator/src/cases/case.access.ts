@@ -19,7 +19,7 @@ export const LEGAL_BASES = {
 export type LegalBasis = keyof typeof LEGAL_BASES;
 
 /** The ways an agency reads a case. */
-export const READ_VIEWS = ['summary', 'timeline', 'verify', 'audit-bundle', 'inclusion-proof', 'feed', 'kafka', 'export', 'access-log'] as const;
+export const READ_VIEWS = ['summary', 'timeline', 'verify', 'audit-bundle', 'inclusion-proof', 'worklist', 'feed', 'kafka', 'export', 'access-log'] as const;
 export type ReadView = (typeof READ_VIEWS)[number];
 
 /**
@@ -90,6 +90,13 @@ export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStandi
     addressee: redacted('for the events it may see'),
     auditor: AUDITOR,
     outsider: OUTSIDER,
+  },
+  worklist: {
+    lead: redacted("the case's descriptors, status and lead, among the cases it is on"),
+    member: redacted("the case's descriptors, status and lead, among the cases it is on"),
+    addressee: redacted('the referral addressed or escalated to it, with the case descriptors'),
+    auditor: refused('auditors are on no team: they read cases and the ledger export instead'),
+    outsider: refused('only the cases it is on and the referrals made to it'),
   },
   feed: {
     lead: TEAM_CONTENT,

@@ -108,9 +108,6 @@ export abstract class CaseIndex {
   /** The agency's feed after a cursor (exclusive), oldest first. */
   abstract feedOf(agencyId: string, after: number, limit: number): Promise<Array<FeedEntry & { cursor: string }>>;
 
-  /** Whether the agency is on the case's team (as far as the index has caught up). */
-  abstract isMember(caseId: string, agencyId: string): Promise<boolean>;
-
   /** Open referrals of open cases, not yet escalated, whose due time is at or before `now`. */
   abstract dueReferrals(now: Date): Promise<DueReferral[]>;
 

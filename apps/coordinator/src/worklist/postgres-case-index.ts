@@ -78,10 +78,6 @@ export class PostgresCaseIndex extends CaseIndex {
     return rows.map((row) => ({ cursor: row.cursor, ...(JSON.parse(row.entry) as FeedEntry) }));
   }
 
-  async isMember(caseId: string, agencyId: string): Promise<boolean> {
-    return (await this.query(this.sql.isMember, [caseId, agencyId])).rows.length > 0;
-  }
-
   async dueReferrals(now: Date): Promise<DueReferral[]> {
     const { rows } = await this.query<{ case_id: string; referral_id: string; city: string; due_by: string }>(this.sql.dueReferrals, [now.toISOString()]);
     return rows.map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
@@ -253,7 +249,6 @@ function statements(schema: string) {
        ON CONFLICT (agency_id, event_id) DO NOTHING`,
     ),
     feed: named('feed', `SELECT seq::text AS cursor, entry FROM ${feed} WHERE agency_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`),
-    isMember: named('is-member', `SELECT 1 FROM ${team} WHERE case_id = $1 AND agency_id = $2`),
     referralsTo: openReferrals('referrals-to', 'r.to_agency = $1'),
     referralsEscalatedTo: openReferrals('referrals-escalated-to', 'r.escalated_to = $1'),
     casesOf: named(

@@ -79,10 +79,6 @@ export class SqliteCaseIndex extends CaseIndex {
     return this.sql.feed.all(agencyId, after, limit).map((row) => ({ cursor: String(row.seq), ...(JSON.parse(row.entry) as FeedEntry) }));
   }
 
-  async isMember(caseId: string, agencyId: string): Promise<boolean> {
-    return this.sql.isMember.get(caseId, agencyId) !== undefined;
-  }
-
   async dueReferrals(now: Date): Promise<DueReferral[]> {
     return this.sql.dueReferrals
       .all(now.toISOString())
@@ -154,7 +150,6 @@ function statements(db: Database.Database) {
     ),
     addFeed: db.prepare<[string, string, string]>('INSERT OR IGNORE INTO feed (agency_id, event_id, entry) VALUES (?, ?, ?)'),
     feed: db.prepare<[string, number, number], { seq: number; entry: string }>('SELECT seq, entry FROM feed WHERE agency_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
-    isMember: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM team WHERE case_id = ? AND agency_id = ?'),
     referralsTo: openReferrals('r.to_agency = ?'),
     referralsEscalatedTo: openReferrals('r.escalated_to = ?'),
     casesOf: db.prepare<[string], { case_id: string; summary: string; revision: number }>(

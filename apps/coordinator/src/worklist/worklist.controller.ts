@@ -2,7 +2,9 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ForbiddenError } from '@samverkan/common';
 import { AccessLog, readerOf } from '../access-log/access-log';
+import { ReaderStanding, VIEW_ACCESS } from '../cases/case.access';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
@@ -40,6 +42,7 @@ export class WorklistController {
   @Get('me/feed')
   @ApiOperation({ summary: 'The events of cases your agency may see, in log order, as the access table shows them to you; poll with ?after=<cursor>' })
   async feed(@Query() query: FeedQuery, @CurrentCaller() caller: Caller) {
+    await this.refuseAuditors(caller, 'feed');
     const limit = query.limit ?? 100;
     const events = await this.index.feedOf(caller.agency.id, Number(query.after ?? 0), limit);
     // Each case the page shows is a read of that case, on record before the page is answered.
@@ -55,11 +58,26 @@ export class WorklistController {
   @Get('me/worklist')
   @ApiOperation({ summary: 'Referrals awaiting your answer, unanswered referrals escalated to you, and the cases your agency is on' })
   async worklist(@CurrentCaller() caller: Caller) {
+    await this.refuseAuditors(caller, 'worklist');
     const [referralsAwaitingAnswer, escalatedReferrals, cases] = await Promise.all([
       this.index.referralsAwaiting(caller.agency.id),
       this.index.referralsEscalatedTo(caller.agency.id),
       this.index.casesOf(caller.agency.id),
     ]);
+    // Every case the worklist names is a read of that case, on record before it is answered.
+    const reader = readerOf(caller);
+    const standings = new Map<string, ReaderStanding>();
+    for (const { caseId } of [...referralsAwaitingAnswer, ...escalatedReferrals]) standings.set(caseId, 'addressee');
+    for (const { caseId, leadAgency } of cases) standings.set(caseId, leadAgency === reader.agencyId ? 'lead' : 'member');
+    await this.accessLog.record(...[...standings].map(([caseId, standing]) => ({ reader, view: 'worklist' as const, caseId, caseExists: true, standing, outcome: 'redacted' as const })));
     return { agencyId: caller.agency.id, referralsAwaitingAnswer, escalatedReferrals, cases };
+  }
+
+  /** Auditors are on no team: the access table refuses them a feed and a worklist, and the refusal is on record. */
+  private async refuseAuditors(caller: Caller, view: 'feed' | 'worklist'): Promise<void> {
+    if (caller.agency.kind !== 'auditor') return;
+    const { why } = VIEW_ACCESS[view].auditor;
+    await this.accessLog.record({ reader: readerOf(caller), view, caseId: null, caseExists: false, standing: 'auditor', outcome: 'refused' });
+    throw new ForbiddenError(`${caller.agency.id} has no ${view}: ${why}`, { rule: 'view-refused', details: { view, standing: 'auditor' } });
   }
 }

@@ -158,8 +158,6 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         ]);
         expect(await index.casesOf(police.agencyId)).toEqual([expect.objectContaining({ caseId, status: 'open', leadAgency: police.agencyId, revision: 3 })]);
         expect(await index.casesOf(social.agencyId)).toEqual([]);
-        expect(await index.isMember(caseId, police.agencyId)).toBe(true);
-        expect(await index.isMember(caseId, social.agencyId)).toBe(false);
         expect(await index.dueReferrals(new Date('2026-03-02T08:59:59Z'))).toEqual([]);
         expect(await index.dueReferrals(new Date('2026-03-02T09:00:00Z'))).toEqual([{ caseId, referralId: 'r-1', city: 'malmo', dueBy }]);
         expect(await index.position()).toBe(scripted.at(-1)!.position);
