@@ -37,19 +37,8 @@ const OPEN_CONCURRENCY = 25;
  * so no automatic referral), then records support on them at random under constant concurrency.
  */
 export async function benchHttpCommands(dataDir: string, p: HttpCommandParameters, storeEnv: Readonly<Record<string, string>> = {}): Promise<HttpCommandResult> {
-  const config = {
-    ...loadConfig({ ...storeEnv, SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }),
-    dataDir,
-    port: 0,
-    host: '127.0.0.1',
-  };
-  const app = await createApp({ config, clock: systemClock }, { logger: false });
+  const { app, baseUrl, headers } = await startService(dataDir, p.agencyId, storeEnv);
   try {
-    await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as { port: number };
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const token = await signDevToken(dataDir, p.agencyId, 'bench-officer', 900);
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const store = app.get<EventStore>(EVENT_STORE);
 
     const opening = performance.now();
@@ -80,6 +69,24 @@ export async function benchHttpCommands(dataDir: string, p: HttpCommandParameter
   } finally {
     await app.close();
   }
+}
+
+/**
+ * The real service, as `npm start` builds it, listening on a free loopback port with the data directory (and
+ * store settings) given, and the headers of a token of `agencyId`. The caller closes the app.
+ */
+export async function startService(dataDir: string, agencyId: string, storeEnv: Readonly<Record<string, string>> = {}) {
+  const config = { ...loadConfig({ ...storeEnv, SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }), dataDir, port: 0, host: '127.0.0.1' };
+  const app = await createApp({ config, clock: systemClock }, { logger: false });
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const { port } = app.getHttpServer().address() as { port: number };
+  const token = await signDevToken(dataDir, agencyId, 'bench-officer', 900);
+  return { app, baseUrl: `http://127.0.0.1:${port}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
 }
 
 /** Opens `count` cases of adult victims (no automatic referral) as the token's agency, 25 at a time. */

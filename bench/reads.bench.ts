@@ -1,12 +1,8 @@
-import { join, resolve } from 'node:path';
 import { systemClock } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { AccessLog, Reader } from '../apps/coordinator/src/access-log/access-log';
-import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
-import { createApp } from '../apps/coordinator/src/bootstrap';
 import { CaseService } from '../apps/coordinator/src/cases/case.service';
-import { loadConfig } from '../apps/coordinator/src/config/app-config';
-import { openCases } from './http-commands.bench';
+import { openCases, startService } from './http-commands.bench';
 import { LoadResult, runLoad } from './load';
 
 export interface ReadsParameters {
@@ -44,8 +40,6 @@ export interface ReadsResult {
   readonly readsLogged: number;
 }
 
-const root = resolve(__dirname, '..');
-
 /**
  * Case reads against the real service on the embedded store (or the one `storeEnv` configures): `cases` cases
  * of `eventsPerCase` events, then the timeline of a case drawn at random, `concurrency` at a time, first
@@ -53,14 +47,8 @@ const root = resolve(__dirname, '..');
  * service's access log, then over HTTP.
  */
 export async function benchReads(dataDir: string, p: ReadsParameters, storeEnv: Readonly<Record<string, string>> = {}): Promise<ReadsResult> {
-  const config = { ...loadConfig({ ...storeEnv, SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }), dataDir, port: 0, host: '127.0.0.1' };
-  const app = await createApp({ config, clock: systemClock }, { logger: false });
+  const { app, baseUrl, headers } = await startService(dataDir, p.agencyId, storeEnv);
   try {
-    await app.listen(0, '127.0.0.1');
-    const { port } = app.getHttpServer().address() as { port: number };
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const token = await signDevToken(dataDir, p.agencyId, 'bench-officer', 900);
-    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const caseIds = await openCases(baseUrl, headers, p.cases);
     await Promise.all(
       caseIds.map(async (id) => {

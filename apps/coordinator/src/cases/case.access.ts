@@ -209,6 +209,21 @@ const everyone = (): Record<OperationalKind, readonly Grant[]> => ({
 });
 
 /**
+ * What the law-enforcement side knows of the person (the investigation, the victim's cooperation): police and
+ * prosecution on their mandate; the Migration Agency too, since the head of the investigation applies for the
+ * victim's reflection period and permit, and a permit turns on the will to cooperate (utlänningslagen 5 kap.
+ * 15 §); the welfare side (social services, the coordinator) for a child on the child-protection duty, for an
+ * adult with the person's consent.
+ */
+const lawEnforcementSide = (): Record<OperationalKind, readonly Grant[]> => ({
+  police: [MANDATE],
+  prosecution: [MANDATE],
+  migration: [MANDATE],
+  'social-services': [CHILD, consent('share-with-social-services')],
+  coordinator: [CHILD, consent('share-with-social-services')],
+});
+
+/**
  * Category × agency kind: who on the team sees what, and on which basis. The agency that recorded an event
  * always sees it in full (its own record), whatever its row says; auditors see everything (their remit).
  */
@@ -232,28 +247,8 @@ export const CONTENT_ACCESS: Readonly<Record<InfoCategory, ContentRow>> = {
     },
   },
   residence: { audience: 'team', grants: everyone() },
-  cooperation: {
-    audience: 'team',
-    grants: {
-      police: [MANDATE],
-      prosecution: [MANDATE],
-      // A residence permit for a victim turns on the will to cooperate (utlänningslagen 5 kap. 15 §).
-      migration: [MANDATE],
-      'social-services': [CHILD, consent('share-with-social-services')],
-      coordinator: [CHILD, consent('share-with-social-services')],
-    },
-  },
-  investigation: {
-    audience: 'team',
-    grants: {
-      police: [MANDATE],
-      prosecution: [MANDATE],
-      // The head of the investigation applies for the victim's reflection period and permit.
-      migration: [MANDATE],
-      'social-services': [CHILD, consent('share-with-social-services')],
-      coordinator: [CHILD, consent('share-with-social-services')],
-    },
-  },
+  cooperation: { audience: 'team', grants: lawEnforcementSide() },
+  investigation: { audience: 'team', grants: lawEnforcementSide() },
   prosecution: { audience: 'team', grants: everyone() },
   evidence: {
     audience: 'team',
