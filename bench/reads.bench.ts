@@ -13,8 +13,8 @@ export interface ReadsParameters {
   readonly concurrency: number;
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
-  /** Reads a second sent open-loop (whether or not earlier ones are answered), to see what the log adds to a read short of saturation. */
-  readonly ratePerSecond: number;
+  /** Rates (reads a second) sent open-loop, whether or not earlier reads are answered: what the log adds to a read short of saturation. */
+  readonly ratesPerSecond: readonly number[];
 }
 
 /** Reads of one kind, measured in this process: how many a second, and what one took. */
@@ -30,9 +30,8 @@ export interface ReadsResult {
   readonly plain: InProcessReads;
   /** The same reads, each answered only once its access entry is durable in the store. */
   readonly withAccessLog: InProcessReads;
-  /** Both again, sent at a fixed rate below saturation: the latency the log adds to a read. */
-  readonly plainAtRate: InProcessReads;
-  readonly withAccessLogAtRate: InProcessReads;
+  /** Both again, sent at fixed rates below saturation: the latency the log adds to a read. */
+  readonly atRates: ReadonlyArray<{ readonly rate: number; readonly plain: InProcessReads; readonly withAccessLog: InProcessReads }>;
   /** GET /cases/:id/timeline over HTTP against the real service, access log and all. */
   readonly http: LoadResult;
   /** CaseRead events the store holds after the run, and the reads that should have written them. */
@@ -67,16 +66,20 @@ export async function benchReads(dataDir: string, p: ReadsParameters, storeEnv: 
     const before = await countReads(store);
     // At a rate first: after a saturated run the ledger and the projector still have its entries to catch up on.
     await readFor(() => read(plainService), p.concurrency, p.warmupSeconds);
-    const plainAtRate = await readAtRate(() => read(plainService), p.ratePerSecond, p.durationSeconds);
-    const loggedWarmup = await readAtRate(() => read(loggedService), p.ratePerSecond, p.warmupSeconds);
-    const withAccessLogAtRate = await readAtRate(() => read(loggedService), p.ratePerSecond, p.durationSeconds);
+    const loggedWarmup = await readAtRate(() => read(loggedService), p.ratesPerSecond[0], p.warmupSeconds);
+    const atRates = [];
+    for (const rate of p.ratesPerSecond) {
+      const plainAtRate = await readAtRate(() => read(plainService), rate, p.durationSeconds);
+      atRates.push({ rate, plain: plainAtRate, withAccessLog: await readAtRate(() => read(loggedService), rate, p.durationSeconds) });
+    }
     const plain = await readFor(() => read(plainService), p.concurrency, p.durationSeconds);
     const withAccessLog = await readFor(() => read(loggedService), p.concurrency, p.durationSeconds);
     const spec = { url: baseUrl, connections: p.concurrency, method: 'GET' as const, paths: caseIds.map((id) => `/cases/${id}/timeline`), headers: { authorization: headers.authorization } };
     const warmup = await runLoad({ ...spec, durationSeconds: p.warmupSeconds, initialRate: 500 });
     const http = await runLoad({ ...spec, durationSeconds: p.durationSeconds, initialRate: warmup.responses / warmup.durationSeconds });
-    const readsLogged = loggedWarmup.reads + withAccessLog.reads + withAccessLogAtRate.reads + warmup.responses + http.responses;
-    return { plain, withAccessLog, plainAtRate, withAccessLogAtRate, http, accessEntries: (await countReads(store)) - before, readsLogged };
+    const atRateReads = atRates.reduce((n, r) => n + r.withAccessLog.reads, 0);
+    const readsLogged = loggedWarmup.reads + withAccessLog.reads + atRateReads + warmup.responses + http.responses;
+    return { plain, withAccessLog, atRates, http, accessEntries: (await countReads(store)) - before, readsLogged };
   } finally {
     await app.close();
   }
