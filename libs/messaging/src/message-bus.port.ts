@@ -86,6 +86,11 @@ export interface ConsumeOptions {
    * message is delivered again (after the client's back-off).
    */
   readonly each: (message: IncomingMessage) => Promise<void>;
+  /**
+   * Told when the consumer failed and is started again (it always is, until stopped): the group's members
+   * are not to stop consuming for good because the broker was away when they tried to come back.
+   */
+  readonly onRestart?: (error: Error, delayMs: number) => void;
 }
 
 export interface MessageBus {

@@ -106,6 +106,7 @@ export class AgencyCommandConsumer {
         groupId: this.options.groupId ?? 'samverkan-commands',
         topics: [...this.byTopic.keys()],
         each: (message) => this.eachMessage(message),
+        onRestart: (error, delayMs) => this.logger.warn(`the consumer of agency commands failed (${error.message}); starting it again in ${delayMs} ms`),
       });
     } catch (error) {
       await this.stop();

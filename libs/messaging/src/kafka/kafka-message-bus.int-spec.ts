@@ -124,4 +124,32 @@ describeWithKafka('the Kafka message bus', () => {
     await again.stop();
     expect(later).toEqual(['d']);
   });
+
+  it('starts a group consumer again after a crash the client would not come back from', async () => {
+    // kafkajs restarts a crashed consumer only when it deems the error retriable; one it does not (here, raised
+    // from the handler; after a broker outage, from the group coordinator) used to leave the consumer stopped.
+    const topic = await newTopic();
+    const producer = await bus.producer();
+    await producer.send([{ topic, key: null, value: 'a' }]);
+    await producer.close();
+    const restarts: number[] = [];
+    let attempts = 0;
+    let done!: (value: string) => void;
+    const handled = new Promise<string>((resolve) => (done = resolve));
+    const consumption = await bus.consume({
+      groupId: `bustest-${randomUUID()}`,
+      topics: [topic],
+      each: async (m) => {
+        if (attempts++ === 0) throw Object.assign(new Error('the broker is not there'), { retriable: false });
+        done(m.value!.toString());
+      },
+      onRestart: (_error, delayMs) => restarts.push(delayMs),
+    });
+    try {
+      expect(await handled).toBe('a');
+      expect(restarts).toEqual([500]);
+    } finally {
+      await consumption.stop();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, IHeaders, Kafka, KafkaMessage, logLevel, Message, Partitioners, Producer } from 'kafkajs';
+import { WakeableSleep } from '@samverkan/common';
 import {
   ConsumeOptions,
   Consumption,
@@ -172,16 +173,32 @@ export class KafkaMessageBus implements MessageBus {
     return offsets.map(({ partition, low, high }) => ({ partition, low, high }));
   }
 
+  /**
+   * Consumes in a group until stopped, whatever happens to the broker. kafkajs restarts a consumer that
+   * crashed only when its error is one it deems retriable; after a broker outage a consumer can crash on
+   * another (a coordinator request answered while the broker was still loading its groups), and it then stays
+   * stopped for good: the service would quietly take no more commands. Such a consumer is replaced by a new
+   * one here, after a back-off that grows to 10 s.
+   */
   async consume(options: ConsumeOptions): Promise<Consumption> {
     let stopped = false;
-    const consumer: Consumer = this.kafka.consumer({
-      groupId: options.groupId,
-      maxWaitTimeInMs: 100,
-      // kafkajs restarts a consumer that crashes even after disconnect(), when a request still in flight
-      // (a JoinGroup after a broker outage) fails later: it would rejoin the group of a stopped service.
-      retry: { restartOnFailure: async () => !stopped },
-    });
-    try {
+    let current: Consumer | undefined;
+    let failures = 0;
+    const backoff = new WakeableSleep();
+    const start = async (): Promise<void> => {
+      const consumer: Consumer = this.kafka.consumer({
+        groupId: options.groupId,
+        maxWaitTimeInMs: 100,
+        // kafkajs restarts a consumer that crashes even after disconnect(), when a request still in flight
+        // (a JoinGroup after a broker outage) fails later: it would rejoin the group of a stopped service.
+        retry: { restartOnFailure: async () => !stopped },
+      });
+      current = consumer;
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || stopped) return;
+        void this.disconnect(consumer).then(() => replace(payload.error));
+      });
+      consumer.on(consumer.events.GROUP_JOIN, () => (failures = 0));
       await this.connect(consumer);
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
       // A message's offset is resolved when `each` resolves and committed right after it (threshold 1); a
@@ -191,15 +208,35 @@ export class KafkaMessageBus implements MessageBus {
         autoCommitThreshold: 1,
         eachMessage: async ({ topic, partition, message }) => options.each(incoming(topic, partition, message)),
       });
+    };
+    const replace = async (error: Error): Promise<void> => {
+      while (!stopped) {
+        failures += 1;
+        const delayMs = Math.min(500 * 2 ** (failures - 1), 10_000);
+        options.onRestart?.(error, delayMs);
+        await backoff.sleep(delayMs);
+        if (stopped) return;
+        try {
+          await start();
+          return;
+        } catch (failed) {
+          if (current) await this.disconnect(current);
+          error = failed as Error;
+        }
+      }
+    };
+    try {
+      await start();
     } catch (error) {
       stopped = true;
-      await this.disconnect(consumer);
+      if (current) await this.disconnect(current);
       throw error;
     }
     return {
-      stop: () => {
+      stop: async () => {
         stopped = true;
-        return this.disconnect(consumer);
+        backoff.wake();
+        if (current) await this.disconnect(current);
       },
     };
   }
