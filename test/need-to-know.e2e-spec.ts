@@ -66,7 +66,7 @@ describeWithKafka('need-to-know on every path', () => {
   beforeAll(async () => {
     const { brokers } = await kafkaBroker();
     prefix = `ntk-${randomUUID().slice(0, 8)}`;
-    service = await RunningService.start({ env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1' } });
+    service = await RunningService.start({ env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', SAMVERKAN_RELAY_TRANSACTIONAL_ID: `${prefix}-relay` } });
     kafka = new Kafka({ clientId: 'need-to-know', brokers, logLevel: logLevel.NOTHING });
     for (const { id } of [...AGENCIES, { id: 'internrevisionen' }]) as.set(id, await service.as(id, `${id}-officer`));
   }, 300_000);

@@ -15,9 +15,12 @@ checkpoint, and that checkpoint's signature with the given key (never the key th
 origin (the key's name).
 
 What it proves: revisions 0 to k of the case, as the bundle holds them, are in the signed checkpoint. An event
-withheld from the agency the bundle was made for is there by its hash alone: its place in the chain and in
-the checkpoint are proven, its content is not shown, so it cannot be checked (only an auditor's bundle holds
-every event as stored). It cannot show that the case has no later events. With --server and a bearer token (--token, or SAMVERKAN_TOKEN)
+withheld from the agency the bundle was made for is there by its hash alone: that hash is proven to be the
+leaf the bundle names, and the next event shown as stored links to it, so that one is tied to the case's
+chain; in a run of withheld events (or withheld events at the end) only the last before an event shown is,
+the others are proven leaves in the order given, not proven events of this case. Their content is not shown
+and cannot be checked: only an auditor's bundle holds every event as stored. It cannot show that the case has
+no later events. With --server and a bearer token (--token, or SAMVERKAN_TOKEN)
 it also fetches the case's timeline (GET /cases/:id/timeline) and fails if the server shows events after
 revision k (naming the first), or other events than the bundle's at revisions 0 to k.`;
 

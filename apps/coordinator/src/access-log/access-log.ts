@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { Clock, CLOCK, ConcurrencyError, UnavailableError } from '@samverkan/common';
 import { appendSealed, EVENT_STORE, EventStore, eventDrafts, readStreamHead, StreamHead } from '@samverkan/eventstore';
@@ -34,6 +34,8 @@ export interface AccessEntry {
   readonly asOfTime?: string | null;
   /** The case's revisions a feed page carried. */
   readonly revisions?: readonly number[] | null;
+  /** The cases a worklist named (a read of no one case). */
+  readonly caseIds?: readonly string[] | null;
   /** The size of the tree a ledger export covered. */
   readonly treeSize?: number | null;
 }
@@ -50,14 +52,16 @@ export interface CaseRead {
     asOfRevision: number | null;
     asOfTime: string | null;
     revisions: number[] | null;
+    caseIds: string[] | null;
     treeSize: number | null;
   };
 }
 
 /**
  * The access log's streams: `access-<caseId>` holds every read of that case, allowed or refused; reads that
- * are of no case that exists (a case id that was never opened, the whole ledger) go to `agencyreads-<agency>`
- * of the reader, so that probing for cases is on record without making a stream for every id tried.
+ * are of no one case that exists (a case id that was never opened, the whole ledger, a worklist naming many)
+ * go to `agencyreads-<agency>` of the reader, so that probing for cases is on record without making a stream
+ * for every id tried, and a worklist polled every few seconds is one entry, not one per case it names.
  */
 export const accessStream = (caseId: string) => `access-${caseId}`;
 export const agencyReadsStream = (agencyId: string) => `agencyreads-${agencyId}`;
@@ -74,6 +78,8 @@ interface Pending {
 
 const HEADS_KEPT = 10_000;
 const ATTEMPTS = 12;
+/** Most entries in one append: a burst of reads of one case is written in appends no store refuses for size. */
+const MOST_PER_APPEND = 200;
 
 /**
  * The sealed log of who read what. Every read of case data is appended, as a `CaseRead` event, to the access
@@ -89,6 +95,7 @@ export class AccessLog {
   private readonly pending = new Map<string, Pending>();
   private readonly flushing = new Set<string>();
   private readonly heads = new Map<string, StreamHead>();
+  private readonly logger = new Logger('AccessLog');
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -113,6 +120,7 @@ export class AccessLog {
         asOfRevision: entry.asOfRevision ?? null,
         asOfTime: entry.asOfTime ?? null,
         revisions: entry.revisions ? [...entry.revisions] : null,
+        caseIds: entry.caseIds ? [...entry.caseIds] : null,
         treeSize: entry.treeSize ?? null,
       },
     };
@@ -135,7 +143,9 @@ export class AccessLog {
           await this.append(stream, batch.drafts);
           for (const waiter of batch.waiters) waiter.resolve();
         } catch (error) {
-          const refusal = new UnavailableError(`the read could not be recorded in the access log, so it is not answered: ${(error as Error).message}`, {
+          // The reader is told no more than that: the store's own words could name the case or its reads.
+          this.logger.error(`${batch.drafts.length} reads could not be recorded in ${stream}: ${(error as Error).message}`);
+          const refusal = new UnavailableError('the read could not be recorded in the access log, so it is not answered; try again', {
             rule: 'access-log-unavailable',
           });
           for (const waiter of batch.waiters) waiter.reject(refusal);
@@ -148,8 +158,11 @@ export class AccessLog {
 
   private take(stream: string): Pending | undefined {
     const batch = this.pending.get(stream);
-    this.pending.delete(stream);
-    return batch;
+    if (!batch || batch.drafts.length <= MOST_PER_APPEND) {
+      this.pending.delete(stream);
+      return batch;
+    }
+    return { drafts: batch.drafts.splice(0, MOST_PER_APPEND), waiters: batch.waiters.splice(0, MOST_PER_APPEND) };
   }
 
   /** Appends after the head this process knows; another process may have appended since, so on a conflict it reads the head again. */
@@ -164,6 +177,8 @@ export class AccessLog {
       } catch (error) {
         this.heads.delete(stream);
         if (!(error instanceof ConcurrencyError) || attempt >= ATTEMPTS) throw error;
+        // Another process logs reads of the same case: take turns rather than meet again at once.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(100, 2 * 2 ** attempt)));
       }
     }
   }

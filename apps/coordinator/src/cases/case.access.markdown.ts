@@ -55,7 +55,9 @@ export function accessTableMarkdown(): string {
       const shown = grants[kind].map(describeGrant).join(' or ') || '—';
       return fieldsOnlyFor && !fieldsOnlyFor.kinds.includes(kind) && grants[kind].length > 0 ? `${shown}, without ${fieldsOnlyFor.fields.join(', ')}` : shown;
     });
-    const also = audience === 'referral-parties' ? ' (also to the addressee of the referral, and the coordinator it was escalated to)' : '';
+    const parties = CONTENT_ACCESS[category].parties;
+    const partyGrants = parties ? [...new Set(OPERATIONAL_KINDS.map((kind) => parties[kind].map(describeGrant).join(' or ') || '—'))].join(' / ') : '';
+    const also = audience === 'referral-parties' ? ` (also, on ${partyGrants}, to the addressee of the referral and the coordinator it was escalated to)` : '';
     row([`**${category}**${also}`, typesOf(category), ...cells]);
   }
   return `${lines.join('\n')}\n`;

@@ -193,6 +193,11 @@ export interface ContentRow {
   readonly audience: 'team' | 'referral-parties';
   /** Per kind, the grants that let it see the category, the first that holds being the one that applied; none: withheld. */
   readonly grants: Readonly<Record<OperationalKind, readonly Grant[]>>;
+  /**
+   * With audience `referral-parties`: per kind, what lets the addressee of a referral (or the coordinator it was
+   * escalated to) see its events, with the case's descriptors, while it is not on the team.
+   */
+  readonly parties?: Readonly<Record<OperationalKind, readonly Grant[]>>;
   /** Fields only these kinds see; other readers get the event without them. */
   readonly fieldsOnlyFor?: { readonly fields: readonly string[]; readonly kinds: readonly OperationalKind[]; readonly why: string };
 }
@@ -230,7 +235,9 @@ const lawEnforcementSide = (): Record<OperationalKind, readonly Grant[]> => ({
 export const CONTENT_ACCESS: Readonly<Record<InfoCategory, ContentRow>> = {
   case: { audience: 'team', grants: everyone() },
   team: { audience: 'team', grants: everyone() },
-  referral: { audience: 'referral-parties', grants: everyone() },
+  // The addressee sees the referral on its mandate: it must answer it. Whether a victim may be referred to an
+  // agency without their consent is for the decision to refuse, not for the sharing to hide afterwards.
+  referral: { audience: 'referral-parties', grants: everyone(), parties: everyone() },
   consent: { audience: 'team', grants: everyone() },
   support: {
     audience: 'team',

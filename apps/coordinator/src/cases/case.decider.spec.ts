@@ -821,6 +821,12 @@ describe('recording victim cooperation', () => {
       .when(cooperation('willing'))
       .thenThrows(ConflictError, "the victim's cooperation is already recorded as willing");
   });
+
+  it('is recorded by law enforcement only, so that the welfare side learns nothing of it from a refusal', () => {
+    given([...opened, joined(social), event('VictimCooperationRecorded', { status: 'willing', recordedBy: police.agencyId })])
+      .when(command('RecordVictimCooperation', social, { status: 'willing' }))
+      .thenThrows(ForbiddenError, 'only police or prosecution agencies may record victim cooperation; socialtjansten-malmo is social-services');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------------------

@@ -243,6 +243,11 @@ describe('the case summary an agency sees', () => {
     expect(toMigration.access).toMatchObject({ support: null, care: null, investigation: { basis: 'mandate' } });
   });
 
+  it('counts no support of a kind the reader may not see, not even where it gave some itself', () => {
+    const summary = caseSummaryFor(stateAfter([...story, joined(coordinator), support('psychological', coordinator)]), 10, coordinator)!;
+    expect(summary.support).toEqual(expect.objectContaining({ byKind: { shelter: 1 } }));
+  });
+
   it('follows consent as it is in force', () => {
     const given = caseSummaryFor(stateAfter([...story, consent('share-with-migration')]), 8, migration)!;
     expect(given.support).toMatchObject({ total: 1, byKind: { shelter: 1 } });
@@ -250,7 +255,10 @@ describe('the case summary an agency sees', () => {
   });
 
   it('shows an auditor the whole state, and an outsider nothing', () => {
-    expect(caseSummaryFor(stateAfter(story), 7, auditor)).toMatchObject({ basis: 'auditor-remit', investigations: [expect.anything()] });
+    const toAuditor = caseSummaryFor(stateAfter(story), 7, auditor)!;
+    expect(toAuditor).toMatchObject({ investigations: [expect.anything()], evidence: [expect.objectContaining({ description: 'phone seized at the address' })] });
+    expect(toAuditor.support).toMatchObject({ total: 2, byKind: { shelter: 1, psychological: 1 } });
+    expect(Object.values(toAuditor.access as object)).toEqual(Object.keys(INFO_CATEGORIES).map(() => ({ basis: 'auditor-remit' })));
     expect(caseSummaryFor(stateAfter(story), 7, prosecutor)).toBeUndefined();
   });
 

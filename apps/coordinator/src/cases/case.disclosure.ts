@@ -84,7 +84,8 @@ export function discloseEvent(stored: DisclosableEvent, before: CaseState, after
   const withBrief = (disclosed: DisclosedEvent): DisclosedEvent => (brief ? { ...disclosed, case: brief } : disclosed);
   if (!member) {
     if (row.audience !== 'referral-parties' || !isReferralParty(event, after, reader)) return undefined;
-    return withBrief({ data, withheldFields: [], basis: 'mandate' });
+    const party = grantFor(row.parties?.[reader.kind as OperationalKind] ?? [], after);
+    return party && withBrief({ data, withheldFields: [], ...party });
   }
   if (stored.metadata.agencyId === reader.agencyId) return withBrief({ data, withheldFields: [], basis: 'mandate' }); // its own record
   const applied = grantFor(row.grants[reader.kind as OperationalKind] ?? [], after);
@@ -122,17 +123,17 @@ export function share(stored: DisclosableEvent, before: CaseState, after: CaseSt
 export type CaseSummary = Record<string, unknown> & { readonly caseId: string | null; readonly revision: number };
 
 /**
- * The case as it stands (at `revision`), as `reader` may see it now that it has the standing it has in this
- * state: auditors all of it; the addressee of a referral the descriptors it needs to decide; a team member
- * each part the content rows grant its kind, with consent as in force in this state, the withheld parts left
- * out and `access` saying, part by part, on which basis it was shown or that it was withheld. Undefined for
- * an outsider.
+ * The case as it stands (at `revision`), as `reader` may see it with the standing it has in this state: the
+ * addressee of a referral the descriptors it needs to decide; a team member each part the content rows grant
+ * its kind, with consent as in force in this state (not as it was at each event: the summary is the state
+ * now, the timeline the events as they were shared), the withheld parts left out and `access` saying, part by
+ * part, on which basis it was shown or that it was withheld; an auditor every part, on its remit. Undefined
+ * for an outsider.
  */
 export function caseSummaryFor(state: CaseState, revision: number, reader: Issuer): CaseSummary | undefined {
   const standing = standingOf(state, reader);
   const { caseId } = state;
   if (standing === 'outsider') return undefined;
-  if (standing === 'auditor') return { ...state, caseId, revision, openReferrals: openReferrals(state), basis: 'auditor-remit' };
   if (standing === 'addressee') {
     return {
       caseId,
@@ -147,8 +148,12 @@ export function caseSummaryFor(state: CaseState, revision: number, reader: Issue
     };
   }
   const kind = reader.kind as OperationalKind;
+  const auditor = standing === 'auditor';
   const access = Object.fromEntries(
-    (Object.keys(INFO_CATEGORIES) as InfoCategory[]).map((category) => [category, grantFor(CONTENT_ACCESS[category].grants[kind] ?? [], state) ?? null]),
+    (Object.keys(INFO_CATEGORIES) as InfoCategory[]).map((category) => [
+      category,
+      auditor ? { basis: 'auditor-remit' } : (grantFor(CONTENT_ACCESS[category].grants[kind] ?? [], state) ?? null),
+    ]),
   ) as Record<InfoCategory, AppliedBasis | null>;
   const parts: Record<InfoCategory, () => Record<string, unknown>> = {
     case: () => {
@@ -166,28 +171,30 @@ export function caseSummaryFor(state: CaseState, revision: number, reader: Issue
     prosecution: () => ({ prosecution: state.prosecution, sentencing: state.sentencing }),
     evidence: () => {
       const only = CONTENT_ACCESS.evidence.fieldsOnlyFor!;
-      const sees = (registeredBy: string) => only.kinds.includes(kind) || registeredBy === reader.agencyId;
+      const sees = (registeredBy: string) => auditor || only.kinds.includes(kind) || registeredBy === reader.agencyId;
       return { evidence: state.evidence.map(({ description, ...rest }) => (sees(rest.registeredBy) ? { ...rest, description } : rest)) };
     },
   };
   const summary: Record<string, unknown> = { caseId, revision };
   for (const category of Object.keys(parts) as InfoCategory[]) if (access[category]) Object.assign(summary, parts[category]());
-  const support = supportFor(state, reader, access);
+  const support = supportFor(state, access);
   if (support) summary.support = support;
   return { ...(summary as CaseSummary), access };
 }
 
-/** Support as counts over the kinds the reader may see: care and other support as their rows say, and what it gave itself. */
-function supportFor(state: CaseState, reader: Issuer, access: Record<InfoCategory, AppliedBasis | null>) {
-  if (!access.support && !access.care && !Object.values(state.support).some((s) => s?.providers.includes(reader.agencyId))) return undefined;
+/**
+ * Support as counts over the kinds the reader may see, as the care and support rows say. (What an agency gave
+ * itself it sees on its timeline; a count of a kind would tell it what others gave too.)
+ */
+function supportFor(state: CaseState, access: Record<InfoCategory, AppliedBasis | null>) {
+  if (!access.support && !access.care) return undefined;
   const byKind: Partial<Record<SupportKind, number>> = {};
   const providers: string[] = [];
   let total = 0;
   let firstProvidedOn: string | null = null;
   let lastProvidedOn: string | null = null;
   for (const [kind, ofKind] of Object.entries(state.support) as Array<[SupportKind, NonNullable<CaseState['support'][SupportKind]>]>) {
-    const shown = (CARE_SUPPORT_KINDS.includes(kind) ? access.care : access.support) || ofKind.providers.includes(reader.agencyId);
-    if (!shown) continue;
+    if (!(CARE_SUPPORT_KINDS.includes(kind) ? access.care : access.support)) continue;
     byKind[kind] = ofKind.count;
     total += ofKind.count;
     for (const provider of ofKind.providers) if (!providers.includes(provider)) providers.push(provider);

@@ -37,7 +37,9 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   RecordConsent: { kinds: ['police', 'social-services'], standing: 'team' },
   GrantReflectionPeriod: { kinds: ['migration'], standing: 'team' },
   DecideResidencePermit: { kinds: ['migration'], standing: 'team' },
-  RecordVictimCooperation: { kinds: ANY, standing: 'team' },
+  // Law enforcement records the victim's cooperation with it; the welfare side may not even see it (case.access.ts),
+  // and a refusal of a second recording would tell it what was recorded.
+  RecordVictimCooperation: { kinds: ['police', 'prosecution'], standing: 'team' },
   OpenInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   CloseInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   InitiateProsecution: { kinds: ['prosecution'], standing: 'team' },

@@ -24,7 +24,7 @@ export interface ReadEvent {
 }
 
 /** A read of a case that the access table allowed, and that the access log has recorded. */
-export interface CaseRead {
+export interface CaseReading {
   readonly caseId: string;
   /** Revision of the case's last event at the cut (-1 for none). */
   readonly revision: number;
@@ -69,7 +69,7 @@ export class CaseService {
    * outsider is told the case does not exist, as for a case that does not; an agency that knows the case but
    * may not have this view is told why.
    */
-  async read(caseId: string, reader: Reader, view: ReadView, cut: HistoryCut = {}): Promise<CaseRead> {
+  async read(caseId: string, reader: Reader, view: ReadView, cut: HistoryCut = {}): Promise<CaseReading> {
     if (cut.asOf !== undefined && cut.revision !== undefined) {
       throw new ValidationError('give either asOf or revision, not both', { rule: 'invalid-input' });
     }
@@ -91,8 +91,11 @@ export class CaseService {
     const exists = current.status !== 'none';
     const standing = standingOf(current, reader);
     const row = VIEW_ACCESS[view][standing];
+    const revision = events.length - 1;
+    // The summary is of the case as it stood at the cut, which the reader may not have come to yet.
+    const cameLater = view === 'summary' && exists && row.access !== 'refused' && standingOf(then, reader) === 'outsider';
     const asked = { asOfRevision: cut.revision ?? null, asOfTime: cut.asOf ?? null };
-    await this.accessLog.record({ reader, view, caseId, caseExists: exists, standing, outcome: row.access, ...asked });
+    await this.accessLog.record({ reader, view, caseId, caseExists: exists, standing, outcome: cameLater ? 'refused' : row.access, ...asked });
     if (!exists || standing === 'outsider') throw new NotFoundError(`case ${caseId} was not found`, { rule: 'case-not-found', details: { caseId } });
     if (row.access === 'refused') {
       throw new ForbiddenError(`${reader.agencyId} may not read the ${view} of case ${caseId} as its ${standing}: ${row.why}`, {
@@ -100,6 +103,12 @@ export class CaseService {
         details: { caseId, view, standing },
       });
     }
-    return { caseId, revision: events.length - 1, state: then, events, standing, row };
+    if (cameLater) {
+      throw new ForbiddenError(`${reader.agencyId} had no standing on case ${caseId} at revision ${revision}: the case as it stood before your agency came to it is not shown`, {
+        rule: 'no-standing-then',
+        details: { caseId, revision },
+      });
+    }
+    return { caseId, revision, state: then, events, standing, row };
   }
 }

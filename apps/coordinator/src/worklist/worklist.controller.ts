@@ -4,7 +4,7 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ForbiddenError } from '@samverkan/common';
 import { AccessLog, readerOf } from '../access-log/access-log';
-import { ReaderStanding, VIEW_ACCESS } from '../cases/case.access';
+import { VIEW_ACCESS } from '../cases/case.access';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
@@ -64,12 +64,9 @@ export class WorklistController {
       this.index.referralsEscalatedTo(caller.agency.id),
       this.index.casesOf(caller.agency.id),
     ]);
-    // Every case the worklist names is a read of that case, on record before it is answered.
-    const reader = readerOf(caller);
-    const standings = new Map<string, ReaderStanding>();
-    for (const { caseId } of [...referralsAwaitingAnswer, ...escalatedReferrals]) standings.set(caseId, 'addressee');
-    for (const { caseId, leadAgency } of cases) standings.set(caseId, leadAgency === reader.agencyId ? 'lead' : 'member');
-    await this.accessLog.record(...[...standings].map(([caseId, standing]) => ({ reader, view: 'worklist' as const, caseId, caseExists: true, standing, outcome: 'redacted' as const })));
+    // The worklist is a read of the cases it names: one entry with them all, on record before it is answered.
+    const caseIds = [...new Set([...referralsAwaitingAnswer, ...escalatedReferrals, ...cases].map((c) => c.caseId))];
+    await this.accessLog.record({ reader: readerOf(caller), view: 'worklist', caseId: null, caseExists: false, standing: null, outcome: 'redacted', caseIds });
     return { agencyId: caller.agency.id, referralsAwaitingAnswer, escalatedReferrals, cases };
   }
 

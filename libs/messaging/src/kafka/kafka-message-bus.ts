@@ -184,8 +184,10 @@ export class KafkaMessageBus implements MessageBus {
     let stopped = false;
     let current: Consumer | undefined;
     let failures = 0;
+    let joinedAt: number | undefined;
     const backoff = new WakeableSleep();
-    const start = async (): Promise<void> => {
+    /** Starts a consumer; false when stopped meanwhile (the consumer is then disconnected again). */
+    const start = async (): Promise<boolean> => {
       const consumer: Consumer = this.kafka.consumer({
         groupId: options.groupId,
         maxWaitTimeInMs: 100,
@@ -196,11 +198,19 @@ export class KafkaMessageBus implements MessageBus {
       current = consumer;
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart || stopped) return;
+        // A consumer that ran a while before it crashed starts the back-off afresh.
+        if (joinedAt !== undefined && Date.now() - joinedAt > 30_000) failures = 0;
         void this.disconnect(consumer).then(() => replace(payload.error));
       });
-      consumer.on(consumer.events.GROUP_JOIN, () => (failures = 0));
+      consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt = Date.now()));
+      const gone = async () => {
+        if (stopped) await this.disconnect(consumer);
+        return stopped;
+      };
       await this.connect(consumer);
+      if (await gone()) return false;
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: true });
+      if (await gone()) return false;
       // A message's offset is resolved when `each` resolves and committed right after it (threshold 1); a
       // rejection leaves it unresolved, so it is fetched again. Stopping commits what was resolved.
       await consumer.run({
@@ -208,12 +218,18 @@ export class KafkaMessageBus implements MessageBus {
         autoCommitThreshold: 1,
         eachMessage: async ({ topic, partition, message }) => options.each(incoming(topic, partition, message)),
       });
+      return !(await gone());
     };
+    /** Replaces a consumer that will not come back, until one starts or the consumption is stopped. Never throws. */
     const replace = async (error: Error): Promise<void> => {
       while (!stopped) {
         failures += 1;
         const delayMs = Math.min(500 * 2 ** (failures - 1), 10_000);
-        options.onRestart?.(error, delayMs);
+        try {
+          options.onRestart?.(error, delayMs);
+        } catch {
+          // a listener's failure must not stop the consumer from coming back
+        }
         await backoff.sleep(delayMs);
         if (stopped) return;
         try {
