@@ -1,0 +1,3 @@
+export * from './field-cipher';
+export * from './key-vault.port';
+export * from './master-key';

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { ConflictError } from '@samverkan/common';
+import { createTablesOnce, initialised, partPool, PostgresPartOptions } from '@samverkan/eventstore';
+import { DataKey } from '../field-cipher';
+import { KeyVault } from '../key-vault.port';
+import { MasterKey } from '../master-key';
+
+/**
+ * The key vault in PostgreSQL (`<schema>.data_keys`), when the service keeps its read models there. A
+ * destroyed key's row keeps only its tombstone, and the table is rewritten (VACUUM FULL) so that the old row
+ * version with the wrapped key is not left in its file. Copies the server keeps elsewhere (its write-ahead log
+ * until it is recycled, base backups) hold the key only wrapped by the master key, which never reaches the
+ * server.
+ */
+export class PostgresKeyVault implements KeyVault {
+  private constructor(
+    private readonly pool: Pool,
+    private readonly table: string,
+    private readonly master: MasterKey,
+  ) {}
+
+  static async open(options: PostgresPartOptions, master: MasterKey): Promise<PostgresKeyVault> {
+    const { pool, schema } = partPool(options, { what: 'the key vault', application: 'samverkan-key-vault', poolSize: 4 });
+    const table = `"${schema}".data_keys`;
+    return initialised(pool, async () => {
+      await createTablesOnce(pool, schema, table, `CREATE TABLE IF NOT EXISTS ${table} (kid text PRIMARY KEY, wrapped bytea, created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz)`);
+      return new PostgresKeyVault(pool, table, master);
+    });
+  }
+
+  async keyFor(kid: string): Promise<DataKey> {
+    await this.pool.query(`INSERT INTO ${this.table} (kid, wrapped) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING`, [kid, this.master.wrap(kid, randomBytes(32))]);
+    const row = await this.row(kid);
+    if (!row?.wrapped) throw new ConflictError(`the key of ${kid} was destroyed: nothing more is encrypted for it`, { rule: 'key-destroyed', details: { kid } });
+    return { kid, key: this.master.unwrap(kid, row.wrapped) };
+  }
+
+  async find(kid: string): Promise<DataKey | undefined> {
+    const row = await this.row(kid);
+    return row?.wrapped ? { kid, key: this.master.unwrap(kid, row.wrapped) } : undefined;
+  }
+
+  async destroyed(kid: string): Promise<boolean> {
+    return (await this.row(kid))?.destroyed_at != null;
+  }
+
+  async destroy(kid: string): Promise<boolean> {
+    const existed = (await this.row(kid))?.wrapped != null;
+    await this.pool.query(
+      `INSERT INTO ${this.table} (kid, wrapped, destroyed_at) VALUES ($1, NULL, now())
+       ON CONFLICT (kid) DO UPDATE SET wrapped = NULL, destroyed_at = COALESCE(${this.table}.destroyed_at, now())`,
+      [kid],
+    );
+    await this.pool.query(`VACUUM FULL ${this.table}`);
+    return existed;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async row(kid: string) {
+    const { rows } = await this.pool.query<{ wrapped: Buffer | null; destroyed_at: Date | null }>(`SELECT wrapped, destroyed_at FROM ${this.table} WHERE kid = $1`, [kid]);
+    return rows[0];
+  }
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { ConflictError } from '@samverkan/common';
+import { openSqliteFile } from '@samverkan/eventstore';
+import { DataKey } from '../field-cipher';
+import { KeyVault } from '../key-vault.port';
+import { MasterKey } from '../master-key';
+
+/**
+ * The key vault in its own SQLite file (`keys.db` in the data directory on the embedded default), apart from
+ * the record so that its backups can be kept apart and shorter. `secure_delete` overwrites a destroyed key's
+ * bytes in the file, and the write-ahead log is truncated after each destruction, so no copy of the wrapped
+ * key stays in either file.
+ */
+export class SqliteKeyVault implements KeyVault {
+  private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof statements>;
+
+  constructor(
+    file: string,
+    private readonly master: MasterKey,
+  ) {
+    this.db = openSqliteFile(file, 'FULL');
+    this.db.pragma('secure_delete = ON');
+    this.db.exec('CREATE TABLE IF NOT EXISTS data_keys (kid TEXT PRIMARY KEY, wrapped BLOB, created_at TEXT NOT NULL, destroyed_at TEXT)');
+    this.sql = statements(this.db);
+  }
+
+  async keyFor(kid: string): Promise<DataKey> {
+    const row = this.sql.get.get(kid);
+    if (row) return this.unwrapped(kid, row);
+    const key = randomBytes(32);
+    this.sql.insert.run(kid, this.master.wrap(kid, key), new Date().toISOString());
+    // Another process may have made it first (INSERT OR IGNORE): the stored key is the key.
+    return this.unwrapped(kid, this.sql.get.get(kid)!);
+  }
+
+  async find(kid: string): Promise<DataKey | undefined> {
+    const row = this.sql.get.get(kid);
+    return row?.wrapped ? { kid, key: this.master.unwrap(kid, row.wrapped) } : undefined;
+  }
+
+  async destroyed(kid: string): Promise<boolean> {
+    return this.sql.get.get(kid)?.destroyed_at != null;
+  }
+
+  async destroy(kid: string): Promise<boolean> {
+    const existed = this.sql.get.get(kid)?.wrapped != null;
+    const now = new Date().toISOString();
+    this.sql.tombstone.run(kid, now, now);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return existed;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private unwrapped(kid: string, row: { wrapped: Buffer | null }): DataKey {
+    if (!row.wrapped) throw new ConflictError(`the key of ${kid} was destroyed: nothing more is encrypted for it`, { rule: 'key-destroyed', details: { kid } });
+    return { kid, key: this.master.unwrap(kid, row.wrapped) };
+  }
+}
+
+function statements(db: Database.Database) {
+  return {
+    get: db.prepare<[string], { wrapped: Buffer | null; destroyed_at: string | null }>('SELECT wrapped, destroyed_at FROM data_keys WHERE kid = ?'),
+    insert: db.prepare<[string, Buffer, string]>('INSERT OR IGNORE INTO data_keys (kid, wrapped, created_at) VALUES (?, ?, ?)'),
+    tombstone: db.prepare<[string, string, string]>(
+      `INSERT INTO data_keys (kid, wrapped, created_at, destroyed_at) VALUES (?, NULL, ?, ?)
+       ON CONFLICT (kid) DO UPDATE SET wrapped = NULL, destroyed_at = COALESCE(data_keys.destroyed_at, excluded.destroyed_at)`,
+    ),
+  };
+}
