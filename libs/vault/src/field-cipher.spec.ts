@@ -57,6 +57,14 @@ describe('the master key', () => {
     expect(() => MasterKey.generate().unwrap('person-1', wrapped)).toThrow(/does not unwrap/);
   });
 
+  it('makes lookup terms that only it can make again', () => {
+    const master = MasterKey.generate();
+    expect(master.lookupTerm('pin:199001011234')).toBe(master.lookupTerm('pin:199001011234'));
+    expect(master.lookupTerm('pin:199001011234')).not.toBe(master.lookupTerm('pin:199001011235'));
+    expect(MasterKey.generate().lookupTerm('pin:199001011234')).not.toBe(master.lookupTerm('pin:199001011234'));
+    expect(master.lookupTerm('pin:199001011234')).not.toContain('1990');
+  });
+
   it('is 32 bytes', () => {
     expect(() => new MasterKey(randomBytes(16))).toThrow('a master key is 32 bytes, not 16');
   });

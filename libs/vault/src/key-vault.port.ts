@@ -10,6 +10,13 @@ export interface KeyVault {
   keyFor(kid: string): Promise<DataKey>;
   /** The key of `kid`; undefined when none was made or it was destroyed. */
   find(kid: string): Promise<DataKey | undefined>;
+  /**
+   * Files lookup terms under `kid`: keyed hashes of what identifies the person (see `MasterKey.lookupTerm`),
+   * by which another agency that knows the person finds the same record. They go when the key goes.
+   */
+  index(kid: string, terms: readonly string[]): Promise<void>;
+  /** The ids whose terms include `term`; a destroyed key's terms are gone. */
+  lookup(term: string): Promise<string[]>;
   /** Whether the key of `kid` was destroyed. */
   destroyed(kid: string): Promise<boolean>;
   /**

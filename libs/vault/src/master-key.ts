@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { InvariantError } from '@samverkan/common';
 import { gcmOpen, gcmSeal } from './field-cipher';
 
@@ -15,6 +15,17 @@ export class MasterKey {
   static generate(): MasterKey {
     return new MasterKey(randomBytes(32));
   }
+
+  /**
+   * A lookup term: HMAC-SHA-256 of `text` under a key derived from the master key for lookups alone. Without
+   * the master key nobody can test a guess (a personal identity number) against the terms a vault holds.
+   */
+  lookupTerm(text: string): string {
+    this.lookupKey ??= Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), 'samverkan lookup terms', 32));
+    return createHmac('sha256', this.lookupKey).update(text, 'utf8').digest('base64url');
+  }
+
+  private lookupKey?: Buffer;
 
   /** 12-byte nonce ‖ ciphertext ‖ 16-byte tag. */
   wrap(kid: string, dataKey: Buffer): Buffer {

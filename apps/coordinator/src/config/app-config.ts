@@ -38,6 +38,12 @@ export interface AppConfig {
   readonly ledgerSignedHeadFile: string | undefined;
   /** Accept a ledger key other than the one that signed the existing checkpoints (an explicit rotation). */
   readonly ledgerKeyRotation: boolean;
+  /**
+   * The master key that wraps every person's data key (32 bytes, base64), given inline or in a file; on the
+   * embedded default with development keys, created in the data directory (`master-key`).
+   */
+  readonly masterKey: string | undefined;
+  readonly masterKeyFile: string | undefined;
   /** Kafka bootstrap addresses (`KAFKA_BROKERS`, comma-separated); undefined runs without Kafka (the embedded default). */
   readonly kafkaBrokers: readonly string[] | undefined;
   /** Replication factor of the topics the service creates: 1 on a single broker, 3 in production. */
@@ -77,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     checkpointIntervalMs: integer(env, 'SAMVERKAN_CHECKPOINT_INTERVAL_MS', 1000),
     ledgerSignedHeadFile: env.SAMVERKAN_LEDGER_SIGNED_HEAD_FILE ? resolve(env.SAMVERKAN_LEDGER_SIGNED_HEAD_FILE) : undefined,
     ledgerKeyRotation: env.SAMVERKAN_LEDGER_KEY_ROTATION === 'true',
+    masterKey: env.SAMVERKAN_MASTER_KEY || undefined,
+    masterKeyFile: env.SAMVERKAN_MASTER_KEY_FILE ? resolve(env.SAMVERKAN_MASTER_KEY_FILE) : undefined,
     kafkaBrokers: brokers(env.KAFKA_BROKERS),
     kafkaReplicationFactor: integer(env, 'KAFKA_REPLICATION_FACTOR', 1),
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3),

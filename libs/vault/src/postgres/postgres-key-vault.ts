@@ -17,15 +17,20 @@ export class PostgresKeyVault implements KeyVault {
   private constructor(
     private readonly pool: Pool,
     private readonly table: string,
+    private readonly terms: string,
     private readonly master: MasterKey,
   ) {}
 
   static async open(options: PostgresPartOptions, master: MasterKey): Promise<PostgresKeyVault> {
     const { pool, schema } = partPool(options, { what: 'the key vault', application: 'samverkan-key-vault', poolSize: 4 });
     const table = `"${schema}".data_keys`;
+    const terms = `"${schema}".lookup_terms`;
     return initialised(pool, async () => {
-      await createTablesOnce(pool, schema, table, `CREATE TABLE IF NOT EXISTS ${table} (kid text PRIMARY KEY, wrapped bytea, created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz)`);
-      return new PostgresKeyVault(pool, table, master);
+      await createTablesOnce(pool, schema, table, `
+        CREATE TABLE IF NOT EXISTS ${table} (kid text PRIMARY KEY, wrapped bytea, created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz);
+        CREATE TABLE IF NOT EXISTS ${terms} (term text NOT NULL, kid text NOT NULL, PRIMARY KEY (term, kid));
+        CREATE INDEX IF NOT EXISTS lookup_terms_by_kid ON ${terms} (kid);`);
+      return new PostgresKeyVault(pool, table, terms, master);
     });
   }
 
@@ -41,6 +46,17 @@ export class PostgresKeyVault implements KeyVault {
     return row?.wrapped ? { kid, key: this.master.unwrap(kid, row.wrapped) } : undefined;
   }
 
+  async index(kid: string, terms: readonly string[]): Promise<void> {
+    if (!(await this.row(kid))?.wrapped) throw new ConflictError(`there is no key ${kid} to file lookup terms under`, { rule: 'key-destroyed', details: { kid } });
+    if (terms.length === 0) return;
+    await this.pool.query(`INSERT INTO ${this.terms} (term, kid) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING`, [terms, kid]);
+  }
+
+  async lookup(term: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ kid: string }>(`SELECT kid FROM ${this.terms} WHERE term = $1 ORDER BY kid`, [term]);
+    return rows.map((row) => row.kid);
+  }
+
   async destroyed(kid: string): Promise<boolean> {
     return (await this.row(kid))?.destroyed_at != null;
   }
@@ -52,7 +68,9 @@ export class PostgresKeyVault implements KeyVault {
        ON CONFLICT (kid) DO UPDATE SET wrapped = NULL, destroyed_at = COALESCE(${this.table}.destroyed_at, now())`,
       [kid],
     );
+    await this.pool.query(`DELETE FROM ${this.terms} WHERE kid = $1`, [kid]);
     await this.pool.query(`VACUUM FULL ${this.table}`);
+    await this.pool.query(`VACUUM FULL ${this.terms}`);
     return existed;
   }
 

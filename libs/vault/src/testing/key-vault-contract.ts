@@ -47,6 +47,21 @@ export function describeKeyVaultContract(name: string, open: () => Promise<KeyVa
       expect(await two.destroy(id)).toBe(false);
     });
 
+    it('finds a key by its lookup terms until it is destroyed', async () => {
+      const [one, two] = [await vault(), await vault()];
+      const [a, b] = [kid(), kid()];
+      await one.keyFor(a);
+      await one.keyFor(b);
+      await one.index(a, ['pin:x', 'name:y']);
+      await two.index(b, ['pin:x']);
+      expect(await two.lookup('pin:x')).toEqual([a, b].sort());
+      expect(await two.lookup('name:y')).toEqual([a]);
+      await one.destroy(a);
+      expect(await two.lookup('pin:x')).toEqual([b]);
+      expect(await two.lookup('name:y')).toEqual([]);
+      await expect(one.index(a, ['pin:z'])).rejects.toThrow(ConflictError);
+    });
+
     it('leaves a tombstone for a key never made, so none is made after', async () => {
       const v = await vault();
       const id = kid();
