@@ -24,6 +24,8 @@ export interface CaseChange extends IndexedCase {
   readonly teamChanged: boolean;
   /** Whether the open-referral rows must be rewritten. */
   readonly referralsChanged: boolean;
+  /** Whether the index did not hold the case before: its subject is filed with it. */
+  readonly opened: boolean;
 }
 
 export interface FeedRow {
@@ -95,6 +97,7 @@ export function foldBatch(events: readonly RecordedEvent[], held: (caseId: strin
     // evolve keeps a part it did not change, so unchanged teams and referrals need no rewrite.
     teamChanged: !before || before.state.team !== now.state.team,
     referralsChanged: !before || before.state.referrals !== now.state.referrals,
+    opened: !before,
   }));
   return { cases, feed };
 }

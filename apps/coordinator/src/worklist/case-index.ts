@@ -30,6 +30,14 @@ export type FeedEntry = DisclosedEntry & {
   readonly position: string;
 };
 
+/** A case about a person: who leads it, where it stands, who is on it. */
+export interface CaseAbout {
+  readonly caseId: string;
+  readonly status: string;
+  readonly leadAgency: string | null;
+  readonly team: readonly string[];
+}
+
 export interface DueReferral {
   caseId: string;
   referralId: string;
@@ -44,10 +52,11 @@ export const CASE_INDEX = 'case-index';
  * The fold the index's stored summaries were written by, kept beside the positions under this name. A
  * summary written by another fold (an earlier version's CaseState) cannot be folded on, so the index is
  * folded again from the start of the log when it changes. Fold 1 (never stored) was 0.1.0's; fold 2 keeps
- * consent with who gave it and when, support by kind, and who registered each piece of evidence.
+ * consent with who gave it and when, support by kind, and who registered each piece of evidence; fold 3 files
+ * each case under its subject (the person it is about).
  */
 export const CASE_INDEX_FOLD = 'case-index-fold';
-export const CURRENT_FOLD = '2';
+export const CURRENT_FOLD = '3';
 
 /**
  * Makes the index one of the current fold: an index folded by an earlier version is emptied, all but its feeds,
@@ -107,6 +116,9 @@ export abstract class CaseIndex {
 
   /** The agency's feed after a cursor (exclusive), oldest first. */
   abstract feedOf(agencyId: string, after: number, limit: number): Promise<Array<FeedEntry & { cursor: string }>>;
+
+  /** The cases whose subject is the person, oldest id first. */
+  abstract casesAbout(personId: string): Promise<CaseAbout[]>;
 
   /** Open referrals of open cases, not yet escalated, whose due time is at or before `now`. */
   abstract dueReferrals(now: Date): Promise<DueReferral[]>;

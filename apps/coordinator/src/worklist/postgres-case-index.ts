@@ -1,7 +1,7 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { createTablesOnce, initialised, inTransaction, LogPosition, partPool, PostgresPartOptions, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
-import { CASE_INDEX, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
+import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 import { casesIn, foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
 
 export type PostgresCaseIndexOptions = PostgresPartOptions;
@@ -78,6 +78,11 @@ export class PostgresCaseIndex extends CaseIndex {
     return rows.map((row) => ({ cursor: row.cursor, ...(JSON.parse(row.entry) as FeedEntry) }));
   }
 
+  async casesAbout(personId: string): Promise<CaseAbout[]> {
+    const { rows } = await this.query<{ case_id: string; status: string; lead_agency: string | null; team: string[] | null }>(this.sql.casesAbout, [personId]);
+    return rows.map((row) => ({ caseId: row.case_id, status: row.status, leadAgency: row.lead_agency, team: row.team ?? [] }));
+  }
+
   async dueReferrals(now: Date): Promise<DueReferral[]> {
     const { rows } = await this.query<{ case_id: string; referral_id: string; city: string; due_by: string }>(this.sql.dueReferrals, [now.toISOString()]);
     return rows.map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
@@ -85,7 +90,7 @@ export class PostgresCaseIndex extends CaseIndex {
 
   async clear({ keepFeeds = false } = {}): Promise<void> {
     await this.transaction(async (client) => {
-      const tables: Array<'cases' | 'team' | 'open_referrals' | 'feed'> = ['cases', 'team', 'open_referrals', ...(keepFeeds ? [] : ['feed' as const])];
+      const tables: Array<'cases' | 'team' | 'open_referrals' | 'feed' | 'subjects'> = ['cases', 'team', 'open_referrals', 'subjects', ...(keepFeeds ? [] : ['feed' as const])];
       await client.query(`TRUNCATE ${tables.map((name) => this.table(name)).join(', ')}`);
       await client.query({ ...this.sql.deletePosition, values: [CASE_INDEX] });
     });
@@ -120,6 +125,8 @@ export class PostgresCaseIndex extends CaseIndex {
       const rows = cases.map((c) => ({ case_id: c.caseId, revision: c.revision, status: c.state.status, city: c.state.city, lead_agency: c.state.leadAgency, summary: c.state }));
       await client.query({ ...this.sql.upsertCases, values: [JSON.stringify(rows)] });
     }
+    const opened = cases.filter((c) => c.opened && c.state.subject);
+    if (opened.length > 0) await client.query({ ...this.sql.addSubjects, values: [opened.map((c) => c.caseId), opened.map((c) => c.state.subject!.subjectId)] });
     const teams = cases.filter((c) => c.teamChanged);
     if (teams.length > 0) {
       const members = teams.flatMap((c) => teamOf(c.state).map((agencyId) => ({ caseId: c.caseId, agencyId })));
@@ -163,6 +170,11 @@ export class PostgresCaseIndex extends CaseIndex {
           CONSTRAINT case_index_feed_once UNIQUE (agency_id, event_id));
         CREATE INDEX IF NOT EXISTS case_index_feed_by_agency ON ${this.table('feed')} (agency_id, seq);
       `);
+    // Added by fold 3; an index of an earlier version has the other tables already.
+    await createTablesOnce(this.pool, this.schema, this.table('subjects'), `
+        CREATE TABLE IF NOT EXISTS ${this.table('subjects')} (case_id text COLLATE "C" PRIMARY KEY, subject_id text COLLATE "C" NOT NULL);
+        CREATE INDEX IF NOT EXISTS case_index_subjects_by_subject ON ${this.table('subjects')} (subject_id);
+      `);
   }
 
   /**
@@ -177,7 +189,7 @@ export class PostgresCaseIndex extends CaseIndex {
     return this.pool.query<R>({ ...query, values });
   }
 
-  private table(name: 'cases' | 'team' | 'open_referrals' | 'feed'): string {
+  private table(name: 'cases' | 'team' | 'open_referrals' | 'feed' | 'subjects'): string {
     return `"${this.schema}".case_index_${name}`;
   }
 }
@@ -203,6 +215,7 @@ function statements(schema: string) {
   const team = `"${schema}".case_index_team`;
   const referrals = `"${schema}".case_index_open_referrals`;
   const feed = `"${schema}".case_index_feed`;
+  const subjects = `"${schema}".case_index_subjects`;
   const openReferrals = (name: string, where: string) =>
     named(
       name,
@@ -231,6 +244,12 @@ function statements(schema: string) {
        FROM json_to_recordset($1::json) AS c (case_id text, revision bigint, status text, city text, lead_agency text, summary json)
        ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
          lead_agency = excluded.lead_agency, summary = excluded.summary`,
+    ),
+    addSubjects: named('add-subjects', `INSERT INTO ${subjects} (case_id, subject_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`),
+    casesAbout: named(
+      'cases-about',
+      `SELECT c.case_id, c.status, c.lead_agency, (SELECT array_agg(agency_id ORDER BY agency_id) FROM ${team} t WHERE t.case_id = c.case_id) AS team
+       FROM ${subjects} s JOIN ${cases} c USING (case_id) WHERE s.subject_id = $1 ORDER BY c.case_id`,
     ),
     clearTeams: named('clear-teams', `DELETE FROM ${team} WHERE case_id = ANY($1::text[])`),
     addMembers: named('add-members', `INSERT INTO ${team} (case_id, agency_id) SELECT * FROM unnest($1::text[], $2::text[])`),

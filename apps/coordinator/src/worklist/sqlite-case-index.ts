@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { LogPosition, openSqliteFile, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
-import { CASE_INDEX, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
+import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 import { foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
 
 /** The case index in its own SQLite file (`<dataDir>/case-index.db` on the embedded default). */
@@ -32,6 +32,8 @@ export class SqliteCaseIndex extends CaseIndex {
         seq INTEGER PRIMARY KEY AUTOINCREMENT, agency_id TEXT NOT NULL, event_id TEXT NOT NULL, entry TEXT NOT NULL,
         UNIQUE (agency_id, event_id));
       CREATE INDEX IF NOT EXISTS feed_by_agency ON feed (agency_id, seq);
+      CREATE TABLE IF NOT EXISTS subjects (case_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS subjects_by_subject ON subjects (subject_id);
     `);
     this.sql = statements(this.db);
     this.applyBatch = this.db.transaction((events: readonly RecordedEvent[]) => {
@@ -41,7 +43,7 @@ export class SqliteCaseIndex extends CaseIndex {
       return changes;
     });
     this.clearAll = this.db.transaction((keepFeeds: boolean) => {
-      this.db.exec('DELETE FROM cases; DELETE FROM team; DELETE FROM open_referrals;');
+      this.db.exec('DELETE FROM cases; DELETE FROM team; DELETE FROM open_referrals; DELETE FROM subjects;');
       if (!keepFeeds) this.db.exec("DELETE FROM feed; DELETE FROM sqlite_sequence WHERE name = 'feed';");
       this.sql.deletePosition.run(CASE_INDEX);
     });
@@ -79,6 +81,15 @@ export class SqliteCaseIndex extends CaseIndex {
     return this.sql.feed.all(agencyId, after, limit).map((row) => ({ cursor: String(row.seq), ...(JSON.parse(row.entry) as FeedEntry) }));
   }
 
+  async casesAbout(personId: string): Promise<CaseAbout[]> {
+    return this.sql.casesAbout.all(personId).map((row) => ({
+      caseId: row.case_id,
+      status: row.status,
+      leadAgency: row.lead_agency,
+      team: row.team ? row.team.split(',') : [],
+    }));
+  }
+
   async dueReferrals(now: Date): Promise<DueReferral[]> {
     return this.sql.dueReferrals
       .all(now.toISOString())
@@ -103,8 +114,9 @@ export class SqliteCaseIndex extends CaseIndex {
   }
 
   private write({ cases, feed }: IndexChanges): void {
-    for (const { caseId, revision, state, teamChanged, referralsChanged } of cases) {
+    for (const { caseId, revision, state, teamChanged, referralsChanged, opened } of cases) {
       this.sql.upsertCase.run(caseId, revision, state.status, state.city, state.leadAgency, JSON.stringify(state));
+      if (opened && state.subject) this.sql.addSubject.run(caseId, state.subject.subjectId);
       if (teamChanged) {
         this.sql.clearTeam.run(caseId);
         for (const agencyId of teamOf(state)) this.sql.addMember.run(caseId, agencyId);
@@ -155,6 +167,11 @@ function statements(db: Database.Database) {
     casesOf: db.prepare<[string], { case_id: string; summary: string; revision: number }>(
       `SELECT c.case_id, c.summary, c.revision FROM team t JOIN cases c USING (case_id)
        WHERE t.agency_id = ? ORDER BY c.status, c.case_id`,
+    ),
+    addSubject: db.prepare<[string, string]>('INSERT OR IGNORE INTO subjects (case_id, subject_id) VALUES (?, ?)'),
+    casesAbout: db.prepare<[string], { case_id: string; status: string; lead_agency: string | null; team: string | null }>(
+      `SELECT c.case_id, c.status, c.lead_agency, (SELECT group_concat(agency_id) FROM team t WHERE t.case_id = c.case_id) AS team
+       FROM subjects s JOIN cases c USING (case_id) WHERE s.subject_id = ? ORDER BY c.case_id`,
     ),
     dueReferrals: db.prepare<[string], { case_id: string; referral_id: string; city: string; due_by: string }>(
       `SELECT r.case_id, r.referral_id, c.city, r.due_by FROM open_referrals r JOIN cases c USING (case_id)

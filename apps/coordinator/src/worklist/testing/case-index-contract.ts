@@ -106,6 +106,8 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
     /** The scripted case: opened, referred with a due time, support recorded. */
     let scripted: RecordedEvent[];
     let caseId: string;
+    /** The person the scripted case is about. */
+    const subjectId = uuidv7();
     /** The whole log: the scripted case, a case escalated then closed, and generated stories. */
     let log: RecordedEvent[];
     let escalatedCaseId: string;
@@ -124,7 +126,7 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
           actorId: 'officer',
           commandId: uuidv7(),
         });
-      const opening = { type: 'OpenCase', issuer: police, subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: null, originRegion: null }, city: 'malmo', exploitation: null, summary: null };
+      const opening = { type: 'OpenCase', issuer: police, subject: { subjectId, category: 'victim', ageGroup: 'adult', gender: null, originRegion: null }, city: 'malmo', exploitation: null, summary: null };
 
       caseId = uuidv7();
       await run(caseId, opening);
@@ -153,6 +155,8 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
       it('lists the referral for its addressee, the case for its team, and the referral as due after its time', async () => {
         const index = await open('first');
         for (const event of scripted) await index.project(event);
+        expect(await index.casesAbout(subjectId)).toEqual([{ caseId, status: 'open', leadAgency: police.agencyId, team: [police.agencyId] }]);
+        expect(await index.casesAbout(uuidv7())).toEqual([]);
         expect(await index.referralsAwaiting(social.agencyId)).toEqual([
           expect.objectContaining({ caseId, referralId: 'r-1', fromAgency: police.agencyId, dueBy, escalatedTo: null, city: 'malmo', subject: { category: 'victim', ageGroup: 'adult' } }),
         ]);
