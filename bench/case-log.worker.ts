@@ -58,6 +58,7 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
       issuer: ISSUER,
       at: new Date().toISOString(),
       subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic' },
+      personRecorded: null,
       city: 'malmo',
       exploitation: 'forced-labour',
       summary: 'benchmark case',

@@ -91,6 +91,7 @@ async function buildCase(store: EventStore, p: ReplayParameters): Promise<string
       issuer: ISSUER,
       at: now().toISOString(),
       subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic' },
+      personRecorded: null,
       city: 'malmo',
       exploitation: 'forced-labour',
       summary: 'benchmark case',

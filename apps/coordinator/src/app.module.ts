@@ -2,8 +2,13 @@ import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@n
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock, CLOCK, systemClock } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
+import { KEY_VAULT, KeyVault } from '@samverkan/vault';
 import { AccessLog } from './access-log/access-log';
 import { AccessLogController } from './access-log/access-log.controller';
+import { loadMasterKey } from './persons/master-key.loader';
+import { openKeyVault } from './persons/open-key-vault';
+import { PersonController } from './persons/person.controller';
+import { MASTER_KEY, PersonService } from './persons/person.service';
 import { AgencyRegistry } from './agencies/agency-registry';
 import { AgencyAuthenticator } from './auth/agency-authenticator';
 import { AuthGuard } from './auth/auth.guard';
@@ -37,10 +42,12 @@ class StoreLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly index: CaseIndex,
+    @Inject(KEY_VAULT) private readonly vault: KeyVault,
   ) {}
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
     await this.index.close();
+    await this.vault.close();
   }
 }
 
@@ -53,7 +60,7 @@ export class AppModule {
     return {
       module: AppModule,
       // Every process answers /health; the API is served by the `api` role.
-      controllers: [HealthController, ...(roles.has('api') ? [CaseController, AccessLogController, WorklistController, LedgerController] : [])],
+      controllers: [HealthController, ...(roles.has('api') ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController] : [])],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
@@ -76,6 +83,9 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         leadershipProvider(config),
         AccessLog,
+        { provide: MASTER_KEY, useFactory: () => loadMasterKey(config) },
+        { provide: KEY_VAULT, useFactory: () => openKeyVault(config) },
+        PersonService,
         CaseService,
         // The ledger is read by every role; it seals only with the `ledger` role and its lease (it closes its store).
         { provide: LEDGER_STORE, useFactory: () => openLedgerStore(config) },

@@ -36,6 +36,10 @@ export interface AccessEntry {
   readonly revisions?: readonly number[] | null;
   /** The cases a worklist named (a read of no one case). */
   readonly caseIds?: readonly string[] | null;
+  /** The person whose record was read; its reads are kept with the person, not a case. */
+  readonly personId?: string | null;
+  /** The person records a search found. */
+  readonly personIds?: readonly string[] | null;
   /** The size of the tree a ledger export covered. */
   readonly treeSize?: number | null;
 }
@@ -53,6 +57,8 @@ export interface CaseRead {
     asOfTime: string | null;
     revisions: number[] | null;
     caseIds: string[] | null;
+    personId: string | null;
+    personIds: string[] | null;
     treeSize: number | null;
   };
 }
@@ -65,6 +71,8 @@ export interface CaseRead {
  */
 export const accessStream = (caseId: string) => `access-${caseId}`;
 export const agencyReadsStream = (agencyId: string) => `agencyreads-${agencyId}`;
+/** Every read of a person's record, allowed or refused. */
+export const personAccessStream = (personId: string) => `personaccess-${personId}`;
 
 /** The case id of an access-log stream, or undefined for any other stream. */
 export function caseIdOfAccessStream(stream: string): string | undefined {
@@ -108,7 +116,11 @@ export class AccessLog {
   }
 
   private enqueue(entry: AccessEntry): Promise<void> {
-    const stream = entry.caseId !== null && entry.caseExists ? accessStream(entry.caseId) : agencyReadsStream(entry.reader.agencyId);
+    const stream = entry.personId
+      ? personAccessStream(entry.personId)
+      : entry.caseId !== null && entry.caseExists
+        ? accessStream(entry.caseId)
+        : agencyReadsStream(entry.reader.agencyId);
     const event: CaseRead = {
       type: 'CaseRead',
       data: {
@@ -121,6 +133,8 @@ export class AccessLog {
         asOfTime: entry.asOfTime ?? null,
         revisions: entry.revisions ? [...entry.revisions] : null,
         caseIds: entry.caseIds ? [...entry.caseIds] : null,
+        personId: entry.personId ?? null,
+        personIds: entry.personIds ? [...entry.personIds] : null,
         treeSize: entry.treeSize ?? null,
       },
     };

@@ -68,7 +68,7 @@ export const CASE_COMMAND_ROUTES = {
     params: [],
     fields: ({ agency, body }) => ({
       subject: {
-        subjectId: uuidv7(),
+        subjectId: body.subject.personId ?? uuidv7(),
         category: body.subject.category,
         ageGroup: body.subject.ageGroup,
         gender: body.subject.gender ?? null,
@@ -77,6 +77,8 @@ export const CASE_COMMAND_ROUTES = {
       city: body.city ?? agency.city,
       exploitation: body.exploitation ?? null,
       summary: body.summary ?? null,
+      // Looked up by the case service before the case is decided: a record named is not taken on trust.
+      personRecorded: body.subject.personId === undefined ? null : false,
     }),
   }),
   'add-agency': route({

@@ -4,6 +4,7 @@ import {
   CONTENT_ACCESS,
   EVENT_CATEGORY,
   Grant,
+  IDENTITY_ACCESS,
   INFO_CATEGORIES,
   InfoCategory,
   LEGAL_BASES,
@@ -60,6 +61,11 @@ export function accessTableMarkdown(): string {
     const also = audience === 'referral-parties' ? ` (also, on ${partyGrants}, to the addressee of the referral and the coordinator it was escalated to)` : '';
     row([`**${category}**${also}`, typesOf(category), ...cells]);
   }
+  const identityKinds = OPERATIONAL_KINDS.filter((kind) => IDENTITY_ACCESS.grants[kind].length > 0);
+  lines.push(
+    '',
+    `A person's identity, on the person's record (never in clear in an event, a feed or on Kafka): the agency responsible for the record and the team members of the person's cases of kinds ${identityKinds.join(', ')}, on their mandate; a protected identity only ${IDENTITY_ACCESS.protectedShownTo.join(' and ')}; auditors on their remit.`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

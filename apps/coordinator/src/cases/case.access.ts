@@ -19,7 +19,7 @@ export const LEGAL_BASES = {
 export type LegalBasis = keyof typeof LEGAL_BASES;
 
 /** The ways an agency reads a case. */
-export const READ_VIEWS = ['summary', 'timeline', 'verify', 'audit-bundle', 'inclusion-proof', 'worklist', 'feed', 'kafka', 'export', 'access-log'] as const;
+export const READ_VIEWS = ['summary', 'timeline', 'verify', 'audit-bundle', 'inclusion-proof', 'worklist', 'feed', 'kafka', 'export', 'access-log', 'person', 'person-search'] as const;
 export type ReadView = (typeof READ_VIEWS)[number];
 
 /**
@@ -119,6 +119,22 @@ export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStandi
     auditor: AUDITOR,
     outsider: refused('the whole ledger is for auditors'),
   },
+  person: {
+    lead: redacted("the person's record, and the identity as the identity rule says; for the agency responsible for the record or leading a case about the person"),
+    member: redacted("the person's record, and the identity as the identity rule says; for an agency on a case about the person"),
+    addressee: refused('a referral shows the case, not the person behind it'),
+    auditor: AUDITOR,
+    outsider: OUTSIDER,
+  },
+  'person-search': {
+    lead: redacted('which record is of the person it names, and who works with that person'),
+    member: redacted('which record is of the person it names, and who works with that person'),
+    addressee: redacted('which record is of the person it names, and who works with that person'),
+    auditor: AUDITOR,
+    outsider: redacted(
+      'an agency that meets a person and knows their personal identity number (or date of birth and name) learns which record is theirs and which agencies work with them, so that two agencies\' cases about one person meet; never of a protected identity',
+    ),
+  },
   'access-log': {
     lead: { access: 'shown', basis: 'mandate', why: 'who read the case it leads, to answer for it' },
     member: refused('the lead answers for who read the case'),
@@ -127,6 +143,17 @@ export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStandi
     outsider: OUTSIDER,
   },
 };
+
+/**
+ * Who sees a person's identity on the person's record. Every agency of the team of a case about the person,
+ * and the agency responsible for the record, on its mandate. A protected identity (skyddade personuppgifter)
+ * only the agency that protected it and the leads of the person's cases; auditors always (their remit).
+ * Case events, feeds and Kafka never carry the identity in clear.
+ */
+export const IDENTITY_ACCESS = {
+  grants: { police: [{ basis: 'mandate' }], prosecution: [{ basis: 'mandate' }], migration: [{ basis: 'mandate' }], 'social-services': [{ basis: 'mandate' }], coordinator: [{ basis: 'mandate' }] },
+  protectedShownTo: ['the agency that protected it', "the leads of the person's cases"],
+} as const satisfies { grants: Record<string, readonly { basis: 'mandate' }[]>; protectedShownTo: readonly string[] };
 
 /** What a case event is about, which is what decides who may see it. */
 export const INFO_CATEGORIES = {

@@ -102,6 +102,7 @@ const caseNotFound = /^case c-1 was not found$/;
 
 describe('opening a case', () => {
   const open = command('OpenCase', police, {
+    personRecorded: null,
     subject: adultVictim,
     city: 'malmo',
     exploitation: 'sexual-exploitation',
@@ -124,6 +125,11 @@ describe('opening a case', () => {
 
   it('refuses to open a case that already exists', () => {
     given(opened).when(open).thenThrows(ConflictError, 'case c-1 already exists');
+  });
+
+  it('opens a case about a person record that is there, and refuses one about a record that is not', () => {
+    given([]).when({ ...open, personRecorded: true }).then([caseOpened(), expect.objectContaining({ type: 'AgencyJoinedCase' })]);
+    given([]).when({ ...open, personRecorded: false }).thenThrows(NotFoundError, 'person p-1 was not found: record the person first (POST /persons)');
   });
 
   it('refuses to open a closed case anew', () => {
@@ -239,7 +245,7 @@ const busy: CaseEvent[] = [
 ];
 
 const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
-  OpenCase: command('OpenCase', police, { subject: adultVictim, city: 'malmo', exploitation: null, summary: null }),
+  OpenCase: command('OpenCase', police, { subject: adultVictim, personRecorded: null, city: 'malmo', exploitation: null, summary: null }),
   AddAgencyToCase: command('AddAgencyToCase', police, { agency: outsider, reason: 'the exploiters live in Stockholm' }),
   RemoveAgencyFromCase: command('RemoveAgencyFromCase', police, { agencyId: migration.agencyId, reason: 'permit decided' }),
   ReferCase: command('ReferCase', police, { referralId: 'r-2', to: stranger, reason: 'help', urgency: 'routine', dueBy: null }),
@@ -1275,7 +1281,7 @@ describe('the case of a child victim, from opening to closing', () => {
     const on = (day: number) => `2025-03-${String(day).padStart(2, '0')}T10:00:00Z`;
 
     step(
-      command('OpenCase', police, { subject: childVictim, city: 'malmo', exploitation: 'sexual-exploitation', summary: 'girl found at a massage parlour', at: on(1) }),
+      command('OpenCase', police, { subject: childVictim, personRecorded: true, city: 'malmo', exploitation: 'sexual-exploitation', summary: 'girl found at a massage parlour', at: on(1) }),
       [
         event('CaseOpened', {
           caseId: CASE,

@@ -145,6 +145,12 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
 
 function openCase(cmd: OpenCase): CaseEvent[] {
   const { caseId, subject, city, exploitation, summary, issuer, at } = cmd;
+  if (cmd.personRecorded === false) {
+    throw new NotFoundError(`person ${subject.subjectId} was not found: record the person first (POST /persons), or open the case without a person record`, {
+      rule: 'person-not-found',
+      details: { personId: subject.subjectId },
+    });
+  }
   return [
     {
       type: 'CaseOpened',

@@ -10,6 +10,7 @@ import {
   IsISO8601,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -81,6 +82,8 @@ const Reason = () => (target: object, key: string) => {
 };
 
 export class SubjectDto {
+  /** The person record the case is about (POST /persons); without it, the subject is known to this case only. */
+  @IsOptional() @IsUUID() personId?: string;
   @IsIn(SUBJECT_CATEGORIES) category!: SubjectCategory;
   @IsIn(AGE_GROUPS) ageGroup!: AgeGroup;
   @IsOptional() @IsIn(GENDERS) gender?: Gender;

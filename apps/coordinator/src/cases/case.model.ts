@@ -112,6 +112,11 @@ interface CommandBase {
 export type OpenCase = CommandBase & {
   readonly type: 'OpenCase';
   readonly subject: Subject;
+  /**
+   * Whether the subject is a person record the case is opened about (looked up): null when the case names no
+   * person record (its subject id is minted for it alone), false when the record named is not there.
+   */
+  readonly personRecorded: boolean | null;
   readonly city: City;
   readonly exploitation: ExploitationForm | null;
   readonly summary: string | null;

@@ -7,6 +7,8 @@ import { ReaderStanding, ReadView, VIEW_ACCESS, ViewRow } from './case.access';
 import { caseStream } from './case-stream';
 import { caseDecider } from './case.decider';
 import { DisclosedEvent, discloseEvent, standingOf } from './case.disclosure';
+import { personDecider, personStream } from '../persons/person.decider';
+import { PersonEvent } from '../persons/person.model';
 import { CaseCommand, CaseState } from './case.model';
 
 export { caseIdOfCaseStream, caseStream } from './case-stream';
@@ -54,8 +56,18 @@ export class CaseService {
     return this.clock.now();
   }
 
-  execute(command: CaseCommand, context: CommandContext): Promise<CommandOutcome<CaseState>> {
+  async execute(command: CaseCommand, context: CommandContext): Promise<CommandOutcome<CaseState>> {
+    if (command.type === 'OpenCase' && command.personRecorded === false) {
+      command = { ...command, personRecorded: await this.personRecorded(command.subject.subjectId) };
+    }
     return this.path.execute(caseStream(command.caseId), command, context);
+  }
+
+  /** Whether a person record of that id is there (and not erased), read from the person's own stream. */
+  private async personRecorded(personId: string): Promise<boolean> {
+    let state = personDecider.initialState();
+    for await (const { envelope } of this.store.readStream(personStream(personId))) state = personDecider.evolve(state, envelope as unknown as PersonEvent);
+    return state.status === 'recorded';
   }
 
   /** Current state, for process managers; no access check and no access entry: nobody reads it. */

@@ -1,0 +1,130 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ValidationError } from '@samverkan/common';
+import { DataKey, decryptField, EncryptedField, encryptField, MasterKey } from '@samverkan/vault';
+import { ERASURE_BASES, ErasureBasis, Identity, PERSON_CATEGORIES, PersonCategory, RELATIONS, Relation } from './person.model';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const Name = () => (target: object, key: string) => {
+  IsOptional()(target, key);
+  IsString()(target, key);
+  MinLength(1)(target, key);
+  MaxLength(100)(target, key);
+};
+
+/** What identifies a person, as an agency sends it: every part optional (a victim may not say her name), not all absent. */
+export class IdentityDto {
+  @Name() givenName?: string;
+  @Name() familyName?: string;
+  /** Personnummer or samordningsnummer: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN or YYMMDD+NNNN (100 or older). */
+  @IsOptional() @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
+  personalIdentityNumber?: string;
+  @IsOptional() @Matches(DATE, { message: 'dateOfBirth must be a date as YYYY-MM-DD' }) dateOfBirth?: string;
+  /** ISO 3166-1 alpha-2, e.g. EE, NG, SE. */
+  @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'citizenship must be an ISO 3166-1 alpha-2 country code, like EE' }) citizenship?: string;
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(500) contact?: string;
+}
+
+export class RegisterPersonDto {
+  @IsIn(PERSON_CATEGORIES) category!: PersonCategory;
+  @ValidateNested() @Type(() => IdentityDto) identity!: IdentityDto;
+}
+
+export class FindPersonDto {
+  @IsOptional() @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
+  personalIdentityNumber?: string;
+  @IsOptional() @Matches(DATE, { message: 'dateOfBirth must be a date as YYYY-MM-DD' }) dateOfBirth?: string;
+  @Name() familyName?: string;
+  @Name() givenName?: string;
+}
+
+export class LinkRelativeDto {
+  @Matches(/^[0-9a-f-]{36}$/, { message: 'relativeId must be the id of a person record' }) relativeId!: string;
+  @IsIn(RELATIONS) relation!: Relation;
+}
+
+export class ProtectIdentityDto {
+  @IsIn([true, false], { message: 'protect must be true or false' }) protect!: boolean;
+}
+
+export class ErasePersonDto {
+  @IsIn(ERASURE_BASES) basis!: ErasureBasis;
+}
+
+/** The identity a request gives, checked and normalised; `today` (YYYY-MM-DD) dates a 10-digit number's century. */
+export function identityOf(dto: IdentityDto, today: string): Identity {
+  const identity: Identity = {
+    givenName: dto.givenName?.trim() ?? null,
+    familyName: dto.familyName?.trim() ?? null,
+    personalIdentityNumber: dto.personalIdentityNumber === undefined ? null : personalIdentityNumber(dto.personalIdentityNumber, today),
+    dateOfBirth: dto.dateOfBirth ?? null,
+    citizenship: dto.citizenship ?? null,
+    contact: dto.contact ?? null,
+  };
+  if (Object.values(identity).every((part) => part === null)) {
+    throw new ValidationError('identity needs at least one part: a name, a personal identity number, a date of birth, citizenship or contact', { rule: 'empty-identity' });
+  }
+  return identity;
+}
+
+/**
+ * A personnummer or samordningsnummer as 12 digits, once its check digit holds (Luhn over the last 10). A
+ * 10-digit number is of this century unless that would put the birth after `today`; `+` adds a century.
+ */
+export function personalIdentityNumber(text: string, today: string): string {
+  const digits = text.replace(/[-+]/g, '');
+  let full = digits;
+  if (digits.length === 10) {
+    const yy = Number(digits.slice(0, 2));
+    const thisYear = Number(today.slice(0, 4));
+    let year = Math.floor(thisYear / 100) * 100 + yy;
+    if (year > thisYear) year -= 100;
+    if (text.includes('+')) year -= 100;
+    full = `${year}${digits.slice(2)}`;
+  }
+  const ten = full.slice(2);
+  const sum = [...ten].reduce((total, ch, i) => {
+    const d = Number(ch) * (i % 2 === 0 ? 2 : 1);
+    return total + (d > 9 ? d - 9 : d);
+  }, 0);
+  if (sum % 10 !== 0) throw new ValidationError(`personalIdentityNumber ${text} does not hold: its check digit is wrong`, { rule: 'invalid-personal-identity-number' });
+  return full;
+}
+
+/** The lookup terms another agency can find the person by: the number, and the date of birth with the names. */
+export function lookupTermsOf(identity: Pick<Identity, 'personalIdentityNumber' | 'dateOfBirth' | 'familyName' | 'givenName'>, master: MasterKey): string[] {
+  const terms: string[] = [];
+  if (identity.personalIdentityNumber) terms.push(master.lookupTerm(`pin:${identity.personalIdentityNumber}`));
+  if (identity.dateOfBirth && identity.familyName) terms.push(master.lookupTerm(`dob-name:${identity.dateOfBirth}:${folded(identity.familyName)}`));
+  return terms;
+}
+
+/** What `FindPersonDto` asks: the terms to look for. */
+export function searchTermsOf(dto: FindPersonDto, today: string, master: MasterKey): string[] {
+  const identity = {
+    personalIdentityNumber: dto.personalIdentityNumber === undefined ? null : personalIdentityNumber(dto.personalIdentityNumber, today),
+    dateOfBirth: dto.dateOfBirth ?? null,
+    familyName: dto.familyName ?? null,
+    givenName: dto.givenName ?? null,
+  };
+  const terms = lookupTermsOf(identity, master);
+  if (terms.length === 0) {
+    throw new ValidationError('find a person by personalIdentityNumber, or by dateOfBirth and familyName', { rule: 'nothing-to-find-by' });
+  }
+  return terms;
+}
+
+function folded(name: string): string {
+  return name.normalize('NFC').trim().toLocaleLowerCase('sv-SE').replace(/\s+/g, ' ');
+}
+
+/** The context an identity is encrypted for: another field's ciphertext does not decrypt as an identity. */
+const IDENTITY_CONTEXT = 'PersonRegistered.identity';
+
+export function encryptIdentity(key: DataKey, identity: Identity): EncryptedField {
+  return encryptField(key, JSON.stringify(identity), IDENTITY_CONTEXT);
+}
+
+export function decryptIdentity(key: DataKey, field: EncryptedField): Identity {
+  return JSON.parse(decryptField(key, field, IDENTITY_CONTEXT)) as Identity;
+}
