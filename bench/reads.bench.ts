@@ -1,5 +1,6 @@
 import { systemClock } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
+import { KEY_VAULT, KeyVault } from '@samverkan/vault';
 import { AccessLog, Reader } from '../apps/coordinator/src/access-log/access-log';
 import { CaseService } from '../apps/coordinator/src/cases/case.service';
 import { openCases, startService } from './http-commands.bench';
@@ -59,7 +60,7 @@ export async function benchReads(dataDir: string, p: ReadsParameters, storeEnv: 
     const store = app.get<EventStore>(EVENT_STORE);
     const reader: Reader = { agencyId: p.agencyId, kind: 'police', actorId: 'bench-officer' };
     const recordsNothing = { record: async () => undefined } as unknown as AccessLog;
-    const plainService = new CaseService(store, systemClock, recordsNothing);
+    const plainService = new CaseService(store, systemClock, recordsNothing, app.get<KeyVault>(KEY_VAULT));
     const loggedService = app.get(CaseService);
     const read = (service: CaseService) => service.read(caseIds[Math.floor(Math.random() * caseIds.length)], reader, 'timeline');
 

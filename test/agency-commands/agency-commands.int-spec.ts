@@ -15,7 +15,10 @@ import { KafkaMessageBus } from '@samverkan/messaging';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
 import { AgencyCommandConsumer, agencyCommandTopics } from '../../apps/coordinator/src/agency-commands/agency-command-consumer';
+import { decryptField, EncryptedField, MasterKey } from '@samverkan/vault';
+import { SqliteKeyVault } from '@samverkan/vault/sqlite/sqlite-key-vault';
 import { AccessLog } from '../../apps/coordinator/src/access-log/access-log';
+import { caseTextContext } from '../../apps/coordinator/src/cases/case-text';
 import { CaseService } from '../../apps/coordinator/src/cases/case.service';
 import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
 
@@ -40,6 +43,7 @@ describeWithKafka('agency command topics', () => {
   let producer: Producer;
   let dir: string;
   let store: SqliteEventStore;
+  let vault: SqliteKeyVault;
   let service: AgencyCommandConsumer;
   let reader: Consumer;
   let topics: ReturnType<typeof agencyCommandTopics>;
@@ -63,7 +67,7 @@ describeWithKafka('agency command topics', () => {
     topics = agencyCommandTopics(prefix);
     dir = mkdtempSync(join(tmpdir(), 'samverkan-commands-'));
     store = new SqliteEventStore({ file: join(dir, 'events.db') });
-    service = new AgencyCommandConsumer(new CaseService(store, systemClock, new AccessLog(store, systemClock)), registry, bus, {
+    service = new AgencyCommandConsumer(new CaseService(store, systemClock, new AccessLog(store, systemClock), (vault = new SqliteKeyVault(join(dir, 'keys.db'), MasterKey.generate()))), registry, bus, {
       topicPrefix: prefix,
       groupId: `${prefix}-commands`,
       partitions: 3,
@@ -143,7 +147,11 @@ describeWithKafka('agency command topics', () => {
     expect(result).toMatchObject({ commandId, status: 'accepted', revision: 1, events: [{ type: 'CaseOpened', revision: 0 }, { type: 'AgencyJoinedCase', revision: 1 }] });
     const events = await caseEvents(result.caseId);
     expect(events.map((e) => ({ id: e.envelope.id, type: e.envelope.type, revision: e.envelope.revision, hash: e.envelope.hash }))).toEqual(result.events);
-    expect(events[0].envelope.data).toMatchObject({ leadAgency: POLICE, summary: 'reported by a hotline' });
+    expect(events[0].envelope.data).toMatchObject({ leadAgency: POLICE });
+    // the summary is stored encrypted under the subject's key, as every free text
+    const summary = (events[0].envelope.data as unknown as { summary: EncryptedField }).summary;
+    expect(JSON.stringify(events[0].envelope)).not.toContain('hotline');
+    expect(decryptField((await vault.find(summary.kid))!, summary, caseTextContext(result.caseId))).toBe('reported by a hotline');
     expect(events[0].envelope.metadata).toMatchObject({ agencyId: POLICE, actorId: 'officer-4711', commandId });
   });
 

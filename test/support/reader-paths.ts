@@ -71,8 +71,11 @@ export async function feedOfCase(client: AgencyClient, caseId: string): Promise<
   return (await wholeFeed(client)).filter((entry) => entry.caseId === caseId).map(fromFeed);
 }
 
-/** What the agency's timeline of the case shows, in order; undefined when it may not read it. */
+/**
+ * What the agency's timeline of the case shows, in order, with free text encrypted as the feed and Kafka carry
+ * it (`?text=encrypted`); undefined when it may not read it. `query` adds to the query string (`revision=3`).
+ */
 export async function timelineOf(client: AgencyClient, caseId: string, query = ''): Promise<Seen[] | undefined> {
-  const reply = await client.get(`/cases/${caseId}/timeline${query}`);
+  const reply = await client.get(`/cases/${caseId}/timeline?text=encrypted${query ? `&${query.replace(/^\?/, '')}` : ''}`);
   return reply.status === 200 ? (reply.body.events as Entry[]).map(fromTimeline) : undefined;
 }

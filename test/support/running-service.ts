@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LoggerService } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Clock, systemClock } from '@samverkan/common';
 import { signDevToken } from '../../apps/coordinator/src/auth/dev-keys';
@@ -24,7 +25,8 @@ export class RunningService {
     readonly config: AppConfig,
   ) {}
 
-  static async start(options: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string } = {}): Promise<RunningService> {
+  /** `logger`: where the service's log goes (none by default), e.g. a LogCapture to search what it wrote. */
+  static async start(options: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string; logger?: LoggerService } = {}): Promise<RunningService> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samverkan-e2e-'));
     const config = {
       ...loadConfig({ SAMVERKAN_ESCALATION_INTERVAL_MS: '0', ...options.env }),
@@ -32,7 +34,7 @@ export class RunningService {
       port: 0,
       host: '127.0.0.1',
     };
-    const app = await createApp({ config, clock: options.clock ?? systemClock }, { logger: false });
+    const app = await createApp({ config, clock: options.clock ?? systemClock }, { logger: options.logger ?? false });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     return new RunningService(app, `http://127.0.0.1:${address.port}`, config);
@@ -98,4 +100,16 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A logger that keeps every line the service writes, at every level, to be searched afterwards. */
+export class LogCapture implements LoggerService {
+  readonly lines: string[] = [];
+  private keep = (level: string) => (message: unknown, ...rest: unknown[]) => void this.lines.push(`${level} ${String(message)} ${rest.map(String).join(' ')}`);
+  log = this.keep('log');
+  error = this.keep('error');
+  warn = this.keep('warn');
+  debug = this.keep('debug');
+  verbose = this.keep('verbose');
+  fatal = this.keep('fatal');
 }

@@ -1,15 +1,19 @@
+import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule, AppOptions } from './app.module';
 import { validationPipe } from './http/validation';
 
-/** Builds the application as `npm start` runs it; tests use the same function on a free port. */
-export async function createApp(options: AppOptions, { logger = true } = {}): Promise<NestFastifyApplication> {
+/**
+ * Builds the application as `npm start` runs it; tests use the same function on a free port. `logger`: true
+ * (log, warn, error), false (errors only), or a logger of one's own that gets every line.
+ */
+export async function createApp(options: AppOptions, { logger = true }: { logger?: boolean | LoggerService } = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     new FastifyAdapter({ bodyLimit: 256 * 1024 }),
-    { logger: logger ? ['log', 'warn', 'error'] : ['error'], abortOnError: false },
+    { logger: typeof logger === 'object' ? logger : logger ? ['log', 'warn', 'error'] : ['error'], abortOnError: false },
   );
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();

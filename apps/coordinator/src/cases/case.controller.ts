@@ -175,14 +175,20 @@ export class CaseController {
     const reader = readerOf(caller);
     const read = await this.cases.read(id, reader, 'summary', query);
     res.header('ETag', `"${read.revision}"`);
-    return caseSummaryFor(read.state, read.revision, reader);
+    const summary = caseSummaryFor(read.state, read.revision, reader);
+    return query.text === 'encrypted' ? summary : this.cases.revealed(summary, id);
   }
 
   @Get(':id/timeline')
-  @ApiOperation({ summary: 'The case events your agency may see, in order, now or as of a time or revision; `revision` is the case\'s last at that point' })
+  @ApiOperation({
+    summary:
+      "The case events your agency may see, in order, now or as of a time or revision; `revision` is the case's last at that point. " +
+      'Free text in clear, or as stored (?text=encrypted); where the subject was erased it reads {"erased": true}',
+  })
   async timeline(@Param('id', CaseIdPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller) {
     const read = await this.cases.read(id, readerOf(caller), 'timeline', query);
-    const events = read.events.flatMap(({ envelope, disclosed }) => (disclosed ? [timelineEntry(envelope, disclosed)] : []));
+    const shown = read.events.flatMap(({ envelope, disclosed }) => (disclosed ? [timelineEntry(envelope, disclosed)] : []));
+    const events = query.text === 'encrypted' ? shown : await this.cases.revealed(shown, id);
     return { caseId: id, revision: read.revision, asOf: query.asOf ?? null, events };
   }
 

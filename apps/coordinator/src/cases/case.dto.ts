@@ -198,6 +198,8 @@ export class AsOfQueryDto {
   @IsOptional() @IsTimestamp() asOf?: string;
   /** Show the case as it stood at this revision. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) revision?: number;
+  /** Free text in clear (the default), or encrypted as it is stored and as the feed and Kafka carry it. */
+  @IsOptional() @IsIn(['clear', 'encrypted']) text?: 'clear' | 'encrypted';
 }
 
 /** A command with nothing to say: any field sent is an error, not silently dropped. */

@@ -1,4 +1,12 @@
+import type { EncryptedField } from '@samverkan/vault';
 import { AgencyKind, City, Issuer } from '../agencies/agency';
+
+/**
+ * Free text (a summary, a reason, a description): where a person's identity leaks. Since version 2 of its
+ * event it is stored encrypted under the key of the case's subject, so that erasing the subject erases it;
+ * events of version 1 hold it in clear. A command carries it in clear until the case service encrypts it.
+ */
+export type Text = string | EncryptedField;
 
 // ---------------------------------------------------------------------------------------------------------
 // Vocabulary
@@ -119,23 +127,23 @@ export type OpenCase = CommandBase & {
   readonly personRecorded: boolean | null;
   readonly city: City;
   readonly exploitation: ExploitationForm | null;
-  readonly summary: string | null;
+  readonly summary: Text | null;
 };
 export type AddAgencyToCase = CommandBase & {
   readonly type: 'AddAgencyToCase';
   readonly agency: Issuer;
-  readonly reason: string;
+  readonly reason: Text;
 };
 export type RemoveAgencyFromCase = CommandBase & {
   readonly type: 'RemoveAgencyFromCase';
   readonly agencyId: string;
-  readonly reason: string;
+  readonly reason: Text;
 };
 export type ReferCase = CommandBase & {
   readonly type: 'ReferCase';
   readonly referralId: string;
   readonly to: Issuer;
-  readonly reason: string;
+  readonly reason: Text;
   readonly urgency: Urgency;
   readonly dueBy: string | null;
 };
@@ -143,7 +151,7 @@ export type AcceptReferral = CommandBase & { readonly type: 'AcceptReferral'; re
 export type DeclineReferral = CommandBase & {
   readonly type: 'DeclineReferral';
   readonly referralId: string;
-  readonly reason: string;
+  readonly reason: Text;
 };
 export type WithdrawReferral = CommandBase & { readonly type: 'WithdrawReferral'; readonly referralId: string };
 export type RecordSupport = CommandBase & {
@@ -197,17 +205,17 @@ export type RecordSentencingOutcome = CommandBase & {
 export type RegisterEvidence = CommandBase & {
   readonly type: 'RegisterEvidence';
   readonly evidenceId: string;
-  readonly description: string;
+  readonly description: Text;
   readonly contentSha256: string | null;
 };
 export type TransferEvidence = CommandBase & {
   readonly type: 'TransferEvidence';
   readonly evidenceId: string;
   readonly toAgencyId: string;
-  readonly reason: string;
+  readonly reason: Text;
 };
-export type CloseCase = CommandBase & { readonly type: 'CloseCase'; readonly outcome: string };
-export type ReopenCase = CommandBase & { readonly type: 'ReopenCase'; readonly reason: string };
+export type CloseCase = CommandBase & { readonly type: 'CloseCase'; readonly outcome: Text };
+export type ReopenCase = CommandBase & { readonly type: 'ReopenCase'; readonly reason: Text };
 /** Issued by the child-protection process manager: a child subject needs social services on the team. */
 export type RequireSocialServices = CommandBase & {
   readonly type: 'RequireSocialServices';
@@ -262,7 +270,7 @@ export type CaseOpened = Ev<
     subject: Subject;
     city: City;
     exploitation: ExploitationForm | null;
-    summary: string | null;
+    summary: Text | null;
     leadAgency: string;
     leadAgencyKind: AgencyKind;
     openedAt: string;
@@ -270,9 +278,9 @@ export type CaseOpened = Ev<
 >;
 export type AgencyJoinedCase = Ev<
   'AgencyJoinedCase',
-  { agencyId: string; agencyKind: AgencyKind; via: 'opened' | 'referral' | 'added'; referralId: string | null; reason: string | null; addedBy: string }
+  { agencyId: string; agencyKind: AgencyKind; via: 'opened' | 'referral' | 'added'; referralId: string | null; reason: Text | null; addedBy: string }
 >;
-export type AgencyLeftCase = Ev<'AgencyLeftCase', { agencyId: string; reason: string; removedBy: string }>;
+export type AgencyLeftCase = Ev<'AgencyLeftCase', { agencyId: string; reason: Text; removedBy: string }>;
 export type CaseReferred = Ev<
   'CaseReferred',
   {
@@ -280,7 +288,7 @@ export type CaseReferred = Ev<
     fromAgency: string;
     toAgency: string;
     toAgencyKind: AgencyKind;
-    reason: string;
+    reason: Text;
     urgency: Urgency;
     dueBy: string | null;
     /** True when the service referred the case on its own (child protection). */
@@ -288,7 +296,7 @@ export type CaseReferred = Ev<
   }
 >;
 export type ReferralAccepted = Ev<'ReferralAccepted', { referralId: string; agencyId: string }>;
-export type ReferralDeclined = Ev<'ReferralDeclined', { referralId: string; agencyId: string; reason: string }>;
+export type ReferralDeclined = Ev<'ReferralDeclined', { referralId: string; agencyId: string; reason: Text }>;
 export type ReferralWithdrawn = Ev<'ReferralWithdrawn', { referralId: string; agencyId: string }>;
 export type ReferralEscalated = Ev<
   'ReferralEscalated',
@@ -341,14 +349,14 @@ export type SentencingOutcomeRecorded = Ev<
 >;
 export type EvidenceRegistered = Ev<
   'EvidenceRegistered',
-  { evidenceId: string; description: string; contentSha256: string | null; holder: string }
+  { evidenceId: string; description: Text; contentSha256: string | null; holder: string }
 >;
 export type EvidenceTransferred = Ev<
   'EvidenceTransferred',
-  { evidenceId: string; fromAgency: string; toAgency: string; reason: string }
+  { evidenceId: string; fromAgency: string; toAgency: string; reason: Text }
 >;
-export type CaseClosed = Ev<'CaseClosed', { outcome: string; closedBy: string }>;
-export type CaseReopened = Ev<'CaseReopened', { reason: string; reopenedBy: string }>;
+export type CaseClosed = Ev<'CaseClosed', { outcome: Text; closedBy: string }>;
+export type CaseReopened = Ev<'CaseReopened', { reason: Text; reopenedBy: string }>;
 
 export type CaseEvent =
   | CaseOpened
@@ -391,7 +399,7 @@ export interface Referral {
   readonly fromAgency: string;
   readonly toAgency: string;
   readonly toAgencyKind: AgencyKind;
-  readonly reason: string;
+  readonly reason: Text;
   readonly urgency: Urgency;
   readonly dueBy: string | null;
   readonly automatic: boolean;
@@ -410,7 +418,7 @@ export interface Investigation {
 
 export interface Evidence {
   readonly evidenceId: string;
-  readonly description: string;
+  readonly description: Text;
   readonly contentSha256: string | null;
   readonly holder: string;
   /** The agency that registered it: it may always see its own description. */
@@ -449,7 +457,7 @@ export interface CaseState {
   readonly subject: Subject | null;
   readonly city: City | null;
   readonly exploitation: ExploitationForm | null;
-  readonly summary: string | null;
+  readonly summary: Text | null;
   readonly openedAt: string | null;
   readonly leadAgency: string | null;
   /** Current members, in the order they joined. */
@@ -474,5 +482,5 @@ export interface CaseState {
   readonly prosecution: { charges: Offence[]; initiatedBy: string; sentencingRecorded: boolean } | null;
   readonly sentencing: readonly SentencingOutcome[];
   readonly evidence: readonly Evidence[];
-  readonly outcome: string | null;
+  readonly outcome: Text | null;
 }

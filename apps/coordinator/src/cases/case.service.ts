@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, CLOCK, ForbiddenError, NotFoundError, ValidationError } from '@samverkan/common';
+import { Clock, CLOCK, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { SealedEnvelope } from '@samverkan/sealing';
+import { DataKey, KEY_VAULT, KeyVault } from '@samverkan/vault';
 import { AccessLog, Reader } from '../access-log/access-log';
 import { ReaderStanding, ReadView, VIEW_ACCESS, ViewRow } from './case.access';
 import { caseStream } from './case-stream';
+import { carriesClearText, revealed, withEncryptedText } from './case-text';
 import { caseDecider } from './case.decider';
 import { DisclosedEvent, discloseEvent, standingOf } from './case.disclosure';
 import { personDecider, personStream } from '../persons/person.decider';
@@ -48,6 +50,7 @@ export class CaseService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly accessLog: AccessLog,
+    @Inject(KEY_VAULT) private readonly vault: KeyVault,
   ) {
     this.path = new CommandPath(store, caseDecider, { now: () => clock.now() });
   }
@@ -60,7 +63,26 @@ export class CaseService {
     if (command.type === 'OpenCase' && command.personRecorded === false) {
       command = { ...command, personRecorded: await this.personRecorded(command.subject.subjectId) };
     }
+    if (carriesClearText(command)) {
+      // Free text is encrypted under the subject's key before it is decided on, so that no event holds it in clear.
+      const subjectId = command.type === 'OpenCase' ? command.subject.subjectId : (await this.path.load(caseStream(command.caseId))).state.subject?.subjectId;
+      if (subjectId !== undefined) command = withEncryptedText(command, await this.subjectKey(subjectId, command.caseId));
+    }
     return this.path.execute(caseStream(command.caseId), command, context);
+  }
+
+  /** Free text of a case in clear for an HTTP reader, or marked erased where the subject's key is gone. */
+  revealed<T>(value: T, caseId: string): Promise<T> {
+    return revealed(value, caseId, this.vault);
+  }
+
+  private async subjectKey(subjectId: string, caseId: string): Promise<DataKey> {
+    try {
+      return await this.vault.keyFor(subjectId);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      throw new ConflictError(`the subject of case ${caseId} was erased: no more free text is recorded about them`, { rule: 'subject-erased', details: { caseId } });
+    }
   }
 
   /** Whether a person record of that id is there (and not erased), read from the person's own stream. */

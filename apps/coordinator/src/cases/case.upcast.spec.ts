@@ -33,7 +33,24 @@ describe('reading case events written in an older schema version', () => {
     expect(state.consents).toEqual([{ scope: 'information-sharing', givenBy: null, givenOn: null, recordedBy: 'socialtjansten-malmo' }]);
   });
 
-  it('writes consent events in version 2', () => {
-    expect(CASE_EVENT_VERSIONS).toEqual({ ConsentGiven: 2, ConsentWithdrawn: 2 });
+  it('writes consent events, and events with free text (encrypted since), in version 2', () => {
+    expect(CASE_EVENT_VERSIONS).toEqual({
+      ConsentGiven: 2,
+      ConsentWithdrawn: 2,
+      CaseOpened: 2,
+      AgencyJoinedCase: 2,
+      AgencyLeftCase: 2,
+      CaseReferred: 2,
+      ReferralDeclined: 2,
+      EvidenceRegistered: 2,
+      EvidenceTransferred: 2,
+      CaseClosed: 2,
+      CaseReopened: 2,
+    });
+  });
+
+  it('reads a version 1 event with its free text in clear as it is: clear text is a text too', () => {
+    const stored = { type: 'CaseClosed', schemaVersion: 1, data: { outcome: 'trafficker convicted', closedBy: 'polisen-malmo' } };
+    expect(upcastCaseEvent(stored)).toBe(stored);
   });
 });

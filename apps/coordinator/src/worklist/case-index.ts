@@ -1,4 +1,5 @@
 import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import type { Text } from '../cases/case.model';
 import { DisclosedEntry } from '../cases/case.views';
 
 export interface WorklistReferral {
@@ -6,7 +7,8 @@ export interface WorklistReferral {
   referralId: string;
   fromAgency: string;
   urgency: string;
-  reason: string;
+  /** Encrypted as stored; the worklist route shows it in clear. */
+  reason: Text;
   dueBy: string | null;
   escalatedTo: string | null;
   city: string | null;

@@ -5,6 +5,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ForbiddenError } from '@samverkan/common';
 import { AccessLog, readerOf } from '../access-log/access-log';
 import { VIEW_ACCESS } from '../cases/case.access';
+import { CaseService } from '../cases/case.service';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
@@ -24,6 +25,7 @@ export class WorklistController {
     private readonly index: CaseIndex,
     private readonly registry: AgencyRegistry,
     private readonly accessLog: AccessLog,
+    private readonly cases: CaseService,
   ) {}
 
   @Get()
@@ -67,7 +69,8 @@ export class WorklistController {
     // The worklist is a read of the cases it names: one entry with them all, on record before it is answered.
     const caseIds = [...new Set([...referralsAwaitingAnswer, ...escalatedReferrals, ...cases].map((c) => c.caseId))];
     await this.accessLog.record({ reader: readerOf(caller), view: 'worklist', caseId: null, caseExists: false, standing: null, outcome: 'redacted', caseIds });
-    return { agencyId: caller.agency.id, referralsAwaitingAnswer, escalatedReferrals, cases };
+    const reveal = (referrals: typeof referralsAwaitingAnswer) => Promise.all(referrals.map((r) => this.cases.revealed(r, r.caseId)));
+    return { agencyId: caller.agency.id, referralsAwaitingAnswer: await reveal(referralsAwaitingAnswer), escalatedReferrals: await reveal(escalatedReferrals), cases };
   }
 
   /** Auditors are on no team: the access table refuses them a feed and a worklist, and the refusal is on record. */
