@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
 import type { Decider } from '@samverkan/eventstore';
-import { OPERATIONAL_KINDS } from '../agencies/agency';
+import { OPERATIONAL_KINDS, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { ErasePerson, LinkRelative, PersonCommand, PersonEvent, PersonState, ProtectIdentity, RegisterPerson } from './person.model';
 
 export function initialState(): PersonState {
@@ -39,7 +39,9 @@ export function authorise(command: PersonCommand, state: PersonState): void {
   }
   if (state.status === 'none') throw new NotFoundError(`person ${command.personId} was not found`, { rule: 'person-not-found' });
   if (state.status === 'erased') throw new ConflictError(`person ${command.personId} was erased: the record takes nothing more`, { rule: 'person-erased' });
-  if (who !== state.responsibleAgency) {
+  // The service itself erases a record whose retention period ended (the retention job), on that basis alone.
+  const retention = command.type === 'ErasePerson' && command.basis === 'retention-period-ended' && who === SYSTEM_AGENCY_ID;
+  if (who !== state.responsibleAgency && !retention) {
     throw new ForbiddenError(`the record of person ${command.personId} is ${state.responsibleAgency}'s, which registered it; ${who} may not change it`, {
       rule: 'not-responsible',
       details: { responsibleAgency: state.responsibleAgency },
