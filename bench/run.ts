@@ -11,6 +11,7 @@
  *      from a command's acknowledgement to its event being readable by a `read_committed` consumer,
  *   7. case reads (timelines) with and without the access log, in the process and over HTTP, on SQLite, then
  *      PostgreSQL,
+ *   8. commands with free text, encrypted under the subject's key and left in clear, on SQLite, then PostgreSQL,
  * then prints a table and writes bench/results/latest.json plus a dated copy.
  * PostgreSQL is `DATABASE_URL`, else the local server on 127.0.0.1:5432; each phase on it has a fresh schema,
  * dropped at the end. Its figures are SQLite's keys with `_postgres` appended, each next to SQLite's, and say
@@ -29,16 +30,17 @@ import { benchLedger } from './ledger.bench';
 import { LoadResult } from './load';
 import { benchRawAppend } from './raw-append.bench';
 import { benchRelay, RelayBenchResult } from './relay.bench';
+import { benchEncryption, EncryptionResult } from './encryption.bench';
 import { benchReads, ReadsResult } from './reads.bench';
 import { benchReplay } from './replay.bench';
 import { formatTable, machineInfo, Row, writeResults } from './report';
 import { benchProjectionRebuild, RebuildResult } from './rebuild.bench';
 import { BenchStore, postgresStores, sqliteStores } from './stores';
 
-const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'ledger', 'relay', 'rebuild'] as const;
+const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'encryption', 'ledger', 'relay', 'rebuild'] as const;
 type Phase = (typeof PHASES)[number];
 /** The phases that run on each event store adapter in turn. */
-const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'rebuild'];
+const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'encryption', 'rebuild'];
 
 const quick = process.argv.includes('--quick');
 const only = onlyPhases(process.argv);
@@ -75,6 +77,15 @@ const parameters = {
     warmupSeconds: quick ? 1 : 2,
     durationSeconds: quick ? 2 : 8,
     what: 'the timeline of a case drawn at random (10 events, the lead reading): CaseService.read in the service\'s process with an access log that records nothing (plain), then with the service\'s access log; then GET /cases/:id/timeline over HTTP (autocannon in a worker thread)',
+  },
+  encryption: {
+    cases: quick ? 50 : 500,
+    agencyId: 'polisen-malmo',
+    concurrency: 50,
+    warmupSeconds: quick ? 1 : 2,
+    durationSeconds: quick ? 2 : 8,
+    description: 'phone found at the address, with messages from the recruiter in Estonian and Swedish; seized by officer 17',
+    what: 'RegisterEvidence with a description, in the service\'s process: CaseService.execute (the text encrypted under the subject\'s key) against CommandPath.execute (the text in clear), alternated',
   },
   ledger: {
     log: { cases: ledgerCases, eventsPerCase: 1000, eventsPerAppend: 100 },
@@ -204,6 +215,14 @@ async function main(): Promise<void> {
       }
     }
 
+    if (runs('encryption')) {
+      for (const { store, results: r } of stores) {
+        const { encryption } = parameters;
+        progress(`${store.adapter}: encryption: commands with free text at ${encryption.concurrency} at a time, encrypted and in clear`);
+        r.encryption = await benchEncryption(join(workDir, `encryption${store.suffix}`), encryption, store.serviceEnv('encryption'));
+      }
+    }
+
     if (runs('ledger')) {
       const { ledger: ledgerParameters } = parameters;
       progress(`ledger at scale: building a ${ledgerParameters.events.toLocaleString('en-US')}-event log (${ledgerParameters.log.cases} cases)`);
@@ -250,6 +269,7 @@ async function main(): Promise<void> {
     ...bothStores('append-with-ledger', withLedgerRows, ['append_with_ledger_per_s', 'append_with_ledger_lag_ms']),
     ...bothStores('replay', replayRows, ['replay_events_per_s']),
     ...bothStores('reads', readRows, ['read_plain_per_s', 'read_with_access_log_per_s', 'read_with_access_log_p99_ms']),
+    ...bothStores('encryption', encryptionRows, ['commands_encrypted_per_s', 'commands_clear_text_per_s']),
     ...(ledger
       ? [
           {
@@ -341,6 +361,7 @@ interface StoreResults {
   replay?: Awaited<ReturnType<typeof benchReplay>>;
   withLedger?: Awaited<ReturnType<typeof benchAppendWithLedger>>;
   reads?: ReadsResult;
+  encryption?: EncryptionResult;
 }
 
 /** The store phases' results on SQLite, with the other phases', and those on PostgreSQL under `postgres`. */
@@ -407,6 +428,16 @@ function replayRows({ replay }: StoreResults, suffix: string): Row[] {
     { key: `replay_ms${suffix}`, value: replay.bestMs, unit: 'ms', note: `median ${replay.medianMs.toFixed(1)} ms` },
     { key: `replay_read_only_events_per_s${suffix}`, value: replay.readOnlyEventsPerSecond, unit: '/s', note: 'readStream + JSON parse, no fold' },
     { key: `replay_fold_only_events_per_s${suffix}`, value: replay.foldOnlyEventsPerSecond, unit: '/s', note: 'caseDecider.evolve over envelopes in memory' },
+  ];
+}
+
+function encryptionRows({ encryption }: StoreResults, suffix: string): Row[] {
+  if (!encryption) return [];
+  const { encrypted, clear } = encryption;
+  const within = ((clear.perSecond - encrypted.perSecond) / clear.perSecond) * 100;
+  return [
+    { key: `commands_encrypted_per_s${suffix}`, value: encrypted.perSecond, unit: '/s', note: `RegisterEvidence, description encrypted under the subject's key; p99 ${encrypted.p99Ms.toFixed(1)} ms; ${within.toFixed(1)} % below clear text` },
+    { key: `commands_clear_text_per_s${suffix}`, value: clear.perSecond, unit: '/s', note: `the same commands into the command path, text in clear; p99 ${clear.p99Ms.toFixed(1)} ms` },
   ];
 }
 

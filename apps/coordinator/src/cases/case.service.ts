@@ -45,6 +45,7 @@ export interface CaseReading {
 @Injectable()
 export class CaseService {
   private readonly path: CommandPath<CaseCommand, ReturnType<typeof caseDecider.decide>[number], CaseState>;
+  private readonly subjects = new Map<string, string>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -65,10 +66,22 @@ export class CaseService {
     }
     if (carriesClearText(command)) {
       // Free text is encrypted under the subject's key before it is decided on, so that no event holds it in clear.
-      const subjectId = command.type === 'OpenCase' ? command.subject.subjectId : (await this.path.load(caseStream(command.caseId))).state.subject?.subjectId;
+      const subjectId = command.type === 'OpenCase' ? command.subject.subjectId : await this.subjectOf(command.caseId);
       if (subjectId !== undefined) command = withEncryptedText(command, await this.subjectKey(subjectId, command.caseId));
     }
     return this.path.execute(caseStream(command.caseId), command, context);
+  }
+
+  /** The subject of a case, which never changes once the case is opened: kept, so that a command reads it once. */
+  private async subjectOf(caseId: string): Promise<string | undefined> {
+    const known = this.subjects.get(caseId);
+    if (known !== undefined) return known;
+    const subjectId = (await this.path.load(caseStream(caseId))).state.subject?.subjectId;
+    if (subjectId !== undefined) {
+      this.subjects.set(caseId, subjectId);
+      if (this.subjects.size > 100_000) this.subjects.delete(this.subjects.keys().next().value!);
+    }
+    return subjectId;
   }
 
   /** Free text of a case in clear for an HTTP reader, or marked erased where the subject's key is gone. */

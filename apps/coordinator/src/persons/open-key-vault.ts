@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { KeyVault } from '@samverkan/vault';
+import { CachingKeyVault, KeyVault } from '@samverkan/vault';
 import { AppConfig } from '../config/app-config';
 import { loadMasterKey } from './master-key.loader';
 
@@ -9,10 +9,11 @@ import { loadMasterKey } from './master-key.loader';
  */
 export async function openKeyVault(config: AppConfig): Promise<KeyVault> {
   const master = loadMasterKey(config);
+  // Keys used a moment ago are kept for two seconds: another process's erasure reaches this one within that.
   if (config.databaseUrl) {
     const { PostgresKeyVault } = await import('@samverkan/vault/postgres/postgres-key-vault');
-    return PostgresKeyVault.open({ connectionString: config.databaseUrl, schema: config.databaseSchema }, master);
+    return new CachingKeyVault(await PostgresKeyVault.open({ connectionString: config.databaseUrl, schema: config.databaseSchema }, master));
   }
   const { SqliteKeyVault } = await import('@samverkan/vault/sqlite/sqlite-key-vault');
-  return new SqliteKeyVault(join(config.dataDir, 'keys.db'), master);
+  return new CachingKeyVault(new SqliteKeyVault(join(config.dataDir, 'keys.db'), master));
 }

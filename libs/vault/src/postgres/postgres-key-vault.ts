@@ -35,8 +35,11 @@ export class PostgresKeyVault implements KeyVault {
   }
 
   async keyFor(kid: string): Promise<DataKey> {
-    await this.pool.query(`INSERT INTO ${this.table} (kid, wrapped) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING`, [kid, this.master.wrap(kid, randomBytes(32))]);
-    const row = await this.row(kid);
+    let row = await this.row(kid);
+    if (!row) {
+      await this.pool.query(`INSERT INTO ${this.table} (kid, wrapped) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING`, [kid, this.master.wrap(kid, randomBytes(32))]);
+      row = await this.row(kid); // another process may have made it first: the stored key is the key
+    }
     if (!row?.wrapped) throw new ConflictError(`the key of ${kid} was destroyed: nothing more is encrypted for it`, { rule: 'key-destroyed', details: { kid } });
     return { kid, key: this.master.unwrap(kid, row.wrapped) };
   }
