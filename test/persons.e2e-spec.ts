@@ -100,6 +100,25 @@ describe('person records', () => {
     expect((await police.post(`/persons/${personId}/protection`, { protect: true })).status).toBe(409);
   });
 
+  it('gives the subject of a case opened without a person record a record of their own, which erasure reaches', async () => {
+    const body = { subject: { category: 'victim', ageGroup: 'adult' }, summary: 'Met at Centralen, speaks Romanian' };
+    const opened = await police.post('/cases', body, { 'idempotency-key': 'anonymous-subject-1' });
+    expect(opened.status).toBe(201);
+    const { caseId } = opened.body;
+    const personId = (await police.get(`/cases/${caseId}`)).body.subject.subjectId;
+    expect((await police.get(`/persons/${personId}`)).body).toMatchObject({
+      personId, category: 'victim', responsibleAgency: 'polisen-malmo', identity: null, identityWithheld: 'not-recorded', erasure: null,
+    });
+    // A retried opening finds the same case and the same record, and adds neither.
+    const again = await police.post('/cases', body, { 'idempotency-key': 'anonymous-subject-1' });
+    expect({ status: again.status, caseId: again.body.caseId }).toEqual({ status: 200, caseId });
+    expect((await police.get(`/cases/${caseId}`)).body.subject.subjectId).toBe(personId);
+
+    expect((await police.post(`/persons/${personId}/erasure`, { basis: 'request-by-the-person' })).status).toBe(201);
+    expect((await police.get(`/cases/${caseId}`)).body.summary).toEqual({ erased: true });
+    expect((await police.get(`/persons/${personId}`)).body).toMatchObject({ status: 'erased', identity: null });
+  });
+
   it('answers a retried registration with the same record', async () => {
     const body = { category: 'victim', identity: { givenName: 'Lena' } };
     const first = await register(police, body, { 'idempotency-key': 'person-lena-1' });

@@ -75,8 +75,10 @@ describe('tampering with the store file', () => {
 
     genuine = readStoreRows(genuineDir);
     expect(genuine).toHaveLength(later);
-    expect(genuine.map((row) => `${row.stream.slice(5) === cases.a ? 'a' : row.stream.slice(5) === cases.b ? 'b' : 'c'}${row.revision}`)).toEqual(
-      ['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'c0', 'c1', 'c2', 'a5', 'b3'],
+    // Each case opened without a person record registers one for its subject (p) just before it.
+    const label = (stream: string) => (stream.startsWith('person-') ? 'p' : stream.slice(5) === cases.a ? 'a' : stream.slice(5) === cases.b ? 'b' : 'c');
+    expect(genuine.map((row) => `${label(row.stream)}${row.revision}`)).toEqual(
+      ['p0', 'a0', 'a1', 'a2', 'a3', 'a4', 'p0', 'b0', 'b1', 'b2', 'p0', 'c0', 'c1', 'c2', 'a5', 'b3'],
     );
   });
 
@@ -87,6 +89,8 @@ describe('tampering with the store file', () => {
   /** The genuine row of a case at a revision. */
   const row = (c: keyof typeof cases, revision: number) => genuine.find((r) => r.stream === `case-${cases[c]}` && r.revision === revision)!;
   const stream = (c: keyof typeof cases) => `case-${cases[c]}`;
+  /** The leaf of a genuine row in the genuine log. */
+  const leaf = (r: StoredRow) => genuine.findIndex((g) => g.id === r.id);
   /** How the CLI names an event at a leaf of the export. */
   const named = (r: { id: string; stream: string; revision: number }, leaf: number) => `event ${r.id} (stream ${r.stream}, revision ${r.revision}, leaf ${leaf})`;
   const failLines = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('FAIL '));
@@ -148,14 +152,14 @@ describe('tampering with the store file', () => {
     const log = await verifyLog(exportFile, earlyFile, laterFile);
     expect(log.code).toBe(1);
     expect(failLines(log.stdout)).toEqual([
-      `FAIL ${named(target, 2)}: its content does not hash to its stored hash: the event was changed after it was sealed (expected ${recomputed}, found ${target.hash})`,
+      `FAIL ${named(target, leaf(target))}: its content does not hash to its stored hash: the event was changed after it was sealed (expected ${recomputed}, found ${target.hash})`,
     ]);
 
     const bundle = await verifyBundle(bundles.a!);
     expect(bundle.code).toBe(1);
     expect(failLines(bundle.stdout)).toEqual([
-      `FAIL ${named(target, 2)}: its content does not hash to its stored hash: the event was changed after it was sealed (expected ${recomputed}, found ${target.hash})`,
-      expect.stringMatching(new RegExp(`^FAIL ${escape(named(target, 2))}: is not proven to be leaf 2 of the checkpoint's tree \\(size ${later}\\): root-mismatch`)),
+      `FAIL ${named(target, leaf(target))}: its content does not hash to its stored hash: the event was changed after it was sealed (expected ${recomputed}, found ${target.hash})`,
+      expect.stringMatching(new RegExp(`^FAIL ${escape(named(target, leaf(target)))}: is not proven to be leaf ${leaf(target)} of the checkpoint's tree \\(size ${later}\\): root-mismatch`)),
     ]);
   });
 
@@ -168,7 +172,7 @@ describe('tampering with the store file', () => {
     expect(log.code).toBe(1);
     const fails = failLines(log.stdout);
     expect(fails[0]).toBe(
-      `FAIL ${named(next, 3)}: revision 3 of stream ${stream('a')} is missing: this event follows revision 2 (expected revision 3, found revision 4)`,
+      `FAIL ${named(next, leaf(next) - 1)}: revision 3 of stream ${stream('a')} is missing: this event follows revision 2 (expected revision 3, found revision 4)`,
     );
     expect(fails.slice(1)).toEqual([
       expect.stringMatching(new RegExp(`^FAIL checkpoint ${escape(earlyFile)} \\(samverkan.local/ledger, size ${early}, root [0-9a-f]{64}\\): the first ${early} events of the log do not have the root it signed`)),
@@ -179,7 +183,7 @@ describe('tampering with the store file', () => {
     const bundle = await verifyBundle(bundles.a!);
     expect(bundle.code).toBe(1);
     expect(failLines(bundle.stdout)).toEqual([
-      `FAIL ${named(next, 4)}: revision 3 of stream ${stream('a')} is missing: this event follows revision 2 (expected revision 3, found revision 4)`,
+      `FAIL ${named(next, leaf(next))}: revision 3 of stream ${stream('a')} is missing: this event follows revision 2 (expected revision 3, found revision 4)`,
     ]);
   });
 
@@ -198,12 +202,12 @@ describe('tampering with the store file', () => {
     const log = await verifyLog(exportFile, earlyFile, laterFile);
     expect(log.code).toBe(1);
     expect(failLines(log.stdout)).toEqual([
-      `FAIL ${named(third, 2)}: revision 2 of stream ${stream('a')} is missing: this event follows revision 1 (expected revision 2, found revision 3)`,
-      `FAIL ${named(second, 3)}: out of order: stream ${stream('a')} already reached revision 3 before this event (events reordered or repeated) (expected revision 4, found revision 2)`,
+      `FAIL ${named(third, leaf(second))}: revision 2 of stream ${stream('a')} is missing: this event follows revision 1 (expected revision 2, found revision 3)`,
+      `FAIL ${named(second, leaf(third))}: out of order: stream ${stream('a')} already reached revision 3 before this event (events reordered or repeated) (expected revision 4, found revision 2)`,
       expect.stringMatching(new RegExp(`^FAIL checkpoint ${escape(earlyFile)} .*: the first ${early} events of the log do not have the root it signed`)),
       expect.stringMatching(new RegExp(`^FAIL checkpoint ${escape(laterFile)} .*: the first ${later} events of the log do not have the root it signed`)),
     ]);
-    expect((await verifyBundle(bundles.a!)).stdout).toContain(`FAIL ${named(third, 3)}: revision 2 of stream ${stream('a')} is missing`);
+    expect((await verifyBundle(bundles.a!)).stdout).toContain(`FAIL ${named(third, leaf(third))}: revision 2 of stream ${stream('a')} is missing`);
   });
 
   it('finds two events of different cases swapped, which leaves every chain intact, by the signed root', async () => {

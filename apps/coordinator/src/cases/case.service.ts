@@ -1,19 +1,31 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { v5 as uuidv5 } from 'uuid';
 import { Clock, CLOCK, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { SealedEnvelope } from '@samverkan/sealing';
 import { DataKey, KEY_VAULT, KeyVault } from '@samverkan/vault';
 import { AccessLog, Reader } from '../access-log/access-log';
+import { personDecider, personStream } from '../persons/person.decider';
+import { PersonCategory, PersonCommand, PersonEvent, PersonState } from '../persons/person.model';
 import { ReaderStanding, ReadView, VIEW_ACCESS, ViewRow } from './case.access';
 import { caseStream } from './case-stream';
 import { carriesClearText, revealed, withEncryptedText } from './case-text';
 import { caseDecider } from './case.decider';
 import { DisclosedEvent, discloseEvent, standingOf } from './case.disclosure';
-import { personDecider, personStream } from '../persons/person.decider';
-import { PersonEvent } from '../persons/person.model';
-import { CaseCommand, CaseState } from './case.model';
+import { CaseCommand, CaseState, OpenCase, SubjectCategory } from './case.model';
 
 export { caseIdOfCaseStream, caseStream } from './case-stream';
+
+/** The record a case's subject gets when the case names none: its id is derived from the case's. */
+const SUBJECT_NAMESPACE = '9c2d7e41-5a3b-4f86-8e1d-2b6c0a7f3d95';
+const PERSON_CATEGORY_OF: Readonly<Record<SubjectCategory, PersonCategory>> = {
+  victim: 'victim',
+  'sex-seller': 'sex-seller',
+  'sex-buyer': 'sex-buyer',
+  'relative-of-victim': 'relative',
+  'relative-of-sex-seller': 'relative',
+  'relative-of-sex-buyer': 'relative',
+};
 
 /** A point in a case's history: a time or a revision; none means now. */
 export interface HistoryCut {
@@ -46,6 +58,7 @@ export interface CaseReading {
 export class CaseService {
   private readonly path: CommandPath<CaseCommand, ReturnType<typeof caseDecider.decide>[number], CaseState>;
   private readonly subjects = new Map<string, string>();
+  private readonly persons: CommandPath<PersonCommand, PersonEvent, PersonState>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -54,6 +67,7 @@ export class CaseService {
     @Inject(KEY_VAULT) private readonly vault: KeyVault,
   ) {
     this.path = new CommandPath(store, caseDecider, { now: () => clock.now() });
+    this.persons = new CommandPath(store, personDecider, { now: () => clock.now() });
   }
 
   now(): Date {
@@ -64,6 +78,7 @@ export class CaseService {
     if (command.type === 'OpenCase' && command.personRecorded === false) {
       command = { ...command, personRecorded: await this.personRecorded(command.subject.subjectId) };
     }
+    if (command.type === 'OpenCase' && command.personRecorded === null) command = await this.withSubjectRecord(command, context);
     if (carriesClearText(command)) {
       // Free text is encrypted under the subject's key before it is decided on, so that no event holds it in clear.
       const subjectId = command.type === 'OpenCase' ? command.subject.subjectId : await this.subjectOf(command.caseId);
@@ -96,6 +111,26 @@ export class CaseService {
       if (!(error instanceof ConflictError)) throw error;
       throw new ConflictError(`the subject of case ${caseId} was erased: no more free text is recorded about them`, { rule: 'subject-erased', details: { caseId } });
     }
+  }
+
+  /**
+   * A case opened without a person record is about someone all the same: they get a record of their own, with
+   * no identity, the opening agency's, so that erasure and retention reach them as any person (their key is
+   * the one the case's free text is encrypted under). Its id follows from the case's, so that a retried opening
+   * finds the same record.
+   */
+  private async withSubjectRecord(command: OpenCase, context: CommandContext): Promise<OpenCase> {
+    const personId = uuidv5(`subject\n${command.caseId}`, SUBJECT_NAMESPACE);
+    const subjectRecorded = { ...command, subject: { ...command.subject, subjectId: personId }, personRecorded: true };
+    // A case already there is a retried opening or a conflict: the case's own command path answers either.
+    if ((await this.path.load(caseStream(command.caseId))).state.status !== 'none') return subjectRecorded;
+    caseDecider.authorise!(command, caseDecider.initialState());
+    await this.persons.execute(
+      personStream(personId),
+      { type: 'RegisterPerson', personId, issuer: command.issuer, at: command.at, category: PERSON_CATEGORY_OF[command.subject.category], identity: null },
+      { ...context, commandId: `${context.commandId}:subject`, expectedRevision: undefined },
+    );
+    return subjectRecorded;
   }
 
   /** Whether a person record of that id is there (and not erased), read from the person's own stream. */

@@ -50,7 +50,7 @@ export function authorise(command: PersonCommand, state: PersonState): void {
 }
 
 function registerPerson(cmd: RegisterPerson): PersonEvent[] {
-  if (cmd.identity.kid !== cmd.personId) {
+  if (cmd.identity && cmd.identity.kid !== cmd.personId) {
     throw new InvariantError(`the identity of person ${cmd.personId} must be encrypted under its own key, not ${cmd.identity.kid}`, { rule: 'identity-key' });
   }
   return [{ type: 'PersonRegistered', data: { personId: cmd.personId, category: cmd.category, identity: cmd.identity, registeredBy: cmd.issuer.agencyId, registeredAt: cmd.at } }];

@@ -45,7 +45,8 @@ interface CommandBase {
 export type RegisterPerson = CommandBase & {
   readonly type: 'RegisterPerson';
   readonly category: PersonCategory;
-  readonly identity: EncryptedField;
+  /** Null for the subject of a case opened without a person record: someone whose identity is not recorded. */
+  readonly identity: EncryptedField | null;
 };
 export type LinkRelative = CommandBase & {
   readonly type: 'LinkRelative';
@@ -67,7 +68,7 @@ type Ev<T extends string, D> = { readonly type: T; readonly data: D };
 
 export type PersonRegistered = Ev<
   'PersonRegistered',
-  { personId: string; category: PersonCategory; identity: EncryptedField; registeredBy: string; registeredAt: string }
+  { personId: string; category: PersonCategory; identity: EncryptedField | null; registeredBy: string; registeredAt: string }
 >;
 export type RelativeLinked = Ev<'RelativeLinked', { relativeId: string; relation: Relation; linkedBy: string }>;
 /** Skyddade personuppgifter: the identity is shown to nobody but the agency that set it and the leads of the person's cases. */

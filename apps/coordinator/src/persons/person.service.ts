@@ -24,7 +24,7 @@ export interface PersonView {
   /** In clear when the identity rule lets the reader see it; null when withheld, protected or erased. */
   readonly identity: Identity | null;
   /** Why the identity is not shown, when it is not. */
-  readonly identityWithheld?: 'protected' | 'erased' | 'not-granted';
+  readonly identityWithheld?: 'protected' | 'erased' | 'not-granted' | 'not-recorded';
   readonly protectedIdentity?: boolean;
   readonly relatives: PersonState['relatives'];
   readonly erasure: PersonState['erasure'];
@@ -140,9 +140,10 @@ export class PersonService {
     if (!mayIdentify(state, cases, reader)) {
       return { ...base, identity: null, identityWithheld: state.protectedBy ? 'protected' : 'not-granted' };
     }
+    if (!state.identity) return { ...base, identity: null, identityWithheld: 'not-recorded', protectedIdentity: state.protectedBy !== null };
     const key = await this.vault.find(personId);
     if (!key) return { ...base, identity: null, identityWithheld: 'erased' };
-    return { ...base, identity: decryptIdentity(key, state.identity!), protectedIdentity: state.protectedBy !== null };
+    return { ...base, identity: decryptIdentity(key, state.identity), protectedIdentity: state.protectedBy !== null };
   }
 
   private run(command: PersonCommand, context: CommandContext) {
