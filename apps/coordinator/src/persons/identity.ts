@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { ValidationError } from '@samverkan/common';
-import { DataKey, decryptField, EncryptedField, encryptField, MasterKey } from '@samverkan/vault';
+import { DataKey, decryptField, EncryptedField, encryptField, KeyWrapping } from '@samverkan/vault';
 import { ERASURE_BASES, ErasureBasis, Identity, PERSON_CATEGORIES, PersonCategory, RELATIONS, Relation } from './person.model';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -92,22 +92,25 @@ export function personalIdentityNumber(text: string, today: string): string {
 }
 
 /** The lookup terms another agency can find the person by: the number, and the date of birth with the names. */
-export function lookupTermsOf(identity: Pick<Identity, 'personalIdentityNumber' | 'dateOfBirth' | 'familyName' | 'givenName'>, master: MasterKey): string[] {
+export async function lookupTermsOf(
+  identity: Pick<Identity, 'personalIdentityNumber' | 'dateOfBirth' | 'familyName' | 'givenName'>,
+  master: KeyWrapping,
+): Promise<string[]> {
   const terms: string[] = [];
-  if (identity.personalIdentityNumber) terms.push(master.lookupTerm(`pin:${identity.personalIdentityNumber}`));
-  if (identity.dateOfBirth && identity.familyName) terms.push(master.lookupTerm(`dob-name:${identity.dateOfBirth}:${folded(identity.familyName)}`));
+  if (identity.personalIdentityNumber) terms.push(await master.lookupTerm(`pin:${identity.personalIdentityNumber}`));
+  if (identity.dateOfBirth && identity.familyName) terms.push(await master.lookupTerm(`dob-name:${identity.dateOfBirth}:${folded(identity.familyName)}`));
   return terms;
 }
 
 /** What `FindPersonDto` asks: the terms to look for. */
-export function searchTermsOf(dto: FindPersonDto, today: string, master: MasterKey): string[] {
+export async function searchTermsOf(dto: FindPersonDto, today: string, master: KeyWrapping): Promise<string[]> {
   const identity = {
     personalIdentityNumber: dto.personalIdentityNumber === undefined ? null : personalIdentityNumber(dto.personalIdentityNumber, today),
     dateOfBirth: dto.dateOfBirth ?? null,
     familyName: dto.familyName ?? null,
     givenName: dto.givenName ?? null,
   };
-  const terms = lookupTermsOf(identity, master);
+  const terms = await lookupTermsOf(identity, master);
   if (terms.length === 0) {
     throw new ValidationError('find a person by personalIdentityNumber, or by dateOfBirth and familyName', { rule: 'nothing-to-find-by' });
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { Clock, CLOCK, NotFoundError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
-import { KEY_VAULT, KeyVault, MasterKey } from '@samverkan/vault';
+import { KEY_VAULT, KeyVault, KeyWrapping } from '@samverkan/vault';
 import { AccessLog, Reader } from '../access-log/access-log';
 import { Issuer } from '../agencies/agency';
 import { IDENTITY_ACCESS, ReaderStanding, VIEW_ACCESS } from '../cases/case.access';
@@ -44,7 +44,7 @@ export class PersonService {
     @Inject(EVENT_STORE) store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(KEY_VAULT) private readonly vault: KeyVault,
-    @Inject(MASTER_KEY) private readonly master: MasterKey,
+    @Inject(MASTER_KEY) private readonly master: KeyWrapping,
     private readonly index: CaseIndex,
     private readonly accessLog: AccessLog,
   ) {
@@ -57,7 +57,7 @@ export class PersonService {
     const identity = identityOf(dto, swedishDate(at));
     const key = await this.vault.keyFor(personId);
     const outcome = await this.run({ type: 'RegisterPerson', personId, issuer, at, category, identity: encryptIdentity(key, identity) }, context);
-    await this.vault.index(personId, lookupTermsOf(identity, this.master));
+    await this.vault.index(personId, await lookupTermsOf(identity, this.master));
     return outcome;
   }
 
@@ -99,7 +99,7 @@ export class PersonService {
    * says. A protected identity is found only by those who may see it.
    */
   async find(dto: FindPersonDto, reader: Reader): Promise<PersonView[]> {
-    const terms = searchTermsOf(dto, swedishDate(this.now()), this.master);
+    const terms = await searchTermsOf(dto, swedishDate(this.now()), this.master);
     const ids = [...new Set((await Promise.all(terms.map((term) => this.vault.lookup(term)))).flat())].sort();
     const found: PersonView[] = [];
     for (const personId of ids) {

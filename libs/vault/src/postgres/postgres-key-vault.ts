@@ -4,7 +4,7 @@ import { ConflictError } from '@samverkan/common';
 import { createTablesOnce, initialised, partPool, PostgresPartOptions } from '@samverkan/eventstore';
 import { DataKey } from '../field-cipher';
 import { KeyVault } from '../key-vault.port';
-import { MasterKey } from '../master-key';
+import { KeyWrapping } from '../master-key';
 
 /**
  * The key vault in PostgreSQL (`<schema>.data_keys`), when the service keeps its read models there. A
@@ -18,10 +18,10 @@ export class PostgresKeyVault implements KeyVault {
     private readonly pool: Pool,
     private readonly table: string,
     private readonly terms: string,
-    private readonly master: MasterKey,
+    private readonly master: KeyWrapping,
   ) {}
 
-  static async open(options: PostgresPartOptions, master: MasterKey): Promise<PostgresKeyVault> {
+  static async open(options: PostgresPartOptions, master: KeyWrapping): Promise<PostgresKeyVault> {
     const { pool, schema } = partPool(options, { what: 'the key vault', application: 'samverkan-key-vault', poolSize: 4 });
     const table = `"${schema}".data_keys`;
     const terms = `"${schema}".lookup_terms`;
@@ -37,16 +37,16 @@ export class PostgresKeyVault implements KeyVault {
   async keyFor(kid: string): Promise<DataKey> {
     let row = await this.row(kid);
     if (!row) {
-      await this.pool.query(`INSERT INTO ${this.table} (kid, wrapped) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING`, [kid, this.master.wrap(kid, randomBytes(32))]);
+      await this.pool.query(`INSERT INTO ${this.table} (kid, wrapped) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING`, [kid, await this.master.wrap(kid, randomBytes(32))]);
       row = await this.row(kid); // another process may have made it first: the stored key is the key
     }
     if (!row?.wrapped) throw new ConflictError(`the key of ${kid} was destroyed: nothing more is encrypted for it`, { rule: 'key-destroyed', details: { kid } });
-    return { kid, key: this.master.unwrap(kid, row.wrapped) };
+    return { kid, key: await this.master.unwrap(kid, row.wrapped) };
   }
 
   async find(kid: string): Promise<DataKey | undefined> {
     const row = await this.row(kid);
-    return row?.wrapped ? { kid, key: this.master.unwrap(kid, row.wrapped) } : undefined;
+    return row?.wrapped ? { kid, key: await this.master.unwrap(kid, row.wrapped) } : undefined;
   }
 
   async index(kid: string, terms: readonly string[]): Promise<void> {

@@ -18,7 +18,7 @@ describe('the SQLite key vault, on its file', () => {
     try {
       const kept = await vault.keyFor('kept');
       const { key } = await vault.keyFor('erased');
-      const term = master.lookupTerm('pin:199001011234');
+      const term = await master.lookupTerm('pin:199001011234');
       await vault.index('erased', [term]);
       const wrapped = (vault as unknown as { db: import('better-sqlite3').Database }).db
         .prepare<[string], { wrapped: Buffer }>('SELECT wrapped FROM data_keys WHERE kid = ?')

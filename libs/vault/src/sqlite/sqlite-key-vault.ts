@@ -4,7 +4,7 @@ import { ConflictError } from '@samverkan/common';
 import { openSqliteFile } from '@samverkan/eventstore';
 import { DataKey } from '../field-cipher';
 import { KeyVault } from '../key-vault.port';
-import { MasterKey } from '../master-key';
+import { KeyWrapping } from '../master-key';
 
 /**
  * The key vault in its own SQLite file (`keys.db` in the data directory on the embedded default), apart from
@@ -18,7 +18,7 @@ export class SqliteKeyVault implements KeyVault {
 
   constructor(
     file: string,
-    private readonly master: MasterKey,
+    private readonly master: KeyWrapping,
   ) {
     this.db = openSqliteFile(file, 'FULL');
     this.db.pragma('secure_delete = ON');
@@ -33,14 +33,14 @@ export class SqliteKeyVault implements KeyVault {
     const row = this.sql.get.get(kid);
     if (row) return this.unwrapped(kid, row);
     const key = randomBytes(32);
-    this.sql.insert.run(kid, this.master.wrap(kid, key), new Date().toISOString());
+    this.sql.insert.run(kid, await this.master.wrap(kid, key), new Date().toISOString());
     // Another process may have made it first (INSERT OR IGNORE): the stored key is the key.
     return this.unwrapped(kid, this.sql.get.get(kid)!);
   }
 
   async find(kid: string): Promise<DataKey | undefined> {
     const row = this.sql.get.get(kid);
-    return row?.wrapped ? { kid, key: this.master.unwrap(kid, row.wrapped) } : undefined;
+    return row?.wrapped ? { kid, key: await this.master.unwrap(kid, row.wrapped) } : undefined;
   }
 
   async index(kid: string, terms: readonly string[]): Promise<void> {
@@ -73,9 +73,9 @@ export class SqliteKeyVault implements KeyVault {
     this.db.close();
   }
 
-  private unwrapped(kid: string, row: { wrapped: Buffer | null }): DataKey {
+  private async unwrapped(kid: string, row: { wrapped: Buffer | null }): Promise<DataKey> {
     if (!row.wrapped) throw new ConflictError(`the key of ${kid} was destroyed: nothing more is encrypted for it`, { rule: 'key-destroyed', details: { kid } });
-    return { kid, key: this.master.unwrap(kid, row.wrapped) };
+    return { kid, key: await this.master.unwrap(kid, row.wrapped) };
   }
 }
 
