@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { InvariantError } from '@samverkan/common';
 
 /** A data key: 32 bytes for AES-256-GCM, and the id it is kept under (a person's id). */
@@ -44,6 +44,15 @@ export function decryptField(key: DataKey, field: EncryptedField, context: strin
       rule: 'field-does-not-decrypt',
     });
   }
+}
+
+/**
+ * A request's fingerprint (the hash of what was sent) keyed under the data key of the person it is about, as
+ * the events keep it: a plain hash of a body that holds a personal identity number or a name can be tested
+ * against guesses by anyone with the store, even after the person is erased; this one only while the key lives.
+ */
+export function keyedFingerprint(key: DataKey, fingerprint: string): string {
+  return createHmac('sha256', key.key).update(`request-fingerprint\n${fingerprint}`, 'utf8').digest('hex');
 }
 
 /** Whether a value is an encrypted field. */

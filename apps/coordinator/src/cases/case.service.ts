@@ -3,7 +3,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { Clock, CLOCK, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { SealedEnvelope } from '@samverkan/sealing';
-import { DataKey, KEY_VAULT, KeyVault } from '@samverkan/vault';
+import { DataKey, KEY_VAULT, KeyVault, keyedFingerprint } from '@samverkan/vault';
 import { AccessLog, Reader } from '../access-log/access-log';
 import { personDecider, personStream } from '../persons/person.decider';
 import { PersonCategory, PersonCommand, PersonEvent, PersonState } from '../persons/person.model';
@@ -82,7 +82,12 @@ export class CaseService {
     if (carriesClearText(command)) {
       // Free text is encrypted under the subject's key before it is decided on, so that no event holds it in clear.
       const subjectId = command.type === 'OpenCase' ? command.subject.subjectId : await this.subjectOf(command.caseId);
-      if (subjectId !== undefined) command = withEncryptedText(command, await this.subjectKey(subjectId, command.caseId));
+      if (subjectId !== undefined) {
+        const key = await this.subjectKey(subjectId, command.caseId);
+        command = withEncryptedText(command, key);
+        // The request held the free text: its fingerprint too is kept only under the subject's key.
+        if (context.fingerprint) context = { ...context, fingerprint: keyedFingerprint(key, context.fingerprint) };
+      }
     }
     return this.path.execute(caseStream(command.caseId), command, context);
   }
@@ -128,7 +133,8 @@ export class CaseService {
     await this.persons.execute(
       personStream(personId),
       { type: 'RegisterPerson', personId, issuer: command.issuer, at: command.at, category: PERSON_CATEGORY_OF[command.subject.category], identity: null },
-      { ...context, commandId: `${context.commandId}:subject`, expectedRevision: undefined },
+      // No fingerprint: the request's is of the case's body, free text and all; the case's command keeps it, keyed.
+      { ...context, commandId: `${context.commandId}:subject`, expectedRevision: undefined, fingerprint: undefined },
     );
     return subjectRecorded;
   }

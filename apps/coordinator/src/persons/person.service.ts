@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { Clock, CLOCK, NotFoundError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
-import { KEY_VAULT, KeyVault, KeyWrapping } from '@samverkan/vault';
+import { KEY_VAULT, KeyVault, keyedFingerprint, KeyWrapping } from '@samverkan/vault';
 import { AccessLog, Reader } from '../access-log/access-log';
 import { Issuer } from '../agencies/agency';
 import { IDENTITY_ACCESS, ReaderStanding, VIEW_ACCESS } from '../cases/case.access';
@@ -56,7 +56,8 @@ export class PersonService {
     const at = this.clock.now().toISOString();
     const identity = identityOf(dto, swedishDate(at));
     const key = await this.vault.keyFor(personId);
-    const outcome = await this.run({ type: 'RegisterPerson', personId, issuer, at, category, identity: encryptIdentity(key, identity) }, context);
+    const fingerprint = context.fingerprint && keyedFingerprint(key, context.fingerprint);
+    const outcome = await this.run({ type: 'RegisterPerson', personId, issuer, at, category, identity: encryptIdentity(key, identity) }, { ...context, fingerprint });
     await this.vault.index(personId, await lookupTermsOf(identity, this.master));
     return outcome;
   }
