@@ -22,6 +22,7 @@ import { HealthController } from './health/health.controller';
 import { LedgerController } from './ledger/ledger.controller';
 import { LedgerService } from './ledger/ledger.service';
 import { LEDGER_STORE, openLedgerStore } from './ledger/open-ledger-store';
+import { KnownRoutes } from './http/http-edge';
 import { ProblemFilter } from './http/problem.filter';
 import { ChildProtectionProcess } from './process-managers/child-protection.process';
 import { ReferralEscalationProcess } from './process-managers/referral-escalation.process';
@@ -36,6 +37,8 @@ export interface AppOptions {
   readonly config: AppConfig;
   /** Defaults to the system clock; tests pass a ManualClock. */
   readonly clock?: Clock;
+  /** The routes the HTTP server registers, filled in as it registers them (createApp passes them). */
+  readonly routes?: KnownRoutes;
 }
 
 class StoreLifecycle implements OnApplicationShutdown {
@@ -54,7 +57,7 @@ class StoreLifecycle implements OnApplicationShutdown {
 /** The coordinator: API, ledger, case index and process managers over the store `EVENT_STORE` names (SQLite by default). */
 @Module({})
 export class AppModule {
-  static forRoot({ config, clock = systemClock }: AppOptions): DynamicModule {
+  static forRoot({ config, clock = systemClock, routes = new KnownRoutes() }: AppOptions): DynamicModule {
     const { roles } = config;
     const kafka = config.kafkaBrokers !== undefined;
     return {
@@ -64,6 +67,7 @@ export class AppModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
+        { provide: KnownRoutes, useValue: routes },
         { provide: AgencyRegistry, useFactory: () => AgencyRegistry.fromFile(config.agenciesFile) },
         {
           provide: AgencyAuthenticator,
@@ -71,7 +75,11 @@ export class AppModule {
             const authenticator = new AgencyAuthenticator(registry, config);
             const dev = await authenticator.loadAll();
             if (dev.length > 0) {
-              new Logger('Auth').warn(`development keys in ${config.dataDir}/dev-keys sign for ${dev.length} agencies; set SAMVERKAN_DEV_KEYS=false in production`);
+              const why = config.devKeysExplicit ? 'SAMVERKAN_DEV_KEYS=true' : 'the embedded default store turns them on';
+              new Logger('Auth').warn(
+                `DEVELOPMENT KEYS ARE ON (${why}): anyone who can read ${config.dataDir}/dev-keys can act as any of ${dev.length} agencies, ` +
+                  'the auditor included. Never with real cases: set SAMVERKAN_DEV_KEYS=false and register every agency\'s keys.',
+              );
             }
             return authenticator;
           },

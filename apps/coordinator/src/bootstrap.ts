@@ -2,7 +2,11 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { privateDataDirectory } from '@samverkan/common';
 import { AppModule, AppOptions } from './app.module';
+import { AgencyAuthenticator } from './auth/agency-authenticator';
+import { authenticateAndLimit } from './auth/request-authentication';
+import { hardenHttp, KnownRoutes, serverOptions } from './http/http-edge';
 import { validationPipe } from './http/validation';
 
 /**
@@ -10,11 +14,16 @@ import { validationPipe } from './http/validation';
  * (log, warn, error), false (errors only), or a logger of one's own that gets every line.
  */
 export async function createApp(options: AppOptions, { logger = true }: { logger?: boolean | LoggerService } = {}): Promise<NestFastifyApplication> {
+  privateDataDirectory(options.config.dataDir);
+  const routes = new KnownRoutes();
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(options),
-    new FastifyAdapter({ bodyLimit: 256 * 1024 }),
-    { logger: typeof logger === 'object' ? logger : logger ? ['log', 'warn', 'error'] : ['error'], abortOnError: false },
+    AppModule.forRoot({ ...options, routes }),
+    new FastifyAdapter(serverOptions(options.config)),
+    // The body parser is ours (hardenHttp): JSON only, with limits that hold before any work is done on it.
+    { logger: typeof logger === 'object' ? logger : logger ? ['log', 'warn', 'error'] : ['error'], abortOnError: false, bodyParser: false },
   );
+  hardenHttp(app.getHttpAdapter().getInstance(), options.config, routes);
+  await authenticateAndLimit(app, app.get(AgencyAuthenticator), options.config);
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

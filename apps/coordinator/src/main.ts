@@ -5,6 +5,8 @@ import { loadConfig } from './config/app-config';
 import { describeStores } from './config/describe-stores';
 
 async function main(): Promise<void> {
+  // Whatever a library creates in the data directory is the service's alone (privateFile does it for ours).
+  process.umask(0o077);
   const config = loadConfig();
   const app = await createApp({ config });
   await app.listen(config.port, config.host);

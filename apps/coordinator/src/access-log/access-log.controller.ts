@@ -1,18 +1,17 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
 import { CaseService } from '../cases/case.service';
 import { CaseIdPipe } from '../http/case-id.pipe';
 import { accessStream, CaseRead, readerOf } from './access-log';
+import { Optional, QueryInteger } from '../http/validation';
 
 class AccessLogQuery {
   /** Entries after this revision of the access log; from its start when absent. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(-1) after?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @Optional() @QueryInteger({ min: -1 }) after?: number;
+  @Optional() @QueryInteger({ min: 1, max: 1000 }) limit?: number;
 }
 
 @ApiTags('cases')

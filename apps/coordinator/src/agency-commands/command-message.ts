@@ -1,14 +1,16 @@
-import { IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { SamverkanError } from '@samverkan/common';
+import { IsDefined, IsInt, IsObject, IsString, Matches, MaxLength, Min } from 'class-validator';
+import { parseUntrustedJson, SamverkanError } from '@samverkan/common';
 import { IncomingMessage } from '@samverkan/messaging';
 import { canonicalJson, sha256Hex } from '@samverkan/sealing';
-import { validationPipe } from '../http/validation';
+import { ACTOR_ID_RULE, isPseudonymousActorId } from '../auth/actor-id';
+import { VISIBLE_ASCII_ID } from '../http/command-headers';
+import { Optional, validationPipe } from '../http/validation';
 import { CASE_COMMAND_NAMES, CaseCommandName, caseCommandRoute, COMMAND_PARAMS, CommandParam, isCaseCommandName } from '../cases/case-commands';
 
 export const ACTOR_HEADER = 'samverkan-actor';
 export const CORRELATION_HEADER = 'samverkan-correlation-id';
 
-const VISIBLE_ASCII = /^[\x21-\x7e]{1,200}$/;
+const VISIBLE_ASCII = VISIBLE_ASCII_ID;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why a message was sent to the dead-letter topic instead of being executed. */
@@ -36,13 +38,13 @@ export class PoisonMessage extends Error {
 export class CommandMessageDto {
   @Matches(VISIBLE_ASCII, { message: 'commandId must be 1 to 200 visible ASCII characters' }) commandId!: string;
   @IsString() type!: string;
-  @IsOptional() @Matches(UUID, { message: 'caseId must be a UUID' }) caseId?: string;
-  @IsOptional() @IsString() @MaxLength(200) referralId?: string;
-  @IsOptional() @IsString() @MaxLength(200) investigationId?: string;
-  @IsOptional() @IsString() @MaxLength(200) evidenceId?: string;
-  @IsOptional() @IsString() @MaxLength(200) agencyId?: string;
+  @Optional() @Matches(UUID, { message: 'caseId must be a UUID' }) caseId?: string;
+  @Optional() @IsString() @MaxLength(200) referralId?: string;
+  @Optional() @IsString() @MaxLength(200) investigationId?: string;
+  @Optional() @IsString() @MaxLength(200) evidenceId?: string;
+  @Optional() @IsString() @MaxLength(200) agencyId?: string;
   /** Like HTTP If-Match: the revision the sender expects the case to be at. */
-  @IsOptional() @IsInt() @Min(-1) expectedRevision?: number;
+  @Optional() @IsInt() @Min(-1) expectedRevision?: number;
   @IsDefined() @IsObject() body!: Record<string, unknown>;
 }
 
@@ -71,17 +73,20 @@ const bodyPipe = validationPipe();
  */
 export async function parseCommandMessage(message: Pick<IncomingMessage, 'key' | 'value' | 'headers'>): Promise<CommandMessage> {
   const actorId = header(message.headers, ACTOR_HEADER);
-  if (actorId === undefined || !VISIBLE_ASCII.test(actorId)) {
-    throw new PoisonMessage('missing-actor', `the ${ACTOR_HEADER} header must name the acting officer once, in 1 to 200 visible ASCII characters`);
+  if (!isPseudonymousActorId(actorId)) {
+    throw new PoisonMessage('missing-actor', `the ${ACTOR_HEADER} header must name the acting officer once, as ${ACTOR_ID_RULE}`);
   }
-  let json: unknown;
+  const correlationId = header(message.headers, CORRELATION_HEADER);
+  if (correlationId !== undefined && !VISIBLE_ASCII.test(correlationId)) {
+    throw new PoisonMessage('invalid-message', `the ${CORRELATION_HEADER} header must be 1 to 200 visible ASCII characters`);
+  }
+  let raw: Record<string, unknown>;
   try {
-    json = JSON.parse(message.value?.toString('utf8') ?? '');
+    raw = parseUntrustedJson(message.value?.toString('utf8') ?? '');
   } catch (error) {
-    throw new PoisonMessage('invalid-json', `the value is not JSON: ${(error as Error).message}`);
+    // The same limits as an HTTP body: depth, duplicate and prototype keys, forbidden characters.
+    throw new PoisonMessage('invalid-json', `the value is not a command: ${(error as Error).message}`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new PoisonMessage('invalid-message', 'the value must be a JSON object');
-  const raw = json as Record<string, unknown>;
   if (!isCaseCommandName(raw.type)) {
     throw new PoisonMessage('unknown-command-type', `type must be one of ${CASE_COMMAND_NAMES.join(', ')}; got ${String(raw.type).slice(0, 80)}`);
   }
@@ -108,7 +113,7 @@ export async function parseCommandMessage(message: Pick<IncomingMessage, 'key' |
     params,
     body,
     actorId,
-    correlationId: header(message.headers, CORRELATION_HEADER),
+    correlationId,
     expectedRevision: envelope.expectedRevision,
     fingerprint: sha256Hex(canonicalJson({ type: name, caseId: caseId ?? null, params, body: envelope.body })),
   };

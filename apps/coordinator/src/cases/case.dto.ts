@@ -7,8 +7,6 @@ import {
   IsDefined,
   IsIn,
   IsInt,
-  IsISO8601,
-  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -17,7 +15,6 @@ import {
   Min,
   MinLength,
   IsObject,
-  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import { CITIES, City } from '../agencies/agency';
@@ -51,27 +48,10 @@ import {
   VERDICTS,
   Verdict,
 } from './case.model';
+import { IsDay, IsTimestamp, Optional, QueryInteger } from '../http/validation';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-/** RFC 3339 date-time, or a date: the forms every system and `Date` read alike (no week or ordinal dates). */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** Whether the date and time named exist: no 30 February, no hour 24. (`Date` would roll them over.) */
-function existsOnCalendar(value: string): boolean {
-  const [y, m, d, hh = 0, mm = 0, ss = 0] = value.split(/[-T:.Z+]/).slice(0, 6).map(Number);
-  const day = new Date(Date.UTC(y, m - 1, d));
-  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d && hh < 24 && mm < 60 && ss < 60;
-}
-
-/** A point in time as RFC 3339 (`2027-01-31T12:00:00Z`) or a date (`2027-01-31`), and one that exists. */
-export const IsTimestamp = () =>
-  ValidateBy({
-    name: 'isTimestamp',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && TIMESTAMP.test(value) && existsOnCalendar(value) && !Number.isNaN(Date.parse(value)),
-      defaultMessage: (args) => `${args?.property} must be an RFC 3339 time like 2027-01-31T12:00:00Z, or a date like 2027-01-31`,
-    },
-  });
 const AGENCY_ID = /^[a-z][a-z0-9-]{1,62}$/;
 
 /** Free text kept short: reasons and outcomes, never identifying details of a person. */
@@ -83,20 +63,20 @@ const Reason = () => (target: object, key: string) => {
 
 export class SubjectDto {
   /** The person record the case is about (POST /persons); without it, the subject is known to this case only. */
-  @IsOptional() @IsUUID() personId?: string;
+  @Optional() @IsUUID() personId?: string;
   @IsIn(SUBJECT_CATEGORIES) category!: SubjectCategory;
   @IsIn(AGE_GROUPS) ageGroup!: AgeGroup;
-  @IsOptional() @IsIn(GENDERS) gender?: Gender;
-  @IsOptional() @IsIn(ORIGIN_REGIONS) originRegion?: OriginRegion;
+  @Optional() @IsIn(GENDERS) gender?: Gender;
+  @Optional() @IsIn(ORIGIN_REGIONS) originRegion?: OriginRegion;
 }
 
 export class OpenCaseDto {
   @IsDefined() @IsObject() @ValidateNested() @Type(() => SubjectDto) subject!: SubjectDto;
-  @IsOptional() @IsIn(EXPLOITATION_FORMS) exploitation?: ExploitationForm;
+  @Optional() @IsIn(EXPLOITATION_FORMS) exploitation?: ExploitationForm;
   /** Short description of the case; no names or other identifying details. */
-  @IsOptional() @IsString() @MaxLength(2000) summary?: string;
+  @Optional() @IsString() @MaxLength(2000) summary?: string;
   /** City whose agencies serve the case; defaults to the opening agency's city. */
-  @IsOptional() @IsIn(CITIES) city?: City;
+  @Optional() @IsIn(CITIES) city?: City;
 }
 
 export class AddAgencyDto {
@@ -112,7 +92,7 @@ export class ReferCaseDto {
   @Matches(AGENCY_ID) toAgency!: string;
   @Reason() reason!: string;
   @IsIn(URGENCIES) urgency!: Urgency;
-  @IsOptional() @IsTimestamp() dueBy?: string;
+  @Optional() @IsTimestamp({ yearsAhead: 2 }) dueBy?: string;
 }
 
 export class DeclineReferralDto {
@@ -121,7 +101,7 @@ export class DeclineReferralDto {
 
 export class RecordSupportDto {
   @IsIn(SUPPORT_KINDS) kind!: SupportKind;
-  @Matches(DATE, { message: 'providedOn must be a date as YYYY-MM-DD' }) @IsISO8601({ strict: true }) providedOn!: string;
+  @IsDay({ daysAhead: 1 }) providedOn!: string;
 }
 
 export class RecordConsentDto {
@@ -131,16 +111,16 @@ export class RecordConsentDto {
   /** Who gave or withdrew it: the person, or a child's guardian. */
   @IsIn(CONSENT_GIVERS) by!: ConsentGiver;
   /** The day it was given or withdrawn. */
-  @Matches(DATE, { message: 'on must be a date as YYYY-MM-DD' }) @IsISO8601({ strict: true }) on!: string;
+  @IsDay({ daysAhead: 1 }) on!: string;
 }
 
 export class GrantReflectionPeriodDto {
-  @IsTimestamp() until!: string;
+  @IsTimestamp({ yearsAhead: 2 }) until!: string;
 }
 
 export class DecideResidencePermitDto {
   @IsBoolean() granted!: boolean;
-  @IsOptional() @IsTimestamp() until?: string;
+  @Optional() @IsTimestamp({ yearsAhead: 10 }) until?: string;
 }
 
 export class RecordCooperationDto {
@@ -162,22 +142,22 @@ export class InitiateProsecutionDto {
 
 export class SentenceDto {
   @IsIn(SENTENCE_KINDS) kind!: SentenceKind;
-  @IsOptional() @IsInt() @Min(1) @Max(240) months?: number;
+  @Optional() @IsInt() @Min(1) @Max(240) months?: number;
 }
 
 export class RecordSentencingDto {
   @IsString() @MinLength(1) @MaxLength(200) court!: string;
   @IsIn(VERDICTS) verdict!: Verdict;
   @ArrayMinSize(1) @ArrayMaxSize(OFFENCES.length) @ArrayUnique() @IsIn(OFFENCES, { each: true }) offences!: Offence[];
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => SentenceDto) sentence?: SentenceDto;
+  @Optional() @IsObject() @ValidateNested() @Type(() => SentenceDto) sentence?: SentenceDto;
   @IsBoolean() appealed!: boolean;
-  @Matches(DATE, { message: 'decidedOn must be a date as YYYY-MM-DD' }) @IsISO8601({ strict: true }) decidedOn!: string;
+  @IsDay({ daysAhead: 1 }) decidedOn!: string;
 }
 
 export class RegisterEvidenceDto {
   /** What the evidence is; no identifying details of a person. */
   @IsString() @MinLength(1) @MaxLength(2000) description!: string;
-  @IsOptional() @Matches(/^[0-9a-f]{64}$/, { message: 'contentSha256 must be 64 lowercase hex digits' }) contentSha256?: string;
+  @Optional() @Matches(/^[0-9a-f]{64}$/, { message: 'contentSha256 must be 64 lowercase hex digits' }) contentSha256?: string;
 }
 
 export class TransferEvidenceDto {
@@ -195,11 +175,11 @@ export class ReopenCaseDto {
 
 export class AsOfQueryDto {
   /** Show the case as it stood at this time (ISO 8601). */
-  @IsOptional() @IsTimestamp() asOf?: string;
+  @Optional() @IsTimestamp({ yearsAhead: 10 }) asOf?: string;
   /** Show the case as it stood at this revision. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) revision?: number;
+  @Optional() @QueryInteger({ min: 0 }) revision?: number;
   /** Free text in clear (the default), or encrypted as it is stored and as the feed and Kafka carry it. */
-  @IsOptional() @IsIn(['clear', 'encrypted']) text?: 'clear' | 'encrypted';
+  @Optional() @IsIn(['clear', 'encrypted']) text?: 'clear' | 'encrypted';
 }
 
 /** A command with nothing to say: any field sent is an error, not silently dropped. */

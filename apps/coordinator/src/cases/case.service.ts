@@ -165,7 +165,9 @@ export class CaseService {
     const events: ReadEvent[] = [];
     let current = caseDecider.initialState();
     let then = current;
+    let last = -1;
     for await (const { envelope } of this.store.readStream(caseStream(caseId))) {
+      last = envelope.revision;
       const before = current;
       current = caseDecider.evolve(current, caseDecider.upcast!(envelope));
       const included =
@@ -189,6 +191,12 @@ export class CaseService {
       throw new ForbiddenError(`${reader.agencyId} may not read the ${view} of case ${caseId} as its ${standing}: ${row.why}`, {
         rule: 'view-refused',
         details: { caseId, view, standing },
+      });
+    }
+    if (cut.revision !== undefined && cut.revision > last) {
+      throw new NotFoundError(`case ${caseId} has no revision ${cut.revision} yet: its last is revision ${last}`, {
+        rule: 'revision-not-reached',
+        details: { caseId, revision: cut.revision, lastRevision: last },
       });
     }
     if (cameLater) {

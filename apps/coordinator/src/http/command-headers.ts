@@ -19,18 +19,29 @@ export function commandContext(caller: Caller, headers: Headers): CommandContext
     actorId: caller.actorId,
     commandId: key ?? uuidv7(),
     commandIdGiven: key !== undefined,
-    correlationId: single(headers, 'x-correlation-id'),
+    correlationId: correlationId(headers),
     expectedRevision: ifMatch(headers),
   };
 }
 
+/** What an id sent from outside may be (a command id, a correlation id): sealed into the record as it is. */
+export const VISIBLE_ASCII_ID = /^[\x21-\x7e]{1,200}$/;
+
 export function idempotencyKey(headers: Headers): string | undefined {
   const key = single(headers, 'idempotency-key');
   if (key === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
+  if (!VISIBLE_ASCII_ID.test(key)) {
     throw new ValidationError('Idempotency-Key must be 1 to 200 visible ASCII characters', { rule: 'invalid-idempotency-key' });
   }
   return key;
+}
+
+function correlationId(headers: Headers): string | undefined {
+  const id = single(headers, 'x-correlation-id');
+  if (id !== undefined && !VISIBLE_ASCII_ID.test(id)) {
+    throw new ValidationError('X-Correlation-Id must be 1 to 200 visible ASCII characters', { rule: 'invalid-correlation-id' });
+  }
+  return id;
 }
 
 function ifMatch(headers: Headers): number | undefined {

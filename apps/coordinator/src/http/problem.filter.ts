@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, NotFoundException, Optional } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, SamverkanError } from '@samverkan/common';
+import { KnownRoutes } from './http-edge';
 
 const STATUS: Readonly<Record<ErrorCode, number>> = {
   validation: 400,
@@ -57,11 +58,19 @@ export function problemOf(error: SamverkanError, instance: string): Problem {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('Problem');
 
+  constructor(@Optional() private readonly routes?: KnownRoutes) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = this.toProblem(error, request.url);
+    const instance = request.url.slice(0, 200);
+    const allowed = error instanceof NotFoundException ? (this.routes?.methodsOf(request.url) ?? []) : [];
+    const problem =
+      allowed.length > 0
+        ? { type: 'about:blank', title: 'Method not allowed', status: 405, detail: `${request.method} is not taken here; ${allowed.join(', ')} is`, instance }
+        : this.toProblem(error, instance);
+    if (allowed.length > 0) reply.header('Allow', allowed.join(', '));
     if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="samverkan"');
     reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
   }

@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError } from '@samverkan/common';
+import { privateDirectory, ValidationError } from '@samverkan/common';
 import { AppConfig } from '../config/app-config';
 
 /**
@@ -21,7 +21,7 @@ export function loadLedgerKey(config: Pick<AppConfig, 'dataDir' | 'devKeys' | 'l
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  privateDirectory(config.dataDir);
   const { privateKey } = generateKeyPairSync('ed25519');
   try {
     writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { flag: 'wx', mode: 0o600 });

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Header, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsUUID } from 'class-validator';
 import { FastifyReply } from 'fastify';
 import { ConflictError, ForbiddenError, NotFoundError } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
@@ -14,29 +14,30 @@ import { VIEW_ACCESS } from '../cases/case.access';
 import { caseIdOfCaseStream, caseStream, CaseService } from '../cases/case.service';
 import { CaseIdPipe } from '../http/case-id.pipe';
 import { LedgerService } from './ledger.service';
+import { Optional, QueryInteger } from '../http/validation';
 
 class InclusionQuery {
   @IsUUID() eventId!: string;
   /** Size of the tree to prove inclusion in; the latest checkpoint's when absent. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) treeSize?: number;
+  @Optional() @QueryInteger({ min: 1 }) treeSize?: number;
 }
 
 class ConsistencyQuery {
-  @Type(() => Number) @IsInt() @Min(1) from!: number;
-  @Type(() => Number) @IsInt() @Min(1) to!: number;
+  @QueryInteger({ min: 1 }) from!: number;
+  @QueryInteger({ min: 1 }) to!: number;
 }
 
 class CheckpointsQuery {
   /** The checkpoint of exactly this size, as its signed note. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) size?: number;
+  @Optional() @QueryInteger({ min: 1 }) size?: number;
   /** Without size: list checkpoints smaller than this, newest first. */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) before?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @Optional() @QueryInteger({ min: 1 }) before?: number;
+  @Optional() @QueryInteger({ min: 1, max: 1000 }) limit?: number;
 }
 
 class ExportQuery {
   /** Export the first `size` leaves; the latest checkpoint's size when absent (sign one first to include everything). */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) size?: number;
+  @Optional() @QueryInteger({ min: 1 }) size?: number;
 }
 
 @ApiTags('ledger')

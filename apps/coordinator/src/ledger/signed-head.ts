@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { privateDirectory } from '@samverkan/common';
 
 /** The last checkpoint the ledger signed, as it keeps it apart from its tree. */
 export interface SignedHead {
@@ -30,7 +31,7 @@ export class SignedHeadFile {
 
   /** Replaces the file atomically and durably: a crash leaves the old head or the new, never half of one. */
   write(head: SignedHead): void {
-    mkdirSync(dirname(this.file), { recursive: true });
+    privateDirectory(dirname(this.file));
     const temporary = `${this.file}.tmp`;
     const fd = openSync(temporary, 'w', 0o600);
     try {

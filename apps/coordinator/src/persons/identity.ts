@@ -1,12 +1,12 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { ValidationError } from '@samverkan/common';
 import { DataKey, decryptField, EncryptedField, encryptField, KeyWrapping } from '@samverkan/vault';
 import { ERASURE_BASES, ErasureBasis, Identity, PERSON_CATEGORIES, PersonCategory, RELATIONS, Relation } from './person.model';
+import { IsDay, Optional } from '../http/validation';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const Name = () => (target: object, key: string) => {
-  IsOptional()(target, key);
+  Optional()(target, key);
   IsString()(target, key);
   MinLength(1)(target, key);
   MaxLength(100)(target, key);
@@ -17,12 +17,12 @@ export class IdentityDto {
   @Name() givenName?: string;
   @Name() familyName?: string;
   /** Personnummer or samordningsnummer: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN or YYMMDD+NNNN (100 or older). */
-  @IsOptional() @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
+  @Optional() @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
   personalIdentityNumber?: string;
-  @IsOptional() @Matches(DATE, { message: 'dateOfBirth must be a date as YYYY-MM-DD' }) dateOfBirth?: string;
+  @Optional() @IsDay({ daysAhead: 0, earliest: '1900-01-01' }) dateOfBirth?: string;
   /** ISO 3166-1 alpha-2, e.g. EE, NG, SE. */
-  @IsOptional() @Matches(/^[A-Z]{2}$/, { message: 'citizenship must be an ISO 3166-1 alpha-2 country code, like EE' }) citizenship?: string;
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(500) contact?: string;
+  @Optional() @Matches(/^[A-Z]{2}$/, { message: 'citizenship must be an ISO 3166-1 alpha-2 country code, like EE' }) citizenship?: string;
+  @Optional() @IsString() @MinLength(1) @MaxLength(500) contact?: string;
 }
 
 export class RegisterPersonDto {
@@ -31,9 +31,9 @@ export class RegisterPersonDto {
 }
 
 export class FindPersonDto {
-  @IsOptional() @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
+  @Optional() @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
   personalIdentityNumber?: string;
-  @IsOptional() @Matches(DATE, { message: 'dateOfBirth must be a date as YYYY-MM-DD' }) dateOfBirth?: string;
+  @Optional() @IsDay({ daysAhead: 0, earliest: '1900-01-01' }) dateOfBirth?: string;
   @Name() familyName?: string;
   @Name() givenName?: string;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ValidationError } from '@samverkan/common';
+import { privateDirectory, ValidationError } from '@samverkan/common';
 import { MasterKey } from '@samverkan/vault';
 import { AppConfig } from '../config/app-config';
 
@@ -22,7 +22,7 @@ export function loadMasterKey(config: Pick<AppConfig, 'dataDir' | 'devKeys' | 'm
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  privateDirectory(config.dataDir);
   try {
     writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {

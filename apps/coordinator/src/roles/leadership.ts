@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { privateDirectory, privateFile } from '@samverkan/common';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
@@ -66,7 +66,8 @@ export class FileLeadership implements Leadership {
   constructor(private readonly dir: string) {}
 
   async acquire(role: string, signal: AbortSignal): Promise<Lease> {
-    mkdirSync(this.dir, { recursive: true });
+    privateDirectory(this.dir);
+    privateFile(join(this.dir, `${role}.lease`));
     const db = new Database(join(this.dir, `${role}.lease`), { timeout: 0 });
     try {
       // The file is only ever locked, never written: its default rollback journal mode is what locks it.

@@ -1,6 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Matches } from 'class-validator';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ForbiddenError } from '@samverkan/common';
 import { AccessLog, readerOf } from '../access-log/access-log';
@@ -10,11 +9,12 @@ import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
 import { CaseIndex } from './case-index';
+import { Optional, QueryInteger } from '../http/validation';
 
 class FeedQuery {
   /** The `next` cursor of the previous page; from the start when absent. */
-  @IsOptional() @Matches(/^\d{1,15}$/, { message: 'after must be a cursor from a previous page' }) after?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @Optional() @Matches(/^\d{1,15}$/, { message: 'after must be a cursor from a previous page' }) after?: string;
+  @Optional() @QueryInteger({ min: 1, max: 1000 }) limit?: number;
 }
 
 @ApiTags('agencies')
