@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { devPrivateKey } from '../apps/coordinator/src/auth/dev-keys';
-import { RunningService } from './support/running-service';
+import { LogCapture, RunningService } from './support/running-service';
 
 describe('authenticating an agency', () => {
   let service: RunningService;
@@ -75,10 +75,96 @@ describe('authenticating an agency', () => {
     await expectRefused(await sign({ iss: 'polisen-malmo', sub: 'o', aud: 'samverkan', iat: now, exp: now + 7 * 24 * 3600 }), /at most 3600 s/);
   });
 
+  describe("the officer (sub): a pseudonymous id, never what identifies a person", () => {
+    const signed = (sub: unknown) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ sub } as Record<string, unknown>)
+        .setProtectedHeader({ alg: 'EdDSA' })
+        .setIssuer('polisen-malmo')
+        .setAudience('samverkan')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .sign(devPrivateKey(service.config.dataDir, 'polisen-malmo'));
+    };
+
+    it.each([
+      ['empty', ''],
+      ['an object', { id: 'officer-1' }],
+      ['8,000 characters long', 'o'.repeat(8000)],
+      ['holding a control character', 'officer\u0007-1'],
+      ['holding a right-to-left override', 'officer-\u202e1'],
+      ['holding a space', 'officer 1'],
+      ['an e-mail address', 'anna.svensson@polisen.se'],
+      ['a personal identity number', '19850101-1236'],
+      ['a personal identity number without a dash', 'p198501011236'],
+      ['a short personal identity number', '850101-1236'],
+      ['digits only', '12345'],
+    ])('refuses a sub that is %s, and writes nothing', async (_, sub) => {
+      await expectRefused(await signed(sub), /sub/);
+    });
+
+    it.each(['officer-1', 'o', 'a1b2c3', '550e8400-e29b-41d4-a716-446655440000', 'PM.4711:stockholm'])('accepts %s', async (sub) => {
+      expect((await service.request('POST', '/cases', { token: await signed(sub), body })).status).toBe(201);
+    });
+  });
+
+  describe('clock skew', () => {
+    it('accepts a token issued up to 30 s ahead of the server clock', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await sign({ iss: 'polisen-malmo', sub: 'officer-2', aud: 'samverkan', iat: now + 20, exp: now + 320 });
+      expect((await service.request('POST', '/cases', { token, body })).status).toBe(201);
+    });
+
+    it('refuses one issued further ahead', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      await expectRefused(await sign({ iss: 'polisen-malmo', sub: 'officer-2', aud: 'samverkan', iat: now + 120, exp: now + 420 }), /iat/);
+    });
+
+    it('accepts a token expired less than 30 s ago, and refuses one expired longer', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const lately = await sign({ iss: 'polisen-malmo', sub: 'officer-2', aud: 'samverkan', iat: now - 300, exp: now - 10 });
+      expect((await service.request('POST', '/cases', { token: lately, body })).status).toBe(201);
+      await expectRefused(await sign({ iss: 'polisen-malmo', sub: 'officer-2', aud: 'samverkan', iat: now - 300, exp: now - 60 }), /expired/);
+    });
+  });
+
   it('serves health and the API docs without a token', async () => {
     expect((await service.request('GET', '/health')).status).toBe(200);
     const openapi = await service.request('GET', '/docs/openapi.json');
     expect(openapi.status).toBe(200);
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/cases', '/cases/{id}/timeline', '/agencies/me/worklist']));
+  });
+});
+
+describe('failed authentications', () => {
+  let service: RunningService;
+  let log: LogCapture;
+
+  beforeAll(async () => {
+    log = new LogCapture();
+    service = await RunningService.start({ env: { SAMVERKAN_RATE_LIMIT_PER_ADDRESS: '20' }, logger: log });
+  });
+  afterAll(() => service.stop());
+
+  it('are logged with the address and the rule, never the token, and an address that keeps failing gets 429 with Retry-After', async () => {
+    const forged = 'eyJhbGciOiJub25lIn0.eyJpc3MiOiJwb2xpc2VuLW1hbG1vIn0.secret-part-of-a-token';
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await service.request('GET', '/agencies/me/worklist', { token: forged })).status);
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+    expect(statuses.slice(20)).toEqual(Array(10).fill(429));
+    const limited = await service.request('GET', '/agencies/me/worklist', { token: forged });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.body).toMatchObject({ status: 429, detail: expect.stringMatching(/too many requests/) });
+    const failures = log.lines.filter((line) => line.includes('failed authentication'));
+    expect(failures).toHaveLength(20);
+    expect(failures[0]).toMatch(/from 127\.0\.0\.1: token-/);
+    expect(log.lines.join('\n')).not.toContain('secret-part-of-a-token');
+  });
+
+  it("do not spend an agency's allowance: a valid token is still served from the same address", async () => {
+    const police = await service.as('polisen-malmo');
+    expect((await police.get('/agencies/me/worklist')).status).toBe(200);
   });
 });

@@ -133,7 +133,7 @@ describe('the ledger', () => {
 
   it('reports its size and latest checkpoint in health', async () => {
     const checkpoint = await checkpointNow();
-    const health = (await service.request('GET', '/health')).body;
+    const health = (await service.health()).body;
     expect(health).toMatchObject({ status: 'ok', ledger: { checkpoint: expect.any(Number) } });
     expect(health.ledger.size).toBeGreaterThanOrEqual(checkpoint.size);
   });

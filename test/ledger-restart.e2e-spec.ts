@@ -46,7 +46,7 @@ describe('the ledger across restarts', () => {
 
     service = await RunningService.start({ dataDir });
     const health = await eventually(async () => {
-      const reply = await service.request('GET', '/health');
+      const reply = await service.health();
       return reply.status === 503 ? reply.body : undefined;
     }, 'the ledger to halt');
     expect(health).toMatchObject({ status: 'ledger-halted', ledger: { size: 0, halted: { eventId: row.id, stream: `case-${caseId}`, revision: 0 } } });
@@ -85,7 +85,7 @@ describe('the ledger across restarts', () => {
     const policeAgain = await service.as('polisen-malmo');
     await policeAgain.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } }); // the tree grows past the signed size
     const health = await eventually(async () => {
-      const reply = await service.request('GET', '/health');
+      const reply = await service.health();
       return reply.status === 503 ? reply.body : undefined;
     }, 'the ledger to refuse the rewritten history');
     expect(health.ledger.halted).toMatchObject({ checkpointSize: 4 }); // the subject's person record and 3 case events
@@ -104,14 +104,14 @@ describe('the ledger across restarts', () => {
 
     service = await RunningService.start({ dataDir });
     await (await service.as('polisen-malmo')).post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } });
-    await eventually(async () => ((await service.request('GET', '/health')).body.ledger.size === 6 ? true : undefined), 'the ledger to seal 6 events');
+    await eventually(async () => ((await service.health()).body.ledger.size === 6 ? true : undefined), 'the ledger to seal 6 events');
     await service.stop({ keepData: true });
 
     for (const file of ['events.db-wal', 'events.db-shm']) rmSync(join(dataDir, file), { force: true });
     writeFileSync(join(dataDir, 'events.db'), backup);
     service = await RunningService.start({ dataDir });
     const health = await eventually(async () => {
-      const reply = await service.request('GET', '/health');
+      const reply = await service.health();
       return reply.status === 503 ? reply.body : undefined;
     }, 'the ledger to notice the restored store');
     expect(health.ledger.halted.reason).toMatch(/the store no longer holds the ledger's last leaf 5/);
@@ -129,7 +129,7 @@ describe('the ledger across restarts', () => {
     rmSync(join(dataDir, 'ledger-key.pem'));
     await expect(RunningService.start({ dataDir })).rejects.toThrow(/the ledger key is not the one that signed its checkpoints/);
     const rotated = await RunningService.start({ dataDir, env: { SAMVERKAN_LEDGER_KEY_ROTATION: 'true' } });
-    expect((await rotated.request('GET', '/health')).status).toBe(200);
+    expect((await rotated.health()).status).toBe(200);
     await rotated.stop();
   });
 });

@@ -51,7 +51,7 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
 
   it('seals into PostgreSQL, proves inclusion and consistency, and grows on after a restart', async () => {
     const first = await openCase();
-    await eventually(async () => ((await service.request('GET', '/health')).body.ledger.size >= first.length ? true : undefined), 'the ledger to seal the case');
+    await eventually(async () => ((await service.health()).body.ledger.size >= first.length ? true : undefined), 'the ledger to seal the case');
     const before = await signNow();
     await expectIncluded(first, before);
 
@@ -67,13 +67,13 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
 
     await service.stop({ keepData: true });
     await start(service.config.dataDir);
-    const restarted = (await service.request('GET', '/health')).body.ledger;
+    const restarted = (await service.health()).body.ledger;
     expect(restarted.size).toBeGreaterThanOrEqual(before.size);
     expect(restarted.checkpoint).toBeGreaterThanOrEqual(before.size);
     await expectIncluded(first, before); // proofs against the checkpoint signed before the restart
 
     const second = await openCase();
-    await eventually(async () => ((await service.request('GET', '/health')).body.ledger.size >= before.size + second.length ? true : undefined), 'the ledger to seal the new case');
+    await eventually(async () => ((await service.health()).body.ledger.size >= before.size + second.length ? true : undefined), 'the ledger to seal the new case');
     const after = await signNow();
     expect(after.size).toBeGreaterThanOrEqual(before.size + second.length);
     await expectIncluded([...first, ...second], after);

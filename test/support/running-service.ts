@@ -29,7 +29,8 @@ export class RunningService {
   static async start(options: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string; logger?: LoggerService } = {}): Promise<RunningService> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samverkan-e2e-'));
     const config = {
-      ...loadConfig({ SAMVERKAN_ESCALATION_INTERVAL_MS: '0', ...options.env }),
+      // Development keys on every store here: the tests sign their tokens with them.
+      ...loadConfig({ SAMVERKAN_ESCALATION_INTERVAL_MS: '0', SAMVERKAN_DEV_KEYS: 'true', ...options.env }),
       dataDir,
       port: 0,
       host: '127.0.0.1',
@@ -47,6 +48,11 @@ export class RunningService {
 
   token(agencyId: string, actorId = 'officer-1'): Promise<string> {
     return signDevToken(this.config.dataDir, agencyId, actorId);
+  }
+
+  /** GET /health as an agency: with the ledger's figures, which a caller without a token is not told. */
+  async health(): Promise<Reply> {
+    return this.request('GET', '/health', { token: await this.token('polisen-malmo') });
   }
 
   /** A client acting as one agency. */

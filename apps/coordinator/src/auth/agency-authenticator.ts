@@ -3,6 +3,7 @@ import { decodeJwt, errors as joseErrors, importJWK, JWK, jwtVerify, KeyLike } f
 import { UnauthenticatedError } from '@samverkan/common';
 import { Agency, AgencyRegistry } from '../agencies/agency-registry';
 import { AppConfig } from '../config/app-config';
+import { ACTOR_ID_RULE, isPseudonymousActorId } from './actor-id';
 import { AUDIENCE, devPublicKey } from './dev-keys';
 
 /** The caller of a request, once its token has been verified. */
@@ -23,7 +24,7 @@ export class AgencyAuthenticator {
 
   constructor(
     private readonly registry: AgencyRegistry,
-    private readonly config: Pick<AppConfig, 'dataDir' | 'devKeys' | 'maxTokenLifetimeSeconds'>,
+    private readonly config: Pick<AppConfig, 'dataDir' | 'devKeys' | 'maxTokenLifetimeSeconds' | 'clockSkewSeconds'>,
   ) {}
 
   async authenticate(authorization: string | undefined): Promise<Caller> {
@@ -47,6 +48,7 @@ export class AgencyAuthenticator {
           algorithms: ALGORITHMS,
           requiredClaims: ['exp', 'iat', 'sub'],
           maxTokenAge: this.config.maxTokenLifetimeSeconds,
+          clockTolerance: this.config.clockSkewSeconds,
         });
         if (payload.exp! - payload.iat! > this.config.maxTokenLifetimeSeconds) {
           throw new UnauthenticatedError(
@@ -54,7 +56,7 @@ export class AgencyAuthenticator {
             { rule: 'token-lifetime' },
           );
         }
-        return { agency, actorId: payload.sub! };
+        return { agency, actorId: actorIdOf(payload.sub) };
       } catch (error) {
         if (error instanceof UnauthenticatedError) throw error;
         lastError = error;
@@ -90,6 +92,14 @@ export class AgencyAuthenticator {
     if (this.config.devKeys) return [devPublicKey(this.config.dataDir, agency.id)];
     return [];
   }
+}
+
+/** The officer's id from `sub`; see isPseudonymousActorId. */
+function actorIdOf(sub: unknown): string {
+  if (!isPseudonymousActorId(sub)) {
+    throw new UnauthenticatedError(`the token's sub claim must be ${ACTOR_ID_RULE}`, { rule: 'token-subject-invalid' });
+  }
+  return sub;
 }
 
 function explain(error: unknown, agencyId: string): string {

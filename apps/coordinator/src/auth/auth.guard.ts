@@ -1,18 +1,24 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { FastifyRequest } from 'fastify';
+import { SamverkanError } from '@samverkan/common';
 import { AgencyAuthenticator, Caller } from './agency-authenticator';
+import { AuthenticatedRequest } from './request-authentication';
 
 const PUBLIC = 'samverkan:public';
 
 /** Marks a route that needs no token (health, API docs). */
 export const Public = () => SetMetadata(PUBLIC, true);
 
-type AuthenticatedRequest = FastifyRequest & { caller?: Caller };
-
-/** Every route needs a verified agency token unless marked @Public(). */
+/**
+ * Every route needs a verified agency token unless marked @Public(). The token was checked as the request
+ * arrived (request-authentication.ts); a refusal is counted and logged here, with the address and the rule
+ * broken, never the token.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly logger = new Logger('Auth');
+  private failures = 0;
+
   constructor(
     private readonly authenticator: AgencyAuthenticator,
     private readonly reflector: Reflector,
@@ -21,8 +27,17 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request.caller = await this.authenticator.authenticate(request.headers.authorization);
-    return true;
+    if (request.caller) return true;
+    try {
+      if (request.authFailure) throw request.authFailure;
+      request.caller = await this.authenticator.authenticate(request.headers.authorization);
+      return true;
+    } catch (error) {
+      this.failures++;
+      const rule = error instanceof SamverkanError ? error.rule : 'error';
+      this.logger.warn(`failed authentication #${this.failures} from ${request.ip}: ${rule} (${request.method} ${request.url.slice(0, 120)})`);
+      throw error;
+    }
   }
 }
 

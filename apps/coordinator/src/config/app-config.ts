@@ -17,8 +17,22 @@ export interface AppConfig {
   readonly host: string;
   readonly dataDir: string;
   readonly agenciesFile: string;
-  /** Create per-agency development keys in the data directory for agencies without registered keys. */
+  /**
+   * Create per-agency development keys in the data directory for agencies without registered keys
+   * (`SAMVERKAN_DEV_KEYS`): on by default only on the embedded default store, off on every other; anyone who
+   * can read them acts as any agency, so never with real cases.
+   */
   readonly devKeys: boolean;
+  /** Whether devKeys was set explicitly (the start-up warning says why they are on). */
+  readonly devKeysExplicit: boolean;
+  /** How long a request may take to arrive whole, headers and body (`SAMVERKAN_REQUEST_TIMEOUT_MS`, default 30 s). */
+  readonly requestTimeoutMs: number;
+  /** Requests per minute one agency may send (`SAMVERKAN_RATE_LIMIT_PER_AGENCY`); 0 turns the limit off. */
+  readonly rateLimitPerAgency: number;
+  /** Requests per minute one address may send without a valid token (`SAMVERKAN_RATE_LIMIT_PER_ADDRESS`): failed logins, health probes, docs. */
+  readonly rateLimitPerAddress: number;
+  /** How far a token's issue time may be ahead of this server's clock, in seconds (`SAMVERKAN_CLOCK_SKEW_S`, default 30). */
+  readonly clockSkewSeconds: number;
   /** Longest token lifetime (exp - iat) accepted, in seconds. */
   readonly maxTokenLifetimeSeconds: number;
   /** How often unanswered referrals are checked for escalation, in milliseconds. */
@@ -69,12 +83,19 @@ export interface AppConfig {
 export const APP_CONFIG = Symbol('AppConfig');
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const stores = eventStoreConfig(env);
+  const devKeys = boolean(env, 'SAMVERKAN_DEV_KEYS', stores.eventStore === 'sqlite');
   return {
     port: integer(env, 'PORT', 3000),
     host: env.HOST ?? '0.0.0.0',
     dataDir: resolve(env.SAMVERKAN_DATA_DIR ?? './data'),
     agenciesFile: resolve(env.SAMVERKAN_AGENCIES_FILE ?? 'config/agencies.yaml'),
-    devKeys: (env.SAMVERKAN_DEV_KEYS ?? 'true') !== 'false',
+    devKeys,
+    devKeysExplicit: (env.SAMVERKAN_DEV_KEYS ?? '') !== '',
+    requestTimeoutMs: integer(env, 'SAMVERKAN_REQUEST_TIMEOUT_MS', 30_000),
+    rateLimitPerAgency: integer(env, 'SAMVERKAN_RATE_LIMIT_PER_AGENCY', 600_000),
+    rateLimitPerAddress: integer(env, 'SAMVERKAN_RATE_LIMIT_PER_ADDRESS', 300),
+    clockSkewSeconds: integer(env, 'SAMVERKAN_CLOCK_SKEW_S', 30),
     maxTokenLifetimeSeconds: integer(env, 'SAMVERKAN_MAX_TOKEN_LIFETIME_S', 3600),
     escalationIntervalMs: integer(env, 'SAMVERKAN_ESCALATION_INTERVAL_MS', 30_000),
     ledgerOrigin: env.SAMVERKAN_LEDGER_ORIGIN || 'samverkan.local/ledger',
@@ -82,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ledgerKeyFile: env.SAMVERKAN_LEDGER_KEY_FILE ? resolve(env.SAMVERKAN_LEDGER_KEY_FILE) : undefined,
     checkpointIntervalMs: integer(env, 'SAMVERKAN_CHECKPOINT_INTERVAL_MS', 1000),
     ledgerSignedHeadFile: env.SAMVERKAN_LEDGER_SIGNED_HEAD_FILE ? resolve(env.SAMVERKAN_LEDGER_SIGNED_HEAD_FILE) : undefined,
-    ledgerKeyRotation: env.SAMVERKAN_LEDGER_KEY_ROTATION === 'true',
+    ledgerKeyRotation: boolean(env, 'SAMVERKAN_LEDGER_KEY_ROTATION', false),
     masterKey: env.SAMVERKAN_MASTER_KEY || undefined,
     masterKeyFile: env.SAMVERKAN_MASTER_KEY_FILE ? resolve(env.SAMVERKAN_MASTER_KEY_FILE) : undefined,
     kafkaBrokers: brokers(env.KAFKA_BROKERS),
@@ -90,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kafkaPartitions: integer(env, 'KAFKA_PARTITIONS', 3),
     relayTransactionalId: env.SAMVERKAN_RELAY_TRANSACTIONAL_ID || 'samverkan-relay',
     kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX),
-    ...eventStoreConfig(env),
+    ...stores,
     roles: roles(env.SAMVERKAN_ROLES),
   };
 }
@@ -131,10 +152,18 @@ function brokers(text: string | undefined): string[] | undefined {
   return list.length > 0 ? list : undefined;
 }
 
+/** `true` or `false` and nothing else: a setting that is neither stops the service at start rather than guess. */
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new ValidationError(`${name} must be true or false, not ${JSON.stringify(text)}`);
+}
+
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new ValidationError(`${name} must be a non-negative integer, not ${text}`);
-  return value;
+  if (!/^\d{1,15}$/.test(text)) throw new ValidationError(`${name} must be a non-negative integer in decimal digits, not ${JSON.stringify(text)}`);
+  return Number(text);
 }

@@ -1,8 +1,9 @@
-import { Controller, Get, Inject, Optional, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Optional, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { Public } from '../auth/auth.guard';
+import { AuthenticatedRequest } from '../auth/request-authentication';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
 import { RelayProvider } from '../relay/relay.provider';
@@ -21,14 +22,20 @@ export class HealthController {
 
   @Get()
   @Public()
-  @ApiOperation({ summary: 'Whether the service can read its event store, whether the ledger is sealing, and which roles this process is active in' })
-  async health(@Res({ passthrough: true }) res: FastifyReply) {
+  @ApiOperation({
+    summary:
+      'Whether the service can read its event store, whether the ledger is sealing, and which roles this process is active in; ' +
+      'with an agency token, also how far the ledger has sealed and signed (nothing about the data is told to a caller without one)',
+  })
+  async health(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) res: FastifyReply) {
     for await (const _ of this.store.readAll({ maxCount: 1 })) break;
     const halted = this.ledger.halted;
     if (halted) res.status(503);
     return {
       status: halted ? 'ledger-halted' : 'ok',
-      ledger: { size: await this.ledger.size(), checkpoint: (await this.ledger.latestCheckpoint())?.size ?? 0, ...(halted ? { halted } : {}) },
+      ...(request.caller
+        ? { ledger: { size: await this.ledger.size(), checkpoint: (await this.ledger.latestCheckpoint())?.size ?? 0, ...(halted ? { halted } : {}) } }
+        : {}),
       // api runs in every process that has it; relay, ledger and projector in one at a time (standby elsewhere)
       roles: {
         api: this.config.roles.has('api') ? 'active' : 'off',
