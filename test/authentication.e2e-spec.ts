@@ -1,6 +1,11 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { devPrivateKey } from '../apps/coordinator/src/auth/dev-keys';
+import { parse, stringify } from 'yaml';
+import { devPrivateKey, signToken } from '../apps/coordinator/src/auth/dev-keys';
 import { LogCapture, RunningService } from './support/running-service';
 
 describe('authenticating an agency', () => {
@@ -161,10 +166,57 @@ describe('failed authentications', () => {
     expect(failures).toHaveLength(20);
     expect(failures[0]).toMatch(/from 127\.0\.0\.1: token-/);
     expect(log.lines.join('\n')).not.toContain('secret-part-of-a-token');
+    // X-Forwarded-For from an address that is not a trusted proxy changes nothing.
+    expect((await service.request('GET', '/agencies/me/worklist', { token: forged, headers: { 'x-forwarded-for': '10.9.8.7' } })).status).toBe(429);
   });
 
   it("do not spend an agency's allowance: a valid token is still served from the same address", async () => {
     const police = await service.as('polisen-malmo');
     expect((await police.get('/agencies/me/worklist')).status).toBe(200);
+  });
+});
+
+describe('without development keys, as in production', () => {
+  let service: RunningService;
+  let work: string;
+  let keyFile: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'samverkan-keys-'));
+    keyFile = join(work, 'polisen-malmo.private.pem');
+    // The operator's steps: a key pair for the agency's system, its public key registered in the agencies file.
+    const made = spawnSync(process.execPath, ['scripts/run-ts.js', 'apps/coordinator/src/auth/agency-key.cli.ts', 'polisen-malmo', '--out', keyFile], { cwd: join(__dirname, '..'), encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    expect((statSync(keyFile).mode & 0o777).toString(8)).toBe('600');
+    const registered = parse(readFileSync(join(__dirname, '..', 'config', 'agencies.yaml'), 'utf8'));
+    registered.agencies.find((a: { id: string }) => a.id === 'polisen-malmo').publicKeys = parse(made.stdout).publicKeys;
+    writeFileSync(join(work, 'agencies.yaml'), stringify(registered));
+    // Without development keys the service makes no key of its own: the ledger's and the master key are given.
+    const ledgerKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    service = await RunningService.start({
+      env: {
+        SAMVERKAN_DEV_KEYS: 'false',
+        SAMVERKAN_AGENCIES_FILE: join(work, 'agencies.yaml'),
+        SAMVERKAN_MASTER_KEY: randomBytes(32).toString('base64'),
+        SAMVERKAN_LEDGER_KEY: ledgerKey,
+      },
+    });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("accepts a token signed with the agency's registered key, and creates no development keys", async () => {
+    const token = await signToken(createPrivateKey(readFileSync(keyFile)), 'polisen-malmo', 'officer-7');
+    expect((await service.request('POST', '/cases', { token, body: { subject: { category: 'victim', ageGroup: 'adult' } } })).status).toBe(201);
+    expect(existsSync(join(service.config.dataDir, 'dev-keys'))).toBe(false);
+  });
+
+  it('refuses every agency without a registered key', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const reply = await service.request('GET', '/agencies/me/worklist', { token: await signToken(privateKey, 'polisen-stockholm', 'officer-7') });
+    expect(reply.status).toBe(401);
+    expect(reply.body.detail).toMatch(/no verification key is registered for polisen-stockholm/);
   });
 });

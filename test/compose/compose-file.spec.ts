@@ -150,6 +150,17 @@ describe('docker-compose.yml', () => {
       expect(unread).toEqual([]);
     });
 
+    it('runs without development keys, with the ledger and master keys from secrets', () => {
+      const secrets = (compose as unknown as { secrets?: Record<string, { file?: string }> }).secrets ?? {};
+      for (const [name, service] of coordinatorServices) {
+        const env = environmentOf(service);
+        const mounted = ((service as unknown as { secrets?: string[] }).secrets ?? []).map((secret) => `/run/secrets/${secret}`);
+        expect({ service: name, devKeys: env.SAMVERKAN_DEV_KEYS }).toEqual({ service: name, devKeys: 'false' });
+        expect(mounted).toEqual(expect.arrayContaining([env.SAMVERKAN_LEDGER_KEY_FILE, env.SAMVERKAN_MASTER_KEY_FILE]));
+      }
+      expect(Object.values(secrets).every((secret) => secret.file?.startsWith('./secrets/'))).toBe(true);
+    });
+
     it('is pointed at the store, broker and database of this file', () => {
       const kafka = environmentOf(compose.services.kafka);
       const postgres = environmentOf(compose.services.postgres);

@@ -34,13 +34,13 @@ export function devPublicKey(dataDir: string, agencyId: string): KeyObject {
   return createPublicKey(devPrivateKey(dataDir, agencyId));
 }
 
-/** Signs a short-lived token as the agency's system would: `iss` agency, `sub` officer, `aud` samverkan. */
-export async function signDevToken(
-  dataDir: string,
-  agencyId: string,
-  actorId: string,
-  lifetimeSeconds = 900,
-): Promise<string> {
+/** Signs a short-lived token with the agency's development key, as the agency's system would. */
+export async function signDevToken(dataDir: string, agencyId: string, actorId: string, lifetimeSeconds = 900): Promise<string> {
+  return signToken(devPrivateKey(dataDir, agencyId), agencyId, actorId, lifetimeSeconds);
+}
+
+/** A token as an agency's system signs one: `iss` agency, `sub` officer, `aud` samverkan. */
+export async function signToken(key: KeyObject, agencyId: string, actorId: string, lifetimeSeconds = 900): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
     .setIssuer(agencyId)
@@ -48,5 +48,5 @@ export async function signDevToken(
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${lifetimeSeconds}s`)
-    .sign(devPrivateKey(dataDir, agencyId));
+    .sign(key);
 }

@@ -31,6 +31,11 @@ export interface AppConfig {
   readonly rateLimitPerAgency: number;
   /** Requests per minute one address may send without a valid token (`SAMVERKAN_RATE_LIMIT_PER_ADDRESS`): failed logins, health probes, docs. */
   readonly rateLimitPerAddress: number;
+  /**
+   * The reverse proxies (addresses or CIDR ranges, comma-separated; `SAMVERKAN_TRUSTED_PROXIES`) whose
+   * X-Forwarded-For names the client: behind one, the per-address rate limit counts clients, not the proxy.
+   */
+  readonly trustedProxies: readonly string[];
   /** How far a token's issue time may be ahead of this server's clock, in seconds (`SAMVERKAN_CLOCK_SKEW_S`, default 30). */
   readonly clockSkewSeconds: number;
   /** Longest token lifetime (exp - iat) accepted, in seconds. */
@@ -96,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerAgency: integer(env, 'SAMVERKAN_RATE_LIMIT_PER_AGENCY', 600_000),
     rateLimitPerAddress: integer(env, 'SAMVERKAN_RATE_LIMIT_PER_ADDRESS', 300),
     clockSkewSeconds: integer(env, 'SAMVERKAN_CLOCK_SKEW_S', 30),
+    trustedProxies: (env.SAMVERKAN_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     maxTokenLifetimeSeconds: integer(env, 'SAMVERKAN_MAX_TOKEN_LIFETIME_S', 3600),
     escalationIntervalMs: integer(env, 'SAMVERKAN_ESCALATION_INTERVAL_MS', 30_000),
     ledgerOrigin: env.SAMVERKAN_LEDGER_ORIGIN || 'samverkan.local/ledger',

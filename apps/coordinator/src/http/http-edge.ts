@@ -11,8 +11,9 @@ export const BODY_LIMIT = 256 * 1024;
  * path segment may be long enough to reach our own checks (which answer with a problem document after
  * authentication) but not unbounded; the router's own refusals are problem documents too.
  */
-export function serverOptions(config: Pick<AppConfig, 'requestTimeoutMs'>): FastifyServerOptions {
+export function serverOptions(config: Pick<AppConfig, 'requestTimeoutMs' | 'trustedProxies'>): FastifyServerOptions {
   return {
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     bodyLimit: BODY_LIMIT,
     requestTimeout: config.requestTimeoutMs,
     routerOptions: { maxParamLength: 1000 },
