@@ -1,6 +1,8 @@
 import 'reflect-metadata';
-import { statSync, readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { CASE_COMMAND_NAMES, caseCommandRoute } from '../apps/coordinator/src/cases/case-commands';
 import { AgencyClient, Reply, RunningService } from './support/running-service';
 
@@ -241,3 +243,37 @@ function pathOf(name: string, caseId: string, id: (param: string) => string, par
   if (name === 'open-case') return template;
   return `/cases/${caseId}${params.reduce((path, param) => path.replace(`:${param}`, id(param)), template)}`;
 }
+
+describe('a request that arrives slowly', () => {
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await RunningService.start({ env: { SAMVERKAN_REQUEST_TIMEOUT_MS: '1000' } });
+  });
+  afterAll(() => service.stop());
+
+  it('is cut off with 408 once the request timeout has passed, and writes nothing', async () => {
+    const token = await service.token('polisen-malmo');
+    const { port } = new URL(service.baseUrl);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          `POST /cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"subject":`,
+        );
+        // ...and then nothing more: the rest of the body never comes.
+      });
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+      setTimeout(() => {
+        socket.destroy();
+        reject(new Error('the connection was still open after 8 s'));
+      }, 8_000).unref();
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    const written = [];
+    for await (const event of service.app.get<EventStore>(EVENT_STORE).readAll({})) written.push(event);
+    expect(written).toEqual([]);
+  }, 15_000);
+});

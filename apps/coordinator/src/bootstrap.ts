@@ -22,7 +22,7 @@ export async function createApp(options: AppOptions, { logger = true }: { logger
     // The body parser is ours (hardenHttp): JSON only, with limits that hold before any work is done on it.
     { logger: typeof logger === 'object' ? logger : logger ? ['log', 'warn', 'error'] : ['error'], abortOnError: false, bodyParser: false },
   );
-  hardenHttp(app.getHttpAdapter().getInstance(), options.config, routes);
+  hardenHttp(app.getHttpAdapter().getInstance(), routes);
   await authenticateAndLimit(app, app.get(AgencyAuthenticator), options.config);
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
