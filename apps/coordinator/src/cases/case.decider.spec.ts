@@ -146,7 +146,7 @@ describe('acting on a case that does not exist', () => {
 
   it('answers the same to the service itself', () => {
     given([])
-      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, dueBy: null }))
+      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, coordinator, dueBy: null }))
       .thenThrows(NotFoundError, caseNotFound);
   });
 });
@@ -194,7 +194,7 @@ describe('who may see a case', () => {
 
   it('lets the service itself act on a case it is not part of', () => {
     given([caseOpened(childVictim), joined(police, 'opened')])
-      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, dueBy: null }))
+      .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, coordinator, dueBy: null }))
       .then([expect.objectContaining({ type: 'CaseReferred' })]);
   });
 });
@@ -272,7 +272,7 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   TransferEvidence: command('TransferEvidence', police, { evidenceId: 'e-1', toAgencyId: prosecutor.agencyId, reason: 'for trial' }),
   CloseCase: command('CloseCase', police, { outcome: 'convicted' }),
   ReopenCase: command('ReopenCase', police, { reason: 'new information' }),
-  RequireSocialServices: command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, dueBy: null }),
+  RequireSocialServices: command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, coordinator, dueBy: null }),
   EscalateReferral: command('EscalateReferral', system, { referralId: 'r-1', coordinator }),
 };
 
@@ -1097,7 +1097,7 @@ describe('transferring evidence', () => {
 
 describe('requiring social services on a case', () => {
   const childCase = [caseOpened(childVictim), joined(police, 'opened')];
-  const requireSocial = (socialServices: Issuer = social) => command('RequireSocialServices', system, { referralId: 'r-auto', socialServices, dueBy: null });
+  const requireSocial = (socialServices: Issuer = social) => command('RequireSocialServices', system, { referralId: 'r-auto', socialServices, coordinator, dueBy: null });
   const automaticReferral = event('CaseReferred', {
     referralId: 'r-auto',
     fromAgency: SYSTEM_AGENCY_ID,
@@ -1128,9 +1128,49 @@ describe('requiring social services on a case', () => {
       .then([]);
   });
 
-  it('refers again once social services declined', () => {
+  describe('a declined child-protection referral is escalated to the coordinator and the case referred again, never dropped', () => {
     const declined = event('ReferralDeclined', { referralId: 'r-1', agencyId: social.agencyId, reason: 'not ours' });
-    given([...childCase, referred('r-1', police, social), declined]).when(requireSocial()).then([automaticReferral]);
+    const referredAgain = event('CaseReferred', {
+      ...automaticReferral.data,
+      reason: 'child subject: social services must be on the team; the referral before this one was declined, and the coordinator is told',
+    });
+    const escalatedAtOnce = event('ReferralEscalated', { referralId: 'r-auto', toAgency: social.agencyId, coordinator: coordinator.agencyId, dueBy: AT, escalatedAt: AT });
+
+    it('refers again and escalates the new referral at once', () => {
+      const state = given([...childCase, referred('r-1', police, social), declined]).when(requireSocial()).then([referredAgain, escalatedAtOnce]);
+      expect(visibleTo(state, coordinator.agencyId)).toBe('addressee');
+      expect(visibleTo(state, social.agencyId)).toBe('addressee');
+    });
+
+    it('does so for the service\'s own referral declined too, as often as it is declined', () => {
+      const first = [...childCase, automaticReferral, event('ReferralDeclined', { referralId: 'r-auto', agencyId: social.agencyId, reason: 'no capacity' })];
+      given(first)
+        .when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, coordinator, dueBy: null }))
+        .then([
+          event('CaseReferred', { ...referredAgain.data, referralId: 'r-auto-2' }),
+          event('ReferralEscalated', { ...escalatedAtOnce.data, referralId: 'r-auto-2' }),
+        ]);
+    });
+
+    it('refuses to escalate to an agency that is not a coordinator', () => {
+      given([...childCase, referred('r-1', police, social), declined])
+        .when(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, coordinator: prosecutor, dueBy: null }))
+        .thenThrows(InvariantError, 'aklagare-malmo is prosecution, not a coordinator');
+    });
+  });
+
+  describe('a subject of unknown age is presumed a child (Directive 2011/36/EU art. 13.2)', () => {
+    const unknownAge = [caseOpened({ ...adultVictim, ageGroup: 'unknown' }), joined(police, 'opened')];
+
+    it('is referred to social services as a child is', () => {
+      given(unknownAge).when(requireSocial()).then([automaticReferral]);
+    });
+
+    it('may have consent given by a guardian', () => {
+      given(unknownAge)
+        .when(command('RecordConsent', police, { scope: 'share-with-social-services', given: true, by: 'guardian', on: '2025-03-09' }))
+        .then([expect.objectContaining({ type: 'ConsentGiven' }) as unknown as CaseEvent]);
+    });
   });
 
   it('has nothing to do on a closed case', () => {
@@ -1298,7 +1338,7 @@ describe('the case of a child victim, from opening to closing', () => {
     );
 
     // The child-protection process manager reacts to the opening.
-    step(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, dueBy: null, at: on(1) }), [
+    step(command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, coordinator, dueBy: null, at: on(1) }), [
       event('CaseReferred', {
         referralId: 'r-auto',
         fromAgency: SYSTEM_AGENCY_ID,
@@ -1311,7 +1351,7 @@ describe('the case of a child victim, from opening to closing', () => {
       }),
     ]);
     // Reacting again (a redelivered event) changes nothing.
-    given(history).when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, dueBy: null, at: on(1) })).then([]);
+    given(history).when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, coordinator, dueBy: null, at: on(1) })).then([]);
 
     step(command('AcceptReferral', social, { referralId: 'r-auto', at: on(2) }), [
       event('ReferralAccepted', { referralId: 'r-auto', agencyId: social.agencyId }),

@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
 import type { Decider } from '@samverkan/eventstore';
-import { AgencyKind, SYSTEM_AGENCY_ID } from '../agencies/agency';
+import { AgencyKind, Issuer, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import {
   AcceptReferral,
   AddAgencyToCase,
@@ -19,6 +19,7 @@ import {
   Investigation,
   OpenCase,
   OpenInvestigation,
+  presumedChild,
   RecordConsent,
   RecordSentencingOutcome,
   RecordSupport,
@@ -531,6 +532,7 @@ function reopenCase(cmd: ReopenCase, state: CaseState): CaseEvent[] {
 }
 
 const SOCIAL_SERVICES_REASON = 'child subject: social services must be on the team';
+const REFERRED_AGAIN_REASON = 'child subject: social services must be on the team; the referral before this one was declined, and the coordinator is told';
 
 function requireSocialServices(cmd: RequireSocialServices, state: CaseState): CaseEvent[] {
   const { socialServices } = cmd;
@@ -541,36 +543,51 @@ function requireSocialServices(cmd: RequireSocialServices, state: CaseState): Ca
     });
   }
   const satisfied =
-    state.subject?.ageGroup !== 'child' ||
+    !presumedChild(state.subject) ||
     state.team.some((m) => m.kind === 'social-services') ||
     state.referrals.some((r) => r.status === 'open' && r.toAgencyKind === 'social-services');
   if (satisfied) return [];
   ensureReferralIdUnused(state, cmd.caseId, cmd.referralId);
+  // A child's case is never left without social services in silence: after a decline the case is referred
+  // again and the referral escalated to the coordinator at once, who can step in (join, add an agency).
+  const lastToSocial = state.referrals.filter((r) => r.toAgencyKind === 'social-services').at(-1);
+  const afterDecline = lastToSocial?.status === 'declined';
+  const referral: CaseEvent = {
+    type: 'CaseReferred',
+    data: {
+      referralId: cmd.referralId,
+      fromAgency: SYSTEM_AGENCY_ID,
+      toAgency: socialServices.agencyId,
+      toAgencyKind: socialServices.kind,
+      reason: afterDecline ? REFERRED_AGAIN_REASON : SOCIAL_SERVICES_REASON,
+      urgency: 'urgent',
+      dueBy: cmd.dueBy,
+      automatic: true,
+    },
+  };
+  if (!afterDecline) return [referral];
+  ensureCoordinator(cmd.coordinator);
   return [
+    referral,
     {
-      type: 'CaseReferred',
-      data: {
-        referralId: cmd.referralId,
-        fromAgency: SYSTEM_AGENCY_ID,
-        toAgency: socialServices.agencyId,
-        toAgencyKind: socialServices.kind,
-        reason: SOCIAL_SERVICES_REASON,
-        urgency: 'urgent',
-        dueBy: cmd.dueBy,
-        automatic: true,
-      },
+      type: 'ReferralEscalated',
+      data: { referralId: cmd.referralId, toAgency: socialServices.agencyId, coordinator: cmd.coordinator.agencyId, dueBy: cmd.dueBy ?? cmd.at, escalatedAt: cmd.at },
     },
   ];
 }
 
-function escalateReferral(cmd: EscalateReferral, state: CaseState): CaseEvent[] {
-  const { coordinator } = cmd;
+function ensureCoordinator(coordinator: Issuer): void {
   if (coordinator.kind !== 'coordinator') {
     throw new InvariantError(`${coordinator.agencyId} is ${coordinator.kind}, not a coordinator`, {
       rule: 'not-a-coordinator',
       details: { agencyId: coordinator.agencyId, kind: coordinator.kind },
     });
   }
+}
+
+function escalateReferral(cmd: EscalateReferral, state: CaseState): CaseEvent[] {
+  const { coordinator } = cmd;
+  ensureCoordinator(coordinator);
   const referral = findReferral(state, cmd.caseId, cmd.referralId);
   const { dueBy } = referral;
   // The escalation process manager may act late or twice; whatever no longer needs escalating is left alone.

@@ -12,7 +12,7 @@ import {
   OperationalKind,
   ReaderStanding,
 } from './case.access';
-import { CaseEvent, CaseState, ConsentScope, Referral, SupportKind } from './case.model';
+import { CaseEvent, CaseState, ConsentScope, presumedChild, Referral, SupportKind } from './case.model';
 import { upcastCaseEvent } from './case.upcast';
 
 /**
@@ -208,7 +208,7 @@ function supportFor(state: CaseState, access: Record<InfoCategory, AppliedBasis 
 function grantFor(grants: readonly Grant[], state: CaseState): AppliedBasis | undefined {
   for (const grant of grants) {
     if (grant.basis === 'mandate') return { basis: 'mandate' };
-    if (grant.basis === 'child-protection' && state.subject?.ageGroup === 'child') return { basis: 'child-protection' };
+    if (grant.basis === 'child-protection' && presumedChild(state.subject)) return { basis: 'child-protection' };
     if (grant.basis === 'consent' && grant.scopes.every((scope) => state.consents.some((c) => c.scope === scope))) {
       return { basis: 'consent', consentScopes: grant.scopes };
     }

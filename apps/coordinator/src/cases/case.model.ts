@@ -25,6 +25,14 @@ export type SubjectCategory = (typeof SUBJECT_CATEGORIES)[number];
 export const AGE_GROUPS = ['child', 'adult', 'unknown'] as const;
 export type AgeGroup = (typeof AGE_GROUPS)[number];
 
+/**
+ * Whether every rule for children applies to a subject: a child, or one whose age is not known, who is
+ * presumed a child until shown otherwise (Directive 2011/36/EU, article 13.2).
+ */
+export function presumedChild(subject: { readonly ageGroup: AgeGroup } | null | undefined): boolean {
+  return subject?.ageGroup === 'child' || subject?.ageGroup === 'unknown';
+}
+
 export const GENDERS = ['female', 'male', 'other', 'unknown'] as const;
 export type Gender = (typeof GENDERS)[number];
 
@@ -221,6 +229,8 @@ export type RequireSocialServices = CommandBase & {
   readonly type: 'RequireSocialServices';
   readonly referralId: string;
   readonly socialServices: Issuer;
+  /** The coordinator of the case's region: told at once when social services declined the referral before. */
+  readonly coordinator: Issuer;
   /** When the referral is escalated if social services have not answered it. */
   readonly dueBy: string | null;
 };

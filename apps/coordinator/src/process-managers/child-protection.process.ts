@@ -3,15 +3,16 @@ import { v5 as uuidv5 } from 'uuid';
 import { EVENT_STORE, EventStore, LogFollower, RecordedEvent } from '@samverkan/eventstore';
 import { SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { AgencyRegistry } from '../agencies/agency-registry';
+import { presumedChild } from '../cases/case.model';
 import { CaseService } from '../cases/case.service';
 import { CaseIndex } from '../worklist/case-index';
 
 /**
- * Events after which a case with a child subject may lack social services. A referral declined or withdrawn
- * is not one: referring the same social services again at once would only repeat the question; an
- * unanswered referral is escalated to the coordinator instead.
+ * Events after which a case with a child subject may lack social services. After a decline the case is
+ * referred again and the new referral escalated to the coordinator at once (the decider does both): a
+ * child's need of social services is never dropped because one office said no.
  */
-const TRIGGERS = new Set(['CaseOpened', 'AgencyLeftCase', 'CaseReopened']);
+const TRIGGERS = new Set(['CaseOpened', 'AgencyLeftCase', 'CaseReopened', 'ReferralDeclined']);
 /** Social services are to answer the service's own referral of a child's case within a day. */
 const ANSWER_WITHIN_MS = 24 * 3600_000;
 const NAME = 'child-protection';
@@ -67,8 +68,8 @@ export class ChildProtectionProcess {
     this.actedSinceSaved = true;
     const caseId = envelope.stream.slice('case-'.length);
     const state = await this.cases.state(caseId);
-    if (state.subject?.ageGroup !== 'child' || !state.city) return;
-    const { socialServices } = this.registry.servicesOf(state.city);
+    if (!presumedChild(state.subject) || !state.city) return;
+    const { socialServices, coordinator } = this.registry.servicesOf(state.city);
     await this.cases.execute(
       {
         type: 'RequireSocialServices',
@@ -77,6 +78,7 @@ export class ChildProtectionProcess {
         at: this.cases.now().toISOString(),
         referralId: uuidv5(envelope.id, NAMESPACE),
         socialServices: { agencyId: socialServices.id, kind: socialServices.kind },
+        coordinator: { agencyId: coordinator.id, kind: coordinator.kind },
         dueBy: new Date(Date.parse(envelope.metadata.recordedAt) + ANSWER_WITHIN_MS).toISOString(),
       },
       {

@@ -1,0 +1,42 @@
+import { eventually, RunningService } from './support/running-service';
+
+/**
+ * A child's case never loses social services in silence. A subject of unknown age is presumed a child
+ * (Directive 2011/36/EU art. 13.2) and referred to social services on its own; when they decline, the case
+ * is referred again and that referral escalated to the coordinator of the case's city at once, who finds it
+ * in its worklist and can step in.
+ */
+describe('a child whose referral to social services was declined', () => {
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await RunningService.start();
+  });
+  afterAll(() => service.stop());
+
+  it('is referred again, and the coordinator is told at once', async () => {
+    const police = await service.as('polisen-malmo');
+    const social = await service.as('socialtjansten-malmo');
+    const coordinator = await service.as('mika-malmo');
+    const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'unknown' }, city: 'malmo' })).body.caseId;
+
+    const awaiting = async () => ((await social.get('/agencies/me/worklist')).body.referralsAwaitingAnswer as Array<{ caseId: string; referralId: string; escalatedTo: string | null }>).filter((r) => r.caseId === caseId);
+    const first = await eventually(async () => (await awaiting())[0], 'the automatic referral of a subject of unknown age');
+    expect((await social.post(`/cases/${caseId}/referrals/${first.referralId}/decline`, { reason: 'no capacity this month' })).status).toBe(201);
+
+    const again = await eventually(async () => (await awaiting()).find((r) => r.referralId !== first.referralId), 'the referral after the decline');
+    expect(again.escalatedTo).toBe('mika-malmo');
+    const escalated = await eventually(
+      async () => ((await coordinator.get('/agencies/me/worklist')).body.escalatedReferrals as Array<{ referralId: string }>).find((r) => r.referralId === again.referralId),
+      'the escalation in the coordinator worklist',
+    );
+    expect(escalated).toBeDefined();
+
+    // The coordinator steps in; the timeline shows what happened, in order, by the service.
+    expect((await coordinator.post(`/cases/${caseId}/team`, { agencyId: 'mika-malmo', reason: 'child without social services' })).status).toBe(201);
+    const types = ((await police.get(`/cases/${caseId}/timeline`)).body.events as Array<{ type: string; agency: string }>).map((e) => `${e.agency} ${e.type}`);
+    expect(types).toEqual(
+      expect.arrayContaining(['samverkan CaseReferred', 'socialtjansten-malmo ReferralDeclined', 'samverkan ReferralEscalated', 'mika-malmo AgencyJoinedCase']),
+    );
+  });
+});
