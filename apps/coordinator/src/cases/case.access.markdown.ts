@@ -74,7 +74,7 @@ function describeGrant(grant: Grant): string {
     case 'mandate':
       return 'mandate';
     case 'child-protection':
-      return 'child-protection (a child subject)';
+      return 'child-protection (a child subject, or one of unknown age)';
     case 'consent':
       return `consent: ${grant.scopes.join(' + ')}`;
   }
