@@ -1,7 +1,7 @@
 import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
 import { AGENCY_KINDS, AgencyKind, Issuer, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { authorise, caseDecider, decide, evolve, initialState, visibleTo, swedishDate } from './case.decider';
-import { CaseCommand, CaseCommandType, CaseEvent, CaseEventType, CaseState, Subject } from './case.model';
+import { CaseCommand, CaseCommandType, CaseEvent, CaseEventType, CaseState, InvestigationOutcome, Subject } from './case.model';
 import { COMMAND_PERMISSIONS } from './case.permissions';
 import { CASE_EVENT_VERSIONS, upcastCaseEvent } from './case.upcast';
 import { deepFreeze, given } from './testing/given';
@@ -79,7 +79,7 @@ const referred = (referralId: string, from: Issuer, to: Issuer, dueBy: string | 
 
 const investigationOpened = (investigationId = 'i-1') =>
   event('InvestigationOpened', { investigationId, reference: '5000-K123-25', openedBy: police.agencyId });
-const investigationClosed = (outcome: 'charges-filed' | 'discontinued' | 'no-crime-established', investigationId = 'i-1') =>
+const investigationClosed = (outcome: InvestigationOutcome, investigationId = 'i-1') =>
   event('InvestigationClosed', { investigationId, outcome, closedBy: police.agencyId });
 const prosecutionInitiated = (charges: EventOf<'ProsecutionInitiated'>['data']['charges']) =>
   event('ProsecutionInitiated', { charges, initiatedBy: prosecutor.agencyId });
@@ -258,7 +258,7 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   DecideResidencePermit: command('DecideResidencePermit', migration, { granted: true, until: '2026-03-10' }),
   RecordVictimCooperation: command('RecordVictimCooperation', police, { status: 'willing' }),
   OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
-  CloseInvestigation: command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'charges-filed' }),
+  CloseInvestigation: command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'handed-to-prosecutor' }),
   InitiateProsecution: command('InitiateProsecution', prosecutor, { charges: ['gross-procuring'] }),
   RecordSentencingOutcome: command('RecordSentencingOutcome', prosecutor, {
     court: 'hovratten-over-skane-och-blekinge',
@@ -677,30 +677,53 @@ describe('withdrawing a referral', () => {
 // ---------------------------------------------------------------------------------------------------------
 
 describe('recording support', () => {
+  const withSocial = [...opened, joined(social)];
   const support = (fields: Partial<CommandOf<'RecordSupport'>> = {}) =>
-    command('RecordSupport', police, { supportId: 's-1', kind: 'health-care', providedOn: '2025-03-10', ...fields });
+    command('RecordSupport', social, { supportId: 's-1', kind: 'health-care', providedOn: '2025-03-10', ...fields });
 
   it('records the support with the agency that provided it', () => {
-    const state = given(opened)
+    const state = given(withSocial)
       .when(support())
-      .then([event('SupportProvided', { supportId: 's-1', kind: 'health-care', providedOn: '2025-03-10', providedBy: police.agencyId })]);
-    expect(state.support).toEqual({ 'health-care': { count: 1, providers: [police.agencyId], firstProvidedOn: '2025-03-10', lastProvidedOn: '2025-03-10' } });
+      .then([event('SupportProvided', { supportId: 's-1', kind: 'health-care', providedOn: '2025-03-10', providedBy: social.agencyId })]);
+    expect(state.support).toEqual({ 'health-care': { count: 1, providers: [social.agencyId], firstProvidedOn: '2025-03-10', lastProvidedOn: '2025-03-10' } });
+  });
+
+  describe('health and psychological care are recorded by those who give them (socialtjänstlagen, hälso- och sjukvårdslagen)', () => {
+    it.each([
+      [police, 'health-care'],
+      [police, 'psychological'],
+      [migration, 'health-care'],
+      [migration, 'psychological'],
+    ] as const)('refuses %o recording %s support', (issuer, kind) => {
+      given([...withSocial, joined(migration)])
+        .when(command('RecordSupport', issuer, { supportId: 's-1', kind, providedOn: '2025-03-10' }))
+        .thenThrows(ForbiddenError, `only social-services agencies may record ${kind} support; ${issuer.agencyId} is ${issuer.kind}`);
+    });
+
+    it('lets the police record protection and the Migration Agency shelter', () => {
+      given([...withSocial, joined(migration)])
+        .when(command('RecordSupport', police, { supportId: 's-1', kind: 'protection', providedOn: '2025-03-10' }))
+        .then([event('SupportProvided', { supportId: 's-1', kind: 'protection', providedOn: '2025-03-10', providedBy: police.agencyId })]);
+      given([...withSocial, joined(migration)])
+        .when(command('RecordSupport', migration, { supportId: 's-2', kind: 'shelter', providedOn: '2025-03-10' }))
+        .then([event('SupportProvided', { supportId: 's-2', kind: 'shelter', providedOn: '2025-03-10', providedBy: migration.agencyId })]);
+    });
   });
 
   it('counts support by kind, with its providers and the span of its dates', () => {
     const provided = (kind: 'shelter' | 'health-care', providedOn: string, by: Issuer) =>
       event('SupportProvided', { supportId: `s-${providedOn}`, kind, providedOn, providedBy: by.agencyId });
-    const state = given([...opened, joined(social), provided('shelter', '2025-03-02', social), provided('health-care', '2025-02-20', police)])
+    const state = given([...withSocial, provided('shelter', '2025-03-02', police), provided('health-care', '2025-02-20', social)])
       .when(support({ kind: 'shelter', providedOn: '2025-03-05' }))
-      .then([event('SupportProvided', { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-05', providedBy: police.agencyId })]);
+      .then([event('SupportProvided', { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-05', providedBy: social.agencyId })]);
     expect(state.support).toEqual({
-      shelter: { count: 2, providers: [social.agencyId, police.agencyId], firstProvidedOn: '2025-03-02', lastProvidedOn: '2025-03-05' },
-      'health-care': { count: 1, providers: [police.agencyId], firstProvidedOn: '2025-02-20', lastProvidedOn: '2025-02-20' },
+      shelter: { count: 2, providers: [police.agencyId, social.agencyId], firstProvidedOn: '2025-03-02', lastProvidedOn: '2025-03-05' },
+      'health-care': { count: 1, providers: [social.agencyId], firstProvidedOn: '2025-02-20', lastProvidedOn: '2025-02-20' },
     });
   });
 
   it('refuses support dated after the day it is recorded', () => {
-    given(opened)
+    given(withSocial)
       .when(support({ providedOn: '2025-03-11' }))
       .thenThrows(InvariantError, 'support dated 2025-03-11 cannot be recorded on 2025-03-10; the date lies in the future');
   });
@@ -859,9 +882,29 @@ describe('opening an investigation', () => {
 describe('closing an investigation', () => {
   it('records the outcome', () => {
     const state = given([...opened, investigationOpened()])
-      .when(command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'charges-filed' }))
-      .then([investigationClosed('charges-filed')]);
-    expect(state.investigations[0]).toMatchObject({ status: 'closed', outcome: 'charges-filed' });
+      .when(command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'handed-to-prosecutor' }))
+      .then([investigationClosed('handed-to-prosecutor')]);
+    expect(state.investigations[0]).toMatchObject({ status: 'closed', outcome: 'handed-to-prosecutor' });
+  });
+
+  describe('the decision to prosecute is the prosecutor\'s (rättegångsbalken 20 kap.): the police hand the investigation over', () => {
+    it('refuses the police closing an investigation as charges filed', () => {
+      given([...opened, investigationOpened()])
+        .when(command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'charges-filed' }))
+        .thenThrows(ForbiddenError, 'only prosecution agencies may record an investigation closed as charges-filed; polisen-malmo is police');
+    });
+
+    it('lets the prosecutor close it as charges filed', () => {
+      given([...staffed, investigationOpened()])
+        .when(command('CloseInvestigation', prosecutor, { investigationId: 'i-1', outcome: 'charges-filed' }))
+        .then([event('InvestigationClosed', { investigationId: 'i-1', outcome: 'charges-filed', closedBy: prosecutor.agencyId })]);
+    });
+
+    it('lets the prosecutor prosecute on an investigation the police handed over', () => {
+      given([...staffed, investigationOpened(), investigationClosed('handed-to-prosecutor')])
+        .when(command('InitiateProsecution', prosecutor, { charges: ['trafficking-in-human-beings'] }))
+        .then([prosecutionInitiated(['trafficking-in-human-beings'])]);
+    });
   });
 
   it('refuses an unknown investigation', () => {
@@ -872,7 +915,7 @@ describe('closing an investigation', () => {
 
   it('refuses an investigation already closed', () => {
     given([...opened, investigationOpened(), investigationClosed('discontinued')])
-      .when(command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'charges-filed' }))
+      .when(command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'handed-to-prosecutor' }))
       .thenThrows(ConflictError, 'investigation i-1 is already closed (discontinued)');
   });
 });
@@ -911,7 +954,7 @@ describe('initiating a prosecution', () => {
   it('refuses a case with no investigation that could support it', () => {
     given([...withInvestigation, investigationClosed('discontinued')])
       .when(initiate(['procuring']))
-      .thenThrows(ConflictError, /^a prosecution needs an investigation that is open or closed with charges filed/);
+      .thenThrows(ConflictError, /^a prosecution needs an investigation that is open, handed to the prosecutor or closed with charges filed/);
   });
 
   it('refuses a second prosecution while the first awaits its sentencing outcome', () => {

@@ -33,7 +33,7 @@ import {
   TransferEvidence,
   WithdrawReferral,
 } from './case.model';
-import { COMMAND_PERMISSIONS, Standing } from './case.permissions';
+import { COMMAND_PERMISSIONS, RECORDED_ONLY_BY, Standing } from './case.permissions';
 import { CASE_EVENT_VERSIONS, upcastCaseEvent } from './case.upcast';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -292,6 +292,7 @@ function withdrawReferral(cmd: WithdrawReferral, state: CaseState): CaseEvent[] 
 }
 
 function recordSupport(cmd: RecordSupport, state: CaseState): CaseEvent[] {
+  ensureRecordedBy(cmd, RECORDED_ONLY_BY.support[cmd.kind], `${cmd.kind} support`);
   ensureNotInFuture('support', cmd.providedOn, cmd.at);
   return [
     {
@@ -374,7 +375,17 @@ function openInvestigation(cmd: OpenInvestigation, state: CaseState): CaseEvent[
   ];
 }
 
+/** Refuses a fact only some kinds of agency may record (case.permissions.ts, RECORDED_ONLY_BY). */
+function ensureRecordedBy(cmd: CaseCommand, kinds: readonly AgencyKind[] | undefined, what: string): void {
+  if (kinds === undefined || kinds.includes(cmd.issuer.kind)) return;
+  throw new ForbiddenError(`only ${orList(kinds)} agencies may record ${what}; ${cmd.issuer.agencyId} is ${cmd.issuer.kind}`, {
+    rule: 'recorded-by-another-kind',
+    details: { agencyId: cmd.issuer.agencyId, kind: cmd.issuer.kind, allowed: kinds },
+  });
+}
+
 function closeInvestigation(cmd: CloseInvestigation, state: CaseState): CaseEvent[] {
+  ensureRecordedBy(cmd, RECORDED_ONLY_BY.investigationOutcome[cmd.outcome], `an investigation closed as ${cmd.outcome}`);
   const investigation = state.investigations.find((i) => i.investigationId === cmd.investigationId);
   if (!investigation) {
     throw new NotFoundError(`investigation ${cmd.investigationId} was not found on case ${cmd.caseId}`, {
@@ -404,10 +415,10 @@ function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEv
   if (twice) {
     throw new InvariantError(`the charge ${twice} is listed more than once`, { rule: 'duplicate-charge', details: { charge: twice } });
   }
-  const grounded = (i: Investigation) => i.status === 'open' || i.outcome === 'charges-filed';
+  const grounded = (i: Investigation) => i.status === 'open' || i.outcome === 'charges-filed' || i.outcome === 'handed-to-prosecutor';
   if (!state.investigations.some(grounded)) {
     throw new ConflictError(
-      `a prosecution needs an investigation that is open or closed with charges filed; case ${cmd.caseId} has none`,
+      `a prosecution needs an investigation that is open, handed to the prosecutor or closed with charges filed; case ${cmd.caseId} has none`,
       { rule: 'prosecution-needs-investigation' },
     );
   }

@@ -68,7 +68,11 @@ export type SupportKind = (typeof SUPPORT_KINDS)[number];
 export const COOPERATION_STATUSES = ['willing', 'statement-given', 'declined', 'withdrawn'] as const;
 export type CooperationStatus = (typeof COOPERATION_STATUSES)[number];
 
-export const INVESTIGATION_OUTCOMES = ['charges-filed', 'discontinued', 'no-crime-established'] as const;
+/**
+ * How a preliminary investigation ends: `handed-to-prosecutor` when the police hand it over for a decision on
+ * prosecution, `charges-filed` when the prosecutor has decided to prosecute, or it is discontinued.
+ */
+export const INVESTIGATION_OUTCOMES = ['handed-to-prosecutor', 'charges-filed', 'discontinued', 'no-crime-established'] as const;
 export type InvestigationOutcome = (typeof INVESTIGATION_OUTCOMES)[number];
 
 export const OFFENCES = [

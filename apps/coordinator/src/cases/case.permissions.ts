@@ -1,5 +1,5 @@
 import { AgencyKind, OPERATIONAL_KINDS } from '../agencies/agency';
-import { CaseCommandType } from './case.model';
+import { CaseCommandType, InvestigationOutcome, SupportKind } from './case.model';
 
 /**
  * The standing an agency needs on the case to issue a command:
@@ -50,4 +50,27 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   ReopenCase: { kinds: ANY, standing: 'lead' },
   RequireSocialServices: { kinds: ANY, standing: 'system' },
   EscalateReferral: { kinds: ANY, standing: 'system' },
+};
+
+/**
+ * Facts that only some kinds of agency may record, within a command the others may issue: what each kind's
+ * own law gives it. A kind of support or an outcome not named here may be recorded by any kind the command's
+ * permission allows.
+ */
+export const RECORDED_ONLY_BY: {
+  readonly support: Readonly<Partial<Record<SupportKind, readonly AgencyKind[]>>>;
+  readonly investigationOutcome: Readonly<Partial<Record<InvestigationOutcome, readonly AgencyKind[]>>>;
+} = {
+  support: {
+    // Health and psychological care are given and recorded by those who give them (socialtjänstlagen,
+    // hälso- och sjukvårdslagen), never by the police or the Migration Agency. Health care is not yet an
+    // agency kind of its own: until it is, social services record it.
+    'health-care': ['social-services'],
+    psychological: ['social-services'],
+  },
+  investigationOutcome: {
+    // Whether to prosecute is the prosecutor's decision (rättegångsbalken 20 kap.); the police hand an
+    // investigation over to the prosecutor instead.
+    'charges-filed': ['prosecution'],
+  },
 };
