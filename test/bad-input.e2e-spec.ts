@@ -83,7 +83,7 @@ describe('refusing bad input', () => {
     ['the police recording a sentencing outcome', () => police, '/cases/:id/sentencing', { court: 'c', verdict: 'acquitted', offences: ['procuring'], appealed: false, decidedOn: '2026-01-01' }, 403, /prosecution/],
     ['closing an investigation that does not exist', () => police, '/cases/:id/investigations/no-such-investigation/close', { outcome: 'discontinued' }, 404, /no-such-investigation/],
     ['transferring evidence that does not exist', () => police, '/cases/:id/evidence/no-such-evidence/transfer', { toAgency: 'migrationsverket-stockholm', reason: 'r' }, 404, /no-such-evidence/],
-    ['a non-lead closing the case', () => migration, '/cases/:id/close', { outcome: 'done' }, 403, /lead/],
+    ['an agency other than a coordinator closing the whole case', () => migration, '/cases/:id/close', { outcome: 'done', wholeCase: true }, 403, /only a coordinator may close the whole case/],
     ['reopening a case that is open', () => police, '/cases/:id/reopen', { reason: 'r' }, 409, /open/],
   ];
 

@@ -104,7 +104,7 @@ describeWithKafka('the story of a child victim', () => {
       await step('legal-counsel', SOCIAL, '/cases/:id/support', { kind: 'legal-counsel', providedOn: today() });
     });
 
-    it('is prosecuted, the trafficker convicted to prison, and the case closed by its lead', async () => {
+    it('is prosecuted, the trafficker convicted to prison, each agency closing its part and the coordinator the case', async () => {
       await step('prosecutor-joins', POLICE, '/cases/:id/team', { agencyId: PROSECUTOR, reason: 'preliminary investigation led by a prosecutor' });
       await step('statement', POLICE, '/cases/:id/cooperation', { status: 'statement-given' });
       await step('charged', PROSECUTOR, `/cases/:id/investigations/${at.investigationId}/close`, { outcome: 'charges-filed' });
@@ -117,7 +117,11 @@ describeWithKafka('the story of a child victim', () => {
         appealed: false,
         decidedOn: today(),
       });
-      await step('closed', POLICE, '/cases/:id/close', { outcome: 'trafficker convicted; child in long-term care' });
+      // Each agency closes its own part; the prosecutor is done with the judgment, the others go on until the
+      // coordinator closes the whole case.
+      await step('prosecutor-done', PROSECUTOR, '/cases/:id/close', { outcome: 'judgment final' });
+      expect((await as[POLICE].get(`/cases/${caseId}`)).body).toMatchObject({ status: 'open' });
+      await step('closed', COORDINATOR, '/cases/:id/close', { outcome: 'trafficker convicted; child in long-term care', wholeCase: true });
     });
   });
 

@@ -203,7 +203,7 @@ export const CASE_COMMAND_ROUTES = {
     type: 'CloseCase',
     body: CloseCaseDto,
     params: [],
-    fields: ({ body }) => ({ outcome: body.outcome }),
+    fields: ({ body }) => ({ outcome: body.outcome, wholeCase: body.wholeCase ?? false }),
   }),
   'reopen-case': route({
     type: 'ReopenCase',

@@ -181,6 +181,8 @@ export const EVENT_CATEGORY: Readonly<Record<CaseEventType, InfoCategory>> = {
   CaseReopened: 'case',
   AgencyJoinedCase: 'team',
   AgencyLeftCase: 'team',
+  AgencyPartClosed: 'team',
+  AgencyPartReopened: 'team',
   CaseReferred: 'referral',
   ReferralAccepted: 'referral',
   ReferralDeclined: 'referral',

@@ -270,7 +270,7 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   }),
   RegisterEvidence: command('RegisterEvidence', police, { evidenceId: 'e-2', description: 'ledger', contentSha256: null }),
   TransferEvidence: command('TransferEvidence', police, { evidenceId: 'e-1', toAgencyId: prosecutor.agencyId, reason: 'for trial' }),
-  CloseCase: command('CloseCase', police, { outcome: 'convicted' }),
+  CloseCase: command('CloseCase', police, { outcome: 'convicted', wholeCase: false }),
   ReopenCase: command('ReopenCase', police, { reason: 'new information' }),
   RequireSocialServices: command('RequireSocialServices', system, { referralId: 'r-auto', socialServices: social, coordinator, dueBy: null }),
   EscalateReferral: command('EscalateReferral', system, { referralId: 'r-1', coordinator }),
@@ -326,10 +326,10 @@ describe('standing on the case', () => {
       .thenThrows(ForbiddenError, 'only the team of case c-1 may record support; socialtjansten-malmo is not on it');
   });
 
-  it('refuses a lead step to a team member that does not lead the case', () => {
-    given(staffed)
-      .when(command('CloseCase', prosecutor, { outcome: 'done' }))
-      .thenThrows(ForbiddenError, 'only polisen-malmo, the lead agency of case c-1, may close a case; aklagare-malmo is not the lead');
+  it('refuses a closed case to be reopened by a team member that neither leads it nor coordinates', () => {
+    given([...staffed, caseClosed()])
+      .when(command('ReopenCase', prosecutor, { reason: 'x' }))
+      .thenThrows(ForbiddenError, /^only polisen-malmo, the lead agency of case c-1, or a coordinator on its team may reopen a closed case/);
   });
 
   it('lets a coordinator on the team change the team', () => {
@@ -395,18 +395,79 @@ describe('standing on the case', () => {
 // ---------------------------------------------------------------------------------------------------------
 
 describe('closing a case', () => {
-  it('records the outcome and who closed it', () => {
-    const state = given(staffed)
-      .when(command('CloseCase', police, { outcome: 'victim returned home safely' }))
-      .then([caseClosed()]);
+  const close = (issuer: Issuer, outcome = 'done', wholeCase = false) => command('CloseCase', issuer, { outcome, wholeCase });
+  const partClosed = (issuer: Issuer, outcome = 'done') => event('AgencyPartClosed', { agencyId: issuer.agencyId, outcome });
+
+  it('records the outcome and who closed it, when the last part on the team closes', () => {
+    const state = given(opened)
+      .when(close(police, 'victim returned home safely'))
+      .then([partClosed(police, 'victim returned home safely'), caseClosed()]);
     expect(state).toMatchObject({ status: 'closed', outcome: 'victim returned home safely' });
   });
 
+  describe('each agency closes its own part; the case closes when every part is closed (practice: no agency ends another\'s work)', () => {
+    const withSocial = [...opened, joined(social)];
+
+    it('closes only the part of the agency that closes, and the case stays open', () => {
+      const state = given(withSocial).when(close(police, 'investigation handed over')).then([partClosed(police, 'investigation handed over')]);
+      expect(state).toMatchObject({ status: 'open', closedParts: [police.agencyId] });
+    });
+
+    it('lets social services go on recording support after the police have closed their part', () => {
+      given([...withSocial, partClosed(police)])
+        .when(command('RecordSupport', social, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-10' }))
+        .then([event('SupportProvided', { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-10', providedBy: social.agencyId })]);
+    });
+
+    it('closes the case with the last part', () => {
+      const state = given([...withSocial, partClosed(police)])
+        .when(close(social, 'support ended'))
+        .then([partClosed(social, 'support ended'), event('CaseClosed', { outcome: 'support ended', closedBy: social.agencyId })]);
+      expect(state.status).toBe('closed');
+    });
+
+    it('refuses an agency that closed its part until it reopens it', () => {
+      given([...withSocial, partClosed(police)])
+        .when(command('RecordSupport', police, { supportId: 's-1', kind: 'protection', providedOn: '2025-03-10' }))
+        .thenThrows(ConflictError, 'polisen-malmo has closed its part of case c-1; reopen your part first');
+      given([...withSocial, partClosed(police)]).when(close(police)).thenThrows(ConflictError, /has closed its part/);
+    });
+
+    it('lets an agency reopen its own part of an open case', () => {
+      const state = given([...withSocial, partClosed(police)])
+        .when(command('ReopenCase', police, { reason: 'new lead' }))
+        .then([event('AgencyPartReopened', { agencyId: police.agencyId, reason: 'new lead' })]);
+      expect(state.closedParts).toEqual([]);
+    });
+
+    it('counts a part closed no more once its agency leaves the team', () => {
+      const state = given([...withSocial, partClosed(social), event('AgencyLeftCase', { agencyId: social.agencyId, reason: 'moved', removedBy: police.agencyId })]).state();
+      expect(state.closedParts).toEqual([]);
+    });
+  });
+
+  describe('a coordinator may close the whole case, with its reason', () => {
+    it('closes the case at once, every part with it', () => {
+      const state = given(staffed)
+        .when(close(coordinator, 'no contact with the victim for a year', true))
+        .then([event('CaseClosed', { outcome: 'no contact with the victim for a year', closedBy: coordinator.agencyId })]);
+      expect(state.closedParts).toEqual(staffed.length ? state.team.map((m) => m.agencyId) : []);
+    });
+
+    it('refuses any other kind of agency closing the whole case', () => {
+      given(staffed).when(close(police, 'x', true)).thenThrows(ForbiddenError, 'only a coordinator may close the whole case c-1; polisen-malmo is police and closes its own part');
+    });
+  });
+
   it('leaves open referrals open', () => {
-    const state = given(referredToSocial).when(command('CloseCase', police, { outcome: 'done' })).then([
-      event('CaseClosed', { outcome: 'done', closedBy: police.agencyId }),
-    ]);
+    const state = given(referredToSocial).when(close(police)).then([partClosed(police), event('CaseClosed', { outcome: 'done', closedBy: police.agencyId })]);
     expect(state.referrals.map((r) => r.status)).toEqual(['open']);
+  });
+
+  it('reads a case closed before parts existed as closed for the whole team, and reopened for the whole team', () => {
+    const closed = given([...staffed, caseClosed()]).state();
+    expect(closed.closedParts).toEqual(closed.team.map((m) => m.agencyId));
+    expect(given([...staffed, caseClosed(), event('CaseReopened', { reason: 'x', reopenedBy: police.agencyId })]).state().closedParts).toEqual([]);
   });
 });
 
@@ -440,16 +501,16 @@ describe('reopening a case', () => {
     expect(state).toMatchObject({ status: 'open', outcome: null });
   });
 
-  it('refuses to reopen a case that is open', () => {
+  it('refuses to reopen a case that is open, and the part of the agency with it', () => {
     given(opened)
       .when(command('ReopenCase', police, { reason: 'x' }))
-      .thenThrows(ConflictError, 'case c-1 is open; only a closed case can be reopened');
+      .thenThrows(ConflictError, 'case c-1 is open and so is the part of polisen-malmo; there is nothing to reopen');
   });
 
-  it('refuses a team member that does not lead the case', () => {
+  it('lets a coordinator on the team reopen a closed case', () => {
     given([...staffed, caseClosed()])
-      .when(command('ReopenCase', prosecutor, { reason: 'x' }))
-      .thenThrows(ForbiddenError, /only polisen-malmo, the lead agency of case c-1, may reopen a case/);
+      .when(command('ReopenCase', coordinator, { reason: 'the victim made contact' }))
+      .then([event('CaseReopened', { reason: 'the victim made contact', reopenedBy: coordinator.agencyId })]);
   });
 });
 
@@ -1484,7 +1545,15 @@ describe('the case of a child victim, from opening to closing', () => {
         }),
       ],
     );
-    step(command('CloseCase', police, { outcome: 'perpetrator convicted; child placed in care', at: on(31) }), [
+    // Each agency closes its part; the case closes with the last.
+    step(command('CloseCase', prosecutor, { outcome: 'judgment final', wholeCase: false, at: on(30) }), [
+      event('AgencyPartClosed', { agencyId: prosecutor.agencyId, outcome: 'judgment final' }),
+    ]);
+    step(command('CloseCase', social, { outcome: 'child placed in care', wholeCase: false, at: on(31) }), [
+      event('AgencyPartClosed', { agencyId: social.agencyId, outcome: 'child placed in care' }),
+    ]);
+    step(command('CloseCase', police, { outcome: 'perpetrator convicted; child placed in care', wholeCase: false, at: on(31) }), [
+      event('AgencyPartClosed', { agencyId: police.agencyId, outcome: 'perpetrator convicted; child placed in care' }),
       event('CaseClosed', { outcome: 'perpetrator convicted; child placed in care', closedBy: police.agencyId }),
     ]);
 
@@ -1529,6 +1598,7 @@ describe('the case of a child victim, from opening to closing', () => {
       ],
       evidence: [{ evidenceId: 'e-1', description: 'seized phone', contentSha256: null, holder: prosecutor.agencyId, registeredBy: police.agencyId }],
       outcome: 'perpetrator convicted; child placed in care',
+      closedParts: [police.agencyId, social.agencyId, prosecutor.agencyId],
     });
 
     // Closed: nothing more until the lead reopens it.

@@ -62,6 +62,7 @@ export function initialState(): CaseState {
     sentencing: [],
     evidence: [],
     outcome: null,
+    closedParts: [],
   };
 }
 
@@ -92,6 +93,12 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
     throw new ConflictError(`case ${command.caseId} is closed; reopen it first`, {
       rule: 'case-closed',
       details: { caseId: command.caseId },
+    });
+  }
+  if (state.closedParts.includes(command.issuer.agencyId) && command.type !== 'ReopenCase') {
+    throw new ConflictError(`${command.issuer.agencyId} has closed its part of case ${command.caseId}; reopen your part first`, {
+      rule: 'part-closed',
+      details: { caseId: command.caseId, agencyId: command.issuer.agencyId },
     });
   }
   switch (command.type) {
@@ -132,7 +139,7 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
     case 'TransferEvidence':
       return transferEvidence(command, state);
     case 'CloseCase':
-      return closeCase(command);
+      return closeCase(command, state);
     case 'ReopenCase':
       return reopenCase(command, state);
     case 'RequireSocialServices':
@@ -530,16 +537,48 @@ function transferEvidence(cmd: TransferEvidence, state: CaseState): CaseEvent[] 
   ];
 }
 
-function closeCase(cmd: CloseCase): CaseEvent[] {
-  // Open referrals stay as they are: their addressees may still answer them once the case is reopened.
-  return [{ type: 'CaseClosed', data: { outcome: cmd.outcome, closedBy: cmd.issuer.agencyId } }];
+/**
+ * Each agency closes its own part, and the case closes with the last part: one agency being done never ends
+ * another's work (social services go on with support after the police have closed theirs). A coordinator
+ * may close the whole case, with its reason. Open referrals stay as they are: their addressees may still
+ * answer them once the case is reopened.
+ */
+function closeCase(cmd: CloseCase, state: CaseState): CaseEvent[] {
+  const who = cmd.issuer.agencyId;
+  const caseClosed: CaseEvent = { type: 'CaseClosed', data: { outcome: cmd.outcome, closedBy: who } };
+  if (cmd.wholeCase) {
+    if (cmd.issuer.kind !== 'coordinator') {
+      throw new ForbiddenError(`only a coordinator may close the whole case ${cmd.caseId}; ${who} is ${cmd.issuer.kind} and closes its own part`, {
+        rule: 'whole-case-by-coordinator',
+        details: { agencyId: who, kind: cmd.issuer.kind },
+      });
+    }
+    return [caseClosed];
+  }
+  const partClosed: CaseEvent = { type: 'AgencyPartClosed', data: { agencyId: who, outcome: cmd.outcome } };
+  const othersOpen = state.team.some((m) => m.agencyId !== who && !state.closedParts.includes(m.agencyId));
+  return othersOpen ? [partClosed] : [partClosed, caseClosed];
 }
 
+/**
+ * A closed case is reopened by its lead or a coordinator, for the whole team; on an open case an agency that
+ * closed its part takes it up again.
+ */
 function reopenCase(cmd: ReopenCase, state: CaseState): CaseEvent[] {
-  if (state.status !== 'closed') {
-    throw new ConflictError(`case ${cmd.caseId} is open; only a closed case can be reopened`, { rule: 'case-open' });
+  const who = cmd.issuer.agencyId;
+  if (state.status === 'closed') {
+    if (who !== state.leadAgency && cmd.issuer.kind !== 'coordinator') {
+      throw new ForbiddenError(`only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, or a coordinator on its team may reopen a closed case; ${who} may reopen only its own part`, {
+        rule: 'standing-lead-or-coordinator',
+        details: { agencyId: who, standing: 'lead-or-coordinator' },
+      });
+    }
+    return [{ type: 'CaseReopened', data: { reason: cmd.reason, reopenedBy: who } }];
   }
-  return [{ type: 'CaseReopened', data: { reason: cmd.reason, reopenedBy: cmd.issuer.agencyId } }];
+  if (!state.closedParts.includes(who)) {
+    throw new ConflictError(`case ${cmd.caseId} is open and so is the part of ${who}; there is nothing to reopen`, { rule: 'case-open' });
+  }
+  return [{ type: 'AgencyPartReopened', data: { agencyId: who, reason: cmd.reason } }];
 }
 
 const SOCIAL_SERVICES_REASON = 'child subject: social services must be on the team';
@@ -835,10 +874,14 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     case 'AgencyJoinedCase': {
       const { agencyId, agencyKind, via } = event.data;
       if (onTeam(state, agencyId)) return state;
-      return { ...state, team: [...state.team, { agencyId, kind: agencyKind, via }] };
+      return { ...state, team: [...state.team, { agencyId, kind: agencyKind, via }], closedParts: state.closedParts.filter((id) => id !== agencyId) };
     }
     case 'AgencyLeftCase':
-      return { ...state, team: state.team.filter((m) => m.agencyId !== event.data.agencyId) };
+      return {
+        ...state,
+        team: state.team.filter((m) => m.agencyId !== event.data.agencyId),
+        closedParts: state.closedParts.filter((id) => id !== event.data.agencyId),
+      };
     case 'CaseReferred': {
       const d = event.data;
       if (state.referrals.some((r) => r.referralId === d.referralId)) return state;
@@ -930,9 +973,15 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
         evidence: state.evidence.map((e) => (e.evidenceId === event.data.evidenceId ? { ...e, holder: event.data.toAgency } : e)),
       };
     case 'CaseClosed':
-      return { ...state, status: 'closed', outcome: event.data.outcome };
+      // Every part closes with the case (as a case closed before parts existed always did).
+      return { ...state, status: 'closed', outcome: event.data.outcome, closedParts: state.team.map((m) => m.agencyId) };
     case 'CaseReopened':
-      return { ...state, status: 'open', outcome: null };
+      // Reopened for the whole team, as it always was.
+      return { ...state, status: 'open', outcome: null, closedParts: [] };
+    case 'AgencyPartClosed':
+      return { ...state, closedParts: [...state.closedParts.filter((id) => id !== event.data.agencyId), event.data.agencyId] };
+    case 'AgencyPartReopened':
+      return { ...state, closedParts: state.closedParts.filter((id) => id !== event.data.agencyId) };
     default:
       return ignore(event, state);
   }

@@ -160,7 +160,7 @@ export function caseSummaryFor(state: CaseState, revision: number, reader: Issue
       const { status, subject, city, exploitation, summary, openedAt, leadAgency, outcome } = state;
       return { status, subject, city, exploitation, summary, openedAt, leadAgency, outcome };
     },
-    team: () => ({ team: state.team }),
+    team: () => ({ team: state.team.map((member) => ({ ...member, partClosed: state.closedParts.includes(member.agencyId) })) }),
     referral: () => ({ referrals: state.referrals, openReferrals: openReferrals(state) }),
     consent: () => ({ consents: state.consents }),
     support: () => ({}), // with care, below: one summary of the kinds this reader may see

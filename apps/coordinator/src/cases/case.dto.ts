@@ -167,6 +167,8 @@ export class TransferEvidenceDto {
 
 export class CloseCaseDto {
   @Reason() outcome!: string;
+  /** Close the whole case, not only your agency's part: coordinators only. */
+  @Optional() @IsBoolean() wholeCase?: boolean;
 }
 
 export class ReopenCaseDto {

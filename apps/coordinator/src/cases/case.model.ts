@@ -226,7 +226,11 @@ export type TransferEvidence = CommandBase & {
   readonly toAgencyId: string;
   readonly reason: Text;
 };
-export type CloseCase = CommandBase & { readonly type: 'CloseCase'; readonly outcome: Text };
+/**
+ * An agency closes its part of the case; the case closes when every part on the team is closed. A
+ * coordinator may close the whole case at once (`wholeCase`), with its reason.
+ */
+export type CloseCase = CommandBase & { readonly type: 'CloseCase'; readonly outcome: Text; readonly wholeCase: boolean };
 export type ReopenCase = CommandBase & { readonly type: 'ReopenCase'; readonly reason: Text };
 /** Issued by the child-protection process manager: a child subject needs social services on the team. */
 export type RequireSocialServices = CommandBase & {
@@ -370,6 +374,10 @@ export type EvidenceTransferred = Ev<
   { evidenceId: string; fromAgency: string; toAgency: string; reason: Text }
 >;
 export type CaseClosed = Ev<'CaseClosed', { outcome: Text; closedBy: string }>;
+/** An agency has done its part; the others go on. */
+export type AgencyPartClosed = Ev<'AgencyPartClosed', { agencyId: string; outcome: Text }>;
+/** An agency takes up its part again, on a case that is still open. */
+export type AgencyPartReopened = Ev<'AgencyPartReopened', { agencyId: string; reason: Text }>;
 export type CaseReopened = Ev<'CaseReopened', { reason: Text; reopenedBy: string }>;
 
 export type CaseEvent =
@@ -394,7 +402,9 @@ export type CaseEvent =
   | EvidenceRegistered
   | EvidenceTransferred
   | CaseClosed
-  | CaseReopened;
+  | CaseReopened
+  | AgencyPartClosed
+  | AgencyPartReopened;
 
 export type CaseEventType = CaseEvent['type'];
 
@@ -497,4 +507,6 @@ export interface CaseState {
   readonly sentencing: readonly SentencingOutcome[];
   readonly evidence: readonly Evidence[];
   readonly outcome: Text | null;
+  /** Team members that have closed their part: they act again only once they reopen it (or the case is reopened). */
+  readonly closedParts: readonly string[];
 }

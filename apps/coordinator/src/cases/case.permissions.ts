@@ -46,8 +46,10 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   RecordSentencingOutcome: { kinds: ['prosecution'], standing: 'team' },
   RegisterEvidence: { kinds: ANY, standing: 'team' },
   TransferEvidence: { kinds: ANY, standing: 'holder' },
-  CloseCase: { kinds: ANY, standing: 'lead' },
-  ReopenCase: { kinds: ANY, standing: 'lead' },
+  // Each agency closes its own part (a coordinator may close the whole case); reopening a closed case is the
+  // lead's or a coordinator's, reopening one's own part any member's (case.decider.ts closeCase, reopenCase).
+  CloseCase: { kinds: ANY, standing: 'team' },
+  ReopenCase: { kinds: ANY, standing: 'team' },
   RequireSocialServices: { kinds: ANY, standing: 'system' },
   EscalateReferral: { kinds: ANY, standing: 'system' },
 };
