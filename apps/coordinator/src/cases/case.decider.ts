@@ -723,11 +723,6 @@ function ensureStanding(cmd: CaseCommand, state: CaseState, standing: Standing):
     case 'team':
       if (!onTeam(state, who)) refuse(`only the team of case ${cmd.caseId} may ${action(cmd.type)}; ${who} is not on it`);
       return;
-    case 'lead':
-      if (who !== state.leadAgency) {
-        refuse(`only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, may ${action(cmd.type)}; ${who} is not the lead`);
-      }
-      return;
     case 'lead-or-coordinator': {
       // A coordinator an unanswered referral was escalated to may step in, too: that is what escalation is for.
       const coordinator = cmd.issuer.kind === 'coordinator' && (onTeam(state, who) || escalatedTo(state, who));

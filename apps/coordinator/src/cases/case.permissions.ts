@@ -5,14 +5,13 @@ import { CaseCommandType, InvestigationOutcome, SupportKind } from './case.model
  * The standing an agency needs on the case to issue a command:
  * - `anyone`: any registered agency (opening a case);
  * - `team`: on the case's team;
- * - `lead`: the agency that leads the case;
  * - `lead-or-coordinator`: the lead, or a coordinator on the team;
  * - `addressee`: the agency an open referral is addressed to;
  * - `referrer`: the agency that made the referral;
  * - `holder`: the agency that holds the piece of evidence;
  * - `system`: only the service's own process managers.
  */
-export type Standing = 'anyone' | 'team' | 'lead' | 'lead-or-coordinator' | 'addressee' | 'referrer' | 'holder' | 'system';
+export type Standing = 'anyone' | 'team' | 'lead-or-coordinator' | 'addressee' | 'referrer' | 'holder' | 'system';
 
 export interface CommandPermission {
   /** Agency kinds that may issue the command at all. */
