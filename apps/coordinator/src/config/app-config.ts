@@ -29,7 +29,7 @@ export interface AppConfig {
   readonly requestTimeoutMs: number;
   /** Requests per minute one agency may send (`SAMVERKAN_RATE_LIMIT_PER_AGENCY`); 0 turns the limit off. */
   readonly rateLimitPerAgency: number;
-  /** Requests per minute one address may send without a valid token (`SAMVERKAN_RATE_LIMIT_PER_ADDRESS`): failed logins, health probes, docs. */
+  /** Requests per minute one address may send without a valid token (`SAMVERKAN_RATE_LIMIT_PER_ADDRESS`): failed logins, health probes, docs; 0 turns the limit off. */
   readonly rateLimitPerAddress: number;
   /**
    * The reverse proxies (addresses or CIDR ranges, comma-separated; `SAMVERKAN_TRUSTED_PROXIES`) whose
