@@ -94,7 +94,8 @@ describeWithKafka('the story of a child victim', () => {
       const opened = await step('investigation', POLICE, '/cases/:id/investigations', { reference: '5000-K123456-26' });
       at.investigationId = opened.investigationId;
       await step('migration-joins', POLICE, '/cases/:id/team', { agencyId: MIGRATION, reason: 'reflection period for the victim' });
-      await step('reflection', MIGRATION, '/cases/:id/reflection-period', { until: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+      await step('reflection-applied', POLICE, '/cases/:id/reflection-period/application', {});
+      await step('reflection', MIGRATION, '/cases/:id/reflection-period', { granted: true });
       await step('evidence', POLICE, '/cases/:id/evidence', { description: 'phone with the messages that recruited her' });
     });
 

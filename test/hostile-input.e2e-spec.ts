@@ -146,7 +146,7 @@ describe('hostile input', () => {
       ['support provided next year', '/support', { kind: 'shelter', providedOn: `${new Date().getUTCFullYear() + 1}-06-01` }, /providedOn/],
       ['a sentence decided in 1900', '/sentencing', { court: 'c', verdict: 'acquitted', offences: ['procuring'], appealed: false, decidedOn: '1900-01-01' }, /decidedOn/],
       ['consent given in 1900', '/consent', { scope: 'share-with-migration', given: true, by: 'person', on: '1900-01-01' }, /on/],
-      ['a reflection period until 9999', '/reflection-period', { until: '9999-12-31' }, /until/],
+      ['a reflection period extended until 9999', '/reflection-period/extension', { until: '9999-12-31', reason: 'r' }, /until/],
     ])('refuses %s, and writes nothing', async (_, path, body, detail) => {
       const before = await revision();
       expectProblem(await police.post(`/cases/${caseId}${path}`, body), 400, detail);
@@ -226,7 +226,9 @@ function pathOf(name: string, caseId: string, id: (param: string) => string, par
     'withdraw-referral': '/referrals/:referralId/withdraw',
     'record-support': '/support',
     'record-consent': '/consent',
-    'grant-reflection-period': '/reflection-period',
+    'apply-for-reflection-period': '/reflection-period/application',
+    'decide-reflection-period': '/reflection-period',
+    'extend-reflection-period': '/reflection-period/extension',
     'decide-residence-permit': '/residence-permit',
     'record-cooperation': '/cooperation',
     'open-investigation': '/investigations',

@@ -116,9 +116,14 @@ describeWithKafka('need-to-know on every path', () => {
         case 'evidence':
           await client(s.by).post(`${path}/evidence`, { description: 'a notebook of payments' });
           break;
-        case 'reflection':
-          await client(s.by).post(`${path}/reflection-period`, { until: new Date(Date.now() + 30 * 86_400_000).toISOString() });
+        case 'reflection': {
+          // Applied for by whichever team member draws it (the law lets police, prosecutors and social
+          // services), decided by the Migration Agency when it is on the team.
+          await client(s.by).post(`${path}/reflection-period/application`, {});
+          const migration = team.find((m) => kindOf.get(m.agencyId) === 'migration');
+          if (migration) await as.get(migration.agencyId)!.post(`${path}/reflection-period`, { granted: true });
           break;
+        }
       }
     }
     return caseId;

@@ -9,7 +9,8 @@ import {
   DecideResidencePermitDto,
   DeclineReferralDto,
   EmptyDto,
-  GrantReflectionPeriodDto,
+  DecideReflectionPeriodDto,
+  ExtendReflectionPeriodDto,
   InitiateProsecutionDto,
   OpenCaseDto,
   OpenInvestigationDto,
@@ -55,7 +56,7 @@ export interface CaseCommandRoute<T extends CaseCommand['type'] = CaseCommand['t
   readonly body: new () => Body;
   readonly params: readonly CommandParam[];
   /** An id the command mints, read back from the event that carries it, so that a replay answers it too. */
-  readonly mints?: { readonly event: string; readonly field: 'referralId' | 'investigationId' | 'evidenceId' };
+  readonly mints?: { readonly event: string; readonly field: 'referralId' | 'investigationId' | 'evidenceId' | 'applicationId' };
   fields(input: RouteInput<Body>): Fields<T>;
 }
 
@@ -136,11 +137,24 @@ export const CASE_COMMAND_ROUTES = {
     params: [],
     fields: ({ body }) => ({ scope: body.scope, given: body.given, by: body.by, on: body.on }),
   }),
-  'grant-reflection-period': route({
-    type: 'GrantReflectionPeriod',
-    body: GrantReflectionPeriodDto,
+  'apply-for-reflection-period': route({
+    type: 'ApplyForReflectionPeriod',
+    body: EmptyDto,
     params: [],
-    fields: ({ body }) => ({ until: body.until }),
+    mints: { event: 'ReflectionPeriodApplied', field: 'applicationId' },
+    fields: () => ({ applicationId: uuidv7() }),
+  }),
+  'decide-reflection-period': route({
+    type: 'DecideReflectionPeriod',
+    body: DecideReflectionPeriodDto,
+    params: [],
+    fields: ({ body }) => ({ granted: body.granted }),
+  }),
+  'extend-reflection-period': route({
+    type: 'ExtendReflectionPeriod',
+    body: ExtendReflectionPeriodDto,
+    params: [],
+    fields: ({ body }) => ({ until: body.until, reason: body.reason }),
   }),
   'decide-residence-permit': route({
     type: 'DecideResidencePermit',

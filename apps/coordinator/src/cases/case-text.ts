@@ -10,6 +10,7 @@ export const FREE_TEXT_FIELDS: Readonly<Partial<Record<CaseCommandType, readonly
   DeclineReferral: ['reason'],
   RegisterEvidence: ['description'],
   TransferEvidence: ['reason'],
+  ExtendReflectionPeriod: ['reason'],
   CloseCase: ['outcome'],
   ReopenCase: ['reason'],
 };

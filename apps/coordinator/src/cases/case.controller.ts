@@ -17,7 +17,8 @@ import {
   DeclineReferralDto,
   EmptyDto,
   DecideResidencePermitDto,
-  GrantReflectionPeriodDto,
+  DecideReflectionPeriodDto,
+  ExtendReflectionPeriodDto,
   InitiateProsecutionDto,
   OpenCaseDto,
   OpenInvestigationDto,
@@ -103,10 +104,22 @@ export class CaseController {
     return this.run('record-consent', id, {}, body, req, res);
   }
 
+  @Post(':id/reflection-period/application')
+  @ApiOperation({ summary: 'Apply for a reflection period for the victim (the head of the preliminary investigation, or social services)' })
+  applyForReflection(@Param('id', CaseIdPipe) id: string, @Body() body: EmptyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('apply-for-reflection-period', id, {}, body, req, res);
+  }
+
   @Post(':id/reflection-period')
-  @ApiOperation({ summary: 'Grant a reflection period (Migration Agency)' })
-  reflection(@Param('id', CaseIdPipe) id: string, @Body() body: GrantReflectionPeriodDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
-    return this.run('grant-reflection-period', id, {}, body, req, res);
+  @ApiOperation({ summary: 'Decide the pending application for a reflection period: granted, 30 days from the decision (Migration Agency)' })
+  reflection(@Param('id', CaseIdPipe) id: string, @Body() body: DecideReflectionPeriodDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('decide-reflection-period', id, {}, body, req, res);
+  }
+
+  @Post(':id/reflection-period/extension')
+  @ApiOperation({ summary: 'Extend the reflection period on request, for special reasons (Migration Agency)' })
+  extendReflection(@Param('id', CaseIdPipe) id: string, @Body() body: ExtendReflectionPeriodDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('extend-reflection-period', id, {}, body, req, res);
   }
 
   @Post(':id/residence-permit')

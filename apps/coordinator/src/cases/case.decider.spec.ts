@@ -254,7 +254,9 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   WithdrawReferral: command('WithdrawReferral', police, { referralId: 'r-1' }),
   RecordSupport: command('RecordSupport', migration, { supportId: 's-1', kind: 'shelter', providedOn: '2025-03-09' }),
   RecordConsent: command('RecordConsent', police, { scope: 'share-with-migration', given: true, by: 'person', on: '2025-03-10' }),
-  GrantReflectionPeriod: command('GrantReflectionPeriod', migration, { until: '2025-04-09T00:00:00Z' }),
+  ApplyForReflectionPeriod: command('ApplyForReflectionPeriod', police, { applicationId: 'a-2' }),
+  DecideReflectionPeriod: command('DecideReflectionPeriod', migration, { granted: true }),
+  ExtendReflectionPeriod: command('ExtendReflectionPeriod', migration, { until: '2025-04-20', reason: 'needs more time after surgery' }),
   DecideResidencePermit: command('DecideResidencePermit', migration, { granted: true, until: '2026-03-10' }),
   RecordVictimCooperation: command('RecordVictimCooperation', police, { status: 'willing' }),
   OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
@@ -279,6 +281,12 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
 const commandTypes = Object.keys(COMMAND_PERMISSIONS) as CaseCommandType[];
 const orList = (kinds: readonly string[]) => (kinds.length === 1 ? kinds[0] : `${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)}`);
 const asIssuedBy = (cmd: CaseCommand, issuer: Issuer): CaseCommand => ({ ...cmd, issuer });
+
+/** What a sample needs besides `busy` to do something: a decision needs an application. */
+const preludes: Partial<Record<CaseCommandType, CaseEvent[]>> = {
+  DecideReflectionPeriod: [event('ReflectionPeriodApplied', { applicationId: 'a-1', appliedBy: police.agencyId, applicantKind: 'police' })],
+  ExtendReflectionPeriod: [event('ReflectionPeriodApplied', { applicationId: 'a-1', appliedBy: police.agencyId, applicantKind: 'police' }), event('ReflectionPeriodDecided', { applicationId: 'a-1', granted: true, from: '2025-03-10', until: '2025-04-09', decidedBy: migration.agencyId })],
+};
 
 describe('the permission table', () => {
   const teamOfEveryKind: Record<AgencyKind, Issuer> = { police, prosecution: prosecutor, migration, 'social-services': social, coordinator, auditor };
@@ -305,7 +313,7 @@ describe('the permission table', () => {
   it.each(commandTypes.filter((t) => t !== 'OpenCase' && t !== 'ReopenCase'))(
     'lets an entitled agency issue %s on an open case',
     (type) => {
-      expect(decide(samples[type], given(busy).state()).length).toBeGreaterThan(0);
+      expect(decide(samples[type], given([...busy, ...(preludes[type] ?? [])]).state()).length).toBeGreaterThan(0);
     },
   );
 
@@ -837,24 +845,92 @@ describe('recording consent', () => {
   });
 });
 
-describe('granting a reflection period', () => {
-  const grant = (until: string) => command('GrantReflectionPeriod', migration, { until });
+describe('a reflection period (utlänningslagen 5 kap. 15 § andra stycket)', () => {
+  const withSocial = [...staffed, joined(social)];
+  const apply = (issuer: Issuer = police, applicationId = 'a-1') => command('ApplyForReflectionPeriod', issuer, { applicationId });
+  const applied = (issuer: Issuer = police, applicationId = 'a-1') =>
+    event('ReflectionPeriodApplied', { applicationId, appliedBy: issuer.agencyId, applicantKind: issuer.kind });
+  const decideIt = (granted: boolean, at = AT) => command('DecideReflectionPeriod', migration, { granted, at });
+  const granted = (from = '2025-03-10', until = '2025-04-09') =>
+    event('ReflectionPeriodDecided', { applicationId: 'a-1', granted: true, from, until, decidedBy: migration.agencyId });
 
-  it('records the period for a victim', () => {
-    const state = given(staffed)
-      .when(grant('2025-04-09T00:00:00Z'))
-      .then([event('ReflectionPeriodGranted', { until: '2025-04-09T00:00:00Z', grantedBy: migration.agencyId })]);
+  describe('is applied for by the head of the preliminary investigation or, since 1 August 2022, social services', () => {
+    it.each([police, prosecutor, social])('lets %o apply', (issuer) => {
+      const state = given(withSocial).when(apply(issuer)).then([applied(issuer)]);
+      expect(state.reflectionApplication).toEqual({ applicationId: 'a-1', appliedBy: issuer.agencyId, decision: 'pending' });
+    });
+
+    it.each([migration, coordinator])('refuses %o applying', (issuer) => {
+      given(withSocial).when(apply(issuer)).thenThrows(ForbiddenError, /^only police, prosecution or social-services agencies may apply for a reflection period/);
+    });
+
+    it('needs no investigation', () => {
+      given(staffed).when(apply()).then([applied()]);
+    });
+
+    it('is for victims only', () => {
+      given([caseOpened(sexBuyer), joined(police, 'opened')])
+        .when(apply())
+        .thenThrows(InvariantError, 'a reflection period is applied for only for victims; the subject of case c-1 is a sex-buyer');
+    });
+
+    it('is applied for once at a time', () => {
+      given([...staffed, applied()]).when(apply(police, 'a-2')).thenThrows(ConflictError, /awaits the Migration Agency's decision/);
+    });
+  });
+
+  describe('is decided by the Migration Agency: 30 days from the decision, whatever was asked', () => {
+    it('grants 30 days from the Swedish day of the decision', () => {
+      const state = given([...staffed, applied()]).when(decideIt(true)).then([granted()]);
+      expect(state.reflectionPeriodUntil).toBe('2025-04-09');
+      expect(state.reflectionApplication?.decision).toBe('granted');
+    });
+
+    it('counts from the Swedish day, across midnight UTC', () => {
+      given([...staffed, applied()]).when(decideIt(true, '2025-03-09T23:30:00Z')).then([granted('2025-03-10', '2025-04-09')]);
+    });
+
+    it('may refuse it', () => {
+      const state = given([...staffed, applied()])
+        .when(decideIt(false))
+        .then([event('ReflectionPeriodDecided', { applicationId: 'a-1', granted: false, from: null, until: null, decidedBy: migration.agencyId })]);
+      expect(state.reflectionPeriodUntil).toBeNull();
+    });
+
+    it('decides only on an application', () => {
+      given(staffed).when(decideIt(true)).thenThrows(ConflictError, /^no application for a reflection period awaits a decision on case c-1/);
+    });
+
+    it('is not applied for again while it runs', () => {
+      given([...staffed, applied(), granted()]).when(apply(police, 'a-2')).thenThrows(ConflictError, /runs on case c-1 until 2025-04-09; it is extended on request/);
+    });
+  });
+
+  describe('is extended only on request, for special reasons, each extension its own event', () => {
+    const extend = (until: string) => command('ExtendReflectionPeriod', migration, { until, reason: 'recovering from surgery' });
+
+    it('extends the period, keeping the reasons', () => {
+      const state = given([...staffed, applied(), granted()])
+        .when(extend('2025-05-09'))
+        .then([event('ReflectionPeriodExtended', { until: '2025-05-09', reason: 'recovering from surgery', extendedBy: migration.agencyId })]);
+      expect(state.reflectionPeriodUntil).toBe('2025-05-09');
+    });
+
+    it('refuses an extension that does not end later', () => {
+      given([...staffed, applied(), granted()]).when(extend('2025-04-01')).thenThrows(InvariantError, /^an extension must end after the period it extends/);
+    });
+
+    it('refuses to extend a period never granted', () => {
+      given(staffed).when(extend('2025-05-09')).thenThrows(ConflictError, 'case c-1 has no reflection period to extend');
+    });
+  });
+
+  it('reads a period granted before applications existed as granted until its date', () => {
+    const state = given([...staffed, event('ReflectionPeriodGranted', { until: '2025-04-09T00:00:00Z', grantedBy: migration.agencyId })]).state();
     expect(state.reflectionPeriodUntil).toBe('2025-04-09T00:00:00Z');
-  });
-
-  it('refuses a subject that is not a victim', () => {
-    given([caseOpened(sexBuyer), joined(police, 'opened'), joined(migration)])
-      .when(grant('2025-04-09T00:00:00Z'))
-      .thenThrows(InvariantError, 'a reflection period is granted only to victims; the subject of case c-1 is a sex-buyer');
-  });
-
-  it('refuses a period that ends before it is granted', () => {
-    given(staffed).when(grant('2025-03-01')).thenThrows(InvariantError, /^a reflection period must end after it is granted/);
+    given([...staffed, event('ReflectionPeriodGranted', { until: '2025-04-09T00:00:00Z', grantedBy: migration.agencyId })])
+      .when(command('ExtendReflectionPeriod', migration, { until: '2025-05-09', reason: 'r' }))
+      .then([event('ReflectionPeriodExtended', { until: '2025-05-09', reason: 'r', extendedBy: migration.agencyId })]);
   });
 });
 
@@ -1578,6 +1654,7 @@ describe('the case of a child victim, from opening to closing', () => {
       support: { shelter: { count: 1, providers: [social.agencyId], firstProvidedOn: '2025-03-02', lastProvidedOn: '2025-03-02' } },
       consents: [{ scope: 'share-health-details', givenBy: 'guardian', givenOn: '2025-03-02', recordedBy: social.agencyId }],
       reflectionPeriodUntil: null,
+      reflectionApplication: null,
       residencePermit: null,
       cooperation: 'statement-given',
       investigations: [{ investigationId: 'i-1', reference: '5000-K123-25', openedBy: police.agencyId, status: 'closed', outcome: 'charges-filed' }],

@@ -14,7 +14,9 @@ import {
   DecideResidencePermit,
   EscalateReferral,
   Evidence,
-  GrantReflectionPeriod,
+  ApplyForReflectionPeriod,
+  DecideReflectionPeriod,
+  ExtendReflectionPeriod,
   InitiateProsecution,
   Investigation,
   OpenCase,
@@ -55,6 +57,7 @@ export function initialState(): CaseState {
     support: {},
     consents: [],
     reflectionPeriodUntil: null,
+    reflectionApplication: null,
     residencePermit: null,
     cooperation: null,
     investigations: [],
@@ -120,8 +123,12 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
       return recordSupport(command, state);
     case 'RecordConsent':
       return recordConsent(command, state);
-    case 'GrantReflectionPeriod':
-      return grantReflectionPeriod(command, state);
+    case 'ApplyForReflectionPeriod':
+      return applyForReflectionPeriod(command, state);
+    case 'DecideReflectionPeriod':
+      return decideReflectionPeriod(command, state);
+    case 'ExtendReflectionPeriod':
+      return extendReflectionPeriod(command, state);
     case 'DecideResidencePermit':
       return decideResidencePermit(command, state);
     case 'RecordVictimCooperation':
@@ -332,15 +339,63 @@ function recordConsent(cmd: RecordConsent, state: CaseState): CaseEvent[] {
   ];
 }
 
-function grantReflectionPeriod(cmd: GrantReflectionPeriod, state: CaseState): CaseEvent[] {
-  ensureVictim(state, 'a reflection period is granted only to victims');
-  if (!isAfter(cmd.until, cmd.at)) {
-    throw new InvariantError(`a reflection period must end after it is granted; ${cmd.until} is not after ${cmd.at}`, {
-      rule: 'period-ends-before-grant',
-      details: { until: cmd.until, at: cmd.at },
+/** The length of a reflection period: 30 days (utlänningslagen 5 kap. 15 § andra stycket). */
+export const REFLECTION_PERIOD_DAYS = 30;
+
+function applyForReflectionPeriod(cmd: ApplyForReflectionPeriod, state: CaseState): CaseEvent[] {
+  ensureVictim(state, 'a reflection period is applied for only for victims');
+  if (state.reflectionApplication?.decision === 'pending') {
+    throw new ConflictError(`an application for a reflection period on case ${cmd.caseId} awaits the Migration Agency's decision`, {
+      rule: 'reflection-application-pending',
+      details: { applicationId: state.reflectionApplication.applicationId },
     });
   }
-  return [{ type: 'ReflectionPeriodGranted', data: { until: cmd.until, grantedBy: cmd.issuer.agencyId } }];
+  const running = state.reflectionPeriodUntil !== null && state.reflectionPeriodUntil.slice(0, 10) >= swedishDate(cmd.at);
+  if (running) {
+    throw new ConflictError(`a reflection period runs on case ${cmd.caseId} until ${state.reflectionPeriodUntil}; it is extended on request, not applied for again`, {
+      rule: 'reflection-period-running',
+      details: { until: state.reflectionPeriodUntil },
+    });
+  }
+  return [{ type: 'ReflectionPeriodApplied', data: { applicationId: cmd.applicationId, appliedBy: cmd.issuer.agencyId, applicantKind: cmd.issuer.kind } }];
+}
+
+function decideReflectionPeriod(cmd: DecideReflectionPeriod, state: CaseState): CaseEvent[] {
+  const application = state.reflectionApplication;
+  if (application?.decision !== 'pending') {
+    throw new ConflictError(
+      `no application for a reflection period awaits a decision on case ${cmd.caseId}: the head of the preliminary investigation or ` +
+        'social services apply for one (utlänningslagen 5 kap. 15 §)',
+      { rule: 'no-reflection-application' },
+    );
+  }
+  const from = swedishDate(cmd.at);
+  const until = cmd.granted ? addDays(from, REFLECTION_PERIOD_DAYS) : null;
+  return [
+    {
+      type: 'ReflectionPeriodDecided',
+      data: { applicationId: application.applicationId, granted: cmd.granted, from: cmd.granted ? from : null, until, decidedBy: cmd.issuer.agencyId },
+    },
+  ];
+}
+
+function extendReflectionPeriod(cmd: ExtendReflectionPeriod, state: CaseState): CaseEvent[] {
+  const current = state.reflectionPeriodUntil;
+  if (current === null) {
+    throw new ConflictError(`case ${cmd.caseId} has no reflection period to extend`, { rule: 'no-reflection-period' });
+  }
+  if (cmd.until.slice(0, 10) <= current.slice(0, 10)) {
+    throw new InvariantError(`an extension must end after the period it extends; ${cmd.until} is not after ${current.slice(0, 10)}`, {
+      rule: 'extension-not-later',
+      details: { until: cmd.until, current },
+    });
+  }
+  return [{ type: 'ReflectionPeriodExtended', data: { until: cmd.until, reason: cmd.reason, extendedBy: cmd.issuer.agencyId } }];
+}
+
+/** The day `days` days after a day (YYYY-MM-DD), by the calendar. */
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 function decideResidencePermit(cmd: DecideResidencePermit, state: CaseState): CaseEvent[] {
@@ -665,7 +720,9 @@ const ACTIONS: Readonly<Record<CaseCommandType, readonly [verb: string, object: 
   WithdrawReferral: ['withdraw', 'a referral'],
   RecordSupport: ['record', 'support'],
   RecordConsent: ['record', 'consent'],
-  GrantReflectionPeriod: ['grant', 'a reflection period'],
+  ApplyForReflectionPeriod: ['apply for', 'a reflection period'],
+  DecideReflectionPeriod: ['decide on', 'a reflection period'],
+  ExtendReflectionPeriod: ['extend', 'a reflection period'],
   DecideResidencePermit: ['decide', 'on a residence permit'],
   RecordVictimCooperation: ['record', 'victim cooperation'],
   OpenInvestigation: ['open', 'an investigation'],
@@ -923,6 +980,15 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     case 'ConsentWithdrawn':
       return { ...state, consents: state.consents.filter((c) => c.scope !== event.data.scope) };
     case 'ReflectionPeriodGranted':
+      return { ...state, reflectionPeriodUntil: event.data.until };
+    case 'ReflectionPeriodApplied':
+      return { ...state, reflectionApplication: { applicationId: event.data.applicationId, appliedBy: event.data.appliedBy, decision: 'pending' } };
+    case 'ReflectionPeriodDecided': {
+      const { granted, until } = event.data;
+      const application = state.reflectionApplication && { ...state.reflectionApplication, decision: granted ? ('granted' as const) : ('refused' as const) };
+      return { ...state, reflectionApplication: application, reflectionPeriodUntil: granted ? until : state.reflectionPeriodUntil };
+    }
+    case 'ReflectionPeriodExtended':
       return { ...state, reflectionPeriodUntil: event.data.until };
     case 'ResidencePermitDecided':
       return { ...state, residencePermit: { granted: event.data.granted, until: event.data.until } };

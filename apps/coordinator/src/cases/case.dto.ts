@@ -114,8 +114,16 @@ export class RecordConsentDto {
   @IsDay({ daysAhead: 1 }) on!: string;
 }
 
-export class GrantReflectionPeriodDto {
-  @IsTimestamp({ yearsAhead: 2 }) until!: string;
+export class DecideReflectionPeriodDto {
+  /** Granted: 30 days from the decision (utlänningslagen 5 kap. 15 §); refused. */
+  @IsBoolean() granted!: boolean;
+}
+
+export class ExtendReflectionPeriodDto {
+  /** The new last day of the period. */
+  @IsDay({ daysAhead: 366, earliest: '2000-01-01' }) until!: string;
+  /** The special reasons for the extension. */
+  @Reason() reason!: string;
 }
 
 export class DecideResidencePermitDto {

@@ -181,7 +181,16 @@ export type RecordConsent = CommandBase & {
   /** The day it was given or withdrawn (YYYY-MM-DD). */
   readonly on: string;
 };
-export type GrantReflectionPeriod = CommandBase & { readonly type: 'GrantReflectionPeriod'; readonly until: string };
+/**
+ * A reflection period (betänketid, utlänningslagen 5 kap. 15 § andra stycket) is applied for by the head of
+ * the preliminary investigation (police or prosecutor) or, since 1 August 2022, the municipal social welfare
+ * board; no investigation is needed for it.
+ */
+export type ApplyForReflectionPeriod = CommandBase & { readonly type: 'ApplyForReflectionPeriod'; readonly applicationId: string };
+/** The Migration Agency decides the pending application: granted, the period is 30 days from the decision. */
+export type DecideReflectionPeriod = CommandBase & { readonly type: 'DecideReflectionPeriod'; readonly granted: boolean };
+/** Extended only on request, for special reasons, which are recorded. */
+export type ExtendReflectionPeriod = CommandBase & { readonly type: 'ExtendReflectionPeriod'; readonly until: string; readonly reason: Text };
 export type DecideResidencePermit = CommandBase & {
   readonly type: 'DecideResidencePermit';
   readonly granted: boolean;
@@ -259,7 +268,9 @@ export type CaseCommand =
   | WithdrawReferral
   | RecordSupport
   | RecordConsent
-  | GrantReflectionPeriod
+  | ApplyForReflectionPeriod
+  | DecideReflectionPeriod
+  | ExtendReflectionPeriod
   | DecideResidencePermit
   | RecordVictimCooperation
   | OpenInvestigation
@@ -335,7 +346,15 @@ export type ConsentWithdrawn = Ev<
   'ConsentWithdrawn',
   { scope: string; withdrawnBy: ConsentGiver | null; withdrawnOn: string | null; recordedBy: string }
 >;
+/** Written before reflection periods were applied for and decided; read as a period granted until `until`. */
 export type ReflectionPeriodGranted = Ev<'ReflectionPeriodGranted', { until: string; grantedBy: string }>;
+export type ReflectionPeriodApplied = Ev<'ReflectionPeriodApplied', { applicationId: string; appliedBy: string; applicantKind: AgencyKind }>;
+/** `from` and `until` are days (YYYY-MM-DD): the decision day and 30 days after it; null when refused. */
+export type ReflectionPeriodDecided = Ev<
+  'ReflectionPeriodDecided',
+  { applicationId: string; granted: boolean; from: string | null; until: string | null; decidedBy: string }
+>;
+export type ReflectionPeriodExtended = Ev<'ReflectionPeriodExtended', { until: string; reason: Text; extendedBy: string }>;
 export type ResidencePermitDecided = Ev<
   'ResidencePermitDecided',
   { granted: boolean; until: string | null; decidedBy: string }
@@ -393,6 +412,9 @@ export type CaseEvent =
   | ConsentGiven
   | ConsentWithdrawn
   | ReflectionPeriodGranted
+  | ReflectionPeriodApplied
+  | ReflectionPeriodDecided
+  | ReflectionPeriodExtended
   | ResidencePermitDecided
   | VictimCooperationRecorded
   | InvestigationOpened
@@ -496,6 +518,8 @@ export interface CaseState {
   /** Consent in force, one per scope, in the order given. */
   readonly consents: readonly Consent[];
   readonly reflectionPeriodUntil: string | null;
+  /** The last application for a reflection period, and what became of it. */
+  readonly reflectionApplication: { readonly applicationId: string; readonly appliedBy: string; readonly decision: 'pending' | 'granted' | 'refused' } | null;
   readonly residencePermit: { granted: boolean; until: string | null } | null;
   readonly cooperation: CooperationStatus | null;
   readonly investigations: readonly Investigation[];

@@ -34,7 +34,11 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   RecordSupport: { kinds: ANY, standing: 'team' },
   // Consent is recorded by the agency that met the person and asked: social services or the police.
   RecordConsent: { kinds: ['police', 'social-services'], standing: 'team' },
-  GrantReflectionPeriod: { kinds: ['migration'], standing: 'team' },
+  // Applied for by the head of the preliminary investigation (police or prosecutor) or, since 1 August 2022,
+  // social services; decided and extended by the Migration Agency (utlänningslagen 5 kap. 15 §).
+  ApplyForReflectionPeriod: { kinds: ['police', 'prosecution', 'social-services'], standing: 'team' },
+  DecideReflectionPeriod: { kinds: ['migration'], standing: 'team' },
+  ExtendReflectionPeriod: { kinds: ['migration'], standing: 'team' },
   DecideResidencePermit: { kinds: ['migration'], standing: 'team' },
   // Law enforcement records the victim's cooperation with it; the welfare side may not even see it (case.access.ts),
   // and a refusal of a second recording would tell it what was recorded.
