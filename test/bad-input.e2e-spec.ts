@@ -55,6 +55,8 @@ describe('refusing bad input', () => {
     ['deciding a reflection period of a length of its own', '/cases/:id/reflection-period', { granted: true, until: '2031-01-01' }, /property until should not exist/],
     ['extending a reflection period without a reason', '/cases/:id/reflection-period/extension', { until: '2027-01-01' }, /reason/],
     ['deciding a residence permit without a decision', '/cases/:id/residence-permit', { until: '2027-01-01' }, /granted/],
+    ['applying for a residence permit without the conditions', '/cases/:id/residence-permit/application', { presenceNeeded: true }, /willToCooperate/],
+    ['recording a citizenship that is not a country code', '/cases/:id/citizenship', { citizenship: 'Estonia' }, /ISO 3166-1 alpha-2/],
     ['recording an unknown cooperation status', '/cases/:id/cooperation', { status: 'maybe' }, /status must be one of/],
     ['opening an investigation without a reference', '/cases/:id/investigations', {}, /reference/],
     ['closing an investigation with an unknown outcome', '/cases/:id/investigations/i-1/close', { outcome: 'solved' }, /outcome must be one of/],

@@ -229,6 +229,8 @@ function pathOf(name: string, caseId: string, id: (param: string) => string, par
     'apply-for-reflection-period': '/reflection-period/application',
     'decide-reflection-period': '/reflection-period',
     'extend-reflection-period': '/reflection-period/extension',
+    'record-citizenship': '/citizenship',
+    'apply-for-residence-permit': '/residence-permit/application',
     'decide-residence-permit': '/residence-permit',
     'record-cooperation': '/cooperation',
     'open-investigation': '/investigations',

@@ -195,6 +195,8 @@ export const EVENT_CATEGORY: Readonly<Record<CaseEventType, InfoCategory>> = {
   ReflectionPeriodApplied: 'residence',
   ReflectionPeriodDecided: 'residence',
   ReflectionPeriodExtended: 'residence',
+  SubjectCitizenshipRecorded: 'case',
+  ResidencePermitApplied: 'residence',
   ResidencePermitDecided: 'residence',
   VictimCooperationRecorded: 'cooperation',
   InvestigationOpened: 'investigation',

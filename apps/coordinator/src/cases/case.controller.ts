@@ -16,7 +16,9 @@ import {
   CloseInvestigationDto,
   DeclineReferralDto,
   EmptyDto,
+  ApplyForResidencePermitDto,
   DecideResidencePermitDto,
+  RecordCitizenshipDto,
   DecideReflectionPeriodDto,
   ExtendReflectionPeriodDto,
   InitiateProsecutionDto,
@@ -122,8 +124,20 @@ export class CaseController {
     return this.run('extend-reflection-period', id, {}, body, req, res);
   }
 
+  @Post(':id/citizenship')
+  @ApiOperation({ summary: "Record the subject's citizenship (ISO 3166-1 alpha-2, or stateless): EU/EEA and third-country nationals are told apart" })
+  citizenship(@Param('id', CaseIdPipe) id: string, @Body() body: RecordCitizenshipDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('record-citizenship', id, {}, body, req, res);
+  }
+
+  @Post(':id/residence-permit/application')
+  @ApiOperation({ summary: 'Apply for a residence permit for the victim, stating the three conditions (the head of the preliminary investigation)' })
+  applyForPermit(@Param('id', CaseIdPipe) id: string, @Body() body: ApplyForResidencePermitDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('apply-for-residence-permit', id, {}, body, req, res);
+  }
+
   @Post(':id/residence-permit')
-  @ApiOperation({ summary: 'Decide on a residence permit (Migration Agency)' })
+  @ApiOperation({ summary: 'Decide the pending application for a residence permit: at least six months for a third-country national (Migration Agency)' })
   permit(@Param('id', CaseIdPipe) id: string, @Body() body: DecideResidencePermitDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run('decide-residence-permit', id, {}, body, req, res);
   }

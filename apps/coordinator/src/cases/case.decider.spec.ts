@@ -257,6 +257,8 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   ApplyForReflectionPeriod: command('ApplyForReflectionPeriod', police, { applicationId: 'a-2' }),
   DecideReflectionPeriod: command('DecideReflectionPeriod', migration, { granted: true }),
   ExtendReflectionPeriod: command('ExtendReflectionPeriod', migration, { until: '2025-04-20', reason: 'needs more time after surgery' }),
+  RecordCitizenship: command('RecordCitizenship', police, { citizenship: 'NG' }),
+  ApplyForResidencePermit: command('ApplyForResidencePermit', police, { applicationId: 'p-1', presenceNeeded: true, willToCooperate: true, tiesBroken: true }),
   DecideResidencePermit: command('DecideResidencePermit', migration, { granted: true, until: '2026-03-10' }),
   RecordVictimCooperation: command('RecordVictimCooperation', police, { status: 'willing' }),
   OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
@@ -285,6 +287,10 @@ const asIssuedBy = (cmd: CaseCommand, issuer: Issuer): CaseCommand => ({ ...cmd,
 /** What a sample needs besides `busy` to do something: a decision needs an application. */
 const preludes: Partial<Record<CaseCommandType, CaseEvent[]>> = {
   DecideReflectionPeriod: [event('ReflectionPeriodApplied', { applicationId: 'a-1', appliedBy: police.agencyId, applicantKind: 'police' })],
+  DecideResidencePermit: [
+    event('SubjectCitizenshipRecorded', { citizenship: 'NG', group: 'third-country', recordedBy: police.agencyId }),
+    event('ResidencePermitApplied', { applicationId: 'p-1', appliedBy: police.agencyId, presenceNeeded: true, willToCooperate: true, tiesBroken: true }),
+  ],
   ExtendReflectionPeriod: [event('ReflectionPeriodApplied', { applicationId: 'a-1', appliedBy: police.agencyId, applicantKind: 'police' }), event('ReflectionPeriodDecided', { applicationId: 'a-1', granted: true, from: '2025-03-10', until: '2025-04-09', decidedBy: migration.agencyId })],
 };
 
@@ -934,28 +940,94 @@ describe('a reflection period (utlänningslagen 5 kap. 15 § andra stycket)', ()
   });
 });
 
-describe('deciding on a residence permit', () => {
+describe('a residence permit for a victim (utlänningslagen 5 kap. 15 § första stycket)', () => {
   const decideOn = (granted: boolean, until: string | null) => command('DecideResidencePermit', migration, { granted, until });
+  const citizen = (citizenship: string, group: 'swedish' | 'eu-eea' | 'third-country' | 'stateless') =>
+    event('SubjectCitizenshipRecorded', { citizenship, group, recordedBy: police.agencyId });
+  const applied = (conditions: Partial<{ presenceNeeded: boolean; willToCooperate: boolean; tiesBroken: boolean }> = {}) =>
+    event('ResidencePermitApplied', { applicationId: 'p-1', appliedBy: police.agencyId, presenceNeeded: true, willToCooperate: true, tiesBroken: true, ...conditions });
+  const nigerian = [...staffed, citizen('NG', 'third-country'), applied()];
 
-  it('records a granted permit with its end date', () => {
-    const state = given(staffed)
-      .when(decideOn(true, '2026-03-10'))
-      .then([event('ResidencePermitDecided', { granted: true, until: '2026-03-10', decidedBy: migration.agencyId })]);
-    expect(state.residencePermit).toEqual({ granted: true, until: '2026-03-10' });
+  describe('citizenship tells EU and EEA citizens from third-country nationals', () => {
+    it.each([
+      ['EE', 'eu-eea'],
+      ['NO', 'eu-eea'],
+      ['CH', 'eu-eea'],
+      ['NG', 'third-country'],
+      ['UA', 'third-country'],
+      ['GB', 'third-country'],
+      ['SE', 'swedish'],
+      ['stateless', 'stateless'],
+    ] as const)('records %s as %s', (citizenship, group) => {
+      const state = given(staffed)
+        .when(command('RecordCitizenship', police, { citizenship }))
+        .then([event('SubjectCitizenshipRecorded', { citizenship, group, recordedBy: police.agencyId })]);
+      expect(state.citizenship).toEqual({ country: citizenship, group });
+    });
   });
 
-  it('records a refusal', () => {
-    given(staffed)
-      .when(decideOn(false, null))
-      .then([event('ResidencePermitDecided', { granted: false, until: null, decidedBy: migration.agencyId })]);
+  describe('is applied for by the head of the preliminary investigation', () => {
+    it.each([police, prosecutor])('lets %o apply, stating the three conditions', (issuer) => {
+      given(staffed)
+        .when(command('ApplyForResidencePermit', issuer, { applicationId: 'p-1', presenceNeeded: true, willToCooperate: true, tiesBroken: false }))
+        .then([event('ResidencePermitApplied', { applicationId: 'p-1', appliedBy: issuer.agencyId, presenceNeeded: true, willToCooperate: true, tiesBroken: false })]);
+    });
+
+    it.each([migration, coordinator])('refuses %o applying', (issuer) => {
+      given(staffed)
+        .when(command('ApplyForResidencePermit', issuer, { applicationId: 'p-1', presenceNeeded: true, willToCooperate: true, tiesBroken: true }))
+        .thenThrows(ForbiddenError, /^only police or prosecution agencies may apply for a residence permit/);
+    });
   });
 
-  it('refuses a granted permit with no end date', () => {
-    given(staffed).when(decideOn(true, null)).thenThrows(InvariantError, 'a granted residence permit needs the date it is valid until');
-  });
+  describe('is decided by the Migration Agency', () => {
+    it('grants a third-country national at least six months', () => {
+      const state = given(nigerian)
+        .when(decideOn(true, '2025-09-10'))
+        .then([event('ResidencePermitDecided', { granted: true, until: '2025-09-10', decidedBy: migration.agencyId })]);
+      expect(state.residencePermit).toEqual({ granted: true, until: '2025-09-10' });
+    });
 
-  it('refuses a refusal with an end date', () => {
-    given(staffed).when(decideOn(false, '2026-03-10')).thenThrows(InvariantError, /^a refused residence permit is valid until no date/);
+    it('refuses a permit shorter than six months', () => {
+      given(nigerian).when(decideOn(true, '2025-09-09')).thenThrows(InvariantError, 'a permit for a victim or witness is for at least 6 months: until 2025-09-10 or later, not 2025-09-09');
+    });
+
+    it('refuses a permit to an EU citizen, who has a right of residence (uppehållsrätt)', () => {
+      given([...staffed, citizen('EE', 'eu-eea'), applied()])
+        .when(decideOn(true, '2026-03-10'))
+        .thenThrows(InvariantError, /^the subject is a citizen of EE, an EU or EEA state or Switzerland, with a right to stay in Sweden/);
+    });
+
+    it('needs the citizenship known before it grants', () => {
+      given([...staffed, applied()]).when(decideOn(true, '2026-03-10')).thenThrows(InvariantError, /^the subject's citizenship is not recorded on case c-1/);
+    });
+
+    it('refuses a grant when the application does not state every condition', () => {
+      given([...staffed, citizen('NG', 'third-country'), applied({ willToCooperate: false, tiesBroken: false })])
+        .when(decideOn(true, '2026-03-10'))
+        .thenThrows(InvariantError, 'a permit needs all three conditions of utlänningslagen 5 kap. 15 §; the application does not state willToCooperate, tiesBroken');
+    });
+
+    it('decides only on an application, once', () => {
+      given([...staffed, citizen('NG', 'third-country')]).when(decideOn(true, '2026-03-10')).thenThrows(ConflictError, /^no application for a residence permit awaits a decision/);
+      given([...nigerian, event('ResidencePermitDecided', { granted: false, until: null, decidedBy: migration.agencyId })])
+        .when(decideOn(true, '2026-03-10'))
+        .thenThrows(ConflictError, /^no application for a residence permit awaits a decision/);
+    });
+
+    it('records a refusal', () => {
+      given(nigerian)
+        .when(decideOn(false, null))
+        .then([event('ResidencePermitDecided', { granted: false, until: null, decidedBy: migration.agencyId })]);
+    });
+
+    it('refuses a granted permit with no end date', () => {
+      given(nigerian).when(decideOn(true, null)).thenThrows(InvariantError, 'a granted residence permit needs the date it is valid until');
+    });
+
+    it('refuses a refusal with an end date', () => {
+      given(nigerian).when(decideOn(false, '2026-03-10')).thenThrows(InvariantError, /^a refused residence permit is valid until no date/);
+    });
   });
 
   it('refuses a subject that is not a victim', () => {
@@ -1655,6 +1727,8 @@ describe('the case of a child victim, from opening to closing', () => {
       consents: [{ scope: 'share-health-details', givenBy: 'guardian', givenOn: '2025-03-02', recordedBy: social.agencyId }],
       reflectionPeriodUntil: null,
       reflectionApplication: null,
+      citizenship: null,
+      permitApplication: null,
       residencePermit: null,
       cooperation: 'statement-given',
       investigations: [{ investigationId: 'i-1', reference: '5000-K123-25', openedBy: police.agencyId, status: 'closed', outcome: 'charges-filed' }],

@@ -15,6 +15,9 @@ import {
   EscalateReferral,
   Evidence,
   ApplyForReflectionPeriod,
+  ApplyForResidencePermit,
+  citizenshipGroup,
+  RecordCitizenship,
   DecideReflectionPeriod,
   ExtendReflectionPeriod,
   InitiateProsecution,
@@ -58,6 +61,8 @@ export function initialState(): CaseState {
     consents: [],
     reflectionPeriodUntil: null,
     reflectionApplication: null,
+    citizenship: null,
+    permitApplication: null,
     residencePermit: null,
     cooperation: null,
     investigations: [],
@@ -129,6 +134,10 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
       return decideReflectionPeriod(command, state);
     case 'ExtendReflectionPeriod':
       return extendReflectionPeriod(command, state);
+    case 'RecordCitizenship':
+      return recordCitizenship(command, state);
+    case 'ApplyForResidencePermit':
+      return applyForResidencePermit(command, state);
     case 'DecideResidencePermit':
       return decideResidencePermit(command, state);
     case 'RecordVictimCooperation':
@@ -398,8 +407,37 @@ function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
+function recordCitizenship(cmd: RecordCitizenship, state: CaseState): CaseEvent[] {
+  if (state.citizenship?.country === cmd.citizenship) {
+    throw new ConflictError(`the subject's citizenship is already recorded as ${cmd.citizenship}`, { rule: 'citizenship-unchanged' });
+  }
+  return [{ type: 'SubjectCitizenshipRecorded', data: { citizenship: cmd.citizenship, group: citizenshipGroup(cmd.citizenship), recordedBy: cmd.issuer.agencyId } }];
+}
+
+function applyForResidencePermit(cmd: ApplyForResidencePermit, state: CaseState): CaseEvent[] {
+  ensureVictim(state, 'a residence permit is applied for here only for victims');
+  if (state.permitApplication && !state.permitApplication.decided) {
+    throw new ConflictError(`an application for a residence permit on case ${cmd.caseId} awaits the Migration Agency's decision`, {
+      rule: 'permit-application-pending',
+      details: { applicationId: state.permitApplication.applicationId },
+    });
+  }
+  const { applicationId, presenceNeeded, willToCooperate, tiesBroken } = cmd;
+  return [{ type: 'ResidencePermitApplied', data: { applicationId, appliedBy: cmd.issuer.agencyId, presenceNeeded, willToCooperate, tiesBroken } }];
+}
+
+/** The shortest permit for a victim or witness: six months (utlänningslagen 5 kap. 15 § första stycket). */
+export const PERMIT_MIN_MONTHS = 6;
+
 function decideResidencePermit(cmd: DecideResidencePermit, state: CaseState): CaseEvent[] {
   ensureVictim(state, 'a residence permit is decided here only for victims');
+  const application = state.permitApplication;
+  if (!application || application.decided) {
+    throw new ConflictError(
+      `no application for a residence permit awaits a decision on case ${cmd.caseId}: the head of the preliminary investigation applies for one (utlänningslagen 5 kap. 15 §)`,
+      { rule: 'no-permit-application' },
+    );
+  }
   if (cmd.granted && cmd.until === null) {
     throw new InvariantError('a granted residence permit needs the date it is valid until', { rule: 'permit-needs-until' });
   }
@@ -408,7 +446,45 @@ function decideResidencePermit(cmd: DecideResidencePermit, state: CaseState): Ca
       rule: 'refusal-has-no-until',
     });
   }
+  if (cmd.granted) ensurePermitMayBeGranted(cmd, state, application);
   return [{ type: 'ResidencePermitDecided', data: { granted: cmd.granted, until: cmd.until, decidedBy: cmd.issuer.agencyId } }];
+}
+
+function ensurePermitMayBeGranted(cmd: DecideResidencePermit, state: CaseState, application: NonNullable<CaseState['permitApplication']>): void {
+  const citizenship = state.citizenship;
+  if (citizenship === null) {
+    throw new InvariantError(`the subject's citizenship is not recorded on case ${cmd.caseId}: a permit is for third-country nationals, so it must be known first`, {
+      rule: 'citizenship-unknown',
+    });
+  }
+  if (citizenship.group === 'swedish' || citizenship.group === 'eu-eea') {
+    const where = citizenship.group === 'swedish' ? 'Sweden' : 'an EU or EEA state or Switzerland';
+    throw new InvariantError(
+      `the subject is a citizen of ${citizenship.country}, ${where}, with a right to stay in Sweden; a permit under utlänningslagen 5 kap. 15 § is for third-country nationals`,
+      { rule: 'no-permit-needed', details: { citizenship: citizenship.country, group: citizenship.group } },
+    );
+  }
+  const unmet = (['presenceNeeded', 'willToCooperate', 'tiesBroken'] as const).filter((condition) => !application[condition]);
+  if (unmet.length > 0) {
+    throw new InvariantError(`a permit needs all three conditions of utlänningslagen 5 kap. 15 §; the application does not state ${unmet.join(', ')}`, {
+      rule: 'permit-conditions-not-met',
+      details: { unmet },
+    });
+  }
+  const earliestEnd = addMonths(swedishDate(cmd.at), PERMIT_MIN_MONTHS);
+  if (cmd.until!.slice(0, 10) < earliestEnd) {
+    throw new InvariantError(`a permit for a victim or witness is for at least ${PERMIT_MIN_MONTHS} months: until ${earliestEnd} or later, not ${cmd.until}`, {
+      rule: 'permit-shorter-than-six-months',
+      details: { until: cmd.until, earliest: earliestEnd },
+    });
+  }
+}
+
+/** The same day `months` months later (YYYY-MM-DD), or the month's last day where it has no such day. */
+function addMonths(day: string, months: number): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const lastDay = new Date(Date.UTC(y, m - 1 + months + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m - 1 + months, Math.min(d, lastDay))).toISOString().slice(0, 10);
 }
 
 function recordVictimCooperation(cmd: RecordVictimCooperation, state: CaseState): CaseEvent[] {
@@ -723,6 +799,8 @@ const ACTIONS: Readonly<Record<CaseCommandType, readonly [verb: string, object: 
   ApplyForReflectionPeriod: ['apply for', 'a reflection period'],
   DecideReflectionPeriod: ['decide on', 'a reflection period'],
   ExtendReflectionPeriod: ['extend', 'a reflection period'],
+  RecordCitizenship: ['record', "the subject's citizenship"],
+  ApplyForResidencePermit: ['apply for', 'a residence permit'],
   DecideResidencePermit: ['decide', 'on a residence permit'],
   RecordVictimCooperation: ['record', 'victim cooperation'],
   OpenInvestigation: ['open', 'an investigation'],
@@ -990,8 +1068,18 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     }
     case 'ReflectionPeriodExtended':
       return { ...state, reflectionPeriodUntil: event.data.until };
+    case 'SubjectCitizenshipRecorded':
+      return { ...state, citizenship: { country: event.data.citizenship, group: event.data.group } };
+    case 'ResidencePermitApplied': {
+      const { applicationId, appliedBy, presenceNeeded, willToCooperate, tiesBroken } = event.data;
+      return { ...state, permitApplication: { applicationId, appliedBy, presenceNeeded, willToCooperate, tiesBroken, decided: false } };
+    }
     case 'ResidencePermitDecided':
-      return { ...state, residencePermit: { granted: event.data.granted, until: event.data.until } };
+      return {
+        ...state,
+        residencePermit: { granted: event.data.granted, until: event.data.until },
+        permitApplication: state.permitApplication && { ...state.permitApplication, decided: true },
+      };
     case 'VictimCooperationRecorded':
       return { ...state, cooperation: event.data.status };
     case 'InvestigationOpened': {

@@ -157,15 +157,20 @@ export function caseSummaryFor(state: CaseState, revision: number, reader: Issue
   ) as Record<InfoCategory, AppliedBasis | null>;
   const parts: Record<InfoCategory, () => Record<string, unknown>> = {
     case: () => {
-      const { status, subject, city, exploitation, summary, openedAt, leadAgency, outcome } = state;
-      return { status, subject, city, exploitation, summary, openedAt, leadAgency, outcome };
+      const { status, subject, citizenship, city, exploitation, summary, openedAt, leadAgency, outcome } = state;
+      return { status, subject, citizenship, city, exploitation, summary, openedAt, leadAgency, outcome };
     },
     team: () => ({ team: state.team.map((member) => ({ ...member, partClosed: state.closedParts.includes(member.agencyId) })) }),
     referral: () => ({ referrals: state.referrals, openReferrals: openReferrals(state) }),
     consent: () => ({ consents: state.consents }),
     support: () => ({}), // with care, below: one summary of the kinds this reader may see
     care: () => ({}),
-    residence: () => ({ reflectionPeriodUntil: state.reflectionPeriodUntil, residencePermit: state.residencePermit }),
+    residence: () => ({
+      reflectionPeriodUntil: state.reflectionPeriodUntil,
+      reflectionApplication: state.reflectionApplication,
+      residencePermit: state.residencePermit,
+      permitApplication: state.permitApplication,
+    }),
     cooperation: () => ({ cooperation: state.cooperation }),
     investigation: () => ({ investigations: state.investigations }),
     prosecution: () => ({ prosecution: state.prosecution, sentencing: state.sentencing }),

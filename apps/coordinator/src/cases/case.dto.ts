@@ -126,6 +126,20 @@ export class ExtendReflectionPeriodDto {
   @Reason() reason!: string;
 }
 
+export class RecordCitizenshipDto {
+  /** ISO 3166-1 alpha-2 (EE, NG, SE), or `stateless`. */
+  @Matches(/^([A-Z]{2}|stateless)$/, { message: 'citizenship must be an ISO 3166-1 alpha-2 country code, like EE, or stateless' }) citizenship!: string;
+}
+
+export class ApplyForResidencePermitDto {
+  /** The preliminary investigation or the trial needs the person in Sweden. */
+  @IsBoolean() presenceNeeded!: boolean;
+  /** The person has clearly shown the will to cooperate with the investigating authorities. */
+  @IsBoolean() willToCooperate!: boolean;
+  /** The person has broken off contact with those suspected of the crime. */
+  @IsBoolean() tiesBroken!: boolean;
+}
+
 export class DecideResidencePermitDto {
   @IsBoolean() granted!: boolean;
   @Optional() @IsTimestamp({ yearsAhead: 10 }) until?: string;

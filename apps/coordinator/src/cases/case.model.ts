@@ -22,6 +22,25 @@ export const SUBJECT_CATEGORIES = [
 ] as const;
 export type SubjectCategory = (typeof SUBJECT_CATEGORIES)[number];
 
+/**
+ * EU and EEA states and Switzerland (ISO 3166-1 alpha-2), whose citizens have a right of residence in Sweden
+ * (uppehållsrätt, utlänningslagen 3 a kap.); Sweden's own are listed apart. A permit under utlänningslagen
+ * 5 kap. 15 § is for the others, third-country nationals.
+ */
+export const EU_EEA_SWISS = [
+  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK',
+  'SI', 'ES', 'IS', 'LI', 'NO', 'CH',
+] as const;
+export const CITIZENSHIP_GROUPS = ['swedish', 'eu-eea', 'third-country', 'stateless'] as const;
+export type CitizenshipGroup = (typeof CITIZENSHIP_GROUPS)[number];
+
+/** Which group a citizenship (ISO 3166-1 alpha-2, or `stateless`) belongs to. */
+export function citizenshipGroup(citizenship: string): CitizenshipGroup {
+  if (citizenship === 'SE') return 'swedish';
+  if (citizenship === 'stateless') return 'stateless';
+  return (EU_EEA_SWISS as readonly string[]).includes(citizenship) ? 'eu-eea' : 'third-country';
+}
+
 export const AGE_GROUPS = ['child', 'adult', 'unknown'] as const;
 export type AgeGroup = (typeof AGE_GROUPS)[number];
 
@@ -191,6 +210,20 @@ export type ApplyForReflectionPeriod = CommandBase & { readonly type: 'ApplyForR
 export type DecideReflectionPeriod = CommandBase & { readonly type: 'DecideReflectionPeriod'; readonly granted: boolean };
 /** Extended only on request, for special reasons, which are recorded. */
 export type ExtendReflectionPeriod = CommandBase & { readonly type: 'ExtendReflectionPeriod'; readonly until: string; readonly reason: Text };
+/** The subject's citizenship as an agency learnt it: ISO 3166-1 alpha-2, or `stateless`. */
+export type RecordCitizenship = CommandBase & { readonly type: 'RecordCitizenship'; readonly citizenship: string };
+/**
+ * A residence permit for a victim or witness (utlänningslagen 5 kap. 15 § första stycket) is applied for by
+ * the head of the preliminary investigation, who states the three conditions: the investigation or trial
+ * needs the person here, the person clearly wants to cooperate, and has broken ties with the suspects.
+ */
+export type ApplyForResidencePermit = CommandBase & {
+  readonly type: 'ApplyForResidencePermit';
+  readonly applicationId: string;
+  readonly presenceNeeded: boolean;
+  readonly willToCooperate: boolean;
+  readonly tiesBroken: boolean;
+};
 export type DecideResidencePermit = CommandBase & {
   readonly type: 'DecideResidencePermit';
   readonly granted: boolean;
@@ -271,6 +304,8 @@ export type CaseCommand =
   | ApplyForReflectionPeriod
   | DecideReflectionPeriod
   | ExtendReflectionPeriod
+  | RecordCitizenship
+  | ApplyForResidencePermit
   | DecideResidencePermit
   | RecordVictimCooperation
   | OpenInvestigation
@@ -355,6 +390,11 @@ export type ReflectionPeriodDecided = Ev<
   { applicationId: string; granted: boolean; from: string | null; until: string | null; decidedBy: string }
 >;
 export type ReflectionPeriodExtended = Ev<'ReflectionPeriodExtended', { until: string; reason: Text; extendedBy: string }>;
+export type SubjectCitizenshipRecorded = Ev<'SubjectCitizenshipRecorded', { citizenship: string; group: CitizenshipGroup; recordedBy: string }>;
+export type ResidencePermitApplied = Ev<
+  'ResidencePermitApplied',
+  { applicationId: string; appliedBy: string; presenceNeeded: boolean; willToCooperate: boolean; tiesBroken: boolean }
+>;
 export type ResidencePermitDecided = Ev<
   'ResidencePermitDecided',
   { granted: boolean; until: string | null; decidedBy: string }
@@ -415,6 +455,8 @@ export type CaseEvent =
   | ReflectionPeriodApplied
   | ReflectionPeriodDecided
   | ReflectionPeriodExtended
+  | SubjectCitizenshipRecorded
+  | ResidencePermitApplied
   | ResidencePermitDecided
   | VictimCooperationRecorded
   | InvestigationOpened
@@ -519,6 +561,17 @@ export interface CaseState {
   readonly consents: readonly Consent[];
   readonly reflectionPeriodUntil: string | null;
   /** The last application for a reflection period, and what became of it. */
+  /** The subject's citizenship, once an agency recorded it. */
+  readonly citizenship: { readonly country: string; readonly group: CitizenshipGroup } | null;
+  /** The last application for a residence permit and the conditions it stated, and whether it was decided. */
+  readonly permitApplication: {
+    readonly applicationId: string;
+    readonly appliedBy: string;
+    readonly presenceNeeded: boolean;
+    readonly willToCooperate: boolean;
+    readonly tiesBroken: boolean;
+    readonly decided: boolean;
+  } | null;
   readonly reflectionApplication: { readonly applicationId: string; readonly appliedBy: string; readonly decision: 'pending' | 'granted' | 'refused' } | null;
   readonly residencePermit: { granted: boolean; until: string | null } | null;
   readonly cooperation: CooperationStatus | null;

@@ -39,6 +39,10 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   ApplyForReflectionPeriod: { kinds: ['police', 'prosecution', 'social-services'], standing: 'team' },
   DecideReflectionPeriod: { kinds: ['migration'], standing: 'team' },
   ExtendReflectionPeriod: { kinds: ['migration'], standing: 'team' },
+  // Citizenship is learnt by the agencies that meet the person, and by the Migration Agency.
+  RecordCitizenship: { kinds: ['police', 'migration', 'social-services'], standing: 'team' },
+  // Applied for by the head of the preliminary investigation (utlänningslagen 5 kap. 15 § första stycket).
+  ApplyForResidencePermit: { kinds: ['police', 'prosecution'], standing: 'team' },
   DecideResidencePermit: { kinds: ['migration'], standing: 'team' },
   // Law enforcement records the victim's cooperation with it; the welfare side may not even see it (case.access.ts),
   // and a refusal of a second recording would tell it what was recorded.
