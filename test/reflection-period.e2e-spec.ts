@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+import { swedishDate } from '../apps/coordinator/src/cases/case.decider';
 import { RunningService } from './support/running-service';
 
 /**
@@ -31,7 +33,7 @@ describe('a reflection period', () => {
     const decided = await migration.post(`/cases/${caseId}/reflection-period`, { granted: true });
     expect(decided.status).toBe(201);
     const summary = (await police.get(`/cases/${caseId}`)).body;
-    const today = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm' }).format(new Date());
+    const today = swedishDate(new Date().toISOString());
     const in30 = new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10);
     expect(summary.reflectionPeriodUntil).toBe(in30);
 

@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+import { swedishDate } from '../apps/coordinator/src/cases/case.decider';
 import { AgencyClient, RunningService } from './support/running-service';
 
 /**
@@ -19,7 +21,7 @@ describe('victims through a reflection period and a residence permit', () => {
   });
   afterAll(() => service.stop());
 
-  const today = () => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm' }).format(new Date());
+  const today = () => swedishDate(new Date().toISOString());
   const monthsAhead = (months: number) => {
     const [y, m, d] = today().split('-').map(Number) as [number, number, number];
     return new Date(Date.UTC(y, m - 1 + months, d)).toISOString().slice(0, 10);
