@@ -211,6 +211,8 @@ export const CASE_COMMAND_ROUTES = {
       verdict: body.verdict,
       offences: body.offences,
       sentence: body.sentence ? { kind: body.sentence.kind, months: body.sentence.months ?? null } : null,
+      expulsion: body.expulsion ?? false,
+      damagesToVictimSek: body.damagesToVictimSek ?? null,
       appealed: body.appealed,
       decidedOn: body.decidedOn,
     }),

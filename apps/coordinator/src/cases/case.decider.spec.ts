@@ -238,7 +238,7 @@ const busy: CaseEvent[] = [
     verdict: 'convicted',
     offences: ['trafficking-in-human-beings'],
     sentence: { kind: 'prison', months: 48 },
-    appealed: true,
+    expulsion: false, damagesToVictimSek: null, appealed: true,
     decidedOn: '2025-03-01',
     recordedBy: prosecutor.agencyId,
   }),
@@ -269,7 +269,7 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
     verdict: 'convicted',
     offences: ['trafficking-in-human-beings'],
     sentence: { kind: 'prison', months: 36 },
-    appealed: false,
+    expulsion: false, damagesToVictimSek: null, appealed: false,
     decidedOn: '2025-03-10',
   }),
   RegisterEvidence: command('RegisterEvidence', police, { evidenceId: 'e-2', description: 'ledger', contentSha256: null }),
@@ -1178,7 +1178,7 @@ describe('initiating a prosecution', () => {
       verdict: 'acquitted',
       offences: ['procuring'],
       sentence: null,
-      appealed: false,
+      expulsion: false, damagesToVictimSek: null, appealed: false,
       decidedOn: '2025-03-01',
       recordedBy: prosecutor.agencyId,
     });
@@ -1196,7 +1196,7 @@ describe('recording a sentencing outcome', () => {
       verdict: 'convicted',
       offences: ['trafficking-in-human-beings'],
       sentence: { kind: 'prison', months: 48 },
-      appealed: false,
+      expulsion: false, damagesToVictimSek: null, appealed: false,
       decidedOn: '2025-03-10',
       ...fields,
     });
@@ -1210,7 +1210,7 @@ describe('recording a sentencing outcome', () => {
           verdict: 'convicted',
           offences: ['trafficking-in-human-beings'],
           sentence: { kind: 'prison', months: 48 },
-          appealed: false,
+          expulsion: false, damagesToVictimSek: null, appealed: false,
           decidedOn: '2025-03-10',
           recordedBy: prosecutor.agencyId,
         }),
@@ -1243,10 +1243,38 @@ describe('recording a sentencing outcome', () => {
     given(prosecuted).when(outcome({ offences: [] })).thenThrows(InvariantError, 'a sentencing outcome names at least one offence');
   });
 
-  it('refuses an offence that was not charged', () => {
-    given(prosecuted)
-      .when(outcome({ offences: ['trafficking-in-human-beings', 'gross-procuring'] }))
-      .thenThrows(InvariantError, 'gross-procuring was not charged; the charges are trafficking-in-human-beings, procuring');
+  describe('a court may convict of another offence than charged (rättegångsbalken 30 kap. 3 §)', () => {
+    it('records a trafficking charge ending in a conviction for gross procuring', () => {
+      given([...staffed, investigationOpened(), prosecutionInitiated(['trafficking-in-human-beings'])])
+        .when(outcome({ offences: ['gross-procuring'] }))
+        .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ offences: ['gross-procuring'] }) }) as unknown as CaseEvent]);
+    });
+
+    it('acquits only of what was charged', () => {
+      given(prosecuted)
+        .when(outcome({ verdict: 'acquitted', sentence: null, offences: ['gross-procuring'] }))
+        .thenThrows(InvariantError, 'an acquittal is of what was charged; gross-procuring was not, the charges are trafficking-in-human-beings, procuring');
+    });
+  });
+
+  it('knows gross human exploitation and preparation for trafficking as offences', () => {
+    given([...staffed, investigationOpened(), prosecutionInitiated(['gross-human-exploitation', 'preparation-for-trafficking-in-human-beings'])])
+      .when(outcome({ offences: ['gross-human-exploitation', 'preparation-for-trafficking-in-human-beings'] }))
+      .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded' }) as unknown as CaseEvent]);
+  });
+
+  it('records expulsion on account of the crime (utlänningslagen 8 a kap.) and damages to the victim', () => {
+    const state = given(prosecuted).when(outcome({ expulsion: true, damagesToVictimSek: 150_000 })).then([expect.anything()]);
+    expect(state.sentencing[0]).toMatchObject({ expulsion: true, damagesToVictimSek: 150_000 });
+  });
+
+  it('refuses an acquittal with an expulsion', () => {
+    given(prosecuted).when(outcome({ verdict: 'acquitted', sentence: null, expulsion: true })).thenThrows(InvariantError, /^an acquittal carries no sentence and no expulsion/);
+  });
+
+  it('reads a version 1 outcome, which recorded neither, with expulsion and damages unknown', () => {
+    const v1 = { type: 'SentencingOutcomeRecorded', schemaVersion: 1, data: { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'fine', months: null }, appealed: false, decidedOn: '2025-03-10', recordedBy: prosecutor.agencyId } };
+    expect(upcastCaseEvent(v1 as never)).toEqual({ type: 'SentencingOutcomeRecorded', data: { ...v1.data, expulsion: null, damagesToVictimSek: null } });
   });
 
   it('refuses a conviction without a sentence', () => {
@@ -1260,7 +1288,6 @@ describe('recording a sentencing outcome', () => {
   it.each([
     ['prison', null],
     ['prison', 0],
-    ['probation', null],
   ] as const)('refuses a %s sentence of %p months', (kind, months) => {
     given(prosecuted)
       .when(outcome({ sentence: { kind, months } }))
@@ -1273,9 +1300,10 @@ describe('recording a sentencing outcome', () => {
       .thenThrows(InvariantError, /^a fine has no length in months/);
   });
 
-  it('records a fine and a suspended sentence without months', () => {
+  it('records a fine, a suspended sentence and probation (skyddstillsyn, which has no length of its own) without months', () => {
     given(prosecuted).when(outcome({ sentence: { kind: 'fine', months: null } })).then([expect.anything()]);
     given(prosecuted).when(outcome({ sentence: { kind: 'suspended', months: null } })).then([expect.anything()]);
+    given(prosecuted).when(outcome({ sentence: { kind: 'probation', months: null } })).then([expect.anything()]);
   });
 
   it('refuses an outcome decided after the day it is recorded', () => {
@@ -1677,7 +1705,7 @@ describe('the case of a child victim, from opening to closing', () => {
         verdict: 'convicted',
         offences: ['trafficking-in-human-beings'],
         sentence: { kind: 'prison', months: 60 },
-        appealed: false,
+        expulsion: false, damagesToVictimSek: null, appealed: false,
         decidedOn: '2025-03-28',
         at: on(28),
       }),
@@ -1687,7 +1715,7 @@ describe('the case of a child victim, from opening to closing', () => {
           verdict: 'convicted',
           offences: ['trafficking-in-human-beings'],
           sentence: { kind: 'prison', months: 60 },
-          appealed: false,
+          expulsion: false, damagesToVictimSek: null, appealed: false,
           decidedOn: '2025-03-28',
           recordedBy: prosecutor.agencyId,
         }),
@@ -1743,6 +1771,8 @@ describe('the case of a child victim, from opening to closing', () => {
           verdict: 'convicted',
           offences: ['trafficking-in-human-beings'],
           sentence: { kind: 'prison', months: 60 },
+          expulsion: false,
+          damagesToVictimSek: null,
           appealed: false,
           decidedOn: '2025-03-28',
         },

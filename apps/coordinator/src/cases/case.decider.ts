@@ -580,9 +580,11 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
   if (cmd.offences.length === 0) {
     throw new InvariantError('a sentencing outcome names at least one offence', { rule: 'no-offences' });
   }
+  // A court may convict of another offence than charged for the act charged (rättegångsbalken 30 kap. 3 §):
+  // a trafficking charge often ends in a conviction for procuring. It acquits only of what was charged.
   const uncharged = cmd.offences.find((o) => !prosecution.charges.includes(o));
-  if (uncharged) {
-    throw new InvariantError(`${uncharged} was not charged; the charges are ${prosecution.charges.join(', ')}`, {
+  if (uncharged && cmd.verdict === 'acquitted') {
+    throw new InvariantError(`an acquittal is of what was charged; ${uncharged} was not, the charges are ${prosecution.charges.join(', ')}`, {
       rule: 'offence-not-charged',
       details: { offence: uncharged, charges: prosecution.charges },
     });
@@ -591,10 +593,11 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
   if (cmd.verdict === 'convicted' && sentence === null) {
     throw new InvariantError('a conviction needs a sentence', { rule: 'conviction-needs-sentence' });
   }
-  if (cmd.verdict === 'acquitted' && sentence !== null) {
-    throw new InvariantError('an acquittal carries no sentence; sentence must be null', { rule: 'acquittal-has-no-sentence' });
+  if (cmd.verdict === 'acquitted' && (sentence !== null || cmd.expulsion)) {
+    throw new InvariantError('an acquittal carries no sentence and no expulsion; sentence must be null and expulsion false', { rule: 'acquittal-has-no-sentence' });
   }
-  if (sentence && (sentence.kind === 'prison' || sentence.kind === 'probation') && !(sentence.months !== null && sentence.months >= 1)) {
+  // Probation (skyddstillsyn) has a fixed trial period and no length of its own; prison has one.
+  if (sentence && sentence.kind === 'prison' && !(sentence.months !== null && sentence.months >= 1)) {
     throw new InvariantError(`a ${sentence.kind} sentence needs its length in months, at least 1`, {
       rule: 'sentence-needs-months',
       details: { kind: sentence.kind, months: sentence.months },
@@ -612,6 +615,8 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
         verdict: cmd.verdict,
         offences: [...cmd.offences],
         sentence: sentence && { ...sentence },
+        expulsion: cmd.expulsion,
+        damagesToVictimSek: cmd.damagesToVictimSek,
         appealed: cmd.appealed,
         decidedOn: cmd.decidedOn,
         recordedBy: cmd.issuer.agencyId,
@@ -1102,12 +1107,12 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
         prosecution: { charges: copyOf(event.data.charges), initiatedBy: event.data.initiatedBy, sentencingRecorded: false },
       };
     case 'SentencingOutcomeRecorded': {
-      const { court, verdict, offences, sentence, appealed, decidedOn } = event.data;
+      const { court, verdict, offences, sentence, expulsion, damagesToVictimSek, appealed, decidedOn } = event.data;
       return {
         ...state,
         sentencing: [
           ...state.sentencing,
-          { court, verdict, offences: copyOf(offences), sentence, appealed, decidedOn },
+          { court, verdict, offences: copyOf(offences), sentence, expulsion, damagesToVictimSek, appealed, decidedOn },
         ],
         prosecution: state.prosecution && { ...state.prosecution, sentencingRecorded: true },
       };

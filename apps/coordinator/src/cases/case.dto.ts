@@ -172,6 +172,10 @@ export class RecordSentencingDto {
   @IsIn(VERDICTS) verdict!: Verdict;
   @ArrayMinSize(1) @ArrayMaxSize(OFFENCES.length) @ArrayUnique() @IsIn(OFFENCES, { each: true }) offences!: Offence[];
   @Optional() @IsObject() @ValidateNested() @Type(() => SentenceDto) sentence?: SentenceDto;
+  /** Expelled on account of the crime (utlänningslagen 8 a kap.); false when left out. */
+  @Optional() @IsBoolean() expulsion?: boolean;
+  /** Damages awarded to the victim, in kronor. */
+  @Optional() @IsInt() @Min(0) @Max(100_000_000) damagesToVictimSek?: number;
   @IsBoolean() appealed!: boolean;
   @IsDay({ daysAhead: 1 }) decidedOn!: string;
 }

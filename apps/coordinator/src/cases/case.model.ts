@@ -102,6 +102,10 @@ export const OFFENCES = [
   'purchase-of-sexual-service',
   'purchase-of-sexual-act-from-child',
   'human-exploitation',
+  // Grov människoexploatering (brottsbalken 4 kap. 1 b § andra stycket) and förberedelse till människohandel
+  // (4 kap. 10 §).
+  'gross-human-exploitation',
+  'preparation-for-trafficking-in-human-beings',
 ] as const;
 export type Offence = (typeof OFFENCES)[number];
 
@@ -253,6 +257,8 @@ export type RecordSentencingOutcome = CommandBase & {
   readonly verdict: Verdict;
   readonly offences: readonly Offence[];
   readonly sentence: Sentence | null;
+  readonly expulsion: boolean;
+  readonly damagesToVictimSek: number | null;
   readonly appealed: boolean;
   readonly decidedOn: string;
 };
@@ -412,6 +418,10 @@ export type InvestigationClosed = Ev<
   { investigationId: string; outcome: InvestigationOutcome; closedBy: string }
 >;
 export type ProsecutionInitiated = Ev<'ProsecutionInitiated', { charges: Offence[]; initiatedBy: string }>;
+/**
+ * Version 2; version 1 had neither `expulsion` nor `damagesToVictimSek`, which it reads as unknown (null) in
+ * case.upcast.ts. `offences` are those the court convicted of, which may be others than charged.
+ */
 export type SentencingOutcomeRecorded = Ev<
   'SentencingOutcomeRecorded',
   {
@@ -419,6 +429,10 @@ export type SentencingOutcomeRecorded = Ev<
     verdict: Verdict;
     offences: Offence[];
     sentence: Sentence | null;
+    /** Expelled on account of the crime (utlänningslagen 8 a kap.); null where not recorded. */
+    expulsion: boolean | null;
+    /** Damages the court awarded the victim, in kronor; null where none or not recorded. */
+    damagesToVictimSek: number | null;
     appealed: boolean;
     decidedOn: string;
     recordedBy: string;
@@ -518,6 +532,8 @@ export interface SentencingOutcome {
   readonly verdict: Verdict;
   readonly offences: Offence[];
   readonly sentence: Sentence | null;
+  readonly expulsion: boolean | null;
+  readonly damagesToVictimSek: number | null;
   readonly appealed: boolean;
   readonly decidedOn: string;
 }

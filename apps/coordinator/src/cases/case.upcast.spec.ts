@@ -33,10 +33,11 @@ describe('reading case events written in an older schema version', () => {
     expect(state.consents).toEqual([{ scope: 'information-sharing', givenBy: null, givenOn: null, recordedBy: 'socialtjansten-malmo' }]);
   });
 
-  it('writes consent events, and events with free text (encrypted since), in version 2', () => {
+  it('writes consent and sentencing events, and events with free text (encrypted since), in version 2', () => {
     expect(CASE_EVENT_VERSIONS).toEqual({
       ConsentGiven: 2,
       ConsentWithdrawn: 2,
+      SentencingOutcomeRecorded: 2,
       CaseOpened: 2,
       AgencyJoinedCase: 2,
       AgencyLeftCase: 2,

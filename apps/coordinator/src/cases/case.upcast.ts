@@ -1,10 +1,11 @@
 import type { StoredEvent } from '@samverkan/eventstore';
-import { CaseEvent, CaseEventType, ConsentGiven, ConsentWithdrawn } from './case.model';
+import { CaseEvent, CaseEventType, ConsentGiven, ConsentWithdrawn, SentencingOutcomeRecorded } from './case.model';
 
 /** The schema version each case event type is written in now; 1 when not listed. */
 export const CASE_EVENT_VERSIONS: Readonly<Partial<Record<CaseEventType, number>>> = {
   ConsentGiven: 2,
   ConsentWithdrawn: 2,
+  SentencingOutcomeRecorded: 2,
   // Version 2 of these holds their free text encrypted under the subject's key; version 1 in clear, which a
   // Text still is: they read alike, so they need no upcaster.
   CaseOpened: 2,
@@ -33,6 +34,11 @@ const UPCASTERS: Readonly<Record<string, Upcaster>> = {
   'ConsentWithdrawn@1': ({ scope, recordedBy }: { scope: string; recordedBy: string }): ConsentWithdrawn => ({
     type: 'ConsentWithdrawn',
     data: { scope, withdrawnBy: null, withdrawnOn: null, recordedBy },
+  }),
+  // Version 1 recorded neither expulsion nor damages: both stay unknown.
+  'SentencingOutcomeRecorded@1': (data: Omit<SentencingOutcomeRecorded['data'], 'expulsion' | 'damagesToVictimSek'>): SentencingOutcomeRecorded => ({
+    type: 'SentencingOutcomeRecorded',
+    data: { ...data, expulsion: null, damagesToVictimSek: null },
   }),
 };
 
