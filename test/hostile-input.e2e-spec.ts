@@ -233,6 +233,7 @@ function pathOf(name: string, caseId: string, id: (param: string) => string, par
     'apply-for-residence-permit': '/residence-permit/application',
     'decide-residence-permit': '/residence-permit',
     'record-cooperation': '/cooperation',
+    'identify-victim': '/victim-identification',
     'open-investigation': '/investigations',
     'close-investigation': '/investigations/:investigationId/close',
     'initiate-prosecution': '/prosecution',

@@ -95,5 +95,5 @@ describe('every route under hostile input', () => {
     );
     // POST /ledger/checkpoint signs a checkpoint (no event); every other route that takes a body is a command or a search.
     expect(await eventCount()).toBe(before);
-  });
+  }, 120_000);
 });

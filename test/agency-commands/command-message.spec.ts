@@ -30,7 +30,7 @@ describe('parseCommandMessage on hostile messages', () => {
       ),
       { numRuns: 1500 },
     );
-  });
+  }, 60_000);
 
   it('keeps the body limits of the HTTP API: depth, duplicate keys, forbidden characters', async () => {
     const message = (value: string) => parseCommandMessage({ key: null, value: Buffer.from(value), headers: { 'samverkan-actor': Buffer.from('officer-1') } });

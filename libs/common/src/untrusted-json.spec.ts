@@ -69,7 +69,7 @@ describe('parseUntrustedJson', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 60_000);
 
   it('gives back exactly what JSON.parse would for every object within the limits', () => {
     const clean = fc.string({ unit: 'grapheme' }).filter((s) => !hasForbiddenCharacters(s));
@@ -83,5 +83,5 @@ describe('parseUntrustedJson', () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 });

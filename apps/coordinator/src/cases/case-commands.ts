@@ -9,6 +9,7 @@ import {
   ApplyForResidencePermitDto,
   DecideResidencePermitDto,
   RecordCitizenshipDto,
+  IdentifyVictimDto,
   DeclineReferralDto,
   EmptyDto,
   DecideReflectionPeriodDto,
@@ -182,6 +183,12 @@ export const CASE_COMMAND_ROUTES = {
     body: RecordCooperationDto,
     params: [],
     fields: ({ body }) => ({ status: body.status }),
+  }),
+  'identify-victim': route({
+    type: 'IdentifyVictim',
+    body: IdentifyVictimDto,
+    params: [],
+    fields: ({ body }) => ({ on: body.on }),
   }),
   'open-investigation': route({
     type: 'OpenInvestigation',

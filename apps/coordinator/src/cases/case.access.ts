@@ -196,6 +196,7 @@ export const EVENT_CATEGORY: Readonly<Record<CaseEventType, InfoCategory>> = {
   ReflectionPeriodDecided: 'residence',
   ReflectionPeriodExtended: 'residence',
   SubjectCitizenshipRecorded: 'case',
+  VictimIdentified: 'case',
   ResidencePermitApplied: 'residence',
   ResidencePermitDecided: 'residence',
   VictimCooperationRecorded: 'cooperation',

@@ -19,6 +19,7 @@ import {
   ApplyForResidencePermitDto,
   DecideResidencePermitDto,
   RecordCitizenshipDto,
+  IdentifyVictimDto,
   DecideReflectionPeriodDto,
   ExtendReflectionPeriodDto,
   InitiateProsecutionDto,
@@ -140,6 +141,12 @@ export class CaseController {
   @ApiOperation({ summary: 'Decide the pending application for a residence permit: at least six months for a third-country national (Migration Agency)' })
   permit(@Param('id', CaseIdPipe) id: string, @Body() body: DecideResidencePermitDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run('decide-residence-permit', id, {}, body, req, res);
+  }
+
+  @Post(':id/victim-identification')
+  @ApiOperation({ summary: 'Identify the presumed victim as a victim of trafficking, on a day' })
+  identifyVictim(@Param('id', CaseIdPipe) id: string, @Body() body: IdentifyVictimDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('identify-victim', id, {}, body, req, res);
   }
 
   @Post(':id/cooperation')

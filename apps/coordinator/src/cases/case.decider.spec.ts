@@ -261,6 +261,7 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   ApplyForResidencePermit: command('ApplyForResidencePermit', police, { applicationId: 'p-1', presenceNeeded: true, willToCooperate: true, tiesBroken: true }),
   DecideResidencePermit: command('DecideResidencePermit', migration, { granted: true, until: '2026-03-10' }),
   RecordVictimCooperation: command('RecordVictimCooperation', police, { status: 'willing' }),
+  IdentifyVictim: command('IdentifyVictim', migration, { on: '2025-03-10' }),
   OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
   CloseInvestigation: command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'handed-to-prosecutor' }),
   InitiateProsecution: command('InitiateProsecution', prosecutor, { charges: ['gross-procuring'] }),
@@ -775,6 +776,20 @@ describe('recording support', () => {
         .thenThrows(ForbiddenError, `only social-services agencies may record ${kind} support; ${issuer.agencyId} is ${issuer.kind}`);
     });
 
+    it.each([
+      [police, 'financial-aid'],
+    ] as const)('refuses %o recording %s support, which social services or the Migration Agency give', (issuer, kind) => {
+      given([...withSocial, joined(migration)])
+        .when(command('RecordSupport', issuer, { supportId: 's-1', kind, providedOn: '2025-03-10' }))
+        .thenThrows(ForbiddenError, `only social-services or migration agencies may record ${kind} support; ${issuer.agencyId} is ${issuer.kind}`);
+    });
+
+    it.each(['interpreter', 'education', 'return-assistance'] as const)('lets any team member record %s support', (kind) => {
+      given([...withSocial, joined(migration)])
+        .when(command('RecordSupport', police, { supportId: 's-1', kind, providedOn: '2025-03-10' }))
+        .then([event('SupportProvided', { supportId: 's-1', kind, providedOn: '2025-03-10', providedBy: police.agencyId })]);
+    });
+
     it('lets the police record protection and the Migration Agency shelter', () => {
       given([...withSocial, joined(migration)])
         .when(command('RecordSupport', police, { supportId: 's-1', kind: 'protection', providedOn: '2025-03-10' }))
@@ -1034,6 +1049,36 @@ describe('a residence permit for a victim (utlänningslagen 5 kap. 15 § första
     given([caseOpened(sexBuyer), joined(police, 'opened'), joined(migration)])
       .when(decideOn(true, '2026-03-10'))
       .thenThrows(InvariantError, 'a residence permit is decided here only for victims; the subject of case c-1 is a sex-buyer');
+  });
+});
+
+describe('a victim is presumed one until identified (the national referral mechanism)', () => {
+  const identify = (issuer: Issuer = police, on = '2025-03-10') => command('IdentifyVictim', issuer, { on });
+
+  it('opens a case about a victim with the victim presumed', () => {
+    expect(given(opened).state().victimStatus).toBe('presumed');
+    expect(given([caseOpened(sexBuyer), joined(police, 'opened')]).state().victimStatus).toBeNull();
+  });
+
+  it.each([police, migration, coordinator])('lets %o on the team identify her', (issuer) => {
+    const state = given(staffed).when(identify(issuer)).then([event('VictimIdentified', { identifiedBy: issuer.agencyId, on: '2025-03-10' })]);
+    expect(state.victimStatus).toBe('identified');
+  });
+
+  it('identifies once', () => {
+    given([...staffed, event('VictimIdentified', { identifiedBy: police.agencyId, on: '2025-03-09' })])
+      .when(identify(migration))
+      .thenThrows(ConflictError, 'the subject of case c-1 is already identified as a victim');
+  });
+
+  it('identifies only a presumed victim', () => {
+    given([caseOpened(sexBuyer), joined(police, 'opened')])
+      .when(identify())
+      .thenThrows(InvariantError, 'only a presumed victim is identified as a victim; the subject of case c-1 is a sex-buyer');
+  });
+
+  it('refuses an identification dated after the day it is recorded', () => {
+    given(staffed).when(identify(police, '2025-03-11')).thenThrows(InvariantError, /^an identification dated 2025-03-11 cannot be recorded/);
   });
 });
 
@@ -1755,6 +1800,7 @@ describe('the case of a child victim, from opening to closing', () => {
       consents: [{ scope: 'share-health-details', givenBy: 'guardian', givenOn: '2025-03-02', recordedBy: social.agencyId }],
       reflectionPeriodUntil: null,
       reflectionApplication: null,
+      victimStatus: 'presumed',
       citizenship: null,
       permitApplication: null,
       residencePermit: null,

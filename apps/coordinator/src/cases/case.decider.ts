@@ -29,6 +29,7 @@ import {
   RecordSentencingOutcome,
   RecordSupport,
   RecordVictimCooperation,
+  IdentifyVictim,
   ReferCase,
   Referral,
   RegisterEvidence,
@@ -61,6 +62,7 @@ export function initialState(): CaseState {
     consents: [],
     reflectionPeriodUntil: null,
     reflectionApplication: null,
+    victimStatus: null,
     citizenship: null,
     permitApplication: null,
     residencePermit: null,
@@ -140,6 +142,8 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
       return applyForResidencePermit(command, state);
     case 'DecideResidencePermit':
       return decideResidencePermit(command, state);
+    case 'IdentifyVictim':
+      return identifyVictim(command, state);
     case 'RecordVictimCooperation':
       return recordVictimCooperation(command, state);
     case 'OpenInvestigation':
@@ -487,6 +491,16 @@ function addMonths(day: string, months: number): string {
   return new Date(Date.UTC(y, m - 1 + months, Math.min(d, lastDay))).toISOString().slice(0, 10);
 }
 
+/** A person is a presumed victim until an agency identifies her as a victim; that is recorded once. */
+function identifyVictim(cmd: IdentifyVictim, state: CaseState): CaseEvent[] {
+  ensureVictim(state, 'only a presumed victim is identified as a victim');
+  if (state.victimStatus === 'identified') {
+    throw new ConflictError(`the subject of case ${cmd.caseId} is already identified as a victim`, { rule: 'victim-already-identified' });
+  }
+  ensureNotInFuture('an identification', cmd.on, cmd.at);
+  return [{ type: 'VictimIdentified', data: { identifiedBy: cmd.issuer.agencyId, on: cmd.on } }];
+}
+
 function recordVictimCooperation(cmd: RecordVictimCooperation, state: CaseState): CaseEvent[] {
   ensureVictim(state, 'cooperation is recorded only for victims');
   if (state.cooperation === cmd.status) {
@@ -808,6 +822,7 @@ const ACTIONS: Readonly<Record<CaseCommandType, readonly [verb: string, object: 
   ApplyForResidencePermit: ['apply for', 'a residence permit'],
   DecideResidencePermit: ['decide', 'on a residence permit'],
   RecordVictimCooperation: ['record', 'victim cooperation'],
+  IdentifyVictim: ['identify', 'a victim'],
   OpenInvestigation: ['open', 'an investigation'],
   CloseInvestigation: ['close', 'an investigation'],
   InitiateProsecution: ['initiate', 'a prosecution'],
@@ -1004,7 +1019,8 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
   switch (event.type) {
     case 'CaseOpened': {
       const { caseId, subject, city, exploitation, summary, leadAgency, openedAt } = event.data;
-      return { ...state, status: 'open', caseId, subject, city, exploitation, summary, leadAgency, openedAt };
+      const victimStatus = subject.category === 'victim' ? ('presumed' as const) : null;
+      return { ...state, status: 'open', caseId, subject, city, exploitation, summary, leadAgency, openedAt, victimStatus };
     }
     case 'AgencyJoinedCase': {
       const { agencyId, agencyKind, via } = event.data;
@@ -1085,6 +1101,8 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
         residencePermit: { granted: event.data.granted, until: event.data.until },
         permitApplication: state.permitApplication && { ...state.permitApplication, decided: true },
       };
+    case 'VictimIdentified':
+      return { ...state, victimStatus: 'identified' };
     case 'VictimCooperationRecorded':
       return { ...state, cooperation: event.data.status };
     case 'InvestigationOpened': {

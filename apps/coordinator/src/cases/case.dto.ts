@@ -126,6 +126,11 @@ export class ExtendReflectionPeriodDto {
   @Reason() reason!: string;
 }
 
+export class IdentifyVictimDto {
+  /** The day the victim was identified. */
+  @IsDay({ daysAhead: 1 }) on!: string;
+}
+
 export class RecordCitizenshipDto {
   /** ISO 3166-1 alpha-2 (EE, NG, SE), or `stateless`. */
   @Matches(/^([A-Z]{2}|stateless)$/, { message: 'citizenship must be an ISO 3166-1 alpha-2 country code, like EE, or stateless' }) citizenship!: string;

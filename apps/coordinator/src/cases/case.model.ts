@@ -81,6 +81,9 @@ export const SUPPORT_KINDS = [
   'counselling-group',
   'outreach',
   'return-assistance',
+  'interpreter',
+  'financial-aid',
+  'education',
 ] as const;
 export type SupportKind = (typeof SUPPORT_KINDS)[number];
 
@@ -233,6 +236,8 @@ export type DecideResidencePermit = CommandBase & {
   readonly granted: boolean;
   readonly until: string | null;
 };
+/** A presumed victim is identified as a victim of trafficking (the day it was done). */
+export type IdentifyVictim = CommandBase & { readonly type: 'IdentifyVictim'; readonly on: string };
 export type RecordVictimCooperation = CommandBase & {
   readonly type: 'RecordVictimCooperation';
   readonly status: CooperationStatus;
@@ -314,6 +319,7 @@ export type CaseCommand =
   | ApplyForResidencePermit
   | DecideResidencePermit
   | RecordVictimCooperation
+  | IdentifyVictim
   | OpenInvestigation
   | CloseInvestigation
   | InitiateProsecution
@@ -405,6 +411,7 @@ export type ResidencePermitDecided = Ev<
   'ResidencePermitDecided',
   { granted: boolean; until: string | null; decidedBy: string }
 >;
+export type VictimIdentified = Ev<'VictimIdentified', { identifiedBy: string; on: string }>;
 export type VictimCooperationRecorded = Ev<
   'VictimCooperationRecorded',
   { status: CooperationStatus; recordedBy: string }
@@ -473,6 +480,7 @@ export type CaseEvent =
   | ResidencePermitApplied
   | ResidencePermitDecided
   | VictimCooperationRecorded
+  | VictimIdentified
   | InvestigationOpened
   | InvestigationClosed
   | ProsecutionInitiated
@@ -577,6 +585,8 @@ export interface CaseState {
   readonly consents: readonly Consent[];
   readonly reflectionPeriodUntil: string | null;
   /** The last application for a reflection period, and what became of it. */
+  /** A victim is presumed one until identified (null for a subject who is not a victim). */
+  readonly victimStatus: 'presumed' | 'identified' | null;
   /** The subject's citizenship, once an agency recorded it. */
   readonly citizenship: { readonly country: string; readonly group: CitizenshipGroup } | null;
   /** The last application for a residence permit and the conditions it stated, and whether it was decided. */

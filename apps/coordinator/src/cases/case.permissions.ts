@@ -47,6 +47,8 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   // Law enforcement records the victim's cooperation with it; the welfare side may not even see it (case.access.ts),
   // and a refusal of a second recording would tell it what was recorded.
   RecordVictimCooperation: { kinds: ['police', 'prosecution'], standing: 'team' },
+  // Any agency on the case that meets the person may identify a presumed victim as one.
+  IdentifyVictim: { kinds: ANY, standing: 'team' },
   OpenInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   CloseInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   InitiateProsecution: { kinds: ['prosecution'], standing: 'team' },
@@ -76,6 +78,8 @@ export const RECORDED_ONLY_BY: {
     // agency kind of its own: until it is, social services record it.
     'health-care': ['social-services'],
     psychological: ['social-services'],
+    // Financial aid comes from social services (ekonomiskt bistånd) or the Migration Agency (dagersättning).
+    'financial-aid': ['social-services', 'migration'],
   },
   investigationOutcome: {
     // Whether to prosecute is the prosecutor's decision (rättegångsbalken 20 kap.); the police hand an
