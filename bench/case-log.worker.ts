@@ -57,7 +57,7 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
       caseId,
       issuer: ISSUER,
       at: new Date().toISOString(),
-      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic' },
+      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic', originCountry: 'EE' },
       personRecorded: null,
       city: 'malmo',
       exploitation: 'forced-labour',

@@ -70,3 +70,40 @@ describe('victims through a reflection period and a residence permit', () => {
     expect((await police.get(`/cases/${caseId}`)).body).toMatchObject({ citizenship: { country: 'EE', group: 'eu-eea' }, residencePermit: { granted: false, until: null } });
   });
 });
+
+describe("a subject's origin", () => {
+  let service: RunningService;
+  let police: AgencyClient;
+
+  beforeAll(async () => {
+    service = await RunningService.start();
+    police = await service.as('polisen-malmo');
+  });
+  afterAll(() => service.stop());
+
+  const open = (subject: Record<string, unknown>) => police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', ...subject } });
+
+  it.each([
+    ['NG', 'west-africa'],
+    ['RO', 'eastern-europe'],
+    ['LT', 'baltic'],
+    ['SE', 'sweden'],
+    ['TH', 'other'],
+  ])('is recorded as the country %s, with the region %s derived from it', async (originCountry, originRegion) => {
+    const reply = await open({ originCountry });
+    expect(reply.status).toBe(201);
+    expect((await police.get(`/cases/${reply.body.caseId}`)).body.subject).toMatchObject({ originCountry, originRegion });
+    const [opened] = (await police.get(`/cases/${reply.body.caseId}/timeline`)).body.events;
+    expect(opened).toMatchObject({ type: 'CaseOpened', schemaVersion: 3 });
+  });
+
+  it('keeps the region alone where the country is not known', async () => {
+    const reply = await open({ originRegion: 'baltic' });
+    expect((await police.get(`/cases/${reply.body.caseId}`)).body.subject).toMatchObject({ originCountry: null, originRegion: 'baltic' });
+  });
+
+  it('refuses a region that contradicts the country, and writes nothing', async () => {
+    const reply = await open({ originCountry: 'NG', originRegion: 'baltic' });
+    expect({ status: reply.status, rule: reply.body.rule }).toEqual({ status: 400, rule: 'origin-contradicts' });
+  });
+});

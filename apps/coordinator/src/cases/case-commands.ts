@@ -27,7 +27,7 @@ import {
   ReopenCaseDto,
   TransferEvidenceDto,
 } from './case.dto';
-import { CaseCommand } from './case.model';
+import { CaseCommand, OriginRegion, originRegionOf } from './case.model';
 
 /**
  * The mapping from what an agency sends (a route-like command name, the ids its path names, a body of the
@@ -76,7 +76,7 @@ export const CASE_COMMAND_ROUTES = {
         category: body.subject.category,
         ageGroup: body.subject.ageGroup,
         gender: body.subject.gender ?? null,
-        originRegion: body.subject.originRegion ?? null,
+        ...origin(body.subject),
       },
       city: body.city ?? agency.city,
       exploitation: body.exploitation ?? null,
@@ -292,4 +292,19 @@ export function caseCommand(
     at: input.at.toISOString(),
     ...fields,
   } as unknown as CaseCommand;
+}
+
+/**
+ * The subject's origin from what an agency sent: the country, with the region derived from it; or, where the
+ * country is not known, the region alone. A region that contradicts the country is refused.
+ */
+function origin(subject: { originRegion?: OriginRegion; originCountry?: string }): { originRegion: OriginRegion | null; originCountry: string | null } {
+  if (subject.originCountry === undefined) return { originRegion: subject.originRegion ?? null, originCountry: null };
+  const derived = originRegionOf(subject.originCountry);
+  if (subject.originRegion !== undefined && subject.originRegion !== derived) {
+    throw new ValidationError(`subject.originRegion ${subject.originRegion} contradicts originCountry ${subject.originCountry}, which is in ${derived}; send the country alone`, {
+      rule: 'origin-contradicts',
+    });
+  }
+  return { originRegion: derived, originCountry: subject.originCountry };
 }

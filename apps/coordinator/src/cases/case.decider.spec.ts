@@ -23,9 +23,9 @@ const stranger: Issuer = { agencyId: 'polisen-goteborg', kind: 'police' };
 const system: Issuer = { agencyId: SYSTEM_AGENCY_ID, kind: 'coordinator' };
 const auditor: Issuer = { agencyId: 'internrevisionen', kind: 'auditor' };
 
-const adultVictim: Subject = { subjectId: 'p-1', category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'eastern-europe' };
+const adultVictim: Subject = { subjectId: 'p-1', category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'eastern-europe', originCountry: null };
 const childVictim: Subject = { ...adultVictim, ageGroup: 'child' };
-const sexBuyer: Subject = { subjectId: 'p-2', category: 'sex-buyer', ageGroup: 'adult', gender: 'male', originRegion: 'sweden' };
+const sexBuyer: Subject = { subjectId: 'p-2', category: 'sex-buyer', ageGroup: 'adult', gender: 'male', originRegion: 'sweden', originCountry: null };
 
 type CommandOf<T extends CaseCommandType> = Extract<CaseCommand, { type: T }>;
 type EventOf<T extends CaseEventType> = Extract<CaseEvent, { type: T }>;

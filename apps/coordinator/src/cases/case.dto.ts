@@ -67,7 +67,10 @@ export class SubjectDto {
   @IsIn(SUBJECT_CATEGORIES) category!: SubjectCategory;
   @IsIn(AGE_GROUPS) ageGroup!: AgeGroup;
   @Optional() @IsIn(GENDERS) gender?: Gender;
+  /** Only where the country is not known: given the country, the region is derived from it. */
   @Optional() @IsIn(ORIGIN_REGIONS) originRegion?: OriginRegion;
+  /** Country of origin, ISO 3166-1 alpha-2 (NG, EE, RO). */
+  @Optional() @Matches(/^[A-Z]{2}$/, { message: 'originCountry must be an ISO 3166-1 alpha-2 country code, like NG' }) originCountry?: string;
 }
 
 export class OpenCaseDto {

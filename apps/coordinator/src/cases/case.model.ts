@@ -58,6 +58,20 @@ export type Gender = (typeof GENDERS)[number];
 export const ORIGIN_REGIONS = ['sweden', 'baltic', 'eastern-europe', 'west-africa', 'other', 'unknown'] as const;
 export type OriginRegion = (typeof ORIGIN_REGIONS)[number];
 
+/** The regions the figures count origin by, for the countries each holds (ISO 3166-1 alpha-2); any other is `other`. */
+const REGION_OF_COUNTRY: Readonly<Record<Exclude<OriginRegion, 'other' | 'unknown'>, readonly string[]>> = {
+  sweden: ['SE'],
+  baltic: ['EE', 'LV', 'LT'],
+  'eastern-europe': ['AL', 'BA', 'BG', 'BY', 'CZ', 'HU', 'MD', 'ME', 'MK', 'PL', 'RO', 'RS', 'RU', 'SK', 'UA', 'XK'],
+  'west-africa': ['BF', 'BJ', 'CI', 'CV', 'GH', 'GM', 'GN', 'GW', 'LR', 'ML', 'MR', 'NE', 'NG', 'SL', 'SN', 'TG'],
+};
+
+/** The region of a country of origin (ISO 3166-1 alpha-2), as the figures count it. */
+export function originRegionOf(country: string): OriginRegion {
+  const found = Object.entries(REGION_OF_COUNTRY).find(([, countries]) => countries.includes(country));
+  return (found?.[0] as OriginRegion | undefined) ?? 'other';
+}
+
 export const EXPLOITATION_FORMS = [
   'sexual-exploitation',
   'forced-labour',
@@ -137,6 +151,8 @@ export interface Subject {
   readonly ageGroup: AgeGroup;
   readonly gender: Gender | null;
   readonly originRegion: OriginRegion | null;
+  /** Country of origin (ISO 3166-1 alpha-2), where known; the region is derived from it. Null in cases opened before it was recorded. */
+  readonly originCountry: string | null;
 }
 
 export interface Sentence {

@@ -33,12 +33,12 @@ describe('reading case events written in an older schema version', () => {
     expect(state.consents).toEqual([{ scope: 'information-sharing', givenBy: null, givenOn: null, recordedBy: 'socialtjansten-malmo' }]);
   });
 
-  it('writes consent and sentencing events, and events with free text (encrypted since), in version 2', () => {
+  it('writes consent and sentencing events, and events with free text (encrypted since), in version 2; CaseOpened with the country of origin in 3', () => {
     expect(CASE_EVENT_VERSIONS).toEqual({
       ConsentGiven: 2,
       ConsentWithdrawn: 2,
       SentencingOutcomeRecorded: 2,
-      CaseOpened: 2,
+      CaseOpened: 3,
       AgencyJoinedCase: 2,
       AgencyLeftCase: 2,
       CaseReferred: 2,
@@ -48,6 +48,12 @@ describe('reading case events written in an older schema version', () => {
       CaseClosed: 2,
       CaseReopened: 2,
     });
+  });
+
+  it.each([1, 2])('reads a version %i CaseOpened with the country of origin unknown', (schemaVersion) => {
+    const subject = { subjectId: 's-1', category: 'victim', ageGroup: 'adult', gender: null, originRegion: 'baltic' };
+    const stored = { type: 'CaseOpened', schemaVersion, data: { caseId: 'c-1', subject, city: 'malmo', exploitation: null, summary: null, leadAgency: 'polisen-malmo', leadAgencyKind: 'police', openedAt: '2025-01-01T00:00:00Z' } };
+    expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, subject: { ...subject, originCountry: null } } });
   });
 
   it('reads a version 1 event with its free text in clear as it is: clear text is a text too', () => {

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@samverkan/eventstore';
-import { CaseEvent, CaseEventType, ConsentGiven, ConsentWithdrawn, SentencingOutcomeRecorded } from './case.model';
+import { CaseEvent, CaseEventType, CaseOpened, ConsentGiven, ConsentWithdrawn, SentencingOutcomeRecorded } from './case.model';
 
 /** The schema version each case event type is written in now; 1 when not listed. */
 export const CASE_EVENT_VERSIONS: Readonly<Partial<Record<CaseEventType, number>>> = {
@@ -8,7 +8,8 @@ export const CASE_EVENT_VERSIONS: Readonly<Partial<Record<CaseEventType, number>
   SentencingOutcomeRecorded: 2,
   // Version 2 of these holds their free text encrypted under the subject's key; version 1 in clear, which a
   // Text still is: they read alike, so they need no upcaster.
-  CaseOpened: 2,
+  // Version 3 of CaseOpened adds the subject's country of origin (null in versions 1 and 2).
+  CaseOpened: 3,
   AgencyJoinedCase: 2,
   AgencyLeftCase: 2,
   CaseReferred: 2,
@@ -35,12 +36,19 @@ const UPCASTERS: Readonly<Record<string, Upcaster>> = {
     type: 'ConsentWithdrawn',
     data: { scope, withdrawnBy: null, withdrawnOn: null, recordedBy },
   }),
+  // Versions 1 and 2 knew the subject's region of origin only: the country stays unknown.
+  'CaseOpened@1': (data: CaseOpened['data']): CaseOpened => withOriginCountryUnknown(data),
+  'CaseOpened@2': (data: CaseOpened['data']): CaseOpened => withOriginCountryUnknown(data),
   // Version 1 recorded neither expulsion nor damages: both stay unknown.
   'SentencingOutcomeRecorded@1': (data: Omit<SentencingOutcomeRecorded['data'], 'expulsion' | 'damagesToVictimSek'>): SentencingOutcomeRecorded => ({
     type: 'SentencingOutcomeRecorded',
     data: { ...data, expulsion: null, damagesToVictimSek: null },
   }),
 };
+
+function withOriginCountryUnknown(data: CaseOpened['data']): CaseOpened {
+  return { type: 'CaseOpened', data: { ...data, subject: { ...data.subject, originCountry: null } } };
+}
 
 /** A stored case event as the current version folds it. */
 export function upcastCaseEvent(stored: StoredEvent): CaseEvent {

@@ -126,7 +126,7 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
           actorId: 'officer',
           commandId: uuidv7(),
         });
-      const opening = { type: 'OpenCase', issuer: police, subject: { subjectId, category: 'victim', ageGroup: 'adult', gender: null, originRegion: null }, city: 'malmo', exploitation: null, summary: null };
+      const opening = { type: 'OpenCase', issuer: police, subject: { subjectId, category: 'victim', ageGroup: 'adult', gender: null, originRegion: null, originCountry: null }, city: 'malmo', exploitation: null, summary: null };
 
       caseId = uuidv7();
       await run(caseId, opening);
