@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+import { swedishDate } from '../apps/coordinator/src/cases/case.decider';
 import { eventually, RunningService } from './support/running-service';
 
 /**
@@ -34,6 +36,13 @@ describe('a child whose referral to social services was declined', () => {
 
     // The coordinator steps in; the timeline shows what happened, in order, by the service.
     expect((await coordinator.post(`/cases/${caseId}/team`, { agencyId: 'mika-malmo', reason: 'child without social services' })).status).toBe(201);
+    // Social services, on the case once they accept the new referral, record that the child came alone and its god man.
+    expect((await social.post(`/cases/${caseId}/referrals/${again.referralId}/accept`, {})).status).toBe(201);
+    expect((await social.post(`/cases/${caseId}/unaccompanied`, { unaccompanied: true })).status).toBe(201);
+    const appointedOn = swedishDate(new Date().toISOString());
+    expect((await social.post(`/cases/${caseId}/child-representatives`, { role: 'god-man', appointedOn })).status).toBe(201);
+    expect((await police.get(`/cases/${caseId}`)).body).toMatchObject({ unaccompanied: true, childRepresentatives: [{ role: 'god-man', personId: null, appointedOn }] });
+
     const types = ((await police.get(`/cases/${caseId}/timeline`)).body.events as Array<{ type: string; agency: string }>).map((e) => `${e.agency} ${e.type}`);
     expect(types).toEqual(
       expect.arrayContaining(['samverkan CaseReferred', 'socialtjansten-malmo ReferralDeclined', 'samverkan ReferralEscalated', 'mika-malmo AgencyJoinedCase']),

@@ -234,6 +234,8 @@ function pathOf(name: string, caseId: string, id: (param: string) => string, par
     'decide-residence-permit': '/residence-permit',
     'record-cooperation': '/cooperation',
     'identify-victim': '/victim-identification',
+    'record-child-representative': '/child-representatives',
+    'record-unaccompanied': '/unaccompanied',
     'open-investigation': '/investigations',
     'close-investigation': '/investigations/:investigationId/close',
     'initiate-prosecution': '/prosecution',

@@ -10,6 +10,8 @@ import {
   DecideResidencePermitDto,
   RecordCitizenshipDto,
   IdentifyVictimDto,
+  RecordChildRepresentativeDto,
+  RecordUnaccompaniedDto,
   DeclineReferralDto,
   EmptyDto,
   DecideReflectionPeriodDto,
@@ -189,6 +191,18 @@ export const CASE_COMMAND_ROUTES = {
     body: IdentifyVictimDto,
     params: [],
     fields: ({ body }) => ({ on: body.on }),
+  }),
+  'record-child-representative': route({
+    type: 'RecordChildRepresentative',
+    body: RecordChildRepresentativeDto,
+    params: [],
+    fields: ({ body }) => ({ role: body.role, personId: body.personId ?? null, appointedOn: body.appointedOn }),
+  }),
+  'record-unaccompanied': route({
+    type: 'RecordUnaccompanied',
+    body: RecordUnaccompaniedDto,
+    params: [],
+    fields: ({ body }) => ({ unaccompanied: body.unaccompanied }),
   }),
   'open-investigation': route({
     type: 'OpenInvestigation',

@@ -197,6 +197,8 @@ export const EVENT_CATEGORY: Readonly<Record<CaseEventType, InfoCategory>> = {
   ReflectionPeriodExtended: 'residence',
   SubjectCitizenshipRecorded: 'case',
   VictimIdentified: 'case',
+  ChildRepresentativeRecorded: 'case',
+  ChildUnaccompaniedRecorded: 'case',
   ResidencePermitApplied: 'residence',
   ResidencePermitDecided: 'residence',
   VictimCooperationRecorded: 'cooperation',

@@ -20,6 +20,8 @@ import {
   DecideResidencePermitDto,
   RecordCitizenshipDto,
   IdentifyVictimDto,
+  RecordChildRepresentativeDto,
+  RecordUnaccompaniedDto,
   DecideReflectionPeriodDto,
   ExtendReflectionPeriodDto,
   InitiateProsecutionDto,
@@ -147,6 +149,18 @@ export class CaseController {
   @ApiOperation({ summary: 'Identify the presumed victim as a victim of trafficking, on a day' })
   identifyVictim(@Param('id', CaseIdPipe) id: string, @Body() body: IdentifyVictimDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run('identify-victim', id, {}, body, req, res);
+  }
+
+  @Post(':id/child-representatives')
+  @ApiOperation({ summary: "Record a child's guardian, special representative (särskild företrädare) or god man" })
+  childRepresentative(@Param('id', CaseIdPipe) id: string, @Body() body: RecordChildRepresentativeDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('record-child-representative', id, {}, body, req, res);
+  }
+
+  @Post(':id/unaccompanied')
+  @ApiOperation({ summary: 'Record whether the child is in Sweden without a parent (an unaccompanied minor)' })
+  unaccompanied(@Param('id', CaseIdPipe) id: string, @Body() body: RecordUnaccompaniedDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('record-unaccompanied', id, {}, body, req, res);
   }
 
   @Post(':id/cooperation')

@@ -262,6 +262,8 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   DecideResidencePermit: command('DecideResidencePermit', migration, { granted: true, until: '2026-03-10' }),
   RecordVictimCooperation: command('RecordVictimCooperation', police, { status: 'willing' }),
   IdentifyVictim: command('IdentifyVictim', migration, { on: '2025-03-10' }),
+  RecordChildRepresentative: command('RecordChildRepresentative', migration, { role: 'god-man', personId: null, appointedOn: '2025-03-10' }),
+  RecordUnaccompanied: command('RecordUnaccompanied', migration, { unaccompanied: true }),
   OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
   CloseInvestigation: command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'handed-to-prosecutor' }),
   InitiateProsecution: command('InitiateProsecution', prosecutor, { charges: ['gross-procuring'] }),
@@ -1082,6 +1084,42 @@ describe('a victim is presumed one until identified (the national referral mecha
   });
 });
 
+describe("a child's representatives, and whether it came alone", () => {
+  const childCase = [caseOpened(childVictim), joined(police, 'opened'), joined(social), joined(migration)];
+  const represent = (role: 'guardian' | 'special-representative' | 'god-man', issuer: Issuer = social, appointedOn = '2025-03-09') =>
+    command('RecordChildRepresentative', issuer, { role, personId: null, appointedOn });
+
+  it('records a special representative appointed where a guardian is suspected (lag 1999:997)', () => {
+    const state = given(childCase)
+      .when(represent('special-representative'))
+      .then([event('ChildRepresentativeRecorded', { role: 'special-representative', personId: null, appointedOn: '2025-03-09', recordedBy: social.agencyId })]);
+    expect(state.childRepresentatives).toEqual([{ role: 'special-representative', personId: null, appointedOn: '2025-03-09' }]);
+  });
+
+  it('records an unaccompanied child and its god man (lag 2005:429), a later appointment replacing the earlier', () => {
+    const first = event('ChildRepresentativeRecorded', { role: 'god-man', personId: null, appointedOn: '2025-03-01', recordedBy: migration.agencyId });
+    const state = given([...childCase, event('ChildUnaccompaniedRecorded', { unaccompanied: true, recordedBy: migration.agencyId }), first])
+      .when(represent('god-man', migration))
+      .then([event('ChildRepresentativeRecorded', { role: 'god-man', personId: null, appointedOn: '2025-03-09', recordedBy: migration.agencyId })]);
+    expect(state).toMatchObject({ unaccompanied: true, childRepresentatives: [{ role: 'god-man', appointedOn: '2025-03-09' }] });
+  });
+
+  it('records them for a subject of unknown age, presumed a child', () => {
+    given([caseOpened({ ...adultVictim, ageGroup: 'unknown' }), joined(police, 'opened'), joined(social)])
+      .when(represent('guardian'))
+      .then([expect.objectContaining({ type: 'ChildRepresentativeRecorded' }) as unknown as CaseEvent]);
+  });
+
+  it('refuses them for an adult', () => {
+    given([...staffed, joined(social)]).when(represent('guardian')).thenThrows(InvariantError, /is recorded only for a child/);
+    given(staffed).when(command('RecordUnaccompanied', migration, { unaccompanied: true })).thenThrows(InvariantError, /is recorded only for a child/);
+  });
+
+  it('refuses the prosecutor recording a representative', () => {
+    given([...childCase, joined(prosecutor)]).when(represent('guardian', prosecutor)).thenThrows(ForbiddenError, /^only social-services or migration agencies may record/);
+  });
+});
+
 describe('recording victim cooperation', () => {
   const cooperation = (status: 'willing' | 'statement-given' | 'declined' | 'withdrawn') =>
     command('RecordVictimCooperation', police, { status });
@@ -1801,6 +1839,8 @@ describe('the case of a child victim, from opening to closing', () => {
       reflectionPeriodUntil: null,
       reflectionApplication: null,
       victimStatus: 'presumed',
+      childRepresentatives: [],
+      unaccompanied: null,
       citizenship: null,
       permitApplication: null,
       residencePermit: null,

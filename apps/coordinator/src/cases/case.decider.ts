@@ -30,6 +30,8 @@ import {
   RecordSupport,
   RecordVictimCooperation,
   IdentifyVictim,
+  RecordChildRepresentative,
+  RecordUnaccompanied,
   ReferCase,
   Referral,
   RegisterEvidence,
@@ -63,6 +65,8 @@ export function initialState(): CaseState {
     reflectionPeriodUntil: null,
     reflectionApplication: null,
     victimStatus: null,
+    childRepresentatives: [],
+    unaccompanied: null,
     citizenship: null,
     permitApplication: null,
     residencePermit: null,
@@ -144,6 +148,10 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
       return decideResidencePermit(command, state);
     case 'IdentifyVictim':
       return identifyVictim(command, state);
+    case 'RecordChildRepresentative':
+      return recordChildRepresentative(command, state);
+    case 'RecordUnaccompanied':
+      return recordUnaccompanied(command, state);
     case 'RecordVictimCooperation':
       return recordVictimCooperation(command, state);
     case 'OpenInvestigation':
@@ -491,6 +499,28 @@ function addMonths(day: string, months: number): string {
   return new Date(Date.UTC(y, m - 1 + months, Math.min(d, lastDay))).toISOString().slice(0, 10);
 }
 
+function ensurePresumedChild(state: CaseState, what: string): void {
+  if (!presumedChild(state.subject)) {
+    throw new InvariantError(`${what} is recorded only for a child (or one whose age is not known); the subject of case ${state.caseId} is an adult`, {
+      rule: 'children-only',
+    });
+  }
+}
+
+function recordChildRepresentative(cmd: RecordChildRepresentative, state: CaseState): CaseEvent[] {
+  ensurePresumedChild(state, 'a guardian, special representative or god man');
+  ensureNotInFuture('an appointment', cmd.appointedOn, cmd.at);
+  return [{ type: 'ChildRepresentativeRecorded', data: { role: cmd.role, personId: cmd.personId, appointedOn: cmd.appointedOn, recordedBy: cmd.issuer.agencyId } }];
+}
+
+function recordUnaccompanied(cmd: RecordUnaccompanied, state: CaseState): CaseEvent[] {
+  ensurePresumedChild(state, 'whether a child is unaccompanied');
+  if (state.unaccompanied === cmd.unaccompanied) {
+    throw new ConflictError(`the child is already recorded as ${cmd.unaccompanied ? '' : 'not '}unaccompanied`, { rule: 'unaccompanied-unchanged' });
+  }
+  return [{ type: 'ChildUnaccompaniedRecorded', data: { unaccompanied: cmd.unaccompanied, recordedBy: cmd.issuer.agencyId } }];
+}
+
 /** A person is a presumed victim until an agency identifies her as a victim; that is recorded once. */
 function identifyVictim(cmd: IdentifyVictim, state: CaseState): CaseEvent[] {
   ensureVictim(state, 'only a presumed victim is identified as a victim');
@@ -823,6 +853,8 @@ const ACTIONS: Readonly<Record<CaseCommandType, readonly [verb: string, object: 
   DecideResidencePermit: ['decide', 'on a residence permit'],
   RecordVictimCooperation: ['record', 'victim cooperation'],
   IdentifyVictim: ['identify', 'a victim'],
+  RecordChildRepresentative: ['record', "a child's guardian, special representative or god man"],
+  RecordUnaccompanied: ['record', 'whether a child is unaccompanied'],
   OpenInvestigation: ['open', 'an investigation'],
   CloseInvestigation: ['close', 'an investigation'],
   InitiateProsecution: ['initiate', 'a prosecution'],
@@ -1103,6 +1135,12 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
       };
     case 'VictimIdentified':
       return { ...state, victimStatus: 'identified' };
+    case 'ChildRepresentativeRecorded': {
+      const { role, personId, appointedOn } = event.data;
+      return { ...state, childRepresentatives: [...state.childRepresentatives.filter((r) => r.role !== role), { role, personId, appointedOn }] };
+    }
+    case 'ChildUnaccompaniedRecorded':
+      return { ...state, unaccompanied: event.data.unaccompanied };
     case 'VictimCooperationRecorded':
       return { ...state, cooperation: event.data.status };
     case 'InvestigationOpened': {

@@ -157,8 +157,8 @@ export function caseSummaryFor(state: CaseState, revision: number, reader: Issue
   ) as Record<InfoCategory, AppliedBasis | null>;
   const parts: Record<InfoCategory, () => Record<string, unknown>> = {
     case: () => {
-      const { status, subject, victimStatus, citizenship, city, exploitation, summary, openedAt, leadAgency, outcome } = state;
-      return { status, subject, victimStatus, citizenship, city, exploitation, summary, openedAt, leadAgency, outcome };
+      const { status, subject, victimStatus, citizenship, childRepresentatives, unaccompanied, city, exploitation, summary, openedAt, leadAgency, outcome } = state;
+      return { status, subject, victimStatus, citizenship, childRepresentatives, unaccompanied, city, exploitation, summary, openedAt, leadAgency, outcome };
     },
     team: () => ({ team: state.team.map((member) => ({ ...member, partClosed: state.closedParts.includes(member.agencyId) })) }),
     referral: () => ({ referrals: state.referrals, openReferrals: openReferrals(state) }),

@@ -21,6 +21,8 @@ import { CITIES, City } from '../agencies/agency';
 import {
   AGE_GROUPS,
   AgeGroup,
+  CHILD_REPRESENTATIVE_ROLES,
+  ChildRepresentativeRole,
   CONSENT_GIVERS,
   CONSENT_SCOPES,
   ConsentGiver,
@@ -127,6 +129,17 @@ export class ExtendReflectionPeriodDto {
   @IsDay({ daysAhead: 366, earliest: '2000-01-01' }) until!: string;
   /** The special reasons for the extension. */
   @Reason() reason!: string;
+}
+
+export class RecordChildRepresentativeDto {
+  @IsIn(CHILD_REPRESENTATIVE_ROLES) role!: ChildRepresentativeRole;
+  /** The representative's person record, where one is kept (POST /persons). */
+  @Optional() @IsUUID() personId?: string;
+  @IsDay({ daysAhead: 1 }) appointedOn!: string;
+}
+
+export class RecordUnaccompaniedDto {
+  @IsBoolean() unaccompanied!: boolean;
 }
 
 export class IdentifyVictimDto {

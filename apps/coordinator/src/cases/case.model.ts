@@ -252,6 +252,22 @@ export type DecideResidencePermit = CommandBase & {
   readonly granted: boolean;
   readonly until: string | null;
 };
+/**
+ * Who acts for a child besides, or instead of, its parents: a guardian (vårdnadshavare), a special
+ * representative appointed by the court where a guardian is suspected (särskild företrädare för barn, lag
+ * 1999:997), or a god man appointed for an unaccompanied child (lag 2005:429).
+ */
+export const CHILD_REPRESENTATIVE_ROLES = ['guardian', 'special-representative', 'god-man'] as const;
+export type ChildRepresentativeRole = (typeof CHILD_REPRESENTATIVE_ROLES)[number];
+export type RecordChildRepresentative = CommandBase & {
+  readonly type: 'RecordChildRepresentative';
+  readonly role: ChildRepresentativeRole;
+  /** The representative's person record (POST /persons), where one is kept. */
+  readonly personId: string | null;
+  readonly appointedOn: string;
+};
+/** Whether the child is in Sweden without a parent or anyone who has taken a parent's place. */
+export type RecordUnaccompanied = CommandBase & { readonly type: 'RecordUnaccompanied'; readonly unaccompanied: boolean };
 /** A presumed victim is identified as a victim of trafficking (the day it was done). */
 export type IdentifyVictim = CommandBase & { readonly type: 'IdentifyVictim'; readonly on: string };
 export type RecordVictimCooperation = CommandBase & {
@@ -336,6 +352,8 @@ export type CaseCommand =
   | DecideResidencePermit
   | RecordVictimCooperation
   | IdentifyVictim
+  | RecordChildRepresentative
+  | RecordUnaccompanied
   | OpenInvestigation
   | CloseInvestigation
   | InitiateProsecution
@@ -428,6 +446,11 @@ export type ResidencePermitDecided = Ev<
   { granted: boolean; until: string | null; decidedBy: string }
 >;
 export type VictimIdentified = Ev<'VictimIdentified', { identifiedBy: string; on: string }>;
+export type ChildRepresentativeRecorded = Ev<
+  'ChildRepresentativeRecorded',
+  { role: ChildRepresentativeRole; personId: string | null; appointedOn: string; recordedBy: string }
+>;
+export type ChildUnaccompaniedRecorded = Ev<'ChildUnaccompaniedRecorded', { unaccompanied: boolean; recordedBy: string }>;
 export type VictimCooperationRecorded = Ev<
   'VictimCooperationRecorded',
   { status: CooperationStatus; recordedBy: string }
@@ -497,6 +520,8 @@ export type CaseEvent =
   | ResidencePermitDecided
   | VictimCooperationRecorded
   | VictimIdentified
+  | ChildRepresentativeRecorded
+  | ChildUnaccompaniedRecorded
   | InvestigationOpened
   | InvestigationClosed
   | ProsecutionInitiated
@@ -603,6 +628,9 @@ export interface CaseState {
   /** The last application for a reflection period, and what became of it. */
   /** A victim is presumed one until identified (null for a subject who is not a victim). */
   readonly victimStatus: 'presumed' | 'identified' | null;
+  /** For a child: who acts for it, each role once (a later appointment replaces the earlier), and whether it is unaccompanied. */
+  readonly childRepresentatives: readonly { readonly role: ChildRepresentativeRole; readonly personId: string | null; readonly appointedOn: string }[];
+  readonly unaccompanied: boolean | null;
   /** The subject's citizenship, once an agency recorded it. */
   readonly citizenship: { readonly country: string; readonly group: CitizenshipGroup } | null;
   /** The last application for a residence permit and the conditions it stated, and whether it was decided. */

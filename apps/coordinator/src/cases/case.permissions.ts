@@ -49,6 +49,10 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   RecordVictimCooperation: { kinds: ['police', 'prosecution'], standing: 'team' },
   // Any agency on the case that meets the person may identify a presumed victim as one.
   IdentifyVictim: { kinds: ANY, standing: 'team' },
+  // A child's representatives and whether it came alone are social services' and the Migration Agency's to know
+  // and record (the god man is asked for by them of the chief guardian).
+  RecordChildRepresentative: { kinds: ['social-services', 'migration'], standing: 'team' },
+  RecordUnaccompanied: { kinds: ['social-services', 'migration', 'police'], standing: 'team' },
   OpenInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   CloseInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   InitiateProsecution: { kinds: ['prosecution'], standing: 'team' },
