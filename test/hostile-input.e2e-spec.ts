@@ -239,6 +239,7 @@ function pathOf(name: string, caseId: string, id: (param: string) => string, par
     'open-investigation': '/investigations',
     'close-investigation': '/investigations/:investigationId/close',
     'initiate-prosecution': '/prosecution',
+    'record-prosecutor-decision': '/prosecutor-decisions',
     'record-sentencing': '/sentencing',
     'register-evidence': '/evidence',
     'transfer-evidence': '/evidence/:evidenceId/transfer',

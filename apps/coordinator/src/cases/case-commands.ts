@@ -11,6 +11,7 @@ import {
   RecordCitizenshipDto,
   IdentifyVictimDto,
   RecordChildRepresentativeDto,
+  RecordProsecutorDecisionDto,
   RecordUnaccompaniedDto,
   DeclineReferralDto,
   EmptyDto,
@@ -222,6 +223,17 @@ export const CASE_COMMAND_ROUTES = {
     body: InitiateProsecutionDto,
     params: [],
     fields: ({ body }) => ({ charges: body.charges }),
+  }),
+  'record-prosecutor-decision': route({
+    type: 'RecordProsecutorDecision',
+    body: RecordProsecutorDecisionDto,
+    params: [],
+    fields: ({ body }) => ({
+      decision: body.decision,
+      offences: body.offences,
+      sentence: body.sentence ? { kind: body.sentence.kind, months: body.sentence.months ?? null } : null,
+      decidedOn: body.decidedOn,
+    }),
   }),
   'record-sentencing': route({
     type: 'RecordSentencingOutcome',

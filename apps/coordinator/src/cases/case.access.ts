@@ -206,6 +206,7 @@ export const EVENT_CATEGORY: Readonly<Record<CaseEventType, InfoCategory>> = {
   InvestigationClosed: 'investigation',
   ProsecutionInitiated: 'prosecution',
   SentencingOutcomeRecorded: 'prosecution',
+  ProsecutorDecisionRecorded: 'prosecution',
   EvidenceRegistered: 'evidence',
   EvidenceTransferred: 'evidence',
 };

@@ -21,6 +21,7 @@ import {
   RecordCitizenshipDto,
   IdentifyVictimDto,
   RecordChildRepresentativeDto,
+  RecordProsecutorDecisionDto,
   RecordUnaccompaniedDto,
   DecideReflectionPeriodDto,
   ExtendReflectionPeriodDto,
@@ -179,6 +180,12 @@ export class CaseController {
   @ApiOperation({ summary: 'Close an investigation (police or prosecution)' })
   closeInvestigation(@Param('id', CaseIdPipe) id: string, @Param('iid') investigationId: string, @Body() body: CloseInvestigationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     return this.run('close-investigation', id, { investigationId }, body, req, res);
+  }
+
+  @Post(':id/prosecutor-decisions')
+  @ApiOperation({ summary: "Record a matter the prosecutor ended without a trial: a summary penalty order or a waiver of prosecution (prosecution)" })
+  prosecutorDecision(@Param('id', CaseIdPipe) id: string, @Body() body: RecordProsecutorDecisionDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    return this.run('record-prosecutor-decision', id, {}, body, req, res);
   }
 
   @Post(':id/prosecution')

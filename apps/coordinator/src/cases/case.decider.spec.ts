@@ -267,6 +267,7 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
   CloseInvestigation: command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'handed-to-prosecutor' }),
   InitiateProsecution: command('InitiateProsecution', prosecutor, { charges: ['gross-procuring'] }),
+  RecordProsecutorDecision: command('RecordProsecutorDecision', prosecutor, { decision: 'summary-penalty-order', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10' }),
   RecordSentencingOutcome: command('RecordSentencingOutcome', prosecutor, {
     court: 'hovratten-over-skane-och-blekinge',
     verdict: 'convicted',
@@ -1271,6 +1272,36 @@ describe('initiating a prosecution', () => {
   });
 });
 
+describe("a matter the prosecutor ends without a trial (rättegångsbalken 48 kap., 20 kap. 7 §)", () => {
+  const withInvestigation = [...staffed, investigationOpened()];
+  const decision = (fields: Partial<CommandOf<'RecordProsecutorDecision'>> = {}) =>
+    command('RecordProsecutorDecision', prosecutor, { decision: 'summary-penalty-order', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10', ...fields });
+
+  it('records a summary penalty order of a fine for the purchase of a sexual service', () => {
+    const state = given(withInvestigation)
+      .when(decision())
+      .then([event('ProsecutorDecisionRecorded', { decision: 'summary-penalty-order', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10', recordedBy: prosecutor.agencyId })]);
+    expect(state.prosecutorDecisions).toEqual([{ decision: 'summary-penalty-order', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10' }]);
+  });
+
+  it('records a waiver of prosecution, with no sanction', () => {
+    given(withInvestigation).when(decision({ decision: 'waiver-of-prosecution', sentence: null })).then([expect.objectContaining({ type: 'ProsecutorDecisionRecorded' }) as unknown as CaseEvent]);
+    given(withInvestigation).when(decision({ decision: 'waiver-of-prosecution' })).thenThrows(InvariantError, /^a waiver of prosecution carries no sanction/);
+  });
+
+  it('refuses a summary penalty order of prison', () => {
+    given(withInvestigation).when(decision({ sentence: { kind: 'prison', months: 6 } })).thenThrows(InvariantError, /^a summary penalty order is of a fine or a suspended sentence/);
+  });
+
+  it('rests on an investigation', () => {
+    given(staffed).when(decision()).thenThrows(ConflictError, /^a prosecutor's decision needs an investigation/);
+  });
+
+  it("is the prosecutor's", () => {
+    given(withInvestigation).when(asIssuedBy(decision(), police)).thenThrows(ForbiddenError, /^only prosecution agencies may record a prosecutor's decision/);
+  });
+});
+
 describe('recording a sentencing outcome', () => {
   const prosecuted = [...staffed, investigationOpened(), prosecutionInitiated(['trafficking-in-human-beings', 'procuring'])];
   const outcome = (fields: Partial<CommandOf<'RecordSentencingOutcome'>> = {}) =>
@@ -1864,6 +1895,7 @@ describe('the case of a child victim, from opening to closing', () => {
         },
       ],
       evidence: [{ evidenceId: 'e-1', description: 'seized phone', contentSha256: null, holder: prosecutor.agencyId, registeredBy: police.agencyId }],
+      prosecutorDecisions: [],
       outcome: 'perpetrator convicted; child placed in care',
       closedParts: [police.agencyId, social.agencyId, prosecutor.agencyId],
     });

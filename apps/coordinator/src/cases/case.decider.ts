@@ -31,6 +31,7 @@ import {
   RecordVictimCooperation,
   IdentifyVictim,
   RecordChildRepresentative,
+  RecordProsecutorDecision,
   RecordUnaccompanied,
   ReferCase,
   Referral,
@@ -74,6 +75,7 @@ export function initialState(): CaseState {
     investigations: [],
     prosecution: null,
     sentencing: [],
+    prosecutorDecisions: [],
     evidence: [],
     outcome: null,
     closedParts: [],
@@ -148,6 +150,8 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
       return decideResidencePermit(command, state);
     case 'IdentifyVictim':
       return identifyVictim(command, state);
+    case 'RecordProsecutorDecision':
+      return recordProsecutorDecision(command, state);
     case 'RecordChildRepresentative':
       return recordChildRepresentative(command, state);
     case 'RecordUnaccompanied':
@@ -499,6 +503,35 @@ function addMonths(day: string, months: number): string {
   return new Date(Date.UTC(y, m - 1 + months, Math.min(d, lastDay))).toISOString().slice(0, 10);
 }
 
+/**
+ * A matter ended by the prosecutor without a trial rests on an investigation, as a prosecution does: a summary
+ * penalty order of a fine or a suspended sentence, or a waiver with no sanction at all.
+ */
+function recordProsecutorDecision(cmd: RecordProsecutorDecision, state: CaseState): CaseEvent[] {
+  if (!state.investigations.some(groundsProsecution)) {
+    throw new ConflictError(`a prosecutor's decision needs an investigation that is open, handed to the prosecutor or closed with charges filed; case ${cmd.caseId} has none`, {
+      rule: 'decision-needs-investigation',
+    });
+  }
+  if (cmd.offences.length === 0) throw new InvariantError("a prosecutor's decision names at least one offence", { rule: 'no-offences' });
+  const { sentence } = cmd;
+  if (cmd.decision === 'waiver-of-prosecution' && sentence !== null) {
+    throw new InvariantError('a waiver of prosecution carries no sanction; sentence must be null', { rule: 'waiver-has-no-sentence' });
+  }
+  if (cmd.decision === 'summary-penalty-order' && !(sentence && (sentence.kind === 'fine' || sentence.kind === 'suspended') && sentence.months === null)) {
+    throw new InvariantError('a summary penalty order is of a fine or a suspended sentence (rättegångsbalken 48 kap. 4 §), without months', {
+      rule: 'penalty-order-sanction',
+    });
+  }
+  ensureNotInFuture("a prosecutor's decision", cmd.decidedOn, cmd.at);
+  return [
+    {
+      type: 'ProsecutorDecisionRecorded',
+      data: { decision: cmd.decision, offences: [...cmd.offences], sentence: sentence && { ...sentence }, decidedOn: cmd.decidedOn, recordedBy: cmd.issuer.agencyId },
+    },
+  ];
+}
+
 function ensurePresumedChild(state: CaseState, what: string): void {
   if (!presumedChild(state.subject)) {
     throw new InvariantError(`${what} is recorded only for a child (or one whose age is not known); the subject of case ${state.caseId} is an adult`, {
@@ -589,6 +622,11 @@ function closeInvestigation(cmd: CloseInvestigation, state: CaseState): CaseEven
   ];
 }
 
+/** An investigation a prosecution, or a prosecutor's decision, may rest on. */
+function groundsProsecution(i: Investigation): boolean {
+  return i.status === 'open' || i.outcome === 'charges-filed' || i.outcome === 'handed-to-prosecutor';
+}
+
 function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEvent[] {
   if (cmd.charges.length === 0) {
     throw new InvariantError('a prosecution needs at least one charge', { rule: 'no-charges' });
@@ -597,8 +635,7 @@ function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEv
   if (twice) {
     throw new InvariantError(`the charge ${twice} is listed more than once`, { rule: 'duplicate-charge', details: { charge: twice } });
   }
-  const grounded = (i: Investigation) => i.status === 'open' || i.outcome === 'charges-filed' || i.outcome === 'handed-to-prosecutor';
-  if (!state.investigations.some(grounded)) {
+  if (!state.investigations.some(groundsProsecution)) {
     throw new ConflictError(
       `a prosecution needs an investigation that is open, handed to the prosecutor or closed with charges filed; case ${cmd.caseId} has none`,
       { rule: 'prosecution-needs-investigation' },
@@ -853,6 +890,7 @@ const ACTIONS: Readonly<Record<CaseCommandType, readonly [verb: string, object: 
   DecideResidencePermit: ['decide', 'on a residence permit'],
   RecordVictimCooperation: ['record', 'victim cooperation'],
   IdentifyVictim: ['identify', 'a victim'],
+  RecordProsecutorDecision: ['record', "a prosecutor's decision"],
   RecordChildRepresentative: ['record', "a child's guardian, special representative or god man"],
   RecordUnaccompanied: ['record', 'whether a child is unaccompanied'],
   OpenInvestigation: ['open', 'an investigation'],
@@ -1138,6 +1176,10 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     case 'ChildRepresentativeRecorded': {
       const { role, personId, appointedOn } = event.data;
       return { ...state, childRepresentatives: [...state.childRepresentatives.filter((r) => r.role !== role), { role, personId, appointedOn }] };
+    }
+    case 'ProsecutorDecisionRecorded': {
+      const { decision, offences, sentence, decidedOn } = event.data;
+      return { ...state, prosecutorDecisions: [...state.prosecutorDecisions, { decision, offences: copyOf(offences), sentence, decidedOn }] };
     }
     case 'ChildUnaccompaniedRecorded':
       return { ...state, unaccompanied: event.data.unaccompanied };

@@ -173,7 +173,7 @@ export function caseSummaryFor(state: CaseState, revision: number, reader: Issue
     }),
     cooperation: () => ({ cooperation: state.cooperation }),
     investigation: () => ({ investigations: state.investigations }),
-    prosecution: () => ({ prosecution: state.prosecution, sentencing: state.sentencing }),
+    prosecution: () => ({ prosecution: state.prosecution, sentencing: state.sentencing, prosecutorDecisions: state.prosecutorDecisions }),
     evidence: () => {
       const only = CONTENT_ACCESS.evidence.fieldsOnlyFor!;
       const sees = (registeredBy: string) => auditor || only.kinds.includes(kind) || registeredBy === reader.agencyId;

@@ -22,6 +22,8 @@ import {
   AGE_GROUPS,
   AgeGroup,
   CHILD_REPRESENTATIVE_ROLES,
+  PROSECUTOR_DECISIONS,
+  ProsecutorDecision,
   ChildRepresentativeRole,
   CONSENT_GIVERS,
   CONSENT_SCOPES,
@@ -186,6 +188,14 @@ export class InitiateProsecutionDto {
 export class SentenceDto {
   @IsIn(SENTENCE_KINDS) kind!: SentenceKind;
   @Optional() @IsInt() @Min(1) @Max(240) months?: number;
+}
+
+export class RecordProsecutorDecisionDto {
+  @IsIn(PROSECUTOR_DECISIONS) decision!: ProsecutorDecision;
+  @ArrayMinSize(1) @ArrayMaxSize(OFFENCES.length) @ArrayUnique() @IsIn(OFFENCES, { each: true }) offences!: Offence[];
+  /** For a summary penalty order: a fine or a suspended sentence. */
+  @Optional() @IsObject() @ValidateNested() @Type(() => SentenceDto) sentence?: SentenceDto;
+  @IsDay({ daysAhead: 1 }) decidedOn!: string;
 }
 
 export class RecordSentencingDto {

@@ -284,6 +284,21 @@ export type CloseInvestigation = CommandBase & {
   readonly investigationId: string;
   readonly outcome: InvestigationOutcome;
 };
+/**
+ * How a prosecutor may end a matter without a trial: a summary penalty order (strafföreläggande, rättegångsbalken
+ * 48 kap.), accepted by the suspect, of a fine or a suspended sentence; or a waiver of prosecution
+ * (åtalsunderlåtelse, 20 kap. 7 §).
+ */
+export const PROSECUTOR_DECISIONS = ['summary-penalty-order', 'waiver-of-prosecution'] as const;
+export type ProsecutorDecision = (typeof PROSECUTOR_DECISIONS)[number];
+export type RecordProsecutorDecision = CommandBase & {
+  readonly type: 'RecordProsecutorDecision';
+  readonly decision: ProsecutorDecision;
+  readonly offences: readonly Offence[];
+  /** For a summary penalty order: a fine or a suspended sentence; none for a waiver. */
+  readonly sentence: Sentence | null;
+  readonly decidedOn: string;
+};
 export type InitiateProsecution = CommandBase & {
   readonly type: 'InitiateProsecution';
   readonly charges: readonly Offence[];
@@ -357,6 +372,7 @@ export type CaseCommand =
   | OpenInvestigation
   | CloseInvestigation
   | InitiateProsecution
+  | RecordProsecutorDecision
   | RecordSentencingOutcome
   | RegisterEvidence
   | TransferEvidence
@@ -445,6 +461,10 @@ export type ResidencePermitDecided = Ev<
   'ResidencePermitDecided',
   { granted: boolean; until: string | null; decidedBy: string }
 >;
+export type ProsecutorDecisionRecorded = Ev<
+  'ProsecutorDecisionRecorded',
+  { decision: ProsecutorDecision; offences: Offence[]; sentence: Sentence | null; decidedOn: string; recordedBy: string }
+>;
 export type VictimIdentified = Ev<'VictimIdentified', { identifiedBy: string; on: string }>;
 export type ChildRepresentativeRecorded = Ev<
   'ChildRepresentativeRecorded',
@@ -520,6 +540,7 @@ export type CaseEvent =
   | ResidencePermitDecided
   | VictimCooperationRecorded
   | VictimIdentified
+  | ProsecutorDecisionRecorded
   | ChildRepresentativeRecorded
   | ChildUnaccompaniedRecorded
   | InvestigationOpened
@@ -652,6 +673,8 @@ export interface CaseState {
    */
   readonly prosecution: { charges: Offence[]; initiatedBy: string; sentencingRecorded: boolean } | null;
   readonly sentencing: readonly SentencingOutcome[];
+  /** Matters the prosecutor ended without a trial. */
+  readonly prosecutorDecisions: readonly { readonly decision: ProsecutorDecision; readonly offences: Offence[]; readonly sentence: Sentence | null; readonly decidedOn: string }[];
   readonly evidence: readonly Evidence[];
   readonly outcome: Text | null;
   /** Team members that have closed their part: they act again only once they reopen it (or the case is reopened). */

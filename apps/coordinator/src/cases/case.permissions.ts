@@ -56,6 +56,7 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   OpenInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   CloseInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   InitiateProsecution: { kinds: ['prosecution'], standing: 'team' },
+  RecordProsecutorDecision: { kinds: ['prosecution'], standing: 'team' },
   RecordSentencingOutcome: { kinds: ['prosecution'], standing: 'team' },
   RegisterEvidence: { kinds: ANY, standing: 'team' },
   TransferEvidence: { kinds: ANY, standing: 'holder' },
