@@ -10,7 +10,6 @@ import { CASE_COMMAND_NAMES, CaseCommandName, caseCommandRoute, COMMAND_PARAMS, 
 export const ACTOR_HEADER = 'samverkan-actor';
 export const CORRELATION_HEADER = 'samverkan-correlation-id';
 
-const VISIBLE_ASCII = VISIBLE_ASCII_ID;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why a message was sent to the dead-letter topic instead of being executed. */
@@ -36,7 +35,7 @@ export class PoisonMessage extends Error {
 
 /** The value of a command message: the HTTP API's body, with the command id and what the path would name. */
 export class CommandMessageDto {
-  @Matches(VISIBLE_ASCII, { message: 'commandId must be 1 to 200 visible ASCII characters' }) commandId!: string;
+  @Matches(VISIBLE_ASCII_ID, { message: 'commandId must be 1 to 200 visible ASCII characters' }) commandId!: string;
   @IsString() type!: string;
   @Optional() @Matches(UUID, { message: 'caseId must be a UUID' }) caseId?: string;
   @Optional() @IsString() @MaxLength(200) referralId?: string;
@@ -77,7 +76,7 @@ export async function parseCommandMessage(message: Pick<IncomingMessage, 'key' |
     throw new PoisonMessage('missing-actor', `the ${ACTOR_HEADER} header must name the acting officer once, as ${ACTOR_ID_RULE}`);
   }
   const correlationId = header(message.headers, CORRELATION_HEADER);
-  if (correlationId !== undefined && !VISIBLE_ASCII.test(correlationId)) {
+  if (correlationId !== undefined && !VISIBLE_ASCII_ID.test(correlationId)) {
     throw new PoisonMessage('invalid-message', `the ${CORRELATION_HEADER} header must be 1 to 200 visible ASCII characters`);
   }
   let raw: Record<string, unknown>;

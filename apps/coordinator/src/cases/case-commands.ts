@@ -30,7 +30,7 @@ import {
   ReopenCaseDto,
   TransferEvidenceDto,
 } from './case.dto';
-import { CaseCommand, OriginRegion, originRegionOf } from './case.model';
+import { CaseCommand, OriginRegion, originRegionOf, Sentence, SentenceKind } from './case.model';
 
 /**
  * The mapping from what an agency sends (a route-like command name, the ids its path names, a body of the
@@ -231,7 +231,7 @@ export const CASE_COMMAND_ROUTES = {
     fields: ({ body }) => ({
       decision: body.decision,
       offences: body.offences,
-      sentence: body.sentence ? { kind: body.sentence.kind, months: body.sentence.months ?? null } : null,
+      sentence: sentenceOf(body.sentence),
       decidedOn: body.decidedOn,
     }),
   }),
@@ -243,7 +243,7 @@ export const CASE_COMMAND_ROUTES = {
       court: body.court,
       verdict: body.verdict,
       offences: body.offences,
-      sentence: body.sentence ? { kind: body.sentence.kind, months: body.sentence.months ?? null } : null,
+      sentence: sentenceOf(body.sentence),
       expulsion: body.expulsion ?? false,
       damagesToVictimSek: body.damagesToVictimSek ?? null,
       appealed: body.appealed,
@@ -333,4 +333,9 @@ function origin(subject: { originRegion?: OriginRegion; originCountry?: string }
     });
   }
   return { originRegion: derived, originCountry: subject.originCountry };
+}
+
+/** A sentence as an agency sent it (months left out where it has none), as the record keeps it. */
+function sentenceOf(sentence: { kind: SentenceKind; months?: number } | undefined): Sentence | null {
+  return sentence ? { kind: sentence.kind, months: sentence.months ?? null } : null;
 }
