@@ -109,8 +109,34 @@ describeWithKafka('the story of a child victim', () => {
       await step('prosecutor-joins', POLICE, '/cases/:id/team', { agencyId: PROSECUTOR, reason: 'preliminary investigation led by a prosecutor' });
       await step('statement', POLICE, '/cases/:id/cooperation', { status: 'statement-given' });
       await step('charged', PROSECUTOR, `/cases/:id/investigations/${at.investigationId}/close`, { outcome: 'charges-filed' });
-      await step('prosecution', PROSECUTOR, '/cases/:id/prosecution', { charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'] });
+      // Two defendants, each a person record of their own: the trafficker, and a man who bought sex of the child.
+      const suspect = async (givenName: string, familyName: string) => {
+        const reply = await as[POLICE].post('/persons', { category: 'suspect', identity: { givenName, familyName } });
+        expect(reply.status).toBe(201);
+        return reply.body.personId as string;
+      };
+      const [trafficker, buyer] = [await suspect('Aleksandr', 'Petrov-Exempel'), await suspect('Lars', 'Exempelsson')];
+      await step('prosecution', PROSECUTOR, '/cases/:id/prosecution', {
+        defendants: [
+          { personId: trafficker, charges: ['trafficking-in-human-beings'] },
+          { personId: buyer, charges: ['purchase-of-sexual-act-from-child'] },
+        ],
+      });
+      const buyerJudgment = { defendantId: buyer, court: 'Malmö tingsrätt', verdict: 'convicted', offences: ['purchase-of-sexual-act-from-child'], sentence: { kind: 'prison', months: 10 }, appealed: false, decidedOn: today() };
+      // The judgment must say whom it is of; of someone not charged it is refused.
+      const unnamed = await as[PROSECUTOR].post(`/cases/${caseId}/sentencing`, { ...buyerJudgment, defendantId: undefined });
+      expect({ status: unnamed.status, rule: unnamed.body.rule }).toEqual({ status: 422, rule: 'defendant-required' });
+      const stranger = await as[PROSECUTOR].post(`/cases/${caseId}/sentencing`, { ...buyerJudgment, defendantId: randomUUID() });
+      expect({ status: stranger.status, rule: stranger.body.rule }).toEqual({ status: 422, rule: 'not-a-defendant' });
+      await step('buyer-sentenced', PROSECUTOR, '/cases/:id/sentencing', buyerJudgment);
+      // A defendant is a person of the case: the prosecutor on its team finds the case on the defendant's record.
+      const record = await eventually(async () => {
+        const reply = await as[PROSECUTOR].get(`/persons/${buyer}`);
+        return reply.status === 200 && reply.body.cases.some((c: { caseId: string }) => c.caseId === caseId) ? reply.body : undefined;
+      }, "the case on the buyer's person record");
+      expect(record).toMatchObject({ personId: buyer, category: 'suspect' });
       await step('sentenced', PROSECUTOR, '/cases/:id/sentencing', {
+        defendantId: trafficker,
         court: 'Malmö tingsrätt',
         verdict: 'convicted',
         offences: ['trafficking-in-human-beings'],
@@ -164,7 +190,15 @@ describeWithKafka('the story of a child victim', () => {
       expect(seen.find((e) => e.revision === at['health-care'])!.consentScopes).toEqual(['share-health-details']);
       expect(seen.find((e) => e.revision === at.evidence)!.data).toHaveProperty('description');
       const summary = (await as[POLICE].get(`/cases/${caseId}`)).body;
-      expect(summary).toMatchObject({ status: 'closed', cooperation: 'statement-given', sentencing: [{ verdict: 'convicted', sentence: { kind: 'prison', months: 48 } }] });
+      expect(summary).toMatchObject({
+        status: 'closed',
+        cooperation: 'statement-given',
+        sentencing: [
+          { verdict: 'convicted', offences: ['purchase-of-sexual-act-from-child'], sentence: { kind: 'prison', months: 10 } },
+          { verdict: 'convicted', offences: ['trafficking-in-human-beings'], sentence: { kind: 'prison', months: 48 } },
+        ],
+      });
+      expect(summary.prosecution.defendants.map((d: { judged: boolean }) => d.judged)).toEqual([true, true]);
       // The care summary follows the consent now in force: every kind is counted.
       expect(summary.support.byKind).toEqual({ shelter: 1, psychological: 1, 'health-care': 1, 'legal-counsel': 1 });
       expect(summary.access.care).toEqual({ basis: 'consent', consentScopes: ['share-health-details'] });

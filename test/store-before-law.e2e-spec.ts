@@ -1,7 +1,8 @@
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgencyClient, RunningService } from './support/running-service';
+import { feedOfCase, timelineOf } from './support/reader-paths';
+import { AgencyClient, eventually, RunningService } from './support/running-service';
 
 /**
  * The service on a store written before the lifecycle followed Swedish law (test/fixtures/store-before-law):
@@ -57,5 +58,34 @@ describe('a store written before the lifecycle followed Swedish law', () => {
     const summary = (await police.get(`/cases/${CASE}`)).body;
     expect(summary).toMatchObject({ status: 'open', reflectionPeriodUntil: '2027-02-15' });
     expect((await police.get(`/cases/${CASE}/verify`)).body).toMatchObject({ result: 'ok' });
+  });
+
+  it("folds its case index again under this version's rules, so that worklists, feeds and person records follow what happens now", async () => {
+    // The index of the fixture holds summaries folded by the earlier version, which lack what this one folds
+    // (parts closed, applications, defendants): folded on, they would go wrong at the first new event.
+    const worklist = await eventually(async () => {
+      const reply = (await social.get('/agencies/me/worklist')).body;
+      const found = reply.cases.find((c: { caseId: string }) => c.caseId === CASE);
+      return found?.status === 'open' ? reply : undefined;
+    }, 'the reopened case in the worklist of social services');
+    expect(worklist.cases.find((c: { caseId: string }) => c.caseId === CASE)).toMatchObject({ status: 'open' });
+    const mine = (await police.get('/agencies/me/worklist')).body.cases.find((c: { caseId: string }) => c.caseId === CASE);
+    expect(mine).toMatchObject({ caseId: CASE, status: 'open' });
+    // The case is filed under the person it is about, whose record its team reads through it.
+    const { subjectId } = (await police.get(`/cases/${CASE}`)).body.subject;
+    const person = await social.get(`/persons/${subjectId}`);
+    expect({ status: person.status, cases: person.body.cases }).toMatchObject({ status: 200, cases: [expect.objectContaining({ caseId: CASE })] });
+    // The feed follows the timeline, the events of the new rules included.
+    const timeline = (await timelineOf(police, CASE))!;
+    const feed = await eventually(async () => {
+      const entries = await feedOfCase(police, CASE);
+      return entries.length >= timeline.length ? entries : undefined;
+    }, 'the feed of the police to hold the whole case');
+    // What it delivered before keeps the form it was delivered in, as a Kafka topic keeps what was published;
+    // from the reopening on, it is what this version discloses.
+    const reopened = timeline.findLast((e) => e.type === 'CaseReopened')!.revision;
+    const since = (events: typeof timeline) => events.filter((e) => e.revision >= reopened);
+    expect(since(feed)).toEqual(since(timeline));
+    expect(since(feed).map((e) => e.type)).toEqual(['CaseReopened', 'ReflectionPeriodExtended', 'AgencyPartClosed', 'SupportProvided']);
   });
 });

@@ -222,7 +222,7 @@ export const CASE_COMMAND_ROUTES = {
     type: 'InitiateProsecution',
     body: InitiateProsecutionDto,
     params: [],
-    fields: ({ body }) => ({ charges: body.charges }),
+    fields: ({ body }) => ({ defendants: body.defendants.map((d) => ({ defendantId: d.personId, charges: d.charges })) }),
   }),
   'record-prosecutor-decision': route({
     type: 'RecordProsecutorDecision',
@@ -230,6 +230,7 @@ export const CASE_COMMAND_ROUTES = {
     params: [],
     fields: ({ body }) => ({
       decision: body.decision,
+      suspectId: body.suspectId,
       offences: body.offences,
       sentence: sentenceOf(body.sentence),
       decidedOn: body.decidedOn,
@@ -240,6 +241,7 @@ export const CASE_COMMAND_ROUTES = {
     body: RecordSentencingDto,
     params: [],
     fields: ({ body }) => ({
+      defendantId: body.defendantId ?? null,
       court: body.court,
       verdict: body.verdict,
       offences: body.offences,

@@ -1,7 +1,7 @@
 import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
 import { AGENCY_KINDS, AgencyKind, Issuer, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { authorise, caseDecider, decide, evolve, initialState, visibleTo, swedishDate } from './case.decider';
-import { CaseCommand, CaseCommandType, CaseEvent, CaseEventType, CaseState, InvestigationOutcome, Subject } from './case.model';
+import { CaseCommand, CaseCommandType, CaseEvent, CaseEventType, CaseState, InvestigationOutcome, Offence, Subject } from './case.model';
 import { COMMAND_PERMISSIONS } from './case.permissions';
 import { CASE_EVENT_VERSIONS, upcastCaseEvent } from './case.upcast';
 import { deepFreeze, given } from './testing/given';
@@ -81,8 +81,11 @@ const investigationOpened = (investigationId = 'i-1') =>
   event('InvestigationOpened', { investigationId, reference: '5000-K123-25', openedBy: police.agencyId });
 const investigationClosed = (outcome: InvestigationOutcome, investigationId = 'i-1') =>
   event('InvestigationClosed', { investigationId, outcome, closedBy: police.agencyId });
-const prosecutionInitiated = (charges: EventOf<'ProsecutionInitiated'>['data']['charges']) =>
-  event('ProsecutionInitiated', { charges, initiatedBy: prosecutor.agencyId });
+/** A defendant's person record, and a second one for prosecutions of several. */
+const DEFENDANT = 'p-defendant-1';
+const CO_DEFENDANT = 'p-defendant-2';
+const prosecutionInitiated = (charges: Offence[], defendantId: string = DEFENDANT) =>
+  event('ProsecutionInitiated', { defendants: [{ defendantId, charges }], initiatedBy: prosecutor.agencyId });
 const evidenceRegistered = (holder: Issuer = police, evidenceId = 'e-1') =>
   event('EvidenceRegistered', { evidenceId, description: 'phone', contentSha256: null, holder: holder.agencyId });
 const caseClosed = () => event('CaseClosed', { outcome: 'victim returned home safely', closedBy: police.agencyId });
@@ -234,6 +237,7 @@ const busy: CaseEvent[] = [
   evidenceRegistered(police, 'e-1'),
   prosecutionInitiated(['trafficking-in-human-beings', 'procuring']),
   event('SentencingOutcomeRecorded', {
+    defendantId: DEFENDANT,
     court: 'malmo-tingsratt',
     verdict: 'convicted',
     offences: ['trafficking-in-human-beings'],
@@ -266,9 +270,10 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   RecordUnaccompanied: command('RecordUnaccompanied', migration, { unaccompanied: true }),
   OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
   CloseInvestigation: command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'handed-to-prosecutor' }),
-  InitiateProsecution: command('InitiateProsecution', prosecutor, { charges: ['gross-procuring'] }),
-  RecordProsecutorDecision: command('RecordProsecutorDecision', prosecutor, { decision: 'summary-penalty-order', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10' }),
+  InitiateProsecution: command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: DEFENDANT, charges: ['gross-procuring'] }] }),
+  RecordProsecutorDecision: command('RecordProsecutorDecision', prosecutor, { decision: 'summary-penalty-order', suspectId: 'p-suspect-1', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10' }),
   RecordSentencingOutcome: command('RecordSentencingOutcome', prosecutor, {
+    defendantId: DEFENDANT,
     court: 'hovratten-over-skane-och-blekinge',
     verdict: 'convicted',
     offences: ['trafficking-in-human-beings'],
@@ -1116,6 +1121,12 @@ describe("a child's representatives, and whether it came alone", () => {
     given(staffed).when(command('RecordUnaccompanied', migration, { unaccompanied: true })).thenThrows(InvariantError, /is recorded only for a child/);
   });
 
+  it('refuses a representative named by a person record that is not there', () => {
+    given(childCase)
+      .when({ ...command('RecordChildRepresentative', social, { role: 'god-man', personId: 'p-god-man', appointedOn: '2025-03-09' }), personsNotFound: ['p-god-man'] })
+      .thenThrows(NotFoundError, 'person p-god-man was not found');
+  });
+
   it('refuses the prosecutor recording a representative', () => {
     given([...childCase, joined(prosecutor)]).when(represent('guardian', prosecutor)).thenThrows(ForbiddenError, /^only social-services or migration agencies may record/);
   });
@@ -1195,7 +1206,7 @@ describe('closing an investigation', () => {
 
     it('lets the prosecutor prosecute on an investigation the police handed over', () => {
       given([...staffed, investigationOpened(), investigationClosed('handed-to-prosecutor')])
-        .when(command('InitiateProsecution', prosecutor, { charges: ['trafficking-in-human-beings'] }))
+        .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: DEFENDANT, charges: ['trafficking-in-human-beings'] }] }))
         .then([prosecutionInitiated(['trafficking-in-human-beings'])]);
     });
   });
@@ -1215,16 +1226,15 @@ describe('closing an investigation', () => {
 
 describe('initiating a prosecution', () => {
   const withInvestigation = [...staffed, investigationOpened()];
-  const initiate = (charges: CommandOf<'InitiateProsecution'>['charges']) => command('InitiateProsecution', prosecutor, { charges });
+  const initiate = (charges: Offence[]) => command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: DEFENDANT, charges }] });
 
   it('records the charges while an investigation is open', () => {
     const state = given(withInvestigation)
       .when(initiate(['trafficking-in-human-beings']))
       .then([prosecutionInitiated(['trafficking-in-human-beings'])]);
     expect(state.prosecution).toEqual({
-      charges: ['trafficking-in-human-beings'],
+      defendants: [{ defendantId: DEFENDANT, charges: ['trafficking-in-human-beings'], judged: false }],
       initiatedBy: prosecutor.agencyId,
-      sentencingRecorded: false,
     });
   });
 
@@ -1235,13 +1245,13 @@ describe('initiating a prosecution', () => {
   });
 
   it('refuses a prosecution without charges', () => {
-    given(withInvestigation).when(initiate([])).thenThrows(InvariantError, 'a prosecution needs at least one charge');
+    given(withInvestigation).when(initiate([])).thenThrows(InvariantError, 'a defendant is prosecuted on at least one charge; p-defendant-1 has none');
   });
 
   it('refuses a charge listed twice', () => {
     given(withInvestigation)
       .when(initiate(['procuring', 'procuring']))
-      .thenThrows(InvariantError, 'the charge procuring is listed more than once');
+      .thenThrows(InvariantError, 'the charge procuring is listed more than once for p-defendant-1');
   });
 
   it('refuses a case with no investigation that could support it', () => {
@@ -1253,11 +1263,12 @@ describe('initiating a prosecution', () => {
   it('refuses a second prosecution while the first awaits its sentencing outcome', () => {
     given([...withInvestigation, prosecutionInitiated(['procuring'])])
       .when(initiate(['gross-procuring']))
-      .thenThrows(ConflictError, 'a prosecution on case c-1 is already initiated and awaits its sentencing outcome');
+      .thenThrows(ConflictError, "a prosecution on case c-1 is already initiated and awaits the court's judgment on 1 of its defendants");
   });
 
   it('allows a new prosecution once the court has ruled on the last one', () => {
     const sentenced = event('SentencingOutcomeRecorded', {
+      defendantId: DEFENDANT,
       court: 'malmo-tingsratt',
       verdict: 'acquitted',
       offences: ['procuring'],
@@ -1275,13 +1286,13 @@ describe('initiating a prosecution', () => {
 describe("a matter the prosecutor ends without a trial (rättegångsbalken 48 kap., 20 kap. 7 §)", () => {
   const withInvestigation = [...staffed, investigationOpened()];
   const decision = (fields: Partial<CommandOf<'RecordProsecutorDecision'>> = {}) =>
-    command('RecordProsecutorDecision', prosecutor, { decision: 'summary-penalty-order', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10', ...fields });
+    command('RecordProsecutorDecision', prosecutor, { decision: 'summary-penalty-order', suspectId: 'p-suspect-1', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10', ...fields });
 
   it('records a summary penalty order of a fine for the purchase of a sexual service', () => {
     const state = given(withInvestigation)
       .when(decision())
-      .then([event('ProsecutorDecisionRecorded', { decision: 'summary-penalty-order', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10', recordedBy: prosecutor.agencyId })]);
-    expect(state.prosecutorDecisions).toEqual([{ decision: 'summary-penalty-order', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10' }]);
+      .then([event('ProsecutorDecisionRecorded', { decision: 'summary-penalty-order', suspectId: 'p-suspect-1', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10', recordedBy: prosecutor.agencyId })]);
+    expect(state.prosecutorDecisions).toEqual([{ decision: 'summary-penalty-order', suspectId: 'p-suspect-1', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10' }]);
   });
 
   it('records a waiver of prosecution, with no sanction', () => {
@@ -1302,10 +1313,104 @@ describe("a matter the prosecutor ends without a trial (rättegångsbalken 48 ka
   });
 });
 
+describe('a prosecution of several defendants, each judged on their own (rättegångsbalken 45 kap. 3 §, 30 kap.)', () => {
+  const withInvestigation = [...staffed, investigationOpened()];
+  const two = command('InitiateProsecution', prosecutor, {
+    defendants: [
+      { defendantId: DEFENDANT, charges: ['trafficking-in-human-beings'] },
+      { defendantId: CO_DEFENDANT, charges: ['procuring', 'purchase-of-sexual-service'] },
+    ],
+  });
+  const bothCharged = event('ProsecutionInitiated', {
+    defendants: [
+      { defendantId: DEFENDANT, charges: ['trafficking-in-human-beings'] },
+      { defendantId: CO_DEFENDANT, charges: ['procuring', 'purchase-of-sexual-service'] },
+    ],
+    initiatedBy: prosecutor.agencyId,
+  });
+  const judgment = (defendantId: string | null, fields: Partial<CommandOf<'RecordSentencingOutcome'>> = {}) =>
+    command('RecordSentencingOutcome', prosecutor, {
+      defendantId,
+      court: 'malmo-tingsratt',
+      verdict: 'convicted',
+      offences: ['procuring'],
+      sentence: { kind: 'prison', months: 20 },
+      expulsion: false, damagesToVictimSek: null, appealed: false,
+      decidedOn: '2025-03-10',
+      ...fields,
+    });
+
+  it('charges each defendant, by their person record, with their own offences', () => {
+    const state = given(withInvestigation).when(two).then([bothCharged]);
+    expect(state.prosecution?.defendants).toEqual([
+      { defendantId: DEFENDANT, charges: ['trafficking-in-human-beings'], judged: false },
+      { defendantId: CO_DEFENDANT, charges: ['procuring', 'purchase-of-sexual-service'], judged: false },
+    ]);
+  });
+
+  it('refuses a defendant listed twice', () => {
+    given(withInvestigation)
+      .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: DEFENDANT, charges: ['procuring'] }, { defendantId: DEFENDANT, charges: ['gross-procuring'] }] }))
+      .thenThrows(InvariantError, 'the defendant p-defendant-1 is listed more than once');
+  });
+
+  it('refuses a prosecution of no one', () => {
+    given(withInvestigation).when(command('InitiateProsecution', prosecutor, { defendants: [] })).thenThrows(InvariantError, 'a prosecution needs at least one defendant');
+  });
+
+  it('refuses a defendant who has no person record', () => {
+    given(withInvestigation).when({ ...two, personsNotFound: [CO_DEFENDANT] }).thenThrows(NotFoundError, 'person p-defendant-2 was not found: record the person first (POST /persons)');
+  });
+
+  it('records a judgment of the defendant it names, and keeps the prosecution pending until every defendant is judged', () => {
+    const first = given([...withInvestigation, bothCharged])
+      .when(judgment(CO_DEFENDANT))
+      .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ defendantId: CO_DEFENDANT }) }) as unknown as CaseEvent]);
+    expect(first.prosecution?.defendants.map((d) => d.judged)).toEqual([false, true]);
+    const judgedOne = decide(judgment(CO_DEFENDANT), given([...withInvestigation, bothCharged]).state());
+    given([...withInvestigation, bothCharged, ...judgedOne])
+      .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: CO_DEFENDANT, charges: ['gross-procuring'] }] }))
+      .thenThrows(ConflictError, "awaits the court's judgment on 1 of its defendants");
+    const judgedBoth = decide(judgment(DEFENDANT, { offences: ['trafficking-in-human-beings'] }), given([...withInvestigation, bothCharged, ...judgedOne]).state());
+    given([...withInvestigation, bothCharged, ...judgedOne, ...judgedBoth])
+      .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: CO_DEFENDANT, charges: ['gross-procuring'] }] }))
+      .then([expect.objectContaining({ type: 'ProsecutionInitiated' }) as unknown as CaseEvent]);
+  });
+
+  it('needs the defendant named when there are several', () => {
+    given([...withInvestigation, bothCharged]).when(judgment(null)).thenThrows(InvariantError, "a judgment is of one defendant: name which of the prosecution's 2 (defendantId)");
+  });
+
+  it('refuses a judgment of someone not prosecuted', () => {
+    given([...withInvestigation, bothCharged]).when(judgment('p-bystander')).thenThrows(InvariantError, 'p-bystander is not a defendant of the prosecution on case c-1');
+  });
+
+  it("acquits a defendant only of that defendant's charges", () => {
+    given([...withInvestigation, bothCharged])
+      .when(judgment(DEFENDANT, { verdict: 'acquitted', sentence: null, offences: ['procuring'] }))
+      .thenThrows(InvariantError, 'an acquittal is of what was charged; procuring was not, the charges are trafficking-in-human-beings');
+  });
+
+  it('judges the one defendant of a prosecution recorded before defendants were named, whose record is unknown', () => {
+    const legacy = upcastCaseEvent({ type: 'ProsecutionInitiated', schemaVersion: 1, data: { charges: ['procuring'], initiatedBy: prosecutor.agencyId } } as never);
+    const state = given([...withInvestigation, legacy])
+      .when(judgment(null))
+      .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ defendantId: null }) }) as unknown as CaseEvent]);
+    expect(state.prosecution?.defendants).toEqual([{ defendantId: null, charges: ['procuring'], judged: true }]);
+  });
+
+  it("refuses a prosecutor's decision about a suspect who has no person record", () => {
+    given(withInvestigation)
+      .when({ ...samples.RecordProsecutorDecision, personsNotFound: ['p-suspect-1'] })
+      .thenThrows(NotFoundError, 'person p-suspect-1 was not found');
+  });
+});
+
 describe('recording a sentencing outcome', () => {
   const prosecuted = [...staffed, investigationOpened(), prosecutionInitiated(['trafficking-in-human-beings', 'procuring'])];
   const outcome = (fields: Partial<CommandOf<'RecordSentencingOutcome'>> = {}) =>
     command('RecordSentencingOutcome', prosecutor, {
+      defendantId: DEFENDANT,
       court: 'malmo-tingsratt',
       verdict: 'convicted',
       offences: ['trafficking-in-human-beings'],
@@ -1320,6 +1425,7 @@ describe('recording a sentencing outcome', () => {
       .when(outcome())
       .then([
         event('SentencingOutcomeRecorded', {
+          defendantId: DEFENDANT,
           court: 'malmo-tingsratt',
           verdict: 'convicted',
           offences: ['trafficking-in-human-beings'],
@@ -1330,7 +1436,7 @@ describe('recording a sentencing outcome', () => {
         }),
       ]);
     expect(state.sentencing).toHaveLength(1);
-    expect(state.prosecution?.sentencingRecorded).toBe(true);
+    expect(state.prosecution?.defendants).toEqual([{ defendantId: DEFENDANT, charges: ['trafficking-in-human-beings', 'procuring'], judged: true }]);
   });
 
   it('records an acquittal without a sentence', () => {
@@ -1386,9 +1492,9 @@ describe('recording a sentencing outcome', () => {
     given(prosecuted).when(outcome({ verdict: 'acquitted', sentence: null, expulsion: true })).thenThrows(InvariantError, /^an acquittal carries no sentence and no expulsion/);
   });
 
-  it('reads a version 1 outcome, which recorded neither, with expulsion and damages unknown', () => {
+  it('reads a version 1 outcome, which recorded neither, with expulsion and damages unknown, of a defendant whose record is unknown', () => {
     const v1 = { type: 'SentencingOutcomeRecorded', schemaVersion: 1, data: { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'fine', months: null }, appealed: false, decidedOn: '2025-03-10', recordedBy: prosecutor.agencyId } };
-    expect(upcastCaseEvent(v1 as never)).toEqual({ type: 'SentencingOutcomeRecorded', data: { ...v1.data, expulsion: null, damagesToVictimSek: null } });
+    expect(upcastCaseEvent(v1 as never)).toEqual({ type: 'SentencingOutcomeRecorded', data: { ...v1.data, defendantId: null, expulsion: null, damagesToVictimSek: null } });
   });
 
   it('refuses a conviction without a sentence', () => {
@@ -1810,11 +1916,12 @@ describe('the case of a child victim, from opening to closing', () => {
     step(command('CloseInvestigation', prosecutor, { investigationId: 'i-1', outcome: 'charges-filed', at: on(12) }), [
       event('InvestigationClosed', { investigationId: 'i-1', outcome: 'charges-filed', closedBy: prosecutor.agencyId }),
     ]);
-    step(command('InitiateProsecution', prosecutor, { charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'], at: on(12) }), [
+    step(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: DEFENDANT, charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'] }], at: on(12) }), [
       prosecutionInitiated(['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child']),
     ]);
     step(
       command('RecordSentencingOutcome', prosecutor, {
+        defendantId: null,
         court: 'malmo-tingsratt',
         verdict: 'convicted',
         offences: ['trafficking-in-human-beings'],
@@ -1825,6 +1932,7 @@ describe('the case of a child victim, from opening to closing', () => {
       }),
       [
         event('SentencingOutcomeRecorded', {
+          defendantId: DEFENDANT,
           court: 'malmo-tingsratt',
           verdict: 'convicted',
           offences: ['trafficking-in-human-beings'],
@@ -1878,12 +1986,12 @@ describe('the case of a child victim, from opening to closing', () => {
       cooperation: 'statement-given',
       investigations: [{ investigationId: 'i-1', reference: '5000-K123-25', openedBy: police.agencyId, status: 'closed', outcome: 'charges-filed' }],
       prosecution: {
-        charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'],
+        defendants: [{ defendantId: DEFENDANT, charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'], judged: true }],
         initiatedBy: prosecutor.agencyId,
-        sentencingRecorded: true,
       },
       sentencing: [
         {
+          defendantId: DEFENDANT,
           court: 'malmo-tingsratt',
           verdict: 'convicted',
           offences: ['trafficking-in-human-beings'],

@@ -508,6 +508,7 @@ function addMonths(day: string, months: number): string {
  * penalty order of a fine or a suspended sentence, or a waiver with no sanction at all.
  */
 function recordProsecutorDecision(cmd: RecordProsecutorDecision, state: CaseState): CaseEvent[] {
+  ensurePersonsFound(cmd);
   if (!state.investigations.some(groundsProsecution)) {
     throw new ConflictError(`a prosecutor's decision needs an investigation that is open, handed to the prosecutor or closed with charges filed; case ${cmd.caseId} has none`, {
       rule: 'decision-needs-investigation',
@@ -527,7 +528,14 @@ function recordProsecutorDecision(cmd: RecordProsecutorDecision, state: CaseStat
   return [
     {
       type: 'ProsecutorDecisionRecorded',
-      data: { decision: cmd.decision, offences: [...cmd.offences], sentence: sentence && { ...sentence }, decidedOn: cmd.decidedOn, recordedBy: cmd.issuer.agencyId },
+      data: {
+        decision: cmd.decision,
+        suspectId: cmd.suspectId,
+        offences: [...cmd.offences],
+        sentence: sentence && { ...sentence },
+        decidedOn: cmd.decidedOn,
+        recordedBy: cmd.issuer.agencyId,
+      },
     },
   ];
 }
@@ -543,6 +551,7 @@ function ensurePresumedChild(state: CaseState, what: string): void {
 function recordChildRepresentative(cmd: RecordChildRepresentative, state: CaseState): CaseEvent[] {
   ensurePresumedChild(state, 'a guardian, special representative or god man');
   ensureNotInFuture('an appointment', cmd.appointedOn, cmd.at);
+  ensurePersonsFound(cmd);
   return [{ type: 'ChildRepresentativeRecorded', data: { role: cmd.role, personId: cmd.personId, appointedOn: cmd.appointedOn, recordedBy: cmd.issuer.agencyId } }];
 }
 
@@ -628,26 +637,74 @@ function groundsProsecution(i: Investigation): boolean {
 }
 
 function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEvent[] {
-  if (cmd.charges.length === 0) {
-    throw new InvariantError('a prosecution needs at least one charge', { rule: 'no-charges' });
+  if (cmd.defendants.length === 0) {
+    throw new InvariantError('a prosecution needs at least one defendant', { rule: 'no-defendants' });
   }
-  const twice = cmd.charges.find((charge, index) => cmd.charges.indexOf(charge) !== index);
-  if (twice) {
-    throw new InvariantError(`the charge ${twice} is listed more than once`, { rule: 'duplicate-charge', details: { charge: twice } });
+  const named = cmd.defendants.map((d) => d.defendantId);
+  const twiceNamed = named.find((id, index) => named.indexOf(id) !== index);
+  if (twiceNamed) {
+    throw new InvariantError(`the defendant ${twiceNamed} is listed more than once: give each their charges once`, { rule: 'duplicate-defendant', details: { defendantId: twiceNamed } });
   }
+  for (const { defendantId, charges } of cmd.defendants) {
+    if (charges.length === 0) {
+      throw new InvariantError(`a defendant is prosecuted on at least one charge; ${defendantId} has none`, { rule: 'no-charges', details: { defendantId } });
+    }
+    const twice = charges.find((charge, index) => charges.indexOf(charge) !== index);
+    if (twice) {
+      throw new InvariantError(`the charge ${twice} is listed more than once for ${defendantId}`, { rule: 'duplicate-charge', details: { charge: twice, defendantId } });
+    }
+  }
+  ensurePersonsFound(cmd);
   if (!state.investigations.some(groundsProsecution)) {
     throw new ConflictError(
       `a prosecution needs an investigation that is open, handed to the prosecutor or closed with charges filed; case ${cmd.caseId} has none`,
       { rule: 'prosecution-needs-investigation' },
     );
   }
-  if (state.prosecution && !state.prosecution.sentencingRecorded) {
-    throw new ConflictError(`a prosecution on case ${cmd.caseId} is already initiated and awaits its sentencing outcome`, {
+  const awaiting = state.prosecution?.defendants.filter((d) => !d.judged) ?? [];
+  if (awaiting.length > 0) {
+    throw new ConflictError(`a prosecution on case ${cmd.caseId} is already initiated and awaits the court's judgment on ${awaiting.length} of its defendants`, {
       rule: 'prosecution-pending',
-      details: { charges: state.prosecution.charges },
+      details: { awaiting: awaiting.map((d) => d.defendantId) },
     });
   }
-  return [{ type: 'ProsecutionInitiated', data: { charges: [...cmd.charges], initiatedBy: cmd.issuer.agencyId } }];
+  return [
+    {
+      type: 'ProsecutionInitiated',
+      data: { defendants: cmd.defendants.map((d) => ({ defendantId: d.defendantId, charges: [...d.charges] })), initiatedBy: cmd.issuer.agencyId },
+    },
+  ];
+}
+
+/** The defendant of the prosecution a judgment is about: the one named, or the only one when none is. */
+function defendantJudged(cmd: RecordSentencingOutcome, prosecution: NonNullable<CaseState['prosecution']>): NonNullable<CaseState['prosecution']>['defendants'][number] {
+  const { defendants } = prosecution;
+  if (cmd.defendantId === null) {
+    if (defendants.length === 1) return defendants[0]!;
+    throw new InvariantError(`a judgment is of one defendant: name which of the prosecution's ${defendants.length} (defendantId)`, {
+      rule: 'defendant-required',
+      details: { defendants: defendants.map((d) => d.defendantId) },
+    });
+  }
+  const defendant = defendants.find((d) => d.defendantId === cmd.defendantId);
+  if (!defendant) {
+    throw new InvariantError(`${cmd.defendantId} is not a defendant of the prosecution on case ${cmd.caseId}`, {
+      rule: 'not-a-defendant',
+      details: { defendantId: cmd.defendantId, defendants: defendants.map((d) => d.defendantId) },
+    });
+  }
+  return defendant;
+}
+
+/** A command naming person records none of which may be missing (the service looked them up). */
+function ensurePersonsFound(cmd: { readonly personsNotFound?: readonly string[] }): void {
+  const [missing] = cmd.personsNotFound ?? [];
+  if (missing !== undefined) {
+    throw new NotFoundError(`person ${missing} was not found: record the person first (POST /persons)`, {
+      rule: 'person-not-found',
+      details: { personId: missing },
+    });
+  }
 }
 
 function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState): CaseEvent[] {
@@ -661,13 +718,14 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
   if (cmd.offences.length === 0) {
     throw new InvariantError('a sentencing outcome names at least one offence', { rule: 'no-offences' });
   }
+  const defendant = defendantJudged(cmd, prosecution);
   // A court may convict of another offence than charged for the act charged (rättegångsbalken 30 kap. 3 §):
   // a trafficking charge often ends in a conviction for procuring. It acquits only of what was charged.
-  const uncharged = cmd.offences.find((o) => !prosecution.charges.includes(o));
+  const uncharged = cmd.offences.find((o) => !defendant.charges.includes(o));
   if (uncharged && cmd.verdict === 'acquitted') {
-    throw new InvariantError(`an acquittal is of what was charged; ${uncharged} was not, the charges are ${prosecution.charges.join(', ')}`, {
+    throw new InvariantError(`an acquittal is of what was charged; ${uncharged} was not, the charges are ${defendant.charges.join(', ')}`, {
       rule: 'offence-not-charged',
-      details: { offence: uncharged, charges: prosecution.charges },
+      details: { offence: uncharged, charges: defendant.charges, defendantId: defendant.defendantId },
     });
   }
   const { sentence } = cmd;
@@ -692,6 +750,7 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
     {
       type: 'SentencingOutcomeRecorded',
       data: {
+        defendantId: defendant.defendantId,
         court: cmd.court,
         verdict: cmd.verdict,
         offences: [...cmd.offences],
@@ -1178,8 +1237,8 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
       return { ...state, childRepresentatives: [...state.childRepresentatives.filter((r) => r.role !== role), { role, personId, appointedOn }] };
     }
     case 'ProsecutorDecisionRecorded': {
-      const { decision, offences, sentence, decidedOn } = event.data;
-      return { ...state, prosecutorDecisions: [...state.prosecutorDecisions, { decision, offences: copyOf(offences), sentence, decidedOn }] };
+      const { decision, suspectId, offences, sentence, decidedOn } = event.data;
+      return { ...state, prosecutorDecisions: [...state.prosecutorDecisions, { decision, suspectId, offences: copyOf(offences), sentence, decidedOn }] };
     }
     case 'ChildUnaccompaniedRecorded':
       return { ...state, unaccompanied: event.data.unaccompanied };
@@ -1202,17 +1261,24 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
     case 'ProsecutionInitiated':
       return {
         ...state,
-        prosecution: { charges: copyOf(event.data.charges), initiatedBy: event.data.initiatedBy, sentencingRecorded: false },
+        prosecution: {
+          defendants: copyOf(event.data.defendants).map((d) => ({ defendantId: d?.defendantId ?? null, charges: copyOf(d?.charges), judged: false })),
+          initiatedBy: event.data.initiatedBy,
+        },
       };
     case 'SentencingOutcomeRecorded': {
-      const { court, verdict, offences, sentence, expulsion, damagesToVictimSek, appealed, decidedOn } = event.data;
+      const { defendantId, court, verdict, offences, sentence, expulsion, damagesToVictimSek, appealed, decidedOn } = event.data;
       return {
         ...state,
         sentencing: [
           ...state.sentencing,
-          { court, verdict, offences: copyOf(offences), sentence, expulsion, damagesToVictimSek, appealed, decidedOn },
+          { defendantId, court, verdict, offences: copyOf(offences), sentence, expulsion, damagesToVictimSek, appealed, decidedOn },
         ],
-        prosecution: state.prosecution && { ...state.prosecution, sentencingRecorded: true },
+        prosecution: state.prosecution && {
+          ...state.prosecution,
+          // A judgment written before defendants were named is of the prosecution's only defendant.
+          defendants: state.prosecution.defendants.map((d) => (d.defendantId === defendantId || state.prosecution!.defendants.length === 1 ? { ...d, judged: true } : d)),
+        },
       };
     }
     case 'EvidenceRegistered': {

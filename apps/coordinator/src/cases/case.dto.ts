@@ -181,8 +181,15 @@ export class CloseInvestigationDto {
   @IsIn(INVESTIGATION_OUTCOMES) outcome!: InvestigationOutcome;
 }
 
-export class InitiateProsecutionDto {
+export class DefendantDto {
+  /** The defendant's person record (POST /persons). */
+  @IsUUID() personId!: string;
   @ArrayMinSize(1) @ArrayMaxSize(OFFENCES.length) @ArrayUnique() @IsIn(OFFENCES, { each: true }) charges!: Offence[];
+}
+
+export class InitiateProsecutionDto {
+  /** Each person prosecuted, with their own charges. */
+  @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => DefendantDto) defendants!: DefendantDto[];
 }
 
 export class SentenceDto {
@@ -192,6 +199,8 @@ export class SentenceDto {
 
 export class RecordProsecutorDecisionDto {
   @IsIn(PROSECUTOR_DECISIONS) decision!: ProsecutorDecision;
+  /** The suspect's person record (POST /persons). */
+  @IsUUID() suspectId!: string;
   @ArrayMinSize(1) @ArrayMaxSize(OFFENCES.length) @ArrayUnique() @IsIn(OFFENCES, { each: true }) offences!: Offence[];
   /** For a summary penalty order: a fine or a suspended sentence. */
   @Optional() @IsObject() @ValidateNested() @Type(() => SentenceDto) sentence?: SentenceDto;
@@ -199,6 +208,8 @@ export class RecordProsecutorDecisionDto {
 }
 
 export class RecordSentencingDto {
+  /** The defendant judged, by their person record; may be left out when the prosecution has only one. */
+  @Optional() @IsUUID() defendantId?: string;
   @IsString() @MinLength(1) @MaxLength(200) court!: string;
   @IsIn(VERDICTS) verdict!: Verdict;
   @ArrayMinSize(1) @ArrayMaxSize(OFFENCES.length) @ArrayUnique() @IsIn(OFFENCES, { each: true }) offences!: Offence[];

@@ -160,6 +160,20 @@ export interface Sentence {
   readonly months: number | null;
 }
 
+/** A person charged in a prosecution, by their person record (POST /persons), and what they are charged with. */
+export interface Defendant {
+  readonly defendantId: string;
+  readonly charges: readonly Offence[];
+}
+
+/**
+ * Person records a command names besides the subject (defendants, a suspect, a child's representative), as the
+ * service found them before the command was decided: the ids of those not there. Absent or empty: all found.
+ */
+interface NamesPersons {
+  readonly personsNotFound?: readonly string[];
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Commands: what an agency (or the service itself) asks for. Ids and time come in on the command.
 // ---------------------------------------------------------------------------------------------------------
@@ -259,7 +273,7 @@ export type DecideResidencePermit = CommandBase & {
  */
 export const CHILD_REPRESENTATIVE_ROLES = ['guardian', 'special-representative', 'god-man'] as const;
 export type ChildRepresentativeRole = (typeof CHILD_REPRESENTATIVE_ROLES)[number];
-export type RecordChildRepresentative = CommandBase & {
+export type RecordChildRepresentative = CommandBase & NamesPersons & {
   readonly type: 'RecordChildRepresentative';
   readonly role: ChildRepresentativeRole;
   /** The representative's person record (POST /persons), where one is kept. */
@@ -291,20 +305,25 @@ export type CloseInvestigation = CommandBase & {
  */
 export const PROSECUTOR_DECISIONS = ['summary-penalty-order', 'waiver-of-prosecution'] as const;
 export type ProsecutorDecision = (typeof PROSECUTOR_DECISIONS)[number];
-export type RecordProsecutorDecision = CommandBase & {
+export type RecordProsecutorDecision = CommandBase & NamesPersons & {
   readonly type: 'RecordProsecutorDecision';
   readonly decision: ProsecutorDecision;
+  /** The suspect the decision is about, by their person record. */
+  readonly suspectId: string;
   readonly offences: readonly Offence[];
   /** For a summary penalty order: a fine or a suspended sentence; none for a waiver. */
   readonly sentence: Sentence | null;
   readonly decidedOn: string;
 };
-export type InitiateProsecution = CommandBase & {
+/** A prosecution (åtal) of one or more defendants, each on their own charges. */
+export type InitiateProsecution = CommandBase & NamesPersons & {
   readonly type: 'InitiateProsecution';
-  readonly charges: readonly Offence[];
+  readonly defendants: readonly Defendant[];
 };
+/** The court's judgment on one defendant; null names the prosecution's only defendant. */
 export type RecordSentencingOutcome = CommandBase & {
   readonly type: 'RecordSentencingOutcome';
+  readonly defendantId: string | null;
   readonly court: string;
   readonly verdict: Verdict;
   readonly offences: readonly Offence[];
@@ -461,9 +480,10 @@ export type ResidencePermitDecided = Ev<
   'ResidencePermitDecided',
   { granted: boolean; until: string | null; decidedBy: string }
 >;
+/** Version 2; version 1 named no suspect, which it reads as unknown (null) in case.upcast.ts. */
 export type ProsecutorDecisionRecorded = Ev<
   'ProsecutorDecisionRecorded',
-  { decision: ProsecutorDecision; offences: Offence[]; sentence: Sentence | null; decidedOn: string; recordedBy: string }
+  { decision: ProsecutorDecision; suspectId: string | null; offences: Offence[]; sentence: Sentence | null; decidedOn: string; recordedBy: string }
 >;
 export type VictimIdentified = Ev<'VictimIdentified', { identifiedBy: string; on: string }>;
 export type ChildRepresentativeRecorded = Ev<
@@ -483,14 +503,23 @@ export type InvestigationClosed = Ev<
   'InvestigationClosed',
   { investigationId: string; outcome: InvestigationOutcome; closedBy: string }
 >;
-export type ProsecutionInitiated = Ev<'ProsecutionInitiated', { charges: Offence[]; initiatedBy: string }>;
 /**
- * Version 2; version 1 had neither `expulsion` nor `damagesToVictimSek`, which it reads as unknown (null) in
- * case.upcast.ts. `offences` are those the court convicted of, which may be others than charged.
+ * Version 2; version 1 charged no named person (`{ charges, initiatedBy }`), which it reads as one defendant
+ * whose record is unknown (null) in case.upcast.ts.
+ */
+export type ProsecutionInitiated = Ev<
+  'ProsecutionInitiated',
+  { defendants: { defendantId: string | null; charges: Offence[] }[]; initiatedBy: string }
+>;
+/**
+ * Version 3, one judgment per defendant; version 2 named no defendant (null: the prosecution's only one), and
+ * version 1 had neither `expulsion` nor `damagesToVictimSek` either (null: unknown), read in case.upcast.ts.
+ * `offences` are those the court convicted of, which may be others than charged.
  */
 export type SentencingOutcomeRecorded = Ev<
   'SentencingOutcomeRecorded',
   {
+    defendantId: string | null;
     court: string;
     verdict: Verdict;
     offences: Offence[];
@@ -598,6 +627,7 @@ export interface Evidence {
 }
 
 export interface SentencingOutcome {
+  readonly defendantId: string | null;
   readonly court: string;
   readonly verdict: Verdict;
   readonly offences: Offence[];
@@ -668,13 +698,17 @@ export interface CaseState {
   readonly cooperation: CooperationStatus | null;
   readonly investigations: readonly Investigation[];
   /**
-   * The latest prosecution. `sentencingRecorded` says whether a court has ruled on it since, which is what
-   * lets a further prosecution be initiated (further outcomes, such as an appeal's, remain allowed).
+   * The latest prosecution, per defendant. `judged` says whether a court has ruled on the defendant since: once
+   * it has on every one, a further prosecution may be initiated (further outcomes, such as an appeal's, remain
+   * allowed). A defendant id is null only in a prosecution recorded before defendants were named.
    */
-  readonly prosecution: { charges: Offence[]; initiatedBy: string; sentencingRecorded: boolean } | null;
+  readonly prosecution: {
+    readonly defendants: readonly { readonly defendantId: string | null; readonly charges: Offence[]; readonly judged: boolean }[];
+    readonly initiatedBy: string;
+  } | null;
   readonly sentencing: readonly SentencingOutcome[];
   /** Matters the prosecutor ended without a trial. */
-  readonly prosecutorDecisions: readonly { readonly decision: ProsecutorDecision; readonly offences: Offence[]; readonly sentence: Sentence | null; readonly decidedOn: string }[];
+  readonly prosecutorDecisions: readonly { readonly decision: ProsecutorDecision; readonly suspectId: string | null; readonly offences: Offence[]; readonly sentence: Sentence | null; readonly decidedOn: string }[];
   readonly evidence: readonly Evidence[];
   readonly outcome: Text | null;
   /** Team members that have closed their part: they act again only once they reopen it (or the case is reopened). */

@@ -27,6 +27,24 @@ const PERSON_CATEGORY_OF: Readonly<Record<SubjectCategory, PersonCategory>> = {
   'relative-of-sex-buyer': 'relative',
 };
 
+type NamingPersons = Extract<CaseCommand, { type: 'InitiateProsecution' | 'RecordProsecutorDecision' | 'RecordChildRepresentative' }>;
+
+function namesPersons(command: CaseCommand): command is NamingPersons {
+  return command.type === 'InitiateProsecution' || command.type === 'RecordProsecutorDecision' || command.type === 'RecordChildRepresentative';
+}
+
+/** Person records a command names besides its subject, which must be there for it to be decided. */
+function personsNamedBy(command: NamingPersons): string[] {
+  switch (command.type) {
+    case 'InitiateProsecution':
+      return command.defendants.map((d) => d.defendantId);
+    case 'RecordProsecutorDecision':
+      return [command.suspectId];
+    case 'RecordChildRepresentative':
+      return command.personId === null ? [] : [command.personId];
+  }
+}
+
 /** A point in a case's history: a time or a revision; none means now. */
 export interface HistoryCut {
   readonly asOf?: string;
@@ -79,6 +97,11 @@ export class CaseService {
       command = { ...command, personRecorded: await this.personRecorded(command.subject.subjectId) };
     }
     if (command.type === 'OpenCase' && command.personRecorded === null) command = await this.withSubjectRecord(command, context);
+    if (namesPersons(command)) {
+      const named = personsNamedBy(command);
+      const found = await Promise.all(named.map((personId) => this.personRecorded(personId)));
+      command = { ...command, personsNotFound: named.filter((_, i) => !found[i]) };
+    }
     if (carriesClearText(command)) {
       // Free text is encrypted under the subject's key before it is decided on, so that no event holds it in clear.
       const subjectId = command.type === 'OpenCase' ? command.subject.subjectId : await this.subjectOf(command.caseId);

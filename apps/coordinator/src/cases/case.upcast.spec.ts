@@ -33,11 +33,13 @@ describe('reading case events written in an older schema version', () => {
     expect(state.consents).toEqual([{ scope: 'information-sharing', givenBy: null, givenOn: null, recordedBy: 'socialtjansten-malmo' }]);
   });
 
-  it('writes consent and sentencing events, and events with free text (encrypted since), in version 2; CaseOpened with the country of origin in 3', () => {
+  it('writes consent events, events with free text (encrypted since) and prosecutions and decisions naming their person in version 2; CaseOpened with the country of origin and judgments per defendant in 3', () => {
     expect(CASE_EVENT_VERSIONS).toEqual({
       ConsentGiven: 2,
       ConsentWithdrawn: 2,
-      SentencingOutcomeRecorded: 2,
+      SentencingOutcomeRecorded: 3,
+      ProsecutionInitiated: 2,
+      ProsecutorDecisionRecorded: 2,
       CaseOpened: 3,
       AgencyJoinedCase: 2,
       AgencyLeftCase: 2,
@@ -59,5 +61,27 @@ describe('reading case events written in an older schema version', () => {
   it('reads a version 1 event with its free text in clear as it is: clear text is a text too', () => {
     const stored = { type: 'CaseClosed', schemaVersion: 1, data: { outcome: 'trafficker convicted', closedBy: 'polisen-malmo' } };
     expect(upcastCaseEvent(stored)).toBe(stored);
+  });
+
+  it('reads a version 1 prosecution as one defendant, whose record is unknown, on all its charges', () => {
+    const stored = { type: 'ProsecutionInitiated', schemaVersion: 1, data: { charges: ['trafficking-in-human-beings', 'procuring'], initiatedBy: 'aklagare-goteborg' } };
+    expect(upcastCaseEvent(stored)).toEqual({
+      type: 'ProsecutionInitiated',
+      data: { defendants: [{ defendantId: null, charges: ['trafficking-in-human-beings', 'procuring'] }], initiatedBy: 'aklagare-goteborg' },
+    });
+  });
+
+  it.each([
+    [1, { expulsion: null, damagesToVictimSek: null }],
+    [2, { expulsion: true, damagesToVictimSek: 50_000 }],
+  ])('reads a version %i judgment as of the only defendant, whose record is unknown', (schemaVersion, v2) => {
+    const data = { court: 'Göteborgs tingsrätt', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'prison', months: 18 }, appealed: false, decidedOn: '2025-05-01', recordedBy: 'aklagare-goteborg' };
+    const stored = { type: 'SentencingOutcomeRecorded', schemaVersion, data: schemaVersion === 1 ? data : { ...data, ...v2 } };
+    expect(upcastCaseEvent(stored)).toEqual({ type: 'SentencingOutcomeRecorded', data: { defendantId: null, ...data, ...v2 } });
+  });
+
+  it("reads a version 1 prosecutor's decision as about a suspect whose record is unknown", () => {
+    const data = { decision: 'waiver-of-prosecution', offences: ['purchase-of-sexual-service'], sentence: null, decidedOn: '2026-11-01', recordedBy: 'aklagare-goteborg' };
+    expect(upcastCaseEvent({ type: 'ProsecutorDecisionRecorded', schemaVersion: 1, data })).toEqual({ type: 'ProsecutorDecisionRecorded', data: { suspectId: null, ...data } });
   });
 });

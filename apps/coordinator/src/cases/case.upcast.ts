@@ -1,11 +1,15 @@
 import type { StoredEvent } from '@samverkan/eventstore';
-import { CaseEvent, CaseEventType, CaseOpened, ConsentGiven, ConsentWithdrawn, SentencingOutcomeRecorded } from './case.model';
+import { CaseEvent, CaseEventType, CaseOpened, ConsentGiven, ConsentWithdrawn, Offence, ProsecutionInitiated, ProsecutorDecisionRecorded, SentencingOutcomeRecorded } from './case.model';
 
 /** The schema version each case event type is written in now; 1 when not listed. */
 export const CASE_EVENT_VERSIONS: Readonly<Partial<Record<CaseEventType, number>>> = {
   ConsentGiven: 2,
   ConsentWithdrawn: 2,
-  SentencingOutcomeRecorded: 2,
+  // Version 3 of SentencingOutcomeRecorded and version 2 of ProsecutionInitiated and ProsecutorDecisionRecorded
+  // name the person (defendant, suspect) each is about.
+  SentencingOutcomeRecorded: 3,
+  ProsecutionInitiated: 2,
+  ProsecutorDecisionRecorded: 2,
   // Version 2 of these holds their free text encrypted under the subject's key; version 1 in clear, which a
   // Text still is: they read alike, so they need no upcaster.
   // Version 3 of CaseOpened adds the subject's country of origin (null in versions 1 and 2).
@@ -39,10 +43,24 @@ const UPCASTERS: Readonly<Record<string, Upcaster>> = {
   // Versions 1 and 2 knew the subject's region of origin only: the country stays unknown.
   'CaseOpened@1': (data: CaseOpened['data']): CaseOpened => withOriginCountryUnknown(data),
   'CaseOpened@2': (data: CaseOpened['data']): CaseOpened => withOriginCountryUnknown(data),
-  // Version 1 recorded neither expulsion nor damages: both stay unknown.
-  'SentencingOutcomeRecorded@1': (data: Omit<SentencingOutcomeRecorded['data'], 'expulsion' | 'damagesToVictimSek'>): SentencingOutcomeRecorded => ({
+  // Version 1 recorded neither expulsion nor damages: both stay unknown. Neither version named the defendant:
+  // the judgment is of the prosecution's only one, whose record is unknown.
+  'SentencingOutcomeRecorded@1': (data: Omit<SentencingOutcomeRecorded['data'], 'expulsion' | 'damagesToVictimSek' | 'defendantId'>): SentencingOutcomeRecorded => ({
     type: 'SentencingOutcomeRecorded',
-    data: { ...data, expulsion: null, damagesToVictimSek: null },
+    data: { defendantId: null, ...data, expulsion: null, damagesToVictimSek: null },
+  }),
+  'SentencingOutcomeRecorded@2': (data: Omit<SentencingOutcomeRecorded['data'], 'defendantId'>): SentencingOutcomeRecorded => ({
+    type: 'SentencingOutcomeRecorded',
+    data: { defendantId: null, ...data },
+  }),
+  // Version 1 charged no named person: one defendant, whose record is unknown, on all the charges.
+  'ProsecutionInitiated@1': ({ charges, initiatedBy }: { charges: Offence[]; initiatedBy: string }): ProsecutionInitiated => ({
+    type: 'ProsecutionInitiated',
+    data: { defendants: [{ defendantId: null, charges }], initiatedBy },
+  }),
+  'ProsecutorDecisionRecorded@1': (data: Omit<ProsecutorDecisionRecorded['data'], 'suspectId'>): ProsecutorDecisionRecorded => ({
+    type: 'ProsecutorDecisionRecorded',
+    data: { suspectId: null, ...data },
   }),
 };
 

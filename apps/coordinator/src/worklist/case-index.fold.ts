@@ -24,8 +24,8 @@ export interface CaseChange extends IndexedCase {
   readonly teamChanged: boolean;
   /** Whether the open-referral rows must be rewritten. */
   readonly referralsChanged: boolean;
-  /** Whether the index did not hold the case before: its subject is filed with it. */
-  readonly opened: boolean;
+  /** Whether the persons the case is about may have changed: the index did not hold it, or someone was prosecuted. */
+  readonly personsChanged: boolean;
 }
 
 export interface FeedRow {
@@ -97,9 +97,24 @@ export function foldBatch(events: readonly RecordedEvent[], held: (caseId: strin
     // evolve keeps a part it did not change, so unchanged teams and referrals need no rewrite.
     teamChanged: !before || before.state.team !== now.state.team,
     referralsChanged: !before || before.state.referrals !== now.state.referrals,
-    opened: !before,
+    personsChanged: !before || before.state.prosecution !== now.state.prosecution || before.state.prosecutorDecisions !== now.state.prosecutorDecisions,
   }));
   return { cases, feed };
+}
+
+/**
+ * The person records a case is about, which is what lets its team find them (`casesAbout`): its subject, every
+ * defendant it prosecuted (one prosecution follows another only once each defendant is judged, so the earlier
+ * ones are in its judgments) and every suspect of a prosecutor's decision. Once about a person, always.
+ */
+export function personsOf(state: CaseState): string[] {
+  const persons = [
+    state.subject?.subjectId,
+    ...(state.prosecution?.defendants.map((d) => d.defendantId) ?? []),
+    ...state.sentencing.map((s) => s.defendantId),
+    ...state.prosecutorDecisions.map((d) => d.suspectId),
+  ];
+  return [...new Set(persons.filter((id): id is string => typeof id === 'string'))];
 }
 
 export function teamOf(state: CaseState): string[] {

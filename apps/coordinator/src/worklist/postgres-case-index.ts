@@ -2,7 +2,7 @@ import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { createTablesOnce, initialised, inTransaction, LogPosition, partPool, PostgresPartOptions, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
-import { casesIn, foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
+import { casesIn, foldBatch, IndexChanges, IndexedCase, openReferralsOf, personsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
 
 export type PostgresCaseIndexOptions = PostgresPartOptions;
 
@@ -90,7 +90,7 @@ export class PostgresCaseIndex extends CaseIndex {
 
   async clear({ keepFeeds = false } = {}): Promise<void> {
     await this.transaction(async (client) => {
-      const tables: Array<'cases' | 'team' | 'open_referrals' | 'feed' | 'subjects'> = ['cases', 'team', 'open_referrals', 'subjects', ...(keepFeeds ? [] : ['feed' as const])];
+      const tables: Array<'cases' | 'team' | 'open_referrals' | 'feed' | 'persons'> = ['cases', 'team', 'open_referrals', 'persons', ...(keepFeeds ? [] : ['feed' as const])];
       await client.query(`TRUNCATE ${tables.map((name) => this.table(name)).join(', ')}`);
       await client.query({ ...this.sql.deletePosition, values: [CASE_INDEX] });
     });
@@ -125,8 +125,8 @@ export class PostgresCaseIndex extends CaseIndex {
       const rows = cases.map((c) => ({ case_id: c.caseId, revision: c.revision, status: c.state.status, city: c.state.city, lead_agency: c.state.leadAgency, summary: c.state }));
       await client.query({ ...this.sql.upsertCases, values: [JSON.stringify(rows)] });
     }
-    const opened = cases.filter((c) => c.opened && c.state.subject);
-    if (opened.length > 0) await client.query({ ...this.sql.addSubjects, values: [opened.map((c) => c.caseId), opened.map((c) => c.state.subject!.subjectId)] });
+    const persons = cases.filter((c) => c.personsChanged).flatMap((c) => personsOf(c.state).map((personId) => ({ caseId: c.caseId, personId })));
+    if (persons.length > 0) await client.query({ ...this.sql.addPersons, values: [persons.map((p) => p.caseId), persons.map((p) => p.personId)] });
     const teams = cases.filter((c) => c.teamChanged);
     if (teams.length > 0) {
       const members = teams.flatMap((c) => teamOf(c.state).map((agencyId) => ({ caseId: c.caseId, agencyId })));
@@ -170,10 +170,13 @@ export class PostgresCaseIndex extends CaseIndex {
           CONSTRAINT case_index_feed_once UNIQUE (agency_id, event_id));
         CREATE INDEX IF NOT EXISTS case_index_feed_by_agency ON ${this.table('feed')} (agency_id, seq);
       `);
-    // Added by fold 3; an index of an earlier version has the other tables already.
-    await createTablesOnce(this.pool, this.schema, this.table('subjects'), `
-        CREATE TABLE IF NOT EXISTS ${this.table('subjects')} (case_id text COLLATE "C" PRIMARY KEY, subject_id text COLLATE "C" NOT NULL);
-        CREATE INDEX IF NOT EXISTS case_index_subjects_by_subject ON ${this.table('subjects')} (subject_id);
+    // The persons each case is about, added by fold 4 (an index of an earlier version has the other tables
+    // already); fold 3's one subject per case is folded again into it, and its table dropped.
+    await createTablesOnce(this.pool, this.schema, this.table('persons'), `
+        DROP TABLE IF EXISTS "${this.schema}".case_index_subjects;
+        CREATE TABLE IF NOT EXISTS ${this.table('persons')} (
+          case_id text COLLATE "C" NOT NULL, person_id text COLLATE "C" NOT NULL, PRIMARY KEY (case_id, person_id));
+        CREATE INDEX IF NOT EXISTS case_index_persons_by_person ON ${this.table('persons')} (person_id);
       `);
   }
 
@@ -189,7 +192,7 @@ export class PostgresCaseIndex extends CaseIndex {
     return this.pool.query<R>({ ...query, values });
   }
 
-  private table(name: 'cases' | 'team' | 'open_referrals' | 'feed' | 'subjects'): string {
+  private table(name: 'cases' | 'team' | 'open_referrals' | 'feed' | 'persons'): string {
     return `"${this.schema}".case_index_${name}`;
   }
 }
@@ -215,7 +218,7 @@ function statements(schema: string) {
   const team = `"${schema}".case_index_team`;
   const referrals = `"${schema}".case_index_open_referrals`;
   const feed = `"${schema}".case_index_feed`;
-  const subjects = `"${schema}".case_index_subjects`;
+  const persons = `"${schema}".case_index_persons`;
   const openReferrals = (name: string, where: string) =>
     named(
       name,
@@ -245,11 +248,11 @@ function statements(schema: string) {
        ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
          lead_agency = excluded.lead_agency, summary = excluded.summary`,
     ),
-    addSubjects: named('add-subjects', `INSERT INTO ${subjects} (case_id, subject_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`),
+    addPersons: named('add-persons', `INSERT INTO ${persons} (case_id, person_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`),
     casesAbout: named(
       'cases-about',
       `SELECT c.case_id, c.status, c.lead_agency, (SELECT array_agg(agency_id ORDER BY agency_id) FROM ${team} t WHERE t.case_id = c.case_id) AS team
-       FROM ${subjects} s JOIN ${cases} c USING (case_id) WHERE s.subject_id = $1 ORDER BY c.case_id`,
+       FROM ${persons} p JOIN ${cases} c USING (case_id) WHERE p.person_id = $1 ORDER BY c.case_id`,
     ),
     clearTeams: named('clear-teams', `DELETE FROM ${team} WHERE case_id = ANY($1::text[])`),
     addMembers: named('add-members', `INSERT INTO ${team} (case_id, agency_id) SELECT * FROM unnest($1::text[], $2::text[])`),

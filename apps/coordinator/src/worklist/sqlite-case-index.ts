@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { LogPosition, openSqliteFile, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
-import { foldBatch, IndexChanges, IndexedCase, openReferralsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
+import { foldBatch, IndexChanges, IndexedCase, openReferralsOf, personsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
 
 /** The case index in its own SQLite file (`<dataDir>/case-index.db` on the embedded default). */
 export class SqliteCaseIndex extends CaseIndex {
@@ -32,8 +32,10 @@ export class SqliteCaseIndex extends CaseIndex {
         seq INTEGER PRIMARY KEY AUTOINCREMENT, agency_id TEXT NOT NULL, event_id TEXT NOT NULL, entry TEXT NOT NULL,
         UNIQUE (agency_id, event_id));
       CREATE INDEX IF NOT EXISTS feed_by_agency ON feed (agency_id, seq);
-      CREATE TABLE IF NOT EXISTS subjects (case_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS subjects_by_subject ON subjects (subject_id);
+      -- The persons each case is about (fold 4; fold 3 kept one subject per case, in a table now dropped).
+      DROP TABLE IF EXISTS subjects;
+      CREATE TABLE IF NOT EXISTS case_persons (case_id TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (case_id, person_id));
+      CREATE INDEX IF NOT EXISTS case_persons_by_person ON case_persons (person_id);
     `);
     this.sql = statements(this.db);
     this.applyBatch = this.db.transaction((events: readonly RecordedEvent[]) => {
@@ -43,7 +45,7 @@ export class SqliteCaseIndex extends CaseIndex {
       return changes;
     });
     this.clearAll = this.db.transaction((keepFeeds: boolean) => {
-      this.db.exec('DELETE FROM cases; DELETE FROM team; DELETE FROM open_referrals; DELETE FROM subjects;');
+      this.db.exec('DELETE FROM cases; DELETE FROM team; DELETE FROM open_referrals; DELETE FROM case_persons;');
       if (!keepFeeds) this.db.exec("DELETE FROM feed; DELETE FROM sqlite_sequence WHERE name = 'feed';");
       this.sql.deletePosition.run(CASE_INDEX);
     });
@@ -114,9 +116,9 @@ export class SqliteCaseIndex extends CaseIndex {
   }
 
   private write({ cases, feed }: IndexChanges): void {
-    for (const { caseId, revision, state, teamChanged, referralsChanged, opened } of cases) {
+    for (const { caseId, revision, state, teamChanged, referralsChanged, personsChanged } of cases) {
       this.sql.upsertCase.run(caseId, revision, state.status, state.city, state.leadAgency, JSON.stringify(state));
-      if (opened && state.subject) this.sql.addSubject.run(caseId, state.subject.subjectId);
+      if (personsChanged) for (const personId of personsOf(state)) this.sql.addPerson.run(caseId, personId);
       if (teamChanged) {
         this.sql.clearTeam.run(caseId);
         for (const agencyId of teamOf(state)) this.sql.addMember.run(caseId, agencyId);
@@ -168,10 +170,10 @@ function statements(db: Database.Database) {
       `SELECT c.case_id, c.summary, c.revision FROM team t JOIN cases c USING (case_id)
        WHERE t.agency_id = ? ORDER BY c.status, c.case_id`,
     ),
-    addSubject: db.prepare<[string, string]>('INSERT OR IGNORE INTO subjects (case_id, subject_id) VALUES (?, ?)'),
+    addPerson: db.prepare<[string, string]>('INSERT OR IGNORE INTO case_persons (case_id, person_id) VALUES (?, ?)'),
     casesAbout: db.prepare<[string], { case_id: string; status: string; lead_agency: string | null; team: string | null }>(
       `SELECT c.case_id, c.status, c.lead_agency, (SELECT group_concat(agency_id) FROM team t WHERE t.case_id = c.case_id) AS team
-       FROM subjects s JOIN cases c USING (case_id) WHERE s.subject_id = ? ORDER BY c.case_id`,
+       FROM case_persons p JOIN cases c USING (case_id) WHERE p.person_id = ? ORDER BY c.case_id`,
     ),
     dueReferrals: db.prepare<[string], { case_id: string; referral_id: string; city: string; due_by: string }>(
       `SELECT r.case_id, r.referral_id, c.city, r.due_by FROM open_referrals r JOIN cases c USING (case_id)

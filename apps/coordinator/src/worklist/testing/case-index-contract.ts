@@ -111,6 +111,9 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
     /** The whole log: the scripted case, a case escalated then closed, and generated stories. */
     let log: RecordedEvent[];
     let escalatedCaseId: string;
+    /** A case that prosecuted two defendants, who are persons of the case as its subject is. */
+    let prosecutedCaseId: string;
+    const defendants = [uuidv7(), uuidv7()];
     /** A name no other test of the run uses. */
     const fresh = (label: string) => `${label.replace(/\W/g, '_')}_${++names}`;
     const open = (label: string) => subject.open(fresh(label));
@@ -140,6 +143,13 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
       await run(escalatedCaseId, { type: 'EscalateReferral', issuer: system, referralId: 'r-2', coordinator }, '2026-03-02T09:30:00.000Z');
       await run(escalatedCaseId, { type: 'ReferCase', issuer: police, referralId: 'r-3', to: migration, reason: 'permit', urgency: 'routine', dueBy });
       await run(escalatedCaseId, { type: 'CloseCase', issuer: police, outcome: 'moved abroad' });
+
+      prosecutedCaseId = uuidv7();
+      const prosecutor = { agencyId: 'aklagare-internationella', kind: 'prosecution' as const };
+      await run(prosecutedCaseId, { ...opening, subject: { ...opening.subject, subjectId: uuidv7() } });
+      await run(prosecutedCaseId, { type: 'AddAgencyToCase', issuer: police, agency: prosecutor, reason: 'prosecution' });
+      await run(prosecutedCaseId, { type: 'OpenInvestigation', issuer: police, investigationId: 'i-1', reference: '5000-K1-26' });
+      await run(prosecutedCaseId, { type: 'InitiateProsecution', issuer: prosecutor, defendants: defendants.map((defendantId) => ({ defendantId, charges: ['procuring'] })) });
 
       await caseStories(store, registry, 17).write(400, 30);
       log = await collect(store.readAll());
@@ -196,6 +206,20 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         expect(await index.casesOf(police.agencyId)).toEqual([expect.objectContaining({ caseId: escalatedCaseId, status: 'closed' })]);
         expect(await index.dueReferrals(new Date('2026-03-03T00:00:00Z'))).toEqual([]);
         await index.close();
+      });
+
+      it('finds a prosecuted case as about each of its defendants, projected one by one or in a batch', async () => {
+        const events = log.filter((e) => e.envelope.stream === `case-${prosecutedCaseId}`);
+        const oneByOne = await open('defendants');
+        for (const event of events) await oneByOne.project(event);
+        const batched = await open('defendants-batch');
+        await batched.projectBatch(events);
+        for (const index of [oneByOne, batched]) {
+          for (const defendantId of defendants) {
+            expect(await index.casesAbout(defendantId)).toEqual([expect.objectContaining({ caseId: prosecutedCaseId, team: expect.arrayContaining([police.agencyId, 'aklagare-internationella']) })]);
+          }
+          await index.close();
+        }
       });
 
       it('changes nothing when events are projected again, as after a crash', async () => {
