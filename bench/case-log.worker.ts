@@ -57,7 +57,7 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
       caseId,
       issuer: ISSUER,
       at: new Date().toISOString(),
-      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic', originCountry: 'EE' },
+      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic', originCountry: 'EE', municipality: null },
       personRecorded: null,
       city: 'malmo',
       exploitation: 'forced-labour',

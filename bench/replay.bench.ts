@@ -90,7 +90,7 @@ async function buildCase(store: EventStore, p: ReplayParameters): Promise<string
       caseId,
       issuer: ISSUER,
       at: now().toISOString(),
-      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic', originCountry: 'EE' },
+      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic', originCountry: 'EE', municipality: null },
       personRecorded: null,
       city: 'malmo',
       exploitation: 'forced-labour',

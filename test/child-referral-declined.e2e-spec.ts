@@ -3,7 +3,7 @@ import { swedishDate } from '../apps/coordinator/src/cases/case.decider';
 import { eventually, RunningService } from './support/running-service';
 
 /**
- * A child's case never loses social services in silence. A subject of unknown age is presumed a child
+ * A child's case never loses social services in silence, and reaches those of the municipality it stays in. A subject of unknown age is presumed a child
  * (Directive 2011/36/EU art. 13.2) and referred to social services on its own; when they decline, the case
  * is referred again and that referral escalated to the coordinator of the case's city at once, who finds it
  * in its worklist and can step in.
@@ -47,5 +47,32 @@ describe('a child whose referral to social services was declined', () => {
     expect(types).toEqual(
       expect.arrayContaining(['samverkan CaseReferred', 'socialtjansten-malmo ReferralDeclined', 'samverkan ReferralEscalated', 'mika-malmo AgencyJoinedCase']),
     );
+  });
+
+  it("is referred to the social services of the municipality the child stays in, and escalated to the case's own coordinator", async () => {
+    const police = await service.as('polisen-malmo');
+    const lund = await service.as('socialtjansten-lund');
+    const malmo = await service.as('socialtjansten-malmo');
+    const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'child', municipality: 'lund' } })).body.caseId;
+    const referralTo = async (social: typeof lund) =>
+      ((await social.get('/agencies/me/worklist')).body.referralsAwaitingAnswer as Array<{ caseId: string; referralId: string }>).find((r) => r.caseId === caseId);
+    const referral = await eventually(() => referralTo(lund), 'the referral to the social services of Lund');
+    expect(await referralTo(malmo)).toBeUndefined();
+    expect((await police.get(`/cases/${caseId}`)).body).toMatchObject({ city: 'malmo', subject: { municipality: 'lund' } });
+    expect((await lund.post(`/cases/${caseId}/referrals/${referral.referralId}/decline`, { reason: 'the child has moved on' })).status).toBe(201);
+    const again = await eventually(async () => {
+      const next = await referralTo(lund);
+      return next && next.referralId !== referral.referralId ? next : undefined;
+    }, 'the referral to Lund after the decline');
+    // Malmö's case: its unanswered referrals go to Malmö's coordinator, wherever the child stays.
+    expect(again).toMatchObject({ escalatedTo: 'mika-malmo' });
+  });
+
+  it('refuses a municipality that is not listed, and writes nothing', async () => {
+    const police = await service.as('polisen-malmo');
+    for (const body of [{ subject: { category: 'victim', ageGroup: 'child', municipality: 'atlantis' } }, { subject: { category: 'victim', ageGroup: 'adult' }, city: 'atlantis' }]) {
+      const reply = await police.post('/cases', body);
+      expect({ status: reply.status, rule: reply.body.rule, detail: reply.body.detail }).toEqual({ status: 400, rule: 'unknown-municipality', detail: expect.stringMatching(/^atlantis is not a listed municipality \(stockholm, solna, goteborg, malmo, lund\)/) });
+    }
   });
 });

@@ -44,7 +44,10 @@ describe('a store written before the lifecycle followed Swedish law', () => {
       residencePermit: { granted: true, until: '2027-06-30' },
       permitApplication: null,
       investigations: [expect.objectContaining({ outcome: 'charges-filed', openedBy: 'polisen-goteborg' })],
-      sentencing: [expect.objectContaining({ verdict: 'convicted', expulsion: null, damagesToVictimSek: null })],
+      sentencing: [expect.objectContaining({ defendantId: null, verdict: 'convicted', expulsion: null, damagesToVictimSek: null })],
+      // Charged before defendants were named: one defendant, whose record is unknown, judged.
+      prosecution: { defendants: [expect.objectContaining({ defendantId: null, judged: true })] },
+      subject: expect.objectContaining({ originCountry: null, municipality: null }),
     });
     // A case closed by its lead alone was closed for every agency on it.
     expect(summary.team.map((m: { partClosed: boolean }) => m.partClosed)).toEqual([true, true, true, true]);

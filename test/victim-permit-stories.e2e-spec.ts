@@ -94,7 +94,7 @@ describe("a subject's origin", () => {
     expect(reply.status).toBe(201);
     expect((await police.get(`/cases/${reply.body.caseId}`)).body.subject).toMatchObject({ originCountry, originRegion });
     const [opened] = (await police.get(`/cases/${reply.body.caseId}/timeline`)).body.events;
-    expect(opened).toMatchObject({ type: 'CaseOpened', schemaVersion: 3 });
+    expect(opened).toMatchObject({ type: 'CaseOpened', schemaVersion: 4 });
   });
 
   it('keeps the region alone where the country is not known', async () => {

@@ -65,8 +65,8 @@ export function caseStories(store: EventStore, registry: AgencyRegistry, seed: n
     await run(entry, {
       type: 'OpenCase',
       issuer: issuer(lead),
-      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: null, originRegion: null },
-      city: lead.city,
+      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: null, originRegion: null, originCountry: null, municipality: null },
+      city: lead.municipality,
       exploitation: null,
       summary: null,
     });

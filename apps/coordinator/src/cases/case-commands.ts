@@ -54,6 +54,8 @@ export interface RouteInput<Body> {
   readonly params: Readonly<Partial<Record<CommandParam, string>>>;
   /** A registered agency as an issuer; an unknown id is a ValidationError (`unknown-agency`). */
   readonly lookup: (agencyId: string) => Issuer;
+  /** A listed municipality's id; an unknown one is a ValidationError (`unknown-municipality`). */
+  readonly municipality: (municipalityId: string) => string;
 }
 
 export interface CaseCommandRoute<T extends CaseCommand['type'] = CaseCommand['type'], Body extends object = object> {
@@ -73,15 +75,16 @@ export const CASE_COMMAND_ROUTES = {
     type: 'OpenCase',
     body: OpenCaseDto,
     params: [],
-    fields: ({ agency, body }) => ({
+    fields: ({ agency, body, municipality }) => ({
       subject: {
         subjectId: body.subject.personId ?? uuidv7(),
         category: body.subject.category,
         ageGroup: body.subject.ageGroup,
         gender: body.subject.gender ?? null,
         ...origin(body.subject),
+        municipality: body.subject.municipality === undefined ? null : municipality(body.subject.municipality),
       },
-      city: body.city ?? agency.city,
+      city: municipality(body.city ?? agency.municipality),
       exploitation: body.exploitation ?? null,
       summary: body.summary ?? null,
       // Looked up by the case service before the case is decided: a record named is not taken on trust.
@@ -305,6 +308,15 @@ export function registeredAgency(registry: AgencyRegistry, agencyId: string): Is
   return { agencyId: agency.id, kind: agency.kind };
 }
 
+/** A listed municipality's id, or the ValidationError the HTTP API answers for an unknown one. */
+export function listedMunicipality(registry: AgencyRegistry, municipalityId: string): string {
+  if (!registry.municipality(municipalityId)) {
+    const listed = registry.municipalities().map((m) => m.id);
+    throw new ValidationError(`${municipalityId} is not a listed municipality (${listed.join(', ')})`, { rule: 'unknown-municipality', details: { municipality: municipalityId } });
+  }
+  return municipalityId;
+}
+
 /** The case command a route makes of a validated body, issued by `agency` on `caseId` at `at`. */
 export function caseCommand(
   name: CaseCommandName,
@@ -312,7 +324,13 @@ export function caseCommand(
   registry: AgencyRegistry,
 ): CaseCommand {
   const r = caseCommandRoute(name);
-  const fields = r.fields({ agency: input.agency, body: input.body, params: input.params, lookup: (id) => registeredAgency(registry, id) });
+  const fields = r.fields({
+    agency: input.agency,
+    body: input.body,
+    params: input.params,
+    lookup: (id) => registeredAgency(registry, id),
+    municipality: (id) => listedMunicipality(registry, id),
+  });
   return {
     type: r.type,
     caseId: input.caseId,

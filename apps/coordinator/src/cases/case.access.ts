@@ -151,13 +151,25 @@ export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStandi
  * Case events, feeds and Kafka never carry the identity in clear.
  */
 export const IDENTITY_ACCESS = {
-  grants: { police: [{ basis: 'mandate' }], prosecution: [{ basis: 'mandate' }], migration: [{ basis: 'mandate' }], 'social-services': [{ basis: 'mandate' }], coordinator: [{ basis: 'mandate' }] },
+  // NGOs and the method support know the person as the person chose to tell them, not from this record.
+  grants: {
+    police: [{ basis: 'mandate' }],
+    prosecution: [{ basis: 'mandate' }],
+    migration: [{ basis: 'mandate' }],
+    'social-services': [{ basis: 'mandate' }],
+    coordinator: [{ basis: 'mandate' }],
+    'health-care': [{ basis: 'mandate' }],
+    ngo: [],
+    'chief-guardian': [{ basis: 'mandate' }],
+    'injured-party-counsel': [{ basis: 'mandate' }],
+    'method-support': [],
+  },
   protectedShownTo: ['the agency that protected it', "the leads of the person's cases"],
-} as const satisfies { grants: Record<string, readonly { basis: 'mandate' }[]>; protectedShownTo: readonly string[] };
+} as const satisfies { grants: Record<OperationalKind, readonly { basis: 'mandate' }[]>; protectedShownTo: readonly string[] };
 
 /** What a case event is about, which is what decides who may see it. */
 export const INFO_CATEGORIES = {
-  case: 'the case itself: its subject descriptors, city, lead, summary; opened, closed, reopened',
+  case: 'the case itself: its subject descriptors, municipality, lead, summary; opened, closed, reopened',
   team: 'who is on the team',
   referral: 'referrals: to whom, why, and the answer',
   consent: 'consent in force: each agency must know what it may share',
@@ -242,21 +254,35 @@ export interface ContentRow {
 
 const MANDATE: Grant = { basis: 'mandate' };
 const CHILD: Grant = { basis: 'child-protection' };
+const NONE: readonly Grant[] = [];
 const consent = (...scopes: ConsentScope[]): Grant => ({ basis: 'consent', scopes });
+
+/**
+ * What every kind sees of what the case is and who works on it: the authorities and those brought in for their
+ * part on their mandate; an NGO or shelter only on the person's consent to share with it (it is no authority: the
+ * person's consent is the only basis on which an authority may tell it anything, OSL 10 kap. 1 §, 12 kap. 2 §).
+ */
 const everyone = (): Record<OperationalKind, readonly Grant[]> => ({
   police: [MANDATE],
   prosecution: [MANDATE],
   migration: [MANDATE],
   'social-services': [MANDATE],
   coordinator: [MANDATE],
+  'health-care': [MANDATE],
+  ngo: [consent('share-with-ngo')],
+  'chief-guardian': [MANDATE],
+  'injured-party-counsel': [MANDATE],
+  'method-support': [MANDATE],
 });
 
 /**
  * What the law-enforcement side knows of the person (the investigation, the victim's cooperation): police and
  * prosecution on their mandate; the Migration Agency too, since the head of the investigation applies for the
  * victim's reflection period and permit, and a permit turns on the will to cooperate (utlänningslagen 5 kap.
+ * 15 §); counsel for the injured party, who acts for the victim in the investigation (rättegångsbalken 20 kap.
  * 15 §); the welfare side (social services, the coordinator) for a child on the child-protection duty, for an
- * adult with the person's consent.
+ * adult with the person's consent. Nobody else: the secrecy of an investigation protects the investigation, and
+ * the person cannot waive it (OSL 18 kap. 1 §).
  */
 const lawEnforcementSide = (): Record<OperationalKind, readonly Grant[]> => ({
   police: [MANDATE],
@@ -264,22 +290,38 @@ const lawEnforcementSide = (): Record<OperationalKind, readonly Grant[]> => ({
   migration: [MANDATE],
   'social-services': [CHILD, consent('share-with-social-services')],
   coordinator: [CHILD, consent('share-with-social-services')],
+  'health-care': NONE,
+  ngo: NONE,
+  'chief-guardian': NONE,
+  'injured-party-counsel': [MANDATE],
+  'method-support': NONE,
 });
 
 /**
  * Category × agency kind: who on the team sees what, and on which basis. The agency that recorded an event
  * always sees it in full (its own record), whatever its row says; auditors see everything (their remit).
+ * Those brought in for a part see that part: the chief guardian what the case is and who acts for the child; the
+ * method support what the case is, to advise on it; counsel the investigation and the prosecution, and the rest
+ * on the person's consent; health care its care, and the rest on the person's consent.
  */
 export const CONTENT_ACCESS: Readonly<Record<InfoCategory, ContentRow>> = {
   case: { audience: 'team', grants: everyone() },
   team: { audience: 'team', grants: everyone() },
   // The addressee sees the referral on its mandate: it must answer it. Whether a victim may be referred to an
-  // agency without their consent is for the decision to refuse, not for the sharing to hide afterwards.
+  // agency without their consent is for the decision to refuse, not for the sharing to hide afterwards (a
+  // referral to an NGO is refused without the consent that lets it see it, case.decider.ts).
   referral: { audience: 'referral-parties', grants: everyone(), parties: everyone() },
   consent: { audience: 'team', grants: everyone() },
   support: {
     audience: 'team',
-    grants: { ...everyone(), migration: [consent('share-with-migration')] },
+    grants: {
+      ...everyone(),
+      migration: [consent('share-with-migration')],
+      'health-care': [consent('share-with-health-care')],
+      'chief-guardian': NONE,
+      'injured-party-counsel': [consent('share-with-counsel')],
+      'method-support': NONE,
+    },
   },
   care: {
     audience: 'team',
@@ -289,15 +331,32 @@ export const CONTENT_ACCESS: Readonly<Record<InfoCategory, ContentRow>> = {
       migration: [consent('share-with-migration', 'share-health-details')],
       'social-services': [MANDATE],
       coordinator: [consent('share-health-details')],
+      // Care given by another is shared between care givers on consent, as a coordinated plan is (SIP,
+      // socialtjänstlagen 2 kap. 7 §, hälso- och sjukvårdslagen 16 kap. 4 §).
+      'health-care': [consent('share-with-health-care')],
+      ngo: [consent('share-with-ngo', 'share-health-details')],
+      'chief-guardian': NONE,
+      'injured-party-counsel': [consent('share-with-counsel', 'share-health-details')],
+      'method-support': NONE,
     },
   },
-  residence: { audience: 'team', grants: everyone() },
+  residence: {
+    audience: 'team',
+    grants: {
+      ...everyone(),
+      'health-care': [consent('share-with-health-care')],
+      'chief-guardian': NONE,
+      'injured-party-counsel': [consent('share-with-counsel')],
+      'method-support': NONE,
+    },
+  },
   cooperation: { audience: 'team', grants: lawEnforcementSide() },
   investigation: { audience: 'team', grants: lawEnforcementSide() },
-  prosecution: { audience: 'team', grants: everyone() },
+  // Public once before the court; the chief guardian has no part in it.
+  prosecution: { audience: 'team', grants: { ...everyone(), 'chief-guardian': NONE } },
   evidence: {
     audience: 'team',
-    grants: everyone(),
+    grants: { ...lawEnforcementSide(), 'social-services': [MANDATE], coordinator: [MANDATE] },
     fieldsOnlyFor: { fields: ['description'], kinds: ['police', 'prosecution'], why: 'what the evidence is belongs to the investigation (OSL 18 kap. 1 §)' },
   },
 };

@@ -22,10 +22,15 @@ const outsider: Issuer = { agencyId: 'polisen-stockholm', kind: 'police' };
 const stranger: Issuer = { agencyId: 'polisen-goteborg', kind: 'police' };
 const system: Issuer = { agencyId: SYSTEM_AGENCY_ID, kind: 'coordinator' };
 const auditor: Issuer = { agencyId: 'internrevisionen', kind: 'auditor' };
+const healthCare: Issuer = { agencyId: 'region-skane', kind: 'health-care' };
+const ngo: Issuer = { agencyId: 'plattformen-civila-sverige', kind: 'ngo' };
+const chiefGuardian: Issuer = { agencyId: 'overformyndaren-malmo', kind: 'chief-guardian' };
+const counsel: Issuer = { agencyId: 'malsagandebitrade-malmo', kind: 'injured-party-counsel' };
+const methodSupport: Issuer = { agencyId: 'jamstalldhetsmyndigheten-nmt', kind: 'method-support' };
 
-const adultVictim: Subject = { subjectId: 'p-1', category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'eastern-europe', originCountry: null };
+const adultVictim: Subject = { subjectId: 'p-1', category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'eastern-europe', originCountry: null, municipality: null };
 const childVictim: Subject = { ...adultVictim, ageGroup: 'child' };
-const sexBuyer: Subject = { subjectId: 'p-2', category: 'sex-buyer', ageGroup: 'adult', gender: 'male', originRegion: 'sweden', originCountry: null };
+const sexBuyer: Subject = { subjectId: 'p-2', category: 'sex-buyer', ageGroup: 'adult', gender: 'male', originRegion: 'sweden', originCountry: null, municipality: null };
 
 type CommandOf<T extends CaseCommandType> = Extract<CaseCommand, { type: T }>;
 type EventOf<T extends CaseEventType> = Extract<CaseEvent, { type: T }>;
@@ -304,8 +309,20 @@ const preludes: Partial<Record<CaseCommandType, CaseEvent[]>> = {
 };
 
 describe('the permission table', () => {
-  const teamOfEveryKind: Record<AgencyKind, Issuer> = { police, prosecution: prosecutor, migration, 'social-services': social, coordinator, auditor };
-  const busyWithEveryKind = [...busy, joined(social), joined(auditor)];
+  const teamOfEveryKind: Record<AgencyKind, Issuer> = {
+    police,
+    prosecution: prosecutor,
+    migration,
+    'social-services': social,
+    coordinator,
+    'health-care': healthCare,
+    ngo,
+    'chief-guardian': chiefGuardian,
+    'injured-party-counsel': counsel,
+    'method-support': methodSupport,
+    auditor,
+  };
+  const busyWithEveryKind = [...busy, joined(social), joined(auditor), joined(healthCare), joined(ngo), joined(chiefGuardian), joined(counsel), joined(methodSupport)];
 
   const refusals = commandTypes.flatMap((type) => {
     const { kinds } = COMMAND_PERMISSIONS[type];
@@ -760,6 +777,37 @@ describe('withdrawing a referral', () => {
 // Support, consent, migration
 // ---------------------------------------------------------------------------------------------------------
 
+describe('NGOs and shelters are told of a case only on the person\'s consent (OSL 10 kap. 1 §, 12 kap. 2 §)', () => {
+  const withSocial = [...opened, joined(social)];
+  const consentToNgo = event('ConsentGiven', { scope: 'share-with-ngo', givenBy: 'person', givenOn: '2025-03-09', recordedBy: social.agencyId });
+  const referToNgo = command('ReferCase', social, { referralId: 'r-ngo', to: ngo, reason: 'a place in a shelter', urgency: 'urgent', dueBy: null });
+  const addNgo = command('AddAgencyToCase', police, { agency: ngo, reason: 'support in the shelter' });
+
+  it('refuses a referral to an NGO without the consent to share with it', () => {
+    const error = given(withSocial).when(referToNgo).thenThrows(ConflictError, /^plattformen-civila-sverige \(ngo\) may be told of case c-1 only with the person's consent \(share-with-ngo\)/);
+    expect(error.details).toEqual({ agencyId: ngo.agencyId, consentNeeded: ['share-with-ngo'] });
+    given(withSocial).when(addNgo).thenThrows(ConflictError, /only with the person's consent/);
+  });
+
+  it('refers to it, or adds it, once the person consented', () => {
+    given([...withSocial, consentToNgo]).when(referToNgo).then([expect.objectContaining({ type: 'CaseReferred' }) as unknown as CaseEvent]);
+    given([...withSocial, consentToNgo]).when(addNgo).then([expect.objectContaining({ type: 'AgencyJoinedCase', data: expect.objectContaining({ agencyKind: 'ngo' }) }) as unknown as CaseEvent]);
+  });
+
+  it('brings in the other kinds on their mandate', () => {
+    for (const agency of [healthCare, chiefGuardian, counsel, methodSupport]) {
+      given(withSocial).when(command('AddAgencyToCase', police, { agency, reason: 'their part' })).then([expect.objectContaining({ type: 'AgencyJoinedCase' }) as unknown as CaseEvent]);
+    }
+  });
+
+  it('lets no NGO, chief guardian, counsel or method support open a case: the authorities that meet the person do', () => {
+    for (const issuer of [ngo, chiefGuardian, counsel, methodSupport]) {
+      given([]).when(asIssuedBy(samples.OpenCase, issuer)).thenThrows(ForbiddenError, new RegExp(`may open a case; ${issuer.agencyId} is ${issuer.kind}$`));
+    }
+    given([]).when(asIssuedBy(samples.OpenCase, healthCare)).then([expect.objectContaining({ type: 'CaseOpened' }) as unknown as CaseEvent, expect.objectContaining({ type: 'AgencyJoinedCase' }) as unknown as CaseEvent]);
+  });
+});
+
 describe('recording support', () => {
   const withSocial = [...opened, joined(social)];
   const support = (fields: Partial<CommandOf<'RecordSupport'>> = {}) =>
@@ -781,7 +829,13 @@ describe('recording support', () => {
     ] as const)('refuses %o recording %s support', (issuer, kind) => {
       given([...withSocial, joined(migration)])
         .when(command('RecordSupport', issuer, { supportId: 's-1', kind, providedOn: '2025-03-10' }))
-        .thenThrows(ForbiddenError, `only social-services agencies may record ${kind} support; ${issuer.agencyId} is ${issuer.kind}`);
+        .thenThrows(ForbiddenError, `only social-services or health-care agencies may record ${kind} support; ${issuer.agencyId} is ${issuer.kind}`);
+    });
+
+    it.each(['health-care', 'psychological'] as const)("lets the region's health care record the %s it gives (hälso- och sjukvårdslagen)", (kind) => {
+      given([...withSocial, joined(healthCare)])
+        .when(command('RecordSupport', healthCare, { supportId: 's-1', kind, providedOn: '2025-03-10' }))
+        .then([event('SupportProvided', { supportId: 's-1', kind, providedOn: '2025-03-10', providedBy: healthCare.agencyId })]);
     });
 
     it.each([
@@ -859,10 +913,10 @@ describe('recording consent', () => {
     given(withSocial).when(consent(true, { on: '2025-03-11' })).thenThrows(InvariantError, 'consent dated 2025-03-11 cannot be recorded on 2025-03-10');
   });
 
-  it('is recorded only by the agencies that meet the person: social services and the police', () => {
+  it('is recorded only by the authorities that meet the person and ask: social services, the police and health care', () => {
     given([...withSocial, joined(migration)])
       .when(command('RecordConsent', migration, { scope: 'share-with-migration', given: true, by: 'person', on: '2025-03-09' }))
-      .thenThrows(ForbiddenError, 'only police or social-services agencies may record consent; migrationsverket-malmo is migration');
+      .thenThrows(ForbiddenError, 'only police, social-services or health-care agencies may record consent; migrationsverket-malmo is migration');
   });
 
   it('refuses consent already given', () => {
@@ -1128,7 +1182,13 @@ describe("a child's representatives, and whether it came alone", () => {
   });
 
   it('refuses the prosecutor recording a representative', () => {
-    given([...childCase, joined(prosecutor)]).when(represent('guardian', prosecutor)).thenThrows(ForbiddenError, /^only social-services or migration agencies may record/);
+    given([...childCase, joined(prosecutor)]).when(represent('guardian', prosecutor)).thenThrows(ForbiddenError, /^only social-services, migration or chief-guardian agencies may record/);
+  });
+
+  it('lets the chief guardian record the god man it appointed for an unaccompanied child (lag 2005:429)', () => {
+    given([...childCase, joined(chiefGuardian)])
+      .when(represent('god-man', chiefGuardian))
+      .then([event('ChildRepresentativeRecorded', { role: 'god-man', personId: null, appointedOn: '2025-03-09', recordedBy: chiefGuardian.agencyId })]);
   });
 });
 

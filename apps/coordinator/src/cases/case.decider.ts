@@ -43,6 +43,7 @@ import {
   WithdrawReferral,
 } from './case.model';
 import { COMMAND_PERMISSIONS, RECORDED_ONLY_BY, Standing } from './case.permissions';
+import { toldOfCase } from './case.disclosure';
 import { CASE_EVENT_VERSIONS, upcastCaseEvent } from './case.upcast';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -218,6 +219,7 @@ function addAgency(cmd: AddAgencyToCase, state: CaseState): CaseEvent[] {
       details: { agencyId: agency.agencyId },
     });
   }
+  ensureMayBeTold(agency, state, cmd.caseId);
   // An open referral to the agency stays open: answering it is the addressee's to do.
   return [
     {
@@ -232,6 +234,19 @@ function addAgency(cmd: AddAgencyToCase, state: CaseState): CaseEvent[] {
       },
     },
   ];
+}
+
+/**
+ * An agency is brought into a case only if the access table lets it be told what the case is: an NGO or shelter
+ * only once the person consented to sharing with it (OSL 12 kap. 2 §), since a referral already tells it.
+ */
+function ensureMayBeTold(agency: Issuer, state: CaseState, caseId: string): void {
+  const told = toldOfCase(agency.kind, state);
+  if (told.allowed) return;
+  throw new ConflictError(
+    `${agency.agencyId} (${agency.kind}) may be told of case ${caseId} only with the person's consent (${told.consentNeeded.join(', ')}), which is not in force: record it first`,
+    { rule: 'consent-required', details: { agencyId: agency.agencyId, consentNeeded: told.consentNeeded } },
+  );
 }
 
 function removeAgency(cmd: RemoveAgencyFromCase, state: CaseState): CaseEvent[] {
@@ -274,6 +289,7 @@ function referCase(cmd: ReferCase, state: CaseState): CaseEvent[] {
       details: { referralId: pending.referralId, agencyId: to },
     });
   }
+  ensureMayBeTold(cmd.to, state, cmd.caseId);
   if (cmd.dueBy !== null && !isAfter(cmd.dueBy, cmd.at)) {
     throw new InvariantError(`a referral must be due after it is made; ${cmd.dueBy} is not after ${cmd.at}`, {
       rule: 'due-before-referral',

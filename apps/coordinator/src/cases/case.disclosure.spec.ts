@@ -21,7 +21,7 @@ const opened = (ageGroup: 'child' | 'adult' = 'adult'): Step => ({
     type: 'CaseOpened',
     data: {
       caseId: 'c-1',
-      subject: { subjectId: 's-1', category: 'victim', ageGroup, gender: 'female', originRegion: 'baltic', originCountry: null },
+      subject: { subjectId: 's-1', category: 'victim', ageGroup, gender: 'female', originRegion: 'baltic', originCountry: null, municipality: null },
       city: 'malmo',
       exploitation: 'sexual-exploitation',
       summary: 'met at a shelter',

@@ -210,6 +210,17 @@ function supportFor(state: CaseState, access: Record<InfoCategory, AppliedBasis 
 }
 
 /** The first grant that holds in this state, as the basis applied; undefined when none does. */
+/**
+ * Whether an agency of `kind` may be told what the case is, as it stands: what decides whether it may be
+ * referred to or brought onto the team. An NGO may only on the person's consent; the consent scopes it needs
+ * are returned when it may not.
+ */
+export function toldOfCase(kind: AgencyKind, state: CaseState): { readonly allowed: true } | { readonly allowed: false; readonly consentNeeded: readonly ConsentScope[] } {
+  const grants = kind === 'auditor' ? [] : CONTENT_ACCESS.case.grants[kind];
+  if (grantFor(grants, state)) return { allowed: true };
+  return { allowed: false, consentNeeded: grants.flatMap((g) => (g.basis === 'consent' ? g.scopes : [])) };
+}
+
 function grantFor(grants: readonly Grant[], state: CaseState): AppliedBasis | undefined {
   for (const grant of grants) {
     if (grant.basis === 'mandate') return { basis: 'mandate' };

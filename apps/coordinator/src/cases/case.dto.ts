@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { REGISTRY_ID } from '../agencies/agency-registry';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -17,7 +18,6 @@ import {
   IsObject,
   ValidateNested,
 } from 'class-validator';
-import { CITIES, City } from '../agencies/agency';
 import {
   AGE_GROUPS,
   AgeGroup,
@@ -56,8 +56,6 @@ import { IsDay, IsTimestamp, Optional, QueryInteger } from '../http/validation';
 
 
 /** Whether the date and time named exist: no 30 February, no hour 24. (`Date` would roll them over.) */
-const AGENCY_ID = /^[a-z][a-z0-9-]{1,62}$/;
-
 /** Free text kept short: reasons and outcomes, never identifying details of a person. */
 const Reason = () => (target: object, key: string) => {
   IsString()(target, key);
@@ -75,6 +73,8 @@ export class SubjectDto {
   @Optional() @IsIn(ORIGIN_REGIONS) originRegion?: OriginRegion;
   /** Country of origin, ISO 3166-1 alpha-2 (NG, EE, RO). */
   @Optional() @Matches(/^[A-Z]{2}$/, { message: 'originCountry must be an ISO 3166-1 alpha-2 country code, like NG' }) originCountry?: string;
+  /** The municipality the subject lives or stays in, where it is not the case's (a child is referred to its social services). */
+  @Optional() @Matches(REGISTRY_ID, { message: 'subject.municipality must be the id of a listed municipality, like lund' }) municipality?: string;
 }
 
 export class OpenCaseDto {
@@ -82,12 +82,12 @@ export class OpenCaseDto {
   @Optional() @IsIn(EXPLOITATION_FORMS) exploitation?: ExploitationForm;
   /** Short description of the case; no names or other identifying details. */
   @Optional() @IsString() @MaxLength(2000) summary?: string;
-  /** City whose agencies serve the case; defaults to the opening agency's city. */
-  @Optional() @IsIn(CITIES) city?: City;
+  /** The municipality (kommun) the case belongs to, by its id in the registry (GET /agencies/municipalities); defaults to the opening agency's. */
+  @Optional() @Matches(REGISTRY_ID, { message: 'city must be the id of a listed municipality, like malmo' }) city?: string;
 }
 
 export class AddAgencyDto {
-  @Matches(AGENCY_ID) agencyId!: string;
+  @Matches(REGISTRY_ID) agencyId!: string;
   @Reason() reason!: string;
 }
 
@@ -96,7 +96,7 @@ export class RemoveAgencyDto {
 }
 
 export class ReferCaseDto {
-  @Matches(AGENCY_ID) toAgency!: string;
+  @Matches(REGISTRY_ID) toAgency!: string;
   @Reason() reason!: string;
   @IsIn(URGENCIES) urgency!: Urgency;
   @Optional() @IsTimestamp({ yearsAhead: 2 }) dueBy?: string;
@@ -229,7 +229,7 @@ export class RegisterEvidenceDto {
 }
 
 export class TransferEvidenceDto {
-  @Matches(AGENCY_ID) toAgency!: string;
+  @Matches(REGISTRY_ID) toAgency!: string;
   @Reason() reason!: string;
 }
 

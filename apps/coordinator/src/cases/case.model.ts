@@ -1,5 +1,5 @@
 import type { EncryptedField } from '@samverkan/vault';
-import { AgencyKind, City, Issuer } from '../agencies/agency';
+import { AgencyKind, Issuer } from '../agencies/agency';
 
 /**
  * Free text (a summary, a reason, a description): where a person's identity leaks. Since version 2 of its
@@ -137,7 +137,14 @@ export type SentenceKind = (typeof SENTENCE_KINDS)[number];
  * 2 §: secrecy that protects a person can be waived by that person). Each scope is read by rows of the access
  * table (case.access.ts); a scope no row reads would be a promise the record does not keep, so there is none.
  */
-export const CONSENT_SCOPES = ['share-with-migration', 'share-with-social-services', 'share-health-details'] as const;
+export const CONSENT_SCOPES = [
+  'share-with-migration',
+  'share-with-social-services',
+  'share-health-details',
+  'share-with-health-care',
+  'share-with-ngo',
+  'share-with-counsel',
+] as const;
 export type ConsentScope = (typeof CONSENT_SCOPES)[number];
 
 /** Who gave or withdrew consent: the person, or for a child the guardian (OSL 12 kap. 3 §). */
@@ -153,6 +160,11 @@ export interface Subject {
   readonly originRegion: OriginRegion | null;
   /** Country of origin (ISO 3166-1 alpha-2), where known; the region is derived from it. Null in cases opened before it was recorded. */
   readonly originCountry: string | null;
+  /**
+   * The municipality the subject lives or stays in, where it is not the case's: a child is referred to its social
+   * services (socialtjänstlagen: the municipality the child stays in). Null: the case's. Null in cases opened before.
+   */
+  readonly municipality: string | null;
 }
 
 export interface Sentence {
@@ -193,7 +205,8 @@ export type OpenCase = CommandBase & {
    * person record (its subject id is minted for it alone), false when the record named is not there.
    */
   readonly personRecorded: boolean | null;
-  readonly city: City;
+  /** The municipality (kommun) the case belongs to, by its id in the registry; its coordinator is the case's. */
+  readonly city: string;
   readonly exploitation: ExploitationForm | null;
   readonly summary: Text | null;
 };
@@ -413,7 +426,7 @@ export type CaseOpened = Ev<
   {
     caseId: string;
     subject: Subject;
-    city: City;
+    city: string;
     exploitation: ExploitationForm | null;
     summary: Text | null;
     leadAgency: string;
@@ -659,7 +672,8 @@ export interface CaseState {
   readonly status: 'none' | 'open' | 'closed';
   readonly caseId: string | null;
   readonly subject: Subject | null;
-  readonly city: City | null;
+  /** The municipality (kommun) the case belongs to, by its id in the registry. */
+  readonly city: string | null;
   readonly exploitation: ExploitationForm | null;
   readonly summary: Text | null;
   readonly openedAt: string | null;

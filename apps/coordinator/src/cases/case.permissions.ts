@@ -1,4 +1,4 @@
-import { AgencyKind, OPERATIONAL_KINDS } from '../agencies/agency';
+import { AgencyKind, CASE_AUTHORITY_KINDS, OPERATIONAL_KINDS } from '../agencies/agency';
 import { CaseCommandType, InvestigationOutcome, SupportKind } from './case.model';
 
 /**
@@ -21,19 +21,23 @@ export interface CommandPermission {
 
 /** Every kind that acts on cases; auditors only read. */
 const ANY = OPERATIONAL_KINDS;
+/** The authorities that meet the person and open cases; those brought in for a part do not. */
+const AUTHORITIES = CASE_AUTHORITY_KINDS;
+/** Who gives support of some kind: all but the chief guardian and the method support, who give none. */
+const SUPPORTERS = OPERATIONAL_KINDS.filter((kind) => kind !== 'chief-guardian' && kind !== 'method-support');
 
 /** Who may issue which command: the one table the decider and the tests read. */
 export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermission>> = {
-  OpenCase: { kinds: ANY, standing: 'anyone' },
+  OpenCase: { kinds: AUTHORITIES, standing: 'anyone' },
   AddAgencyToCase: { kinds: ANY, standing: 'lead-or-coordinator' },
   RemoveAgencyFromCase: { kinds: ANY, standing: 'lead-or-coordinator' },
   ReferCase: { kinds: ANY, standing: 'team' },
   AcceptReferral: { kinds: ANY, standing: 'addressee' },
   DeclineReferral: { kinds: ANY, standing: 'addressee' },
   WithdrawReferral: { kinds: ANY, standing: 'referrer' },
-  RecordSupport: { kinds: ANY, standing: 'team' },
-  // Consent is recorded by the agency that met the person and asked: social services or the police.
-  RecordConsent: { kinds: ['police', 'social-services'], standing: 'team' },
+  RecordSupport: { kinds: SUPPORTERS, standing: 'team' },
+  // Consent is recorded by the authority that met the person and asked: social services, the police or health care.
+  RecordConsent: { kinds: ['police', 'social-services', 'health-care'], standing: 'team' },
   // Applied for by the head of the preliminary investigation (police or prosecutor) or, since 1 August 2022,
   // social services; decided and extended by the Migration Agency (utlänningslagen 5 kap. 15 §).
   ApplyForReflectionPeriod: { kinds: ['police', 'prosecution', 'social-services'], standing: 'team' },
@@ -47,19 +51,20 @@ export const COMMAND_PERMISSIONS: Readonly<Record<CaseCommandType, CommandPermis
   // Law enforcement records the victim's cooperation with it; the welfare side may not even see it (case.access.ts),
   // and a refusal of a second recording would tell it what was recorded.
   RecordVictimCooperation: { kinds: ['police', 'prosecution'], standing: 'team' },
-  // Any agency on the case that meets the person may identify a presumed victim as one.
-  IdentifyVictim: { kinds: ANY, standing: 'team' },
+  // Any authority on the case that meets the person may identify a presumed victim as one.
+  IdentifyVictim: { kinds: AUTHORITIES, standing: 'team' },
   // A child's representatives and whether it came alone are social services' and the Migration Agency's to know
-  // and record (the god man is asked for by them of the chief guardian).
-  RecordChildRepresentative: { kinds: ['social-services', 'migration'], standing: 'team' },
+  // and record, and the chief guardian's, who appoints the god man on their request.
+  RecordChildRepresentative: { kinds: ['social-services', 'migration', 'chief-guardian'], standing: 'team' },
   RecordUnaccompanied: { kinds: ['social-services', 'migration', 'police'], standing: 'team' },
   OpenInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   CloseInvestigation: { kinds: ['police', 'prosecution'], standing: 'team' },
   InitiateProsecution: { kinds: ['prosecution'], standing: 'team' },
   RecordProsecutorDecision: { kinds: ['prosecution'], standing: 'team' },
   RecordSentencingOutcome: { kinds: ['prosecution'], standing: 'team' },
-  RegisterEvidence: { kinds: ANY, standing: 'team' },
-  TransferEvidence: { kinds: ANY, standing: 'holder' },
+  // The chain of custody is kept between authorities.
+  RegisterEvidence: { kinds: AUTHORITIES, standing: 'team' },
+  TransferEvidence: { kinds: AUTHORITIES, standing: 'holder' },
   // Each agency closes its own part (a coordinator may close the whole case); reopening a closed case is the
   // lead's or a coordinator's, reopening one's own part any member's (case.decider.ts closeCase, reopenCase).
   CloseCase: { kinds: ANY, standing: 'team' },
@@ -79,10 +84,9 @@ export const RECORDED_ONLY_BY: {
 } = {
   support: {
     // Health and psychological care are given and recorded by those who give them (socialtjänstlagen,
-    // hälso- och sjukvårdslagen), never by the police or the Migration Agency. Health care is not yet an
-    // agency kind of its own: until it is, social services record it.
-    'health-care': ['social-services'],
-    psychological: ['social-services'],
+    // hälso- och sjukvårdslagen), never by the police or the Migration Agency.
+    'health-care': ['social-services', 'health-care'],
+    psychological: ['social-services', 'health-care'],
     // Financial aid comes from social services (ekonomiskt bistånd) or the Migration Agency (dagersättning).
     'financial-aid': ['social-services', 'migration'],
   },

@@ -12,8 +12,9 @@ export const CASE_EVENT_VERSIONS: Readonly<Partial<Record<CaseEventType, number>
   ProsecutorDecisionRecorded: 2,
   // Version 2 of these holds their free text encrypted under the subject's key; version 1 in clear, which a
   // Text still is: they read alike, so they need no upcaster.
-  // Version 3 of CaseOpened adds the subject's country of origin (null in versions 1 and 2).
-  CaseOpened: 3,
+  // Version 3 of CaseOpened adds the subject's country of origin (null in versions 1 and 2), version 4 the
+  // subject's own municipality (null before: the case's).
+  CaseOpened: 4,
   AgencyJoinedCase: 2,
   AgencyLeftCase: 2,
   CaseReferred: 2,
@@ -40,9 +41,11 @@ const UPCASTERS: Readonly<Record<string, Upcaster>> = {
     type: 'ConsentWithdrawn',
     data: { scope, withdrawnBy: null, withdrawnOn: null, recordedBy },
   }),
-  // Versions 1 and 2 knew the subject's region of origin only: the country stays unknown.
-  'CaseOpened@1': (data: CaseOpened['data']): CaseOpened => withOriginCountryUnknown(data),
-  'CaseOpened@2': (data: CaseOpened['data']): CaseOpened => withOriginCountryUnknown(data),
+  // Versions 1 and 2 knew the subject's region of origin only: the country stays unknown. Versions before 4
+  // recorded no municipality of the subject's own: it is the case's.
+  'CaseOpened@1': (data: CaseOpened['data']): CaseOpened => withSubject(data, { originCountry: null, municipality: null }),
+  'CaseOpened@2': (data: CaseOpened['data']): CaseOpened => withSubject(data, { originCountry: null, municipality: null }),
+  'CaseOpened@3': (data: CaseOpened['data']): CaseOpened => withSubject(data, { municipality: null }),
   // Version 1 recorded neither expulsion nor damages: both stay unknown. Neither version named the defendant:
   // the judgment is of the prosecution's only one, whose record is unknown.
   'SentencingOutcomeRecorded@1': (data: Omit<SentencingOutcomeRecorded['data'], 'expulsion' | 'damagesToVictimSek' | 'defendantId'>): SentencingOutcomeRecorded => ({
@@ -64,8 +67,8 @@ const UPCASTERS: Readonly<Record<string, Upcaster>> = {
   }),
 };
 
-function withOriginCountryUnknown(data: CaseOpened['data']): CaseOpened {
-  return { type: 'CaseOpened', data: { ...data, subject: { ...data.subject, originCountry: null } } };
+function withSubject(data: CaseOpened['data'], added: Partial<CaseOpened['data']['subject']>): CaseOpened {
+  return { type: 'CaseOpened', data: { ...data, subject: { ...data.subject, ...added } } };
 }
 
 /** A stored case event as the current version folds it. */

@@ -23,8 +23,13 @@ describe('registering a person', () => {
     given([]).when(cmd('RegisterPerson', police, { category: 'victim', identity: { ...identity, kid: 'p-2' } })).thenThrows(InvariantError, /must be encrypted under its own key/);
   });
 
+  it('keeps no person record for an NGO, which knows the person as the person chose to tell it', () => {
+    const ngo = { agencyId: 'plattformen-civila-sverige', kind: 'ngo' } as const;
+    given([]).when(cmd('RegisterPerson', ngo, { category: 'victim', identity })).thenThrows(ForbiddenError, /only the authorities that open cases keep person records \(police, .*health-care\); plattformen-civila-sverige is ngo/);
+  });
+
   it('refuses an auditor, and a person recorded already', () => {
-    given([]).when(cmd('RegisterPerson', auditor, { category: 'victim', identity })).thenThrows(ForbiddenError, /only agencies that act on cases keep person records/);
+    given([]).when(cmd('RegisterPerson', auditor, { category: 'victim', identity })).thenThrows(ForbiddenError, /only the authorities that open cases keep person records/);
     given([registered]).when(cmd('RegisterPerson', police, { category: 'victim', identity })).thenThrows(ConflictError, 'person p-1 is already recorded');
   });
 });

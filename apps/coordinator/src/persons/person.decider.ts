@@ -1,6 +1,6 @@
 import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
 import type { Decider } from '@samverkan/eventstore';
-import { OPERATIONAL_KINDS, SYSTEM_AGENCY_ID } from '../agencies/agency';
+import { CASE_AUTHORITY_KINDS, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { ErasePerson, LinkRelative, PersonCommand, PersonEvent, PersonState, ProtectIdentity, RegisterPerson } from './person.model';
 
 export function initialState(): PersonState {
@@ -30,8 +30,8 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
  */
 export function authorise(command: PersonCommand, state: PersonState): void {
   const who = command.issuer.agencyId;
-  if (!(OPERATIONAL_KINDS as readonly string[]).includes(command.issuer.kind)) {
-    throw new ForbiddenError(`only agencies that act on cases keep person records; ${who} is ${command.issuer.kind}`, { rule: 'agency-kind' });
+  if (!(CASE_AUTHORITY_KINDS as readonly string[]).includes(command.issuer.kind)) {
+    throw new ForbiddenError(`only the authorities that open cases keep person records (${CASE_AUTHORITY_KINDS.join(', ')}); ${who} is ${command.issuer.kind}`, { rule: 'agency-kind' });
   }
   if (command.type === 'RegisterPerson') {
     if (state.status !== 'none') throw new ConflictError(`person ${command.personId} is already recorded`, { rule: 'person-exists' });

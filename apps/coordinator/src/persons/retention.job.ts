@@ -2,7 +2,7 @@ import { ConcurrencyError } from '@samverkan/common';
 import { CommandPath, EventStore } from '@samverkan/eventstore';
 import { KeyVault } from '@samverkan/vault';
 import { AgencyKind, SYSTEM_AGENCY_ID } from '../agencies/agency';
-import { OperationalKind } from '../cases/case.access';
+import { CaseAuthorityKind } from '../agencies/agency';
 import { caseIdOfCaseStream } from '../cases/case-stream';
 import { CaseOpened } from '../cases/case.model';
 import { personDecider, personIdOfStream, personStream } from './person.decider';
@@ -63,7 +63,7 @@ export async function runRetention(
     }
     if (state.status !== 'recorded') continue;
     considered += 1;
-    const responsibleKind = kindOf(state.responsibleAgency!) as OperationalKind | undefined;
+    const responsibleKind = kindOf(state.responsibleAgency!) as CaseAuthorityKind | undefined;
     if (!responsibleKind || responsibleKind === ('auditor' as AgencyKind)) continue;
     const decision = retentionDecision(
       { personId, category: state.category!, responsibleKind, registeredAt: state.registeredAt!, cases: about.get(personId) ?? [] },

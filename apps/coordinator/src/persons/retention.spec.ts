@@ -1,4 +1,4 @@
-import { OPERATIONAL_KINDS } from '../agencies/agency';
+import { CASE_AUTHORITY_KINDS } from '../agencies/agency';
 import { PERSON_CATEGORIES } from './person.model';
 import { RETENTION_RULES, retentionDecision } from './retention';
 
@@ -13,7 +13,7 @@ const candidate = (cases: Array<{ caseId: string; closedAt: string | null }>, fi
 
 describe('retention', () => {
   it('has a rule for every kind of agency and every category of person', () => {
-    for (const kind of OPERATIONAL_KINDS) expect(Object.keys(RETENTION_RULES[kind]).sort()).toEqual([...PERSON_CATEGORIES].sort());
+    for (const kind of CASE_AUTHORITY_KINDS) expect(Object.keys(RETENTION_RULES[kind]).sort()).toEqual([...PERSON_CATEGORIES].sort());
   });
 
   it('keeps a record while a case about the person is open', () => {

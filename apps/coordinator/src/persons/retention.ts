@@ -1,4 +1,4 @@
-import { OperationalKind } from '../cases/case.access';
+import { CaseAuthorityKind } from '../agencies/agency';
 import { PersonCategory } from './person.model';
 
 /**
@@ -23,19 +23,20 @@ const uniform = (years: number, why: string, suspect = years): Record<PersonCate
   suspect: rule(suspect, why),
 });
 
-export const RETENTION_RULES: Readonly<Record<OperationalKind, Readonly<Record<PersonCategory, RetentionRule>>>> = {
+export const RETENTION_RULES: Readonly<Record<CaseAuthorityKind, Readonly<Record<PersonCategory, RetentionRule>>>> = {
   police: uniform(5, 'five years after the last case closed; ten for a suspect', 10),
   prosecution: uniform(10, 'ten years after the last case closed'),
   migration: uniform(5, 'five years after the last case closed'),
   'social-services': uniform(5, 'five years after the last entry (socialtjänstlagen)'),
   coordinator: uniform(3, 'three years after the last case closed'),
+  'health-care': uniform(10, 'ten years after the last case closed, as patient records are kept (patientdatalagen 3 kap. 17 §)'),
 };
 
 /** What the retention job knows of a person record. */
 export interface RetentionCandidate {
   readonly personId: string;
   readonly category: PersonCategory;
-  readonly responsibleKind: OperationalKind;
+  readonly responsibleKind: CaseAuthorityKind;
   readonly registeredAt: string;
   /** The cases about the person: whether each is open, and when a closed one was closed. */
   readonly cases: ReadonlyArray<{ readonly caseId: string; readonly closedAt: string | null }>;

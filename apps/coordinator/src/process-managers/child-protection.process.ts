@@ -69,7 +69,10 @@ export class ChildProtectionProcess {
     const caseId = envelope.stream.slice('case-'.length);
     const state = await this.cases.state(caseId);
     if (!presumedChild(state.subject) || !state.city) return;
-    const { socialServices, coordinator } = this.registry.servicesOf(state.city);
+    // Social services of the municipality the child stays in (socialtjänstlagen), where recorded; the coordinator
+    // is the case's own region's.
+    const { socialServices } = this.registry.servicesOf(state.subject!.municipality ?? state.city);
+    const { coordinator } = this.registry.servicesOf(state.city);
     await this.cases.execute(
       {
         type: 'RequireSocialServices',

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock, CLOCK } from '@samverkan/common';
-import { City, SYSTEM_AGENCY_ID } from '../agencies/agency';
+import { SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { CaseService } from '../cases/case.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -51,7 +51,7 @@ export class ReferralEscalationProcess {
     const now = this.clock.now();
     let escalated = 0;
     for (const due of await this.index.dueReferrals(now)) {
-      const { coordinator } = this.registry.servicesOf(due.city as City);
+      const { coordinator } = this.registry.servicesOf(due.city);
       try {
         const outcome = await this.cases.execute(
           {

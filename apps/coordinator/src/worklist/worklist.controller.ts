@@ -31,14 +31,23 @@ export class WorklistController {
   @Get()
   @ApiOperation({ summary: 'The registered agencies' })
   agencies() {
-    return this.registry.all().map(({ id, kind, city, name }) => ({ id, kind, city, name }));
+    return this.registry.all().map(({ id, kind, municipality, name }) => ({ id, kind, municipality, name }));
+  }
+
+  @Get('municipalities')
+  @ApiOperation({ summary: "The municipalities a case may belong to, each with its region, its social services and the coordinator its unanswered referrals are escalated to" })
+  municipalities() {
+    return this.registry.municipalities().map(({ id, code, name, region }) => {
+      const { socialServices, coordinator } = this.registry.servicesOf(id);
+      return { id, code, name, region, socialServices: socialServices.id, coordinator: coordinator.id };
+    });
   }
 
   @Get('me')
   @ApiOperation({ summary: 'Your agency, as the token identifies it' })
   me(@CurrentCaller() caller: Caller) {
-    const { id, kind, city, name } = caller.agency;
-    return { id, kind, city, name, actorId: caller.actorId };
+    const { id, kind, municipality, name } = caller.agency;
+    return { id, kind, municipality, name, actorId: caller.actorId };
   }
 
   @Get('me/feed')
