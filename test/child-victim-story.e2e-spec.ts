@@ -129,12 +129,10 @@ describeWithKafka('the story of a child victim', () => {
       const stranger = await as[PROSECUTOR].post(`/cases/${caseId}/sentencing`, { ...buyerJudgment, defendantId: randomUUID() });
       expect({ status: stranger.status, rule: stranger.body.rule }).toEqual({ status: 422, rule: 'not-a-defendant' });
       await step('buyer-sentenced', PROSECUTOR, '/cases/:id/sentencing', buyerJudgment);
-      // A defendant is a person of the case: the prosecutor on its team finds the case on the defendant's record.
-      const record = await eventually(async () => {
-        const reply = await as[PROSECUTOR].get(`/persons/${buyer}`);
-        return reply.status === 200 && reply.body.cases.some((c: { caseId: string }) => c.caseId === caseId) ? reply.body : undefined;
-      }, "the case on the buyer's person record");
-      expect(record).toMatchObject({ personId: buyer, category: 'suspect' });
+      // A defendant's record is read on its own rule: the police who keep it do; the victim's case does not
+      // open it to the rest of her team (the coordinator, social services), nor list her case on it.
+      expect((await as[POLICE].get(`/persons/${buyer}`)).body).toMatchObject({ personId: buyer, category: 'suspect', cases: [] });
+      for (const agency of [COORDINATOR, SOCIAL]) expect((await as[agency].get(`/persons/${buyer}`)).status).toBe(404);
       await step('sentenced', PROSECUTOR, '/cases/:id/sentencing', {
         defendantId: trafficker,
         court: 'Malmö tingsrätt',

@@ -80,5 +80,24 @@ describe('health care, an NGO, counsel and the method support on a case', () => 
     const after = (await timelineOf(as[NGO], caseId))!;
     expect(after.map((e) => e.type).slice(0, before.length)).toEqual(before);
     expect(after.find((e) => e.revision >= revision)).toBeUndefined();
+    // Nor does its worklist list the case, nor may it read the person records: not hers, not by search.
+    expect((await as[NGO].get('/agencies/me/worklist')).body.cases.map((c: { caseId: string }) => c.caseId)).not.toContain(caseId);
+    const { subjectId } = (await as['polisen-malmo'].get(`/cases/${caseId}`)).body.subject;
+    expect((await as[NGO].get(`/persons/${subjectId}`)).status).toBe(404);
+    expect((await as[NGO].post('/persons/search', { dateOfBirth: '1990-01-01', familyName: 'Popescu' })).status).toBe(403);
+  });
+
+  it('takes back from the NGO a referral whose consent was withdrawn before it answered: it sees nothing and may not accept', async () => {
+    const other = (await as['polisen-malmo'].post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
+    const on = (path: string) => `/cases/${other}${path}`;
+    expect((await as['polisen-malmo'].post(on('/team'), { agencyId: 'socialtjansten-malmo', reason: 'support' })).status).toBe(201);
+    expect((await as['socialtjansten-malmo'].post(on('/consent'), { scope: 'share-with-ngo', given: true, by: 'person', on: today() })).status).toBe(201);
+    const { referralId } = (await as['polisen-malmo'].post(on('/referrals'), { toAgency: NGO, reason: 'shelter', urgency: 'urgent' })).body;
+    expect((await as[NGO].get(`/cases/${other}`)).status).toBe(200);
+    expect((await as['socialtjansten-malmo'].post(on('/consent'), { scope: 'share-with-ngo', given: false, by: 'person', on: today() })).status).toBe(201);
+    expect((await as[NGO].get(`/cases/${other}`)).status).toBe(404);
+    expect((await as[NGO].get('/agencies/me/worklist')).body.referralsAwaitingAnswer.map((r: { caseId: string }) => r.caseId)).not.toContain(other);
+    const accept = await as[NGO].post(on(`/referrals/${referralId}/accept`), {});
+    expect({ status: accept.status, rule: accept.body.rule }).toEqual({ status: 409, rule: 'consent-required' });
   });
 });

@@ -1,4 +1,4 @@
-import { OPERATIONAL_KINDS } from '../agencies/agency';
+import { AgencyKind, OPERATIONAL_KINDS } from '../agencies/agency';
 import { CaseEventType, ConsentScope, SupportKind } from './case.model';
 
 /**
@@ -150,6 +150,15 @@ export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStandi
  * only the agency that protected it and the leads of the person's cases; auditors always (their remit).
  * Case events, feeds and Kafka never carry the identity in clear.
  */
+/**
+ * Whether an agency of the kind reads person records at all (the `person` and `person-search` views): auditors,
+ * and the kinds the identity rule grants anything. An NGO or the method support knows a person as the person chose
+ * to tell it, and learns nothing from the records: not the record, its relatives, or who else works with them.
+ */
+export function readsPersonRecords(kind: AgencyKind): boolean {
+  return kind === 'auditor' || (IDENTITY_ACCESS.grants[kind as OperationalKind] ?? []).length > 0;
+}
+
 export const IDENTITY_ACCESS = {
   // NGOs and the method support know the person as the person chose to tell them, not from this record.
   grants: {

@@ -315,6 +315,8 @@ function referCase(cmd: ReferCase, state: CaseState): CaseEvent[] {
 
 function acceptReferral(cmd: AcceptReferral, state: CaseState): CaseEvent[] {
   const referral = openReferral(state, cmd.caseId, cmd.referralId, 'accepted');
+  // An NGO whose consent was withdrawn while the referral was open may no longer join.
+  ensureMayBeTold(cmd.issuer, state, cmd.caseId);
   const accepted: CaseEvent = { type: 'ReferralAccepted', data: { referralId: referral.referralId, agencyId: cmd.issuer.agencyId } };
   // The agency may have been added to the team directly while the referral was pending.
   if (onTeam(state, cmd.issuer.agencyId)) return [accepted];

@@ -57,7 +57,9 @@ export function standingOf(state: CaseState, reader: Issuer): ReaderStanding {
   if (reader.kind === 'auditor') return 'auditor';
   if (state.status === 'none') return 'outsider';
   if (state.team.some((m) => m.agencyId === reader.agencyId)) return state.leadAgency === reader.agencyId ? 'lead' : 'member';
-  if (state.referrals.some((r) => r.status === 'open' && (r.toAgency === reader.agencyId || r.escalatedTo === reader.agencyId))) return 'addressee';
+  const addressed = state.referrals.some((r) => r.status === 'open' && (r.toAgency === reader.agencyId || r.escalatedTo === reader.agencyId));
+  // An addressee told of the case only on consent (an NGO) is one no longer once the consent is withdrawn.
+  if (addressed && toldOfCase(reader.kind, state).allowed) return 'addressee';
   return 'outsider';
 }
 

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { Clock, CLOCK, NotFoundError } from '@samverkan/common';
+import { Clock, CLOCK, ForbiddenError, NotFoundError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { KEY_VAULT, KeyVault, keyedFingerprint, KeyWrapping } from '@samverkan/vault';
 import { AccessLog, Reader } from '../access-log/access-log';
 import { Issuer } from '../agencies/agency';
-import { IDENTITY_ACCESS, ReaderStanding, VIEW_ACCESS } from '../cases/case.access';
+import { IDENTITY_ACCESS, readsPersonRecords, ReaderStanding, VIEW_ACCESS } from '../cases/case.access';
 import { swedishDate } from '../cases/case.decider';
 import { CaseAbout, CaseIndex } from '../worklist/case-index';
 import { decryptIdentity, encryptIdentity, FindPersonDto, identityOf, IdentityDto, lookupTermsOf, searchTermsOf } from './identity';
@@ -100,6 +100,9 @@ export class PersonService {
    * says. A protected identity is found only by those who may see it.
    */
   async find(dto: FindPersonDto, reader: Reader): Promise<PersonView[]> {
+    if (!readsPersonRecords(reader.kind)) {
+      throw new ForbiddenError(`${reader.kind} agencies do not search person records; ${reader.agencyId} is ${reader.kind}`, { rule: 'agency-kind' });
+    }
     const terms = await searchTermsOf(dto, swedishDate(this.now()), this.master);
     const ids = [...new Set((await Promise.all(terms.map((term) => this.vault.lookup(term)))).flat())].sort();
     const found: PersonView[] = [];
@@ -159,6 +162,7 @@ export class PersonService {
 /** The reader's standing on a person: the responsible agency, or a case's lead, leads; a case's team member is a member. */
 export function standingOnPerson(state: PersonState, cases: readonly CaseAbout[], reader: Issuer): ReaderStanding {
   if (reader.kind === 'auditor') return 'auditor';
+  if (!readsPersonRecords(reader.kind)) return 'outsider';
   if (state.responsibleAgency === reader.agencyId || cases.some((c) => c.leadAgency === reader.agencyId)) return 'lead';
   if (cases.some((c) => c.team.includes(reader.agencyId))) return 'member';
   return 'outsider';

@@ -71,8 +71,19 @@ export class ChildProtectionProcess {
     if (!presumedChild(state.subject) || !state.city) return;
     // Social services of the municipality the child stays in (socialtjänstlagen), where recorded; the coordinator
     // is the case's own region's.
-    const { socialServices } = this.registry.servicesOf(state.subject!.municipality ?? state.city);
-    const { coordinator } = this.registry.servicesOf(state.city);
+    if (!this.registry.municipality(state.city)) {
+      // Stopping here would stop every child's referral after it: this one is left to the people reading the log.
+      this.logger.error(`case ${caseId}: a child's case of ${state.city}, a municipality no longer listed: no social services to refer it to; list the municipality again`);
+      return;
+    }
+    const { coordinator, socialServices: ofCase } = this.registry.servicesOf(state.city);
+    const stays = state.subject!.municipality;
+    let socialServices = ofCase;
+    if (stays !== null && stays !== state.city) {
+      // A municipality since taken out of the registry: the case's own social services, rather than none.
+      if (this.registry.municipality(stays)) socialServices = this.registry.servicesOf(stays).socialServices;
+      else this.logger.warn(`case ${caseId}: the child's municipality ${stays} is no longer listed; referring to the social services of ${state.city}`);
+    }
     await this.cases.execute(
       {
         type: 'RequireSocialServices',

@@ -51,8 +51,9 @@ export class ReferralEscalationProcess {
     const now = this.clock.now();
     let escalated = 0;
     for (const due of await this.index.dueReferrals(now)) {
-      const { coordinator } = this.registry.servicesOf(due.city);
       try {
+        // Inside the try: a case of a municipality since taken out of the registry must not stop the sweep for the others.
+        const { coordinator } = this.registry.servicesOf(due.city);
         const outcome = await this.cases.execute(
           {
             type: 'EscalateReferral',

@@ -24,7 +24,7 @@ export interface CaseChange extends IndexedCase {
   readonly teamChanged: boolean;
   /** Whether the open-referral rows must be rewritten. */
   readonly referralsChanged: boolean;
-  /** Whether the persons the case is about may have changed: the index did not hold it, or someone was prosecuted. */
+  /** Whether the persons the case is about may have changed: the index did not hold it. */
   readonly personsChanged: boolean;
 }
 
@@ -97,24 +97,19 @@ export function foldBatch(events: readonly RecordedEvent[], held: (caseId: strin
     // evolve keeps a part it did not change, so unchanged teams and referrals need no rewrite.
     teamChanged: !before || before.state.team !== now.state.team,
     referralsChanged: !before || before.state.referrals !== now.state.referrals,
-    personsChanged: !before || before.state.prosecution !== now.state.prosecution || before.state.prosecutorDecisions !== now.state.prosecutorDecisions,
+    personsChanged: !before,
   }));
   return { cases, feed };
 }
 
 /**
- * The person records a case is about, which is what lets its team find them (`casesAbout`): its subject, every
- * defendant it prosecuted (one prosecution follows another only once each defendant is judged, so the earlier
- * ones are in its judgments) and every suspect of a prosecutor's decision. Once about a person, always.
+ * The person records a case is about, which is what lets its team read them (`casesAbout`): its subject. The
+ * defendants and suspects it names are not: a victim's team does not learn a defendant's identity, relatives or
+ * other cases by being on her case; their records are read on their own rule (the agency responsible for them,
+ * the teams of cases about them), as the retention of records counts cases.
  */
 export function personsOf(state: CaseState): string[] {
-  const persons = [
-    state.subject?.subjectId,
-    ...(state.prosecution?.defendants.map((d) => d.defendantId) ?? []),
-    ...state.sentencing.map((s) => s.defendantId),
-    ...state.prosecutorDecisions.map((d) => d.suspectId),
-  ];
-  return [...new Set(persons.filter((id): id is string => typeof id === 'string'))];
+  return state.subject ? [state.subject.subjectId] : [];
 }
 
 export function teamOf(state: CaseState): string[] {

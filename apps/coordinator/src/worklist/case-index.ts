@@ -56,8 +56,8 @@ export const CASE_INDEX = 'case-index';
  * folded again from the start of the log when it changes. Fold 1 (never stored) was 0.1.0's; fold 2 keeps
  * consent with who gave it and when, support by kind, and who registered each piece of evidence; fold 3 files
  * each case under its subject (the person it is about); fold 4 keeps the lifecycle as Swedish law has it (parts
- * closed, applications and decisions, citizenship, a child's representatives, defendants each judged) and files
- * each case under every person it is about (its subject, defendants and suspects).
+ * closed, applications and decisions, citizenship, a child's representatives, defendants each judged), in a
+ * table of the persons each case is about.
  */
 export const CASE_INDEX_FOLD = 'case-index-fold';
 export const CURRENT_FOLD = '4';

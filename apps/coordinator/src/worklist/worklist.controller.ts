@@ -3,7 +3,8 @@ import { Matches } from 'class-validator';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ForbiddenError } from '@samverkan/common';
 import { AccessLog, readerOf } from '../access-log/access-log';
-import { VIEW_ACCESS } from '../cases/case.access';
+import { CONTENT_ACCESS, OperationalKind, VIEW_ACCESS } from '../cases/case.access';
+import { toldOfCase } from '../cases/case.disclosure';
 import { CaseService } from '../cases/case.service';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
@@ -71,15 +72,25 @@ export class WorklistController {
   async worklist(@CurrentCaller() caller: Caller) {
     await this.refuseAuditors(caller, 'worklist');
     const [referralsAwaitingAnswer, escalatedReferrals, cases] = await Promise.all([
-      this.index.referralsAwaiting(caller.agency.id),
-      this.index.referralsEscalatedTo(caller.agency.id),
-      this.index.casesOf(caller.agency.id),
+      this.index.referralsAwaiting(caller.agency.id).then((items) => this.toldOf(caller, items)),
+      this.index.referralsEscalatedTo(caller.agency.id).then((items) => this.toldOf(caller, items)),
+      this.index.casesOf(caller.agency.id).then((items) => this.toldOf(caller, items)),
     ]);
     // The worklist is a read of the cases it names: one entry with them all, on record before it is answered.
     const caseIds = [...new Set([...referralsAwaitingAnswer, ...escalatedReferrals, ...cases].map((c) => c.caseId))];
     await this.accessLog.record({ reader: readerOf(caller), view: 'worklist', caseId: null, caseExists: false, standing: null, outcome: 'redacted', caseIds });
     const reveal = (referrals: typeof referralsAwaitingAnswer) => Promise.all(referrals.map((r) => this.cases.revealed(r, r.caseId)));
     return { agencyId: caller.agency.id, referralsAwaitingAnswer: await reveal(referralsAwaitingAnswer), escalatedReferrals: await reveal(escalatedReferrals), cases };
+  }
+
+  /**
+   * The entries of cases the caller may be told of now: all of them for an agency told on its mandate; for one
+   * told only on the person's consent (an NGO), those where the consent is in force.
+   */
+  private async toldOf<T extends { caseId: string }>(caller: Caller, items: T[]): Promise<T[]> {
+    if (CONTENT_ACCESS.case.grants[caller.agency.kind as OperationalKind]?.some((g) => g.basis === 'mandate')) return items;
+    const told = await Promise.all(items.map(async (item) => toldOfCase(caller.agency.kind, await this.cases.state(item.caseId)).allowed));
+    return items.filter((_, i) => told[i]);
   }
 
   /** Auditors are on no team: the access table refuses them a feed and a worklist, and the refusal is on record. */
