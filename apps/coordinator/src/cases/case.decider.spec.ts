@@ -1437,6 +1437,21 @@ describe('a prosecution of several defendants, each judged on their own (rätteg
       .then([expect.objectContaining({ type: 'ProsecutionInitiated' }) as unknown as CaseEvent]);
   });
 
+  it('lets a further prosecution go on once the charge against a defendant was withdrawn and the court wrote it off (rättegångsbalken 20 kap. 9 §)', () => {
+    const dismissed = decide(judgment(CO_DEFENDANT, { verdict: 'dismissed', sentence: null, offences: ['procuring'] }), given([...withInvestigation, bothCharged]).state());
+    expect(dismissed).toEqual([expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ verdict: 'dismissed', defendantId: CO_DEFENDANT }) })]);
+    const judged = decide(judgment(DEFENDANT, { offences: ['trafficking-in-human-beings'] }), given([...withInvestigation, bothCharged, ...dismissed]).state());
+    given([...withInvestigation, bothCharged, ...dismissed, ...judged])
+      .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: CO_DEFENDANT, charges: ['gross-procuring'] }] }))
+      .then([expect.objectContaining({ type: 'ProsecutionInitiated' }) as unknown as CaseEvent]);
+    given([...withInvestigation, bothCharged])
+      .when(judgment(CO_DEFENDANT, { verdict: 'dismissed', sentence: null, offences: ['gross-procuring'] }))
+      .thenThrows(InvariantError, 'a dismissal is of what was charged; gross-procuring was not');
+    given([...withInvestigation, bothCharged])
+      .when(judgment(CO_DEFENDANT, { verdict: 'dismissed', offences: ['procuring'] }))
+      .thenThrows(InvariantError, /^a dismissal carries no sentence/);
+  });
+
   it('needs the defendant named when there are several', () => {
     given([...withInvestigation, bothCharged]).when(judgment(null)).thenThrows(InvariantError, "a judgment is of one defendant: name which of the prosecution's 2 (defendantId)");
   });

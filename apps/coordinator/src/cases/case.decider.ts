@@ -740,8 +740,10 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
   // A court may convict of another offence than charged for the act charged (rättegångsbalken 30 kap. 3 §):
   // a trafficking charge often ends in a conviction for procuring. It acquits only of what was charged.
   const uncharged = cmd.offences.find((o) => !defendant.charges.includes(o));
-  if (uncharged && cmd.verdict === 'acquitted') {
-    throw new InvariantError(`an acquittal is of what was charged; ${uncharged} was not, the charges are ${defendant.charges.join(', ')}`, {
+  const unconvicted = cmd.verdict === 'acquitted' || cmd.verdict === 'dismissed';
+  if (uncharged && unconvicted) {
+    const what = cmd.verdict === 'acquitted' ? 'an acquittal' : 'a dismissal';
+    throw new InvariantError(`${what} is of what was charged; ${uncharged} was not, the charges are ${defendant.charges.join(', ')}`, {
       rule: 'offence-not-charged',
       details: { offence: uncharged, charges: defendant.charges, defendantId: defendant.defendantId },
     });
@@ -750,8 +752,10 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
   if (cmd.verdict === 'convicted' && sentence === null) {
     throw new InvariantError('a conviction needs a sentence', { rule: 'conviction-needs-sentence' });
   }
-  if (cmd.verdict === 'acquitted' && (sentence !== null || cmd.expulsion)) {
-    throw new InvariantError('an acquittal carries no sentence and no expulsion; sentence must be null and expulsion false', { rule: 'acquittal-has-no-sentence' });
+  if (unconvicted && (sentence !== null || cmd.expulsion)) {
+    throw new InvariantError(`${cmd.verdict === 'acquitted' ? 'an acquittal' : 'a dismissal'} carries no sentence and no expulsion; sentence must be null and expulsion false`, {
+      rule: 'acquittal-has-no-sentence',
+    });
   }
   // Probation (skyddstillsyn) has a fixed trial period and no length of its own; prison has one.
   if (sentence && sentence.kind === 'prison' && !(sentence.months !== null && sentence.months >= 1)) {

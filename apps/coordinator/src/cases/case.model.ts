@@ -126,7 +126,11 @@ export const OFFENCES = [
 ] as const;
 export type Offence = (typeof OFFENCES)[number];
 
-export const VERDICTS = ['convicted', 'acquitted'] as const;
+/**
+ * `dismissed`: the court wrote the case off (avskrivning) after the prosecutor withdrew the charge against the
+ * defendant (rättegångsbalken 20 kap. 9 §); like an acquittal it is of what was charged and carries no sanction.
+ */
+export const VERDICTS = ['convicted', 'acquitted', 'dismissed'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export const SENTENCE_KINDS = ['prison', 'fine', 'probation', 'suspended'] as const;
