@@ -21,7 +21,7 @@
 #   KAFKA_HEAP_OPTS      JVM heap (default -Xms128m -Xmx512m)
 #   KAFKA_LOCAL_DIR      state: properties, data, log, pid (default: .kafka/ in the repo, gitignored)
 #   KAFKA_JARS_CACHE     where fetched jars are kept (default: ~/.cache/samverkan-kafka), shared by clones
-#   KAFKA_START_TIMEOUT  seconds to wait for the broker (default 60); KAFKA_STOP_TIMEOUT (default 30)
+#   KAFKA_START_TIMEOUT  seconds to wait for the broker (default 120: a restart on two busy cores took over 60); KAFKA_STOP_TIMEOUT (default 30)
 #   JAVA_HOME            the Java to run it with (default: java on PATH)
 set -euo pipefail
 
@@ -287,7 +287,7 @@ run_broker() {
     kafka.Kafka "$PROPS" </dev/null >>"$LOG_FILE" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$PID_FILE"
-  deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-60}))
+  deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-120}))
   while ((SECONDS < deadline)); do
     if ! kill -0 "$pid" 2>/dev/null; then
       if tail -c +"$log_start" "$LOG_FILE" | grep -q 'Address already in use'; then
@@ -304,7 +304,7 @@ run_broker() {
     fi
     sleep 0.5
   done
-  say "the broker did not answer within ${KAFKA_START_TIMEOUT:-60} s; the end of its log ($LOG_FILE):"
+  say "the broker did not answer within ${KAFKA_START_TIMEOUT:-120} s; the end of its log ($LOG_FILE):"
   tail -40 "$LOG_FILE" >&2
   stop_pid "$pid"
   return 1
