@@ -28,6 +28,7 @@ import { ChildProtectionProcess } from './process-managers/child-protection.proc
 import { ReferralEscalationProcess } from './process-managers/referral-escalation.process';
 import { RelayProvider } from './relay/relay.provider';
 import { AgencyCommandsProvider } from './agency-commands/agency-commands.provider';
+import { StatisticsController } from './statistics/statistics.controller';
 import { CaseIndex } from './worklist/case-index';
 import { openCaseIndex } from './worklist/open-case-index';
 import { CaseIndexProjector } from './worklist/case-index.projector';
@@ -63,7 +64,7 @@ export class AppModule {
     return {
       module: AppModule,
       // Every process answers /health; the API is served by the `api` role.
-      controllers: [HealthController, ...(roles.has('api') ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController] : [])],
+      controllers: [HealthController, ...(roles.has('api') ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController, StatisticsController] : [])],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },

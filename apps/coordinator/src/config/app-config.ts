@@ -14,6 +14,12 @@ export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
 /** Everything the service reads from its environment, read once at start. */
 export interface AppConfig {
   readonly port: number;
+  /**
+   * Counts of people below this are not published in the statistics (`SAMVERKAN_STATISTICS_THRESHOLD`, default 5:
+   * in a city's yearly figures a smaller count can point at someone; CTDC, the global trafficking data
+   * collaborative, uses 11).
+   */
+  readonly statisticsThreshold: number;
   readonly host: string;
   readonly dataDir: string;
   readonly agenciesFile: string;
@@ -92,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const devKeys = boolean(env, 'SAMVERKAN_DEV_KEYS', stores.eventStore === 'sqlite');
   return {
     port: integer(env, 'PORT', 3000),
+    statisticsThreshold: atLeast(3, 'SAMVERKAN_STATISTICS_THRESHOLD', integer(env, 'SAMVERKAN_STATISTICS_THRESHOLD', 5), 'below it the statistics would publish counts of one or two people'),
     host: env.HOST ?? '0.0.0.0',
     dataDir: resolve(env.SAMVERKAN_DATA_DIR ?? './data'),
     agenciesFile: resolve(env.SAMVERKAN_AGENCIES_FILE ?? 'config/agencies.yaml'),
@@ -165,6 +172,11 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   if (text === 'true') return true;
   if (text === 'false') return false;
   throw new ValidationError(`${name} must be true or false, not ${JSON.stringify(text)}`);
+}
+
+function atLeast(least: number, name: string, value: number, why: string): number {
+  if (value < least) throw new ValidationError(`${name} must be at least ${least}: ${why}`);
+  return value;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -6,6 +6,7 @@
 import { InvariantError } from '@samverkan/common';
 import { RecordedEvent } from '@samverkan/eventstore';
 import { caseIdOfCaseStream } from '../cases/case-stream';
+import { CaseFacts, foldFacts } from '../statistics/case-facts';
 import { caseDecider } from '../cases/case.decider';
 import { share } from '../cases/case.disclosure';
 import { CaseState } from '../cases/case.model';
@@ -16,6 +17,8 @@ import type { FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 export interface IndexedCase {
   readonly revision: number;
   readonly state: CaseState;
+  /** What the figures need of the case (statistics/case-facts.ts); null before its opening was folded. */
+  readonly facts: CaseFacts | null;
 }
 
 export interface CaseChange extends IndexedCase {
@@ -82,12 +85,14 @@ export function foldBatch(events: readonly RecordedEvent[], held: (caseId: strin
       );
     }
     const before = known?.state ?? caseDecider.initialState();
-    const state = caseDecider.evolve(before, caseDecider.upcast!(envelope));
+    const caseEvent = caseDecider.upcast!(envelope);
+    const state = caseDecider.evolve(before, caseEvent);
+    const facts = foldFacts(known?.facts ?? undefined, caseEvent, envelope.metadata.recordedAt) ?? null;
     for (const delivery of share(envelope, before, state)) {
       const entry: FeedEntry = { eventId: envelope.id, caseId, ...disclosedEntry(envelope, delivery), position: event.position };
       feed.push({ agencyId: delivery.agencyId, eventId: envelope.id, entry });
     }
-    const now = { revision: envelope.revision, state };
+    const now = { revision: envelope.revision, state, facts };
     if (seen) seen.now = now;
     else touched.set(caseId, { before: known, now });
   }
@@ -161,9 +166,9 @@ export class RecentCases {
 
   /** Called once the batch's transaction has committed: a failed one must leave its events to be folded again. */
   remember(changes: IndexChanges): void {
-    for (const { caseId, revision, state } of changes.cases) {
+    for (const { caseId, revision, state, facts } of changes.cases) {
       this.cases.delete(caseId);
-      this.cases.set(caseId, { revision, state });
+      this.cases.set(caseId, { revision, state, facts });
       if (this.cases.size > this.capacity) this.cases.delete(this.cases.keys().next().value!);
     }
   }

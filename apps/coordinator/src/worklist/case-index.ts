@@ -1,3 +1,4 @@
+import type { CaseFacts } from '../statistics/case-facts';
 import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
 import type { Text } from '../cases/case.model';
 import { DisclosedEntry } from '../cases/case.views';
@@ -57,10 +58,10 @@ export const CASE_INDEX = 'case-index';
  * consent with who gave it and when, support by kind, and who registered each piece of evidence; fold 3 files
  * each case under its subject (the person it is about); fold 4 keeps the lifecycle as Swedish law has it (parts
  * closed, applications and decisions, citizenship, a child's representatives, defendants each judged), in a
- * table of the persons each case is about.
+ * table of the persons each case is about; fold 5 keeps beside each summary what the figures need of the case.
  */
 export const CASE_INDEX_FOLD = 'case-index-fold';
-export const CURRENT_FOLD = '4';
+export const CURRENT_FOLD = '5';
 
 /**
  * Makes the index one of the current fold: an index folded by an earlier version is emptied, all but its feeds,
@@ -123,6 +124,9 @@ export abstract class CaseIndex {
 
   /** The cases whose subject is the person, oldest id first. */
   abstract casesAbout(personId: string): Promise<CaseAbout[]>;
+
+  /** What the figures need of every case (statistics/case-facts.ts), by case id. */
+  abstract caseFacts(): Promise<CaseFacts[]>;
 
   /** Open referrals of open cases, not yet escalated, whose due time is at or before `now`. */
   abstract dueReferrals(now: Date): Promise<DueReferral[]>;

@@ -2,6 +2,7 @@ import { Pool, PoolClient, QueryResultRow } from 'pg';
 import { createTablesOnce, initialised, inTransaction, LogPosition, partPool, PostgresPartOptions, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
+import { CaseFacts } from '../statistics/case-facts';
 import { casesIn, foldBatch, IndexChanges, IndexedCase, openReferralsOf, personsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
 
 export type PostgresCaseIndexOptions = PostgresPartOptions;
@@ -78,6 +79,11 @@ export class PostgresCaseIndex extends CaseIndex {
     return rows.map((row) => ({ cursor: row.cursor, ...(JSON.parse(row.entry) as FeedEntry) }));
   }
 
+  async caseFacts(): Promise<CaseFacts[]> {
+    const { rows } = await this.query<{ facts: string }>(this.sql.facts, []);
+    return rows.map((row) => JSON.parse(row.facts) as CaseFacts);
+  }
+
   async casesAbout(personId: string): Promise<CaseAbout[]> {
     const { rows } = await this.query<{ case_id: string; status: string; lead_agency: string | null; team: string[] | null }>(this.sql.casesAbout, [personId]);
     return rows.map((row) => ({ caseId: row.case_id, status: row.status, leadAgency: row.lead_agency, team: row.team ?? [] }));
@@ -108,13 +114,16 @@ export class PostgresCaseIndex extends CaseIndex {
   private async held(client: PoolClient, caseIds: string[]): Promise<Map<string, IndexedCase>> {
     const held = new Map<string, IndexedCase>();
     if (caseIds.length === 0) return held;
-    const { rows } = await client.query<{ case_id: string; revision: string; summary: string | null }>({
+    const { rows } = await client.query<{ case_id: string; revision: string; summary: string | null; facts: string | null }>({
       ...this.sql.held,
       values: [caseIds, caseIds.map((id) => this.recent.get(id)?.revision ?? -1)],
     });
     for (const row of rows) {
       const revision = Number(row.revision);
-      held.set(row.case_id, row.summary === null ? this.recent.get(row.case_id)! : { revision, state: JSON.parse(row.summary) as CaseState });
+      held.set(
+        row.case_id,
+        row.summary === null ? this.recent.get(row.case_id)! : { revision, state: JSON.parse(row.summary) as CaseState, facts: row.facts === null ? null : (JSON.parse(row.facts) as CaseFacts) },
+      );
     }
     return held;
   }
@@ -122,7 +131,7 @@ export class PostgresCaseIndex extends CaseIndex {
   private async write(client: PoolClient, { cases, feed }: IndexChanges): Promise<void> {
     // Rows with JSON text in them go as one JSON document: array parameters would escape every quote.
     if (cases.length > 0) {
-      const rows = cases.map((c) => ({ case_id: c.caseId, revision: c.revision, status: c.state.status, city: c.state.city, lead_agency: c.state.leadAgency, summary: c.state }));
+      const rows = cases.map((c) => ({ case_id: c.caseId, revision: c.revision, status: c.state.status, city: c.state.city, lead_agency: c.state.leadAgency, summary: c.state, facts: c.facts }));
       await client.query({ ...this.sql.upsertCases, values: [JSON.stringify(rows)] });
     }
     const persons = cases.filter((c) => c.personsChanged).flatMap((c) => personsOf(c.state).map((personId) => ({ caseId: c.caseId, personId })));
@@ -155,7 +164,7 @@ export class PostgresCaseIndex extends CaseIndex {
         CREATE TABLE IF NOT EXISTS "${this.schema}".projection_positions (name text PRIMARY KEY, position text NOT NULL);
         CREATE TABLE IF NOT EXISTS ${this.table('cases')} (
           case_id text COLLATE "C" PRIMARY KEY, revision bigint NOT NULL, status text COLLATE "C" NOT NULL, city text,
-          lead_agency text, summary text NOT NULL);
+          lead_agency text, summary text NOT NULL, facts text);
         CREATE TABLE IF NOT EXISTS ${this.table('team')} (
           case_id text COLLATE "C" NOT NULL, agency_id text NOT NULL, PRIMARY KEY (case_id, agency_id));
         CREATE INDEX IF NOT EXISTS case_index_team_by_agency ON ${this.table('team')} (agency_id);
@@ -178,6 +187,12 @@ export class PostgresCaseIndex extends CaseIndex {
           case_id text COLLATE "C" NOT NULL, person_id text COLLATE "C" NOT NULL, PRIMARY KEY (case_id, person_id));
         CREATE INDEX IF NOT EXISTS case_index_persons_by_person ON ${this.table('persons')} (person_id);
       `);
+    // What the figures need of each case, added by fold 5 (an index of an earlier version is folded again).
+    const { rows } = await this.pool.query<{ present: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'case_index_cases' AND column_name = 'facts') AS present`,
+      [this.schema],
+    );
+    if (!rows[0].present) await this.pool.query(`ALTER TABLE ${this.table('cases')} ADD COLUMN IF NOT EXISTS facts text`);
   }
 
   /**
@@ -236,19 +251,21 @@ function statements(schema: string) {
     deletePosition: named('delete-position', `DELETE FROM ${positions} WHERE name = $1`),
     held: named(
       'held',
-      `SELECT c.case_id, c.revision::text AS revision, CASE WHEN c.revision = k.recent THEN NULL ELSE c.summary END AS summary
+      `SELECT c.case_id, c.revision::text AS revision, CASE WHEN c.revision = k.recent THEN NULL ELSE c.summary END AS summary,
+         CASE WHEN c.revision = k.recent THEN NULL ELSE c.facts END AS facts
        FROM unnest($1::text[], $2::bigint[]) AS k (case_id, recent) JOIN ${cases} c ON c.case_id = k.case_id`,
     ),
     // A json value keeps its text as given: the summary and the entry are stored as JSON.stringify wrote them.
     upsertCases: named(
       'upsert-cases',
-      `INSERT INTO ${cases} (case_id, revision, status, city, lead_agency, summary)
-       SELECT c.case_id, c.revision, c.status, c.city, c.lead_agency, c.summary::text
-       FROM json_to_recordset($1::json) AS c (case_id text, revision bigint, status text, city text, lead_agency text, summary json)
+      `INSERT INTO ${cases} (case_id, revision, status, city, lead_agency, summary, facts)
+       SELECT c.case_id, c.revision, c.status, c.city, c.lead_agency, c.summary::text, c.facts::text
+       FROM json_to_recordset($1::json) AS c (case_id text, revision bigint, status text, city text, lead_agency text, summary json, facts json)
        ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
-         lead_agency = excluded.lead_agency, summary = excluded.summary`,
+         lead_agency = excluded.lead_agency, summary = excluded.summary, facts = excluded.facts`,
     ),
     addPersons: named('add-persons', `INSERT INTO ${persons} (case_id, person_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`),
+    facts: named('facts', `SELECT facts FROM ${cases} WHERE facts IS NOT NULL ORDER BY case_id`),
     casesAbout: named(
       'cases-about',
       `SELECT c.case_id, c.status, c.lead_agency, (SELECT array_agg(agency_id ORDER BY agency_id) FROM ${team} t WHERE t.case_id = c.case_id) AS team

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { LogPosition, openSqliteFile, RecordedEvent } from '@samverkan/eventstore';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
+import { CaseFacts } from '../statistics/case-facts';
 import { foldBatch, IndexChanges, IndexedCase, openReferralsOf, personsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
 
 /** The case index in its own SQLite file (`<dataDir>/case-index.db` on the embedded default). */
@@ -19,7 +20,7 @@ export class SqliteCaseIndex extends CaseIndex {
       CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, position TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS cases (
         case_id TEXT PRIMARY KEY, revision INTEGER NOT NULL, status TEXT NOT NULL, city TEXT,
-        lead_agency TEXT, summary TEXT NOT NULL);
+        lead_agency TEXT, summary TEXT NOT NULL, facts TEXT);
       CREATE TABLE IF NOT EXISTS team (case_id TEXT NOT NULL, agency_id TEXT NOT NULL, PRIMARY KEY (case_id, agency_id));
       CREATE INDEX IF NOT EXISTS team_by_agency ON team (agency_id);
       CREATE TABLE IF NOT EXISTS open_referrals (
@@ -37,6 +38,8 @@ export class SqliteCaseIndex extends CaseIndex {
       CREATE TABLE IF NOT EXISTS case_persons (case_id TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (case_id, person_id));
       CREATE INDEX IF NOT EXISTS case_persons_by_person ON case_persons (person_id);
     `);
+    // Added by fold 5: an index of an earlier version has the table without it (and is folded again).
+    if (!(this.db.pragma('table_info(cases)') as { name: string }[]).some((column) => column.name === 'facts')) this.db.exec('ALTER TABLE cases ADD COLUMN facts TEXT');
     this.sql = statements(this.db);
     this.applyBatch = this.db.transaction((events: readonly RecordedEvent[]) => {
       const changes = foldBatch(events, (caseId) => this.held(caseId));
@@ -83,6 +86,10 @@ export class SqliteCaseIndex extends CaseIndex {
     return this.sql.feed.all(agencyId, after, limit).map((row) => ({ cursor: String(row.seq), ...(JSON.parse(row.entry) as FeedEntry) }));
   }
 
+  async caseFacts(): Promise<CaseFacts[]> {
+    return this.sql.facts.all().map((row) => JSON.parse(row.facts) as CaseFacts);
+  }
+
   async casesAbout(personId: string): Promise<CaseAbout[]> {
     return this.sql.casesAbout.all(personId).map((row) => ({
       caseId: row.case_id,
@@ -112,12 +119,13 @@ export class SqliteCaseIndex extends CaseIndex {
     const recent = this.recent.get(caseId);
     const row = this.sql.readCase.get(recent?.revision ?? -1, caseId);
     if (!row) return undefined;
-    return row.summary === null ? recent : { revision: row.revision, state: JSON.parse(row.summary) as CaseState };
+    if (row.summary === null) return recent;
+    return { revision: row.revision, state: JSON.parse(row.summary) as CaseState, facts: row.facts === null ? null : (JSON.parse(row.facts) as CaseFacts) };
   }
 
   private write({ cases, feed }: IndexChanges): void {
-    for (const { caseId, revision, state, teamChanged, referralsChanged, personsChanged } of cases) {
-      this.sql.upsertCase.run(caseId, revision, state.status, state.city, state.leadAgency, JSON.stringify(state));
+    for (const { caseId, revision, state, facts, teamChanged, referralsChanged, personsChanged } of cases) {
+      this.sql.upsertCase.run(caseId, revision, state.status, state.city, state.leadAgency, JSON.stringify(state), facts === null ? null : JSON.stringify(facts));
       if (personsChanged) for (const personId of personsOf(state)) this.sql.addPerson.run(caseId, personId);
       if (teamChanged) {
         this.sql.clearTeam.run(caseId);
@@ -148,14 +156,15 @@ function statements(db: Database.Database) {
       'INSERT INTO positions (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position',
     ),
     deletePosition: db.prepare<[string]>('DELETE FROM positions WHERE name = ?'),
-    readCase: db.prepare<[number, string], { revision: number; summary: string | null }>(
-      'SELECT revision, CASE WHEN revision = ? THEN NULL ELSE summary END AS summary FROM cases WHERE case_id = ?',
+    readCase: db.prepare<[number, string], { revision: number; summary: string | null; facts: string | null }>(
+      'SELECT revision, CASE WHEN revision = ? THEN NULL ELSE summary END AS summary, facts FROM cases WHERE case_id = ?',
     ),
-    upsertCase: db.prepare<[string, number, string, string | null, string | null, string]>(
-      `INSERT INTO cases (case_id, revision, status, city, lead_agency, summary) VALUES (?, ?, ?, ?, ?, ?)
+    upsertCase: db.prepare<[string, number, string, string | null, string | null, string, string | null]>(
+      `INSERT INTO cases (case_id, revision, status, city, lead_agency, summary, facts) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (case_id) DO UPDATE SET revision = excluded.revision, status = excluded.status, city = excluded.city,
-         lead_agency = excluded.lead_agency, summary = excluded.summary`,
+         lead_agency = excluded.lead_agency, summary = excluded.summary, facts = excluded.facts`,
     ),
+    facts: db.prepare<[], { facts: string }>('SELECT facts FROM cases WHERE facts IS NOT NULL ORDER BY case_id'),
     clearTeam: db.prepare<[string]>('DELETE FROM team WHERE case_id = ?'),
     addMember: db.prepare<[string, string]>('INSERT INTO team (case_id, agency_id) VALUES (?, ?)'),
     clearReferrals: db.prepare<[string]>('DELETE FROM open_referrals WHERE case_id = ?'),

@@ -168,6 +168,7 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         for (const event of scripted) await index.project(event);
         expect(await index.casesAbout(subjectId)).toEqual([{ caseId, status: 'open', leadAgency: police.agencyId, team: [police.agencyId] }]);
         expect(await index.casesAbout(uuidv7())).toEqual([]);
+        expect(await index.caseFacts()).toEqual([expect.objectContaining({ caseId, subjectId, city: 'malmo', supportKinds: ['protection'], openedAt: '2026-03-01T09:00:00.000Z' })]);
         expect(await index.referralsAwaiting(social.agencyId)).toEqual([
           expect.objectContaining({ caseId, referralId: 'r-1', fromAgency: police.agencyId, dueBy, escalatedTo: null, city: 'malmo', subject: { category: 'victim', ageGroup: 'adult' } }),
         ]);
