@@ -44,6 +44,18 @@ export interface CaseFacts {
   readonly residencePermits: { readonly applied: number; readonly granted: number };
 }
 
+/** What has come of a case when it is opened: nothing yet. */
+export const NOTHING_YET = {
+  supportKinds: [],
+  cooperated: false,
+  investigations: [],
+  prosecutions: [],
+  judgments: [],
+  prosecutorDecisions: [],
+  reflectionPeriods: { applied: 0, granted: 0 },
+  residencePermits: { applied: 0, granted: 0 },
+} as const satisfies Partial<CaseFacts>;
+
 /** Folds one event of the case (as the current version reads it), recorded at `recordedAt`, into its facts. */
 export function foldFacts(facts: CaseFacts | undefined, event: CaseEvent, recordedAt: string): CaseFacts | undefined {
   if (event.type === 'CaseOpened') {
@@ -59,14 +71,7 @@ export function foldFacts(facts: CaseFacts | undefined, event: CaseEvent, record
       originCountry: subject.originCountry ?? null,
       originRegion: subject.originRegion,
       exploitation,
-      supportKinds: [],
-      cooperated: false,
-      investigations: [],
-      prosecutions: [],
-      judgments: [],
-      prosecutorDecisions: [],
-      reflectionPeriods: { applied: 0, granted: 0 },
-      residencePermits: { applied: 0, granted: 0 },
+      ...NOTHING_YET,
     };
   }
   if (!facts) return facts;

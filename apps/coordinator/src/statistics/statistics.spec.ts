@@ -1,4 +1,4 @@
-import { CaseFacts } from './case-facts';
+import { CaseFacts, NOTHING_YET } from './case-facts';
 import { statisticsCsv, statisticsOf } from './statistics';
 
 const regionOf = (municipality: string) => ({ malmo: 'skane', lund: 'skane', stockholm: 'stockholm' })[municipality];
@@ -18,14 +18,7 @@ function fact(fields: Partial<CaseFacts> = {}): CaseFacts {
     originCountry: 'RO',
     originRegion: 'eastern-europe',
     exploitation: 'sexual-exploitation',
-    supportKinds: [],
-    cooperated: false,
-    investigations: [],
-    prosecutions: [],
-    judgments: [],
-    prosecutorDecisions: [],
-    reflectionPeriods: { applied: 0, granted: 0 },
-    residencePermits: { applied: 0, granted: 0 },
+    ...NOTHING_YET,
     ...fields,
   };
 }
