@@ -61,6 +61,7 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
       personRecorded: null,
       city: 'malmo',
       exploitation: 'forced-labour',
+      contact: null,
       summary: 'benchmark case',
     };
     const request = { method: 'POST', url: '/cases', body: { subject: open.subject, exploitation: open.exploitation } };

@@ -94,6 +94,7 @@ async function buildCase(store: EventStore, p: ReplayParameters): Promise<string
       personRecorded: null,
       city: 'malmo',
       exploitation: 'forced-labour',
+      contact: null,
       summary: 'benchmark case',
     } satisfies CaseCommand,
     context(),

@@ -35,6 +35,7 @@ describe('refusing bad input', () => {
     ['opening a case with an unknown category', '/cases', { subject: { category: 'witness', ageGroup: 'adult' } }, /category must be one of/],
     ['opening a case with an unknown field', '/cases', { subject: { category: 'victim', ageGroup: 'adult' }, name: 'Anna' }, /property name should not exist/],
     ['opening a case with an unknown subject field', '/cases', { subject: { category: 'victim', ageGroup: 'adult', personalNumber: '1' } }, /subject.personalNumber/],
+    ['opening a case with an unknown contact type', '/cases', { subject: { category: 'victim', ageGroup: 'adult' }, contact: 'telepathy' }, /contact must be one of/],
     ['opening a case in an unknown city', '/cases', { subject: { category: 'victim', ageGroup: 'adult' }, city: 'uppsala' }, /^uppsala is not a listed municipality/],
     ['opening a case whose subject is a list', '/cases', { subject: [{ category: 'victim', ageGroup: 'child' }] }, /subject must be an object/],
     ['opening a case whose subject is an empty list', '/cases', { subject: [] }, /subject must be an object/],

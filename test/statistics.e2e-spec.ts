@@ -12,16 +12,16 @@ describe('the statistics', () => {
     service = await RunningService.start();
     const malmo = await service.as('polisen-malmo');
     const stockholm = await service.as('polisen-stockholm');
-    const open = async (client: typeof malmo, ageGroup: string) => {
-      const reply = await client.post('/cases', { subject: { category: 'victim', ageGroup, gender: 'female', originCountry: 'RO' }, exploitation: 'sexual-exploitation' });
+    const open = async (client: typeof malmo, ageGroup: string, contact?: string) => {
+      const reply = await client.post('/cases', { subject: { category: 'victim', ageGroup, gender: 'female', originCountry: 'RO' }, exploitation: 'sexual-exploitation', contact });
       expect(reply.status).toBe(201);
       return reply.body.caseId as string;
     };
     for (let i = 0; i < 7; i++) {
-      const caseId = await open(malmo, 'adult');
+      const caseId = await open(malmo, 'adult', 'outreach');
       expect((await malmo.post(`/cases/${caseId}/support`, { kind: 'protection', providedOn: new Date().toISOString().slice(0, 10) })).status).toBe(201);
     }
-    for (let i = 0; i < 3; i++) await open(malmo, 'child');
+    for (let i = 0; i < 3; i++) await open(malmo, 'child', 'referral');
     // Without a third count in their row, the three children would be given away by the adults and the row's total.
     for (let i = 0; i < 5; i++) await open(malmo, 'unknown');
     for (let i = 0; i < 6; i++) await open(stockholm, 'adult');
@@ -42,9 +42,12 @@ describe('the statistics', () => {
     expect(cell(stats.tables.individualsByGroup, 'victim', 'unknown')).toBe('suppressed');
     expect(stats.tables.individualsByGroup.rowTotals[0]).toBe(15);
     expect(cell(stats.tables.victimsBySupport, 'protection', 'victims')).toBe(7);
+    expect(cell(stats.tables.individualsByContact, 'victim', 'outreach')).toBe(7);
+    expect(cell(stats.tables.individualsByContact, 'victim', 'referral')).toBe('suppressed');
     const country = (await mika.get(`/statistics?year=${year}`)).body;
     expect(country.region).toBeNull();
     expect(cell(country.tables.individualsByGroup, 'victim', 'adult')).toBe(13);
+    expect(country.tables.individualsByMunicipality).toMatchObject({ rows: ['malmo', 'stockholm'], cells: [[15, 0], [6, 0]] });
   });
 
   it('gives it as CSV, one number a line, for a spreadsheet', async () => {

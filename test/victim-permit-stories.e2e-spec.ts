@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { CASE_EVENT_VERSIONS } from '../apps/coordinator/src/cases/case.upcast';
 import { swedishDate } from '../apps/coordinator/src/cases/case.decider';
 import { AgencyClient, RunningService } from './support/running-service';
 
@@ -94,7 +95,7 @@ describe("a subject's origin", () => {
     expect(reply.status).toBe(201);
     expect((await police.get(`/cases/${reply.body.caseId}`)).body.subject).toMatchObject({ originCountry, originRegion });
     const [opened] = (await police.get(`/cases/${reply.body.caseId}/timeline`)).body.events;
-    expect(opened).toMatchObject({ type: 'CaseOpened', schemaVersion: 4 });
+    expect(opened).toMatchObject({ type: 'CaseOpened', schemaVersion: CASE_EVENT_VERSIONS.CaseOpened });
   });
 
   it('keeps the region alone where the country is not known', async () => {

@@ -86,6 +86,7 @@ export const CASE_COMMAND_ROUTES = {
       },
       city: municipality(body.city ?? agency.municipality),
       exploitation: body.exploitation ?? null,
+      contact: body.contact ?? null,
       summary: body.summary ?? null,
       // Looked up by the case service before the case is decided: a record named is not taken on trust.
       personRecorded: body.subject.personId === undefined ? null : false,

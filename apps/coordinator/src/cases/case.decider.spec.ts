@@ -54,6 +54,7 @@ const caseOpened = (subject: Subject = adultVictim, lead: Issuer = police) =>
     subject,
     city: 'malmo',
     exploitation: 'sexual-exploitation',
+    contact: null,
     summary: 'woman found in a flat used for prostitution',
     leadAgency: lead.agencyId,
     leadAgencyKind: lead.kind,
@@ -114,6 +115,7 @@ describe('opening a case', () => {
     subject: adultVictim,
     city: 'malmo',
     exploitation: 'sexual-exploitation',
+    contact: null,
     summary: 'woman found in a flat used for prostitution',
   });
 
@@ -254,7 +256,7 @@ const busy: CaseEvent[] = [
 ];
 
 const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
-  OpenCase: command('OpenCase', police, { subject: adultVictim, personRecorded: null, city: 'malmo', exploitation: null, summary: null }),
+  OpenCase: command('OpenCase', police, { subject: adultVictim, personRecorded: null, city: 'malmo', exploitation: null, contact: null, summary: null }),
   AddAgencyToCase: command('AddAgencyToCase', police, { agency: outsider, reason: 'the exploiters live in Stockholm' }),
   RemoveAgencyFromCase: command('RemoveAgencyFromCase', police, { agencyId: migration.agencyId, reason: 'permit decided' }),
   ReferCase: command('ReferCase', police, { referralId: 'r-2', to: stranger, reason: 'help', urgency: 'routine', dueBy: null }),
@@ -1896,13 +1898,15 @@ describe('the case of a child victim, from opening to closing', () => {
     const on = (day: number) => `2025-03-${String(day).padStart(2, '0')}T10:00:00Z`;
 
     step(
-      command('OpenCase', police, { subject: childVictim, personRecorded: true, city: 'malmo', exploitation: 'sexual-exploitation', summary: 'girl found at a massage parlour', at: on(1) }),
+      command('OpenCase', police, { subject: childVictim, personRecorded: true, city: 'malmo', exploitation: 'sexual-exploitation',
+    contact: null, summary: 'girl found at a massage parlour', at: on(1) }),
       [
         event('CaseOpened', {
           caseId: CASE,
           subject: childVictim,
           city: 'malmo',
           exploitation: 'sexual-exploitation',
+          contact: null,
           summary: 'girl found at a massage parlour',
           leadAgency: police.agencyId,
           leadAgencyKind: 'police',
@@ -2036,6 +2040,7 @@ describe('the case of a child victim, from opening to closing', () => {
       subject: childVictim,
       city: 'malmo',
       exploitation: 'sexual-exploitation',
+      contact: null,
       summary: 'girl found at a massage parlour',
       openedAt: on(1),
       leadAgency: police.agencyId,

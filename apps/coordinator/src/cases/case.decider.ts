@@ -57,6 +57,7 @@ export function initialState(): CaseState {
     subject: null,
     city: null,
     exploitation: null,
+    contact: null,
     summary: null,
     openedAt: null,
     leadAgency: null,
@@ -185,7 +186,7 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
 }
 
 function openCase(cmd: OpenCase): CaseEvent[] {
-  const { caseId, subject, city, exploitation, summary, issuer, at } = cmd;
+  const { caseId, subject, city, exploitation, contact, summary, issuer, at } = cmd;
   if (cmd.personRecorded === false) {
     throw new NotFoundError(`person ${subject.subjectId} was not found: record the person first (POST /persons), or open the case without a person record`, {
       rule: 'person-not-found',
@@ -195,7 +196,7 @@ function openCase(cmd: OpenCase): CaseEvent[] {
   return [
     {
       type: 'CaseOpened',
-      data: { caseId, subject, city, exploitation, summary, leadAgency: issuer.agencyId, leadAgencyKind: issuer.kind, openedAt: at },
+      data: { caseId, subject, city, exploitation, contact, summary, leadAgency: issuer.agencyId, leadAgencyKind: issuer.kind, openedAt: at },
     },
     {
       type: 'AgencyJoinedCase',
@@ -1169,9 +1170,9 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
   if (typeof event !== 'object' || event === null || typeof event.data !== 'object' || event.data === null) return state;
   switch (event.type) {
     case 'CaseOpened': {
-      const { caseId, subject, city, exploitation, summary, leadAgency, openedAt } = event.data;
+      const { caseId, subject, city, exploitation, contact, summary, leadAgency, openedAt } = event.data;
       const victimStatus = subject.category === 'victim' ? ('presumed' as const) : null;
-      return { ...state, status: 'open', caseId, subject, city, exploitation, summary, leadAgency, openedAt, victimStatus };
+      return { ...state, status: 'open', caseId, subject, city, exploitation, contact: contact ?? null, summary, leadAgency, openedAt, victimStatus };
     }
     case 'AgencyJoinedCase': {
       const { agencyId, agencyKind, via } = event.data;

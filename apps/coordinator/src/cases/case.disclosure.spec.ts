@@ -24,6 +24,7 @@ const opened = (ageGroup: 'child' | 'adult' = 'adult'): Step => ({
       subject: { subjectId: 's-1', category: 'victim', ageGroup, gender: 'female', originRegion: 'baltic', originCountry: null, municipality: null },
       city: 'malmo',
       exploitation: 'sexual-exploitation',
+      contact: null,
       summary: 'met at a shelter',
       leadAgency: police.agencyId,
       leadAgencyKind: 'police',

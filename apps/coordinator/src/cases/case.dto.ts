@@ -19,6 +19,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  CONTACT_TYPES,
+  ContactType,
   AGE_GROUPS,
   AgeGroup,
   CHILD_REPRESENTATIVE_ROLES,
@@ -80,6 +82,8 @@ export class SubjectDto {
 export class OpenCaseDto {
   @IsDefined() @IsObject() @ValidateNested() @Type(() => SubjectDto) subject!: SubjectDto;
   @Optional() @IsIn(EXPLOITATION_FORMS) exploitation?: ExploitationForm;
+  /** How the person came into contact: met by outreach work, or came or was referred to an agency. */
+  @Optional() @IsIn(CONTACT_TYPES) contact?: ContactType;
   /** Short description of the case; no names or other identifying details. */
   @Optional() @IsString() @MaxLength(2000) summary?: string;
   /** The municipality (kommun) the case belongs to, by its id in the registry (GET /agencies/municipalities); defaults to the opening agency's. */

@@ -141,6 +141,13 @@ export type SentenceKind = (typeof SENTENCE_KINDS)[number];
  * 2 §: secrecy that protects a person can be waived by that person). Each scope is read by rows of the access
  * table (case.access.ts); a scope no row reads would be a promise the record does not keep, so there is none.
  */
+/**
+ * How the person came into contact with the agencies: met by outreach work (uppsökande arbete, on the street, in
+ * hotels, online), or came or was referred to an agency. The figures count people by it.
+ */
+export const CONTACT_TYPES = ['outreach', 'referral'] as const;
+export type ContactType = (typeof CONTACT_TYPES)[number];
+
 export const CONSENT_SCOPES = [
   'share-with-migration',
   'share-with-social-services',
@@ -212,6 +219,7 @@ export type OpenCase = CommandBase & {
   /** The municipality (kommun) the case belongs to, by its id in the registry; its coordinator is the case's. */
   readonly city: string;
   readonly exploitation: ExploitationForm | null;
+  readonly contact: ContactType | null;
   readonly summary: Text | null;
 };
 export type AddAgencyToCase = CommandBase & {
@@ -432,6 +440,8 @@ export type CaseOpened = Ev<
     subject: Subject;
     city: string;
     exploitation: ExploitationForm | null;
+    /** Null where not recorded, and in cases opened before version 5. */
+    contact: ContactType | null;
     summary: Text | null;
     leadAgency: string;
     leadAgencyKind: AgencyKind;
@@ -679,6 +689,8 @@ export interface CaseState {
   /** The municipality (kommun) the case belongs to, by its id in the registry. */
   readonly city: string | null;
   readonly exploitation: ExploitationForm | null;
+  /** How the person came into contact (outreach or referral); null where not recorded. */
+  readonly contact: ContactType | null;
   readonly summary: Text | null;
   readonly openedAt: string | null;
   readonly leadAgency: string | null;

@@ -33,14 +33,14 @@ describe('reading case events written in an older schema version', () => {
     expect(state.consents).toEqual([{ scope: 'information-sharing', givenBy: null, givenOn: null, recordedBy: 'socialtjansten-malmo' }]);
   });
 
-  it("writes consent events, events with free text (encrypted since) and prosecutions and decisions naming their person in version 2; judgments per defendant in 3; CaseOpened with the subject's own municipality in 4", () => {
+  it("writes consent events, events with free text (encrypted since) and prosecutions and decisions naming their person in version 2; judgments per defendant in 3; CaseOpened with the subject's own municipality in 4 and how the person came into contact in 5", () => {
     expect(CASE_EVENT_VERSIONS).toEqual({
       ConsentGiven: 2,
       ConsentWithdrawn: 2,
       SentencingOutcomeRecorded: 3,
       ProsecutionInitiated: 2,
       ProsecutorDecisionRecorded: 2,
-      CaseOpened: 4,
+      CaseOpened: 5,
       AgencyJoinedCase: 2,
       AgencyLeftCase: 2,
       CaseReferred: 2,
@@ -55,13 +55,19 @@ describe('reading case events written in an older schema version', () => {
   it.each([1, 2])("reads a version %i CaseOpened with the country of origin unknown and the subject in the case's municipality", (schemaVersion) => {
     const subject = { subjectId: 's-1', category: 'victim', ageGroup: 'adult', gender: null, originRegion: 'baltic' };
     const stored = { type: 'CaseOpened', schemaVersion, data: { caseId: 'c-1', subject, city: 'malmo', exploitation: null, summary: null, leadAgency: 'polisen-malmo', leadAgencyKind: 'police', openedAt: '2025-01-01T00:00:00Z' } };
-    expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, subject: { ...subject, originCountry: null, municipality: null } } });
+    expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, contact: null, subject: { ...subject, originCountry: null, municipality: null } } });
   });
 
   it("reads a version 3 CaseOpened, which knew the country, with the subject in the case's municipality", () => {
     const subject = { subjectId: 's-1', category: 'victim', ageGroup: 'child', gender: 'female', originRegion: 'west-africa', originCountry: 'NG' };
     const stored = { type: 'CaseOpened', schemaVersion: 3, data: { caseId: 'c-1', subject, city: 'malmo', exploitation: null, summary: null, leadAgency: 'polisen-malmo', leadAgencyKind: 'police', openedAt: '2026-01-01T00:00:00Z' } };
-    expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, subject: { ...subject, municipality: null } } });
+    expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, contact: null, subject: { ...subject, municipality: null } } });
+  });
+
+  it('reads a version 4 CaseOpened with how the person came into contact unknown', () => {
+    const subject = { subjectId: 's-1', category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic', originCountry: 'LT', municipality: 'lund' };
+    const stored = { type: 'CaseOpened', schemaVersion: 4, data: { caseId: 'c-1', subject, city: 'malmo', exploitation: null, summary: null, leadAgency: 'polisen-malmo', leadAgencyKind: 'police', openedAt: '2026-06-01T00:00:00Z' } };
+    expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, contact: null } });
   });
 
   it('reads a version 1 event with its free text in clear as it is: clear text is a text too', () => {

@@ -13,8 +13,8 @@ export const CASE_EVENT_VERSIONS: Readonly<Partial<Record<CaseEventType, number>
   // Version 2 of these holds their free text encrypted under the subject's key; version 1 in clear, which a
   // Text still is: they read alike, so they need no upcaster.
   // Version 3 of CaseOpened adds the subject's country of origin (null in versions 1 and 2), version 4 the
-  // subject's own municipality (null before: the case's).
-  CaseOpened: 4,
+  // subject's own municipality (null before: the case's), version 5 how the person came into contact (null before).
+  CaseOpened: 5,
   AgencyJoinedCase: 2,
   AgencyLeftCase: 2,
   CaseReferred: 2,
@@ -43,9 +43,11 @@ const UPCASTERS: Readonly<Record<string, Upcaster>> = {
   }),
   // Versions 1 and 2 knew the subject's region of origin only: the country stays unknown. Versions before 4
   // recorded no municipality of the subject's own: it is the case's.
+  // Versions before 5 recorded no contact type: it stays unknown.
   'CaseOpened@1': (data: CaseOpened['data']): CaseOpened => withSubject(data, { originCountry: null, municipality: null }),
   'CaseOpened@2': (data: CaseOpened['data']): CaseOpened => withSubject(data, { originCountry: null, municipality: null }),
   'CaseOpened@3': (data: CaseOpened['data']): CaseOpened => withSubject(data, { municipality: null }),
+  'CaseOpened@4': (data: CaseOpened['data']): CaseOpened => withSubject(data, {}),
   // Version 1 recorded neither expulsion nor damages: both stay unknown. Neither version named the defendant:
   // the judgment is of the prosecution's only one, whose record is unknown.
   'SentencingOutcomeRecorded@1': (data: Omit<SentencingOutcomeRecorded['data'], 'expulsion' | 'damagesToVictimSek' | 'defendantId'>): SentencingOutcomeRecorded => ({
@@ -68,7 +70,7 @@ const UPCASTERS: Readonly<Record<string, Upcaster>> = {
 };
 
 function withSubject(data: CaseOpened['data'], added: Partial<CaseOpened['data']['subject']>): CaseOpened {
-  return { type: 'CaseOpened', data: { ...data, subject: { ...data.subject, ...added } } };
+  return { type: 'CaseOpened', data: { ...data, contact: null, subject: { ...data.subject, ...added } } };
 }
 
 /** A stored case event as the current version folds it. */

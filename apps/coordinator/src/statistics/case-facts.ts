@@ -1,6 +1,7 @@
 import {
   AgeGroup,
   CaseEvent,
+  ContactType,
   ExploitationForm,
   Gender,
   InvestigationOutcome,
@@ -32,6 +33,7 @@ export interface CaseFacts {
   readonly originCountry: string | null;
   readonly originRegion: OriginRegion | null;
   readonly exploitation: ExploitationForm | null;
+  readonly contact: ContactType | null;
   /** Kinds of support given, each once, in the order first given. */
   readonly supportKinds: readonly SupportKind[];
   /** Whether the victim ever cooperated with law enforcement (willing, or gave a statement). */
@@ -59,7 +61,7 @@ export const NOTHING_YET = {
 /** Folds one event of the case (as the current version reads it), recorded at `recordedAt`, into its facts. */
 export function foldFacts(facts: CaseFacts | undefined, event: CaseEvent, recordedAt: string): CaseFacts | undefined {
   if (event.type === 'CaseOpened') {
-    const { caseId, subject, city, exploitation, openedAt } = event.data;
+    const { caseId, subject, city, exploitation, contact, openedAt } = event.data;
     return {
       caseId,
       openedAt,
@@ -71,6 +73,7 @@ export function foldFacts(facts: CaseFacts | undefined, event: CaseEvent, record
       originCountry: subject.originCountry ?? null,
       originRegion: subject.originRegion,
       exploitation,
+      contact: contact ?? null,
       ...NOTHING_YET,
     };
   }

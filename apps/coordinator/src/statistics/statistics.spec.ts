@@ -18,6 +18,7 @@ function fact(fields: Partial<CaseFacts> = {}): CaseFacts {
     originCountry: 'RO',
     originRegion: 'eastern-europe',
     exploitation: 'sexual-exploitation',
+    contact: null,
     ...NOTHING_YET,
     ...fields,
   };

@@ -1,5 +1,6 @@
 import {
   AGE_GROUPS,
+  CONTACT_TYPES,
   EXPLOITATION_FORMS,
   GENDERS,
   INVESTIGATION_OUTCOMES,
@@ -46,6 +47,8 @@ type SmallFigure<T> = ({ readonly n: number } & T) | 'suppressed';
 
 export const TABLE_NAMES = [
   'individualsByGroup',
+  'individualsByContact',
+  'individualsByMunicipality',
   'victimsByAgeAndGender',
   'victimsByOriginAndAge',
   'victimsByCountry',
@@ -53,6 +56,7 @@ export const TABLE_NAMES = [
   'victimsBySupport',
   'cooperationBySupport',
   'investigationsByOutcome',
+  'prosecutions',
   'judgmentsByOffence',
   'residence',
 ] as const;
@@ -80,6 +84,12 @@ export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, 
   const countries = [...new Set(victims.map((v) => orUnknown(v.first.originCountry)))].sort();
   const tables: Record<TableName, CountTable> = {
     individualsByGroup: grid(SUBJECT_CATEGORIES, AGE_GROUPS, (group, age) => count(people, (p) => p.first.category === group && p.first.ageGroup === age)),
+    individualsByContact: grid(SUBJECT_CATEGORIES, [...CONTACT_TYPES, 'not recorded'], (group, contact) =>
+      count(people, (p) => p.first.category === group && orUnknown(p.first.contact) === contact),
+    ),
+    individualsByMunicipality: grid([...new Set(people.map((p) => p.first.city))].sort(), ['victims', 'others'], (municipality, column) =>
+      count(people, (p) => p.first.city === municipality && (p.first.category === 'victim') === (column === 'victims')),
+    ),
     victimsByAgeAndGender: grid(AGE_GROUPS, [...GENDERS, 'not recorded'], (age, gender) => count(victims, (v) => v.first.ageGroup === age && orUnknown(v.first.gender) === gender)),
     victimsByOriginAndAge: grid([...ORIGIN_REGIONS, 'not recorded'], AGE_GROUPS, (origin, age) => count(victims, (v) => orUnknown(v.first.originRegion) === origin && v.first.ageGroup === age)),
     victimsByCountry: grid(countries, ['victims'], (country) => count(victims, (v) => orUnknown(v.first.originCountry) === country)),
@@ -89,6 +99,9 @@ export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, 
       count(victims, (v) => supported(v) === (row === 'protection or support') && v.cooperated === (column === 'cooperated')),
     ),
     investigationsByOutcome: grid([...INVESTIGATION_OUTCOMES, 'open'], ['investigations'], (outcome) => count(investigations, (i) => (i.outcome ?? 'open') === outcome)),
+    prosecutions: grid(['prosecutions initiated', 'defendants prosecuted'], ['count'], (row) =>
+      cases.flatMap((c) => c.prosecutions).reduce((n, p) => n + (row === 'prosecutions initiated' ? 1 : p.defendants), 0),
+    ),
     judgmentsByOffence: grid(OFFENCES, VERDICTS, (offence, verdict) => count(judgments, (j) => j.verdict === verdict && j.offences.includes(offence as never))),
     residence: grid(['reflection period', 'residence permit'], ['applied for', 'granted'], (row, column) => {
       const of = (f: CaseFacts) => (row === 'reflection period' ? f.reflectionPeriods : f.residencePermits);
