@@ -46,9 +46,9 @@ export function publish(table: CountTable, threshold = DEFAULT_THRESHOLD): Publi
   const width = grid[0].length;
   const hidden = grid.map((row) => row.map((v) => v > 0 && v < threshold));
   const primary = count(hidden);
-  let changed = true;
-  while (changed) {
-    changed = protectLines(grid, hidden) || auditOnce(grid, hidden);
+  for (let candidates = nextToHide(grid, hidden, true); candidates; candidates = nextToHide(grid, hidden, true)) {
+    const [r, c] = cheapest(grid, hidden, candidates);
+    hidden[r][c] = true;
   }
   const shown = (r: number, c: number): Cell => (hidden[r][c] ? 'suppressed' : grid[r][c]);
   return {
@@ -101,49 +101,63 @@ function linesOf(height: number, width: number): [number, number][][] {
   return lines;
 }
 
-/** Suppresses a second entry in every line holding exactly one; says whether it suppressed any. */
-function protectLines(grid: number[][], hidden: boolean[][]): boolean {
-  let changed = false;
-  for (const line of linesOf(grid.length, grid[0].length)) {
-    if (line.filter(([r, c]) => hidden[r][c]).length !== 1) continue;
-    const next = smallestShown(grid, hidden, line);
-    if (next) {
-      hidden[next[0]][next[1]] = true;
-      changed = true;
-    }
-  }
-  return changed;
-}
-
-/** Finds one suppressed entry that could be worked out and suppresses another entry of its lines. */
-function auditOnce(grid: number[][], hidden: boolean[][]): boolean {
+/**
+ * The entries one of which must be suppressed next, best first: those of a line that holds a single suppressed
+ * entry; else, with `audit`, those of the lines of a suppressed entry that could be worked out; none when the
+ * table is safe.
+ */
+function nextToHide(grid: number[][], hidden: boolean[][], audit: boolean): [number, number][] | undefined {
   const height = grid.length;
   const width = grid[0].length;
+  const lines = linesOf(height, width);
+  const lone = lines.find((line) => line.filter(([r, c]) => hidden[r][c]).length === 1);
+  if (lone) return ranked(grid, hidden, lone);
+  if (!audit) return undefined;
   for (let r = 0; r < height; r++) {
     for (let c = 0; c < width; c++) {
       if (!hidden[r][c]) continue;
       const { min, max } = rangeOf(grid, hidden, r, c);
       if (max - min >= 1) continue;
-      const lines = linesOf(height, width).filter((line) => line.some(([lr, lc]) => lr === r && lc === c));
-      const next = lines.map((line) => smallestShown(grid, hidden, line)).find((cell) => cell !== undefined);
-      if (next) {
-        hidden[next[0]][next[1]] = true;
-        return true;
-      }
+      const candidates = lines.filter((line) => line.some(([lr, lc]) => lr === r && lc === c)).flatMap((line) => ranked(grid, hidden, line));
+      if (candidates.length > 0) return candidates;
     }
   }
-  return false;
+  return undefined;
 }
 
-/** The smallest shown entry of a line, preferring counts above 0, then cells before totals. */
-function smallestShown(grid: number[][], hidden: boolean[][], line: [number, number][]): [number, number] | undefined {
-  const shown = line.filter(([r, c]) => !hidden[r][c]);
+/**
+ * Of the candidates, the one whose suppression leads to the fewest suppressed entries once every line is
+ * protected again (then the fewest people hidden): suppressing the smallest count of a line can set off a chain
+ * through the table (a victims' total hidden for the sake of two people of unknown age) where another choice
+ * closes two lines at once. Looks ahead with the line rule alone; the audit checks the result.
+ */
+function cheapest(grid: number[][], hidden: boolean[][], candidates: [number, number][]): [number, number] {
+  // A suppressed zero protects little: no count is below it. Zeros only where nothing else is left.
+  const positive = candidates.filter(([r, c]) => grid[r][c] > 0);
+  if (positive.length > 0) candidates = positive;
+  if (candidates.length === 1) return candidates[0];
+  let best = candidates[0];
+  let bestCost = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+  for (const [r, c] of candidates.slice(0, 8)) {
+    const trial = hidden.map((row) => [...row]);
+    trial[r][c] = true;
+    for (let next = nextToHide(grid, trial, false); next; next = nextToHide(grid, trial, false)) trial[next[0][0]][next[0][1]] = true;
+    const cost = [count(trial), grid.reduce((n, row, i) => n + row.reduce((m, v, j) => m + (trial[i][j] ? v : 0), 0), 0)];
+    if (cost[0] < bestCost[0] || (cost[0] === bestCost[0] && cost[1] < bestCost[1])) [best, bestCost] = [[r, c], cost];
+  }
+  return best;
+}
+
+/** The shown entries of a line, smallest first, counts above 0 before zeros and cells before totals. */
+function ranked(grid: number[][], hidden: boolean[][], line: [number, number][]): [number, number][] {
   const isTotal = ([r, c]: [number, number]) => r === grid.length - 1 || c === grid[0].length - 1;
   const rank = (cell: [number, number]) => [grid[cell[0]][cell[1]] > 0 ? 0 : 1, isTotal(cell) ? 1 : 0, grid[cell[0]][cell[1]]];
-  return shown.sort((a, b) => {
-    const [x, y] = [rank(a), rank(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-  })[0];
+  return line
+    .filter(([r, c]) => !hidden[r][c])
+    .sort((a, b) => {
+      const [x, y] = [rank(a), rank(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    });
 }
 
 /** The least and greatest value of one suppressed entry, every published entry and every line sum holding. */
