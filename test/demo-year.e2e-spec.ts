@@ -78,6 +78,15 @@ describe('a demonstration year and its statistics', () => {
     agrees(stats.tables.victimsByCountry, (country) => count(victims, (v) => v.originCountry === country));
   });
 
+  it('counts reflection periods and residence permits applied for and granted', () => {
+    const of = (row: string) => (v: PlannedPerson) => (row === 'reflection period' ? v.reflectionPeriod : v.residencePermit);
+    const expected = (row: string, column: string) => count(victims, (v) => of(row)(v) !== null && (column === 'applied for' || of(row)(v)!.granted));
+    agrees(stats.tables.residence, expected);
+    const total = ['reflection period', 'residence permit'].reduce((n, row) => n + expected(row, 'applied for') + expected(row, 'granted'), 0);
+    expect(total).toBeGreaterThan(0);
+    expect([total, 'suppressed']).toContain(stats.tables.residence.total);
+  });
+
   it('counts investigations by outcome and judgments per defendant by offence', () => {
     agrees(stats.tables.investigationsByOutcome, (outcome) => count(victims, (v) => v.investigation?.outcome === outcome));
     agrees(stats.tables.judgmentsByOffence, (offence, verdict) => count(victims, (v) => v.prosecution?.charge === offence && v.prosecution.verdict === verdict));

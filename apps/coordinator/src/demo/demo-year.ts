@@ -22,6 +22,10 @@ export interface PlannedPerson {
   /** For a victim: whether she cooperated with the police (recorded either way). */
   readonly cooperated: boolean | null;
   readonly investigation: { readonly outcome: InvestigationOutcome | 'open' } | null;
+  /** For a victim from outside the EU/EEA: a reflection period applied for, and granted or not. */
+  readonly reflectionPeriod: { readonly granted: boolean } | null;
+  /** For one who cooperates in an investigation too: a residence permit applied for, and granted or not. */
+  readonly residencePermit: { readonly granted: boolean } | null;
   /** For an investigation handed to the prosecutor: the one defendant's charge and judgment. */
   readonly prosecution: { readonly charge: Offence; readonly verdict: Verdict; readonly prisonMonths: number | null; readonly decidedOn: string } | null;
 }
@@ -34,6 +38,9 @@ export interface PlannedYear {
 const POLICE = 'polisen-malmo';
 const SOCIAL = 'socialtjansten-malmo';
 const PROSECUTOR = 'aklagare-internationella';
+const MIGRATION = 'migrationsverket-stockholm';
+/** Countries of the plan outside the EU/EEA, whose citizens a reflection period and a permit are for. */
+const THIRD_COUNTRIES = new Set(['UA', 'NG', 'GH', 'TH']);
 
 type Draw = <T>(choices: readonly (readonly [T, number])[]) => T;
 
@@ -68,17 +75,21 @@ export function planYear(seed: number, scale = 1, today = new Date()): PlannedYe
     const investigated = chance(cooperated ? 0.8 : 0.3);
     const outcome = investigated ? draw([['handed-to-prosecutor', 5], ['discontinued', 3], ['open', 2]] as const) : null;
     const convicted = chance(0.7);
+    const originCountry = victimOrigin();
+    const reflection = THIRD_COUNTRIES.has(originCountry) && chance(0.8);
     add({
       category: 'victim',
       ageGroup: i % 2 === 0 ? 'child' : draw([['adult', 9], ['unknown', 1]] as const),
       gender: draw([['female', 8], ['male', 2]] as const),
-      originCountry: victimOrigin(),
+      originCountry,
       exploitation: draw([['sexual-exploitation', 8], ['forced-labour', 1], ['begging', 1]] as const),
       contact: draw([['referral', 7], ['outreach', 3]] as const),
       lead: SOCIAL,
       support: supported ? pick(draw, ['shelter', 'protection', 'psychological', 'counselling-individual', 'legal-counsel', 'financial-aid'], between(1, 3)) : [],
       cooperated,
       investigation: outcome === null ? null : { outcome },
+      reflectionPeriod: reflection ? { granted: chance(0.85) } : null,
+      residencePermit: reflection && cooperated && outcome !== null ? { granted: chance(0.8) } : null,
       prosecution:
         outcome === 'handed-to-prosecutor'
           ? {
@@ -102,6 +113,8 @@ export function planYear(seed: number, scale = 1, today = new Date()): PlannedYe
       support: chance(0.8) ? pick(draw, support, between(1, 2)) : [],
       cooperated: null,
       investigation: null,
+      reflectionPeriod: null,
+      residencePermit: null,
       prosecution: null,
     });
   for (let i = 0; i < count(100); i++) adult('sex-seller', [['female', 85], ['male', 10], ['other', 5]], [['SE', 5], ['RO', 2], ['NG', 2], ['TH', 1]], ['counselling-individual', 'counselling-group', 'outreach', 'health-care']);
@@ -143,8 +156,20 @@ export async function recordYear(plan: PlannedYear, api: DemoApi, parallel = 8):
     if (person.category !== 'victim') return;
     await call(SOCIAL, on('/team'), { agencyId: POLICE, reason: 'the victim may report the crime' });
     await call(POLICE, on('/cooperation'), { status: person.cooperated ? 'willing' : 'declined' });
+    if (person.reflectionPeriod) {
+      await call(SOCIAL, on('/team'), { agencyId: MIGRATION, reason: 'reflection period' });
+      await call(SOCIAL, on('/citizenship'), { citizenship: person.originCountry });
+      await call(SOCIAL, on('/reflection-period/application'), {});
+      await call(MIGRATION, on('/reflection-period'), { granted: person.reflectionPeriod.granted });
+    }
     if (!person.investigation) return;
     const { investigationId } = await call(POLICE, on('/investigations'), { reference: `5000-K${caseId.slice(-6)}-demo` });
+    if (person.residencePermit) {
+      await call(POLICE, on('/residence-permit/application'), { presenceNeeded: true, willToCooperate: true, tiesBroken: true });
+      const { granted } = person.residencePermit;
+      const until = new Date(Date.now() + 200 * 86_400_000).toISOString();
+      await call(MIGRATION, on('/residence-permit'), granted ? { granted, until } : { granted });
+    }
     if (person.investigation.outcome === 'open') return;
     await call(POLICE, on(`/investigations/${investigationId}/close`), { outcome: person.investigation.outcome });
     if (!person.prosecution) return;
