@@ -41,6 +41,7 @@ import {
   RequireSocialServices,
   TransferEvidence,
   WithdrawReferral,
+  ProsecutedDefendant,
 } from './case.model';
 import { COMMAND_PERMISSIONS, RECORDED_ONLY_BY, Standing } from './case.permissions';
 import { toldOfCase } from './case.disclosure';
@@ -696,8 +697,7 @@ function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEv
 }
 
 /** The defendant of the prosecution a judgment is about: the one named, or the only one when none is. */
-function defendantJudged(cmd: RecordSentencingOutcome, prosecution: NonNullable<CaseState['prosecution']>): NonNullable<CaseState['prosecution']>['defendants'][number] {
-  const { defendants } = prosecution;
+function defendantJudged(cmd: RecordSentencingOutcome, { defendants }: { readonly defendants: readonly ProsecutedDefendant[] }): ProsecutedDefendant {
   if (cmd.defendantId === null) {
     if (defendants.length === 1) return defendants[0]!;
     throw new InvariantError(`a judgment is of one defendant: name which of the prosecution's ${defendants.length} (defendantId)`, {
@@ -742,8 +742,8 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
   // a trafficking charge often ends in a conviction for procuring. It acquits only of what was charged.
   const uncharged = cmd.offences.find((o) => !defendant.charges.includes(o));
   const unconvicted = cmd.verdict === 'acquitted' || cmd.verdict === 'dismissed';
+  const what = cmd.verdict === 'acquitted' ? 'an acquittal' : 'a dismissal';
   if (uncharged && unconvicted) {
-    const what = cmd.verdict === 'acquitted' ? 'an acquittal' : 'a dismissal';
     throw new InvariantError(`${what} is of what was charged; ${uncharged} was not, the charges are ${defendant.charges.join(', ')}`, {
       rule: 'offence-not-charged',
       details: { offence: uncharged, charges: defendant.charges, defendantId: defendant.defendantId },
@@ -754,7 +754,7 @@ function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState)
     throw new InvariantError('a conviction needs a sentence', { rule: 'conviction-needs-sentence' });
   }
   if (unconvicted && (sentence !== null || cmd.expulsion)) {
-    throw new InvariantError(`${cmd.verdict === 'acquitted' ? 'an acquittal' : 'a dismissal'} carries no sentence and no expulsion; sentence must be null and expulsion false`, {
+    throw new InvariantError(`${what} carries no sentence and no expulsion; sentence must be null and expulsion false`, {
       rule: 'acquittal-has-no-sentence',
     });
   }

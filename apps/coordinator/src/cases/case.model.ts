@@ -137,17 +137,17 @@ export const SENTENCE_KINDS = ['prison', 'fine', 'probation', 'suspended'] as co
 export type SentenceKind = (typeof SENTENCE_KINDS)[number];
 
 /**
- * What a person may consent to having shared beyond the agencies whose mandate already covers it (OSL 12 kap.
- * 2 §: secrecy that protects a person can be waived by that person). Each scope is read by rows of the access
- * table (case.access.ts); a scope no row reads would be a promise the record does not keep, so there is none.
- */
-/**
  * How the person came into contact with the agencies: met by outreach work (uppsökande arbete, on the street, in
  * hotels, online), or came or was referred to an agency. The figures count people by it.
  */
 export const CONTACT_TYPES = ['outreach', 'referral'] as const;
 export type ContactType = (typeof CONTACT_TYPES)[number];
 
+/**
+ * What a person may consent to having shared beyond the agencies whose mandate already covers it (OSL 12 kap.
+ * 2 §: secrecy that protects a person can be waived by that person). Each scope is read by rows of the access
+ * table (case.access.ts); a scope no row reads would be a promise the record does not keep, so there is none.
+ */
 export const CONSENT_SCOPES = [
   'share-with-migration',
   'share-with-social-services',
@@ -682,6 +682,13 @@ export interface Consent {
   readonly recordedBy: string;
 }
 
+/** A defendant of the latest prosecution, and whether a court has judged them since. */
+export interface ProsecutedDefendant {
+  readonly defendantId: string | null;
+  readonly charges: Offence[];
+  readonly judged: boolean;
+}
+
 export interface CaseState {
   readonly status: 'none' | 'open' | 'closed';
   readonly caseId: string | null;
@@ -732,10 +739,7 @@ export interface CaseState {
    * it has on every one, a further prosecution may be initiated (further outcomes, such as an appeal's, remain
    * allowed). A defendant id is null only in a prosecution recorded before defendants were named.
    */
-  readonly prosecution: {
-    readonly defendants: readonly { readonly defendantId: string | null; readonly charges: Offence[]; readonly judged: boolean }[];
-    readonly initiatedBy: string;
-  } | null;
+  readonly prosecution: { readonly defendants: readonly ProsecutedDefendant[]; readonly initiatedBy: string } | null;
   readonly sentencing: readonly SentencingOutcome[];
   /** Matters the prosecutor ended without a trial. */
   readonly prosecutorDecisions: readonly { readonly decision: ProsecutorDecision; readonly suspectId: string | null; readonly offences: Offence[]; readonly sentence: Sentence | null; readonly decidedOn: string }[];

@@ -7,7 +7,8 @@ import { solve } from 'yalps';
  * - Primary suppression: a cell, or a row, column or grand total, counting from 1 to threshold − 1 people is
  *   suppressed. Zero is published (it says that nobody is counted there).
  * - Secondary suppression: a row or column, with its total, that would hold a single suppressed entry gives it
- *   away by subtraction, so a second entry of that line is suppressed, the smallest count there.
+ *   away by subtraction, so a second entry of that line is suppressed: the count (not a zero) whose suppression
+ *   sets off the fewest further ones.
  * - An audit: with every published number as a constraint (each row and column adds up to its total, every
  *   count is at least 0), each suppressed entry's least and greatest possible values are found by linear
  *   programming. Where they are equal the entry could be worked out; another entry is suppressed until none
