@@ -42,8 +42,14 @@ describe('the statistics', () => {
     expect(cell(stats.tables.individualsByGroup, 'victim', 'unknown')).toBe('suppressed');
     expect(stats.tables.individualsByGroup.rowTotals[0]).toBe(15);
     expect(cell(stats.tables.victimsBySupport, 'protection', 'victims')).toBe(7);
-    expect(cell(stats.tables.individualsByContact, 'victim', 'outreach')).toBe(7);
-    expect(cell(stats.tables.individualsByContact, 'victim', 'referral')).toBe('suppressed');
+    // The three referred are suppressed, and one more count of their row, whichever protects them at least cost
+    // across the region's tables and the country's; what is published is the count.
+    const byContact = stats.tables.individualsByContact;
+    const victimsByContact: unknown[] = byContact.cells[byContact.rows.indexOf('victim')];
+    expect(cell(byContact, 'victim', 'referral')).toBe('suppressed');
+    expect(victimsByContact.filter((v) => v === 'suppressed').length).toBeGreaterThanOrEqual(2);
+    const counts: Record<string, number> = { outreach: 7, referral: 3, 'not recorded': 5 };
+    byContact.columns.forEach((column: string, c: number) => expect([counts[column], 'suppressed']).toContain(victimsByContact[c]));
     const country = (await mika.get(`/statistics?year=${year}`)).body;
     expect(country.region).toBeNull();
     expect(cell(country.tables.individualsByGroup, 'victim', 'adult')).toBe(13);

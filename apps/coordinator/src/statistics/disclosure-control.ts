@@ -4,16 +4,22 @@ import { solve } from 'yalps';
  * Statistical disclosure control for the published figures: a count of people small enough to point at
  * someone is not published, nor anything it could be worked back from.
  *
- * - Primary suppression: a cell, or a row, column or grand total, counting from 1 to threshold − 1 people is
- *   suppressed. Zero is published (it says that nobody is counted there).
- * - Secondary suppression: a row or column, with its total, that would hold a single suppressed entry gives it
- *   away by subtraction, so a second entry of that line is suppressed: the count (not a zero) whose suppression
- *   sets off the fewest further ones.
- * - An audit: with every published number as a constraint (each row and column adds up to its total, every
- *   count is at least 0), each suppressed entry's least and greatest possible values are found by linear
- *   programming. Where they are equal the entry could be worked out; another entry is suppressed until none
- *   can. (Tables with margins are transportation problems: the bounds the relaxation finds are whole numbers, so
- *   they are the bounds an attacker with integers would find.)
+ * Published counts are linked: a table's cells add up to its totals, a region's figures and the other regions'
+ * add up to the country's, a victims' total in one table is a row total in another, the countries of origin
+ * add up to their region of origin. Suppression works on all of them at once, as counts joined by lines (a
+ * total and the parts it is the sum of), so that no combination of the figures anyone can ask for gives a
+ * suppressed count away:
+ *
+ * - Primary suppression: a count from 1 to threshold − 1 people is suppressed, published or not (a count
+ *   nobody publishes can still be worked out from ones that are). Zero is published: nobody is counted there.
+ * - Secondary suppression: a line whose entries are all known but one suppressed entry gives it away by
+ *   subtraction, so another entry of the line is suppressed: the count (not a zero) whose suppression sets off
+ *   the fewest further ones.
+ * - An audit: with every published count as a constraint (every line adds up, every count is at least 0), each
+ *   suppressed count's least and greatest possible values are found by linear programming. Where they are equal
+ *   the count could be worked out, and another count is suppressed until none can. For one table with its
+ *   margins the bounds are whole numbers (a transportation problem), so they are what an attacker with integers
+ *   finds; for linked tables they are at least as wide as the attacker's, which the line rule makes up for.
  */
 
 export type Cell = number | 'suppressed';
@@ -40,18 +46,57 @@ export interface PublishedTable {
 /** The default threshold: counts below 5 are not published (CTDC, the global trafficking data collaborative, uses 11). */
 export const DEFAULT_THRESHOLD = 5;
 
+
+/** A total and the counts it is the sum of, all by key. */
+export interface Line {
+  readonly total: string;
+  readonly parts: readonly string[];
+}
+
+/** Counts joined by lines: those published, and those not published that a published one is the sum of. */
+export interface LinkedCounts {
+  readonly counts: ReadonlyMap<string, number>;
+  /** The keys anyone can read. The others are not published, though their lines hold. */
+  readonly published: ReadonlySet<string>;
+  readonly lines: readonly Line[];
+}
+
+export interface Suppression {
+  /** Every count not to be published: small ones, and what would give them away. */
+  readonly hidden: ReadonlySet<string>;
+  /** Of those, the counts suppressed because they are small. */
+  readonly primary: ReadonlySet<string>;
+}
+
+/** Which of the linked counts may not be published. Throws when a line does not add up: the counts are wrong. */
+export function suppress(linked: LinkedCounts, threshold = DEFAULT_THRESHOLD): Suppression {
+  const graph = new Graph(linked);
+  for (let k = 0; k < graph.size; k++) {
+    const v = graph.values[k];
+    // An unpublished zero is taken as known: what is never there (a sex buyer's country of origin) is no secret.
+    graph.state[k] = v > 0 && v < threshold ? HIDDEN : v === 0 || linked.published.has(graph.keys[k]) ? SHOWN : FREE;
+  }
+  const primary = new Set(graph.keys.filter((_, k) => graph.state[k] === HIDDEN));
+  graph.protect(graph.lines.map((_, l) => l));
+  const audited = new Map<string, number | undefined>();
+  for (let exposed = graph.exposed(audited); exposed !== undefined; exposed = graph.exposed(audited)) {
+    // Suppressing beside it, else further off in its group: a zero is no help (the audit takes zeros as known).
+    const positive = (lines: number[]) => lines.flatMap((l) => graph.ranked(l)).filter((k) => graph.values[k] > 0);
+    const near = positive(graph.linesOf[exposed.key]);
+    const candidates = near.length > 0 ? near : positive(exposed.lines);
+    if (candidates.length === 0) throw new Error(`the disclosure audit found ${graph.keys[exposed.key]} given away, with nothing left to suppress beside it`);
+    graph.hide(graph.cheapest(candidates));
+  }
+  return { hidden: new Set(graph.keys.filter((_, k) => graph.state[k] === HIDDEN)), primary };
+}
+
 /** The table as it may be published: small counts, and whatever would give them away, suppressed. */
 export function publish(table: CountTable, threshold = DEFAULT_THRESHOLD): PublishedTable {
   const grid = withMargins(table);
+  const { hidden, primary } = suppress(gridCounts(grid, () => true), threshold);
+  const shown = (r: number, c: number): Cell => (hidden.has(`${r},${c}`) ? 'suppressed' : grid[r][c]);
   const height = grid.length;
   const width = grid[0].length;
-  const hidden = grid.map((row) => row.map((v) => v > 0 && v < threshold));
-  const primary = count(hidden);
-  for (let candidates = nextToHide(grid, hidden, true); candidates; candidates = nextToHide(grid, hidden, true)) {
-    const [r, c] = cheapest(grid, hidden, candidates);
-    hidden[r][c] = true;
-  }
-  const shown = (r: number, c: number): Cell => (hidden[r][c] ? 'suppressed' : grid[r][c]);
   return {
     rows: table.rows,
     columns: table.columns,
@@ -59,7 +104,7 @@ export function publish(table: CountTable, threshold = DEFAULT_THRESHOLD): Publi
     rowTotals: table.rows.map((_, r) => shown(r, width - 1)),
     columnTotals: table.columns.map((_, c) => shown(height - 1, c)),
     total: shown(height - 1, width - 1),
-    suppressed: { primary, secondary: count(hidden) - primary },
+    suppressed: { primary: primary.size, secondary: hidden.size - primary.size },
   };
 }
 
@@ -68,18 +113,24 @@ export function publish(table: CountTable, threshold = DEFAULT_THRESHOLD): Publi
  * can work out. Keys are `row,column` in the table with its margins (the last row and column are the totals).
  */
 export function feasibleRanges(published: PublishedTable): Map<string, { min: number; max: number }> {
-  const height = published.rows.length + 1;
-  const width = published.columns.length + 1;
   const grid: Cell[][] = [
     ...published.cells.map((row, r) => [...row, published.rowTotals[r]]),
     [...published.columnTotals, published.total],
   ];
-  const hidden = grid.map((row) => row.map((v) => v === 'suppressed'));
-  const known = grid.map((row) => row.map((v) => (v === 'suppressed' ? 0 : v)));
+  const { lines } = gridCounts(grid.map((row) => row.map(() => 0)), () => true);
+  const known = new Map<string, number>();
+  grid.forEach((row, r) => row.forEach((v, c) => v !== 'suppressed' && known.set(`${r},${c}`, v)));
+  return attackerBounds(lines, known);
+}
+
+/**
+ * What an attacker can work out of counts joined by lines, knowing some of them: the least and greatest value of
+ * every count not known (by linear programming; every count is at least 0).
+ */
+export function attackerBounds(lines: readonly Line[], known: ReadonlyMap<string, number>): Map<string, { min: number; max: number }> {
+  const unknown = [...new Set(lines.flatMap((line) => [line.total, ...line.parts]))].filter((key) => !known.has(key));
   const ranges = new Map<string, { min: number; max: number }>();
-  for (let r = 0; r < height; r++) {
-    for (let c = 0; c < width; c++) if (hidden[r][c]) ranges.set(`${r},${c}`, rangeOf(known, hidden, r, c));
-  }
+  for (const key of unknown) ranges.set(key, bounds(lines, (k) => known.get(k), key));
   return ranges;
 }
 
@@ -94,101 +145,243 @@ function withMargins(table: CountTable): number[][] {
   return [...rows, [...columnTotals, sum(columnTotals)]];
 }
 
-/** The lines of the grid: every row with its total, every column with its total, as lists of [row, column]. */
-function linesOf(height: number, width: number): [number, number][][] {
-  const lines: [number, number][][] = [];
-  for (let r = 0; r < height; r++) lines.push(Array.from({ length: width }, (_, c) => [r, c] as [number, number]));
-  for (let c = 0; c < width; c++) lines.push(Array.from({ length: height }, (_, r) => [r, c] as [number, number]));
-  return lines;
-}
-
-/**
- * The entries one of which must be suppressed next, best first: those of a line that holds a single suppressed
- * entry; else, with `audit`, those of the lines of a suppressed entry that could be worked out; none when the
- * table is safe.
- */
-function nextToHide(grid: number[][], hidden: boolean[][], audit: boolean): [number, number][] | undefined {
+/** A grid with its margins (the last row and column) as linked counts keyed `row,column`: every row and column a line. */
+function gridCounts(grid: readonly (readonly number[])[], published: (r: number, c: number) => boolean): LinkedCounts {
   const height = grid.length;
   const width = grid[0].length;
-  const lines = linesOf(height, width);
-  const lone = lines.find((line) => line.filter(([r, c]) => hidden[r][c]).length === 1);
-  if (lone) return ranked(grid, hidden, lone);
-  if (!audit) return undefined;
-  for (let r = 0; r < height; r++) {
-    for (let c = 0; c < width; c++) {
-      if (!hidden[r][c]) continue;
-      const { min, max } = rangeOf(grid, hidden, r, c);
-      if (max - min >= 1) continue;
-      const candidates = lines.filter((line) => line.some(([lr, lc]) => lr === r && lc === c)).flatMap((line) => ranked(grid, hidden, line));
-      if (candidates.length > 0) return candidates;
+  const key = (r: number, c: number) => `${r},${c}`;
+  const counts = new Map<string, number>();
+  const shown = new Set<string>();
+  grid.forEach((row, r) => row.forEach((v, c) => {
+    counts.set(key(r, c), v);
+    if (published(r, c)) shown.add(key(r, c));
+  }));
+  const lines: Line[] = [];
+  for (let r = 0; r < height; r++) lines.push({ total: key(r, width - 1), parts: Array.from({ length: width - 1 }, (_, c) => key(r, c)) });
+  for (let c = 0; c < width; c++) lines.push({ total: key(height - 1, c), parts: Array.from({ length: height - 1 }, (_, r) => key(r, c)) });
+  return { counts, published: shown, lines };
+}
+
+const SHOWN = 0;
+const HIDDEN = 1;
+/** Not published, and not small: unknown to a reader, and nothing to protect. */
+const FREE = 2;
+
+/** The linked counts by number, with what is known of each, and the work of suppressing. */
+class Graph {
+  readonly keys: string[];
+  readonly values: number[];
+  readonly size: number;
+  /** Each line's entries, its total first. */
+  readonly lines: number[][];
+  readonly linesOf: number[][];
+  state: Uint8Array;
+
+  constructor(linked: LinkedCounts) {
+    this.keys = [...linked.counts.keys()];
+    this.values = [...linked.counts.values()];
+    this.size = this.keys.length;
+    const index = new Map(this.keys.map((key, k) => [key, k]));
+    const at = (key: string) => {
+      const k = index.get(key);
+      if (k === undefined) throw new Error(`a line names ${key}, which is not counted`);
+      return k;
+    };
+    for (const v of this.values) if (!Number.isInteger(v) || v < 0) throw new Error(`a count is a whole number of people, at least 0, not ${v}`);
+    this.lines = linked.lines.map((line) => [at(line.total), ...line.parts.map(at)]);
+    this.linesOf = this.keys.map(() => []);
+    this.lines.forEach((entries, l) => {
+      const [total, ...parts] = entries;
+      if (this.values[total] !== sum(parts.map((p) => this.values[p]))) throw new Error(`${this.keys[total]} is not the sum of its parts`);
+      for (const k of new Set(entries)) this.linesOf[k].push(l);
+    });
+    this.state = new Uint8Array(this.size);
+  }
+
+  /** Whether the line gives a suppressed count away: all its other entries known. */
+  private exposes(l: number, state = this.state): boolean {
+    let hidden = 0;
+    for (const k of this.lines[l]) {
+      if (state[k] === FREE) return false;
+      if (state[k] === HIDDEN) hidden++;
+    }
+    return hidden === 1;
+  }
+
+  /** The published entries of a line, best to suppress first: counts before zeros, parts before the total, small before large. */
+  ranked(l: number, state = this.state): number[] {
+    const [total] = this.lines[l];
+    const rank = (k: number) => [this.values[k] > 0 ? 0 : 1, k === total ? 1 : 0, this.values[k]];
+    return [...new Set(this.lines[l])]
+      .filter((k) => state[k] === SHOWN)
+      .sort((a, b) => {
+        const [x, y] = [rank(a), rank(b)];
+        return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+      });
+  }
+
+  /** Suppresses what the lines to look at need, each choice the cheapest; then what that needs in turn. */
+  protect(toLook: number[]): void {
+    for (let l = toLook.pop(); l !== undefined; l = toLook.pop()) {
+      if (!this.exposes(l)) continue;
+      const candidates = this.ranked(l);
+      if (candidates.length === 0) continue;
+      const k = this.cheapest(candidates);
+      this.state[k] = HIDDEN;
+      toLook.push(l, ...this.linesOf[k]);
     }
   }
-  return undefined;
+
+  hide(k: number): void {
+    this.state[k] = HIDDEN;
+    this.protect([...this.linesOf[k]]);
+  }
+
+  /**
+   * Of the candidates, the one whose suppression leads to the fewest suppressed counts once every line is
+   * protected again (then the fewest people hidden): suppressing the smallest count of a line can set off a chain
+   * (a victims' total hidden for the sake of two people of unknown age) where another choice closes two lines at
+   * once. Looks ahead with the line rule alone; the audit checks the result. A suppressed zero protects little,
+   * so zeros only where nothing else is left.
+   */
+  cheapest(candidates: number[]): number {
+    const positive = candidates.filter((k) => this.values[k] > 0);
+    const choices = [...new Set(positive.length > 0 ? positive : candidates)];
+    if (choices.length === 1) return choices[0];
+    let best = choices[0];
+    let bestCost = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+    for (const k of choices.slice(0, 8)) {
+      const trial = this.state.slice();
+      const cost = [0, 0];
+      const hide = (h: number) => {
+        trial[h] = HIDDEN;
+        cost[0]++;
+        cost[1] += this.values[h];
+        toLook.push(...this.linesOf[h]);
+      };
+      const toLook: number[] = [];
+      hide(k);
+      for (let l = toLook.pop(); l !== undefined; l = toLook.pop()) {
+        if (!this.exposes(l, trial)) continue;
+        const [next] = this.ranked(l, trial);
+        if (next !== undefined) hide(next);
+      }
+      if (cost[0] < bestCost[0] || (cost[0] === bestCost[0] && cost[1] < bestCost[1])) [best, bestCost] = [k, cost];
+    }
+    return best;
+  }
+
+  /**
+   * A suppressed count that everything known pins to one value, if any. Audits each group of unknown counts
+   * joined by lines; `audited` remembers groups found safe (by their members and what is known around them).
+   */
+  exposed(audited: Map<string, number | undefined>): { key: number; lines: number[] } | undefined {
+    const seen = new Uint8Array(this.size);
+    for (let start = 0; start < this.size; start++) {
+      if (seen[start] || this.state[start] === SHOWN) continue;
+      const group: number[] = [];
+      const groupLines = new Set<number>();
+      seen[start] = 1;
+      for (let queue = [start], k = queue.pop(); k !== undefined; k = queue.pop()) {
+        group.push(k);
+        for (const l of this.linesOf[k]) {
+          groupLines.add(l);
+          for (const other of this.lines[l]) if (!seen[other] && this.state[other] !== SHOWN) (seen[other] = 1), queue.push(other);
+        }
+      }
+      if (!group.some((k) => this.state[k] === HIDDEN)) continue;
+      const signature = group.sort((a, b) => a - b).map((k) => `${k}${this.state[k] === HIDDEN ? 'h' : 'f'}`).join(',');
+      if (!audited.has(signature)) audited.set(signature, this.auditGroup(group, [...groupLines]));
+      const found = audited.get(signature);
+      if (found !== undefined) {
+        audited.delete(signature);
+        return { key: found, lines: [...groupLines] };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A suppressed count of the group that what is known determines, if any. Where every unknown count is above
+   * zero, a count's least and greatest possible values differ exactly when the lines leave it free (a direction
+   * along which all of them hold moves it, and a small step keeps every count above zero), which linear algebra
+   * tells at once. A suppressed zero is taken as known for this: the attacker is given more than it has, so the
+   * answer errs on the side of suppressing.
+   */
+  private auditGroup(group: number[], groupLines: number[]): number | undefined {
+    const unknown = group.filter((k) => this.values[k] > 0);
+    const column = new Map(unknown.map((k, i) => [k, i]));
+    const matrix = groupLines.map((l) => {
+      const row = new Array<number>(unknown.length).fill(0);
+      const [total, ...parts] = this.lines[l];
+      for (const [k, sign] of [[total, -1] as const, ...parts.map((p) => [p, 1] as const)]) {
+        const i = column.get(k);
+        if (i !== undefined) row[i] += sign;
+      }
+      return row;
+    });
+    const determined = determinedColumns(matrix, unknown.length);
+    return unknown.find((k) => this.state[k] === HIDDEN && determined.has(column.get(k)!));
+  }
 }
 
 /**
- * Of the candidates, the one whose suppression leads to the fewest suppressed entries once every line is
- * protected again (then the fewest people hidden): suppressing the smallest count of a line can set off a chain
- * through the table (a victims' total hidden for the sake of two people of unknown age) where another choice
- * closes two lines at once. Looks ahead with the line rule alone; the audit checks the result.
+ * The unknowns a set of linear equations (rows of coefficients) fixes whatever the right-hand sides: those whose
+ * unit vector lies in the rows' span. Reduces the rows to echelon form; an unknown is fixed when it leads a row
+ * with no other unknown left free.
  */
-function cheapest(grid: number[][], hidden: boolean[][], candidates: [number, number][]): [number, number] {
-  // A suppressed zero protects little: no count is below it. Zeros only where nothing else is left.
-  const positive = candidates.filter(([r, c]) => grid[r][c] > 0);
-  if (positive.length > 0) candidates = positive;
-  if (candidates.length === 1) return candidates[0];
-  let best = candidates[0];
-  let bestCost = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
-  for (const [r, c] of candidates.slice(0, 8)) {
-    const trial = hidden.map((row) => [...row]);
-    trial[r][c] = true;
-    for (let next = nextToHide(grid, trial, false); next; next = nextToHide(grid, trial, false)) trial[next[0][0]][next[0][1]] = true;
-    const cost = [count(trial), grid.reduce((n, row, i) => n + row.reduce((m, v, j) => m + (trial[i][j] ? v : 0), 0), 0)];
-    if (cost[0] < bestCost[0] || (cost[0] === bestCost[0] && cost[1] < bestCost[1])) [best, bestCost] = [[r, c], cost];
+function determinedColumns(matrix: number[][], width: number): Set<number> {
+  const rows = matrix.map((row) => [...row]);
+  const pivots: [row: number, column: number][] = [];
+  let r = 0;
+  for (let c = 0; c < width && r < rows.length; c++) {
+    let best = r;
+    for (let i = r + 1; i < rows.length; i++) if (Math.abs(rows[i][c]) > Math.abs(rows[best][c])) best = i;
+    if (Math.abs(rows[best][c]) < 1e-9) continue;
+    [rows[r], rows[best]] = [rows[best], rows[r]];
+    const lead = rows[r][c];
+    for (let j = c; j < width; j++) rows[r][j] /= lead;
+    for (let i = 0; i < rows.length; i++) {
+      if (i === r || Math.abs(rows[i][c]) < 1e-12) continue;
+      const factor = rows[i][c];
+      for (let j = c; j < width; j++) rows[i][j] -= factor * rows[r][j];
+    }
+    pivots.push([r, c]);
+    r++;
   }
-  return best;
+  const pivotColumns = new Set(pivots.map(([, c]) => c));
+  const determined = new Set<number>();
+  for (const [row, c] of pivots) {
+    let alone = true;
+    for (let j = 0; j < width && alone; j++) if (!pivotColumns.has(j) && Math.abs(rows[row][j]) > 1e-9) alone = false;
+    if (alone) determined.add(c);
+  }
+  return determined;
 }
 
-/** The shown entries of a line, smallest first, counts above 0 before zeros and cells before totals. */
-function ranked(grid: number[][], hidden: boolean[][], line: [number, number][]): [number, number][] {
-  const isTotal = ([r, c]: [number, number]) => r === grid.length - 1 || c === grid[0].length - 1;
-  const rank = (cell: [number, number]) => [grid[cell[0]][cell[1]] > 0 ? 0 : 1, isTotal(cell) ? 1 : 0, grid[cell[0]][cell[1]]];
-  return line
-    .filter(([r, c]) => !hidden[r][c])
-    .sort((a, b) => {
-      const [x, y] = [rank(a), rank(b)];
-      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-    });
-}
-
-/** The least and greatest value of one suppressed entry, every published entry and every line sum holding. */
-function rangeOf(values: readonly (readonly number[])[], hidden: readonly (readonly boolean[])[], row: number, column: number): { min: number; max: number } {
-  const height = values.length;
-  const width = values[0].length;
+/** The least and greatest value of one unknown count, every known count and every line holding. */
+function bounds(lines: readonly Line[], known: (key: string) => number | undefined, target: string): { min: number; max: number } {
   const constraints: Record<string, { equal: number }> = {};
   const variables: Record<string, Record<string, number>> = {};
-  const name = (r: number, c: number) => `x${r}_${c}`;
-  const addLine = (key: string, cells: [number, number][], total: [number, number]) => {
-    // sum(cells) − total = 0, with the shown values moved to the right-hand side.
+  lines.forEach((line, l) => {
+    // sum(parts) − total = 0, with the known values moved to the right-hand side.
     let rhs = 0;
-    const terms: [[number, number], number][] = [...cells.map((cell) => [cell, 1] as [[number, number], number]), [total, -1]];
-    let anyHidden = false;
-    for (const [[r, c], sign] of terms) {
-      if (hidden[r][c]) {
-        anyHidden = true;
-        (variables[name(r, c)] ??= {})[key] = sign;
-      } else rhs -= sign * values[r][c];
+    let anyUnknown = false;
+    for (const [key, sign] of [[line.total, -1] as const, ...line.parts.map((p) => [p, 1] as const)]) {
+      const v = known(key);
+      if (v === undefined) {
+        anyUnknown = true;
+        const terms = (variables[key] ??= {});
+        terms[`l${l}`] = (terms[`l${l}`] ?? 0) + sign;
+      } else rhs -= sign * v;
     }
-    if (anyHidden) constraints[key] = { equal: rhs };
-  };
-  for (let r = 0; r < height; r++) addLine(`row${r}`, Array.from({ length: width - 1 }, (_, c) => [r, c] as [number, number]), [r, width - 1]);
-  for (let c = 0; c < width; c++) addLine(`col${c}`, Array.from({ length: height - 1 }, (_, r) => [r, c] as [number, number]), [height - 1, c]);
-  const target = name(row, column);
+    if (anyUnknown) constraints[`l${l}`] = { equal: rhs };
+  });
   (variables[target] ??= {}).objective = 1;
   const bound = (direction: 'minimize' | 'maximize') => {
     const solution = solve({ direction, objective: 'objective', constraints, variables });
     if (solution.status === 'unbounded') return Number.POSITIVE_INFINITY;
-    if (solution.status !== 'optimal') throw new Error(`the disclosure audit could not bound a suppressed entry (${solution.status})`);
+    if (solution.status !== 'optimal') throw new Error(`the disclosure audit could not bound a suppressed count (${solution.status})`);
     return Math.round(solution.result * 1e6) / 1e6;
   };
   return { min: bound('minimize'), max: bound('maximize') };
@@ -196,8 +389,4 @@ function rangeOf(values: readonly (readonly number[])[], hidden: readonly (reado
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-function count(flags: readonly (readonly boolean[])[]): number {
-  return flags.reduce((n, row) => n + row.filter(Boolean).length, 0);
 }

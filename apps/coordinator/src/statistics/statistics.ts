@@ -8,11 +8,13 @@ import {
   ORIGIN_REGIONS,
   SUBJECT_CATEGORIES,
   SUPPORT_KINDS,
+  originRegionOf,
   SupportKind,
   VERDICTS,
 } from '../cases/case.model';
 import { CaseFacts } from './case-facts';
-import { Cell, CountTable, publish, PublishedTable } from './disclosure-control';
+import { Cell, PublishedTable } from './disclosure-control';
+import { Counted, Dimension, publishLinked, TableSpec } from './linked-tables';
 
 /**
  * The figures the work is judged by, for one year and optionally one region: the people met in the year (the
@@ -57,72 +59,137 @@ export const TABLE_NAMES = [
   'cooperationBySupport',
   'investigationsByOutcome',
   'prosecutions',
+  'defendants',
   'judgmentsByOffence',
   'residence',
 ] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 export const STATISTICS_BASIS =
-  'the people met in the year, counted once each: the subjects of cases opened in it; and what has come of their cases so far';
+  "the people met in the year, counted once each: the subjects of cases opened in it, in the region of their first case; and what has come of their cases so far";
+
+const VICTIMS = { group: 'victim' } as const;
+const OF_VICTIMS = { dimension: 'victim', value: 'victims' } as const;
+
+/** The tables, each a population by two of its dimensions (or one, against a labelled column). */
+const TABLES: Readonly<Record<TableName, TableSpec>> = {
+  individualsByGroup: { population: 'people', rows: { dimension: 'group' }, columns: { dimension: 'age' } },
+  individualsByContact: { population: 'people', rows: { dimension: 'group' }, columns: { dimension: 'contact' } },
+  individualsByMunicipality: { population: 'people', rows: { dimension: 'municipality' }, columns: { dimension: 'victim' } },
+  victimsByAgeAndGender: { population: 'people', where: VICTIMS, rows: { dimension: 'age' }, columns: { dimension: 'gender' } },
+  victimsByOriginAndAge: { population: 'people', where: VICTIMS, rows: { dimension: 'origin' }, columns: { dimension: 'age' } },
+  victimsByCountry: { population: 'people', where: VICTIMS, rows: { dimension: 'country' }, columns: { label: 'victims' } },
+  victimsByExploitationAndAge: { population: 'people', where: VICTIMS, rows: { dimension: 'exploitation' }, columns: { dimension: 'age' } },
+  victimsBySupport: { population: 'support', rows: { dimension: 'kind' }, columns: { label: 'victims' } },
+  cooperationBySupport: { population: 'people', where: VICTIMS, rows: { dimension: 'supported' }, columns: { dimension: 'cooperated' } },
+  investigationsByOutcome: { population: 'investigations', rows: { dimension: 'outcome' }, columns: { label: 'investigations' } },
+  prosecutions: { population: 'prosecutions', rows: { dimension: 'defendants' }, columns: { label: 'prosecutions' } },
+  defendants: { population: 'defendants', rows: { label: 'prosecuted' }, columns: { label: 'defendants' } },
+  judgmentsByOffence: { population: 'judgments', rows: { dimension: 'offence' }, columns: { dimension: 'verdict' } },
+  residence: { population: 'applications', rows: { dimension: 'application' }, columns: { dimension: 'decision' } },
+};
+
+const NOT_RECORDED = 'not recorded';
+const SUPPORTED = ['protection or support', 'neither'] as const;
+const COOPERATED = ['cooperated', 'did not cooperate'] as const;
 
 /** The figures of the facts of every case, for the query; `regionOf` names the region of a municipality. */
 export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, regionOf: (municipality: string) => string | undefined): Statistics {
-  const cases = all.filter((f) => yearOf(f.openedAt) === query.year && (query.region === null || regionOf(f.city) === query.region));
+  const cases = all.filter((f) => yearOf(f.openedAt) === query.year);
+  const regionOfCity = (city: string) => regionOf(city) ?? NOT_RECORDED;
   const people = byPerson(cases);
-  const victims = people.filter((p) => p.first.category === 'victim');
-  const supported = (p: Person) => p.supportKinds.size > 0;
-  const investigations = cases.flatMap((c) => c.investigations);
-  const judgments = cases.flatMap((c) => c.judgments);
-  const convictions = judgments.filter((j) => j.verdict === 'convicted');
-  const count = <T>(items: readonly T[], test: (item: T) => boolean) => items.filter(test).length;
-  const grid = (rows: readonly string[], columns: readonly string[], n: (row: string, column: string) => number): CountTable => ({
-    rows,
-    columns,
-    counts: rows.map((row) => columns.map((column) => n(row, column))),
-  });
-  const orUnknown = (value: string | null) => value ?? 'not recorded';
-  const countries = [...new Set(victims.map((v) => orUnknown(v.first.originCountry)))].sort();
-  const tables: Record<TableName, CountTable> = {
-    individualsByGroup: grid(SUBJECT_CATEGORIES, AGE_GROUPS, (group, age) => count(people, (p) => p.first.category === group && p.first.ageGroup === age)),
-    individualsByContact: grid(SUBJECT_CATEGORIES, [...CONTACT_TYPES, 'not recorded'], (group, contact) =>
-      count(people, (p) => p.first.category === group && orUnknown(p.first.contact) === contact),
-    ),
-    individualsByMunicipality: grid([...new Set(people.map((p) => p.first.city))].sort(), ['victims', 'others'], (municipality, column) =>
-      count(people, (p) => p.first.city === municipality && (p.first.category === 'victim') === (column === 'victims')),
-    ),
-    victimsByAgeAndGender: grid(AGE_GROUPS, [...GENDERS, 'not recorded'], (age, gender) => count(victims, (v) => v.first.ageGroup === age && orUnknown(v.first.gender) === gender)),
-    victimsByOriginAndAge: grid([...ORIGIN_REGIONS, 'not recorded'], AGE_GROUPS, (origin, age) => count(victims, (v) => orUnknown(v.first.originRegion) === origin && v.first.ageGroup === age)),
-    victimsByCountry: grid(countries, ['victims'], (country) => count(victims, (v) => orUnknown(v.first.originCountry) === country)),
-    victimsByExploitationAndAge: grid([...EXPLOITATION_FORMS, 'not recorded'], AGE_GROUPS, (form, age) => count(victims, (v) => orUnknown(v.first.exploitation) === form && v.first.ageGroup === age)),
-    victimsBySupport: grid(SUPPORT_KINDS, ['victims'], (kind) => count(victims, (v) => v.supportKinds.has(kind as SupportKind))),
-    cooperationBySupport: grid(['protection or support', 'neither'], ['cooperated', 'did not cooperate'], (row, column) =>
-      count(victims, (v) => supported(v) === (row === 'protection or support') && v.cooperated === (column === 'cooperated')),
-    ),
-    investigationsByOutcome: grid([...INVESTIGATION_OUTCOMES, 'open'], ['investigations'], (outcome) => count(investigations, (i) => (i.outcome ?? 'open') === outcome)),
-    prosecutions: grid(['prosecutions initiated', 'defendants prosecuted'], ['count'], (row) =>
-      cases.flatMap((c) => c.prosecutions).reduce((n, p) => n + (row === 'prosecutions initiated' ? 1 : p.defendants), 0),
-    ),
-    judgmentsByOffence: grid(OFFENCES, VERDICTS, (offence, verdict) => count(judgments, (j) => j.verdict === verdict && j.offences.includes(offence as never))),
-    residence: grid(['reflection period', 'residence permit'], ['applied for', 'granted'], (row, column) => {
-      const of = (f: CaseFacts) => (row === 'reflection period' ? f.reflectionPeriods : f.residencePermits);
-      return cases.reduce((n, f) => n + (column === 'granted' ? of(f).granted : of(f).applied), 0);
-    }),
+  const counted = countedOf(cases, people, regionOfCity);
+  const observed = (dimension: string) => [...new Set(counted.flatMap((c) => c.values[dimension] ?? []))].sort();
+  const countries = observed('country').filter((c) => c !== NOT_RECORDED);
+  const dimensions: Record<string, Dimension> = {
+    group: { values: SUBJECT_CATEGORIES, within: { dimension: 'victim', of: (group) => (group === 'victim' ? 'victims' : 'others') } },
+    victim: { values: ['victims', 'others'] },
+    age: { values: AGE_GROUPS },
+    contact: { values: [...CONTACT_TYPES, NOT_RECORDED] },
+    gender: { values: [...GENDERS, NOT_RECORDED], only: OF_VICTIMS },
+    origin: { values: [...ORIGIN_REGIONS, NOT_RECORDED], only: OF_VICTIMS },
+    country: { values: [...countries, NOT_RECORDED], only: OF_VICTIMS, within: { dimension: 'origin', of: (country) => (country === NOT_RECORDED ? undefined : originRegionOf(country)) } },
+    exploitation: { values: [...EXPLOITATION_FORMS, NOT_RECORDED], only: OF_VICTIMS },
+    supported: { values: SUPPORTED, only: OF_VICTIMS },
+    cooperated: { values: COOPERATED, only: OF_VICTIMS },
+    kind: { values: SUPPORT_KINDS },
+    outcome: { values: [...INVESTIGATION_OUTCOMES, 'open'] },
+    defendants: { values: DEFENDANT_COUNTS },
+    offence: { values: OFFENCES },
+    verdict: { values: VERDICTS },
+    application: { values: APPLICATIONS },
+    decision: { values: ['granted', 'not granted'] },
+    municipality: { values: observed('municipality'), within: { dimension: 'region', of: regionOfCity } },
+    region: { values: [...new Set([...observed('region'), ...(query.region ? [query.region] : [])])].sort() },
   };
-  const published = Object.fromEntries(TABLE_NAMES.map((name) => [name, publish(tables[name], query.threshold)])) as Record<TableName, PublishedTable>;
-  const days = investigations.filter((i) => i.closedAt !== null).map((i) => (Date.parse(i.closedAt!) - Date.parse(i.openedAt)) / 86_400_000);
-  const months = convictions.map((j) => (j.sentence?.kind === 'prison' ? j.sentence.months : null)).filter((m): m is number => m !== null);
+  const slices = [{}, ...dimensions.region.values.filter((r) => r !== NOT_RECORDED).map((region) => ({ region }))];
+  const tablesOf = publishLinked(counted, dimensions, TABLES, slices, query.threshold);
+  const tables = tablesOf(query.region === null ? {} : { region: query.region });
+  const inSlice = cases.filter((f) => query.region === null || regionOfCity(f.city) === query.region);
+  const days = inSlice.flatMap((f) => f.investigations).filter((i) => i.closedAt !== null).map((i) => (Date.parse(i.closedAt!) - Date.parse(i.openedAt)) / 86_400_000);
+  const months = inSlice
+    .flatMap((f) => f.judgments)
+    .filter((j) => j.verdict === 'convicted')
+    .map((j) => (j.sentence?.kind === 'prison' ? j.sentence.months : null))
+    .filter((m): m is number => m !== null);
   return {
     year: query.year,
     region: query.region,
     threshold: query.threshold,
     basis: STATISTICS_BASIS,
-    tables: published,
+    tables,
     figures: {
       investigationDaysToOutcome: days.length >= query.threshold ? { n: days.length, median: round(median(days)) } : 'suppressed',
       prisonMonths: months.length >= query.threshold ? { n: months.length, median: median(months), min: Math.min(...months), max: Math.max(...months) } : 'suppressed',
-      cooperationRate: rates(published.cooperationBySupport),
+      cooperationRate: rates(tables.cooperationBySupport),
     },
   };
+}
+
+const DEFENDANT_COUNTS = ['1', '2', '3 or more'] as const;
+const APPLICATIONS = ['reflection period', 'residence permit'] as const;
+
+/** What is counted, with its values: each person (in the region of their first case), and what came of the cases. */
+function countedOf(cases: readonly CaseFacts[], people: readonly Person[], regionOfCity: (city: string) => string): Counted[] {
+  const where = (city: string) => ({ municipality: city, region: regionOfCity(city) });
+  const orUnknown = (value: string | null) => value ?? NOT_RECORDED;
+  const counted: Counted[] = [];
+  for (const { first, supportKinds, cooperated } of people) {
+    const values: Record<string, string> = {
+      ...where(first.city),
+      group: first.category,
+      victim: first.category === 'victim' ? 'victims' : 'others',
+      age: first.ageGroup,
+      contact: orUnknown(first.contact),
+    };
+    if (first.category === 'victim') {
+      Object.assign(values, {
+        gender: orUnknown(first.gender),
+        country: orUnknown(first.originCountry),
+        // From the country where there is one, as the figures count regions of origin now.
+        origin: first.originCountry ? originRegionOf(first.originCountry) : orUnknown(first.originRegion),
+        exploitation: orUnknown(first.exploitation),
+        supported: supportKinds.size > 0 ? SUPPORTED[0] : SUPPORTED[1],
+        cooperated: cooperated ? COOPERATED[0] : COOPERATED[1],
+      });
+      for (const kind of supportKinds) counted.push({ population: 'support', values: { ...where(first.city), kind } });
+    }
+    counted.push({ population: 'people', values });
+  }
+  for (const f of cases) {
+    const at = where(f.city);
+    for (const i of f.investigations) counted.push({ population: 'investigations', values: { ...at, outcome: i.outcome ?? 'open' } });
+    for (const p of f.prosecutions) {
+      counted.push({ population: 'prosecutions', values: { ...at, defendants: DEFENDANT_COUNTS[Math.min(p.defendants, 3) - 1] ?? DEFENDANT_COUNTS[0] } });
+      for (let d = 0; d < p.defendants; d++) counted.push({ population: 'defendants', values: at });
+    }
+    for (const j of f.judgments) for (const offence of j.offences) counted.push({ population: 'judgments', values: { ...at, offence, verdict: j.verdict } });
+    APPLICATIONS.forEach((application, a) => {
+      const { applied, granted } = a === 0 ? f.reflectionPeriods : f.residencePermits;
+      for (let n = 0; n < applied; n++) counted.push({ population: 'applications', values: { ...at, application, decision: n < granted ? 'granted' : 'not granted' } });
+    });
+  }
+  return counted;
 }
 
 interface Person {
