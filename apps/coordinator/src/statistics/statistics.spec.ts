@@ -108,6 +108,14 @@ describe('the figures of the country and of its regions, together', () => {
     expect(countryChildren === 'suppressed' || stockholmChildren === 'suppressed').toBe(true);
   });
 
+  it("does not give a region's few prison sentences away by the counts the other regions' medians rest on", () => {
+    const convicted = (months: number) => ({ defendantId: `d-${months}`, verdict: 'convicted' as const, offences: ['procuring' as const], sentence: { kind: 'prison' as const, months }, decidedOn: '2026-10-01' });
+    const facts = [...[6, 8, 10, 12, 14, 16].map((m) => fact({ judgments: [convicted(m)] })), ...[20, 30, 40].map((m) => fact({ city: 'stockholm', judgments: [convicted(m)] }))];
+    expect(stats(facts, 'stockholm').figures.prisonMonths).toBe('suppressed');
+    const [country, skane] = [stats(facts, null).figures.prisonMonths, stats(facts, 'skane').figures.prisonMonths];
+    expect(country === 'suppressed' || skane === 'suppressed').toBe(true);
+  });
+
   it('suppresses a count the same way in every table that shows it', () => {
     // Two sex buyers who are children: protecting them by the victims' children in one table would be undone by
     // another table that publishes the victims' children.

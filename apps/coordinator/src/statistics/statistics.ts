@@ -36,7 +36,7 @@ export interface Statistics {
   readonly basis: string;
   readonly tables: Readonly<Record<TableName, PublishedTable>>;
   readonly figures: {
-    /** Days from an investigation's opening to its outcome, of those closed. */
+    /** Days from an investigation's opening to its outcome, of those closed; `n` is suppressed with the tables. */
     readonly investigationDaysToOutcome: SmallFigure<{ median: number }>;
     /** Months of prison in convictions, per defendant. */
     readonly prisonMonths: SmallFigure<{ median: number; min: number; max: number }>;
@@ -89,6 +89,20 @@ const TABLES: Readonly<Record<TableName, TableSpec>> = {
   residence: { population: 'applications', rows: { dimension: 'application' }, columns: { dimension: 'decision' } },
 };
 
+/**
+ * The counts a figure rests on (how many closed investigations a median time is of), suppressed with the tables:
+ * published beside the figure, a region's could otherwise be worked out from the country's and the others'.
+ */
+const FIGURE_COUNTS = {
+  closedInvestigations: { population: 'investigations', where: { state: 'closed' }, rows: { label: 'closed' }, columns: { label: 'investigations' } },
+  prisonSentences: { population: 'prison sentences', rows: { label: 'convicted' }, columns: { label: 'prison sentences' } },
+} as const satisfies Record<string, TableSpec>;
+
+/** Whether a figure may be published: the count it rests on is, and is at least the threshold. */
+function published(count: PublishedTable, threshold: number): boolean {
+  return count.total !== 'suppressed' && count.total >= threshold;
+}
+
 const NOT_RECORDED = 'not recorded';
 const SUPPORTED = ['protection or support', 'neither'] as const;
 const COOPERATED = ['cooperated', 'did not cooperate'] as const;
@@ -113,7 +127,8 @@ export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, 
     supported: { values: SUPPORTED, only: OF_VICTIMS },
     cooperated: { values: COOPERATED, only: OF_VICTIMS },
     kind: { values: SUPPORT_KINDS },
-    outcome: { values: [...INVESTIGATION_OUTCOMES, 'open'] },
+    outcome: { values: [...INVESTIGATION_OUTCOMES, 'open'], within: { dimension: 'state', of: (outcome) => (outcome === 'open' ? 'open' : 'closed') } },
+    state: { values: ['closed', 'open'] },
     defendants: { values: DEFENDANT_COUNTS },
     offence: { values: OFFENCES },
     verdict: { values: VERDICTS },
@@ -123,8 +138,8 @@ export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, 
     region: { values: [...new Set([...observed('region'), ...(query.region ? [query.region] : [])])].sort() },
   };
   const slices = [{}, ...dimensions.region.values.filter((r) => r !== NOT_RECORDED).map((region) => ({ region }))];
-  const tablesOf = publishLinked(counted, dimensions, TABLES, slices, query.threshold);
-  const tables = tablesOf(query.region === null ? {} : { region: query.region });
+  const tablesOf = publishLinked(counted, dimensions, { ...TABLES, ...FIGURE_COUNTS }, slices, query.threshold);
+  const { closedInvestigations, prisonSentences, ...tables } = tablesOf(query.region === null ? {} : { region: query.region });
   const inSlice = cases.filter((f) => query.region === null || regionOfCity(f.city) === query.region);
   const days = inSlice.flatMap((f) => f.investigations).filter((i) => i.closedAt !== null).map((i) => (Date.parse(i.closedAt!) - Date.parse(i.openedAt)) / 86_400_000);
   const months = inSlice
@@ -139,8 +154,8 @@ export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, 
     basis: STATISTICS_BASIS,
     tables,
     figures: {
-      investigationDaysToOutcome: days.length >= query.threshold ? { n: days.length, median: round(median(days)) } : 'suppressed',
-      prisonMonths: months.length >= query.threshold ? { n: months.length, median: median(months), min: Math.min(...months), max: Math.max(...months) } : 'suppressed',
+      investigationDaysToOutcome: published(closedInvestigations, query.threshold) ? { n: days.length, median: round(median(days)) } : 'suppressed',
+      prisonMonths: published(prisonSentences, query.threshold) ? { n: months.length, median: median(months), min: Math.min(...months), max: Math.max(...months) } : 'suppressed',
       cooperationRate: rates(tables.cooperationBySupport),
     },
   };
@@ -178,12 +193,15 @@ function countedOf(cases: readonly CaseFacts[], people: readonly Person[], regio
   }
   for (const f of cases) {
     const at = where(f.city);
-    for (const i of f.investigations) counted.push({ population: 'investigations', values: { ...at, outcome: i.outcome ?? 'open' } });
+    for (const i of f.investigations) counted.push({ population: 'investigations', values: { ...at, outcome: i.outcome ?? 'open', state: i.outcome ? 'closed' : 'open' } });
     for (const p of f.prosecutions) {
       counted.push({ population: 'prosecutions', values: { ...at, defendants: DEFENDANT_COUNTS[Math.min(p.defendants, 3) - 1] ?? DEFENDANT_COUNTS[0] } });
       for (let d = 0; d < p.defendants; d++) counted.push({ population: 'defendants', values: at });
     }
-    for (const j of f.judgments) for (const offence of j.offences) counted.push({ population: 'judgments', values: { ...at, offence, verdict: j.verdict } });
+    for (const j of f.judgments) {
+      for (const offence of j.offences) counted.push({ population: 'judgments', values: { ...at, offence, verdict: j.verdict } });
+      if (j.verdict === 'convicted' && j.sentence?.kind === 'prison') counted.push({ population: 'prison sentences', values: at });
+    }
     APPLICATIONS.forEach((application, a) => {
       const { applied, granted } = a === 0 ? f.reflectionPeriods : f.residencePermits;
       for (let n = 0; n < applied; n++) counted.push({ population: 'applications', values: { ...at, application, decision: n < granted ? 'granted' : 'not granted' } });
