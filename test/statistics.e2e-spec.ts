@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { eventually, RunningService } from './support/running-service';
 
 /**
@@ -66,6 +67,23 @@ describe('the statistics', () => {
     expect(text.split('\r\n')[0]).toBe('table,row,column,value');
     expect(text).toContain('individualsByGroup,victim,adult,7\r\n');
     expect(text).toContain('individualsByGroup,victim,child,suppressed\r\n');
+    // Read as a spreadsheet reads it (RFC 4180, every line its four fields), it says what the JSON says.
+    const records: { table: string; row: string; column: string; value: string }[] = parse(text, { columns: true, record_delimiter: '\r\n', skip_empty_lines: false });
+    const csv = new Map(records.map((r) => [`${r.table}/${r.row}/${r.column}`, r.value]));
+    expect(csv.size).toBe(records.length);
+    const json = (await auditor.get(`/statistics?year=${year}&region=skane`)).body;
+    const expected = new Map<string, string>();
+    for (const [name, t] of Object.entries<{ rows: string[]; columns: string[]; cells: unknown[][]; rowTotals: unknown[]; columnTotals: unknown[]; total: unknown }>(json.tables)) {
+      t.rows.forEach((row, r) => {
+        t.columns.forEach((column, c) => expected.set(`${name}/${row}/${column}`, String(t.cells[r][c])));
+        expected.set(`${name}/${row}/total`, String(t.rowTotals[r]));
+      });
+      t.columns.forEach((column, c) => expected.set(`${name}/total/${column}`, String(t.columnTotals[c])));
+      expected.set(`${name}/total/total`, String(t.total));
+    }
+    for (const [at, value] of expected) expect({ at, value: csv.get(at) }).toEqual({ at, value });
+    expect([...csv.keys()].filter((at) => !expected.has(at)).every((at) => at.startsWith('figures/'))).toBe(true);
+    for (const record of records) expect(record.value).toMatch(/^(suppressed|\d+(\.\d+)?)$/);
   });
 
   it('refuses those who do not report the figures, an unknown region and a missing year', async () => {
