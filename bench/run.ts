@@ -12,6 +12,8 @@
  *   7. case reads (timelines) with and without the access log, in the process and over HTTP, on SQLite, then
  *      PostgreSQL,
  *   8. commands with free text, encrypted under the subject's key and left in clear, on SQLite, then PostgreSQL,
+ *   9. GET /statistics over `npm run demo:year`'s year at growing scales (the figures of the country and its
+ *      regions suppressed together), in the process and over HTTP,
  * then prints a table and writes bench/results/latest.json plus a dated copy.
  * PostgreSQL is `DATABASE_URL`, else the local server on 127.0.0.1:5432; each phase on it has a fresh schema,
  * dropped at the end. Its figures are SQLite's keys with `_postgres` appended, each next to SQLite's, and say
@@ -33,11 +35,12 @@ import { benchRelay, RelayBenchResult } from './relay.bench';
 import { benchEncryption, EncryptionResult } from './encryption.bench';
 import { benchReads, ReadsResult } from './reads.bench';
 import { benchReplay } from './replay.bench';
+import { benchStatistics, StatisticsAtScale } from './statistics.bench';
 import { formatTable, machineInfo, Row, writeResults } from './report';
 import { benchProjectionRebuild, RebuildResult } from './rebuild.bench';
 import { BenchStore, postgresStores, sqliteStores } from './stores';
 
-const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'encryption', 'ledger', 'relay', 'rebuild'] as const;
+const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'encryption', 'ledger', 'relay', 'rebuild', 'statistics'] as const;
 type Phase = (typeof PHASES)[number];
 /** The phases that run on each event store adapter in turn. */
 const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'encryption', 'rebuild'];
@@ -100,6 +103,14 @@ const parameters = {
     log: { cases: quick ? 20 : 1000, eventsPerCase: 1000, eventsPerAppend: 100 },
     batchSize: 1000,
     what: 'npm run projections:rebuild --from-scratch as its function: a PostgreSQL event store filled with the ledger phase\'s kind of log, then the case index rebuilt into PostgreSQL read models in the same schema; timed from the rebuild\'s start to its last commit',
+  },
+  statistics: {
+    seed: 2026,
+    scales: quick ? [0.5] : [1, 10],
+    requests: quick ? 3 : 9,
+    region: 'skane',
+    reader: 'mika-malmo',
+    what: "npm run demo:year's year (one city, Malmö) at each scale recorded through the service on SQLite; then the median of the requests: the case index's facts read and the figures computed in the process, and GET /statistics for the country and for the region over HTTP, one at a time",
   },
   relay: {
     broker: 'KAFKA_BROKERS if set, else a broker of this run from scripts/kafka-local.sh (state in the run\'s temporary directory, stopped at the end)',
@@ -237,6 +248,10 @@ async function main(): Promise<void> {
       results.relay = await benchRelay(join(workDir, 'relay'), relay, progress, (stop) => onInterrupt.push(stop));
       if ('skipped' in results.relay) progress(`relay: skipped: ${results.relay.skipped}`);
     }
+    if (runs('statistics')) {
+      const { statistics } = parameters;
+      results.statistics = await benchStatistics((scale) => join(workDir, `statistics-${scale}`), statistics, progress);
+    }
     if (runs('rebuild') && postgres && 'stores' in postgres) {
       const { rebuild } = parameters;
       progress(`rebuild: writing a ${(rebuild.log.cases * rebuild.log.eventsPerCase).toLocaleString('en-US')}-event log into PostgreSQL, then rebuilding the case index from it`);
@@ -301,6 +316,7 @@ async function main(): Promise<void> {
       : []),
     ...(relay ? relayRows(relay) : []),
     ...rebuildRows(results),
+    ...statisticsRows(results.statistics),
   ];
   const runSeconds = (performance.now() - started) / 1000;
   const figures = Object.fromEntries(rows.map((row) => [row.key, row.value]));
@@ -370,7 +386,20 @@ interface Results extends StoreResults {
   ledger?: Awaited<ReturnType<typeof benchLedger>>;
   relay?: RelayBenchResult;
   rebuild?: RebuildResult;
+  statistics?: StatisticsAtScale[];
   postgres?: StoreResults | { skipped: string };
+}
+
+function statisticsRows(statistics: StatisticsAtScale[] | undefined): Row[] {
+  return (statistics ?? []).flatMap((s) => {
+    const at = `x${String(s.scale).replace('.', '_')}`;
+    const year = `${s.people} people, ${s.cases} cases (recorded in ${s.recordSeconds.toFixed(1)} s)`;
+    return [
+      { key: `statistics_country_ms_${at}`, value: s.httpCountryMs, unit: 'ms', note: `GET /statistics?year= at scale ${s.scale}: ${year}; ${s.suppressedCountry} counts suppressed` },
+      { key: `statistics_region_ms_${at}`, value: s.httpRegionMs, unit: 'ms', note: `GET /statistics?year=&region=skane at scale ${s.scale}` },
+      { key: `statistics_compute_ms_${at}`, value: s.computeMs, unit: 'ms', note: `in the process: the figures from the facts; reading the facts took ${s.readFactsMs.toFixed(1)} ms` },
+    ];
+  });
 }
 
 function rebuildRows({ rebuild, postgres }: Results): Row[] {
