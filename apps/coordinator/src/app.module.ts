@@ -1,3 +1,4 @@
+import { DevSignInController } from './ui/dev-sign-in.controller';
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock, CLOCK, systemClock } from '@samverkan/common';
@@ -64,7 +65,7 @@ export class AppModule {
     return {
       module: AppModule,
       // Every process answers /health; the API is served by the `api` role.
-      controllers: [HealthController, ...(roles.has('api') ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController, StatisticsController] : [])],
+      controllers: [HealthController, ...(roles.has('api') ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController, StatisticsController, DevSignInController] : [])],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
