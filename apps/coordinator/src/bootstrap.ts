@@ -8,6 +8,7 @@ import { AgencyAuthenticator } from './auth/agency-authenticator';
 import { authenticateAndLimit } from './auth/request-authentication';
 import { hardenHttp, KnownRoutes, serverOptions } from './http/http-edge';
 import { validationPipe } from './http/validation';
+import { servePages } from './ui/pages';
 
 /**
  * Builds the application as `npm start` runs it; tests use the same function on a free port. `logger`: true
@@ -24,6 +25,7 @@ export async function createApp(options: AppOptions, { logger = true }: { logger
   );
   hardenHttp(app.getHttpAdapter().getInstance(), routes);
   await authenticateAndLimit(app, app.get(AgencyAuthenticator), options.config);
+  await servePages(app, options.config.uiDir);
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

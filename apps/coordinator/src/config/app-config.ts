@@ -23,6 +23,8 @@ export interface AppConfig {
   readonly host: string;
   readonly dataDir: string;
   readonly agenciesFile: string;
+  /** The pages' files, served at /ui/ (`SAMVERKAN_UI_DIR`, default apps/coordinator/ui). */
+  readonly uiDir: string;
   /**
    * Create per-agency development keys in the data directory for agencies without registered keys
    * (`SAMVERKAN_DEV_KEYS`): on by default only on the embedded default store, off on every other; anyone who
@@ -102,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: env.HOST ?? '0.0.0.0',
     dataDir: resolve(env.SAMVERKAN_DATA_DIR ?? './data'),
     agenciesFile: resolve(env.SAMVERKAN_AGENCIES_FILE ?? 'config/agencies.yaml'),
+    uiDir: resolve(env.SAMVERKAN_UI_DIR ?? 'apps/coordinator/ui'),
     devKeys,
     devKeysExplicit: (env.SAMVERKAN_DEV_KEYS ?? '') !== '',
     requestTimeoutMs: integer(env, 'SAMVERKAN_REQUEST_TIMEOUT_MS', 30_000),

@@ -1,0 +1,32 @@
+import fastifyStatic from '@fastify/static';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { dirname } from 'node:path';
+
+/**
+ * What the pages may load: only this service's own files and API, nothing inline, never in another site's frame.
+ * Chart.js draws on a canvas and sets element styles from script, which this allows.
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/**
+ * The pages people use (`/ui/`): plain files from `uiDir`, which call the same API an agency system calls with
+ * the signed-in person's token, so they show exactly what the API shows that agency. The charting library is
+ * served from its package.
+ */
+export async function servePages(app: NestFastifyApplication, uiDir: string): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/ui')) return;
+    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+  });
+  fastify.get('/ui', (_request, reply) => reply.redirect('/ui/', 302));
+  await app.register(fastifyStatic, { root: uiDir, prefix: '/ui/', index: 'index.html', cacheControl: false });
+  await app.register(fastifyStatic, {
+    root: dirname(require.resolve('chart.js')),
+    prefix: '/ui/vendor/chart.js/',
+    decorateReply: false,
+    allowedPath: (path) => path === '/chart.umd.min.js',
+  });
+}

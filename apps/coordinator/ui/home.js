@@ -1,0 +1,20 @@
+import { applyWords, header, showError, t } from '/ui/app.js';
+
+/** The pages there are, and the agency kinds each is for (the API refuses the others anyway). */
+const PAGES = [{ href: '/ui/statistics.html', text: 'statistics', kinds: ['coordinator', 'auditor'] }];
+
+applyWords();
+header()
+  .then((me) => {
+    const list = document.querySelector('#pages');
+    for (const page of PAGES.filter((p) => p.kinds.includes(me.kind))) {
+      const item = document.createElement('li');
+      const link = document.createElement('a');
+      link.href = page.href;
+      link.textContent = t(page.text);
+      item.append(link);
+      list.append(item);
+    }
+    if (list.children.length === 0) list.insertAdjacentText('afterend', t('no-pages'));
+  })
+  .catch(showError);
