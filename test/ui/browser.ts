@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser, chromium, Page } from 'playwright-core';
 import { describeWith } from '../../libs/eventstore/src/testing/describe-with';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it), or CHROMIUM_PATH. Never a downloaded browser. */
@@ -25,4 +25,22 @@ export function screenshotPath(name: string): string {
   const dir = join(__dirname, '..', '..', 'test-artifacts', 'ui');
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.png`);
+}
+
+/** A page of a fresh browser whose console errors and uncaught errors (a script the policy refused) are collected. */
+export async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+  page.on('pageerror', (error) => problems.push(error.message));
+  return { page, problems };
+}
+
+/** What axe-core finds against WCAG 2.1 A and AA on the page as it stands: `rule (number of elements)`, none when it passes. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => {
+    const result = await (globalThis as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
+  });
 }

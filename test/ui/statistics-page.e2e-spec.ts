@@ -1,8 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Browser, Page } from 'playwright-core';
 import { eventually, RunningService } from '../support/running-service';
-import { describeWithChromium, launchChromium, screenshotPath } from './browser';
+import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, watchedPage } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -16,7 +15,7 @@ describeWithChromium('the statistics page in a browser', () => {
   let browser: Browser;
   let page: Page;
   const year = new Date().getUTCFullYear();
-  const problems: string[] = [];
+  let problems: string[];
 
   beforeAll(async () => {
     service = await RunningService.start();
@@ -28,10 +27,8 @@ describeWithChromium('the statistics page in a browser', () => {
     const mika = await service.as('mika-malmo');
     await eventually(async () => ((await mika.get(`/statistics?year=${year}`)).body.tables.individualsByGroup.total === 17 ? true : undefined), 'the figures to hold the cases');
     browser = await launchChromium();
-    page = await browser.newPage();
     // A script the page's security policy refuses, or any error of the page's own, fails the test.
-    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
-    page.on('pageerror', (error) => problems.push(error.message));
+    ({ page, problems } = await watchedPage(browser));
   });
   afterAll(async () => {
     await browser?.close();
@@ -73,15 +70,10 @@ describeWithChromium('the statistics page in a browser', () => {
   });
 
   it('passes an accessibility check (axe-core, WCAG 2.1 AA) on the sign-in page and the statistics page', async () => {
-    const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
     for (const path of ['/ui/', `/ui/statistics.html?year=${year}&region=skane`]) {
       await page.goto(`${service.baseUrl}${path}`);
       await page.locator(path === '/ui/' ? '#token-form' : '#individualsByGroup table').waitFor();
-      await page.evaluate(axe);
-      const violations = await page.evaluate(async () => {
-        const result = await (globalThis as unknown as { axe: { run: (o: unknown) => Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-        return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
-      });
+      const violations = await accessibilityViolations(page);
       expect({ path, violations }).toEqual({ path, violations: [] });
     }
   });

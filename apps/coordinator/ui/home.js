@@ -1,13 +1,17 @@
 import { applyWords, header, showError, t } from '/ui/app.js';
 
 /** The pages there are, and the agency kinds each is for (the API refuses the others anyway). */
-const PAGES = [{ href: '/ui/statistics.html', text: 'statistics', kinds: ['coordinator', 'auditor'] }];
+const PAGES = [
+  // Auditors are on no team: the API refuses them a worklist.
+  { href: '/ui/worklist.html', text: 'worklist', for: (kind) => kind !== 'auditor' },
+  { href: '/ui/statistics.html', text: 'statistics', for: (kind) => kind === 'coordinator' || kind === 'auditor' },
+];
 
 applyWords();
 header()
   .then((me) => {
     const list = document.querySelector('#pages');
-    for (const page of PAGES.filter((p) => p.kinds.includes(me.kind))) {
+    for (const page of PAGES.filter((p) => p.for(me.kind))) {
       const item = document.createElement('li');
       const link = document.createElement('a');
       link.href = page.href;
