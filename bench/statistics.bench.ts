@@ -1,5 +1,5 @@
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
-import { planYear, recordYear } from '../apps/coordinator/src/demo/demo-year';
+import { apiOverHttp, planYear, recordYear } from '../apps/coordinator/src/demo/demo-year';
 import { AgencyRegistry } from '../apps/coordinator/src/agencies/agency-registry';
 import { statisticsOf } from '../apps/coordinator/src/statistics/statistics';
 import { CaseIndex } from '../apps/coordinator/src/worklist/case-index';
@@ -45,15 +45,7 @@ export async function benchStatistics(dataDirOf: (scale: number) => string, p: S
       const plan = planYear(p.seed, scale);
       progress(`statistics: recording the demonstration year at scale ${scale} (${plan.people.length} people)`);
       const started = performance.now();
-      const cases = await recordYear(plan, async (agencyId, method, path, body) => {
-        const response = await fetch(`${baseUrl}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${await tokenOf(agencyId)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : undefined };
-      });
+      const cases = await recordYear(plan, apiOverHttp(baseUrl, tokenOf));
       const recordSeconds = (performance.now() - started) / 1000;
       const year = new Date().getUTCFullYear();
       const get = async (query: string) => {

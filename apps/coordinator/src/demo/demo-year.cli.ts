@@ -6,7 +6,7 @@
  */
 import { loadConfig } from '../config/app-config';
 import { devPrivateKey, signToken } from '../auth/dev-keys';
-import { planYear, recordYear } from './demo-year';
+import { apiOverHttp, planYear, recordYear } from './demo-year';
 
 const USAGE = 'usage: npm run demo:year [-- --seed N] [--scale F] [--url http://127.0.0.1:3000]\n';
 
@@ -35,15 +35,7 @@ async function main(): Promise<void> {
   };
   const plan = planYear(seed, scale);
   const started = Date.now();
-  const cases = await recordYear(plan, async (agencyId, method, path, body) => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${await tokenOf(agencyId)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  });
+  const cases = await recordYear(plan, apiOverHttp(url, tokenOf));
   const byGroup = new Map<string, number>();
   for (const person of plan.people) byGroup.set(person.category, (byGroup.get(person.category) ?? 0) + 1);
   process.stdout.write(

@@ -134,6 +134,19 @@ function pick<T>(draw: Draw, from: readonly T[], n: number): T[] {
 /** The HTTP API as the demo uses it: a call as an agency, answered with its status and body. */
 export type DemoApi = (agencyId: string, method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
+/** The service's HTTP API at `baseUrl`, each agency signing with the token `tokenOf` gives it. */
+export function apiOverHttp(baseUrl: string, tokenOf: (agencyId: string) => Promise<string>): DemoApi {
+  return async (agencyId, method, path, body) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await tokenOf(agencyId)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
 /** Records the plan through the API, `parallel` people at a time; resolves with the case id of each person. */
 export async function recordYear(plan: PlannedYear, api: DemoApi, parallel = 8): Promise<Map<string, string>> {
   const cases = new Map<string, string>();

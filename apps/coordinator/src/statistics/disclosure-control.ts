@@ -120,17 +120,10 @@ export function feasibleRanges(published: PublishedTable): Map<string, { min: nu
   const { lines } = gridCounts(grid.map((row) => row.map(() => 0)), () => true);
   const known = new Map<string, number>();
   grid.forEach((row, r) => row.forEach((v, c) => v !== 'suppressed' && known.set(`${r},${c}`, v)));
-  return attackerBounds(lines, known);
-}
-
-/**
- * What an attacker can work out of counts joined by lines, knowing some of them: the least and greatest value of
- * every count not known (by linear programming; every count is at least 0).
- */
-export function attackerBounds(lines: readonly Line[], known: ReadonlyMap<string, number>): Map<string, { min: number; max: number }> {
-  const unknown = [...new Set(lines.flatMap((line) => [line.total, ...line.parts]))].filter((key) => !known.has(key));
   const ranges = new Map<string, { min: number; max: number }>();
-  for (const key of unknown) ranges.set(key, bounds(lines, (k) => known.get(k), key));
+  for (const key of new Set(lines.flatMap((line) => [line.total, ...line.parts]))) {
+    if (!known.has(key)) ranges.set(key, bounds(lines, (k) => known.get(k), key));
+  }
   return ranges;
 }
 

@@ -45,7 +45,7 @@ export class DevSignInController {
   @ApiOperation({ summary: "Development services only, from this machine: a token for an agency's officer, signed with the agency's development key" })
   async signIn(@Req() request: FastifyRequest, @Body() body: DevSignInDto) {
     this.refuseUnlessDevelopment(request);
-    if (!this.registry.all().some((agency) => agency.id === body.agencyId)) {
+    if (!this.registry.get(body.agencyId)) {
       throw new NotFoundError(`${body.agencyId} is not a listed agency`, { rule: 'unknown-agency' });
     }
     const token = await signDevToken(this.config.dataDir, body.agencyId, body.actorId, LIFETIME_SECONDS);

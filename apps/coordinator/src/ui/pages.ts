@@ -1,5 +1,6 @@
 import fastifyStatic from '@fastify/static';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyReply } from 'fastify';
 import { dirname } from 'node:path';
 
 /**
@@ -14,19 +15,18 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-sr
  * served from its package.
  */
 export async function servePages(app: NestFastifyApplication, uiDir: string): Promise<void> {
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/ui')) return;
+  const setHeaders = (reply: FastifyReply) => {
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Referrer-Policy', 'no-referrer');
-  });
-  fastify.get('/ui', (_request, reply) => reply.redirect('/ui/', 302));
-  await app.register(fastifyStatic, { root: uiDir, prefix: '/ui/', index: 'index.html', cacheControl: false });
+  };
+  app.getHttpAdapter().getInstance().get('/ui', (_request, reply) => reply.redirect('/ui/', 302));
+  await app.register(fastifyStatic, { root: uiDir, prefix: '/ui/', index: 'index.html', cacheControl: false, setHeaders });
   await app.register(fastifyStatic, {
     root: dirname(require.resolve('chart.js')),
     prefix: '/ui/vendor/chart.js/',
     decorateReply: false,
+    setHeaders,
     allowedPath: (path) => path === '/chart.umd.min.js',
   });
 }
