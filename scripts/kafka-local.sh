@@ -280,7 +280,7 @@ launch() {
 # Runs the broker of the formatted state in $STATE and waits until it answers on $1. Only the log written from
 # now on counts: a relaunched broker's log still holds the previous run's "Kafka Server started".
 run_broker() {
-  local port=$1 pid deadline log_start
+  local port=$1 pid deadline log_start waiting_for="the first check"
   log_start=$(($(stat -c %s "$LOG_FILE" 2>/dev/null || echo 0) + 1))
   # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of options
   setsid nohup "$JAVA" ${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "${JVM_OPTS[@]}" \
@@ -298,13 +298,20 @@ run_broker() {
       tail -40 "$LOG_FILE" >&2
       return 1
     fi
-    if port_open "$port" && tail -c +"$log_start" "$LOG_FILE" | grep -q 'Kafka Server started' && probe "$HOST:$port"; then
+    # Which check failed last is said on a timeout: a broker whose log says it serves may still refuse the probe.
+    if ! port_open "$port"; then
+      waiting_for="its port $port to open"
+    elif ! tail -c +"$log_start" "$LOG_FILE" | grep -q 'Kafka Server started'; then
+      waiting_for="\"Kafka Server started\" in its log after byte $log_start"
+    elif ! probe "$HOST:$port"; then
+      waiting_for="the readiness probe (see its lines marked [readiness probe] in the log)"
+    else
       echo "$HOST:$port" >"$ADDRESS_FILE"
       return 0
     fi
     sleep 0.5
   done
-  say "the broker did not answer within ${KAFKA_START_TIMEOUT:-120} s; the end of its log ($LOG_FILE):"
+  say "the broker did not answer within ${KAFKA_START_TIMEOUT:-120} s, still waiting for $waiting_for; the end of its log ($LOG_FILE):"
   tail -40 "$LOG_FILE" >&2
   stop_pid "$pid"
   return 1
