@@ -53,6 +53,46 @@ const WORDS = {
     'decline-reason': 'Reason for declining',
     accepted: 'Referral of case {caseId} accepted.',
     declined: 'Referral of case {caseId} declined.',
+    'case-heading': 'Case {caseId}',
+    'case-id': 'Case id',
+    open: 'Open',
+    'open-case': 'Open a case',
+    lead: 'Lead agency',
+    team: 'Team',
+    'victim-status': 'Victim status',
+    exploitation: 'Exploitation',
+    'opened-at': 'Opened',
+    'as-of': 'Replay the case',
+    'as-of-revision': 'As of revision',
+    'as-of-time': 'As of a time',
+    'as-of-now': 'As it stands now',
+    'shown-as-of': 'Shown as of revision {revision} (recorded {at}).',
+    'shown-now': 'Shown as it stands now: revision {revision}.',
+    timeline: 'Timeline',
+    'timeline-note': 'One column per agency; a referral is an arrow from the referring agency to the one it is addressed to.',
+    revision: 'Revision',
+    when: 'Recorded',
+    'no-events': 'No events your agency may see up to this point.',
+    withheld: 'withheld from your agency: {fields}',
+    'by-actor': 'by {actor}',
+    service: 'The service (automatic)',
+    verification: 'Verification in this browser',
+    'verification-note': "Each event's hash is recomputed here from the event as stored, and its inclusion proof walked to the root of a checkpoint signed with the ledger's key; nothing the server says about it is taken on trust.",
+    verified: 'verified',
+    'proven-by-hash': 'in the ledger by its hash (content withheld from your agency; an auditor can check it)',
+    failed: 'FAILED verification',
+    'not-checked': 'not checked',
+    'verification-summary': '{verified} verified, {hashOnly} in the ledger by hash alone, {failed} failed, against checkpoint {size} of {origin}.',
+    'consistent-with-latest': 'That checkpoint is consistent with the latest signed checkpoint ({latest} events), checked here.',
+    'ledger-key': 'Ledger key',
+    'key-changed': 'The ledger key is not the one this browser first saw ({seen}): nothing is shown as verified. Ask your auditors.',
+    'verification-failed': 'Verification could not be done: {problem}',
+    commands: 'Record on this case',
+    send: 'Record',
+    recorded: '{what} recorded (revision {revision}).',
+    audit: 'Audit',
+    'case-summary': 'The case',
+    'part-closed': 'its part closed',
     language: 'På svenska',
   },
   sv: {
@@ -104,9 +144,91 @@ const WORDS = {
     'decline-reason': 'Skäl att avböja',
     accepted: 'Remissen i ärende {caseId} är godtagen.',
     declined: 'Remissen i ärende {caseId} är avböjd.',
+    'case-heading': 'Ärende {caseId}',
+    'case-id': 'Ärende-id',
+    open: 'Öppna',
+    'open-case': 'Öppna ett ärende',
+    lead: 'Ansvarig myndighet',
+    team: 'Team',
+    'victim-status': 'Status som brottsoffer',
+    exploitation: 'Exploatering',
+    'opened-at': 'Öppnat',
+    'as-of': 'Spela upp ärendet',
+    'as-of-revision': 'Per revision',
+    'as-of-time': 'Per tidpunkt',
+    'as-of-now': 'Som det är nu',
+    'shown-as-of': 'Visas per revision {revision} (registrerad {at}).',
+    'shown-now': 'Visas som det är nu: revision {revision}.',
+    timeline: 'Tidslinje',
+    'timeline-note': 'En kolumn per myndighet; en remiss är en pil från myndigheten som remitterar till den som tar emot.',
+    revision: 'Revision',
+    when: 'Registrerad',
+    'no-events': 'Inga händelser som er myndighet får se fram till denna punkt.',
+    withheld: 'undanhållet från er myndighet: {fields}',
+    'by-actor': 'av {actor}',
+    service: 'Tjänsten (automatiskt)',
+    verification: 'Kontroll i denna webbläsare',
+    'verification-note': 'Varje händelses hash räknas om här från händelsen som den är lagrad, och dess inklusionsbevis följs till roten i en kontrollpunkt signerad med liggarens nyckel; inget som servern säger om den tas på tro.',
+    verified: 'kontrollerad',
+    'proven-by-hash': 'i liggaren genom sin hash (innehållet undanhålls er myndighet; en revisor kan kontrollera det)',
+    failed: 'KONTROLLEN MISSLYCKADES',
+    'not-checked': 'inte kontrollerad',
+    'verification-summary': '{verified} kontrollerade, {hashOnly} i liggaren enbart genom hash, {failed} misslyckade, mot kontrollpunkt {size} av {origin}.',
+    'consistent-with-latest': 'Den kontrollpunkten stämmer med den senaste signerade kontrollpunkten ({latest} händelser), kontrollerat här.',
+    'ledger-key': 'Liggarens nyckel',
+    'key-changed': 'Liggarens nyckel är inte den som denna webbläsare först såg ({seen}): inget visas som kontrollerat. Fråga era revisorer.',
+    'verification-failed': 'Kontrollen kunde inte göras: {problem}',
+    commands: 'Registrera i ärendet',
+    send: 'Registrera',
+    recorded: '{what} registrerad (revision {revision}).',
+    audit: 'Granskning',
+    'case-summary': 'Ärendet',
+    'part-closed': 'dess del avslutad',
     language: 'In English',
   },
 };
+
+/** What each event records, in both languages. */
+const EVENT_NAMES = {
+  CaseOpened: ['Case opened', 'Ärende öppnat'],
+  CaseClosed: ['Case closed', 'Ärende avslutat'],
+  CaseReopened: ['Case reopened', 'Ärende återöppnat'],
+  AgencyJoinedCase: ['Agency joined the case', 'Myndighet anslöt till ärendet'],
+  AgencyLeftCase: ['Agency left the case', 'Myndighet lämnade ärendet'],
+  AgencyPartClosed: ["Agency's part closed", 'Myndighetens del avslutad'],
+  AgencyPartReopened: ["Agency's part reopened", 'Myndighetens del återöppnad'],
+  CaseReferred: ['Case referred', 'Ärende remitterat'],
+  ReferralAccepted: ['Referral accepted', 'Remiss godtagen'],
+  ReferralDeclined: ['Referral declined', 'Remiss avböjd'],
+  ReferralWithdrawn: ['Referral withdrawn', 'Remiss återkallad'],
+  ReferralEscalated: ['Unanswered referral escalated', 'Obesvarad remiss eskalerad'],
+  ConsentGiven: ['Consent given', 'Samtycke lämnat'],
+  ConsentWithdrawn: ['Consent withdrawn', 'Samtycke återkallat'],
+  SupportProvided: ['Support provided', 'Stöd givet'],
+  ReflectionPeriodGranted: ['Reflection period granted', 'Betänketid beviljad'],
+  ReflectionPeriodApplied: ['Reflection period applied for', 'Betänketid ansökt'],
+  ReflectionPeriodDecided: ['Reflection period decided', 'Betänketid beslutad'],
+  ReflectionPeriodExtended: ['Reflection period extended', 'Betänketid förlängd'],
+  SubjectCitizenshipRecorded: ['Citizenship recorded', 'Medborgarskap registrerat'],
+  VictimIdentified: ['Victim identified', 'Brottsoffer identifierat'],
+  ChildRepresentativeRecorded: ["Child's representative recorded", 'Barnets företrädare registrerad'],
+  ChildUnaccompaniedRecorded: ['Child recorded as unaccompanied', 'Barn registrerat som ensamkommande'],
+  ResidencePermitApplied: ['Residence permit applied for', 'Uppehållstillstånd ansökt'],
+  ResidencePermitDecided: ['Residence permit decided', 'Uppehållstillstånd beslutat'],
+  VictimCooperationRecorded: ["Victim's cooperation recorded", 'Brottsoffrets samarbete registrerat'],
+  InvestigationOpened: ['Investigation opened', 'Förundersökning inledd'],
+  InvestigationClosed: ['Investigation closed', 'Förundersökning avslutad'],
+  ProsecutionInitiated: ['Prosecution brought', 'Åtal väckt'],
+  SentencingOutcomeRecorded: ['Judgment recorded', 'Dom registrerad'],
+  ProsecutorDecisionRecorded: ["Prosecutor's decision recorded", 'Åklagarbeslut registrerat'],
+  EvidenceRegistered: ['Evidence registered', 'Bevis registrerat'],
+  EvidenceTransferred: ['Evidence transferred', 'Bevis överlämnat'],
+};
+
+/** The name of an event type in the page's language (the type itself for one this page does not know). */
+export function eventName(type) {
+  return EVENT_NAMES[type]?.[language() === 'sv' ? 1 : 0] ?? type;
+}
 
 export function language() {
   const chosen = localStorage.getItem(LANGUAGE);
@@ -149,6 +271,15 @@ export async function api(path, options = {}) {
   }
   if (!response.ok) throw Object.assign(new Error(body?.detail ?? `${response.status}`), { status: response.status });
   return body;
+}
+
+/** A text/plain answer of the API as the signed-in agency (signed notes, the ledger key). */
+export async function apiText(path) {
+  const token = sessionStorage.getItem(TOKEN);
+  const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const text = await response.text();
+  if (!response.ok) throw Object.assign(new Error(text.startsWith('{') ? (JSON.parse(text).detail ?? text) : `${response.status}`), { status: response.status });
+  return text;
 }
 
 /** The page's header: who is signed in, the language, signing out. Returns the signed-in agency. */

@@ -4,6 +4,7 @@ import { applyWords, header, showError, t } from '/ui/app.js';
 const PAGES = [
   // Auditors are on no team: the API refuses them a worklist.
   { href: '/ui/worklist.html', text: 'worklist', for: (kind) => kind !== 'auditor' },
+  { href: '/ui/case.html', text: 'open-case', for: () => true },
   { href: '/ui/statistics.html', text: 'statistics', for: (kind) => kind === 'coordinator' || kind === 'auditor' },
 ];
 

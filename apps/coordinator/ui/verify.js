@@ -234,3 +234,13 @@ export async function verifyBundle(bundle, verifier) {
   }
   return { checkpoint, verdicts };
 }
+
+/**
+ * Checks that the opened checkpoint `newer` extends `older` (the log only grew), asking `proofBetween(size1,
+ * size2)` for the consistency proof's hex hashes; the roots are the signed ones, never the server's word.
+ */
+export async function verifyExtends(older, newer, proofBetween) {
+  if (older.size === 0) return; // every log extends the empty one
+  const proof = older.size < newer.size ? await proofBetween(older.size, newer.size) : [];
+  await verifyConsistency(older.size, newer.size, older.root, newer.root, proof.map((h, i) => fromHex(h, `proof[${i}]`)));
+}

@@ -14,7 +14,7 @@ async function show() {
   cases.replaceChildren(
     worklist.cases.length === 0
       ? paragraph(t('none'))
-      : tableOf([t('case'), t('status'), t('municipality')], worklist.cases.map((c) => [c.caseId, c.status, c.city ?? ''])),
+      : tableOf([t('case'), t('status'), t('municipality')], worklist.cases.map((c) => [caseLink(c.caseId), c.status, c.city ?? ''])),
   );
 }
 
@@ -29,7 +29,7 @@ function fill(selector, all, answerable) {
   const rows = referrals.map((r) => {
     const overdue = r.dueBy !== null && Date.parse(r.dueBy) < now;
     const due = r.dueBy === null ? '' : `${new Date(r.dueBy).toLocaleString(document.documentElement.lang)}${overdue ? ` (${t('overdue')})` : ''}`;
-    return { r, overdue, cells: [r.caseId, r.fromAgency, r.urgency, r.subject ? `${r.subject.category}, ${r.subject.ageGroup}` : '', r.reason ?? '', due] };
+    return { r, overdue, cells: [caseLink(r.caseId), r.fromAgency, r.urgency, r.subject ? `${r.subject.category}, ${r.subject.ageGroup}` : '', r.reason ?? '', due] };
   });
   const table = tableOf([t('case'), t('from'), t('urgency'), t('subject'), t('reason'), t('due-by'), ...(answerable ? [t('answer')] : [])], rows.map((row) => row.cells));
   [...table.tBodies[0].rows].forEach((tr, i) => {
@@ -87,9 +87,16 @@ function tableOf(headings, rows) {
   const body = table.createTBody();
   for (const cells of rows) {
     const tr = body.insertRow();
-    for (const text of cells) tr.insertCell().textContent = text;
+    for (const content of cells) tr.insertCell().append(content);
   }
   return table;
+}
+
+function caseLink(caseId) {
+  const link = document.createElement('a');
+  link.href = `/ui/case.html?id=${encodeURIComponent(caseId)}`;
+  link.textContent = caseId;
+  return link;
 }
 
 function paragraph(text) {

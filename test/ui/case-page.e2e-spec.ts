@@ -1,0 +1,189 @@
+import { rmSync } from 'node:fs';
+import { Browser, Page } from 'playwright-core';
+import { apiOverHttp, planYear, recordYear } from '../../apps/coordinator/src/demo/demo-year';
+import { eventually, RunningService } from '../support/running-service';
+import { copyDataDir, editStore } from '../support/store-file';
+import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, watchedPage } from './browser';
+
+jest.setTimeout(180_000);
+
+const SOCIAL = 'socialtjansten-malmo';
+const POLICE = 'polisen-malmo';
+const MIGRATION = 'migrationsverket-stockholm';
+const PROSECUTOR = 'aklagare-internationella';
+const COORDINATOR = 'lansstyrelsen-skane';
+
+/**
+ * The case page in a real browser, on a demo year and one case of a victim the social services of Malmö met:
+ * psychological support, the Migration Agency and the police brought in, the police referring the case to the
+ * prosecutor, who accepts. Each of police, social services, the Migration Agency, a coordinator and an auditor
+ * sees what the API shows it, every event checked in the browser; the police replay the case with the slider;
+ * an event edited in the store file is shown as failing verification.
+ */
+describeWithChromium('the case page in a browser', () => {
+  let service: RunningService;
+  let browser: Browser;
+  let caseId: string;
+  let supportRevision: number;
+  const names = new Map<string, string>();
+
+  beforeAll(async () => {
+    service = await RunningService.start();
+    await recordYear(planYear(2026, 0.2), apiOverHttp(service.baseUrl, (agencyId) => service.token(agencyId, 'demo-officer')));
+    const social = await service.as(SOCIAL, 'outreach-3');
+    const police = await service.as(POLICE, 'officer-9');
+    const ok = <T extends { status: number }>(reply: T) => {
+      expect(reply.status).toBe(201);
+      return reply;
+    };
+    caseId = ok(await social.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female', originCountry: 'NG' }, exploitation: 'sexual-exploitation' })).body.caseId;
+    supportRevision = ok(await social.post(`/cases/${caseId}/support`, { kind: 'psychological', providedOn: '2026-03-02' })).body.revision;
+    ok(await social.post(`/cases/${caseId}/team`, { agencyId: MIGRATION, reason: 'reflection period' }));
+    ok(await social.post(`/cases/${caseId}/team`, { agencyId: POLICE, reason: 'the victim may report the crime' }));
+    ok(await social.post(`/cases/${caseId}/team`, { agencyId: COORDINATOR, reason: 'a victim from outside the EU: the regional coordinator' }));
+    ok(await police.post(`/cases/${caseId}/cooperation`, { status: 'willing' }));
+    const { referralId } = ok(await police.post(`/cases/${caseId}/referrals`, { toAgency: PROSECUTOR, reason: 'a prosecutor to lead the investigation', urgency: 'urgent' })).body;
+    ok(await (await service.as(PROSECUTOR)).post(`/cases/${caseId}/referrals/${referralId}/accept`, {}));
+    // The page checks every event against a signed checkpoint: the ledger must have sealed the last one.
+    await eventually(async () => ((await social.get(`/cases/${caseId}/audit-bundle`)).status === 200 ? true : undefined), 'the case sealed in the ledger');
+    for (const agency of (await social.get('/agencies')).body as { id: string; name: { en: string } }[]) names.set(agency.id, agency.name.en);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
+
+  /** A fresh browser signed in as the agency's officer on the development sign-in page. */
+  async function signedIn(agencyId: string, on = service): Promise<{ page: Page; problems: string[] }> {
+    const watched = await watchedPage(browser);
+    await watched.page.goto(`${on.baseUrl}/ui/`);
+    await watched.page.selectOption('#agency', agencyId);
+    await watched.page.fill('#officer', 'officer-1');
+    await watched.page.click('#dev-form button[type=submit]');
+    await watched.page.waitForURL(/\/ui\/home\.html$/);
+    return watched;
+  }
+
+  async function openCase(page: Page, id = caseId): Promise<void> {
+    await page.click('a[href="/ui/case.html"]');
+    await page.fill('#open-id', id);
+    await page.click('#open-form button[type=submit]');
+    await page.waitForURL(/case\.html\?id=/);
+    await page.waitForFunction(() => document.querySelector('#verification')?.textContent || !document.querySelector('#error')?.hasAttribute('hidden'));
+  }
+
+  const rows = (page: Page) => page.locator('#timeline tbody tr');
+
+  it.each([
+    ['police', POLICE],
+    ['social services', SOCIAL],
+    ['the Migration Agency', MIGRATION],
+    ['a coordinator', COORDINATOR],
+    ['an auditor', 'internrevisionen'],
+    ['social services not on the case', 'socialtjansten-lund'],
+  ])('signed in as %s, shows the case as the API does, every event shown checked in the browser', async (_who, agencyId) => {
+    const { page, problems } = await signedIn(agencyId);
+    await openCase(page);
+    const api = await service.as(agencyId);
+    const timeline = await api.get(`/cases/${caseId}/timeline`);
+    if (timeline.status === 200) {
+      const events = timeline.body.events as { revision: number }[];
+      expect(await rows(page).count()).toBe(events.length);
+      expect(await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.revision)))).toEqual(events.map((e) => e.revision));
+      const verification = (await page.textContent('#verification')) ?? '';
+      expect(verification).toMatch(/ 0 failed/);
+      expect(await page.locator('article.event .mark.verified, article.event .mark.proven-by-hash').count()).toBe(events.length);
+    } else {
+      // Refused by the API: refused on the page, with the API's reason.
+      expect(await page.textContent('#error')).toContain(timeline.body.detail);
+      expect(await rows(page).count()).toBe(0);
+      // The browser reports the refusals themselves (the timeline's and the summary's); nothing else.
+      problems.splice(0, problems.length, ...problems.filter((p) => !p.includes(`status of ${timeline.status}`)));
+    }
+    await page.screenshot({ path: screenshotPath(`case-${agencyId}`), fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows the Migration Agency no psychological support, which social services see", async () => {
+    const migration = await signedIn(MIGRATION);
+    await openCase(migration.page);
+    expect(await rows(migration.page).count()).toBeGreaterThan(0);
+    expect(await migration.page.textContent('main')).not.toMatch(/psycholog/i);
+    const social = await signedIn(SOCIAL);
+    await openCase(social.page);
+    expect(await social.page.textContent('main')).toMatch(/psychological/);
+    expect(await social.page.locator(`article.event[data-revision="${supportRevision}"] dd`, { hasText: 'psychological' }).count()).toBe(1);
+  });
+
+  it('draws the referral as an arrow from the police lane to the prosecutor lane', async () => {
+    const { page } = await signedIn(POLICE);
+    await openCase(page);
+    const referred = page.locator('#timeline td.arrow', { has: page.locator('article[data-type="CaseReferred"]') });
+    expect(await referred.count()).toBe(1);
+    const lanes = await page.locator('#timeline thead th').allTextContents();
+    const [from, to] = [lanes.indexOf(names.get(POLICE)!), lanes.indexOf(names.get(PROSECUTOR)!)];
+    expect(from).toBeGreaterThan(0);
+    expect(to).toBeGreaterThan(0);
+    expect(await referred.getAttribute('colspan')).toBe(String(Math.abs(to - from) + 1));
+    expect(await referred.locator('.direction').textContent()).toBe(`${names.get(POLICE)} → ${names.get(PROSECUTOR)}`);
+  });
+
+  it('replays the case with the slider, each step showing the case as it stood', async () => {
+    const { page, problems } = await signedIn(POLICE);
+    await openCase(page);
+    const police = await service.as(POLICE);
+    const events = (await police.get(`/cases/${caseId}/timeline`)).body.events as { revision: number; type: string }[];
+    const slider = page.locator('#slider');
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await page.locator('#shown', { hasText: `revision ${events[0].revision} ` }).waitFor();
+    expect(await rows(page).count()).toBe(1);
+    expect(page.url()).toContain(`revision=${events[0].revision}`);
+    // As it stood then the prosecutor was not on the team; the summary says so, as the API does.
+    const then = (await police.get(`/cases/${caseId}?revision=${events[0].revision}`)).body as { team: { agencyId: string }[] };
+    expect(then.team.map((m) => m.agencyId)).not.toContain(PROSECUTOR);
+    expect(await page.locator('#summary').textContent()).not.toContain(names.get(PROSECUTOR));
+    await page.keyboard.press('ArrowRight');
+    await page.locator('#shown', { hasText: `revision ${events[1].revision} ` }).waitFor();
+    expect(await rows(page).count()).toBe(2);
+    await page.screenshot({ path: screenshotPath('case-replayed'), fullPage: true });
+    // Reloaded, the page shows the same point of the replay.
+    await page.reload();
+    await page.locator('#shown', { hasText: `revision ${events[1].revision} ` }).waitFor();
+    expect(await rows(page).count()).toBe(2);
+    await page.click('#as-of-now');
+    await page.locator('#shown', { hasText: 'as it stands now' }).waitFor();
+    expect(await rows(page).count()).toBe(events.length);
+    expect(await page.locator('#summary').textContent()).toContain(names.get(PROSECUTOR));
+    expect(problems).toEqual([]);
+  });
+
+  it('marks an event edited in the store file as failing verification, and says so above the timeline', async () => {
+    await service.stop({ keepData: true });
+    const dataDir = copyDataDir(service.config.dataDir);
+    rmSync(service.config.dataDir, { recursive: true, force: true });
+    editStore(dataDir, (db) => {
+      const changed = db
+        .prepare("UPDATE events SET envelope = replace(envelope, '\"providedOn\":\"2026-03-02\"', '\"providedOn\":\"2026-03-09\"') WHERE stream = ? AND revision = ?")
+        .run(`case-${caseId}`, supportRevision);
+      expect(changed.changes).toBe(1);
+    });
+    const tampered = await RunningService.start({ dataDir });
+    try {
+      const { page } = await signedIn(SOCIAL, tampered);
+      await openCase(page);
+      const card = page.locator(`article.event[data-revision="${supportRevision}"]`);
+      expect(await card.locator('dd', { hasText: '2026-03-09' }).count()).toBe(1);
+      expect(await card.locator('.mark.failed').textContent()).toMatch(/FAILED verification: .*it was changed/);
+      expect(await page.textContent('#verification')).toMatch(/ 1 failed/);
+      expect(await page.locator('article.event .mark.failed').count()).toBe(1);
+      await page.screenshot({ path: screenshotPath('case-tampered'), fullPage: true });
+    } finally {
+      await tampered.stop();
+      service = undefined as unknown as RunningService;
+    }
+  });
+});
