@@ -70,7 +70,8 @@ describeWithChromium('the case page in a browser', () => {
     await page.fill('#open-id', id);
     await page.click('#open-form button[type=submit]');
     await page.waitForURL(/case\.html\?id=/);
-    await page.waitForFunction(() => document.querySelector('#verification')?.textContent || !document.querySelector('#error')?.hasAttribute('hidden'));
+    // Done when the verification has said something, or the page shows the API's refusal.
+    await page.locator('#verification:not(:empty), #error:not([hidden])').first().waitFor();
   }
 
   const rows = (page: Page) => page.locator('#timeline tbody tr');
@@ -90,7 +91,7 @@ describeWithChromium('the case page in a browser', () => {
     if (timeline.status === 200) {
       const events = timeline.body.events as { revision: number }[];
       expect(await rows(page).count()).toBe(events.length);
-      expect(await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.revision)))).toEqual(events.map((e) => e.revision));
+      expect(await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-revision'))))).toEqual(events.map((e) => e.revision));
       const verification = (await page.textContent('#verification')) ?? '';
       expect(verification).toMatch(/ 0 failed/);
       expect(await page.locator('article.event .mark.verified, article.event .mark.proven-by-hash').count()).toBe(events.length);

@@ -63,7 +63,7 @@ describeWithChromium('the worklist page in a browser', () => {
     await eventually(async () => {
       await page.reload();
       await page.locator('#cases table').waitFor();
-      return (await page.locator('#awaiting tbody tr', { has: page.locator(`td:text-is("${caseIds[1]}")`) }).count()) === 1 || undefined;
+      return (await page.locator('#awaiting tbody tr', { has: page.locator(`td > a:text-is("${caseIds[1]}")`) }).count()) === 1 || undefined;
     }, 'the case referred again on the page');
 
     const social = await service.as('socialtjansten-malmo');

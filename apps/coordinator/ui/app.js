@@ -93,6 +93,26 @@ const WORDS = {
     audit: 'Audit',
     'case-summary': 'The case',
     'part-closed': 'its part closed',
+    'audit-note': 'Everything below is checked in this browser with the ledger key it first saw; the server is not trusted.',
+    checkpoints: 'Signed checkpoints',
+    size: 'Events',
+    root: 'Root',
+    'signed-at': 'Signed',
+    consistency: 'Consistency between two checkpoints',
+    older: 'Older checkpoint',
+    newer: 'Newer checkpoint',
+    check: 'Check',
+    consistent: 'The checkpoint of {newer} events extends the one of {older}: the log only grew between them (checked here).',
+    inclusion: 'Inclusion of an event',
+    'event-id': 'Event id',
+    included: 'Event {eventId} (hash {hash}) is leaf {leafIndex} of the signed checkpoint of {size} events (checked here).',
+    export: 'Export of the whole ledger',
+    'export-note': 'The log as NDJSON in leaf order, for samverkan-audit verify-log.',
+    download: 'Download the export',
+    'export-ready': 'The export of {size} events is ready: {link}.',
+    'access-log': 'Access log of a case',
+    view: 'View',
+    outcome: 'Outcome',
     language: 'På svenska',
   },
   sv: {
@@ -184,6 +204,26 @@ const WORDS = {
     audit: 'Granskning',
     'case-summary': 'Ärendet',
     'part-closed': 'dess del avslutad',
+    'audit-note': 'Allt nedan kontrolleras i denna webbläsare med den nyckel till liggaren som den först såg; servern litas inte på.',
+    checkpoints: 'Signerade kontrollpunkter',
+    size: 'Händelser',
+    root: 'Rot',
+    'signed-at': 'Signerad',
+    consistency: 'Samstämmighet mellan två kontrollpunkter',
+    older: 'Äldre kontrollpunkt',
+    newer: 'Nyare kontrollpunkt',
+    check: 'Kontrollera',
+    consistent: 'Kontrollpunkten med {newer} händelser bygger vidare på den med {older}: liggaren har bara vuxit mellan dem (kontrollerat här).',
+    inclusion: 'Inklusion av en händelse',
+    'event-id': 'Händelse-id',
+    included: 'Händelse {eventId} (hash {hash}) är löv {leafIndex} i den signerade kontrollpunkten med {size} händelser (kontrollerat här).',
+    export: 'Export av hela liggaren',
+    'export-note': 'Liggaren som NDJSON i lövordning, för samverkan-audit verify-log.',
+    download: 'Ladda ned exporten',
+    'export-ready': 'Exporten med {size} händelser är klar: {link}.',
+    'access-log': 'Åtkomstlogg för ett ärende',
+    view: 'Vy',
+    outcome: 'Utfall',
     language: 'In English',
   },
 };
@@ -312,6 +352,13 @@ export function button(text, onClick) {
   element.textContent = text;
   element.addEventListener('click', onClick);
   return element;
+}
+
+export function paragraph(text, className) {
+  const p = document.createElement('p');
+  p.textContent = text;
+  if (className) p.className = className;
+  return p;
 }
 
 export function showError(error) {

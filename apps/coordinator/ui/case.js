@@ -1,12 +1,9 @@
-import { api, apiText, applyWords, eventName, header, nameOf, showError, t } from '/ui/app.js';
-import { openCheckpoint, parseVerifierKey, verifyBundle, verifyExtends } from '/ui/verify.js';
+import { api, applyWords, eventName, header, nameOf, paragraph, showError, t } from '/ui/app.js';
+import { latestCheckpoint, pinnedVerifier, proofBetween } from '/ui/ledger.js';
+import { verifyBundle, verifyExtends } from '/ui/verify.js';
 
 // A case as the signed-in agency may see it: its summary, its timeline as one lane per agency, replayed to any
 // revision or time, every event checked in this browser against the ledger's signed checkpoints.
-
-/** The ledger key this browser first saw, and the largest checkpoint it has seen signed with it. */
-const PINNED_KEY = 'samverkan.ledger-key';
-const SEEN_CHECKPOINT = 'samverkan.ledger-checkpoint';
 
 const caseId = new URLSearchParams(location.search).get('id');
 const agencies = new Map();
@@ -217,23 +214,11 @@ function mark(verdict) {
 async function verify() {
   const box = document.querySelector('#verification');
   try {
-    const keyText = (await apiText('/ledger/key')).trim();
-    const pinned = localStorage.getItem(PINNED_KEY);
-    if (pinned && pinned !== keyText) {
-      box.textContent = t('key-changed', { seen: pinned });
-      box.className = 'failed';
-      return;
-    }
-    const verifier = await parseVerifierKey(keyText);
-    localStorage.setItem(PINNED_KEY, keyText);
+    const verifier = await pinnedVerifier();
     const bundle = await api(path('/audit-bundle'));
     const result = await verifyBundle(bundle, verifier);
-    const newest = await openCheckpoint(await apiText('/ledger/checkpoint'), verifier);
-    const proofBetween = async (size1, size2) => (await api(`/ledger/proofs/consistency?from=${size1}&to=${size2}`)).proof;
+    const newest = await latestCheckpoint(verifier);
     await verifyExtends(result.checkpoint, newest, proofBetween);
-    const seenNote = localStorage.getItem(SEEN_CHECKPOINT);
-    if (seenNote) await verifyExtends(await openCheckpoint(seenNote, verifier), newest, proofBetween);
-    localStorage.setItem(SEEN_CHECKPOINT, newest.note);
     verdicts = result.verdicts;
     const counts = { verified: 0, 'proven-by-hash': 0, failed: 0 };
     for (const verdict of verdicts.values()) counts[verdict.status]++;
@@ -291,13 +276,6 @@ function headerCell(text, scope) {
   th.scope = scope;
   th.textContent = text;
   return th;
-}
-
-function paragraph(text, className) {
-  const p = document.createElement('p');
-  p.textContent = text;
-  if (className) p.className = className;
-  return p;
 }
 
 start().catch(showError);

@@ -1,4 +1,4 @@
-import { api, applyWords, button, header, showError, t } from '/ui/app.js';
+import { api, applyWords, button, header, paragraph, showError, t } from '/ui/app.js';
 
 applyWords();
 
@@ -97,12 +97,6 @@ function caseLink(caseId) {
   link.href = `/ui/case.html?id=${encodeURIComponent(caseId)}`;
   link.textContent = caseId;
   return link;
-}
-
-function paragraph(text) {
-  const p = document.createElement('p');
-  p.textContent = text;
-  return p;
 }
 
 header()
