@@ -313,13 +313,20 @@ export async function api(path, options = {}) {
   return body;
 }
 
-/** A text/plain answer of the API as the signed-in agency (signed notes, the ledger key). */
-export async function apiText(path) {
+/** A GET of the API as the signed-in agency, answered with a problem's detail as an Error. */
+export async function apiResponse(path) {
   const token = sessionStorage.getItem(TOKEN);
   const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const text = await response.text();
-  if (!response.ok) throw Object.assign(new Error(text.startsWith('{') ? (JSON.parse(text).detail ?? text) : `${response.status}`), { status: response.status });
-  return text;
+  if (!response.ok) {
+    const text = await response.text();
+    throw Object.assign(new Error(text.startsWith('{') ? (JSON.parse(text).detail ?? text) : `${response.status}`), { status: response.status });
+  }
+  return response;
+}
+
+/** A text/plain answer of the API as the signed-in agency (signed notes, the ledger key). */
+export async function apiText(path) {
+  return (await apiResponse(path)).text();
 }
 
 /** The page's header: who is signed in, the language, signing out. Returns the signed-in agency. */
@@ -352,6 +359,24 @@ export function button(text, onClick) {
   element.textContent = text;
   element.addEventListener('click', onClick);
   return element;
+}
+
+/** A table with a header row; each cell is text or an element. */
+export function tableOf(headings, rows) {
+  const table = document.createElement('table');
+  const head = table.createTHead().insertRow();
+  for (const text of headings) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = text;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const cells of rows) {
+    const tr = body.insertRow();
+    for (const content of cells) tr.insertCell().append(content);
+  }
+  return table;
 }
 
 export function paragraph(text, className) {

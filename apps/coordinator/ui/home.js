@@ -5,6 +5,7 @@ const PAGES = [
   // Auditors are on no team: the API refuses them a worklist.
   { href: '/ui/worklist.html', text: 'worklist', for: (kind) => kind !== 'auditor' },
   { href: '/ui/case.html', text: 'open-case', for: () => true },
+  { href: '/ui/audit.html', text: 'audit', for: (kind) => kind === 'auditor' },
   { href: '/ui/statistics.html', text: 'statistics', for: (kind) => kind === 'coordinator' || kind === 'auditor' },
 ];
 

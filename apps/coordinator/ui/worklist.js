@@ -1,4 +1,4 @@
-import { api, applyWords, button, header, paragraph, showError, t } from '/ui/app.js';
+import { api, applyWords, button, header, paragraph, showError, t, tableOf } from '/ui/app.js';
 
 applyWords();
 
@@ -73,23 +73,6 @@ async function answer(referral, how, body) {
   } catch (error) {
     showError(error);
   }
-}
-
-function tableOf(headings, rows) {
-  const table = document.createElement('table');
-  const head = table.createTHead().insertRow();
-  for (const text of headings) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = text;
-    head.append(th);
-  }
-  const body = table.createTBody();
-  for (const cells of rows) {
-    const tr = body.insertRow();
-    for (const content of cells) tr.insertCell().append(content);
-  }
-  return table;
 }
 
 function caseLink(caseId) {
