@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Browser, Page } from 'playwright-core';
 import { eventually, RunningService } from '../support/running-service';
-import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, watchedPage } from './browser';
+import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, signInAsDevOfficer, watchedPage } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -44,10 +44,7 @@ describeWithChromium('the audit page in a browser', () => {
   });
 
   it('proves two checkpoints consistent and an event included, in the browser, and downloads the export', async () => {
-    await page.goto(`${service.baseUrl}/ui/`);
-    await page.selectOption('#agency', 'internrevisionen');
-    await page.click('#dev-form button[type=submit]');
-    await page.waitForURL(/\/ui\/home\.html$/);
+    await signInAsDevOfficer(page, service.baseUrl, 'internrevisionen');
     await page.click('a[href="/ui/audit.html"]');
     await page.locator('#checkpoints table').waitFor();
     const listed = (await page.locator('#checkpoints tbody tr td:first-child').allTextContents()).map(Number);

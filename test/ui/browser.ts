@@ -44,3 +44,12 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
     return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
   });
 }
+
+/** Signs in on the development service's sign-in page as the agency's officer, and waits for the list of pages. */
+export async function signInAsDevOfficer(page: Page, baseUrl: string, agencyId: string, officer?: string): Promise<void> {
+  await page.goto(`${baseUrl}/ui/`);
+  await page.selectOption('#agency', agencyId);
+  if (officer !== undefined) await page.fill('#officer', officer);
+  await page.click('#dev-form button[type=submit]');
+  await page.waitForURL(/\/ui\/home\.html$/);
+}

@@ -3,7 +3,7 @@ import { Browser, Page } from 'playwright-core';
 import { apiOverHttp, planYear, recordYear } from '../../apps/coordinator/src/demo/demo-year';
 import { eventually, RunningService } from '../support/running-service';
 import { copyDataDir, editStore } from '../support/store-file';
-import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, watchedPage } from './browser';
+import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, signInAsDevOfficer, watchedPage } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -57,11 +57,7 @@ describeWithChromium('the case page in a browser', () => {
   /** A fresh browser signed in as the agency's officer on the development sign-in page. */
   async function signedIn(agencyId: string, on = service): Promise<{ page: Page; problems: string[] }> {
     const watched = await watchedPage(browser);
-    await watched.page.goto(`${on.baseUrl}/ui/`);
-    await watched.page.selectOption('#agency', agencyId);
-    await watched.page.fill('#officer', 'officer-1');
-    await watched.page.click('#dev-form button[type=submit]');
-    await watched.page.waitForURL(/\/ui\/home\.html$/);
+    await signInAsDevOfficer(watched.page, on.baseUrl, agencyId, 'officer-1');
     return watched;
   }
 

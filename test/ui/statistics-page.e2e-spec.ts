@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Browser, Page } from 'playwright-core';
 import { eventually, RunningService } from '../support/running-service';
-import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, watchedPage } from './browser';
+import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, signInAsDevOfficer, watchedPage } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -36,11 +36,7 @@ describeWithChromium('the statistics page in a browser', () => {
   });
 
   it("signs a coordinator in as the development service's officer and shows the region's figures, the suppressed ones as suppressed", async () => {
-    await page.goto(`${service.baseUrl}/ui/`);
-    await page.selectOption('#agency', 'mika-malmo');
-    await page.fill('#officer', 'mika');
-    await page.click('#dev-form button[type=submit]');
-    await page.waitForURL(/\/ui\/home\.html$/);
+    await signInAsDevOfficer(page, service.baseUrl, 'mika-malmo', 'mika');
     expect(await page.locator('#bar p').textContent()).toBe('Signed in as mika, Mika, City of Malmö (regional anti-trafficking coordinator)');
     await page.click('a[href="/ui/statistics.html"]');
     await page.selectOption('#region', 'skane');

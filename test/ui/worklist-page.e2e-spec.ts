@@ -1,6 +1,6 @@
 import { Browser, Page } from 'playwright-core';
 import { eventually, RunningService } from '../support/running-service';
-import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, watchedPage } from './browser';
+import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, signInAsDevOfficer, watchedPage } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -43,10 +43,7 @@ describeWithChromium('the worklist page in a browser', () => {
   const row = (n: number) => page.locator(`#awaiting tbody tr[data-referral="${referralIds[n]}"]`);
 
   it('shows the referrals awaiting an answer, and takes an acceptance and a refusal with its reason', async () => {
-    await page.goto(`${service.baseUrl}/ui/`);
-    await page.selectOption('#agency', 'socialtjansten-malmo');
-    await page.click('#dev-form button[type=submit]');
-    await page.waitForURL(/\/ui\/home\.html$/);
+    await signInAsDevOfficer(page, service.baseUrl, 'socialtjansten-malmo');
     await page.click('a[href="/ui/worklist.html"]');
     await row(0).waitFor();
     expect(await row(1).count()).toBe(1);
