@@ -361,16 +361,23 @@ export function button(text, onClick) {
   return element;
 }
 
+/** A time as the page's language writes it. */
+export function when(iso) {
+  return new Date(iso).toLocaleString(document.documentElement.lang);
+}
+
+export function headerCell(text, scope) {
+  const th = document.createElement('th');
+  th.scope = scope;
+  th.textContent = text;
+  return th;
+}
+
 /** A table with a header row; each cell is text or an element. */
 export function tableOf(headings, rows) {
   const table = document.createElement('table');
   const head = table.createTHead().insertRow();
-  for (const text of headings) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = text;
-    head.append(th);
-  }
+  for (const text of headings) head.append(headerCell(text, 'col'));
   const body = table.createTBody();
   for (const cells of rows) {
     const tr = body.insertRow();

@@ -1,4 +1,4 @@
-import { api, apiResponse, apiText, applyWords, header, paragraph, showError, t, tableOf } from '/ui/app.js';
+import { api, apiResponse, apiText, applyWords, header, paragraph, showError, t, tableOf, when } from '/ui/app.js';
 import { latestCheckpoint, pinnedVerifier, proofBetween } from '/ui/ledger.js';
 import { eventLeafHash, fromHex, openCheckpoint, toHex, verifyExtends, verifyInclusion } from '/ui/verify.js';
 
@@ -18,7 +18,7 @@ async function start() {
   place.replaceChildren(
     checkpoints.length === 0
       ? paragraph(t('none'))
-      : tableOf([t('size'), t('root'), t('signed-at')], checkpoints.map((c) => [String(c.size), c.root, new Date(c.createdAt).toLocaleString(document.documentElement.lang)])),
+      : tableOf([t('size'), t('root'), t('signed-at')], checkpoints.map((c) => [String(c.size), c.root, when(c.createdAt)])),
   );
   for (const [select, index] of [['#older', Math.min(1, checkpoints.length - 1)], ['#newer', 0]]) {
     const element = document.querySelector(select);
@@ -90,7 +90,7 @@ async function showAccessLog() {
   if (entries.length === 0) return paragraph(t('none'));
   return tableOf(
     [t('when'), t('agency'), t('officer'), t('view'), t('outcome')],
-    entries.map((e) => [new Date(e.at).toLocaleString(document.documentElement.lang), e.agency, e.actor, e.view, e.outcome]),
+    entries.map((e) => [when(e.at), e.agency, e.actor, e.view, e.outcome]),
   );
 }
 

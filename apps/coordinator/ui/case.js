@@ -1,4 +1,4 @@
-import { api, applyWords, eventName, header, nameOf, paragraph, showError, t } from '/ui/app.js';
+import { api, applyWords, eventName, header, headerCell, nameOf, paragraph, showError, t, when } from '/ui/app.js';
 import { latestCheckpoint, pinnedVerifier, proofBetween } from '/ui/ledger.js';
 import { verifyBundle, verifyExtends } from '/ui/verify.js';
 
@@ -244,10 +244,6 @@ function agencyName(id) {
   return agency ? nameOf(agency) : id === 'samverkan' ? t('service') : id;
 }
 
-function when(iso) {
-  return new Date(iso).toLocaleString(document.documentElement.lang);
-}
-
 /** A field's value as text: agencies by name, lists joined, records as key: value. */
 function value(v) {
   if (v === null || v === undefined || v === '') return '—';
@@ -269,13 +265,6 @@ function term(name, text) {
   const dd = document.createElement('dd');
   dd.textContent = text;
   return [dt, dd];
-}
-
-function headerCell(text, scope) {
-  const th = document.createElement('th');
-  th.scope = scope;
-  th.textContent = text;
-  return th;
 }
 
 start().catch(showError);
