@@ -1,7 +1,8 @@
 import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
+import { apiDocument } from './http/openapi';
 import { privateDataDirectory } from '@samverkan/common';
 import { AppModule, AppOptions } from './app.module';
 import { AgencyAuthenticator } from './auth/agency-authenticator';
@@ -28,15 +29,7 @@ export async function createApp(options: AppOptions, { logger = true }: { logger
   await servePages(app, options.config.uiDir);
   app.useGlobalPipes(validationPipe());
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('samverkan')
-      .setDescription('The shared, tamper-evident case record of agencies working together against trafficking in human beings.')
-      .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build(),
-  );
+  const document = await apiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }

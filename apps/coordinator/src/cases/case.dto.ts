@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { REGISTRY_ID } from '../agencies/agency-registry';
 import {
@@ -60,6 +61,7 @@ import { IsDay, IsTimestamp, Optional, QueryInteger } from '../http/validation';
 /** Whether the date and time named exist: no 30 February, no hour 24. (`Date` would roll them over.) */
 /** Free text kept short: reasons and outcomes, never identifying details of a person. */
 const Reason = () => (target: object, key: string) => {
+  ApiProperty({ type: String, minLength: 1, maxLength: 1000 })(target, key);
   IsString()(target, key);
   MinLength(1)(target, key);
   MaxLength(1000)(target, key);

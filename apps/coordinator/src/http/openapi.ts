@@ -1,0 +1,36 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import openApiMetadata from './openapi-metadata';
+
+type Models = Array<[Promise<unknown>, Record<string, Record<string, unknown>>]>;
+
+/**
+ * The OpenAPI document of the service: the routes as Nest declares them, each DTO as the swagger plugin read it
+ * (openapi-metadata.ts), and each DTO's fields in the order the class declares them. (Fields whose validator
+ * also describes them, such as a date, would otherwise come first; forms built from the document, like the
+ * case page's, ask in the order the DTO reads.)
+ */
+export async function apiDocument(app: INestApplication): Promise<OpenAPIObject> {
+  await SwaggerModule.loadPluginMetadata(openApiMetadata);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('samverkan')
+      .setDescription('The shared, tamper-evident case record of agencies working together against trafficking in human beings.')
+      .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build(),
+  );
+  const { models } = (await openApiMetadata())['@nestjs/swagger'] as unknown as { models: Models };
+  for (const [, classes] of models) {
+    for (const [name, fields] of Object.entries(classes)) {
+      const schema = document.components?.schemas?.[name];
+      if (!schema || !('properties' in schema) || !schema.properties) continue;
+      const properties = schema.properties;
+      const declared = Object.keys(fields).filter((key) => key in properties);
+      schema.properties = Object.fromEntries([...declared, ...Object.keys(properties).filter((key) => !declared.includes(key))].map((key) => [key, properties[key]]));
+      if (schema.required) schema.required = [...schema.required].sort((a, b) => declared.indexOf(a) - declared.indexOf(b));
+    }
+  }
+  return document;
+}
