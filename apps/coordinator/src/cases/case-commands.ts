@@ -63,6 +63,8 @@ export interface CaseCommandRoute<T extends CaseCommand['type'] = CaseCommand['t
   /** The class-validator DTO the body must satisfy: the HTTP API's own. */
   readonly body: new () => Body;
   readonly params: readonly CommandParam[];
+  /** The HTTP route under `/cases`, as Nest writes it: `:id` is the case, the other parameters are `params`. */
+  readonly path: string;
   /** An id the command mints, read back from the event that carries it, so that a replay answers it too. */
   readonly mints?: { readonly event: string; readonly field: 'referralId' | 'investigationId' | 'evidenceId' | 'applicationId' };
   fields(input: RouteInput<Body>): Fields<T>;
@@ -73,6 +75,7 @@ const route = <T extends CaseCommand['type'], Body extends object>(r: CaseComman
 export const CASE_COMMAND_ROUTES = {
   'open-case': route({
     type: 'OpenCase',
+    path: '',
     body: OpenCaseDto,
     params: [],
     fields: ({ agency, body, municipality }) => ({
@@ -94,18 +97,21 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'add-agency': route({
     type: 'AddAgencyToCase',
+    path: ':id/team',
     body: AddAgencyDto,
     params: [],
     fields: ({ body, lookup }) => ({ agency: lookup(body.agencyId), reason: body.reason }),
   }),
   'remove-agency': route({
     type: 'RemoveAgencyFromCase',
+    path: ':id/team/:agencyId/remove',
     body: RemoveAgencyDto,
     params: ['agencyId'],
     fields: ({ body, params, lookup }) => ({ agencyId: lookup(params.agencyId!).agencyId, reason: body.reason }),
   }),
   refer: route({
     type: 'ReferCase',
+    path: ':id/referrals',
     body: ReferCaseDto,
     params: [],
     mints: { event: 'CaseReferred', field: 'referralId' },
@@ -119,36 +125,42 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'accept-referral': route({
     type: 'AcceptReferral',
+    path: ':id/referrals/:referralId/accept',
     body: EmptyDto,
     params: ['referralId'],
     fields: ({ params }) => ({ referralId: params.referralId! }),
   }),
   'decline-referral': route({
     type: 'DeclineReferral',
+    path: ':id/referrals/:referralId/decline',
     body: DeclineReferralDto,
     params: ['referralId'],
     fields: ({ body, params }) => ({ referralId: params.referralId!, reason: body.reason }),
   }),
   'withdraw-referral': route({
     type: 'WithdrawReferral',
+    path: ':id/referrals/:referralId/withdraw',
     body: EmptyDto,
     params: ['referralId'],
     fields: ({ params }) => ({ referralId: params.referralId! }),
   }),
   'record-support': route({
     type: 'RecordSupport',
+    path: ':id/support',
     body: RecordSupportDto,
     params: [],
     fields: ({ body }) => ({ supportId: uuidv7(), kind: body.kind, providedOn: body.providedOn }),
   }),
   'record-consent': route({
     type: 'RecordConsent',
+    path: ':id/consent',
     body: RecordConsentDto,
     params: [],
     fields: ({ body }) => ({ scope: body.scope, given: body.given, by: body.by, on: body.on }),
   }),
   'apply-for-reflection-period': route({
     type: 'ApplyForReflectionPeriod',
+    path: ':id/reflection-period/application',
     body: EmptyDto,
     params: [],
     mints: { event: 'ReflectionPeriodApplied', field: 'applicationId' },
@@ -156,24 +168,28 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'decide-reflection-period': route({
     type: 'DecideReflectionPeriod',
+    path: ':id/reflection-period',
     body: DecideReflectionPeriodDto,
     params: [],
     fields: ({ body }) => ({ granted: body.granted }),
   }),
   'extend-reflection-period': route({
     type: 'ExtendReflectionPeriod',
+    path: ':id/reflection-period/extension',
     body: ExtendReflectionPeriodDto,
     params: [],
     fields: ({ body }) => ({ until: body.until, reason: body.reason }),
   }),
   'record-citizenship': route({
     type: 'RecordCitizenship',
+    path: ':id/citizenship',
     body: RecordCitizenshipDto,
     params: [],
     fields: ({ body }) => ({ citizenship: body.citizenship }),
   }),
   'apply-for-residence-permit': route({
     type: 'ApplyForResidencePermit',
+    path: ':id/residence-permit/application',
     body: ApplyForResidencePermitDto,
     params: [],
     mints: { event: 'ResidencePermitApplied', field: 'applicationId' },
@@ -181,36 +197,42 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'decide-residence-permit': route({
     type: 'DecideResidencePermit',
+    path: ':id/residence-permit',
     body: DecideResidencePermitDto,
     params: [],
     fields: ({ body }) => ({ granted: body.granted, until: body.until ?? null }),
   }),
   'record-cooperation': route({
     type: 'RecordVictimCooperation',
+    path: ':id/cooperation',
     body: RecordCooperationDto,
     params: [],
     fields: ({ body }) => ({ status: body.status }),
   }),
   'identify-victim': route({
     type: 'IdentifyVictim',
+    path: ':id/victim-identification',
     body: IdentifyVictimDto,
     params: [],
     fields: ({ body }) => ({ on: body.on }),
   }),
   'record-child-representative': route({
     type: 'RecordChildRepresentative',
+    path: ':id/child-representatives',
     body: RecordChildRepresentativeDto,
     params: [],
     fields: ({ body }) => ({ role: body.role, personId: body.personId ?? null, appointedOn: body.appointedOn }),
   }),
   'record-unaccompanied': route({
     type: 'RecordUnaccompanied',
+    path: ':id/unaccompanied',
     body: RecordUnaccompaniedDto,
     params: [],
     fields: ({ body }) => ({ unaccompanied: body.unaccompanied }),
   }),
   'open-investigation': route({
     type: 'OpenInvestigation',
+    path: ':id/investigations',
     body: OpenInvestigationDto,
     params: [],
     mints: { event: 'InvestigationOpened', field: 'investigationId' },
@@ -218,18 +240,21 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'close-investigation': route({
     type: 'CloseInvestigation',
+    path: ':id/investigations/:investigationId/close',
     body: CloseInvestigationDto,
     params: ['investigationId'],
     fields: ({ body, params }) => ({ investigationId: params.investigationId!, outcome: body.outcome }),
   }),
   'initiate-prosecution': route({
     type: 'InitiateProsecution',
+    path: ':id/prosecution',
     body: InitiateProsecutionDto,
     params: [],
     fields: ({ body }) => ({ defendants: body.defendants.map((d) => ({ defendantId: d.personId, charges: d.charges })) }),
   }),
   'record-prosecutor-decision': route({
     type: 'RecordProsecutorDecision',
+    path: ':id/prosecutor-decisions',
     body: RecordProsecutorDecisionDto,
     params: [],
     fields: ({ body }) => ({
@@ -242,6 +267,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-sentencing': route({
     type: 'RecordSentencingOutcome',
+    path: ':id/sentencing',
     body: RecordSentencingDto,
     params: [],
     fields: ({ body }) => ({
@@ -258,6 +284,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'register-evidence': route({
     type: 'RegisterEvidence',
+    path: ':id/evidence',
     body: RegisterEvidenceDto,
     params: [],
     mints: { event: 'EvidenceRegistered', field: 'evidenceId' },
@@ -265,18 +292,21 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'transfer-evidence': route({
     type: 'TransferEvidence',
+    path: ':id/evidence/:evidenceId/transfer',
     body: TransferEvidenceDto,
     params: ['evidenceId'],
     fields: ({ body, params, lookup }) => ({ evidenceId: params.evidenceId!, toAgencyId: lookup(body.toAgency).agencyId, reason: body.reason }),
   }),
   'close-case': route({
     type: 'CloseCase',
+    path: ':id/close',
     body: CloseCaseDto,
     params: [],
     fields: ({ body }) => ({ outcome: body.outcome, wholeCase: body.wholeCase ?? false }),
   }),
   'reopen-case': route({
     type: 'ReopenCase',
+    path: ':id/reopen',
     body: ReopenCaseDto,
     params: [],
     fields: ({ body }) => ({ reason: body.reason }),
@@ -292,6 +322,21 @@ export function isCaseCommandName(name: unknown): name is CaseCommandName {
 
 export function caseCommandRoute(name: CaseCommandName): CaseCommandRoute {
   return CASE_COMMAND_ROUTES[name] as unknown as CaseCommandRoute;
+}
+
+/** A command's route under `/cases`, for the controller's decorators: the table above is the one place it is written. */
+export function routeOf(name: CaseCommandName): string {
+  return CASE_COMMAND_ROUTES[name].path;
+}
+
+/** Where a command on a case is sent: `/cases/<case>/…`, its ids filled in. */
+export function commandUrl(name: CaseCommandName, caseId: string, params: Partial<Record<CommandParam, string>>): string {
+  return `/cases/${routeOf(name).replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(key === 'id' ? caseId : (params[key as CommandParam] ?? '')))}`.replace(/\/$/, '');
+}
+
+/** The command's path in the OpenAPI document (`/cases/{id}/…`), where its body's schema is. */
+export function commandOperation(name: CaseCommandName): string {
+  return `/cases/${routeOf(name).replace(/:(\w+)/g, '{$1}')}`.replace(/\/$/, '');
 }
 
 /** Case ids minted for an idempotent OpenCase are derived from the agency and its command id, so a retry finds its case. */

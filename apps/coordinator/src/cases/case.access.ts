@@ -19,7 +19,7 @@ export const LEGAL_BASES = {
 export type LegalBasis = keyof typeof LEGAL_BASES;
 
 /** The ways an agency reads a case. */
-export const READ_VIEWS = ['summary', 'timeline', 'verify', 'audit-bundle', 'inclusion-proof', 'worklist', 'feed', 'kafka', 'export', 'access-log', 'person', 'person-search'] as const;
+export const READ_VIEWS = ['summary', 'timeline', 'verify', 'audit-bundle', 'inclusion-proof', 'worklist', 'feed', 'kafka', 'export', 'access-log', 'person', 'person-search', 'commands'] as const;
 export type ReadView = (typeof READ_VIEWS)[number];
 
 /**
@@ -140,6 +140,13 @@ export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStandi
     member: refused('the lead answers for who read the case'),
     addressee: refused('not on the team'),
     auditor: AUDITOR,
+    outsider: OUTSIDER,
+  },
+  commands: {
+    lead: { access: 'shown', basis: 'mandate', why: 'the commands its kind and standing let it send now, naming only what it sees on the case' },
+    member: { access: 'shown', basis: 'mandate', why: 'the commands its kind and standing let it send now, naming only what it sees on the case' },
+    addressee: { access: 'shown', basis: 'mandate', why: 'the answers it may give to the referral addressed to it' },
+    auditor: refused('auditors read the record; they send no commands'),
     outsider: OUTSIDER,
   },
 };

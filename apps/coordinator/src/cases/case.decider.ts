@@ -106,20 +106,9 @@ function escalatedTo(state: CaseState, agencyId: string): boolean {
 
 export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
   authorise(command, state);
-  if (state.status === 'closed' && command.type !== 'ReopenCase') {
-    // Process managers react to events that may be stale by the time they act; a closed case needs nothing.
-    if (COMMAND_PERMISSIONS[command.type].standing === 'system') return [];
-    throw new ConflictError(`case ${command.caseId} is closed; reopen it first`, {
-      rule: 'case-closed',
-      details: { caseId: command.caseId },
-    });
-  }
-  if (state.closedParts.includes(command.issuer.agencyId) && command.type !== 'ReopenCase') {
-    throw new ConflictError(`${command.issuer.agencyId} has closed its part of case ${command.caseId}; reopen your part first`, {
-      rule: 'part-closed',
-      details: { caseId: command.caseId, agencyId: command.issuer.agencyId },
-    });
-  }
+  // Process managers react to events that may be stale by the time they act; a closed case needs nothing.
+  if (state.status === 'closed' && command.type !== 'ReopenCase' && COMMAND_PERMISSIONS[command.type].standing === 'system') return [];
+  ensureOpenTo(command, state);
   switch (command.type) {
     case 'OpenCase':
       return openCase(command);
@@ -183,6 +172,23 @@ export function decide(command: CaseCommand, state: CaseState): CaseEvent[] {
       return escalateReferral(command, state);
     default:
       return assertNever(command);
+  }
+}
+
+/** A closed case, or a part of it its issuer closed, takes no command but reopening: Conflict otherwise. */
+export function ensureOpenTo(command: CaseCommand, state: CaseState): void {
+  if (command.type === 'ReopenCase') return;
+  if (state.status === 'closed') {
+    throw new ConflictError(`case ${command.caseId} is closed; reopen it first`, {
+      rule: 'case-closed',
+      details: { caseId: command.caseId },
+    });
+  }
+  if (state.closedParts.includes(command.issuer.agencyId)) {
+    throw new ConflictError(`${command.issuer.agencyId} has closed its part of case ${command.caseId}; reopen your part first`, {
+      rule: 'part-closed',
+      details: { caseId: command.caseId, agencyId: command.issuer.agencyId },
+    });
   }
 }
 
