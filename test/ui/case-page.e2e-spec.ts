@@ -113,6 +113,68 @@ describeWithChromium('the case page in a browser', () => {
     await openCase(social.page);
     expect(await social.page.textContent('main')).toMatch(/psychological/);
     expect(await social.page.locator(`article.event[data-revision="${supportRevision}"] dd`, { hasText: 'psychological' }).count()).toBe(1);
+    // Nor is it offered in the form to record support (the page text above includes the forms).
+    const kinds = (agency: Page) => agency.locator('details[data-command="record-support"] select[name="kind"] option').allTextContents();
+    expect(await kinds(migration.page)).toEqual(expect.arrayContaining(['financial aid', 'shelter']));
+    expect(await kinds(social.page)).toContain('psychological');
+  });
+
+  /** Opens the form of a command on the page. */
+  async function commandForm(page: Page, command: string) {
+    const form = page.locator(`details[data-command="${command}"]`);
+    await form.locator('summary').click();
+    return form;
+  }
+
+  it("records from the case page's forms what the agency may record: the police record the victim's cooperation, shown at once", async () => {
+    // A case of its own: the other tests' case stays as they expect it.
+    const social = await service.as(SOCIAL);
+    const own = (await social.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' }, exploitation: 'forced-labour' })).body.caseId;
+    expect((await social.post(`/cases/${own}/team`, { agencyId: POLICE, reason: 'the victim may report the crime' })).status).toBe(201);
+    const { page, problems } = await signedIn(POLICE);
+    await openCase(page, own);
+    // Social services' forms are not the police's: no psychological support, but cooperation.
+    expect(await page.locator('details[data-command="record-cooperation"]').count()).toBe(1);
+    const form = await commandForm(page, 'record-cooperation');
+    await form.getByLabel('Status').selectOption({ label: 'statement given' });
+    await form.locator('button[type=submit]').click();
+    await page.locator('#command-status', { hasText: "Record the victim's cooperation: recorded" }).waitFor();
+    const police = await service.as(POLICE);
+    const events = (await police.get(`/cases/${own}/timeline`)).body.events as { revision: number; type: string; agency: string; actor: string; data: { status: string } }[];
+    const last = events[events.length - 1];
+    expect(last).toMatchObject({ type: 'VictimCooperationRecorded', agency: POLICE, actor: 'officer-1', data: { status: 'statement-given' } });
+    await page.locator(`article.event[data-revision="${last.revision}"]`).waitFor();
+    expect(await rows(page).count()).toBe(events.length);
+    // Every form open, the page is still accessible.
+    await page.locator('details.command').evaluateAll((forms) => forms.forEach((form) => form.setAttribute('open', '')));
+    await page.screenshot({ path: screenshotPath('case-commands-police'), fullPage: true });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it("shows the API's refusal of bad input beside the form, and records nothing", async () => {
+    const { page, problems } = await signedIn(SOCIAL);
+    await openCase(page);
+    const social = await service.as(SOCIAL);
+    const before = (await social.get(`/cases/${caseId}/timeline`)).body.revision;
+    const form = await commandForm(page, 'record-support');
+    await form.getByLabel('Kind').selectOption({ label: 'shelter' });
+    // Support given in five years' time: the browser's date field takes it, the service does not.
+    await form.getByLabel('Given on').fill(`${new Date().getUTCFullYear() + 5}-01-01`);
+    await form.locator('button[type=submit]').click();
+    const refusal = form.locator('.answer.refused');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/^Not recorded: providedOn: providedOn must be a date as YYYY-MM-DD/);
+    expect((await social.get(`/cases/${caseId}/timeline`)).body.revision).toBe(before);
+    expect(await page.textContent('#command-status')).toBe('');
+    // The browser reports the refused request itself; nothing else went wrong.
+    expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
+  });
+
+  it('offers an auditor no forms, and says why', async () => {
+    const { page } = await signedIn('internrevisionen');
+    await openCase(page);
+    expect(await page.textContent('#commands')).toBe('Auditors read the record; they record nothing on it.');
   });
 
   it('draws the referral as an arrow from the police lane to the prosecutor lane', async () => {

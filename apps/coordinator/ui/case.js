@@ -1,4 +1,5 @@
-import { api, applyWords, eventName, header, headerCell, nameOf, paragraph, showError, t, when } from '/ui/app.js';
+import { api, applyWords, eventName, fieldName, header, headerCell, nameOf, paragraph, showError, t, when } from '/ui/app.js';
+import { commandForms } from '/ui/commands.js';
 import { latestCheckpoint, pinnedVerifier, proofBetween } from '/ui/ledger.js';
 import { verifyBundle, verifyExtends } from '/ui/verify.js';
 
@@ -7,6 +8,8 @@ import { verifyBundle, verifyExtends } from '/ui/verify.js';
 
 const caseId = new URLSearchParams(location.search).get('id');
 const agencies = new Map();
+/** The signed-in agency. */
+let me;
 /** The case now: every event the agency may see, one lane per agency that appears in them. */
 let latest;
 let lanes = [];
@@ -16,20 +19,25 @@ let verdicts = new Map();
 applyWords();
 
 async function start() {
-  await header();
+  me = await header();
   for (const agency of await api('/agencies')) agencies.set(agency.id, agency);
   if (!caseId) return askForCase();
   document.querySelector('#heading').textContent = t('case-heading', { caseId });
+  setUpReplay();
+  await load(new URLSearchParams(location.search).get('revision'));
+}
+
+/** The case as it stands (or at the revision asked for), the commands the agency may send, and the check of every event. */
+async function load(asked = null) {
   const [timeline, summary] = await Promise.all([api(path('/timeline')), api(path(''))]);
   latest = timeline;
   lanes = lanesOf(timeline.events, summary.leadAgency);
   document.querySelector('#case').hidden = false;
-  setUpReplay();
-  const asked = new URLSearchParams(location.search).get('revision');
+  resetSlider();
   const index = asked === null ? -1 : latest.events.findIndex((e) => e.revision === Number(asked));
   if (index >= 0 && index < latest.events.length - 1) await showAt({ revision: latest.events[index].revision });
-  else render(timeline, summary, null);
-  await verify();
+  else showNow(timeline, summary);
+  await Promise.all([renderCommands(), verify()]);
 }
 
 function path(rest, query = {}) {
@@ -51,10 +59,6 @@ function askForCase() {
 /** The slider steps through the events the agency may see: each step shows one more. */
 function setUpReplay() {
   const slider = document.querySelector('#slider');
-  slider.max = String(Math.max(0, latest.events.length - 1));
-  slider.value = slider.max;
-  slider.disabled = latest.events.length === 0;
-  describeSlider();
   slider.addEventListener('input', describeSlider);
   slider.addEventListener('change', () => {
     const index = Number(slider.value);
@@ -65,6 +69,15 @@ function setUpReplay() {
     if (value) showAt({ asOf: new Date(value).toISOString() }).catch(showError);
   });
   document.querySelector('#as-of-now').addEventListener('click', () => showAt({}).catch(showError));
+}
+
+/** The slider over the events of the case now, at the last. */
+function resetSlider() {
+  const slider = document.querySelector('#slider');
+  slider.max = String(Math.max(0, latest.events.length - 1));
+  slider.value = slider.max;
+  slider.disabled = latest.events.length === 0;
+  describeSlider();
 }
 
 function describeSlider() {
@@ -83,11 +96,21 @@ async function showAt({ revision, asOf }) {
   slider.value = String(Math.max(0, shown - 1));
   describeSlider();
   if (!asOf) document.querySelector('#as-of-time').value = '';
-  const url = new URL(location.href);
-  if (now) url.searchParams.delete('revision');
-  else url.searchParams.set('revision', String(timeline.revision));
-  history.replaceState(null, '', url);
+  keepInUrl(now ? null : timeline.revision);
   render(timeline, summary, now ? null : timeline.revision);
+}
+
+function showNow(timeline, summary) {
+  keepInUrl(null);
+  render(timeline, summary, null);
+}
+
+/** The revision shown, in the address: a reload or a shared link shows the same point in the case. */
+function keepInUrl(revision) {
+  const url = new URL(location.href);
+  if (revision === null) url.searchParams.delete('revision');
+  else url.searchParams.set('revision', String(revision));
+  history.replaceState(null, '', url);
 }
 
 // ---- what is shown ----
@@ -120,7 +143,7 @@ function renderSummary(summary) {
   const shown = { ...summary, team: summary.team?.map((m) => `${agencyName(m.agencyId)}${m.partClosed ? ` (${t('part-closed')})` : ''}`).join('; ') };
   if (summary.openedAt) shown.openedAt = when(summary.openedAt);
   const rest = Object.keys(shown).filter((k) => !(k in named) && !['caseId', 'revision', 'access'].includes(k));
-  for (const key of [...Object.keys(named).filter((k) => k in shown), ...rest]) list.append(...term(named[key] ?? words(key), value(shown[key])));
+  for (const key of [...Object.keys(named).filter((k) => k in shown), ...rest]) list.append(...term(named[key] ?? fieldName(key), value(shown[key])));
 }
 
 /** Lanes: the lead agency's first, then every other in the order it first acts or is brought in. */
@@ -191,9 +214,9 @@ function card(event, arrow) {
   if (arrow) box.append(paragraph(`${agencyName(arrow.from)} → ${agencyName(arrow.to)}`, 'direction'));
   box.append(mark(verdicts.get(event.revision)));
   const fields = document.createElement('dl');
-  for (const [key, v] of Object.entries(event.data ?? {})) fields.append(...term(words(key), value(v)));
+  for (const [key, v] of Object.entries(event.data ?? {})) fields.append(...term(fieldName(key), value(v)));
   box.append(fields);
-  if (event.withheldFields?.length) box.append(paragraph(t('withheld', { fields: event.withheldFields.map(words).join(', ') }), 'withheld'));
+  if (event.withheldFields?.length) box.append(paragraph(t('withheld', { fields: event.withheldFields.map(fieldName).join(', ') }), 'withheld'));
   box.append(paragraph(`${agencies.has(event.agency) ? t('by-actor', { actor: event.actor }) : t('service')} · ${when(event.recordedAt)}`, 'meta'));
   return box;
 }
@@ -202,6 +225,33 @@ function mark(verdict) {
   if (!verdict) return paragraph(t('not-checked'), 'mark');
   const text = verdict.status === 'failed' ? `✗ ${t('failed')}: ${verdict.problem}` : verdict.status === 'verified' ? `✓ ${t('verified')}` : `✓ ${t('proven-by-hash')}`;
   return paragraph(text, `mark ${verdict.status}`);
+}
+
+// ---- commands ----
+
+async function renderCommands() {
+  const place = document.querySelector('#commands');
+  // Auditors read the record and act on none of it: there is nothing to ask the service.
+  if (me.kind === 'auditor') return place.replaceChildren(paragraph(t('auditor-commands')));
+  const recorded = async (message) => {
+    await load();
+    document.querySelector('#command-status').textContent = message;
+  };
+  place.replaceChildren(await commandForms(caseId, { describe, agencyName, recorded }));
+}
+
+/** What the ids of an offer name, as the timeline shows them: the referral's agencies, the evidence, the investigation. */
+function describe(offer) {
+  const { referralId, evidenceId, investigationId, agencyId } = offer.params;
+  const opened = (type, key, id) => latest.events.find((e) => e.type === type && e.data?.[key] === id)?.data;
+  if (referralId) {
+    const referral = opened('CaseReferred', 'referralId', referralId);
+    return referral ? `${agencyName(referral.fromAgency)} → ${agencyName(referral.toAgency)}` : referralId;
+  }
+  if (evidenceId) return opened('EvidenceRegistered', 'evidenceId', evidenceId)?.description ?? evidenceId;
+  if (investigationId) return opened('InvestigationOpened', 'investigationId', investigationId)?.reference ?? investigationId;
+  if (agencyId) return agencyName(agencyId);
+  return '';
 }
 
 // ---- verification ----
@@ -249,14 +299,8 @@ function value(v) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'string') return agencies.has(v) ? agencyName(v) : v;
   if (Array.isArray(v)) return v.length === 0 ? '—' : v.map(value).join('; ');
-  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${words(k)}: ${value(x)}`).join(', ');
+  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${fieldName(k)}: ${value(x)}`).join(', ');
   return String(v);
-}
-
-/** A field's name as words: camelCase split. */
-function words(key) {
-  const text = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function term(name, text) {
