@@ -171,6 +171,22 @@ describeWithChromium('the case page in a browser', () => {
     expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
   });
 
+  it('speaks Swedish when asked: the forms, the values of the lists and the fields of the events', async () => {
+    const { page, problems } = await signedIn(SOCIAL);
+    await openCase(page);
+    await page.click('#bar button:has-text("På svenska")');
+    await page.locator('#verification:not(:empty)').waitFor();
+    const form = await commandForm(page, 'record-support');
+    expect(await form.locator('summary').textContent()).toBe('Registrera givet stöd');
+    expect(await form.locator('select[name="kind"] option').allTextContents()).toContain('psykologiskt stöd');
+    const support = page.locator(`article.event[data-revision="${supportRevision}"]`);
+    expect(await support.locator('h3').textContent()).toBe('Stöd givet');
+    expect(await support.locator('dt').allTextContents()).toContain('Givet den');
+    expect(await support.locator('dd').allTextContents()).toContain('psykologiskt stöd');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
   it('offers an auditor no forms, and says why', async () => {
     const { page } = await signedIn('internrevisionen');
     await openCase(page);

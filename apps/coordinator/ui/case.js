@@ -1,4 +1,4 @@
-import { api, applyWords, eventName, fieldName, header, headerCell, nameOf, paragraph, showError, t, when } from '/ui/app.js';
+import { api, applyWords, eventName, fieldName, header, headerCell, nameOf, paragraph, showError, t, valueName, when } from '/ui/app.js';
 import { commandForms } from '/ui/commands.js';
 import { latestCheckpoint, pinnedVerifier, proofBetween } from '/ui/ledger.js';
 import { verifyBundle, verifyExtends } from '/ui/verify.js';
@@ -297,7 +297,7 @@ function agencyName(id) {
 /** A field's value as text: agencies by name, lists joined, records as key: value. */
 function value(v) {
   if (v === null || v === undefined || v === '') return '—';
-  if (typeof v === 'string') return agencies.has(v) ? agencyName(v) : v;
+  if (typeof v === 'string') return agencies.has(v) ? agencyName(v) : valueName(v);
   if (Array.isArray(v)) return v.length === 0 ? '—' : v.map(value).join('; ');
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${fieldName(k)}: ${value(x)}`).join(', ');
   return String(v);

@@ -1,4 +1,4 @@
-import { api, fieldName, language, paragraph, t } from '/ui/app.js';
+import { api, fieldName, language, paragraph, t, valueName } from '/ui/app.js';
 
 // Forms for the commands the signed-in agency may send on a case: the list comes from GET /cases/:id/commands
 // (the decider's own rules of who may do what, now), each body's fields from the command's request schema in
@@ -258,9 +258,4 @@ function labelled(name, schema, context, input, read) {
     label.append(hint);
   }
   return { elements: [label], read };
-}
-
-/** A value of a list (a kind of support, an offence) as words. */
-function valueName(value) {
-  return String(value).replace(/-/g, ' ');
 }

@@ -1,4 +1,4 @@
-import { api, applyWords, button, header, paragraph, showError, t, tableOf, when } from '/ui/app.js';
+import { api, applyWords, button, header, paragraph, showError, t, tableOf, valueName, when } from '/ui/app.js';
 
 applyWords();
 
@@ -29,7 +29,7 @@ function fill(selector, all, answerable) {
   const rows = referrals.map((r) => {
     const overdue = r.dueBy !== null && Date.parse(r.dueBy) < now;
     const due = r.dueBy === null ? '' : `${when(r.dueBy)}${overdue ? ` (${t('overdue')})` : ''}`;
-    return { r, overdue, cells: [caseLink(r.caseId), r.fromAgency, r.urgency, r.subject ? `${r.subject.category}, ${r.subject.ageGroup}` : '', r.reason ?? '', due] };
+    return { r, overdue, cells: [caseLink(r.caseId), r.fromAgency, valueName(r.urgency), r.subject ? `${valueName(r.subject.category)}, ${valueName(r.subject.ageGroup)}` : '', r.reason ?? '', due] };
   });
   const table = tableOf([t('case'), t('from'), t('urgency'), t('subject'), t('reason'), t('due-by'), ...(answerable ? [t('answer')] : [])], rows.map((row) => row.cells));
   [...table.tBodies[0].rows].forEach((tr, i) => {
