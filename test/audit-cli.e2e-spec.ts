@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { ed25519NoteSigner, ExportLine, openCheckpoint, parseCheckpoint, parseVerifierKey, signCheckpoint, toHex, verifierKey, verifyCosignature } from '@samverkan/ledger';
 import { SealedEnvelope, sealEvents } from '@samverkan/sealing';
 import inclusionProbes from '../libs/ledger/src/testing/fixtures/rfc6962-inclusion-probes.json';
-import consistencyProbes from '../libs/ledger/src/testing/fixtures/rfc6962-consistency-probes.json';
-import consistencyAdditional from '../libs/ledger/src/testing/fixtures/rfc6962-consistency-additional.json';
+import { CONSISTENCY_VECTORS } from '../libs/ledger/src/testing/consistency-vectors';
 import { checkpointOfWholeStore, fetchText, runAudit, saveFile, scratchDir } from './support/audit-cli';
 import { AgencyClient, RunningService } from './support/running-service';
 
@@ -398,7 +397,8 @@ describe('samverkan-audit', () => {
       line: `{"kind":"inclusion","leafIndex":${p.file.endsWith('leafIdx-sub-@1.json') ? '18446744073709551615' : p.leafIdx},"treeSize":${p.treeSize},"leafHash":${JSON.stringify(p.leafHash)},"proof":${JSON.stringify(p.proof)},"root":${JSON.stringify(p.root)}}`,
       wantErr: p.wantErr,
     }));
-    const consistency = [...consistencyProbes.probes, ...consistencyAdditional.probes].map((p) => ({
+    // As this project answers them: every proof from size 0 refused (consistency-vectors.ts).
+    const consistency = CONSISTENCY_VECTORS.map((p) => ({
       line: JSON.stringify({ kind: 'consistency', size1: p.size1, size2: p.size2, root1: p.root1, root2: p.root2, proof: p.proof }),
       wantErr: p.wantErr,
     }));
@@ -410,6 +410,17 @@ describe('samverkan-audit', () => {
       const lines = run.stdout.trimEnd().split('\n');
       expect(lines).toHaveLength(probes.length);
       expect(lines.map((line) => (line === 'ok' ? 'ok' : line.startsWith('reject: ') ? 'reject' : line))).toEqual(probes.map((p) => (p.wantErr ? 'reject' : 'ok')));
+      expect(run.code).toBe(1);
+    });
+
+    it('rejects every consistency proof from size 0 alike, to size 0 as to any other', async () => {
+      const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+      const lines = [
+        { kind: 'consistency', size1: 0, size2: 0, root1: empty, root2: empty, proof: [] },
+        { kind: 'consistency', size1: 0, size2: 3, root1: empty, root2: empty.replace('e3', 'aa'), proof: [] },
+      ].map((line) => JSON.stringify(line));
+      const run = await runAudit(['proof-check', saveFile(dir, 'from-empty.jsonl', lines.join('\n') + '\n')]);
+      expect(run.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^reject: from-empty-tree: /), expect.stringMatching(/^reject: from-empty-tree: /)]);
       expect(run.code).toBe(1);
     });
 

@@ -36,16 +36,18 @@ export async function proveConsistent(older: Checkpoint, newer: Checkpoint, sour
   if (newer.size < older.size) {
     throw new ProofError('size-order', `size ${newer.size} is smaller than size ${older.size}: a log never shrinks`);
   }
+  if (older.size === 0) {
+    // Every tree extends the empty tree; there is nothing to prove, only that a root of size 0 is the empty one.
+    for (const [checkpoint, reason] of [[older, 'root1-mismatch'], [newer, 'root2-mismatch']] as const) {
+      if (checkpoint.size === 0 && !checkpoint.root.equals(EMPTY_ROOT)) {
+        throw new ProofError(reason, `a checkpoint of size 0 must have the empty root ${toHex(EMPTY_ROOT)}, not ${toHex(checkpoint.root)}`);
+      }
+    }
+    return 'every log extends the empty log';
+  }
   if (newer.size === older.size) {
     verifyConsistency(older.size, newer.size, older.root, newer.root, []);
     return `both are of size ${older.size} with the same root`;
-  }
-  if (older.size === 0) {
-    // Every tree extends the empty tree; there is nothing to prove, only that the old root is the empty one.
-    if (!older.root.equals(EMPTY_ROOT)) {
-      throw new ProofError('root1-mismatch', `a checkpoint of size 0 must have the empty root ${toHex(EMPTY_ROOT)}, not ${toHex(older.root)}`);
-    }
-    return 'every log extends the empty log';
   }
   const proof = await obtainProof(older.size, newer.size, source);
   const claims: string[] = [];

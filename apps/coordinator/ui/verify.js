@@ -108,12 +108,13 @@ export async function verifyInclusion(leaf, index, size, proof, root) {
 export async function verifyConsistency(size1, size2, root1, root2, proof) {
   if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 0 || size2 < 0) fail('tree sizes are whole numbers');
   if (size1 > size2) fail(`size ${size1} is larger than size ${size2}: a log never shrinks`);
+  // RFC 9162 §2.1.4 defines the proof for 0 < size1 < size2; from size 0 it proves nothing, to any size.
+  if (size1 === 0) fail('a consistency proof from the empty tree proves nothing');
   if (size1 === size2) {
     if (proof.length !== 0) fail(`trees of equal size ${size1} need an empty proof; got ${proof.length} hashes`);
     if (!equal(root1, root2)) fail(`two trees of size ${size1} have different roots: the log forked`);
     return;
   }
-  if (size1 === 0) fail('a consistency proof from the empty tree proves nothing');
   if (proof.length === 0) fail(`a proof from size ${size1} to ${size2} cannot be empty`);
   requireHash('root1', root1);
   requireHash('root2', root2);

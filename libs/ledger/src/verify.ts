@@ -133,6 +133,14 @@ export function verifyConsistency(
   if (size1 > size2) {
     throw new ProofError('size-order', `size1 ${size1} is larger than size2 ${size2}: a log never shrinks`);
   }
+  if (size1 === 0) {
+    // RFC 9162 §2.1.4 defines the proof for 0 < size1 < size2; from size 0 it proves nothing, to any size.
+    throw new ProofError(
+      'from-empty-tree',
+      `a consistency proof from the empty tree (size1 0) to size ${size2} proves nothing; ` +
+        'compare against a non-empty checkpoint (a checkpoint of size 0 has the empty root, and every log extends it)',
+    );
+  }
   if (size1 === size2) {
     if (proof.length !== 0) {
       throw new ProofError(
@@ -147,13 +155,6 @@ export function verifyConsistency(
       );
     }
     return;
-  }
-  if (size1 === 0) {
-    throw new ProofError(
-      'from-empty-tree',
-      `a consistency proof from the empty tree (size1 0) to size ${size2} proves nothing; ` +
-        'compare against a non-empty checkpoint',
-    );
   }
   if (proof.length === 0) {
     throw new ProofError('empty-proof', `a proof from size ${size1} to ${size2} cannot be empty`);
