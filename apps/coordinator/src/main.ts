@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { tokenCommand } from './auth/dev-keys';
 import { createApp } from './bootstrap';
 import { loadConfig } from './config/app-config';
 import { describeStores } from './config/describe-stores';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   logger.log(`listening on ${base} as ${roles.join(', ')}`);
   for (const line of describeStores(config)) logger.log(line);
   logger.log(`API docs: ${base}/docs   OpenAPI: ${base}/docs/openapi.json   health: ${base}/health`);
-  if (config.devKeys) logger.log('a development token: npm run -s token -- polisen-malmo officer-1');
+  if (config.devKeys) logger.log(`a development token: ${tokenCommand(config, process.env)}`);
 }
 
 main().catch((error: Error) => {

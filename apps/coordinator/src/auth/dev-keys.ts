@@ -30,6 +30,38 @@ export function devPrivateKey(dataDir: string, agencyId: string): KeyObject {
   }
 }
 
+/**
+ * The development key a service made for the agency in `dataDir`, for a command that signs as the agency (`npm
+ * run token`, the demo): never made here. A command given another data directory than the service's would
+ * otherwise sign with keys of its own, and every token it printed would be refused.
+ */
+export function existingDevPrivateKey(dataDir: string, agencyId: string): KeyObject {
+  const file = join(dataDir, 'dev-keys', `${agencyId}.private.jwk.json`);
+  try {
+    return createPrivateKey({ key: JSON.parse(readFileSync(file, 'utf8')) as JsonWebKey, format: 'jwk' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new Error(
+      `no development key for ${agencyId} in ${join(dataDir, 'dev-keys')}: a service makes its agencies' keys in its data directory ` +
+        'when it starts with development keys. Start it there (npm start), or give this command the data directory the service ' +
+        'was started with: SAMVERKAN_DATA_DIR=<that directory> npm run -s token -- …',
+    );
+  }
+}
+
+/**
+ * The command that prints a development token for this service, with the settings it was started with where
+ * they are not the defaults: run without them, it would read other keys, and its tokens would be refused.
+ */
+export function tokenCommand(config: { dataDir: string; port: number; agenciesFile: string }, env: NodeJS.ProcessEnv): string {
+  const settings = [
+    env.SAMVERKAN_DATA_DIR !== undefined ? `SAMVERKAN_DATA_DIR=${config.dataDir}` : '',
+    env.SAMVERKAN_AGENCIES_FILE !== undefined ? `SAMVERKAN_AGENCIES_FILE=${config.agenciesFile}` : '',
+    env.PORT !== undefined ? `PORT=${config.port}` : '',
+  ].filter((setting) => setting !== '');
+  return [...settings, 'npm run -s token -- polisen-malmo officer-1'].join(' ');
+}
+
 export function devPublicKey(dataDir: string, agencyId: string): KeyObject {
   return createPublicKey(devPrivateKey(dataDir, agencyId));
 }

@@ -5,7 +5,7 @@
  * with the same settings as the service. The same seed records the same year (in new cases each time).
  */
 import { loadConfig } from '../config/app-config';
-import { devPrivateKey, signToken } from '../auth/dev-keys';
+import { existingDevPrivateKey, signToken } from '../auth/dev-keys';
 import { apiOverHttp, planYear, recordYear } from './demo-year';
 
 const USAGE = 'usage: npm run demo:year [-- --seed N] [--scale F] [--url http://127.0.0.1:3000]\n';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const tokens = new Map<string, string>();
   const tokenOf = async (agencyId: string) => {
-    if (!tokens.has(agencyId)) tokens.set(agencyId, await signToken(devPrivateKey(config.dataDir, agencyId), agencyId, 'demo-officer', 900));
+    if (!tokens.has(agencyId)) tokens.set(agencyId, await signToken(existingDevPrivateKey(config.dataDir, agencyId), agencyId, 'demo-officer', 900));
     return tokens.get(agencyId)!;
   };
   const plan = planYear(seed, scale);
