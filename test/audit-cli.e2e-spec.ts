@@ -20,7 +20,7 @@ describe('samverkan-audit', () => {
   let dir: string;
   let caseA: string;
   let caseB: string;
-  const files: Record<'key' | 'early' | 'later' | 'bundle' | 'export' | 'proof', string> = {} as never;
+  const files: Record<'key' | 'early' | 'later' | 'bundle' | 'export' | 'proof' | 'served', string> = {} as never;
   let early: { note: string; size: number };
   let later: { note: string; size: number };
 
@@ -56,6 +56,12 @@ describe('samverkan-audit', () => {
     const proof = await fetchText(service, `/ledger/proofs/consistency?from=${early.size}&to=${later.size}`, { token: police.token });
     expect(proof.status).toBe(200);
     files.proof = saveFile(dir, 'proof.json', proof.text);
+    // As the README makes proofs.jsonl: the API's answers, each with the kind it is added (jq -c '. + {kind: …}').
+    const eventId = JSON.parse(bundle.text).events[0].event.id;
+    const inclusion = await fetchText(service, `/ledger/proofs/inclusion?eventId=${eventId}`, { token: police.token });
+    expect(inclusion.status).toBe(200);
+    const served = [{ ...JSON.parse(inclusion.text), kind: 'inclusion' }, { ...JSON.parse(proof.text), kind: 'consistency' }];
+    files.served = saveFile(dir, 'proofs.jsonl', served.map((line) => JSON.stringify(line)).join('\n') + '\n');
   });
 
   afterAll(async () => {
@@ -439,6 +445,11 @@ describe('samverkan-audit', () => {
         '',
       ]);
       expect(run.code).toBe(1);
+    });
+
+    it('checks the proofs the API serves, each with its kind added, as the README shows', async () => {
+      const run = await runAudit(['proof-check', files.served]);
+      expect(run).toMatchObject({ stdout: 'ok\nok\n', code: 0 });
     });
 
     it('exits 0 when every proof verifies', async () => {
