@@ -13,10 +13,7 @@ const tier = (displayName, suffix, extra = {}) => ({
   displayName,
   rootDir: __dirname,
   testEnvironment: 'node',
-  // content-disposition 3 (under @fastify/static, which serves the API docs page) ships only ES modules;
-  // jest on Node 20 cannot require those, so it is compiled to CommonJS like our own code.
-  transform: { '^.+\\.ts$': swc, '/node_modules/content-disposition/.+\\.js$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: [`<rootDir>/{apps,libs,test}/**/*.${suffix}.ts`],
