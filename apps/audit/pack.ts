@@ -1,0 +1,58 @@
+/**
+ * `npm run pack:audit`: the verifier as a package an auditor installs on a machine of their own, away from this
+ * repository: `npm install ./samverkan-audit-<version>.tgz`, then `npx samverkan-audit …`. It is one compiled
+ * file with the ledger and sealing libraries and canonicalize (RFC 8785) inside it, so the package depends on
+ * nothing but Node and installs without a registry. Writes apps/audit/dist/samverkan-audit-<version>.tgz and prints its path.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+
+const ROOT = resolve(__dirname, '..', '..');
+// Beside the sources, not in the service's dist/, which every build of the service empties.
+const OUT = join(__dirname, 'dist');
+
+function packAudit(): string {
+  const source = JSON.parse(readFileSync(join(__dirname, 'package.json'), 'utf8')) as { name: string; version: string; description: string; license: string };
+  const stage = join(OUT, 'samverkan-audit-package');
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  buildSync({
+    entryPoints: [join(__dirname, 'src', 'main.ts')],
+    outfile: join(stage, 'samverkan-audit.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' },
+    alias: Object.fromEntries(['common', 'ledger', 'sealing'].map((lib) => [`@samverkan/${lib}`, join(ROOT, 'libs', lib, 'src')])),
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  writeFileSync(
+    join(stage, 'package.json'),
+    `${JSON.stringify(
+      {
+        name: source.name,
+        version: source.version,
+        description: source.description,
+        license: source.license,
+        bin: { 'samverkan-audit': 'samverkan-audit.js' },
+        engines: { node: '>=20' },
+        files: ['samverkan-audit.js', 'README.md', 'THIRD-PARTY-NOTICES'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  copyFileSync(join(__dirname, 'README.md'), join(stage, 'README.md'));
+  // The one library compiled in, with its licence, as the Apache License 2.0 asks.
+  const canonicalize = join(ROOT, 'node_modules', 'canonicalize');
+  const { version } = JSON.parse(readFileSync(join(canonicalize, 'package.json'), 'utf8')) as { version: string };
+  writeFileSync(join(stage, 'THIRD-PARTY-NOTICES'), `samverkan-audit contains canonicalize ${version} (RFC 8785 JSON canonicalisation), under this licence:\n\n${readFileSync(join(canonicalize, 'LICENSE'), 'utf8')}`);
+  const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', OUT], { cwd: stage, encoding: 'utf8' }).trim().split('\n').pop()!;
+  return join(OUT, file);
+}
+
+process.stdout.write(`${packAudit()}\n`);
