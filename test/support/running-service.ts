@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Logger as PinoLogger } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoggerService } from '@nestjs/common';
@@ -25,8 +26,11 @@ export class RunningService {
     readonly config: AppConfig,
   ) {}
 
-  /** `logger`: where the service's log goes (none by default), e.g. a LogCapture to search what it wrote. */
-  static async start(options: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string; logger?: LoggerService } = {}): Promise<RunningService> {
+  /**
+   * `logger`: where the service's log goes (none by default), e.g. a LogCapture to search what it wrote;
+   * `requestLog`: where its line for each request goes (none by default).
+   */
+  static async start(options: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string; logger?: LoggerService; requestLog?: PinoLogger } = {}): Promise<RunningService> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samverkan-e2e-'));
     const config = {
       // Development keys on every store here: the tests sign their tokens with them.
@@ -35,7 +39,7 @@ export class RunningService {
       port: 0,
       host: '127.0.0.1',
     };
-    const app = await createApp({ config, clock: options.clock ?? systemClock }, { logger: options.logger ?? false });
+    const app = await createApp({ config, clock: options.clock ?? systemClock }, { logger: options.logger ?? false, requestLog: options.requestLog });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
     return new RunningService(app, `http://127.0.0.1:${address.port}`, config);

@@ -19,6 +19,8 @@ import { APP_CONFIG, AppConfig } from './config/app-config';
 import { eventStoreProvider } from './config/event-store.provider';
 import { leadershipProvider } from './roles/leadership.provider';
 import { ProjectorRole } from './roles/projector.role';
+import { Metrics, MetricsController } from './observability/metrics';
+import { ServiceGauges } from './observability/service-gauges';
 import { HealthController } from './health/health.controller';
 import { LedgerController } from './ledger/ledger.controller';
 import { LedgerService } from './ledger/ledger.service';
@@ -65,7 +67,7 @@ export class AppModule {
     return {
       module: AppModule,
       // Every process answers /health; the API is served by the `api` role.
-      controllers: [HealthController, ...(roles.has('api') ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController, StatisticsController, DevSignInController] : [])],
+      controllers: [HealthController, MetricsController, ...(roles.has('api') ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController, StatisticsController, DevSignInController] : [])],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
@@ -93,6 +95,8 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         leadershipProvider(config),
         AccessLog,
+        Metrics,
+        ServiceGauges,
         { provide: MASTER_KEY, useFactory: () => loadMasterKey(config) },
         { provide: KEY_VAULT, useFactory: () => openKeyVault(config) },
         PersonService,

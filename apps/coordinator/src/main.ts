@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { tokenCommand } from './auth/dev-keys';
 import { createApp } from './bootstrap';
+import { JsonLogger, jsonLog } from './observability/logging';
 import { loadConfig } from './config/app-config';
 import { describeStores } from './config/describe-stores';
 
@@ -9,7 +10,8 @@ async function main(): Promise<void> {
   // Whatever a library creates in the data directory is the service's alone (privateFile does it for ours).
   process.umask(0o077);
   const config = loadConfig();
-  const app = await createApp({ config });
+  const log = config.logFormat === 'json' ? jsonLog(config.logLevel) : undefined;
+  const app = await createApp({ config }, log ? { logger: new JsonLogger(log), requestLog: log } : {});
   await app.listen(config.port, config.host);
   const base = `http://localhost:${config.port}`;
   const logger = new Logger('samverkan');

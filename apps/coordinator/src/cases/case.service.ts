@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { v5 as uuidv5 } from 'uuid';
 import { Clock, CLOCK, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@samverkan/common';
 import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { SealedEnvelope } from '@samverkan/sealing';
 import { DataKey, KEY_VAULT, KeyVault, keyedFingerprint } from '@samverkan/vault';
 import { AccessLog, Reader } from '../access-log/access-log';
+import { Metrics } from '../observability/metrics';
 import { personDecider, personStream } from '../persons/person.decider';
 import { PersonCategory, PersonCommand, PersonEvent, PersonState } from '../persons/person.model';
 import { ReaderStanding, ReadView, VIEW_ACCESS, ViewRow } from './case.access';
@@ -83,6 +84,7 @@ export class CaseService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly accessLog: AccessLog,
     @Inject(KEY_VAULT) private readonly vault: KeyVault,
+    @Optional() private readonly metrics?: Metrics,
   ) {
     this.path = new CommandPath(store, caseDecider, { now: () => clock.now() });
     this.persons = new CommandPath(store, personDecider, { now: () => clock.now() });
@@ -92,7 +94,12 @@ export class CaseService {
     return this.clock.now();
   }
 
-  async execute(command: CaseCommand, context: CommandContext): Promise<CommandOutcome<CaseState>> {
+  /** Runs a case command, from HTTP or Kafka alike: counted and timed where the service keeps metrics. */
+  execute(command: CaseCommand, context: CommandContext): Promise<CommandOutcome<CaseState>> {
+    return this.metrics ? this.metrics.command(command.type, () => this.run(command, context)) : this.run(command, context);
+  }
+
+  private async run(command: CaseCommand, context: CommandContext): Promise<CommandOutcome<CaseState>> {
     if (command.type === 'OpenCase' && command.personRecorded === false) {
       command = { ...command, personRecorded: await this.personRecorded(command.subject.subjectId) };
     }

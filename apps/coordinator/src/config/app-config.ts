@@ -48,6 +48,12 @@ export interface AppConfig {
   readonly clockSkewSeconds: number;
   /** Longest token lifetime (exp - iat) accepted, in seconds. */
   readonly maxTokenLifetimeSeconds: number;
+  /** The bearer token a Prometheus scraper gives for GET /metrics; without one, only this machine may scrape. */
+  readonly metricsToken: string | undefined;
+  /** `json` (one JSON object a line, for a log collector) or `text` (Nest's lines, for a person at a terminal). */
+  readonly logFormat: 'json' | 'text';
+  /** The least level logged: fatal, error, warn, info, debug or trace. */
+  readonly logLevel: string;
   /** How often unanswered referrals are checked for escalation, in milliseconds. */
   readonly escalationIntervalMs: number;
   /** The ledger's checkpoint origin line, also the name of its signing key. */
@@ -113,6 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     clockSkewSeconds: integer(env, 'SAMVERKAN_CLOCK_SKEW_S', 30),
     trustedProxies: (env.SAMVERKAN_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     maxTokenLifetimeSeconds: integer(env, 'SAMVERKAN_MAX_TOKEN_LIFETIME_S', 3600),
+    metricsToken: env.SAMVERKAN_METRICS_TOKEN || undefined,
+    logFormat: oneOf(env, 'SAMVERKAN_LOG_FORMAT', ['json', 'text'] as const, 'json'),
+    logLevel: oneOf(env, 'SAMVERKAN_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info'),
     escalationIntervalMs: integer(env, 'SAMVERKAN_ESCALATION_INTERVAL_MS', 30_000),
     ledgerOrigin: env.SAMVERKAN_LEDGER_ORIGIN || 'samverkan.local/ledger',
     ledgerKey: env.SAMVERKAN_LEDGER_KEY || undefined,
@@ -169,6 +178,13 @@ function brokers(text: string | undefined): string[] | undefined {
 }
 
 /** `true` or `false` and nothing else: a setting that is neither stops the service at start rather than guess. */
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name] ?? '';
+  if (value === '') return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new ValidationError(`${name} must be one of ${allowed.join(', ')}; got ${value}`);
+  return value as T;
+}
+
 function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const text = env[name];
   if (text === undefined || text === '') return fallback;

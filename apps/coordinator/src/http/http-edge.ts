@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { requestId } from '../observability/logging';
 import { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { parseUntrustedJson } from '@samverkan/common';
 import { AppConfig } from '../config/app-config';
@@ -28,6 +29,8 @@ export function serverOptions(config: Pick<AppConfig, 'requestTimeoutMs' | 'trus
         handler,
       ),
     routerOptions: { maxParamLength: 1000 },
+    // The request id a proxy in front gave (X-Request-Id), or a new one: logs and answers carry it.
+    genReqId: (request) => requestId(request),
     frameworkErrors: (error, request, reply) => {
       const status = (error as { statusCode?: number }).statusCode ?? 400;
       void sendProblem(reply, status, status === 414 ? 'a path segment is longer than 1000 characters' : error.message, request.url);

@@ -61,6 +61,11 @@ export class RelayProvider extends BackgroundStart {
     await this.role.stop();
   }
 
+  /** Times relaying failed and resumed (see Relay.failures). */
+  get failures(): number {
+    return this.relay.failures;
+  }
+
   /** `active` while this process relays, `standby` while another does. */
   get state(): 'active' | 'standby' {
     return this.role.activity;

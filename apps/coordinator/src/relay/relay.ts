@@ -74,6 +74,9 @@ export class Relay {
     this.agencies = new Set(options.agencyIds);
   }
 
+  /** Times relaying failed and resumed from the last committed position, since this process started. */
+  failures = 0;
+
   get state(): RelayState {
     return this.current;
   }
@@ -182,6 +185,7 @@ export class Relay {
           break;
         }
         if (this.current !== 'running') break;
+        this.failures += 1;
         this.logger.warn(`relaying failed ${this.describe(this.position)}; resuming from the last committed position: ${(error as Error).message}`);
         resync = true;
         await this.subscription?.close();

@@ -1,21 +1,16 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength } from 'class-validator';
 import { FastifyRequest } from 'fastify';
 import { ForbiddenError, NotFoundError } from '@samverkan/common';
-import { AgencyRegistry, REGISTRY_ID } from '../agencies/agency-registry';
+import { AgencyRegistry } from '../agencies/agency-registry';
 import { signDevToken } from '../auth/dev-keys';
 import { Public } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-
-class DevSignInDto {
-  @IsString() @Matches(REGISTRY_ID, { message: 'agencyId must be the id of a listed agency' }) agencyId!: string;
-  @IsString() @MaxLength(64) @Matches(/^[\p{L}\p{N}._@-]{1,64}$/u, { message: 'actorId must be 1 to 64 letters, digits, dots, dashes, underscores or @' }) actorId!: string;
-}
+import { fromThisMachine } from '../http/this-machine';
+import { DevSignInDto } from './dev-sign-in.dto';
 
 /** How long a development sign-in lasts: a working session's length, not a service's. */
 const LIFETIME_SECONDS = 900;
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 /**
  * Signing in to the pages on a development service (`SAMVERKAN_DEV_KEYS`, on by default only on the embedded
@@ -54,9 +49,7 @@ export class DevSignInController {
 
   private refuseUnlessDevelopment(request: FastifyRequest): void {
     if (!this.config.devKeys) throw new NotFoundError('no development sign-in: this service takes the tokens its agencies sign', { rule: 'no-dev-sign-in' });
-    // A proxy on this machine would make every client look local: a forwarded request is from afar.
-    const forwarded = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
-    if (forwarded || !LOOPBACK.has(request.socket.remoteAddress ?? '')) {
+    if (!fromThisMachine(request)) {
       throw new ForbiddenError('development sign-in is only for this machine', { rule: 'dev-sign-in-from-afar' });
     }
   }
