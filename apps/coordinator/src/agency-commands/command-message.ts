@@ -12,15 +12,9 @@ export const CORRELATION_HEADER = 'samverkan-correlation-id';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Why a message was sent to the dead-letter topic instead of being executed. */
-export type PoisonReason =
-  | 'invalid-json'
-  | 'invalid-message'
-  | 'unknown-command-type'
-  | 'invalid-body'
-  | 'missing-actor'
-  | 'missing-case-id'
-  | 'handling-failed';
+/** Why a message was sent to the dead-letter topic instead of being executed (its `dlq-reason` header). */
+export const POISON_REASONS = ['invalid-json', 'invalid-message', 'unknown-command-type', 'invalid-body', 'missing-actor', 'missing-case-id', 'handling-failed'] as const;
+export type PoisonReason = (typeof POISON_REASONS)[number];
 
 /** A message that can never be executed as it is: it goes to the dead-letter topic, never back to the agency's queue. */
 export class PoisonMessage extends Error {
