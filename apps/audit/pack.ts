@@ -5,7 +5,8 @@
  * nothing but Node and installs without a registry. Writes apps/audit/dist/samverkan-audit-<version>.tgz and prints its path.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 
@@ -15,9 +16,9 @@ const OUT = join(__dirname, 'dist');
 
 function packAudit(): string {
   const source = JSON.parse(readFileSync(join(__dirname, 'package.json'), 'utf8')) as { name: string; version: string; description: string; license: string };
-  const stage = join(OUT, 'samverkan-audit-package');
-  rmSync(stage, { recursive: true, force: true });
-  mkdirSync(stage, { recursive: true });
+  // Assembled outside the repository: a second package.json of the same name inside it would confuse tools.
+  const stage = mkdtempSync(join(tmpdir(), 'samverkan-audit-package-'));
+  mkdirSync(OUT, { recursive: true });
   buildSync({
     entryPoints: [join(__dirname, 'src', 'main.ts')],
     outfile: join(stage, 'samverkan-audit.js'),
@@ -51,8 +52,12 @@ function packAudit(): string {
   const canonicalize = join(ROOT, 'node_modules', 'canonicalize');
   const { version } = JSON.parse(readFileSync(join(canonicalize, 'package.json'), 'utf8')) as { version: string };
   writeFileSync(join(stage, 'THIRD-PARTY-NOTICES'), `samverkan-audit contains canonicalize ${version} (RFC 8785 JSON canonicalisation), under this licence:\n\n${readFileSync(join(canonicalize, 'LICENSE'), 'utf8')}`);
-  const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', OUT], { cwd: stage, encoding: 'utf8' }).trim().split('\n').pop()!;
-  return join(OUT, file);
+  try {
+    const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', OUT], { cwd: stage, encoding: 'utf8' }).trim().split('\n').pop()!;
+    return join(OUT, file);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }
 
 process.stdout.write(`${packAudit()}\n`);
