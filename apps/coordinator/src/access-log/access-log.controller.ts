@@ -6,13 +6,7 @@ import { CurrentCaller } from '../auth/auth.guard';
 import { CaseService } from '../cases/case.service';
 import { CaseIdPipe } from '../http/case-id.pipe';
 import { accessStream, CaseRead, readerOf } from './access-log';
-import { Optional, QueryInteger } from '../http/validation';
-
-class AccessLogQuery {
-  /** Entries after this revision of the access log; from its start when absent. */
-  @Optional() @QueryInteger({ min: -1 }) after?: number;
-  @Optional() @QueryInteger({ min: 1, max: 1000 }) limit?: number;
-}
+import { AccessLogQuery } from './access-log.dto';
 
 @ApiTags('cases')
 @ApiBearerAuth()

@@ -1,4 +1,5 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
+import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import { SamverkanError } from '@samverkan/common';
 import { AgencyAuthenticator, Caller } from './agency-authenticator';
@@ -7,7 +8,9 @@ import { AuthenticatedRequest } from './request-authentication';
 const PUBLIC = 'samverkan:public';
 
 /** Marks a route that needs no token (health, API docs). */
-export const Public = () => SetMetadata(PUBLIC, true);
+/** A route any caller may use, without a token; the OpenAPI document says so (http/openapi.ts reads the mark). */
+export const Public = () => applyDecorators(SetMetadata(PUBLIC, true), ApiExtension(PUBLIC_EXTENSION, true));
+export const PUBLIC_EXTENSION = 'x-samverkan-public';
 
 /**
  * Every route needs a verified agency token unless marked @Public(). The token was checked as the request

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { CommandOutcome } from '@samverkan/eventstore';
 import { verifyChain } from '@samverkan/sealing';
@@ -47,8 +47,6 @@ import { timelineEntry } from './case.views';
 
 @ApiTags('cases')
 @ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Command id: a retry with the same key gets the first answer' })
-@ApiHeader({ name: 'If-Match', required: false, description: 'Expected revision of the case, as "n"' })
 @Controller('cases')
 export class CaseController {
   constructor(

@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { ValidationError } from '@samverkan/common';
@@ -66,11 +67,27 @@ export interface CommandRequest {
   readonly context: CommandContext & { commandIdGiven: boolean };
 }
 
-/** Parameter decorator: the caller and command context of an authenticated request. */
-export const FromAgency = createParamDecorator((_: unknown, execution: ExecutionContext): CommandRequest => {
+const commandRequest = createParamDecorator((_: unknown, execution: ExecutionContext): CommandRequest => {
   const request = execution.switchToHttp().getRequest<FastifyRequest & { caller?: Caller }>();
   if (!request.caller) throw new Error('FromAgency used on a public route');
   const context = commandContext(request.caller, request.headers);
   const fingerprint = sha256Hex(canonicalJson({ method: request.method, url: request.url, body: request.body ?? null }));
   return { caller: request.caller, context: { ...context, fingerprint } };
 });
+
+/** The headers every command route reads (commandContext), as the OpenAPI document states them. */
+const COMMAND_HEADERS = [
+  ApiHeader({ name: 'Idempotency-Key', required: false, schema: { type: 'string', pattern: VISIBLE_ASCII_ID.source }, description: 'The command id: a retry with the same key gets the first answer' }),
+  ApiHeader({ name: 'If-Match', required: false, schema: { type: 'string', pattern: '^(W/)?"(-1|[0-9]{1,15})"$' }, description: 'The revision the case (or person record) must be at, in quotes: "3"; refused with 412 otherwise' }),
+  ApiHeader({ name: 'X-Correlation-Id', required: false, schema: { type: 'string', pattern: VISIBLE_ASCII_ID.source }, description: "The agency system's id for a chain of requests, kept with the events recorded" }),
+];
+
+/**
+ * Parameter decorator: the caller and command context of an authenticated request. The route it is used on
+ * is a command route, so the OpenAPI document gets that route's headers from here, and from nowhere else.
+ */
+export const FromAgency = (): ParameterDecorator => (target, key, index) => {
+  commandRequest()(target, key!, index);
+  const descriptor = Object.getOwnPropertyDescriptor(target, key!)!;
+  for (const header of COMMAND_HEADERS) header(target, key!, descriptor);
+};

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { PUBLIC_EXTENSION } from '../auth/auth.guard';
 import openApiMetadata from './openapi-metadata';
 
 type Models = Array<[Promise<unknown>, Record<string, Record<string, unknown>>]>;
@@ -30,6 +31,14 @@ export async function apiDocument(app: INestApplication): Promise<OpenAPIObject>
       const declared = Object.keys(fields).filter((key) => key in properties);
       schema.properties = Object.fromEntries([...declared, ...Object.keys(properties).filter((key) => !declared.includes(key))].map((key) => [key, properties[key]]));
       if (schema.required) schema.required = [...schema.required].sort((a, b) => declared.indexOf(a) - declared.indexOf(b));
+    }
+  }
+  // A public route needs no token, whatever its controller's other routes need.
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations) as Array<{ security?: unknown; [PUBLIC_EXTENSION]?: boolean }>) {
+      if (typeof operation !== 'object' || !operation?.[PUBLIC_EXTENSION]) continue;
+      delete operation[PUBLIC_EXTENSION];
+      operation.security = [];
     }
   }
   return document;

@@ -52,6 +52,7 @@ export function Optional(): PropertyDecorator {
  */
 export function QueryInteger({ min, max }: { min: number; max?: number }): PropertyDecorator {
   return (target, key) => {
+    ApiProperty({ type: 'integer', minimum: min, ...(max === undefined ? {} : { maximum: max }) })(target, key);
     Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value))(target, key);
     IsInt({ message: ({ property }) => `${property} must be an integer in decimal digits, given once` })(target, key);
     Min(min)(target, key);

@@ -1,8 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Header, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsUUID } from 'class-validator';
 import { FastifyReply } from 'fastify';
 import { ConflictError, ForbiddenError, NotFoundError } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
@@ -14,31 +12,7 @@ import { VIEW_ACCESS } from '../cases/case.access';
 import { caseIdOfCaseStream, caseStream, CaseService } from '../cases/case.service';
 import { CaseIdPipe } from '../http/case-id.pipe';
 import { LedgerService } from './ledger.service';
-import { Optional, QueryInteger } from '../http/validation';
-
-class InclusionQuery {
-  @IsUUID() eventId!: string;
-  /** Size of the tree to prove inclusion in; the latest checkpoint's when absent. */
-  @Optional() @QueryInteger({ min: 1 }) treeSize?: number;
-}
-
-class ConsistencyQuery {
-  @QueryInteger({ min: 1 }) from!: number;
-  @QueryInteger({ min: 1 }) to!: number;
-}
-
-class CheckpointsQuery {
-  /** The checkpoint of exactly this size, as its signed note. */
-  @Optional() @QueryInteger({ min: 1 }) size?: number;
-  /** Without size: list checkpoints smaller than this, newest first. */
-  @Optional() @QueryInteger({ min: 1 }) before?: number;
-  @Optional() @QueryInteger({ min: 1, max: 1000 }) limit?: number;
-}
-
-class ExportQuery {
-  /** Export the first `size` leaves; the latest checkpoint's size when absent (sign one first to include everything). */
-  @Optional() @QueryInteger({ min: 1 }) size?: number;
-}
+import { CheckpointsQuery, ConsistencyQuery, ExportQuery, InclusionQuery } from './ledger.dto';
 
 @ApiTags('ledger')
 @ApiBearerAuth()

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
 import { CommandOutcome } from '@samverkan/eventstore';
@@ -7,7 +7,7 @@ import { readerOf } from '../access-log/access-log';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
 import { CommandRequest, FromAgency } from '../http/command-headers';
-import { ErasePersonDto, FindPersonDto, LinkRelativeDto, ProtectIdentityDto, RegisterPersonDto } from './identity';
+import { ErasePersonDto, FindPersonDto, LinkRelativeDto, ProtectIdentityDto, RegisterPersonDto } from './person.dto';
 import { PersonState } from './person.model';
 import { PersonService } from './person.service';
 
@@ -16,7 +16,6 @@ const REGISTER_PERSON_NAMESPACE = '3b8f2c61-9d4e-4f0a-b6c2-7e5d1a9f4c30';
 
 @ApiTags('persons')
 @ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Command id: a retry with the same key gets the first answer' })
 @Controller('persons')
 export class PersonController {
   constructor(private readonly persons: PersonService) {}

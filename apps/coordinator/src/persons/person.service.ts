@@ -8,7 +8,8 @@ import { Issuer } from '../agencies/agency';
 import { IDENTITY_ACCESS, readsPersonRecords, ReaderStanding, VIEW_ACCESS } from '../cases/case.access';
 import { swedishDate } from '../cases/case.decider';
 import { CaseAbout, CaseIndex } from '../worklist/case-index';
-import { decryptIdentity, encryptIdentity, FindPersonDto, identityOf, IdentityDto, lookupTermsOf, searchTermsOf } from './identity';
+import { decryptIdentity, encryptIdentity, identityOf, lookupTermsOf, searchTermsOf } from './identity';
+import { FindPersonDto, IdentityDto } from './person.dto';
 import { personDecider, personStream } from './person.decider';
 import { ErasureBasis, Identity, PersonCategory, PersonCommand, PersonEvent, PersonState, Relation } from './person.model';
 

@@ -1,21 +1,14 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { Matches } from 'class-validator';
 import { FastifyReply } from 'fastify';
 import { ForbiddenError, ValidationError } from '@samverkan/common';
-import { AgencyRegistry, REGISTRY_ID } from '../agencies/agency-registry';
+import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Optional, QueryInteger } from '../http/validation';
 import { CaseIndex } from '../worklist/case-index';
 import { Statistics, statisticsCsv, statisticsOf } from './statistics';
-
-class StatisticsQueryDto {
-  @QueryInteger({ min: 2000, max: 2100 }) year!: number;
-  /** A region of the registry (config/agencies.yaml); left out: the whole country. */
-  @Optional() @Matches(REGISTRY_ID, { message: 'region must be the id of a listed region, like skane' }) region?: string;
-}
+import { StatisticsQueryDto } from './statistics.dto';
 
 /** Who reads the figures: the coordinators who report them, and auditors. No case access is needed or given. */
 const READERS = new Set(['coordinator', 'auditor']);

@@ -1,5 +1,4 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { Matches } from 'class-validator';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ForbiddenError } from '@samverkan/common';
 import { AccessLog, readerOf } from '../access-log/access-log';
@@ -10,13 +9,7 @@ import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
 import { CaseIndex } from './case-index';
-import { Optional, QueryInteger } from '../http/validation';
-
-class FeedQuery {
-  /** The `next` cursor of the previous page; from the start when absent. */
-  @Optional() @Matches(/^\d{1,15}$/, { message: 'after must be a cursor from a previous page' }) after?: string;
-  @Optional() @QueryInteger({ min: 1, max: 1000 }) limit?: number;
-}
+import { FeedQuery } from './worklist.dto';
 
 @ApiTags('agencies')
 @ApiBearerAuth()

@@ -1,0 +1,68 @@
+import { RunningService } from './support/running-service';
+
+jest.setTimeout(60_000);
+
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: { type?: string; format?: string; minimum?: number; maximum?: number };
+}
+interface Operation {
+  parameters?: Parameter[];
+  security?: unknown[];
+}
+
+/** The OpenAPI document as integrators build requests from it: what each route takes, as the service enforces it. */
+describe('the OpenAPI document', () => {
+  let service: RunningService;
+  let paths: Record<string, Record<string, Operation>>;
+  let schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+
+  beforeAll(async () => {
+    service = await RunningService.start();
+    const document = (await service.request('GET', '/docs/openapi.json')).body;
+    paths = document.paths;
+    schemas = document.components.schemas;
+  });
+  afterAll(() => service?.stop());
+
+  const query = (path: string, method = 'get') => Object.fromEntries((paths[path][method].parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, { required: p.required ?? false, ...p.schema }]));
+
+  it('states the query parameters every route takes, with their types and bounds', () => {
+    expect(query('/ledger/proofs/inclusion')).toEqual({ eventId: { required: true, type: 'string', format: 'uuid' }, treeSize: { required: false, type: 'integer', minimum: 1 } });
+    expect(query('/ledger/proofs/consistency')).toEqual({ from: { required: true, type: 'integer', minimum: 1 }, to: { required: true, type: 'integer', minimum: 1 } });
+    expect(Object.keys(query('/ledger/checkpoints')).sort()).toEqual(['before', 'limit', 'size']);
+    expect(query('/ledger/checkpoints').limit).toEqual({ required: false, type: 'integer', minimum: 1, maximum: 1000 });
+    expect(Object.keys(query('/ledger/export'))).toEqual(['size']);
+    expect(Object.keys(query('/cases/{id}/access-log')).sort()).toEqual(['after', 'limit']);
+    expect(Object.keys(query('/agencies/me/feed')).sort()).toEqual(['after', 'limit']);
+    expect(query('/statistics').year).toEqual({ required: true, type: 'integer', minimum: 2000, maximum: 2100 });
+    expect(Object.keys(query('/cases/{id}/timeline')).sort()).toEqual(['asOf', 'revision', 'text']);
+  });
+
+  it('documents the command headers on the routes that read them, and on no other', () => {
+    const headers = (operation: Operation) => (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name).sort();
+    const commandRoutes = Object.entries(paths).flatMap(([path, ops]) => Object.entries(ops).filter(([method]) => method === 'post').map(([, op]) => [path, op] as const));
+    const commands = commandRoutes.filter(([path]) => path.startsWith('/cases') || (path.startsWith('/persons') && path !== '/persons/search'));
+    expect(commands.length).toBeGreaterThan(30);
+    for (const [path, operation] of commands) expect({ path, headers: headers(operation) }).toEqual({ path, headers: ['Idempotency-Key', 'If-Match', 'X-Correlation-Id'] });
+    for (const [path, ops] of Object.entries(paths)) {
+      for (const [method, operation] of Object.entries(ops)) if (method === 'get') expect({ path, headers: headers(operation) }).toEqual({ path, headers: [] });
+    }
+    expect(headers(paths['/persons/search'].post)).toEqual([]);
+  });
+
+  it('says which routes need no token, and every other needs one', () => {
+    const open = Object.entries(paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => (op.security ?? []).length === 0).map(([method]) => `${method.toUpperCase()} ${path}`));
+    expect(open.sort()).toEqual(['GET /dev/sign-in', 'GET /health', 'GET /ledger/key', 'POST /dev/sign-in']);
+    expect(paths['/cases/{id}'].get.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('describes every body, the person records included', () => {
+    for (const name of ['RegisterPersonDto', 'FindPersonDto', 'LinkRelativeDto', 'ProtectIdentityDto', 'ErasePersonDto', 'DevSignInDto']) {
+      expect({ name, properties: Object.keys(schemas[name].properties ?? {}).length > 0 }).toEqual({ name, properties: true });
+    }
+    expect(schemas.RegisterPersonDto.required).toEqual(['category', 'identity']);
+  });
+});
