@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { apiDocument } from '../../apps/coordinator/src/http/openapi';
+import { checkAgainstContract, holdToContract } from './api-contract';
 import { Logger as PinoLogger } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +44,9 @@ export class RunningService {
     const app = await createApp({ config, clock: options.clock ?? systemClock }, { logger: options.logger ?? false, requestLog: options.requestLog });
     await app.listen(0, '127.0.0.1');
     const address = app.getHttpServer().address() as { port: number };
-    return new RunningService(app, `http://127.0.0.1:${address.port}`, config);
+    const baseUrl = `http://127.0.0.1:${address.port}`;
+    holdToContract(baseUrl, await apiDocument(app));
+    return new RunningService(app, baseUrl, config);
   }
 
   async stop({ keepData = false } = {}): Promise<void> {
@@ -73,8 +77,7 @@ export class RunningService {
       body = JSON.stringify(options.body);
     }
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    return answerOf(this.baseUrl, method, path, response);
   }
 }
 
@@ -96,8 +99,24 @@ export class AgencyClient {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...extra };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+    return answerOf(this.baseUrl, method, path, response);
+  }
+}
+
+/** The answer as the tests read it, once checked against the service's own OpenAPI document (api-contract.ts). */
+async function answerOf(baseUrl: string, method: string, path: string, response: Response): Promise<Reply> {
+  const text = await response.text();
+  const contentType = response.headers.get('content-type');
+  const body = text && contentType?.includes('json') ? JSON.parse(text) : text ? tryJson(text) : undefined;
+  checkAgainstContract(baseUrl, method, path, response.status, contentType, body);
+  return { status: response.status, headers: response.headers, body };
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

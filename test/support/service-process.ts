@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { holdToContract } from './api-contract';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { signDevToken } from '../../apps/coordinator/src/auth/dev-keys';
@@ -47,6 +48,8 @@ export class ServiceProcess {
       `the service on port ${port} to answer /health`,
       60_000,
     );
+    // The document this process serves: its answers to the tests' clients are held to it (api-contract.ts).
+    holdToContract(service.baseUrl, (await (await fetch(`${service.baseUrl}/docs/openapi.json`)).json()) as object);
     return service;
   }
 

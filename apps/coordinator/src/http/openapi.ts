@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PUBLIC_EXTENSION } from '../auth/auth.guard';
 import openApiMetadata from './openapi-metadata';
+import { withAnswers } from './openapi-responses';
 
 type Models = Array<[Promise<unknown>, Record<string, Record<string, unknown>>]>;
 
@@ -41,5 +42,5 @@ export async function apiDocument(app: INestApplication): Promise<OpenAPIObject>
       operation.security = [];
     }
   }
-  return document;
+  return withAnswers(document);
 }
