@@ -28,9 +28,5 @@ const services = {
 };
 
 module.exports = {
-  projects: [
-    tier('unit', 'spec'),
-    tier('integration', 'int-spec', services),
-    tier('e2e', 'e2e-spec', services),
-  ],
+  projects: [tier('unit', 'spec'), tier('integration', 'int-spec', services), tier('e2e', 'e2e-spec', services)],
 };

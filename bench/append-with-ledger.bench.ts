@@ -36,11 +36,7 @@ const root = resolve(__dirname, '..');
  * service's on that adapter: on SQLite the ledger's own file (synchronous=FULL), on PostgreSQL its tables in
  * the store's schema. The clock stops when the ledger's size reaches the number of events appended.
  */
-export async function benchAppendWithLedger(
-  dataDir: string,
-  p: AppendWithLedgerParameters,
-  adapter: BenchStore,
-): Promise<AppendWithLedgerResult> {
+export async function benchAppendWithLedger(dataDir: string, p: AppendWithLedgerParameters, adapter: BenchStore): Promise<AppendWithLedgerResult> {
   const config = {
     ...loadConfig({ SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml'), ...adapter.serviceEnv('ledger') }),
     dataDir,

@@ -57,7 +57,15 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
       caseId,
       issuer: ISSUER,
       at: new Date().toISOString(),
-      subject: { subjectId: uuidv7(), category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic', originCountry: 'EE', municipality: null },
+      subject: {
+        subjectId: uuidv7(),
+        category: 'victim',
+        ageGroup: 'adult',
+        gender: 'female',
+        originRegion: 'baltic',
+        originCountry: 'EE',
+        municipality: null,
+      },
       personRecorded: null,
       city: 'malmo',
       exploitation: 'forced-labour',
@@ -84,7 +92,6 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
 function commandContext(request: object): CommandContext {
   return { agencyId: ISSUER.agencyId, actorId: 'bench-officer', commandId: uuidv7(), fingerprint: sha256Hex(canonicalJson(request)) };
 }
-
 
 // A rejection ends the worker as an uncaught error, which the main thread sees as an 'error' event.
 void main();

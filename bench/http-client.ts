@@ -3,7 +3,14 @@ import { Worker } from 'node:worker_threads';
 
 /** Sequential GETs (each timed, after `warmup` untimed ones), or one download streamed to a file. */
 export type ClientJob =
-  | { readonly kind: 'gets'; readonly baseUrl: string; readonly token: string; readonly paths: readonly string[]; readonly warmup: number; readonly keepBodies: number }
+  | {
+      readonly kind: 'gets';
+      readonly baseUrl: string;
+      readonly token: string;
+      readonly paths: readonly string[];
+      readonly warmup: number;
+      readonly keepBodies: number;
+    }
   | { readonly kind: 'download'; readonly url: string; readonly token: string; readonly file: string };
 
 export interface SequentialGetResult {

@@ -36,7 +36,11 @@ const OPEN_CONCURRENCY = 25;
  * configures (EVENT_STORE, DATABASE_URL, ...; the store must be empty): opens `cases` cases (adult victims,
  * so no automatic referral), then records support on them at random under constant concurrency.
  */
-export async function benchHttpCommands(dataDir: string, p: HttpCommandParameters, storeEnv: Readonly<Record<string, string>> = {}): Promise<HttpCommandResult> {
+export async function benchHttpCommands(
+  dataDir: string,
+  p: HttpCommandParameters,
+  storeEnv: Readonly<Record<string, string>> = {},
+): Promise<HttpCommandResult> {
   const { app, baseUrl, headers } = await startService(dataDir, p.agencyId, storeEnv);
   try {
     const store = app.get<EventStore>(EVENT_STORE);
@@ -118,6 +122,7 @@ export async function openCases(baseUrl: string, headers: Record<string, string>
 async function indexCatchUp(app: NestFastifyApplication, store: EventStore, timeoutMs = 30_000): Promise<number | null> {
   const projector = app.get(CaseIndexProjector);
   let from: LogPosition | undefined;
+  // eslint-disable-next-line prefer-const -- read by `reached` below before it is set, once the log is read
   let ahead: Map<LogPosition, number> | undefined;
   // A position neither `from` nor among those read is of an event appended after the read, so past them.
   const reached = (handled: LogPosition | undefined) =>
@@ -128,7 +133,8 @@ async function indexCatchUp(app: NestFastifyApplication, store: EventStore, time
   let asked = false;
   let settled = false;
   const watching = projector.caughtUpTo((handled) => {
-    if (!asked) from = handled; // asked at once, with where the index is now
+    if (!asked)
+      from = handled; // asked at once, with where the index is now
     else if (handled !== undefined) handledAt.push([handled, performance.now()]);
     asked = true;
     return settled || reached(handled); // once settled, leaves at the next event rather than watch on

@@ -8,8 +8,7 @@ import { bootstrapAddress, localScriptUnavailable } from '../test/kafka/kafka-br
  * that it neither shares topics with a broker the tests run nor is stopped under them (nor they under it).
  */
 export type BenchBroker =
-  | { readonly kind: 'env' | 'local'; readonly brokers: string[]; release(): Promise<void> }
-  | { readonly kind: 'none'; readonly reason: string };
+  { readonly kind: 'env' | 'local'; readonly brokers: string[]; release(): Promise<void> } | { readonly kind: 'none'; readonly reason: string };
 
 const root = resolve(__dirname, '..');
 const script = join(root, 'scripts', 'kafka-local.sh');
@@ -19,7 +18,10 @@ const script = join(root, 'scripts', 'kafka-local.sh');
  * from this process (setsid), so it would outlive it, its state directory deleted under it.
  */
 export async function acquireBroker(stateDir: string, progress: (text: string) => void, onInterrupt: (stop: () => void) => void): Promise<BenchBroker> {
-  const fromEnv = (process.env.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const fromEnv = (process.env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (fromEnv.length > 0) return { kind: 'env', brokers: fromEnv, release: async () => undefined };
 
   const unavailable = localScriptUnavailable();

@@ -44,7 +44,13 @@ export interface LedgerBenchResult {
     readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number; readonly mean: number };
     readonly proofHashes: number;
   };
-  readonly export: { readonly events: number; readonly bytes: number; readonly seconds: number; readonly eventsPerSecond: number; readonly megabytesPerSecond: number };
+  readonly export: {
+    readonly events: number;
+    readonly bytes: number;
+    readonly seconds: number;
+    readonly eventsPerSecond: number;
+    readonly megabytesPerSecond: number;
+  };
   readonly verify: { readonly events: number; readonly seconds: number; readonly eventsPerSecond: number; readonly exitCode: number; readonly summary: string };
 }
 
@@ -69,7 +75,9 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
   // Positions are opaque, so only equality tells: nothing is appended after the log is built (its adult victims
   // give the process managers nothing to do), so each follower's last batch ends at the log's last event.
   const atLastEvent = (position: LogPosition | undefined) => position === built.lastPosition;
-  progress(`log built: ${total.toLocaleString('en-US')} events in ${built.seconds.toFixed(1)} s (${Math.round(built.eventsPerSecond).toLocaleString('en-US')}/s), ${(storeBytes / 2 ** 20).toFixed(0)} MiB`);
+  progress(
+    `log built: ${total.toLocaleString('en-US')} events in ${built.seconds.toFixed(1)} s (${Math.round(built.eventsPerSecond).toLocaleString('en-US')}/s), ${(storeBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
 
   const config = {
     ...loadConfig({ SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }),
@@ -99,7 +107,9 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     const ingestSeconds = ((await ledgerDone) - starting) / 1000;
     const size = await ledger.size();
     if (size !== total) throw new Error(`the ledger holds ${size} leaves; the log has ${total} events`);
-    progress(`ledger ingested ${total.toLocaleString('en-US')} events in ${ingestSeconds.toFixed(1)} s (${Math.round(total / ingestSeconds).toLocaleString('en-US')}/s)`);
+    progress(
+      `ledger ingested ${total.toLocaleString('en-US')} events in ${ingestSeconds.toFixed(1)} s (${Math.round(total / ingestSeconds).toLocaleString('en-US')}/s)`,
+    );
 
     // Proofs are timed on a quiet service: the case index and the child-protection process must be done
     // reading the log too.
@@ -120,7 +130,9 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     const { checkpoint } = openCheckpoint(note, parseVerifierKey(key.trim()));
     if (checkpoint.size !== total) throw new Error(`the checkpoint signed a tree of ${checkpoint.size} leaves, not ${total}`);
 
-    progress(`${p.proofRequests} inclusion proofs of random events in the tree of ${total.toLocaleString('en-US')}, one at a time (after ${p.proofWarmup} untimed)`);
+    progress(
+      `${p.proofRequests} inclusion proofs of random events in the tree of ${total.toLocaleString('en-US')}, one at a time (after ${p.proofWarmup} untimed)`,
+    );
     const gets = await runClient({
       kind: 'gets',
       baseUrl,
@@ -130,10 +142,17 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
       keepBodies: 1,
     });
     const ok = gets.statusCodes['200'] ?? 0;
-    if (ok !== p.proofRequests) throw new Error(`of ${p.proofRequests} proof requests ${ok} answered 200 (${JSON.stringify(gets.statusCodes)}): ${gets.bodies.slice(1).join(' | ')}`);
+    if (ok !== p.proofRequests)
+      throw new Error(`of ${p.proofRequests} proof requests ${ok} answered 200 (${JSON.stringify(gets.statusCodes)}): ${gets.bodies.slice(1).join(' | ')}`);
     // One proof checked against the signed root, so the benchmark times real proofs.
     const sample = JSON.parse(gets.bodies[0]) as { leafIndex: number; treeSize: number; eventHash: string; proof: string[]; root: string };
-    verifyInclusion(eventLeafHash(sample.eventHash), sample.leafIndex, sample.treeSize, sample.proof.map((h, i) => fromHex(h, `proof[${i}]`)), checkpoint.root);
+    verifyInclusion(
+      eventLeafHash(sample.eventHash),
+      sample.leafIndex,
+      sample.treeSize,
+      sample.proof.map((h, i) => fromHex(h, `proof[${i}]`)),
+      checkpoint.root,
+    );
     const lat = gets.latenciesMs;
 
     const exportFile = join(dataDir, 'export.ndjson');
@@ -141,7 +160,9 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     const exported = await runClient({ kind: 'download', url: `${baseUrl}/ledger/export?size=${total}`, token, file: exportFile });
     if (exported.status !== 200) throw new Error(`GET /ledger/export answered ${exported.status}: ${exported.error}`);
     if (exported.lines !== total) throw new Error(`the export holds ${exported.lines} lines; the log has ${total} events`);
-    progress(`exported ${(exported.bytes / 2 ** 20).toFixed(0)} MiB in ${exported.seconds.toFixed(1)} s (${Math.round(total / exported.seconds).toLocaleString('en-US')} events/s)`);
+    progress(
+      `exported ${(exported.bytes / 2 ** 20).toFixed(0)} MiB in ${exported.seconds.toFixed(1)} s (${Math.round(total / exported.seconds).toLocaleString('en-US')} events/s)`,
+    );
     const ledgerBytes = fileBytes(join(dataDir, 'ledger.db'));
 
     closed = true;
@@ -160,12 +181,26 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     const { sampleIds: _ids, lastEventId: _last, ...log } = built;
     return {
       log: { ...log, storeBytes },
-      ingest: { events: total, seconds: ingestSeconds, eventsPerSecond: total / ingestSeconds, caseIndexSeconds, listeningSeconds, ledgerBytes, rssMiB: { ledgerDone: mib(rssAtLedgerDone), idle: mib(rssWhenIdle) } },
+      ingest: {
+        events: total,
+        seconds: ingestSeconds,
+        eventsPerSecond: total / ingestSeconds,
+        caseIndexSeconds,
+        listeningSeconds,
+        ledgerBytes,
+        rssMiB: { ledgerDone: mib(rssAtLedgerDone), idle: mib(rssWhenIdle) },
+      },
       checkpoint: { size: checkpoint.size, signMs },
       proofs: {
         requests: lat.length,
         statusCodes: gets.statusCodes,
-        latencyMs: { p50: percentile(lat, 0.5), p90: percentile(lat, 0.9), p99: percentile(lat, 0.99), max: Math.max(...lat), mean: lat.reduce((a, b) => a + b, 0) / lat.length },
+        latencyMs: {
+          p50: percentile(lat, 0.5),
+          p90: percentile(lat, 0.9),
+          p99: percentile(lat, 0.99),
+          max: Math.max(...lat),
+          mean: lat.reduce((a, b) => a + b, 0) / lat.length,
+        },
         proofHashes: sample.proof.length,
       },
       export: {
@@ -183,7 +218,11 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
 }
 
 /** Runs the audit CLI as an auditor would, timing the whole process (start-up and compiling included). */
-function verifyLog(exportFile: string, keyFile: string, checkpointFile: string): Promise<{ exitCode: number; seconds: number; output: string; summary: string }> {
+function verifyLog(
+  exportFile: string,
+  keyFile: string,
+  checkpointFile: string,
+): Promise<{ exitCode: number; seconds: number; output: string; summary: string }> {
   return new Promise((resolvePromise) => {
     const started = performance.now();
     execFile(

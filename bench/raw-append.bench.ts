@@ -39,7 +39,10 @@ export async function benchRawAppend(open: () => Promise<EventStore>, p: RawAppe
  * The writers of benchRawAppend on a store the caller opened (and closes). `startedAt` and `lastAppendAt`
  * (when the last append resolved) are performance.now() times.
  */
-export async function runWriters(store: EventStore, p: RawAppendParameters): Promise<RawAppendResult & { readonly startedAt: number; readonly lastAppendAt: number }> {
+export async function runWriters(
+  store: EventStore,
+  p: RawAppendParameters,
+): Promise<RawAppendResult & { readonly startedAt: number; readonly lastAppendAt: number }> {
   const latencies: number[] = [];
   let events = 0;
   let lastAppendAt = Number.NaN;

@@ -75,7 +75,13 @@ export async function benchReads(dataDir: string, p: ReadsParameters, storeEnv: 
     }
     const plain = await readFor(() => read(plainService), p.concurrency, p.durationSeconds);
     const withAccessLog = await readFor(() => read(loggedService), p.concurrency, p.durationSeconds);
-    const spec = { url: baseUrl, connections: p.concurrency, method: 'GET' as const, paths: caseIds.map((id) => `/cases/${id}/timeline`), headers: { authorization: headers.authorization } };
+    const spec = {
+      url: baseUrl,
+      connections: p.concurrency,
+      method: 'GET' as const,
+      paths: caseIds.map((id) => `/cases/${id}/timeline`),
+      headers: { authorization: headers.authorization },
+    };
     const warmup = await runLoad({ ...spec, durationSeconds: p.warmupSeconds, initialRate: 500 });
     const http = await runLoad({ ...spec, durationSeconds: p.durationSeconds, initialRate: warmup.responses / warmup.durationSeconds });
     const atRateReads = atRates.reduce((n, r) => n + r.withAccessLog.reads, 0);
@@ -121,7 +127,12 @@ async function readAtRate(read: () => Promise<unknown>, rate: number, seconds: n
 function summary(latencies: number[], elapsed: number): InProcessReads {
   latencies.sort((a, b) => a - b);
   const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { reads: latencies.length, seconds: elapsed, readsPerSecond: latencies.length / elapsed, latencyMs: { p50: quantile(0.5), p99: quantile(0.99), max: latencies[latencies.length - 1] } };
+  return {
+    reads: latencies.length,
+    seconds: elapsed,
+    readsPerSecond: latencies.length / elapsed,
+    latencyMs: { p50: quantile(0.5), p99: quantile(0.99), max: latencies[latencies.length - 1] },
+  };
 }
 
 async function countReads(store: EventStore): Promise<number> {

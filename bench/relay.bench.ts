@@ -9,7 +9,7 @@ import { AgencyRegistry } from '../apps/coordinator/src/agencies/agency-registry
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
 import { createApp } from '../apps/coordinator/src/bootstrap';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
-import { CaseEvent, CaseState } from '../apps/coordinator/src/cases/case.model';
+import { CaseState } from '../apps/coordinator/src/cases/case.model';
 import { loadConfig } from '../apps/coordinator/src/config/app-config';
 import { Relay } from '../apps/coordinator/src/relay/relay';
 import { relayTopics } from '../apps/coordinator/src/relay/relay-messages';
@@ -45,8 +45,7 @@ export interface RelayBenchParameters {
 }
 
 export type RelayBenchResult =
-  | { readonly skipped: string }
-  | { readonly broker: 'env' | 'local'; readonly throughput: RelayThroughput; readonly lag: RelayLag };
+  { readonly skipped: string } | { readonly broker: 'env' | 'local'; readonly throughput: RelayThroughput; readonly lag: RelayLag };
 
 export interface RelayThroughput {
   readonly log: { readonly events: number; readonly caseEvents: number; readonly cases: number; readonly writers: number; readonly seconds: number };
@@ -141,7 +140,9 @@ export async function benchRelay(
     progress(`broker ${broker.brokers.join(',')} (${broker.kind === 'env' ? 'KAFKA_BROKERS' : 'started by scripts/kafka-local.sh for this run'})`);
     const throughput = await benchThroughput(broker.brokers, join(dir, 'throughput'), p.throughput, progress);
     const { lag: l } = p;
-    progress(`relay lag: the service relaying to ${relayTopics().events(l.agencyId)}; support at ${l.ratePerSecond}/s, ${l.warmupSeconds} s warm-up, then ${l.durationSeconds} s`);
+    progress(
+      `relay lag: the service relaying to ${relayTopics().events(l.agencyId)}; support at ${l.ratePerSecond}/s, ${l.warmupSeconds} s warm-up, then ${l.durationSeconds} s`,
+    );
     const lag = await benchLag(broker.brokers, join(dir, 'service'), l);
     return { broker: broker.kind, throughput, lag };
   } finally {
@@ -149,7 +150,12 @@ export async function benchRelay(
   }
 }
 
-async function benchThroughput(brokers: string[], dir: string, p: RelayBenchParameters['throughput'], progress: (text: string) => void): Promise<RelayThroughput> {
+async function benchThroughput(
+  brokers: string[],
+  dir: string,
+  p: RelayBenchParameters['throughput'],
+  progress: (text: string) => void,
+): Promise<RelayThroughput> {
   const registry = AgencyRegistry.fromFile(agenciesFile);
   const agencyIds = registry.all().map((agency) => agency.id);
   const store = new SqliteEventStore({ file: join(dir, 'events.db') });
@@ -158,10 +164,14 @@ async function benchThroughput(brokers: string[], dir: string, p: RelayBenchPara
   // Deleting topics is no part of the service's message bus; the benchmark does it with the client itself.
   const admin = new Kafka({ clientId: 'samverkan-bench', brokers, logLevel: logLevel.NOTHING }).admin();
   try {
-    progress(`relay throughput: writing case stories of ${p.cases} cases until the log holds ${p.events.toLocaleString('en-US')} events (${p.writers} writers)`);
+    progress(
+      `relay throughput: writing case stories of ${p.cases} cases until the log holds ${p.events.toLocaleString('en-US')} events (${p.writers} writers)`,
+    );
     const log = await writeStories(store, registry, p);
     const { messages, caseEvents, byAgency } = await fanOut(store, new Set(agencyIds));
-    progress(`relay throughput: ${log.events.toLocaleString('en-US')} events written in ${log.seconds.toFixed(1)} s; relaying them to ${prefix}.* (${messages.toLocaleString('en-US')} messages)`);
+    progress(
+      `relay throughput: ${log.events.toLocaleString('en-US')} events written in ${log.seconds.toFixed(1)} s; relaying them to ${prefix}.* (${messages.toLocaleString('en-US')} messages)`,
+    );
 
     const warnings: string[] = [];
     const relay = new Relay(store, bus, {
@@ -192,7 +202,8 @@ async function benchThroughput(brokers: string[], dir: string, p: RelayBenchPara
     const reached = relay.committed?.position === log.head;
     const state = relay.state;
     await relay.stop();
-    if (!reached) throw new Error(`the relay stopped (${state}) at ${JSON.stringify(relay.committed)} before the log's head ${log.head}: ${warnings.slice(-3).join('; ')}`);
+    if (!reached)
+      throw new Error(`the relay stopped (${state}) at ${JSON.stringify(relay.committed)} before the log's head ${log.head}: ${warnings.slice(-3).join('; ')}`);
 
     const relaySeconds = (ended - started) / 1000;
     const gaps = commits.map((at, i) => at - (i === 0 ? started : commits[i - 1]));

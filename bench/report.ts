@@ -47,8 +47,7 @@ export function formatTable(rows: readonly Row[]): string {
   const cells = rows.map((row) => [row.key, formatValue(row.value), row.unit, row.note ?? '']);
   const header = ['figure', 'value', 'unit', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) =>
-    [c[0].padEnd(widths[0]), c[1].padStart(widths[1]), c[2].padEnd(widths[2]), c[3]].join('  ').trimEnd();
+  const line = (c: string[]) => [c[0].padEnd(widths[0]), c[1].padStart(widths[1]), c[2].padEnd(widths[2]), c[3]].join('  ').trimEnd();
   const rule = widths.map((w, i) => '-'.repeat(i === 3 ? Math.max(4, w) : w)).join('  ');
   return [line(header), rule, ...cells.map(line)].join('\n');
 }

@@ -40,7 +40,19 @@ import { formatTable, machineInfo, Row, writeResults } from './report';
 import { benchProjectionRebuild, RebuildResult } from './rebuild.bench';
 import { BenchStore, postgresStores, sqliteStores } from './stores';
 
-const PHASES = ['commands', 'bare-post', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'encryption', 'ledger', 'relay', 'rebuild', 'statistics'] as const;
+const PHASES = [
+  'commands',
+  'bare-post',
+  'raw-append',
+  'append-with-ledger',
+  'replay',
+  'reads',
+  'encryption',
+  'ledger',
+  'relay',
+  'rebuild',
+  'statistics',
+] as const;
 type Phase = (typeof PHASES)[number];
 /** The phases that run on each event store adapter in turn. */
 const STORE_PHASES: readonly Phase[] = ['commands', 'raw-append', 'append-with-ledger', 'replay', 'reads', 'encryption', 'rebuild'];
@@ -58,7 +70,8 @@ const parameters = {
     connections: 50,
     warmupSeconds: quick ? 1 : 3,
     durationSeconds: quick ? 2 : 10,
-    loadGenerator: 'autocannon in a worker thread of this process, in chunks of a fixed number of requests sized to fill the duration, so that no request is abandoned in flight',
+    loadGenerator:
+      'autocannon in a worker thread of this process, in chunks of a fixed number of requests sized to fill the duration, so that no request is abandoned in flight',
   },
   commands: {
     cases: quick ? 50 : 500,
@@ -79,7 +92,7 @@ const parameters = {
     ratesPerSecond: [50, 500],
     warmupSeconds: quick ? 1 : 2,
     durationSeconds: quick ? 2 : 8,
-    what: 'the timeline of a case drawn at random (10 events, the lead reading): CaseService.read in the service\'s process with an access log that records nothing (plain), then with the service\'s access log; then GET /cases/:id/timeline over HTTP (autocannon in a worker thread)',
+    what: "the timeline of a case drawn at random (10 events, the lead reading): CaseService.read in the service's process with an access log that records nothing (plain), then with the service's access log; then GET /cases/:id/timeline over HTTP (autocannon in a worker thread)",
   },
   encryption: {
     cases: quick ? 50 : 500,
@@ -88,21 +101,22 @@ const parameters = {
     warmupSeconds: quick ? 1 : 2,
     durationSeconds: quick ? 2 : 8,
     description: 'phone found at the address, with messages from the recruiter in Estonian and Swedish; seized by officer 17',
-    what: 'RegisterEvidence with a description, in the service\'s process: CaseService.execute (the text encrypted under the subject\'s key) against CommandPath.execute (the text in clear), alternated',
+    what: "RegisterEvidence with a description, in the service's process: CaseService.execute (the text encrypted under the subject's key) against CommandPath.execute (the text in clear), alternated",
   },
   ledger: {
     log: { cases: ledgerCases, eventsPerCase: 1000, eventsPerAppend: 100 },
     events: ledgerCases * 1000,
     proofRequests: quick ? 500 : 2000,
     proofWarmup: 100,
-    proofRoute: 'GET /ledger/proofs/inclusion?eventId=<random event>&treeSize=<checkpoint size>, sequential, one keep-alive connection, client in a worker thread',
+    proofRoute:
+      'GET /ledger/proofs/inclusion?eventId=<random event>&treeSize=<checkpoint size>, sequential, one keep-alive connection, client in a worker thread',
     auditor: 'internrevisionen',
     verifier: 'node apps/audit/bin/samverkan-audit.js verify-log <export> --key <key file> --checkpoint <checkpoint file>, wall time of the child process',
   },
   rebuild: {
     log: { cases: quick ? 20 : 1000, eventsPerCase: 1000, eventsPerAppend: 100 },
     batchSize: 1000,
-    what: 'npm run projections:rebuild --from-scratch as its function: a PostgreSQL event store filled with the ledger phase\'s kind of log, then the case index rebuilt into PostgreSQL read models in the same schema; timed from the rebuild\'s start to its last commit',
+    what: "npm run projections:rebuild --from-scratch as its function: a PostgreSQL event store filled with the ledger phase's kind of log, then the case index rebuilt into PostgreSQL read models in the same schema; timed from the rebuild's start to its last commit",
   },
   statistics: {
     seed: 2026,
@@ -113,10 +127,12 @@ const parameters = {
     what: "npm run demo:year's year (one city, Malmö) at each scale recorded through the service on SQLite; then the median of the requests: the case index's facts read and the figures computed in the process, and GET /statistics for the country and for the region over HTTP, one at a time",
   },
   relay: {
-    broker: 'KAFKA_BROKERS if set, else a broker of this run from scripts/kafka-local.sh (state in the run\'s temporary directory, stopped at the end)',
+    broker: "KAFKA_BROKERS if set, else a broker of this run from scripts/kafka-local.sh (state in the run's temporary directory, stopped at the end)",
     throughput: { events: quick ? 3_000 : 50_000, cases: quick ? 150 : 2_500, writers: 8, batchSize: 500, partitions: 3 },
-    generator: 'test/relay/case-stories.ts: seeded stories over all agencies through the command path (referrals accepted and declined, agencies added and removed, support, evidence, 5% events of another category), one writer per seed',
-    throughputTiming: 'from Relay.start() resolving (topics created, producer initialised, position read) until the committed position is the log\'s head; fresh topic prefix',
+    generator:
+      'test/relay/case-stories.ts: seeded stories over all agencies through the command path (referrals accepted and declined, agencies added and removed, support, evidence, 5% events of another category), one writer per seed',
+    throughputTiming:
+      "from Relay.start() resolving (topics created, producer initialised, position read) until the committed position is the log's head; fresh topic prefix",
     lag: {
       agencyId: 'polisen-malmo',
       cases: quick ? 20 : 50,
@@ -128,7 +144,8 @@ const parameters = {
       timeoutSeconds: 30,
       consumerMaxWaitMs: 100,
     },
-    lagTiming: 'the real service (createApp, KAFKA_BROKERS set, fresh data dir, transactional id of its own, default topic prefix); commands sent open-loop from a worker thread that also runs a kafkajs read_committed consumer (fresh group, from the live end) on the agency\'s topic; lag = consumer reading the event (matched by id) - the command\'s response read',
+    lagTiming:
+      "the real service (createApp, KAFKA_BROKERS set, fresh data dir, transactional id of its own, default topic prefix); commands sent open-loop from a worker thread that also runs a kafkajs read_committed consumer (fresh group, from the live end) on the agency's topic; lag = consumer reading the event (matched by id) - the command's response read",
   },
 };
 
@@ -178,13 +195,17 @@ async function main(): Promise<void> {
       results.postgres = {};
       stores.push({ store: postgres.stores, results: results.postgres });
       onInterrupt.push(postgres.stores.dropAllNow);
-      progress(`PostgreSQL ${setup.serverVersion} at ${setup.url} (${setup.sameMachine ? 'this machine' : `another machine, ${setup.serverAddress}`}), synchronous_commit=${setup.synchronousCommit}, fsync=${setup.fsync}`);
+      progress(
+        `PostgreSQL ${setup.serverVersion} at ${setup.url} (${setup.sameMachine ? 'this machine' : `another machine, ${setup.serverAddress}`}), synchronous_commit=${setup.synchronousCommit}, fsync=${setup.fsync}`,
+      );
     }
   }
   try {
     if (runs('commands')) {
       for (const { store, results: r } of stores) {
-        progress(`${store.adapter}: opening ${parameters.commands.cases} cases, then support commands at ${http.connections} connections: ${http.warmupSeconds} s warm-up, then about ${http.durationSeconds} s`);
+        progress(
+          `${store.adapter}: opening ${parameters.commands.cases} cases, then support commands at ${http.connections} connections: ${http.warmupSeconds} s warm-up, then about ${http.durationSeconds} s`,
+        );
         r.commands = await benchHttpCommands(join(workDir, `service${store.suffix}`), { ...parameters.commands, ...http }, store.serviceEnv('service'));
       }
     }
@@ -197,7 +218,9 @@ async function main(): Promise<void> {
     if (runs('raw-append')) {
       const { rawAppend } = parameters;
       for (const { store, results: r } of stores) {
-        progress(`${store.adapter}: raw sealed appends: ${rawAppend.writers} writers for ${rawAppend.durationSeconds} s, then 1 writer for ${rawAppend.serialWriterSeconds} s`);
+        progress(
+          `${store.adapter}: raw sealed appends: ${rawAppend.writers} writers for ${rawAppend.durationSeconds} s, then 1 writer for ${rawAppend.serialWriterSeconds} s`,
+        );
         r.raw = await benchRawAppend(() => store.open('raw'), rawAppend);
         r.serial = await benchRawAppend(() => store.open('raw-serial'), { writers: 1, durationSeconds: rawAppend.serialWriterSeconds });
       }
@@ -206,7 +229,9 @@ async function main(): Promise<void> {
     if (runs('append-with-ledger')) {
       const { appendWithLedger } = parameters;
       for (const { store, results: r } of stores) {
-        progress(`${store.adapter}: sealed appends while the ledger follows: ${appendWithLedger.writers} writers for ${appendWithLedger.durationSeconds} s, then until the ledger has them all`);
+        progress(
+          `${store.adapter}: sealed appends while the ledger follows: ${appendWithLedger.writers} writers for ${appendWithLedger.durationSeconds} s, then until the ledger has them all`,
+        );
         r.withLedger = await benchAppendWithLedger(join(workDir, `append-with-ledger${store.suffix}`), appendWithLedger, store);
       }
     }
@@ -221,7 +246,9 @@ async function main(): Promise<void> {
     if (runs('reads')) {
       for (const { store, results: r } of stores) {
         const { reads } = parameters;
-        progress(`${store.adapter}: reads: ${reads.cases} cases of ${reads.eventsPerCase + 2} events, then timelines at ${reads.concurrency} at a time without and with the access log, then over HTTP`);
+        progress(
+          `${store.adapter}: reads: ${reads.cases} cases of ${reads.eventsPerCase + 2} events, then timelines at ${reads.concurrency} at a time without and with the access log, then over HTTP`,
+        );
         r.reads = await benchReads(join(workDir, `reads${store.suffix}`), reads, store.serviceEnv('reads'));
       }
     }
@@ -254,7 +281,9 @@ async function main(): Promise<void> {
     }
     if (runs('rebuild') && postgres && 'stores' in postgres) {
       const { rebuild } = parameters;
-      progress(`rebuild: writing a ${(rebuild.log.cases * rebuild.log.eventsPerCase).toLocaleString('en-US')}-event log into PostgreSQL, then rebuilding the case index from it`);
+      progress(
+        `rebuild: writing a ${(rebuild.log.cases * rebuild.log.eventsPerCase).toLocaleString('en-US')}-event log into PostgreSQL, then rebuilding the case index from it`,
+      );
       results.rebuild = await benchProjectionRebuild(postgres.stores, { ...rebuild.log, batchSize: rebuild.batchSize }, progress);
     }
   } finally {
@@ -268,7 +297,14 @@ async function main(): Promise<void> {
   const bothStores = (phase: Phase, rowsOf: (r: StoreResults, suffix: string) => Row[], headline: readonly string[]): Row[] => {
     const pg = results.postgres;
     if (!runs(phase) || pg === undefined) return rowsOf(results, '');
-    if ('skipped' in pg) return [...rowsOf(results, ''), ...skippedRows(headline.map((key) => `${key}_postgres`), pg.skipped)];
+    if ('skipped' in pg)
+      return [
+        ...rowsOf(results, ''),
+        ...skippedRows(
+          headline.map((key) => `${key}_postgres`),
+          pg.skipped,
+        ),
+      ];
     return [...rowsOf(results, ''), ...rowsOf(pg, '_postgres')];
   };
   const rows: Row[] = [
@@ -299,7 +335,12 @@ async function main(): Promise<void> {
             unit: 'ms',
             note: `p99 of ${ledger.proofs.requests} sequential GET /ledger/proofs/inclusion, random events, tree of ${events}; p90 ${ledger.proofs.latencyMs.p90.toFixed(2)}, max ${ledger.proofs.latencyMs.max.toFixed(1)} ms`,
           },
-          { key: 'inclusion_proof_p50_ms', value: ledger.proofs.latencyMs.p50, unit: 'ms', note: `${ledger.proofs.proofHashes} hashes a proof; as ${parameters.ledger.auditor}` },
+          {
+            key: 'inclusion_proof_p50_ms',
+            value: ledger.proofs.latencyMs.p50,
+            unit: 'ms',
+            note: `${ledger.proofs.proofHashes} hashes a proof; as ${parameters.ledger.auditor}`,
+          },
           {
             key: 'export_events_per_s',
             value: ledger.export.eventsPerSecond,
@@ -341,20 +382,37 @@ async function main(): Promise<void> {
   );
 
   console.log(formatTable(rows));
-  console.log(`\nnode ${process.version}, ${machineInfo().cpus} cpus, ${date.toISOString()}, ${runSeconds.toFixed(1)} s${only ? `, only ${only.join(', ')}` : ''}`);
-  console.log(`load average (1, 5, 15 min) at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nnode ${process.version}, ${machineInfo().cpus} cpus, ${date.toISOString()}, ${runSeconds.toFixed(1)} s${only ? `, only ${only.join(', ')}` : ''}`,
+  );
+  console.log(
+    `load average (1, 5, 15 min) at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   if (ledger) {
-    console.log(`ledger log: ${events} events in ${ledger.log.cases} cases, built in ${ledger.log.seconds.toFixed(1)} s; ${mib(ledger.log.storeBytes)} MiB store, ${mib(ledger.ingest.ledgerBytes)} MiB ledger`);
+    console.log(
+      `ledger log: ${events} events in ${ledger.log.cases} cases, built in ${ledger.log.seconds.toFixed(1)} s; ${mib(ledger.log.storeBytes)} MiB store, ${mib(ledger.ingest.ledgerBytes)} MiB ledger`,
+    );
   }
   if (relay && !('skipped' in relay)) {
     const { throughput: t } = relay;
-    const agencies = Object.entries(t.messagesByAgency).map(([id, n]) => `${id} ${n}`).join(', ');
-    console.log(`relay log: ${t.log.events.toLocaleString('en-US')} events (${t.log.caseEvents.toLocaleString('en-US')} of ${t.log.cases} cases) written in ${t.log.seconds.toFixed(1)} s; messages by agency: ${agencies}`);
+    const agencies = Object.entries(t.messagesByAgency)
+      .map(([id, n]) => `${id} ${n}`)
+      .join(', ');
+    console.log(
+      `relay log: ${t.log.events.toLocaleString('en-US')} events (${t.log.caseEvents.toLocaleString('en-US')} of ${t.log.cases} cases) written in ${t.log.seconds.toFixed(1)} s; messages by agency: ${agencies}`,
+    );
   }
   console.log(`written: ${files.map((file) => relative(process.cwd(), file)).join(', ')}`);
-  for (const { store, results: { commands } } of stores) {
+  for (const {
+    store,
+    results: { commands },
+  } of stores) {
     if (commands && (commands.load.non2xx > 0 || commands.warmup.non2xx > 0)) {
-      console.log(`warning: the service on ${store.adapter} answered non-2xx: load ${statusNote(commands.load.statusCodes)}; warm-up ${statusNote(commands.warmup.statusCodes)}`);
+      console.log(
+        `warning: the service on ${store.adapter} answered non-2xx: load ${statusNote(commands.load.statusCodes)}; warm-up ${statusNote(commands.warmup.statusCodes)}`,
+      );
     }
     if (commands && commands.eventsStored !== commands.eventsExpected) {
       console.log(`warning: the ${store.adapter} store holds ${commands.eventsStored} events; the 2xx answers account for ${commands.eventsExpected}`);
@@ -363,7 +421,9 @@ async function main(): Promise<void> {
   if (relay && !('skipped' in relay)) {
     const { measured } = relay.lag;
     if (measured.unseen > 0 || measured.ok < measured.sent) {
-      console.log(`warning: relay lag: ${measured.ok} of ${measured.sent} commands acknowledged (${statusNote(measured.statusCodes)}, ${measured.errors} without response); ${measured.unseen} acknowledged events never read within ${parameters.relay.lag.timeoutSeconds} s`);
+      console.log(
+        `warning: relay lag: ${measured.ok} of ${measured.sent} commands acknowledged (${statusNote(measured.statusCodes)}, ${measured.errors} without response); ${measured.unseen} acknowledged events never read within ${parameters.relay.lag.timeoutSeconds} s`,
+      );
     }
     if (relay.throughput.relayWarnings.length > 0) console.log(`warning: the relay logged: ${relay.throughput.relayWarnings.slice(0, 3).join('; ')}`);
   }
@@ -395,9 +455,19 @@ function statisticsRows(statistics: StatisticsAtScale[] | undefined): Row[] {
     const at = `x${String(s.scale).replace('.', '_')}`;
     const year = `${s.people} people, ${s.cases} cases (recorded in ${s.recordSeconds.toFixed(1)} s)`;
     return [
-      { key: `statistics_country_ms_${at}`, value: s.httpCountryMs, unit: 'ms', note: `GET /statistics?year= at scale ${s.scale}: ${year}; ${s.suppressedCountry} counts suppressed` },
+      {
+        key: `statistics_country_ms_${at}`,
+        value: s.httpCountryMs,
+        unit: 'ms',
+        note: `GET /statistics?year= at scale ${s.scale}: ${year}; ${s.suppressedCountry} counts suppressed`,
+      },
       { key: `statistics_region_ms_${at}`, value: s.httpRegionMs, unit: 'ms', note: `GET /statistics?year=&region=skane at scale ${s.scale}` },
-      { key: `statistics_compute_ms_${at}`, value: s.computeMs, unit: 'ms', note: `in the process: the figures from the facts; reading the facts took ${s.readFactsMs.toFixed(1)} ms` },
+      {
+        key: `statistics_compute_ms_${at}`,
+        value: s.computeMs,
+        unit: 'ms',
+        note: `in the process: the figures from the facts; reading the facts took ${s.readFactsMs.toFixed(1)} ms`,
+      },
     ];
   });
 }
@@ -417,7 +487,12 @@ function commandRows({ commands }: StoreResults, suffix: string): Row[] {
     { key: `command_p99_ms${suffix}`, value: commands.load.latencyMs.p99, unit: 'ms' },
     { key: `command_non2xx${suffix}`, value: commands.load.non2xx, unit: '', note: statusNote(commands.load.statusCodes) },
     { key: `command_errors${suffix}`, value: commands.load.errors + commands.load.timeouts, unit: '', note: 'no response (connection errors, timeouts)' },
-    { key: `projection_catchup_ms${suffix}`, value: commands.projectionCatchUpMs, unit: 'ms', note: 'from the last response until the case index had the last event' },
+    {
+      key: `projection_catchup_ms${suffix}`,
+      value: commands.projectionCatchUpMs,
+      unit: 'ms',
+      note: 'from the last response until the case index had the last event',
+    },
   ];
 }
 
@@ -427,7 +502,12 @@ function rawAppendRows({ raw, serial }: StoreResults, suffix: string): Row[] {
     { key: `raw_append_per_s${suffix}`, value: raw.eventsPerSecond, unit: '/s', note: `${raw.writers} writers, 1 sealed event per append, own streams` },
     { key: `raw_append_p50_ms${suffix}`, value: raw.appendMs.p50, unit: 'ms' },
     { key: `raw_append_p99_ms${suffix}`, value: raw.appendMs.p99, unit: 'ms' },
-    { key: `raw_append_serial_per_s${suffix}`, value: serial.eventsPerSecond, unit: '/s', note: `1 writer: one commit (fsync) per event, p50 ${serial.appendMs.p50.toFixed(2)} ms` },
+    {
+      key: `raw_append_serial_per_s${suffix}`,
+      value: serial.eventsPerSecond,
+      unit: '/s',
+      note: `1 writer: one commit (fsync) per event, p50 ${serial.appendMs.p50.toFixed(2)} ms`,
+    },
   ];
 }
 
@@ -453,7 +533,12 @@ function withLedgerRows({ withLedger }: StoreResults, suffix: string): Row[] {
 function replayRows({ replay }: StoreResults, suffix: string): Row[] {
   if (!replay) return [];
   return [
-    { key: `replay_events_per_s${suffix}`, value: replay.eventsPerSecond, unit: '/s', note: `${replay.events} events read, parsed and folded; best of ${parameters.replay.runs}` },
+    {
+      key: `replay_events_per_s${suffix}`,
+      value: replay.eventsPerSecond,
+      unit: '/s',
+      note: `${replay.events} events read, parsed and folded; best of ${parameters.replay.runs}`,
+    },
     { key: `replay_ms${suffix}`, value: replay.bestMs, unit: 'ms', note: `median ${replay.medianMs.toFixed(1)} ms` },
     { key: `replay_read_only_events_per_s${suffix}`, value: replay.readOnlyEventsPerSecond, unit: '/s', note: 'readStream + JSON parse, no fold' },
     { key: `replay_fold_only_events_per_s${suffix}`, value: replay.foldOnlyEventsPerSecond, unit: '/s', note: 'caseDecider.evolve over envelopes in memory' },
@@ -465,8 +550,18 @@ function encryptionRows({ encryption }: StoreResults, suffix: string): Row[] {
   const { encrypted, clear } = encryption;
   const within = ((clear.perSecond - encrypted.perSecond) / clear.perSecond) * 100;
   return [
-    { key: `commands_encrypted_per_s${suffix}`, value: encrypted.perSecond, unit: '/s', note: `RegisterEvidence, description encrypted under the subject's key; p99 ${encrypted.p99Ms.toFixed(1)} ms; ${within.toFixed(1)} % below clear text` },
-    { key: `commands_clear_text_per_s${suffix}`, value: clear.perSecond, unit: '/s', note: `the same commands into the command path, text in clear; p99 ${clear.p99Ms.toFixed(1)} ms` },
+    {
+      key: `commands_encrypted_per_s${suffix}`,
+      value: encrypted.perSecond,
+      unit: '/s',
+      note: `RegisterEvidence, description encrypted under the subject's key; p99 ${encrypted.p99Ms.toFixed(1)} ms; ${within.toFixed(1)} % below clear text`,
+    },
+    {
+      key: `commands_clear_text_per_s${suffix}`,
+      value: clear.perSecond,
+      unit: '/s',
+      note: `the same commands into the command path, text in clear; p99 ${clear.p99Ms.toFixed(1)} ms`,
+    },
   ];
 }
 
@@ -475,16 +570,36 @@ function readRows({ reads }: StoreResults, suffix: string): Row[] {
   const { plain, withAccessLog: logged, http } = reads;
   const ms = (n: number) => n.toFixed(2);
   return [
-    { key: `read_plain_per_s${suffix}`, value: plain.readsPerSecond, unit: '/s', note: `timeline reads in process, no access log; p50 ${ms(plain.latencyMs.p50)}, p99 ${ms(plain.latencyMs.p99)} ms` },
-    { key: `read_with_access_log_per_s${suffix}`, value: logged.readsPerSecond, unit: '/s', note: `the same, each answered once its access entry is durable; p50 ${ms(logged.latencyMs.p50)} ms` },
-    { key: `read_with_access_log_p99_ms${suffix}`, value: logged.latencyMs.p99, unit: 'ms', note: `at saturation (${parameters.reads.concurrency} at a time); plain p99 ${ms(plain.latencyMs.p99)} ms` },
+    {
+      key: `read_plain_per_s${suffix}`,
+      value: plain.readsPerSecond,
+      unit: '/s',
+      note: `timeline reads in process, no access log; p50 ${ms(plain.latencyMs.p50)}, p99 ${ms(plain.latencyMs.p99)} ms`,
+    },
+    {
+      key: `read_with_access_log_per_s${suffix}`,
+      value: logged.readsPerSecond,
+      unit: '/s',
+      note: `the same, each answered once its access entry is durable; p50 ${ms(logged.latencyMs.p50)} ms`,
+    },
+    {
+      key: `read_with_access_log_p99_ms${suffix}`,
+      value: logged.latencyMs.p99,
+      unit: 'ms',
+      note: `at saturation (${parameters.reads.concurrency} at a time); plain p99 ${ms(plain.latencyMs.p99)} ms`,
+    },
     ...reads.atRates.map(({ rate, plain: p, withAccessLog: l }) => ({
       key: `read_with_access_log_at_${rate}_per_s_p99_ms${suffix}`,
       value: l.latencyMs.p99,
       unit: 'ms',
       note: `${rate} reads/s open-loop: the log adds ${ms(l.latencyMs.p99 - p.latencyMs.p99)} ms at p99 (plain ${ms(p.latencyMs.p99)}), ${ms(l.latencyMs.p50 - p.latencyMs.p50)} ms at p50`,
     })),
-    { key: `read_http_per_s${suffix}`, value: http.okPerSecond, unit: '/s', note: `GET /cases/:id/timeline, access log and all; p50 ${ms(http.latencyMs.p50)}, p99 ${ms(http.latencyMs.p99)} ms; ${loadNote(http)}` },
+    {
+      key: `read_http_per_s${suffix}`,
+      value: http.okPerSecond,
+      unit: '/s',
+      note: `GET /cases/:id/timeline, access log and all; p50 ${ms(http.latencyMs.p50)}, p99 ${ms(http.latencyMs.p99)} ms; ${loadNote(http)}`,
+    },
     { key: `access_entries${suffix}`, value: reads.accessEntries, unit: '', note: `CaseRead events written; ${reads.readsLogged} logged reads made` },
   ];
 }
@@ -505,11 +620,31 @@ function relayRows(relay: RelayBenchResult): Row[] {
       unit: '/s',
       note: `${t.log.events.toLocaleString('en-US')} log events relayed in ${t.relaySeconds.toFixed(1)} s, ${t.transactions} transactions (batch size ${t.batchSize}; ${t.meanEventsPerTransaction.toFixed(0)} events and p50 ${t.transactionMs.p50.toFixed(0)} ms a transaction); start ${t.startSeconds.toFixed(1)} s not timed (${t.eventsPerSecondWithStart.toFixed(0)}/s with it)`,
     },
-    { key: 'relay_messages_per_s', value: t.messagesPerSecond, unit: '/s', note: `${t.messages.toLocaleString('en-US')} messages to ${Object.keys(t.messagesByAgency).length} agency topics` },
-    { key: 'relay_fan_out', value: t.fanOut, unit: '', note: `messages a case event (${t.log.caseEvents.toLocaleString('en-US')} case events in ${t.log.cases} cases)` },
+    {
+      key: 'relay_messages_per_s',
+      value: t.messagesPerSecond,
+      unit: '/s',
+      note: `${t.messages.toLocaleString('en-US')} messages to ${Object.keys(t.messagesByAgency).length} agency topics`,
+    },
+    {
+      key: 'relay_fan_out',
+      value: t.fanOut,
+      unit: '',
+      note: `messages a case event (${t.log.caseEvents.toLocaleString('en-US')} case events in ${t.log.cases} cases)`,
+    },
     { key: 'relay_lag_p50_ms', value: m.lagMs.p50, unit: 'ms', note: `command response -> read by a read_committed consumer; ${lagRun}` },
-    { key: 'relay_lag_p99_ms', value: m.lagMs.p99, unit: 'ms', note: `max ${m.lagMs.max.toFixed(1)} ms; command response p50 ${m.responseMs.p50.toFixed(1)}, p99 ${m.responseMs.p99.toFixed(1)} ms; relay ready ${lag.relayReadySeconds.toFixed(1)} s after listening` },
-    { key: 'relay_lag_unseen', value: m.unseen, unit: '', note: `acknowledged events not read within ${parameters.relay.lag.timeoutSeconds} s (${m.ok} acknowledged, ${m.sent - m.ok} not)` },
+    {
+      key: 'relay_lag_p99_ms',
+      value: m.lagMs.p99,
+      unit: 'ms',
+      note: `max ${m.lagMs.max.toFixed(1)} ms; command response p50 ${m.responseMs.p50.toFixed(1)}, p99 ${m.responseMs.p99.toFixed(1)} ms; relay ready ${lag.relayReadySeconds.toFixed(1)} s after listening`,
+    },
+    {
+      key: 'relay_lag_unseen',
+      value: m.unseen,
+      unit: '',
+      note: `acknowledged events not read within ${parameters.relay.lag.timeoutSeconds} s (${m.ok} acknowledged, ${m.sent - m.ok} not)`,
+    },
   ];
 }
 
@@ -517,7 +652,10 @@ function onlyPhases(argv: readonly string[]): Phase[] | undefined {
   const at = argv.findIndex((arg) => arg === '--only' || arg.startsWith('--only='));
   if (at < 0) return undefined;
   const value = argv[at].startsWith('--only=') ? argv[at].slice('--only='.length) : argv[at + 1];
-  const names = (value ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const names = (value ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
   if (names.length === 0 || unknown.length > 0) {
     console.error(`--only takes a comma-separated list of ${PHASES.join(', ')}${unknown.length > 0 ? `; not ${unknown.join(', ')}` : ''}`);

@@ -34,14 +34,19 @@ export interface StatisticsAtScale {
  * real service (embedded store), then the figures read in the process (facts, then the computation) and over
  * HTTP for the country and for the region, one request at a time.
  */
-export async function benchStatistics(dataDirOf: (scale: number) => string, p: StatisticsParameters, progress: (text: string) => void): Promise<StatisticsAtScale[]> {
+export async function benchStatistics(
+  dataDirOf: (scale: number) => string,
+  p: StatisticsParameters,
+  progress: (text: string) => void,
+): Promise<StatisticsAtScale[]> {
   const results: StatisticsAtScale[] = [];
   for (const scale of p.scales) {
     const dataDir = dataDirOf(scale);
     const { app, baseUrl } = await startService(dataDir, p.reader);
     try {
       const tokens = new Map<string, string>();
-      const tokenOf = async (agencyId: string) => tokens.get(agencyId) ?? tokens.set(agencyId, await signDevToken(dataDir, agencyId, 'bench-officer', 3600)).get(agencyId)!;
+      const tokenOf = async (agencyId: string) =>
+        tokens.get(agencyId) ?? tokens.set(agencyId, await signDevToken(dataDir, agencyId, 'bench-officer', 3600)).get(agencyId)!;
       const plan = planYear(p.seed, scale);
       progress(`statistics: recording the demonstration year at scale ${scale} (${plan.people.length} people)`);
       const started = performance.now();

@@ -122,4 +122,3 @@ export async function postgresStores(): Promise<{ readonly stores: PostgresBench
     },
   };
 }
-

@@ -33,7 +33,8 @@ describe("an agency's feed", () => {
   it('carries exactly what the access table grants each agency, in order, page by page', async () => {
     const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
     await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-01' });
-    const referralId = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support', urgency: 'routine' })).body.referralId;
+    const referralId = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support', urgency: 'routine' })).body
+      .referralId;
     await social.post(`/cases/${caseId}/referrals/${referralId}/accept`);
     await police.post(`/cases/${caseId}/team`, { agencyId: 'migrationsverket-stockholm', reason: 'permit' });
     await social.post(`/cases/${caseId}/support`, { kind: 'psychological', providedOn: '2026-03-02' });
@@ -42,11 +43,31 @@ describe("an agency's feed", () => {
     // The psychological support stays with social services: nobody consented to sharing health details.
     const toPolice = await feedOf(police, caseId, 8);
     expect(toPolice.map((e: { type: string }) => e.type)).toEqual([
-      'CaseOpened', 'AgencyJoinedCase', 'SupportProvided', 'CaseReferred', 'ReferralAccepted', 'AgencyJoinedCase', 'AgencyJoinedCase', 'EvidenceRegistered',
+      'CaseOpened',
+      'AgencyJoinedCase',
+      'SupportProvided',
+      'CaseReferred',
+      'ReferralAccepted',
+      'AgencyJoinedCase',
+      'AgencyJoinedCase',
+      'EvidenceRegistered',
     ]);
     const toSocial = await feedOf(social, caseId, 6);
-    expect(toSocial.map((e: { type: string }) => e.type)).toEqual(['CaseReferred', 'ReferralAccepted', 'AgencyJoinedCase', 'AgencyJoinedCase', 'SupportProvided', 'EvidenceRegistered']);
-    expect(toSocial[0].case).toMatchObject({ caseId, status: 'open', subject: { category: 'victim', ageGroup: 'adult' }, city: 'stockholm', exploitation: null });
+    expect(toSocial.map((e: { type: string }) => e.type)).toEqual([
+      'CaseReferred',
+      'ReferralAccepted',
+      'AgencyJoinedCase',
+      'AgencyJoinedCase',
+      'SupportProvided',
+      'EvidenceRegistered',
+    ]);
+    expect(toSocial[0].case).toMatchObject({
+      caseId,
+      status: 'open',
+      subject: { category: 'victim', ageGroup: 'adult' },
+      city: 'stockholm',
+      exploitation: null,
+    });
     expect(toSocial[0].case).not.toHaveProperty('team');
     // Its joining brings it the case as it stands, as social services may see it.
     expect(toSocial[2].case).toMatchObject({ caseId, team: [expect.anything(), expect.anything()], support: { total: 1, byKind: { shelter: 1 } } });

@@ -1,7 +1,17 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ed25519NoteSigner, ExportLine, openCheckpoint, parseCheckpoint, parseVerifierKey, signCheckpoint, toHex, verifierKey, verifyCosignature } from '@samverkan/ledger';
+import {
+  ed25519NoteSigner,
+  ExportLine,
+  openCheckpoint,
+  parseCheckpoint,
+  parseVerifierKey,
+  signCheckpoint,
+  toHex,
+  verifierKey,
+  verifyCosignature,
+} from '@samverkan/ledger';
 import { SealedEnvelope, sealEvents } from '@samverkan/sealing';
 import inclusionProbes from '../libs/ledger/src/testing/fixtures/rfc6962-inclusion-probes.json';
 import { CONSISTENCY_VECTORS } from '../libs/ledger/src/testing/consistency-vectors';
@@ -31,9 +41,12 @@ describe('samverkan-audit', () => {
     const goteborg = await service.as('polisen-goteborg', 'officer-4');
     const auditor = await service.as('internrevisionen', 'auditor-1');
 
-    caseA = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female' }, exploitation: 'sexual-exploitation' })).body.caseId;
+    caseA = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female' }, exploitation: 'sexual-exploitation' })).body
+      .caseId;
     expect((await police.post(`/cases/${caseA}/support`, { kind: 'shelter', providedOn: '2026-03-02' })).status).toBe(201);
-    expect((await police.post(`/cases/${caseA}/consent`, { scope: 'share-with-social-services', given: true, by: 'person', on: '2026-03-02' })).status).toBe(201);
+    expect((await police.post(`/cases/${caseA}/consent`, { scope: 'share-with-social-services', given: true, by: 'person', on: '2026-03-02' })).status).toBe(
+      201,
+    );
     early = await checkpointOfWholeStore(service, police.token);
 
     caseB = (await goteborg.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' }, exploitation: 'forced-labour' })).body.caseId;
@@ -60,7 +73,10 @@ describe('samverkan-audit', () => {
     const eventId = JSON.parse(bundle.text).events[0].event.id;
     const inclusion = await fetchText(service, `/ledger/proofs/inclusion?eventId=${eventId}`, { token: police.token });
     expect(inclusion.status).toBe(200);
-    const served = [{ ...JSON.parse(inclusion.text), kind: 'inclusion' }, { ...JSON.parse(proof.text), kind: 'consistency' }];
+    const served = [
+      { ...JSON.parse(inclusion.text), kind: 'inclusion' },
+      { ...JSON.parse(proof.text), kind: 'consistency' },
+    ];
     files.served = saveFile(dir, 'proofs.jsonl', served.map((line) => JSON.stringify(line)).join('\n') + '\n');
   });
 
@@ -85,8 +101,12 @@ describe('samverkan-audit', () => {
       expect((await runAudit(['verify-bundle', files.bundle, '--key', files.key, '--case', caseA])).code).toBe(0);
       const other = await runAudit(['verify-bundle', files.bundle, '--key', files.key, '--case', caseB]);
       expect(other.code).toBe(1);
-      expect(other.stdout).toMatch(new RegExp(`^FAIL bundle .*bundle\\.json: is for case ${caseA}, not for case ${caseB} \\(--case\\) \\(expected ${caseB}, found ${caseA}\\)$`, 'm'));
-      expect(other.stdout).toMatch(new RegExp(`^FAIL event .*: belongs to stream case-${caseA}, not to stream case-${caseB} of case ${caseB} \\(--case\\)`, 'm'));
+      expect(other.stdout).toMatch(
+        new RegExp(`^FAIL bundle .*bundle\\.json: is for case ${caseA}, not for case ${caseB} \\(--case\\) \\(expected ${caseB}, found ${caseA}\\)$`, 'm'),
+      );
+      expect(other.stdout).toMatch(
+        new RegExp(`^FAIL event .*: belongs to stream case-${caseA}, not to stream case-${caseB} of case ${caseB} \\(--case\\)`, 'm'),
+      );
     });
 
     it('fails a bundle that names no case', async () => {
@@ -100,7 +120,9 @@ describe('samverkan-audit', () => {
     it("checks with --server that the case's timeline has nothing after the bundle", async () => {
       const run = await runAudit(['verify-bundle', files.bundle, '--key', files.key, '--case', caseA, '--server', service.baseUrl, '--token', police.token]);
       const last = JSON.parse(readFileSync(files.bundle, 'utf8')).events.length - 1;
-      expect(run.stdout).toMatch(new RegExp(`; the server shows no events after revision ${last} \\(GET ${escape(service.baseUrl)}/cases/${caseA}/timeline\\)$`, 'm'));
+      expect(run.stdout).toMatch(
+        new RegExp(`; the server shows no events after revision ${last} \\(GET ${escape(service.baseUrl)}/cases/${caseA}/timeline\\)$`, 'm'),
+      );
       expect(run.code).toBe(0);
     });
 
@@ -127,7 +149,10 @@ describe('samverkan-audit', () => {
       expect(run.stdout).toContain(`ok   checkpoint ${files.later} (samverkan.local/ledger, size ${later.size}`);
       // 3 cases, and the person record each case opened without one registers for its subject.
       expect(run.stdout).toMatch(
-        new RegExp(`^OK log .*: ${later.size} events in 6 streams, every hash and chain verified; 2 checkpoints matched, and every event lies within the largest, of size ${later.size}$`, 'm'),
+        new RegExp(
+          `^OK log .*: ${later.size} events in 6 streams, every hash and chain verified; 2 checkpoints matched, and every event lies within the largest, of size ${later.size}$`,
+          'm',
+        ),
       );
     });
 
@@ -135,7 +160,9 @@ describe('samverkan-audit', () => {
       const run = await runAudit(['verify-log', files.export, '--key', files.key]);
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toMatch(/^samverkan-audit verify-log: no checkpoint given: hashes and chains that check out prove nothing until a checkpoint signed by the ledger key covers them/);
+      expect(run.stderr).toMatch(
+        /^samverkan-audit verify-log: no checkpoint given: hashes and chains that check out prove nothing until a checkpoint signed by the ledger key covers them/,
+      );
     });
 
     it('fetches the latest checkpoint with --server and checks the export against it', async () => {
@@ -150,17 +177,32 @@ describe('samverkan-audit', () => {
     });
 
     it('fails chain-correct events appended after the checkpoint, naming the first and counting them', async () => {
-      const lines = readFileSync(files.export, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as ExportLine);
-      const last = lines.map((line) => line.event).filter((event) => event.stream === `case-${caseA}`).at(-1)!;
-      const extra = sealEvents(`case-${caseA}`, { revision: last.revision, hash: last.hash }, [1, 2].map(() => ({
-        id: randomUUID(),
-        type: 'SupportRecorded',
-        schemaVersion: 1,
-        data: { kind: 'shelter', providedOn: '2026-03-09' },
-        metadata: last.metadata,
-      })));
-      const appended = saveFile(dir, 'appended.ndjson', [...lines, ...extra.map((event, i) => ({ index: later.size + i, event }))].map((line) => `${JSON.stringify(line)}\n`).join(''));
-      const first = (event: SealedEnvelope) => `FAIL event ${event.id} (stream case-${caseA}, revision ${event.revision}, leaf ${later.size}): is the first event no signature covers`;
+      const lines = readFileSync(files.export, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as ExportLine);
+      const last = lines
+        .map((line) => line.event)
+        .filter((event) => event.stream === `case-${caseA}`)
+        .at(-1)!;
+      const extra = sealEvents(
+        `case-${caseA}`,
+        { revision: last.revision, hash: last.hash },
+        [1, 2].map(() => ({
+          id: randomUUID(),
+          type: 'SupportRecorded',
+          schemaVersion: 1,
+          data: { kind: 'shelter', providedOn: '2026-03-09' },
+          metadata: last.metadata,
+        })),
+      );
+      const appended = saveFile(
+        dir,
+        'appended.ndjson',
+        [...lines, ...extra.map((event, i) => ({ index: later.size + i, event }))].map((line) => `${JSON.stringify(line)}\n`).join(''),
+      );
+      const first = (event: SealedEnvelope) =>
+        `FAIL event ${event.id} (stream case-${caseA}, revision ${event.revision}, leaf ${later.size}): is the first event no signature covers`;
 
       const withFile = await runAudit(['verify-log', appended, '--key', files.key, '--checkpoint', files.early, '--checkpoint', files.later]);
       expect(withFile.code).toBe(1);
@@ -173,14 +215,19 @@ describe('samverkan-audit', () => {
 
       const withServer = await runAudit(['verify-log', appended, '--key', files.key, '--server', service.baseUrl, '--token', police.token]);
       expect(withServer.code).toBe(1);
-      expect(withServer.stdout).toContain(`${first(extra[0])}: the largest checkpoint signed by the ledger key, checkpoint from GET ${service.baseUrl}/ledger/checkpoint`);
+      expect(withServer.stdout).toContain(
+        `${first(extra[0])}: the largest checkpoint signed by the ledger key, checkpoint from GET ${service.baseUrl}/ledger/checkpoint`,
+      );
     });
 
     it('fails when the server will not hand out its checkpoint without a token', async () => {
       const run = await runAudit(['verify-log', files.export, '--key', files.key, '--server', service.baseUrl]);
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(
-        new RegExp(`^FAIL the server's latest checkpoint: could not be fetched: GET ${escape(service.baseUrl)}/ledger/checkpoint answered 401 \\(give a bearer token with --token or SAMVERKAN_TOKEN\\)`, 'm'),
+        new RegExp(
+          `^FAIL the server's latest checkpoint: could not be fetched: GET ${escape(service.baseUrl)}/ledger/checkpoint answered 401 \\(give a bearer token with --token or SAMVERKAN_TOKEN\\)`,
+          'm',
+        ),
       );
     });
 
@@ -190,12 +237,17 @@ describe('samverkan-audit', () => {
       const genuine = parseCheckpoint(openCheckpoint(readFileSync(files.later, 'utf8'), parseVerifierKey(readFileSync(files.key, 'utf8').trim())).note.text);
       const note = signCheckpoint({ ...genuine, origin: 'elsewhere.example/log' }, ed25519NoteSigner('samverkan.local/ledger', logKey));
       const run = await runAudit([
-        'verify-log', files.export,
-        '--key', verifierKey('samverkan.local/ledger', logKey),
-        '--checkpoint', saveFile(dir, 'elsewhere.checkpoint', note),
+        'verify-log',
+        files.export,
+        '--key',
+        verifierKey('samverkan.local/ledger', logKey),
+        '--checkpoint',
+        saveFile(dir, 'elsewhere.checkpoint', note),
       ]);
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(/^FAIL checkpoint .*elsewhere\.checkpoint \(elsewhere\.example\/log, size \d+, root [0-9a-f]{64}\): its origin is "elsewhere\.example\/log", but the ledger key is named "samverkan\.local\/ledger"/m);
+      expect(run.stdout).toMatch(
+        /^FAIL checkpoint .*elsewhere\.checkpoint \(elsewhere\.example\/log, size \d+, root [0-9a-f]{64}\): its origin is "elsewhere\.example\/log", but the ledger key is named "samverkan\.local\/ledger"/m,
+      );
     });
   });
 
@@ -207,7 +259,9 @@ describe('samverkan-audit', () => {
     });
 
     it('takes the token from SAMVERKAN_TOKEN', async () => {
-      const run = await runAudit(['verify-consistency', files.early, files.later, '--key', files.key, '--server', service.baseUrl], { env: { SAMVERKAN_TOKEN: police.token } });
+      const run = await runAudit(['verify-consistency', files.early, files.later, '--key', files.key, '--server', service.baseUrl], {
+        env: { SAMVERKAN_TOKEN: police.token },
+      });
       expect(run.code).toBe(0);
     });
 
@@ -245,7 +299,9 @@ describe('samverkan-audit', () => {
     beforeAll(async () => {
       before = JSON.parse(readFileSync(files.bundle, 'utf8')).events.length;
       expect((await police.post(`/cases/${caseA}/support`, { kind: 'legal-counsel', providedOn: '2026-03-10' })).status).toBe(201);
-      expect((await police.post(`/cases/${caseA}/consent`, { scope: 'share-with-social-services', given: false, by: 'person', on: '2026-03-10' })).status).toBe(201);
+      expect((await police.post(`/cases/${caseA}/consent`, { scope: 'share-with-social-services', given: false, by: 'person', on: '2026-03-10' })).status).toBe(
+        201,
+      );
       const grown = await checkpointOfWholeStore(service, police.token);
       expect(grown.size).toBeGreaterThanOrEqual(later.size + 2); // and the reads since, which the access log seals
     });
@@ -273,7 +329,9 @@ describe('samverkan-audit', () => {
           `the first missing is revision ${before} (event ${first.id}, ${first.type}): fetch a new bundle (expected last revision ${before - 1}, found last revision ${before + 1})`,
       ]);
       // Offline, the same bundle still proves what it covers, and says it covers nothing after.
-      expect((await runAudit(['verify-bundle', files.bundle, '--key', files.key])).stdout).toContain(`events after revision ${before - 1}, if any, are not covered by this bundle`);
+      expect((await runAudit(['verify-bundle', files.bundle, '--key', files.key])).stdout).toContain(
+        `events after revision ${before - 1}, if any, are not covered by this bundle`,
+      );
     });
   });
 
@@ -339,7 +397,11 @@ describe('samverkan-audit', () => {
       const run = await witness(files.early);
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toMatch(new RegExp(`refused checkpoint .*early\\.checkpoint .*size ${early.size}.*: it is smaller than the stored checkpoint .*size ${later.size}.*a log never shrinks`));
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `refused checkpoint .*early\\.checkpoint .*size ${early.size}.*: it is smaller than the stored checkpoint .*size ${later.size}.*a log never shrinks`,
+        ),
+      );
       expect(stored().size).toBe(later.size);
     });
 
@@ -349,7 +411,9 @@ describe('samverkan-audit', () => {
       const forged = signCheckpoint({ ...genuine, root: Buffer.alloc(32, 7) }, ed25519NoteSigner('samverkan.local/ledger', forgedKey));
       const run = await witness(saveFile(dir, 'forged.checkpoint', forged));
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/refused checkpoint .*forged\.checkpoint: it is not a checkpoint signed by the log key .*the note is not signed by any known key/);
+      expect(run.stderr).toMatch(
+        /refused checkpoint .*forged\.checkpoint: it is not a checkpoint signed by the log key .*the note is not signed by any known key/,
+      );
       expect(stored().size).toBe(later.size);
     });
 
@@ -357,7 +421,18 @@ describe('samverkan-audit', () => {
       const otherLog = generateKeyPairSync('ed25519').privateKey;
       const note = signCheckpoint(parseCheckpoint(body(files.later)), ed25519NoteSigner('other.example/log', otherLog));
       const otherKey = saveFile(dir, 'other-log.vkey', verifierKey('other.example/log', otherLog));
-      const run = await runAudit(['witness', '--state', state, '--key', witnessKey, '--name', name, '--log-key', otherKey, saveFile(dir, 'other-log.checkpoint', note)]);
+      const run = await runAudit([
+        'witness',
+        '--state',
+        state,
+        '--key',
+        witnessKey,
+        '--name',
+        name,
+        '--log-key',
+        otherKey,
+        saveFile(dir, 'other-log.checkpoint', note),
+      ]);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/it is of log samverkan\.local\/ledger, but this witness checks log other\.example\/log/);
       expect(readdirSync(state)).toEqual(['samverkan.local%2Fledger.checkpoint.json']);
@@ -415,7 +490,9 @@ describe('samverkan-audit', () => {
       const run = await runAudit(['proof-check', saveFile(dir, 'probes.jsonl', probes.map((p) => p.line).join('\n') + '\n')]);
       const lines = run.stdout.trimEnd().split('\n');
       expect(lines).toHaveLength(probes.length);
-      expect(lines.map((line) => (line === 'ok' ? 'ok' : line.startsWith('reject: ') ? 'reject' : line))).toEqual(probes.map((p) => (p.wantErr ? 'reject' : 'ok')));
+      expect(lines.map((line) => (line === 'ok' ? 'ok' : line.startsWith('reject: ') ? 'reject' : line))).toEqual(
+        probes.map((p) => (p.wantErr ? 'reject' : 'ok')),
+      );
       expect(run.code).toBe(1);
     });
 
@@ -426,7 +503,10 @@ describe('samverkan-audit', () => {
         { kind: 'consistency', size1: 0, size2: 3, root1: empty, root2: empty.replace('e3', 'aa'), proof: [] },
       ].map((line) => JSON.stringify(line));
       const run = await runAudit(['proof-check', saveFile(dir, 'from-empty.jsonl', lines.join('\n') + '\n')]);
-      expect(run.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^reject: from-empty-tree: /), expect.stringMatching(/^reject: from-empty-tree: /)]);
+      expect(run.stdout.trimEnd().split('\n')).toEqual([
+        expect.stringMatching(/^reject: from-empty-tree: /),
+        expect.stringMatching(/^reject: from-empty-tree: /),
+      ]);
       expect(run.code).toBe(1);
     });
 
@@ -464,7 +544,8 @@ describe('samverkan-audit', () => {
     it('explains itself', async () => {
       const run = await runAudit(['--help']);
       expect(run.code).toBe(0);
-      for (const command of ['verify-bundle', 'verify-log', 'verify-consistency', 'witness', 'witness-key', 'proof-check']) expect(run.stdout).toContain(command);
+      for (const command of ['verify-bundle', 'verify-log', 'verify-consistency', 'witness', 'witness-key', 'proof-check'])
+        expect(run.stdout).toContain(command);
     });
 
     it('explains what verify-log and verify-bundle need and prove', async () => {

@@ -54,7 +54,8 @@ describe('the samverkan-audit package, installed from its tarball away from the 
     expect(manifest.dependencies).toBeUndefined();
     const help = await audit('--help');
     expect(help.code).toBe(0);
-    for (const command of ['verify-bundle', 'verify-log', 'verify-consistency', 'witness', 'witness-key', 'proof-check']) expect(help.stdout).toContain(command);
+    for (const command of ['verify-bundle', 'verify-log', 'verify-consistency', 'witness', 'witness-key', 'proof-check'])
+      expect(help.stdout).toContain(command);
   });
 
   it("runs every flow of the README against the service's record", async () => {
@@ -85,7 +86,22 @@ describe('the samverkan-audit package, installed from its tarball away from the 
 
     await ok(audit('witness-key', '--name', 'witness.polisen-malmo', '--out', 'witness.pem'));
     const witnessed = await ok(
-      audit('witness', '--state', './witness-state', '--key', 'witness.pem', '--name', 'witness.polisen-malmo', '--log-key', 'ledger.vkey', 'now.checkpoint', '--server', service.baseUrl, '--token', auditor.token),
+      audit(
+        'witness',
+        '--state',
+        './witness-state',
+        '--key',
+        'witness.pem',
+        '--name',
+        'witness.polisen-malmo',
+        '--log-key',
+        'ledger.vkey',
+        'now.checkpoint',
+        '--server',
+        service.baseUrl,
+        '--token',
+        auditor.token,
+      ),
     );
     expect(witnessed.stdout).toContain('— witness.polisen-malmo ');
 

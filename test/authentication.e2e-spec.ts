@@ -17,9 +17,15 @@ describe('authenticating an agency', () => {
   });
   afterAll(() => service.stop());
 
-  const sign = (claims: { iss?: string; sub?: string; aud?: string; iat?: number; exp?: number }, key = devPrivateKey(service.config.dataDir, claims.iss ?? 'polisen-malmo')) => {
+  const sign = (
+    claims: { iss?: string; sub?: string; aud?: string; iat?: number; exp?: number },
+    key = devPrivateKey(service.config.dataDir, claims.iss ?? 'polisen-malmo'),
+  ) => {
     const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT({}).setProtectedHeader({ alg: 'EdDSA' }).setIssuedAt(claims.iat ?? now).setExpirationTime(claims.exp ?? now + 300);
+    const jwt = new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setIssuedAt(claims.iat ?? now)
+      .setExpirationTime(claims.exp ?? now + 300);
     if (claims.iss !== undefined) jwt.setIssuer(claims.iss);
     if (claims.sub !== undefined) jwt.setSubject(claims.sub);
     if (claims.aud !== undefined) jwt.setAudience(claims.aud);
@@ -80,7 +86,7 @@ describe('authenticating an agency', () => {
     await expectRefused(await sign({ iss: 'polisen-malmo', sub: 'o', aud: 'samverkan', iat: now, exp: now + 7 * 24 * 3600 }), /at most 3600 s/);
   });
 
-  describe("the officer (sub): a pseudonymous id, never what identifies a person", () => {
+  describe('the officer (sub): a pseudonymous id, never what identifies a person', () => {
     const signed = (sub: unknown) => {
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ sub } as Record<string, unknown>)
@@ -185,7 +191,10 @@ describe('without development keys, as in production', () => {
     work = mkdtempSync(join(tmpdir(), 'samverkan-keys-'));
     keyFile = join(work, 'polisen-malmo.private.pem');
     // The operator's steps: a key pair for the agency's system, its public key registered in the agencies file.
-    const made = spawnSync(process.execPath, ['scripts/run-ts.js', 'apps/coordinator/src/auth/agency-key.cli.ts', 'polisen-malmo', '--out', keyFile], { cwd: join(__dirname, '..'), encoding: 'utf8' });
+    const made = spawnSync(process.execPath, ['scripts/run-ts.js', 'apps/coordinator/src/auth/agency-key.cli.ts', 'polisen-malmo', '--out', keyFile], {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+    });
     expect(made.status).toBe(0);
     expect((statSync(keyFile).mode & 0o777).toString(8)).toBe('600');
     const registered = parse(readFileSync(join(__dirname, '..', 'config', 'agencies.yaml'), 'utf8'));

@@ -24,7 +24,7 @@ describe('refusing bad input', () => {
     return (await police.get(`/cases/${caseId}/timeline`)).body.revision;
   }
 
-  async function expectProblem(reply: { status: number; headers: Headers; body: any }, status: number, detail: RegExp) {
+  async function expectProblem(reply: { status: number; headers: Headers; body: { detail?: string } }, status: number, detail: RegExp) {
     expect({ status: reply.status, detail: reply.body?.detail }).toEqual({ status, detail: expect.stringMatching(detail) });
     expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(reply.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status, instance: expect.any(String) });
@@ -34,26 +34,66 @@ describe('refusing bad input', () => {
     ['opening a case without a subject', '/cases', {}, /subject/],
     ['opening a case with an unknown category', '/cases', { subject: { category: 'witness', ageGroup: 'adult' } }, /category must be one of/],
     ['opening a case with an unknown field', '/cases', { subject: { category: 'victim', ageGroup: 'adult' }, name: 'Anna' }, /property name should not exist/],
-    ['opening a case with an unknown subject field', '/cases', { subject: { category: 'victim', ageGroup: 'adult', personalNumber: '1' } }, /subject.personalNumber/],
-    ['opening a case with an unknown contact type', '/cases', { subject: { category: 'victim', ageGroup: 'adult' }, contact: 'telepathy' }, /contact must be one of/],
-    ['opening a case in an unknown city', '/cases', { subject: { category: 'victim', ageGroup: 'adult' }, city: 'uppsala' }, /^uppsala is not a listed municipality/],
+    [
+      'opening a case with an unknown subject field',
+      '/cases',
+      { subject: { category: 'victim', ageGroup: 'adult', personalNumber: '1' } },
+      /subject.personalNumber/,
+    ],
+    [
+      'opening a case with an unknown contact type',
+      '/cases',
+      { subject: { category: 'victim', ageGroup: 'adult' }, contact: 'telepathy' },
+      /contact must be one of/,
+    ],
+    [
+      'opening a case in an unknown city',
+      '/cases',
+      { subject: { category: 'victim', ageGroup: 'adult' }, city: 'uppsala' },
+      /^uppsala is not a listed municipality/,
+    ],
     ['opening a case whose subject is a list', '/cases', { subject: [{ category: 'victim', ageGroup: 'child' }] }, /subject must be an object/],
     ['opening a case whose subject is an empty list', '/cases', { subject: [] }, /subject must be an object/],
-    ['referring with a due time as a week date', '/cases/:id/referrals', { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: '2027-W10' }, /dueBy must be an RFC 3339 time/],
-    ['referring with a due time that does not exist', '/cases/:id/referrals', { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: '2027-02-30T10:00:00Z' }, /dueBy/],
+    [
+      'referring with a due time as a week date',
+      '/cases/:id/referrals',
+      { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: '2027-W10' },
+      /dueBy must be an RFC 3339 time/,
+    ],
+    [
+      'referring with a due time that does not exist',
+      '/cases/:id/referrals',
+      { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: '2027-02-30T10:00:00Z' },
+      /dueBy/,
+    ],
     ['accepting a referral with a field', '/cases/:id/referrals/r-1/accept', { reason: 'ignored' }, /property reason should not exist/],
     ['withdrawing a referral with a field', '/cases/:id/referrals/r-1/withdraw', { foo: 1 }, /property foo should not exist/],
     ['adding an agency without a reason', '/cases/:id/team', { agencyId: 'polisen-noa' }, /reason/],
     ['referring without urgency', '/cases/:id/referrals', { toAgency: 'polisen-noa', reason: 'r' }, /urgency/],
-    ['referring with a due time that is not a time', '/cases/:id/referrals', { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: 'tomorrow' }, /dueBy/],
+    [
+      'referring with a due time that is not a time',
+      '/cases/:id/referrals',
+      { toAgency: 'polisen-noa', reason: 'r', urgency: 'urgent', dueBy: 'tomorrow' },
+      /dueBy/,
+    ],
     ['declining without a reason', '/cases/:id/referrals/r-1/decline', {}, /reason/],
     ['recording an unknown kind of support', '/cases/:id/support', { kind: 'money', providedOn: '2026-01-01' }, /kind must be one of/],
     ['recording support on a date that is not a date', '/cases/:id/support', { kind: 'shelter', providedOn: '2026-13-45' }, /providedOn/],
     ['recording consent without saying whether it is given', '/cases/:id/consent', { scope: 'share-with-migration', by: 'person', on: '2026-01-01' }, /given/],
-    ['recording consent for a scope outside the vocabulary', '/cases/:id/consent', { scope: 'share-with-everyone', given: true, by: 'person', on: '2026-01-01' }, /scope must be one of/],
+    [
+      'recording consent for a scope outside the vocabulary',
+      '/cases/:id/consent',
+      { scope: 'share-with-everyone', given: true, by: 'person', on: '2026-01-01' },
+      /scope must be one of/,
+    ],
     ['recording consent without who gave it', '/cases/:id/consent', { scope: 'share-with-migration', given: true, on: '2026-01-01' }, /by must be one of/],
     ['deciding a reflection period without a decision', '/cases/:id/reflection-period', {}, /granted/],
-    ['deciding a reflection period of a length of its own', '/cases/:id/reflection-period', { granted: true, until: '2031-01-01' }, /property until should not exist/],
+    [
+      'deciding a reflection period of a length of its own',
+      '/cases/:id/reflection-period',
+      { granted: true, until: '2031-01-01' },
+      /property until should not exist/,
+    ],
     ['extending a reflection period without a reason', '/cases/:id/reflection-period/extension', { until: '2027-01-01' }, /reason/],
     ['deciding a residence permit without a decision', '/cases/:id/residence-permit', { until: '2027-01-01' }, /granted/],
     ['applying for a residence permit without the conditions', '/cases/:id/residence-permit/application', { presenceNeeded: true }, /willToCooperate/],
@@ -62,13 +102,48 @@ describe('refusing bad input', () => {
     ['opening an investigation without a reference', '/cases/:id/investigations', {}, /reference/],
     ['closing an investigation with an unknown outcome', '/cases/:id/investigations/i-1/close', { outcome: 'solved' }, /outcome must be one of/],
     ['prosecuting no one', '/cases/:id/prosecution', { defendants: [] }, /defendants/],
-    ['prosecuting a defendant without charges', '/cases/:id/prosecution', { defendants: [{ personId: '0190a0b0-0000-7000-8000-000000000001', charges: [] }] }, /defendants\.0\.charges/],
-    ['prosecuting an unknown offence', '/cases/:id/prosecution', { defendants: [{ personId: '0190a0b0-0000-7000-8000-000000000001', charges: ['jaywalking'] }] }, /charges/],
-    ['prosecuting a defendant named by something not a person record id', '/cases/:id/prosecution', { defendants: [{ personId: 'Nils Nilsson', charges: ['procuring'] }] }, /personId/],
-    ['recording a sentence of a defendant named by something not a person record id', '/cases/:id/sentencing', { defendantId: 'Nils', court: 'c', verdict: 'acquitted', offences: ['procuring'], appealed: false, decidedOn: '2026-01-01' }, /defendantId/],
-    ['recording a sentence without a verdict', '/cases/:id/sentencing', { court: 'Stockholms tingsrätt', offences: ['procuring'], appealed: false, decidedOn: '2026-01-01' }, /verdict/],
-    ['recording a conviction whose sentence is a list', '/cases/:id/sentencing', { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: [], appealed: false, decidedOn: '2026-01-01' }, /sentence must be an object/],
-    ['recording a sentence of an unknown kind', '/cases/:id/sentencing', { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'exile' }, appealed: false, decidedOn: '2026-01-01' }, /sentence.kind/],
+    [
+      'prosecuting a defendant without charges',
+      '/cases/:id/prosecution',
+      { defendants: [{ personId: '0190a0b0-0000-7000-8000-000000000001', charges: [] }] },
+      /defendants\.0\.charges/,
+    ],
+    [
+      'prosecuting an unknown offence',
+      '/cases/:id/prosecution',
+      { defendants: [{ personId: '0190a0b0-0000-7000-8000-000000000001', charges: ['jaywalking'] }] },
+      /charges/,
+    ],
+    [
+      'prosecuting a defendant named by something not a person record id',
+      '/cases/:id/prosecution',
+      { defendants: [{ personId: 'Nils Nilsson', charges: ['procuring'] }] },
+      /personId/,
+    ],
+    [
+      'recording a sentence of a defendant named by something not a person record id',
+      '/cases/:id/sentencing',
+      { defendantId: 'Nils', court: 'c', verdict: 'acquitted', offences: ['procuring'], appealed: false, decidedOn: '2026-01-01' },
+      /defendantId/,
+    ],
+    [
+      'recording a sentence without a verdict',
+      '/cases/:id/sentencing',
+      { court: 'Stockholms tingsrätt', offences: ['procuring'], appealed: false, decidedOn: '2026-01-01' },
+      /verdict/,
+    ],
+    [
+      'recording a conviction whose sentence is a list',
+      '/cases/:id/sentencing',
+      { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: [], appealed: false, decidedOn: '2026-01-01' },
+      /sentence must be an object/,
+    ],
+    [
+      'recording a sentence of an unknown kind',
+      '/cases/:id/sentencing',
+      { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'exile' }, appealed: false, decidedOn: '2026-01-01' },
+      /sentence.kind/,
+    ],
     ['registering evidence with a malformed hash', '/cases/:id/evidence', { description: 'phone', contentSha256: 'abc' }, /contentSha256/],
     ['transferring evidence without a recipient', '/cases/:id/evidence/e-1/transfer', { reason: 'r' }, /toAgency/],
     ['closing a case without an outcome', '/cases/:id/close', {}, /outcome/],
@@ -82,17 +157,66 @@ describe('refusing bad input', () => {
   });
 
   const ruleBreaks: Array<[string, () => AgencyClient, string, unknown, number, RegExp]> = [
-    ['a referral to an agency that does not exist', () => police, '/cases/:id/referrals', { toAgency: 'polisen-narnia', reason: 'r', urgency: 'routine' }, 400, /polisen-narnia is not a registered agency/],
-    ['a referral to an agency already on the team', () => police, '/cases/:id/referrals', { toAgency: 'migrationsverket-stockholm', reason: 'r', urgency: 'routine' }, 409, /migrationsverket-stockholm/],
+    [
+      'a referral to an agency that does not exist',
+      () => police,
+      '/cases/:id/referrals',
+      { toAgency: 'polisen-narnia', reason: 'r', urgency: 'routine' },
+      400,
+      /polisen-narnia is not a registered agency/,
+    ],
+    [
+      'a referral to an agency already on the team',
+      () => police,
+      '/cases/:id/referrals',
+      { toAgency: 'migrationsverket-stockholm', reason: 'r', urgency: 'routine' },
+      409,
+      /migrationsverket-stockholm/,
+    ],
     ['accepting a referral that does not exist', () => police, '/cases/:id/referrals/no-such-referral/accept', {}, 404, /no-such-referral/],
     ['cooperation recorded for a sex buyer', () => police, '/cases/:id/cooperation', { status: 'willing' }, 422, /only for victims/],
     ['the police deciding a reflection period', () => police, '/cases/:id/reflection-period', { granted: true }, 403, /migration/],
-    ['the Migration Agency applying for a reflection period', () => migration, '/cases/:id/reflection-period/application', {}, 403, /police, prosecution or social-services/],
+    [
+      'the Migration Agency applying for a reflection period',
+      () => migration,
+      '/cases/:id/reflection-period/application',
+      {},
+      403,
+      /police, prosecution or social-services/,
+    ],
     ['the Migration Agency opening an investigation', () => migration, '/cases/:id/investigations', { reference: 'x' }, 403, /police|prosecution/],
-    ['the police recording a sentencing outcome', () => police, '/cases/:id/sentencing', { court: 'c', verdict: 'acquitted', offences: ['procuring'], appealed: false, decidedOn: '2026-01-01' }, 403, /prosecution/],
-    ['closing an investigation that does not exist', () => police, '/cases/:id/investigations/no-such-investigation/close', { outcome: 'discontinued' }, 404, /no-such-investigation/],
-    ['transferring evidence that does not exist', () => police, '/cases/:id/evidence/no-such-evidence/transfer', { toAgency: 'migrationsverket-stockholm', reason: 'r' }, 404, /no-such-evidence/],
-    ['an agency other than a coordinator closing the whole case', () => migration, '/cases/:id/close', { outcome: 'done', wholeCase: true }, 403, /only a coordinator may close the whole case/],
+    [
+      'the police recording a sentencing outcome',
+      () => police,
+      '/cases/:id/sentencing',
+      { court: 'c', verdict: 'acquitted', offences: ['procuring'], appealed: false, decidedOn: '2026-01-01' },
+      403,
+      /prosecution/,
+    ],
+    [
+      'closing an investigation that does not exist',
+      () => police,
+      '/cases/:id/investigations/no-such-investigation/close',
+      { outcome: 'discontinued' },
+      404,
+      /no-such-investigation/,
+    ],
+    [
+      'transferring evidence that does not exist',
+      () => police,
+      '/cases/:id/evidence/no-such-evidence/transfer',
+      { toAgency: 'migrationsverket-stockholm', reason: 'r' },
+      404,
+      /no-such-evidence/,
+    ],
+    [
+      'an agency other than a coordinator closing the whole case',
+      () => migration,
+      '/cases/:id/close',
+      { outcome: 'done', wholeCase: true },
+      403,
+      /only a coordinator may close the whole case/,
+    ],
     ['reopening a case that is open', () => police, '/cases/:id/reopen', { reason: 'r' }, 409, /open/],
   ];
 
@@ -119,7 +243,11 @@ describe('refusing bad input', () => {
   });
 
   it('answers a command on a case that does not exist with 404', async () => {
-    await expectProblem(await police.post('/cases/00000000-0000-7000-8000-000000000000/support', { kind: 'shelter', providedOn: '2026-01-01' }), 404, /not found/);
+    await expectProblem(
+      await police.post('/cases/00000000-0000-7000-8000-000000000000/support', { kind: 'shelter', providedOn: '2026-01-01' }),
+      404,
+      /not found/,
+    );
   });
 
   it('refuses a command whose If-Match revision is stale with 412, and writes nothing', async () => {
@@ -142,7 +270,9 @@ describe('refusing bad input', () => {
 
   it('never forks the chain under concurrent commands on one case', async () => {
     const replies = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => police.post(`/cases/${caseId}/support`, { kind: 'outreach', providedOn: '2026-01-01' }, { 'idempotency-key': `concurrent-${i}` })),
+      Array.from({ length: 40 }, (_, i) =>
+        police.post(`/cases/${caseId}/support`, { kind: 'outreach', providedOn: '2026-01-01' }, { 'idempotency-key': `concurrent-${i}` }),
+      ),
     );
     for (const reply of replies) expect([201, 409]).toContain(reply.status);
     const accepted = replies.filter((r) => r.status === 201);
@@ -187,13 +317,25 @@ describe('refusing bad input', () => {
 
     it('refuses it for a different body, and writes nothing', async () => {
       const before = await revision();
-      await expectProblem(await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-01-02' }, { 'idempotency-key': 'reuse-1' }), 422, /already used .* for a different request/);
+      await expectProblem(
+        await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-01-02' }, { 'idempotency-key': 'reuse-1' }),
+        422,
+        /already used .* for a different request/,
+      );
       expect(await revision()).toBe(before);
     });
 
     it('refuses it for a different route, and writes nothing', async () => {
       const before = await revision();
-      await expectProblem(await police.post(`/cases/${caseId}/consent`, { scope: 'share-with-social-services', given: true, by: 'person', on: '2026-03-02' }, { 'idempotency-key': 'reuse-1' }), 422, /for a different request/);
+      await expectProblem(
+        await police.post(
+          `/cases/${caseId}/consent`,
+          { scope: 'share-with-social-services', given: true, by: 'person', on: '2026-03-02' },
+          { 'idempotency-key': 'reuse-1' },
+        ),
+        422,
+        /for a different request/,
+      );
       expect(await revision()).toBe(before);
     });
 
@@ -207,7 +349,11 @@ describe('refusing bad input', () => {
   describe('answering a referral', () => {
     it('answers a second accept, a decline after an accept, and a late withdrawal with 409', async () => {
       const social = await service.as('socialtjansten-stockholm');
-      const referral = await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support for the subject', urgency: 'routine' });
+      const referral = await police.post(`/cases/${caseId}/referrals`, {
+        toAgency: 'socialtjansten-stockholm',
+        reason: 'support for the subject',
+        urgency: 'routine',
+      });
       expect(referral.status).toBe(201);
       const path = `/cases/${caseId}/referrals/${referral.body.referralId}`;
       expect((await social.post(`${path}/accept`)).status).toBe(201);

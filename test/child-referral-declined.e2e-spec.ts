@@ -22,14 +22,20 @@ describe('a child whose referral to social services was declined', () => {
     const coordinator = await service.as('mika-malmo');
     const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'unknown' }, city: 'malmo' })).body.caseId;
 
-    const awaiting = async () => ((await social.get('/agencies/me/worklist')).body.referralsAwaitingAnswer as Array<{ caseId: string; referralId: string; escalatedTo: string | null }>).filter((r) => r.caseId === caseId);
+    const awaiting = async () =>
+      (
+        (await social.get('/agencies/me/worklist')).body.referralsAwaitingAnswer as Array<{ caseId: string; referralId: string; escalatedTo: string | null }>
+      ).filter((r) => r.caseId === caseId);
     const first = await eventually(async () => (await awaiting())[0], 'the automatic referral of a subject of unknown age');
     expect((await social.post(`/cases/${caseId}/referrals/${first.referralId}/decline`, { reason: 'no capacity this month' })).status).toBe(201);
 
     const again = await eventually(async () => (await awaiting()).find((r) => r.referralId !== first.referralId), 'the referral after the decline');
     expect(again.escalatedTo).toBe('mika-malmo');
     const escalated = await eventually(
-      async () => ((await coordinator.get('/agencies/me/worklist')).body.escalatedReferrals as Array<{ referralId: string }>).find((r) => r.referralId === again.referralId),
+      async () =>
+        ((await coordinator.get('/agencies/me/worklist')).body.escalatedReferrals as Array<{ referralId: string }>).find(
+          (r) => r.referralId === again.referralId,
+        ),
       'the escalation in the coordinator worklist',
     );
     expect(escalated).toBeDefined();
@@ -41,7 +47,10 @@ describe('a child whose referral to social services was declined', () => {
     expect((await social.post(`/cases/${caseId}/unaccompanied`, { unaccompanied: true })).status).toBe(201);
     const appointedOn = swedishDate(new Date().toISOString());
     expect((await social.post(`/cases/${caseId}/child-representatives`, { role: 'god-man', appointedOn })).status).toBe(201);
-    expect((await police.get(`/cases/${caseId}`)).body).toMatchObject({ unaccompanied: true, childRepresentatives: [{ role: 'god-man', personId: null, appointedOn }] });
+    expect((await police.get(`/cases/${caseId}`)).body).toMatchObject({
+      unaccompanied: true,
+      childRepresentatives: [{ role: 'god-man', personId: null, appointedOn }],
+    });
 
     const types = ((await police.get(`/cases/${caseId}/timeline`)).body.events as Array<{ type: string; agency: string }>).map((e) => `${e.agency} ${e.type}`);
     expect(types).toEqual(
@@ -55,7 +64,9 @@ describe('a child whose referral to social services was declined', () => {
     const malmo = await service.as('socialtjansten-malmo');
     const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'child', municipality: 'lund' } })).body.caseId;
     const referralTo = async (social: typeof lund) =>
-      ((await social.get('/agencies/me/worklist')).body.referralsAwaitingAnswer as Array<{ caseId: string; referralId: string }>).find((r) => r.caseId === caseId);
+      ((await social.get('/agencies/me/worklist')).body.referralsAwaitingAnswer as Array<{ caseId: string; referralId: string }>).find(
+        (r) => r.caseId === caseId,
+      );
     const referral = await eventually(() => referralTo(lund), 'the referral to the social services of Lund');
     expect(await referralTo(malmo)).toBeUndefined();
     expect((await police.get(`/cases/${caseId}`)).body).toMatchObject({ city: 'malmo', subject: { municipality: 'lund' } });
@@ -70,9 +81,16 @@ describe('a child whose referral to social services was declined', () => {
 
   it('refuses a municipality that is not listed, and writes nothing', async () => {
     const police = await service.as('polisen-malmo');
-    for (const body of [{ subject: { category: 'victim', ageGroup: 'child', municipality: 'atlantis' } }, { subject: { category: 'victim', ageGroup: 'adult' }, city: 'atlantis' }]) {
+    for (const body of [
+      { subject: { category: 'victim', ageGroup: 'child', municipality: 'atlantis' } },
+      { subject: { category: 'victim', ageGroup: 'adult' }, city: 'atlantis' },
+    ]) {
       const reply = await police.post('/cases', body);
-      expect({ status: reply.status, rule: reply.body.rule, detail: reply.body.detail }).toEqual({ status: 400, rule: 'unknown-municipality', detail: expect.stringMatching(/^atlantis is not a listed municipality \(stockholm, solna, goteborg, malmo, lund\)/) });
+      expect({ status: reply.status, rule: reply.body.rule, detail: reply.body.detail }).toEqual({
+        status: 400,
+        rule: 'unknown-municipality',
+        detail: expect.stringMatching(/^atlantis is not a listed municipality \(stockholm, solna, goteborg, malmo, lund\)/),
+      });
     }
   });
 });

@@ -37,8 +37,11 @@ describeWithKafka('the story of a child victim', () => {
   beforeAll(async () => {
     brokers = (await kafkaBroker()).brokers;
     prefix = `story-${randomUUID().slice(0, 8)}`;
-    service = await RunningService.start({ env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', SAMVERKAN_RELAY_TRANSACTIONAL_ID: `${prefix}-relay` } });
-    for (const agency of [POLICE, SOCIAL, MIGRATION, COORDINATOR, PROSECUTOR, AUDITOR, 'polisen-stockholm']) as[agency] = await service.as(agency, `${agency}-officer`);
+    service = await RunningService.start({
+      env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', SAMVERKAN_RELAY_TRANSACTIONAL_ID: `${prefix}-relay` },
+    });
+    for (const agency of [POLICE, SOCIAL, MIGRATION, COORDINATOR, PROSECUTOR, AUDITOR, 'polisen-stockholm'])
+      as[agency] = await service.as(agency, `${agency}-officer`);
   }, 300_000);
 
   afterAll(() => service?.stop());
@@ -122,7 +125,15 @@ describeWithKafka('the story of a child victim', () => {
           { personId: buyer, charges: ['purchase-of-sexual-act-from-child'] },
         ],
       });
-      const buyerJudgment = { defendantId: buyer, court: 'Malmö tingsrätt', verdict: 'convicted', offences: ['purchase-of-sexual-act-from-child'], sentence: { kind: 'prison', months: 10 }, appealed: false, decidedOn: today() };
+      const buyerJudgment = {
+        defendantId: buyer,
+        court: 'Malmö tingsrätt',
+        verdict: 'convicted',
+        offences: ['purchase-of-sexual-act-from-child'],
+        sentence: { kind: 'prison', months: 10 },
+        appealed: false,
+        decidedOn: today(),
+      };
       // The judgment must say whom it is of; of someone not charged it is refused.
       const unnamed = await as[PROSECUTOR].post(`/cases/${caseId}/sentencing`, { ...buyerJudgment, defendantId: undefined });
       expect({ status: unnamed.status, rule: unnamed.body.rule }).toEqual({ status: 422, rule: 'defendant-required' });
@@ -164,7 +175,15 @@ describeWithKafka('the story of a child victim', () => {
       const expected = new Map<string, number>();
       for (const agency of readers) expected.set(agency, (await timelineOf(as[agency], caseId))!.length);
       const topics = await readAgencyTopics(client, prefix, readers, expected);
-      kafka = new Map(readers.map((agency) => [agency, topics.get(agency)!.filter((m) => m.caseId === caseId).map(fromKafka)]));
+      kafka = new Map(
+        readers.map((agency) => [
+          agency,
+          topics
+            .get(agency)!
+            .filter((m) => m.caseId === caseId)
+            .map(fromKafka),
+        ]),
+      );
     });
 
     /** The timeline, the feed and the Kafka topic of the agency hold the same events, field for field. */
@@ -211,7 +230,11 @@ describeWithKafka('the story of a child victim', () => {
       expect(evidence.withheldFields).toEqual(['description']);
       expect(evidence.data).not.toHaveProperty('description');
       // Its joining brought it the case as it stood then, as it may see it.
-      expect(seen.find((e) => e.revision === at.accepted)!.case).toMatchObject({ caseId, revision: at.accepted, team: [{ agencyId: POLICE }, { agencyId: SOCIAL }] });
+      expect(seen.find((e) => e.revision === at.accepted)!.case).toMatchObject({
+        caseId,
+        revision: at.accepted,
+        team: [{ agencyId: POLICE }, { agencyId: SOCIAL }],
+      });
       const summary = (await as[SOCIAL].get(`/cases/${caseId}`)).body;
       expect(summary.investigations).toEqual([expect.objectContaining({ outcome: 'charges-filed' })]);
       expect(summary.evidence).toEqual([expect.not.objectContaining({ description: expect.anything() })]);
@@ -252,7 +275,10 @@ describeWithKafka('the story of a child victim', () => {
       expect(seen.every((e) => e.basis === 'auditor-remit' && e.withheldFields.length === 0)).toBe(true);
       for (const [name, revision] of Object.entries(at)) {
         if (name === 'investigationId') continue;
-        expect({ name, revisions: revisionsOf((await timelineOf(as[AUDITOR], caseId, `?revision=${revision}`))!) }).toEqual({ name, revisions: range(0, revision) });
+        expect({ name, revisions: revisionsOf((await timelineOf(as[AUDITOR], caseId, `?revision=${revision}`))!) }).toEqual({
+          name,
+          revisions: range(0, revision),
+        });
       }
       const atCooperation = (await as[AUDITOR].get(`/cases/${caseId}?revision=${at.willing}`)).body;
       expect(atCooperation).toMatchObject({ status: 'open', cooperation: 'willing', investigations: [], prosecution: null });
@@ -301,7 +327,9 @@ describeWithKafka('the story of a child victim', () => {
       expect(log.stream).toBe(`access-${caseId}`);
       const readers = new Set(log.entries.map((e: { agency: string }) => e.agency));
       for (const agency of [POLICE, SOCIAL, MIGRATION, COORDINATOR, PROSECUTOR, AUDITOR, 'polisen-stockholm']) expect(readers).toContain(agency);
-      expect(log.entries).toContainEqual(expect.objectContaining({ agency: MIGRATION, view: 'summary', asOfRevision: at.investigation, outcome: 'refused', standing: 'member' }));
+      expect(log.entries).toContainEqual(
+        expect.objectContaining({ agency: MIGRATION, view: 'summary', asOfRevision: at.investigation, outcome: 'refused', standing: 'member' }),
+      );
       expect(log.entries).toContainEqual(expect.objectContaining({ agency: SOCIAL, view: 'feed', outcome: 'redacted', standing: null }));
       expect(log.entries.map((e: { revision: number }) => e.revision)).toEqual(log.entries.map((_: unknown, i: number) => i));
       expect((await as[SOCIAL].get(`/cases/${caseId}/access-log`)).status).toBe(403);
@@ -311,7 +339,10 @@ describeWithKafka('the story of a child victim', () => {
     it("records each worklist read once, naming its cases, in the reader's own stream of the access log", async () => {
       await checkpointOfWholeStore(service, as[AUDITOR].token);
       const exported = await (await fetch(`${service.baseUrl}/ledger/export`, { headers: { authorization: `Bearer ${as[AUDITOR].token}` } })).text();
-      const events = exported.trim().split('\n').map((line) => JSON.parse(line).event);
+      const events = exported
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).event);
       const worklistReads = events.filter((e) => e.stream === `agencyreads-${SOCIAL}` && e.data.view === 'worklist');
       expect(worklistReads.length).toBeGreaterThan(0);
       expect(worklistReads.some((e) => e.data.caseIds.includes(caseId))).toBe(true);

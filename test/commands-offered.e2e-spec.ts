@@ -41,8 +41,13 @@ describe('the commands an agency is offered on a case', () => {
     service = await RunningService.start();
     for (const id of [SOCIAL, POLICE, MIGRATION, PROSECUTOR, AUDITOR, OUTSIDER]) as[id] = await service.as(id);
     caseId = (await as[SOCIAL].post('/cases', { subject: { category: 'victim', ageGroup: 'adult', originCountry: 'NG' } })).body.caseId;
-    for (const agencyId of [POLICE, MIGRATION]) expect((await as[SOCIAL].post(`/cases/${caseId}/team`, { agencyId, reason: 'the victim needs it' })).status).toBe(201);
-    const referred = await as[POLICE].post(`/cases/${caseId}/referrals`, { toAgency: PROSECUTOR, reason: 'a prosecutor to lead the investigation', urgency: 'urgent' });
+    for (const agencyId of [POLICE, MIGRATION])
+      expect((await as[SOCIAL].post(`/cases/${caseId}/team`, { agencyId, reason: 'the victim needs it' })).status).toBe(201);
+    const referred = await as[POLICE].post(`/cases/${caseId}/referrals`, {
+      toAgency: PROSECUTOR,
+      reason: 'a prosecutor to lead the investigation',
+      urgency: 'urgent',
+    });
     expect(referred.status).toBe(201);
     referralId = referred.body.referralId;
   });
@@ -66,7 +71,12 @@ describe('the commands an agency is offered on a case', () => {
     const answers = await offers(PROSECUTOR);
     expect(answers.map((o) => o.name).sort()).toEqual(['accept-referral', 'decline-referral']);
     const accept = answers.find((o) => o.name === 'accept-referral')!;
-    expect(accept).toMatchObject({ method: 'POST', path: `/cases/${caseId}/referrals/${referralId}/accept`, operation: '/cases/{id}/referrals/{referralId}/accept', params: { referralId } });
+    expect(accept).toMatchObject({
+      method: 'POST',
+      path: `/cases/${caseId}/referrals/${referralId}/accept`,
+      operation: '/cases/{id}/referrals/{referralId}/accept',
+      params: { referralId },
+    });
     expect((await as[PROSECUTOR].post(accept.path, {})).status).toBe(201);
     expect(await names(PROSECUTOR)).toEqual(expect.arrayContaining(['record-support', 'initiate-prosecution']));
     expect(await names(POLICE)).not.toContain('withdraw-referral');

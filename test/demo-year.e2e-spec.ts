@@ -43,8 +43,6 @@ describe('a demonstration year and its statistics', () => {
   });
   afterAll(() => service?.stop());
 
-
-
   /** Every published cell of the table is the count here; returns how many were published. */
   function agrees(table: Table, expected: (row: string, column: string) => number): number {
     let published = 0;
@@ -74,7 +72,7 @@ describe('a demonstration year and its statistics', () => {
   it('counts victims by support, and their cooperation with and without it', () => {
     agrees(stats.tables.victimsBySupport, (kind) => count(victims, (v) => v.support.includes(kind as never)));
     agrees(stats.tables.cooperationBySupport, (row, column) =>
-      count(victims, (v) => (v.support.length > 0) === (row === 'protection or support') && v.cooperated === (column === 'cooperated')),
+      count(victims, (v) => v.support.length > 0 === (row === 'protection or support') && v.cooperated === (column === 'cooperated')),
     );
     agrees(stats.tables.victimsByCountry, (country) => count(victims, (v) => v.originCountry === country));
   });
@@ -90,7 +88,9 @@ describe('a demonstration year and its statistics', () => {
 
   it('counts investigations by outcome and judgments per defendant by offence', () => {
     agrees(stats.tables.investigationsByOutcome, (outcome) => count(victims, (v) => v.investigation?.outcome === outcome));
-    agrees(stats.tables.judgmentsByOffence, (offence, verdict) => count(victims, (v) => v.prosecution?.charge === offence && v.prosecution.verdict === verdict));
+    agrees(stats.tables.judgmentsByOffence, (offence, verdict) =>
+      count(victims, (v) => v.prosecution?.charge === offence && v.prosecution.verdict === verdict),
+    );
     const months = victims.flatMap((v) => (v.prosecution?.prisonMonths ? [v.prosecution.prisonMonths] : [])).sort((a, b) => a - b);
     if (months.length >= 5) {
       const mid = Math.floor(months.length / 2);

@@ -43,10 +43,21 @@ describeWithKafka('the erasure of a person', () => {
   it('brings the two agencies together through her record, with her guardian recorded', async () => {
     const police = as['polisen-malmo'];
     const social = as['socialtjansten-malmo'];
-    personId = (await police.post('/persons', { category: 'victim', identity: { givenName: 'Anneli', familyName: 'Tamm-Svensson', personalIdentityNumber: '20100523-1236', citizenship: 'EE' } })).body.personId;
+    personId = (
+      await police.post('/persons', {
+        category: 'victim',
+        identity: { givenName: 'Anneli', familyName: 'Tamm-Svensson', personalIdentityNumber: '20100523-1236', citizenship: 'EE' },
+      })
+    ).body.personId;
     const subject = { personId, category: 'victim', ageGroup: 'child', originRegion: 'baltic' };
-    cases.police = (await police.post('/cases', { subject, exploitation: 'sexual-exploitation', summary: 'Anneli Tamm-Svensson, 15, from Tallinn (Kalamaja), found at an address in Malmö' })).body.caseId;
-    const evidence = await police.post(`/cases/${cases.police}/evidence`, { description: 'phone of Anneli Tamm-Svensson with the recruiter\'s messages' });
+    cases.police = (
+      await police.post('/cases', {
+        subject,
+        exploitation: 'sexual-exploitation',
+        summary: 'Anneli Tamm-Svensson, 15, from Tallinn (Kalamaja), found at an address in Malmö',
+      })
+    ).body.caseId;
+    const evidence = await police.post(`/cases/${cases.police}/evidence`, { description: "phone of Anneli Tamm-Svensson with the recruiter's messages" });
     expect(evidence.status).toBe(201);
 
     const [found] = (await social.post('/persons/search', { personalIdentityNumber: '100523-1236' })).body.persons;
@@ -54,7 +65,9 @@ describeWithKafka('the erasure of a person', () => {
     cases.social = (await social.post('/cases', { subject, summary: 'Anneli met at the shelter; mother in Tallinn' })).body.caseId;
     expect(cases.social).toEqual(expect.any(String));
 
-    const guardian = (await police.post('/persons', { category: 'relative', identity: { givenName: 'Maret', familyName: 'Tamm', contact: 'via the consulate' } })).body.personId;
+    const guardian = (
+      await police.post('/persons', { category: 'relative', identity: { givenName: 'Maret', familyName: 'Tamm', contact: 'via the consulate' } })
+    ).body.personId;
     expect((await police.post(`/persons/${personId}/relatives`, { relativeId: guardian, relation: 'guardian' })).status).toBe(201);
 
     // Before the erasure her texts read in clear, to those who may see them.
@@ -71,7 +84,11 @@ describeWithKafka('the erasure of a person', () => {
   });
 
   it('shows every free text about her as erased, on every case about her, to everyone', async () => {
-    for (const [agency, caseId] of [['polisen-malmo', cases.police], ['socialtjansten-malmo', cases.social], ['internrevisionen', cases.police]] as const) {
+    for (const [agency, caseId] of [
+      ['polisen-malmo', cases.police],
+      ['socialtjansten-malmo', cases.social],
+      ['internrevisionen', cases.police],
+    ] as const) {
       const timeline = (await as[agency].get(`/cases/${caseId}/timeline`)).body.events;
       expect({ agency, summary: timeline[0].data.summary }).toEqual({ agency, summary: { erased: true } });
       expect(JSON.stringify(timeline)).not.toMatch(new RegExp(SECRETS.join('|')));
@@ -95,7 +112,15 @@ describeWithKafka('the erasure of a person', () => {
     const kafka = new Kafka({ clientId: 'erasure-reader', brokers, logLevel: logLevel.NOTHING });
     const agencies = ['polisen-malmo', 'socialtjansten-malmo'];
     const topics = await eventually(async () => {
-      const read = await readAgencyTopics(kafka, prefix, agencies, new Map([['polisen-malmo', 1], ['socialtjansten-malmo', 1]]));
+      const read = await readAgencyTopics(
+        kafka,
+        prefix,
+        agencies,
+        new Map([
+          ['polisen-malmo', 1],
+          ['socialtjansten-malmo', 1],
+        ]),
+      );
       return read.get('polisen-malmo')!.some((m) => m.caseId === cases.police) ? read : undefined;
     }, 'the relay to publish the cases');
     for (const [agency, messages] of topics) {

@@ -46,7 +46,14 @@ function describeServiceOn(store: string, environment: () => Record<string, stri
     expect((await social.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-01' })).status).toBe(201);
 
     const before = (await police.get(`/cases/${caseId}/timeline`)).body.events;
-    expect(before.map((e: { type: string }) => e.type)).toEqual(['CaseOpened', 'AgencyJoinedCase', 'CaseReferred', 'ReferralAccepted', 'AgencyJoinedCase', 'SupportProvided']);
+    expect(before.map((e: { type: string }) => e.type)).toEqual([
+      'CaseOpened',
+      'AgencyJoinedCase',
+      'CaseReferred',
+      'ReferralAccepted',
+      'AgencyJoinedCase',
+      'SupportProvided',
+    ]);
     expect((await police.get(`/cases/${caseId}/verify`)).body).toMatchObject({ caseId, result: 'ok', events: before.length });
 
     await service.stop({ keepData: true });
@@ -57,7 +64,9 @@ function describeServiceOn(store: string, environment: () => Record<string, stri
   it('accepts concurrent commands on one case without forking its chain or losing one', async () => {
     const { caseId } = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body;
     const replies = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: `2026-03-${String((i % 28) + 1).padStart(2, '0')}` })),
+      Array.from({ length: 40 }, (_, i) =>
+        police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: `2026-03-${String((i % 28) + 1).padStart(2, '0')}` }),
+      ),
     );
     expect(replies.map((r) => r.status)).toEqual(replies.map(() => 201));
     const events = (await police.get(`/cases/${caseId}/timeline`)).body.events as Array<{ id: string; revision: number }>;

@@ -20,7 +20,8 @@ describe('hostile input', () => {
     service = await RunningService.start();
     police = await service.as('polisen-stockholm');
     caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
-    referralId = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support', urgency: 'routine' })).body.referralId;
+    referralId = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support', urgency: 'routine' })).body
+      .referralId;
   });
   afterAll(() => service.stop());
 
@@ -47,7 +48,10 @@ describe('hostile input', () => {
     const bodies: Array<[string, string]> = [
       ['objects 10,000 deep', '{"a":'.repeat(10_000)],
       ['arrays 120,000 deep', '['.repeat(120_000)],
-      ['a nested object inside a valid command', JSON.stringify({ kind: 'shelter', providedOn: '2026-01-01', x: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) })],
+      [
+        'a nested object inside a valid command',
+        JSON.stringify({ kind: 'shelter', providedOn: '2026-01-01', x: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`) }),
+      ],
     ];
 
     it.each(bodies)('is refused on every command route with 400 before any work: %s', async (_, body) => {
@@ -104,7 +108,11 @@ describe('hostile input', () => {
     ['holding a space', 'a b'],
   ])('refuses an X-Correlation-Id %s, and writes nothing', async (_, id) => {
     const before = await revision();
-    expectProblem(await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-01-01' }, { 'x-correlation-id': id }), 400, /X-Correlation-Id/);
+    expectProblem(
+      await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-01-01' }, { 'x-correlation-id': id }),
+      400,
+      /X-Correlation-Id/,
+    );
     expect(await revision()).toBe(before);
   });
 
@@ -144,7 +152,12 @@ describe('hostile input', () => {
       ['a due time in the year 9999', '/referrals', { toAgency: 'polisen-noa', reason: 'r', urgency: 'routine', dueBy: '9999-12-31' }, /dueBy/],
       ['support provided in 1900', '/support', { kind: 'shelter', providedOn: '1900-01-01' }, /providedOn/],
       ['support provided next year', '/support', { kind: 'shelter', providedOn: `${new Date().getUTCFullYear() + 1}-06-01` }, /providedOn/],
-      ['a sentence decided in 1900', '/sentencing', { court: 'c', verdict: 'acquitted', offences: ['procuring'], appealed: false, decidedOn: '1900-01-01' }, /decidedOn/],
+      [
+        'a sentence decided in 1900',
+        '/sentencing',
+        { court: 'c', verdict: 'acquitted', offences: ['procuring'], appealed: false, decidedOn: '1900-01-01' },
+        /decidedOn/,
+      ],
       ['consent given in 1900', '/consent', { scope: 'share-with-migration', given: true, by: 'person', on: '1900-01-01' }, /on/],
       ['a reflection period extended until 9999', '/reflection-period/extension', { until: '9999-12-31', reason: 'r' }, /until/],
     ])('refuses %s, and writes nothing', async (_, path, body, detail) => {

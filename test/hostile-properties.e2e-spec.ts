@@ -41,16 +41,25 @@ describe('every route under hostile input', () => {
   );
   const queryString = fc.oneof(
     fc.constant(''),
-    fc.dictionary(fc.constantFrom('revision', 'asOf', 'limit', 'after', 'text', 'caseId', 'size', 'from', 'to', 'before', 'treeSize', 'leafIndex', '__proto__'), fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('', '0x10', '1e1', '-1', '9'.repeat(30), '2026-02-30'))).map(
-      (query) => `?${new URLSearchParams(query).toString()}`,
-    ),
+    fc
+      .dictionary(
+        fc.constantFrom('revision', 'asOf', 'limit', 'after', 'text', 'caseId', 'size', 'from', 'to', 'before', 'treeSize', 'leafIndex', '__proto__'),
+        fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('', '0x10', '1e1', '-1', '9'.repeat(30), '2026-02-30')),
+      )
+      .map((query) => `?${new URLSearchParams(query).toString()}`),
   );
   const headers = fc.record(
     {
       'idempotency-key': fc.oneof(fc.string({ maxLength: 300 }), fc.constant('k'.repeat(201))),
       'if-match': fc.oneof(fc.constantFrom('"0"', '"-1"', '*', '"99999999999999999999"', 'W/"1"'), fc.string({ maxLength: 20 })),
       'x-correlation-id': fc.oneof(fc.string({ maxLength: 30 }), fc.constant('c'.repeat(8000))),
-      'content-type': fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml'),
+      'content-type': fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/xml',
+      ),
     },
     { requiredKeys: ['content-type'] },
   );
@@ -82,7 +91,11 @@ describe('every route under hostile input', () => {
           });
           requests++;
           const text = await reply.text();
-          expect({ route: `${route.method} ${route.path}`, status: reply.status < 500 ? 'below 500' : reply.status, text: reply.status < 500 ? '' : text }).toEqual({
+          expect({
+            route: `${route.method} ${route.path}`,
+            status: reply.status < 500 ? 'below 500' : reply.status,
+            text: reply.status < 500 ? '' : text,
+          }).toEqual({
             route: `${route.method} ${route.path}`,
             status: 'below 500',
             text: '',

@@ -1,11 +1,4 @@
-import {
-  eventLeafHash,
-  fromHex,
-  openCheckpoint,
-  parseVerifierKey,
-  verifyConsistency,
-  verifyInclusion,
-} from '@samverkan/ledger';
+import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyConsistency, verifyInclusion } from '@samverkan/ledger';
 import { envelopeHash } from '@samverkan/sealing';
 import { AgencyClient, eventually, RunningService } from './support/running-service';
 
@@ -58,7 +51,13 @@ describe('the ledger', () => {
     }, 'a checkpoint signed by the timer');
     expect(note.origin).toBe('test.samverkan.local/ledger');
     const proof = (await police.get(`/ledger/proofs/inclusion?eventId=${events[1].id}&treeSize=${note.size}`)).body;
-    verifyInclusion(eventLeafHash(events[1].hash), proof.leafIndex, note.size, proof.proof.map((h: string) => fromHex(h, 'proof')), note.root);
+    verifyInclusion(
+      eventLeafHash(events[1].hash),
+      proof.leafIndex,
+      note.size,
+      proof.proof.map((h: string) => fromHex(h, 'proof')),
+      note.root,
+    );
   });
 
   it('proves every event of a case included in the latest checkpoint', async () => {
@@ -70,7 +69,13 @@ describe('the ledger', () => {
       const reply = await police.get(`/ledger/proofs/inclusion?eventId=${event.id}&treeSize=${checkpoint.size}`);
       expect(reply.status).toBe(200);
       expect(reply.body).toMatchObject({ eventId: event.id, treeSize: checkpoint.size, eventHash: event.hash });
-      verifyInclusion(eventLeafHash(event.hash), reply.body.leafIndex, checkpoint.size, reply.body.proof.map((h: string) => fromHex(h, 'proof')), checkpoint.root);
+      verifyInclusion(
+        eventLeafHash(event.hash),
+        reply.body.leafIndex,
+        checkpoint.size,
+        reply.body.proof.map((h: string) => fromHex(h, 'proof')),
+        checkpoint.root,
+      );
     }
   });
 
@@ -82,7 +87,13 @@ describe('the ledger', () => {
     expect(second.size).toBeGreaterThan(first.size);
     const reply = await police.get(`/ledger/proofs/consistency?from=${first.size}&to=${second.size}`);
     expect(reply.status).toBe(200);
-    verifyConsistency(first.size, second.size, first.root, second.root, reply.body.proof.map((h: string) => fromHex(h, 'proof')));
+    verifyConsistency(
+      first.size,
+      second.size,
+      first.root,
+      second.root,
+      reply.body.proof.map((h: string) => fromHex(h, 'proof')),
+    );
     const old = await text(`/ledger/checkpoints?size=${first.size}`, police.token);
     expect(openCheckpoint(old.body, verifier).checkpoint.root.equals(first.root)).toBe(true);
     const list = (await police.get('/ledger/checkpoints')).body.checkpoints;
@@ -114,7 +125,13 @@ describe('the ledger', () => {
     expect(bundle.events.map((e: { event: { revision: number } }) => e.event.revision)).toEqual([0, 1, 2]);
     for (const { event, leafIndex, inclusionProof } of bundle.events) {
       expect(envelopeHash(event)).toBe(event.hash);
-      verifyInclusion(eventLeafHash(event.hash), leafIndex, checkpoint.size, inclusionProof.map((h: string) => fromHex(h, 'proof')), checkpoint.root);
+      verifyInclusion(
+        eventLeafHash(event.hash),
+        leafIndex,
+        checkpoint.size,
+        inclusionProof.map((h: string) => fromHex(h, 'proof')),
+        checkpoint.root,
+      );
     }
     expect((await (await service.as('polisen-stockholm')).get(`/cases/${caseId}/audit-bundle`)).status).toBe(404);
     expect((await auditor.get(`/cases/${caseId}/audit-bundle`)).status).toBe(200);
@@ -126,7 +143,10 @@ describe('the ledger', () => {
     const exported = await text(`/ledger/export?size=${checkpoint.size}`, auditor.token);
     expect(exported.status).toBe(200);
     expect(exported.type).toMatch(/^application\/x-ndjson/);
-    const lines = exported.body.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = exported.body
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((l) => l.index)).toEqual([...Array(checkpoint.size).keys()]);
     for (const { event } of lines) expect(envelopeHash(event)).toBe(event.hash);
   });

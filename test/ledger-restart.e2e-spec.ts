@@ -26,7 +26,13 @@ describe('the ledger across restarts', () => {
     const [old, now] = [openCheckpoint(before, verifier).checkpoint, openCheckpoint(after, verifier).checkpoint];
     expect(now.size).toBe(old.size + 3); // the subject's person record, the opening and the lead joining
     const proof = (await police.get(`/ledger/proofs/consistency?from=${old.size}&to=${now.size}`)).body.proof;
-    verifyConsistency(old.size, now.size, old.root, now.root, proof.map((h: string) => fromHex(h, 'proof')));
+    verifyConsistency(
+      old.size,
+      now.size,
+      old.root,
+      now.root,
+      proof.map((h: string) => fromHex(h, 'proof')),
+    );
     await service.stop();
   });
 
@@ -39,7 +45,9 @@ describe('the ledger across restarts', () => {
 
     // Someone edits an event in the store file; the ledger must then re-read it (its own file is gone).
     const db = new Database(join(dataDir, 'events.db'));
-    const row = db.prepare<[string], { id: string; envelope: string }>("SELECT id, envelope FROM events WHERE stream = ? AND revision = 0").get(`case-${caseId}`)!;
+    const row = db
+      .prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 0')
+      .get(`case-${caseId}`)!;
     db.prepare('UPDATE events SET envelope = ? WHERE id = ?').run(row.envelope.replace('"ageGroup":"adult"', '"ageGroup":"child"'), row.id);
     db.close();
     for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
@@ -60,7 +68,8 @@ describe('the ledger across restarts', () => {
   const removeLedgerFile = (dataDir: string) => {
     for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
   };
-  const signNow = (s: RunningService, token: string) => fetch(`${s.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const signNow = (s: RunningService, token: string) =>
+    fetch(`${s.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
 
   it('will not sign a rewritten history with its own key after its tree file is lost', async () => {
     let service = await RunningService.start();
@@ -73,7 +82,9 @@ describe('the ledger across restarts', () => {
 
     // The support is rewritten and re-sealed consistently, and the ledger's tree file is removed.
     const db = new Database(join(dataDir, 'events.db'));
-    const row = db.prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 2').get(`case-${caseId}`)!;
+    const row = db
+      .prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 2')
+      .get(`case-${caseId}`)!;
     const { hash: _old, ...rest } = JSON.parse(row.envelope);
     const rewritten = { ...rest, data: { ...rest.data, kind: 'protection' } };
     const sealed = { ...rewritten, hash: envelopeHash(rewritten) };

@@ -66,7 +66,9 @@ describeWithKafka('need-to-know on every path', () => {
   beforeAll(async () => {
     const { brokers } = await kafkaBroker();
     prefix = `ntk-${randomUUID().slice(0, 8)}`;
-    service = await RunningService.start({ env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', SAMVERKAN_RELAY_TRANSACTIONAL_ID: `${prefix}-relay` } });
+    service = await RunningService.start({
+      env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', SAMVERKAN_RELAY_TRANSACTIONAL_ID: `${prefix}-relay` },
+    });
     kafka = new Kafka({ clientId: 'need-to-know', brokers, logLevel: logLevel.NOTHING });
     for (const { id } of [...AGENCIES, { id: 'internrevisionen' }]) as.set(id, await service.as(id, `${id}-officer`));
   }, 300_000);
@@ -98,7 +100,10 @@ describeWithKafka('need-to-know on every path', () => {
         case 'answer': {
           const summary = (await as.get('internrevisionen')!.get(path)).body;
           const open = summary.openReferrals?.[0];
-          if (open) await as.get(open.toAgency)?.post(`${path}/referrals/${open.referralId}/${s.accept ? 'accept' : 'decline'}`, s.accept ? {} : { reason: 'not ours' });
+          if (open)
+            await as
+              .get(open.toAgency)
+              ?.post(`${path}/referrals/${open.referralId}/${s.accept ? 'accept' : 'decline'}`, s.accept ? {} : { reason: 'not ours' });
           break;
         }
         case 'consent':
@@ -162,10 +167,17 @@ describeWithKafka('need-to-know on every path', () => {
         for (const caseId of caseIds) {
           const told = await storedCase(caseId);
           cases.set(caseId, told);
-          for (const { stored, before, after } of told) for (const d of share(stored, before, after)) published.set(d.agencyId, (published.get(d.agencyId) ?? 0) + 1);
+          for (const { stored, before, after } of told)
+            for (const d of share(stored, before, after)) published.set(d.agencyId, (published.get(d.agencyId) ?? 0) + 1);
         }
         checked.events += [...cases.values()].reduce((n, c) => n + c.length, 0);
-        const topics = await readAgencyTopics(kafka, prefix, AGENCIES.map((a) => a.id), published, 120_000);
+        const topics = await readAgencyTopics(
+          kafka,
+          prefix,
+          AGENCIES.map((a) => a.id),
+          published,
+          120_000,
+        );
 
         for (const [caseId, told] of cases) {
           const last = told.length - 1;
@@ -180,12 +192,19 @@ describeWithKafka('need-to-know on every path', () => {
               const entries = upTo(await feedOfCase(client, caseId));
               return entries.length >= expected.length ? entries : undefined;
             }, `the feed of ${agencyId} for case ${caseId}`);
-            const onKafka = upTo(topics.get(agencyId)!.filter((m) => m.caseId === caseId).map(fromKafka));
+            const onKafka = upTo(
+              topics
+                .get(agencyId)!
+                .filter((m) => m.caseId === caseId)
+                .map(fromKafka),
+            );
             expect({ agencyId, caseId, path: 'kafka', events: onKafka }).toEqual({ agencyId, caseId, path: 'kafka', events: feed });
             expect({ agencyId, caseId, revisions: feed.map((e) => e.revision) }).toEqual({ agencyId, caseId, revisions: expected.map((e) => e.revision) });
             // HTTP answers those with standing on the case now (which a later automatic referral may give).
             const now = (await storedCase(caseId)).at(-1)!.after;
-            const standing = now.team.some((m) => m.agencyId === agencyId) || now.referrals.some((r) => r.status === 'open' && (r.toAgency === agencyId || r.escalatedTo === agencyId));
+            const standing =
+              now.team.some((m) => m.agencyId === agencyId) ||
+              now.referrals.some((r) => r.status === 'open' && (r.toAgency === agencyId || r.escalatedTo === agencyId));
             const timeline = await timelineOf(client, caseId, `?revision=${last}`);
             if (standing) {
               expect({ agencyId, caseId, path: 'timeline', events: timeline }).toEqual({ agencyId, caseId, path: 'timeline', events: feed });
@@ -215,13 +234,18 @@ describeWithKafka('need-to-know on every path', () => {
   }
 
   /** The rules, written out again without the access table. */
-  function expectTheRulesHold(agencyId: string, seen: Seen, at: { event: { type: string; agency: string; data: Record<string, unknown> }; before: CaseState; after: CaseState }) {
+  function expectTheRulesHold(
+    agencyId: string,
+    seen: Seen,
+    at: { event: { type: string; agency: string; data: Record<string, unknown> }; before: CaseState; after: CaseState },
+  ) {
     const { event, before, after } = at;
     const kind = kindOf.get(agencyId)!;
     const own = event.agency === agencyId;
     const member = [...before.team, ...after.team].some((m) => m.agencyId === agencyId) || (event.type === 'CaseOpened' && event.data.leadAgency === agencyId);
     const referral = after.referrals.find((r) => r.referralId === event.data.referralId);
-    const party = (event.type === 'CaseReferred' || event.type.startsWith('Referral')) && (referral?.toAgency === agencyId || referral?.escalatedTo === agencyId);
+    const party =
+      (event.type === 'CaseReferred' || event.type.startsWith('Referral')) && (referral?.toAgency === agencyId || referral?.escalatedTo === agencyId);
     const consented = (...scopes: string[]) => scopes.every((scope) => after.consents.some((c) => c.scope === scope));
     const child = after.subject?.ageGroup === 'child';
     const where = { agencyId, kind, type: event.type, revision: seen.revision, basis: seen.basis };
@@ -234,7 +258,8 @@ describeWithKafka('need-to-know on every path', () => {
     }
     if (event.type === 'SupportProvided' && !own) {
       const care = CARE.includes(String(event.data.kind));
-      if (care && kind !== 'social-services' && !consented('share-health-details')) fail('care stays with social services without consent to share health details');
+      if (care && kind !== 'social-services' && !consented('share-health-details'))
+        fail('care stays with social services without consent to share health details');
       if (kind === 'migration' && !consented('share-with-migration')) fail('the Migration Agency gets support only with consent to share with it');
     }
     if ((event.type.startsWith('Investigation') || event.type === 'VictimCooperationRecorded') && !own) {
@@ -247,11 +272,29 @@ describeWithKafka('need-to-know on every path', () => {
   /** Every member sees what its mandate always covers: the case, its team, its consents, the court's outcome. */
   function expectNothingMandatoryMissing(agencyId: string, feed: Seen[], told: Awaited<ReturnType<typeof storedCase>>) {
     const seen = new Set(feed.map((e) => e.revision));
-    const always = ['CaseOpened', 'CaseClosed', 'CaseReopened', 'AgencyJoinedCase', 'AgencyLeftCase', 'ConsentGiven', 'ConsentWithdrawn', 'ReflectionPeriodGranted', 'ProsecutionInitiated', 'EvidenceTransferred'];
+    const always = [
+      'CaseOpened',
+      'CaseClosed',
+      'CaseReopened',
+      'AgencyJoinedCase',
+      'AgencyLeftCase',
+      'ConsentGiven',
+      'ConsentWithdrawn',
+      'ReflectionPeriodGranted',
+      'ProsecutionInitiated',
+      'EvidenceTransferred',
+    ];
     for (const { event, before, after } of told) {
       if (!always.includes(event.type)) continue;
-      const member = [...before.team, ...after.team].some((m) => m.agencyId === agencyId) || (event.type === 'CaseOpened' && event.data.leadAgency === agencyId);
-      if (member) expect({ agencyId, type: event.type, revision: event.revision, shown: seen.has(event.revision) }).toEqual({ agencyId, type: event.type, revision: event.revision, shown: true });
+      const member =
+        [...before.team, ...after.team].some((m) => m.agencyId === agencyId) || (event.type === 'CaseOpened' && event.data.leadAgency === agencyId);
+      if (member)
+        expect({ agencyId, type: event.type, revision: event.revision, shown: seen.has(event.revision) }).toEqual({
+          agencyId,
+          type: event.type,
+          revision: event.revision,
+          shown: true,
+        });
     }
   }
 });

@@ -46,8 +46,25 @@ describe('logs and metrics', () => {
     const entries = log.written.map((line) => JSON.parse(line));
     expect(entries).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ level: 'info', msg: 'request', method: 'POST', route: '/cases', status: 201, agency: 'polisen-malmo', correlationId: 'intake-batch-7', requestId: expect.any(String) }),
-        expect.objectContaining({ route: '/cases/:id/timeline', status: 200, requestId: 'proxy-req-42', correlationId: 'proxy-req-42', ms: expect.any(Number), service: 'samverkan', time: expect.any(String) }),
+        expect.objectContaining({
+          level: 'info',
+          msg: 'request',
+          method: 'POST',
+          route: '/cases',
+          status: 201,
+          agency: 'polisen-malmo',
+          correlationId: 'intake-batch-7',
+          requestId: expect.any(String),
+        }),
+        expect.objectContaining({
+          route: '/cases/:id/timeline',
+          status: 200,
+          requestId: 'proxy-req-42',
+          correlationId: 'proxy-req-42',
+          ms: expect.any(Number),
+          service: 'samverkan',
+          time: expect.any(String),
+        }),
       ]),
     );
     const text = log.written.join('\n');

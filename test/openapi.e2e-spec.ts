@@ -27,11 +27,20 @@ describe('the OpenAPI document', () => {
   });
   afterAll(() => service?.stop());
 
-  const query = (path: string, method = 'get') => Object.fromEntries((paths[path][method].parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, { required: p.required ?? false, ...p.schema }]));
+  const query = (path: string, method = 'get') =>
+    Object.fromEntries(
+      (paths[path][method].parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, { required: p.required ?? false, ...p.schema }]),
+    );
 
   it('states the query parameters every route takes, with their types and bounds', () => {
-    expect(query('/ledger/proofs/inclusion')).toEqual({ eventId: { required: true, type: 'string', format: 'uuid' }, treeSize: { required: false, type: 'integer', minimum: 1 } });
-    expect(query('/ledger/proofs/consistency')).toEqual({ from: { required: true, type: 'integer', minimum: 1 }, to: { required: true, type: 'integer', minimum: 1 } });
+    expect(query('/ledger/proofs/inclusion')).toEqual({
+      eventId: { required: true, type: 'string', format: 'uuid' },
+      treeSize: { required: false, type: 'integer', minimum: 1 },
+    });
+    expect(query('/ledger/proofs/consistency')).toEqual({
+      from: { required: true, type: 'integer', minimum: 1 },
+      to: { required: true, type: 'integer', minimum: 1 },
+    });
     expect(Object.keys(query('/ledger/checkpoints')).sort()).toEqual(['before', 'limit', 'size']);
     expect(query('/ledger/checkpoints').limit).toEqual({ required: false, type: 'integer', minimum: 1, maximum: 1000 });
     expect(Object.keys(query('/ledger/export'))).toEqual(['size']);
@@ -42,11 +51,20 @@ describe('the OpenAPI document', () => {
   });
 
   it('documents the command headers on the routes that read them, and on no other', () => {
-    const headers = (operation: Operation) => (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name).sort();
-    const commandRoutes = Object.entries(paths).flatMap(([path, ops]) => Object.entries(ops).filter(([method]) => method === 'post').map(([, op]) => [path, op] as const));
+    const headers = (operation: Operation) =>
+      (operation.parameters ?? [])
+        .filter((p) => p.in === 'header')
+        .map((p) => p.name)
+        .sort();
+    const commandRoutes = Object.entries(paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([method]) => method === 'post')
+        .map(([, op]) => [path, op] as const),
+    );
     const commands = commandRoutes.filter(([path]) => path.startsWith('/cases') || (path.startsWith('/persons') && path !== '/persons/search'));
     expect(commands.length).toBeGreaterThan(30);
-    for (const [path, operation] of commands) expect({ path, headers: headers(operation) }).toEqual({ path, headers: ['Idempotency-Key', 'If-Match', 'X-Correlation-Id'] });
+    for (const [path, operation] of commands)
+      expect({ path, headers: headers(operation) }).toEqual({ path, headers: ['Idempotency-Key', 'If-Match', 'X-Correlation-Id'] });
     for (const [path, ops] of Object.entries(paths)) {
       for (const [method, operation] of Object.entries(ops)) if (method === 'get') expect({ path, headers: headers(operation) }).toEqual({ path, headers: [] });
     }
@@ -54,7 +72,11 @@ describe('the OpenAPI document', () => {
   });
 
   it('says which routes need no token, and every other needs one', () => {
-    const open = Object.entries(paths).flatMap(([path, ops]) => Object.entries(ops).filter(([, op]) => (op.security ?? []).length === 0).map(([method]) => `${method.toUpperCase()} ${path}`));
+    const open = Object.entries(paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, op]) => (op.security ?? []).length === 0)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
     expect(open.sort()).toEqual(['GET /dev/sign-in', 'GET /health', 'GET /ledger/key', 'POST /dev/sign-in']);
     expect(paths['/cases/{id}'].get.security).toEqual([{ bearer: [] }]);
   });

@@ -17,8 +17,11 @@ describe('health care, an NGO, counsel and the method support on a case', () => 
 
   beforeAll(async () => {
     service = await RunningService.start();
-    for (const id of ['polisen-malmo', 'socialtjansten-malmo', 'region-skane', NGO, 'malsagandebitrade-malmo', 'jamstalldhetsmyndigheten-nmt']) as[id] = await service.as(id);
-    caseId = (await as['polisen-malmo'].post('/cases', { subject: { category: 'victim', ageGroup: 'adult', originCountry: 'RO' }, exploitation: 'sexual-exploitation' })).body.caseId;
+    for (const id of ['polisen-malmo', 'socialtjansten-malmo', 'region-skane', NGO, 'malsagandebitrade-malmo', 'jamstalldhetsmyndigheten-nmt'])
+      as[id] = await service.as(id);
+    caseId = (
+      await as['polisen-malmo'].post('/cases', { subject: { category: 'victim', ageGroup: 'adult', originCountry: 'RO' }, exploitation: 'sexual-exploitation' })
+    ).body.caseId;
     expect((await as['polisen-malmo'].post(`/cases/${caseId}/team`, { agencyId: 'socialtjansten-malmo', reason: 'support' })).status).toBe(201);
   });
   afterAll(() => service.stop());
@@ -60,7 +63,7 @@ describe('health care, an NGO, counsel and the method support on a case', () => 
     const police = (await timelineOf(as['polisen-malmo'], caseId))!;
     expect(police.find((e) => e.revision === revision)).toBeUndefined();
     // The NGO does not see the shelter's care either without consent to share health details.
-    expect(((await timelineOf(as[NGO], caseId))!).find((e) => e.revision === revision)).toBeUndefined();
+    expect((await timelineOf(as[NGO], caseId))!.find((e) => e.revision === revision)).toBeUndefined();
   });
 
   it('shows counsel for the injured party the investigation, and the method support what the case is but none of her support', async () => {

@@ -32,7 +32,12 @@ describe('person records', () => {
     expect(reply.status).toBe(201);
     const { personId } = reply.body;
     const record = (await police.get(`/persons/${personId}`)).body;
-    expect(record).toMatchObject({ personId, category: 'victim', responsibleAgency: 'polisen-malmo', identity: { givenName: 'Anna', familyName: 'Svensson', personalIdentityNumber: '201005231236', citizenship: 'EE' } });
+    expect(record).toMatchObject({
+      personId,
+      category: 'victim',
+      responsibleAgency: 'polisen-malmo',
+      identity: { givenName: 'Anna', familyName: 'Svensson', personalIdentityNumber: '201005231236', citizenship: 'EE' },
+    });
     // Nothing of it in clear in any file of the data directory: the store, its log, the index, the ledger, the vault;
     // nor a plain hash of the request, which anyone with the files could test guesses of the number against.
     const requestHash = sha256Hex(canonicalJson({ method: 'POST', url: '/persons', body }));
@@ -67,10 +72,12 @@ describe('person records', () => {
       const [record] = (await stockholm.post('/persons/search', { personalIdentityNumber: pin })).body.persons;
       return record.cases.length === 2 ? record : undefined;
     }, 'both cases under the person');
-    expect(found.cases).toEqual(expect.arrayContaining([
-      { caseId: policeCase, status: 'open', leadAgency: 'polisen-malmo' },
-      { caseId: otherCase, status: 'open', leadAgency: 'polisen-stockholm' },
-    ]));
+    expect(found.cases).toEqual(
+      expect.arrayContaining([
+        { caseId: policeCase, status: 'open', leadAgency: 'polisen-malmo' },
+        { caseId: otherCase, status: 'open', leadAgency: 'polisen-stockholm' },
+      ]),
+    );
     // leading a case about the person, polisen-stockholm now sees the record, and the identity
     expect((await stockholm.get(`/persons/${child.personId}`)).body.identity).toMatchObject({ familyName: 'Svensson' });
     expect((await stockholm.post('/cases', { subject: { ...subject, personId: '01a24300-0000-7000-8000-000000000000' } })).status).toBe(404);
@@ -78,7 +85,8 @@ describe('person records', () => {
 
   it('links a guardian, by the agency responsible only', async () => {
     const [child] = (await police.post('/persons/search', { personalIdentityNumber: pin })).body.persons;
-    const guardian = (await register(police, { category: 'relative', identity: { givenName: 'Maria', familyName: 'Svensson', contact: '+46 70 000 00 00' } })).body.personId;
+    const guardian = (await register(police, { category: 'relative', identity: { givenName: 'Maria', familyName: 'Svensson', contact: '+46 70 000 00 00' } }))
+      .body.personId;
     expect((await social.post(`/persons/${child.personId}/relatives`, { relativeId: guardian, relation: 'guardian' })).status).toBe(403);
     expect((await police.post(`/persons/${child.personId}/relatives`, { relativeId: guardian, relation: 'guardian' })).status).toBe(201);
     expect((await police.get(`/persons/${child.personId}`)).body.relatives).toEqual([{ relativeId: guardian, relation: 'guardian' }]);
@@ -94,12 +102,18 @@ describe('person records', () => {
   });
 
   it('erases a person: the identity is gone for everyone, and the record cannot be found by it any more', async () => {
-    const personId = (await register(police, { category: 'sex-buyer', identity: { givenName: 'Erik', personalIdentityNumber: '19800101-0001' } })).body.personId;
+    const personId = (await register(police, { category: 'sex-buyer', identity: { givenName: 'Erik', personalIdentityNumber: '19800101-0001' } })).body
+      .personId;
     expect((await social.post(`/persons/${personId}/erasure`, { basis: 'request-by-the-person' })).status).toBe(403);
     const erased = await police.post(`/persons/${personId}/erasure`, { basis: 'request-by-the-person' });
     expect(erased.status).toBe(201);
     expect(erased.body.events.map((e: { type: string }) => e.type)).toEqual(['PersonErased']);
-    expect((await auditor.get(`/persons/${personId}`)).body).toMatchObject({ status: 'erased', identity: null, identityWithheld: 'erased', erasure: { erasedBy: 'polisen-malmo', basis: 'request-by-the-person' } });
+    expect((await auditor.get(`/persons/${personId}`)).body).toMatchObject({
+      status: 'erased',
+      identity: null,
+      identityWithheld: 'erased',
+      erasure: { erasedBy: 'polisen-malmo', basis: 'request-by-the-person' },
+    });
     expect((await police.post('/persons/search', { personalIdentityNumber: '19800101-0001' })).body.persons).toEqual([]);
     expect((await police.post(`/persons/${personId}/protection`, { protect: true })).status).toBe(409);
   });
@@ -111,7 +125,12 @@ describe('person records', () => {
     const { caseId } = opened.body;
     const personId = (await police.get(`/cases/${caseId}`)).body.subject.subjectId;
     expect((await police.get(`/persons/${personId}`)).body).toMatchObject({
-      personId, category: 'victim', responsibleAgency: 'polisen-malmo', identity: null, identityWithheld: 'not-recorded', erasure: null,
+      personId,
+      category: 'victim',
+      responsibleAgency: 'polisen-malmo',
+      identity: null,
+      identityWithheld: 'not-recorded',
+      erasure: null,
     });
     // A retried opening finds the same case and the same record, and adds neither.
     const again = await police.post('/cases', body, { 'idempotency-key': 'anonymous-subject-1' });

@@ -39,7 +39,13 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
     for (const event of events) {
       const reply = await police.get(`/ledger/proofs/inclusion?eventId=${event.id}&treeSize=${checkpoint.size}`);
       expect(reply.status).toBe(200);
-      verifyInclusion(eventLeafHash(event.hash), reply.body.leafIndex, checkpoint.size, reply.body.proof.map((h: string) => fromHex(h, 'proof')), checkpoint.root);
+      verifyInclusion(
+        eventLeafHash(event.hash),
+        reply.body.leafIndex,
+        checkpoint.size,
+        reply.body.proof.map((h: string) => fromHex(h, 'proof')),
+        checkpoint.root,
+      );
     }
   };
 
@@ -73,12 +79,21 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
     await expectIncluded(first, before); // proofs against the checkpoint signed before the restart
 
     const second = await openCase();
-    await eventually(async () => ((await service.health()).body.ledger.size >= before.size + second.length ? true : undefined), 'the ledger to seal the new case');
+    await eventually(
+      async () => ((await service.health()).body.ledger.size >= before.size + second.length ? true : undefined),
+      'the ledger to seal the new case',
+    );
     const after = await signNow();
     expect(after.size).toBeGreaterThanOrEqual(before.size + second.length);
     await expectIncluded([...first, ...second], after);
     const consistency = (await police.get(`/ledger/proofs/consistency?from=${before.size}&to=${after.size}`)).body;
-    verifyConsistency(before.size, after.size, before.root, after.root, consistency.proof.map((h: string) => fromHex(h, 'proof')));
+    verifyConsistency(
+      before.size,
+      after.size,
+      before.root,
+      after.root,
+      consistency.proof.map((h: string) => fromHex(h, 'proof')),
+    );
     expect(existsSync(join(service.config.dataDir, 'ledger.db'))).toBe(false);
   });
 });

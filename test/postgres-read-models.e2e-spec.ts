@@ -31,7 +31,8 @@ describeWithPostgres('the read models in PostgreSQL', () => {
 
   it('serves the worklist and the feed from PostgreSQL, the same after a restart', async () => {
     const { caseId } = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body;
-    const { referralId } = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support', urgency: 'routine' })).body;
+    const { referralId } = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support', urgency: 'routine' }))
+      .body;
 
     const awaiting = await eventually(async () => {
       const list = (await social.get('/agencies/me/worklist')).body.referralsAwaitingAnswer;

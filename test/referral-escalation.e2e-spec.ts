@@ -14,7 +14,12 @@ describe('escalating an unanswered referral', () => {
     const police = await service.as('polisen-malmo');
     const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
     const dueBy = new Date(clock.now().getTime() + 48 * 3600_000).toISOString();
-    const referred = await police.post(`/cases/${caseId}/referrals`, { toAgency: 'migrationsverket-goteborg', reason: 'reflection period', urgency: 'urgent', dueBy });
+    const referred = await police.post(`/cases/${caseId}/referrals`, {
+      toAgency: 'migrationsverket-goteborg',
+      reason: 'reflection period',
+      urgency: 'urgent',
+      dueBy,
+    });
     expect(referred.status).toBe(201);
     const referralId = referred.body.referralId;
 

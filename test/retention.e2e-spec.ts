@@ -27,7 +27,9 @@ describe('the retention job', () => {
       ids[name] = (await police.post('/persons', { category: 'victim', identity: { givenName: `Person ${name}` } })).body.personId;
     }
     for (const name of ['closed', 'open']) {
-      ids[`${name}Case`] = (await police.post('/cases', { subject: { personId: ids[name], category: 'victim', ageGroup: 'adult' }, summary: `about ${name}` })).body.caseId;
+      ids[`${name}Case`] = (
+        await police.post('/cases', { subject: { personId: ids[name], category: 'victim', ageGroup: 'adult' }, summary: `about ${name}` })
+      ).body.caseId;
     }
     expect((await police.post(`/cases/${ids.closedCase}/close`, { outcome: 'support ended' })).status).toBe(201);
   });
@@ -56,18 +58,26 @@ describe('the retention job', () => {
     const report = await run(6, false);
     expect(report.erased.map((e) => e.personId).sort()).toEqual([ids.closed, ids.none].sort());
     const auditor = await service.as('internrevisionen');
-    expect((await auditor.get(`/persons/${ids.closed}`)).body).toMatchObject({ status: 'erased', erasure: { erasedBy: 'samverkan', basis: 'retention-period-ended' }, identity: null });
+    expect((await auditor.get(`/persons/${ids.closed}`)).body).toMatchObject({
+      status: 'erased',
+      erasure: { erasedBy: 'samverkan', basis: 'retention-period-ended' },
+      identity: null,
+    });
     expect((await police.get(`/cases/${ids.closedCase}`)).body.summary).toEqual({ erased: true });
     expect((await police.get(`/persons/${ids.open}`)).body).toMatchObject({ status: 'recorded', identity: { givenName: 'Person open' } });
     expect((await run(6, false)).erased).toEqual([]);
   });
 
   it('runs as `npm run retention`, in a dry run reporting as JSON', async () => {
-    const result = spawnSync(process.execPath, [join(resolve(__dirname, '..'), 'scripts/run-ts.js'), 'apps/coordinator/src/persons/retention.cli.ts', '--dry-run', '--at', '2100-01-01'], {
-      cwd: resolve(__dirname, '..'),
-      env: { ...process.env, SAMVERKAN_DATA_DIR: service.config.dataDir },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      [join(resolve(__dirname, '..'), 'scripts/run-ts.js'), 'apps/coordinator/src/persons/retention.cli.ts', '--dry-run', '--at', '2100-01-01'],
+      {
+        cwd: resolve(__dirname, '..'),
+        env: { ...process.env, SAMVERKAN_DATA_DIR: service.config.dataDir },
+        encoding: 'utf8',
+      },
+    );
     expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ dryRun: true, at: '2100-01-01T00:00:00.000Z', erased: [] });

@@ -56,10 +56,7 @@ describe('roles in separate processes on the embedded store', () => {
   it('has one active ledger and a standby that takes over when the active one is killed', async () => {
     const api = await ServiceProcess.start(dataDir, { SAMVERKAN_ROLES: 'api' });
     processes.push(api);
-    const ledgers = [
-      await ServiceProcess.start(dataDir, { SAMVERKAN_ROLES: 'ledger' }),
-      await ServiceProcess.start(dataDir, { SAMVERKAN_ROLES: 'ledger' }),
-    ];
+    const ledgers = [await ServiceProcess.start(dataDir, { SAMVERKAN_ROLES: 'ledger' }), await ServiceProcess.start(dataDir, { SAMVERKAN_ROLES: 'ledger' })];
     processes.push(...ledgers);
     expect((await api.health()).roles).toEqual({ api: 'active', projector: 'off', ledger: 'off', relay: 'off' });
     const first = await activeLedger(ledgers);
@@ -72,7 +69,8 @@ describe('roles in separate processes on the embedded store', () => {
     await first.kill();
     const second = await activeLedger(ledgers.filter((p) => p !== first));
     expect(second).not.toBe(first);
-    for (let i = 0; i < 5; i++) expect((await police.post(`/cases/${caseId}/support`, { kind: 'counselling-individual', providedOn: '2026-03-02' })).status).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect((await police.post(`/cases/${caseId}/support`, { kind: 'counselling-individual', providedOn: '2026-03-02' })).status).toBe(201);
     const after = await checkpointCovering(api, await logSize(api, [caseId]));
     expect(after).toBeGreaterThan(before);
     // the new ledger extended what the old one signed
@@ -130,8 +128,10 @@ describeWithPostgres('roles in separate processes on the PostgreSQL store', () =
 
     const [viaOne, viaTwo] = [await one.as('polisen-stockholm'), await two.as('polisen-stockholm')];
     const caseId = (await viaOne.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
-    const burst = (n: number, clients: typeof viaOne[]) =>
-      Promise.all(Array.from({ length: n }, (_, i) => clients[i % clients.length].post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-01' })));
+    const burst = (n: number, clients: (typeof viaOne)[]) =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) => clients[i % clients.length].post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-01' })),
+      );
     const firstBurst = await burst(40, [viaOne, viaTwo]);
     expect(firstBurst.map((r) => r.status)).toEqual(firstBurst.map(() => 201));
 
@@ -140,15 +140,18 @@ describeWithPostgres('roles in separate processes on the PostgreSQL store', () =
     const acked: Array<{ body: { events: Array<{ id: string }> } }> = [];
     const survivorClient = survivor === one ? viaOne : viaTwo;
     const second = Array.from({ length: 40 }, (_, i) =>
-      (i % 2 === 0 ? viaOne : viaTwo)
-        .post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-02' })
-        .then((reply) => void (reply.status === 201 && acked.push(reply)), () => undefined),
+      (i % 2 === 0 ? viaOne : viaTwo).post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-02' }).then(
+        (reply) => void (reply.status === 201 && acked.push(reply)),
+        () => undefined,
+      ),
     );
     await eventually(async () => (acked.length >= 10 ? true : undefined), 'ten acknowledged commands of the second burst');
     await active.kill();
     await Promise.all(second);
     await activeLedger([survivor]);
-    const third = await Promise.all(Array.from({ length: 10 }, () => survivorClient.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-03' })));
+    const third = await Promise.all(
+      Array.from({ length: 10 }, () => survivorClient.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-03-03' })),
+    );
     expect(third.map((r) => r.status)).toEqual(third.map(() => 201));
 
     const events = (await survivorClient.get(`/cases/${caseId}/timeline`)).body.events as Array<{ id: string; revision: number }>;

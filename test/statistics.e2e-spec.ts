@@ -14,7 +14,11 @@ describe('the statistics', () => {
     const malmo = await service.as('polisen-malmo');
     const stockholm = await service.as('polisen-stockholm');
     const open = async (client: typeof malmo, ageGroup: string, contact?: string) => {
-      const reply = await client.post('/cases', { subject: { category: 'victim', ageGroup, gender: 'female', originCountry: 'RO' }, exploitation: 'sexual-exploitation', contact });
+      const reply = await client.post('/cases', {
+        subject: { category: 'victim', ageGroup, gender: 'female', originCountry: 'RO' },
+        exploitation: 'sexual-exploitation',
+        contact,
+      });
       expect(reply.status).toBe(201);
       return reply.body.caseId as string;
     };
@@ -29,7 +33,8 @@ describe('the statistics', () => {
   });
   afterAll(() => service.stop());
 
-  const cell = (table: { rows: string[]; columns: string[]; cells: unknown[][] }, row: string, column: string) => table.cells[table.rows.indexOf(row)][table.columns.indexOf(column)];
+  const cell = (table: { rows: string[]; columns: string[]; cells: unknown[][] }, row: string, column: string) =>
+    table.cells[table.rows.indexOf(row)][table.columns.indexOf(column)];
 
   it("gives a coordinator the region's people by group and age, the three children suppressed and what would give them away", async () => {
     const mika = await service.as('mika-malmo');
@@ -54,12 +59,20 @@ describe('the statistics', () => {
     const country = (await mika.get(`/statistics?year=${year}`)).body;
     expect(country.region).toBeNull();
     expect(cell(country.tables.individualsByGroup, 'victim', 'adult')).toBe(13);
-    expect(country.tables.individualsByMunicipality).toMatchObject({ rows: ['malmo', 'stockholm'], cells: [[15, 0], [6, 0]] });
+    expect(country.tables.individualsByMunicipality).toMatchObject({
+      rows: ['malmo', 'stockholm'],
+      cells: [
+        [15, 0],
+        [6, 0],
+      ],
+    });
   });
 
   it('gives it as CSV, one number a line, for a spreadsheet', async () => {
     const auditor = await service.as('internrevisionen');
-    const reply = await fetch(`${auditor.baseUrl}/statistics?year=${year}&region=skane`, { headers: { authorization: `Bearer ${auditor.token}`, accept: 'text/csv' } });
+    const reply = await fetch(`${auditor.baseUrl}/statistics?year=${year}&region=skane`, {
+      headers: { authorization: `Bearer ${auditor.token}`, accept: 'text/csv' },
+    });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(reply.headers.get('content-disposition')).toBe(`attachment; filename="samverkan-statistics-${year}-skane.csv"`);
@@ -68,12 +81,23 @@ describe('the statistics', () => {
     expect(text).toContain('individualsByGroup,victim,adult,7\r\n');
     expect(text).toContain('individualsByGroup,victim,child,suppressed\r\n');
     // Read as a spreadsheet reads it (RFC 4180, every line its four fields), it says what the JSON says.
-    const records: { table: string; row: string; column: string; value: string }[] = parse(text, { columns: true, record_delimiter: '\r\n', skip_empty_lines: false });
+    const records: { table: string; row: string; column: string; value: string }[] = parse(text, {
+      columns: true,
+      record_delimiter: '\r\n',
+      skip_empty_lines: false,
+    });
     const csv = new Map(records.map((r) => [`${r.table}/${r.row}/${r.column}`, r.value]));
     expect(csv.size).toBe(records.length);
     const json = (await auditor.get(`/statistics?year=${year}&region=skane`)).body;
     const expected = new Map<string, string>();
-    for (const [name, t] of Object.entries<{ rows: string[]; columns: string[]; cells: unknown[][]; rowTotals: unknown[]; columnTotals: unknown[]; total: unknown }>(json.tables)) {
+    for (const [name, t] of Object.entries<{
+      rows: string[];
+      columns: string[];
+      cells: unknown[][];
+      rowTotals: unknown[];
+      columnTotals: unknown[];
+      total: unknown;
+    }>(json.tables)) {
       t.rows.forEach((row, r) => {
         t.columns.forEach((column, c) => expected.set(`${name}/${row}/${column}`, String(t.cells[r][c])));
         expected.set(`${name}/${row}/total`, String(t.rowTotals[r]));

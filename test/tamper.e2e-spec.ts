@@ -52,7 +52,9 @@ describe('tampering with the store file', () => {
       const ok = (reply: { status: number }) => expect(reply.status).toBe(201);
 
       // Case a: revisions 0-4; case b: 0-2; then the early checkpoint.
-      cases.a = (await malmo.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female' }, exploitation: 'sexual-exploitation' })).body.caseId;
+      cases.a = (
+        await malmo.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female' }, exploitation: 'sexual-exploitation' })
+      ).body.caseId;
       ok(await malmo.post(`/cases/${cases.a}/support`, { kind: 'shelter', providedOn: '2026-03-02' }));
       ok(await malmo.post(`/cases/${cases.a}/consent`, { scope: 'share-with-social-services', given: true, by: 'person', on: '2026-03-02' }));
       ok(await malmo.post(`/cases/${cases.a}/cooperation`, { status: 'willing' }));
@@ -77,9 +79,24 @@ describe('tampering with the store file', () => {
     expect(genuine).toHaveLength(later);
     // Each case opened without a person record registers one for its subject (p) just before it.
     const label = (stream: string) => (stream.startsWith('person-') ? 'p' : stream.slice(5) === cases.a ? 'a' : stream.slice(5) === cases.b ? 'b' : 'c');
-    expect(genuine.map((row) => `${label(row.stream)}${row.revision}`)).toEqual(
-      ['p0', 'a0', 'a1', 'a2', 'a3', 'a4', 'p0', 'b0', 'b1', 'b2', 'p0', 'c0', 'c1', 'c2', 'a5', 'b3'],
-    );
+    expect(genuine.map((row) => `${label(row.stream)}${row.revision}`)).toEqual([
+      'p0',
+      'a0',
+      'a1',
+      'a2',
+      'a3',
+      'a4',
+      'p0',
+      'b0',
+      'b1',
+      'b2',
+      'p0',
+      'c0',
+      'c1',
+      'c2',
+      'a5',
+      'b3',
+    ]);
   });
 
   afterAll(() => {
@@ -92,7 +109,8 @@ describe('tampering with the store file', () => {
   /** The leaf of a genuine row in the genuine log. */
   const leaf = (r: StoredRow) => genuine.findIndex((g) => g.id === r.id);
   /** How the CLI names an event at a leaf of the export. */
-  const named = (r: { id: string; stream: string; revision: number }, leaf: number) => `event ${r.id} (stream ${r.stream}, revision ${r.revision}, leaf ${leaf})`;
+  const named = (r: { id: string; stream: string; revision: number }, leaf: number) =>
+    `event ${r.id} (stream ${r.stream}, revision ${r.revision}, leaf ${leaf})`;
   const failLines = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('FAIL '));
 
   /**
@@ -159,7 +177,11 @@ describe('tampering with the store file', () => {
     expect(bundle.code).toBe(1);
     expect(failLines(bundle.stdout)).toEqual([
       `FAIL ${named(target, leaf(target))}: its content does not hash to its stored hash: the event was changed after it was sealed (expected ${recomputed}, found ${target.hash})`,
-      expect.stringMatching(new RegExp(`^FAIL ${escape(named(target, leaf(target)))}: is not proven to be leaf ${leaf(target)} of the checkpoint's tree \\(size ${later}\\): root-mismatch`)),
+      expect.stringMatching(
+        new RegExp(
+          `^FAIL ${escape(named(target, leaf(target)))}: is not proven to be leaf ${leaf(target)} of the checkpoint's tree \\(size ${later}\\): root-mismatch`,
+        ),
+      ),
     ]);
   });
 
@@ -175,7 +197,11 @@ describe('tampering with the store file', () => {
       `FAIL ${named(next, leaf(next) - 1)}: revision 3 of stream ${stream('a')} is missing: this event follows revision 2 (expected revision 3, found revision 4)`,
     );
     expect(fails.slice(1)).toEqual([
-      expect.stringMatching(new RegExp(`^FAIL checkpoint ${escape(earlyFile)} \\(samverkan.local/ledger, size ${early}, root [0-9a-f]{64}\\): the first ${early} events of the log do not have the root it signed`)),
+      expect.stringMatching(
+        new RegExp(
+          `^FAIL checkpoint ${escape(earlyFile)} \\(samverkan.local/ledger, size ${early}, root [0-9a-f]{64}\\): the first ${early} events of the log do not have the root it signed`,
+        ),
+      ),
       // The export is a read, logged before it is taken: its own access entry fills the place the deleted event left.
       expect.stringMatching(new RegExp(`^FAIL checkpoint ${escape(laterFile)} .*: the first ${later} events of the log do not have the root it signed`)),
     ]);
@@ -223,8 +249,14 @@ describe('tampering with the store file', () => {
       ['a', 'c'],
     );
     // The service will not make a bundle with an event it never sealed as part of that case, and names it.
-    expect(refused.a).toEqual({ status: 409, detail: expect.stringContaining(`event ${ofC.id} (${stream('c')} revision 2) as stored was never sealed by the ledger as part of this case`) });
-    expect(refused.c).toEqual({ status: 409, detail: expect.stringContaining(`event ${ofA.id} (${stream('a')} revision 5) as stored was never sealed by the ledger as part of this case`) });
+    expect(refused.a).toEqual({
+      status: 409,
+      detail: expect.stringContaining(`event ${ofC.id} (${stream('c')} revision 2) as stored was never sealed by the ledger as part of this case`),
+    });
+    expect(refused.c).toEqual({
+      status: 409,
+      detail: expect.stringContaining(`event ${ofA.id} (${stream('a')} revision 5) as stored was never sealed by the ledger as part of this case`),
+    });
 
     const log = await verifyLog(exportFile, earlyFile, laterFile);
     expect(log.code).toBe(1);
@@ -261,8 +293,20 @@ describe('tampering with the store file', () => {
     // Sealed as the service seals them, continuing case b's chain, and written where the service would write them.
     const head = row('b', 3);
     const added = sealEvents(stream('b'), { revision: head.revision, hash: head.hash }, [
-      { id: '01a00000-0000-7000-8000-00000000ad01', type: head.event.type, schemaVersion: head.event.schemaVersion, data: head.event.data, metadata: head.event.metadata },
-      { id: '01a00000-0000-7000-8000-00000000ad02', type: head.event.type, schemaVersion: head.event.schemaVersion, data: head.event.data, metadata: head.event.metadata },
+      {
+        id: '01a00000-0000-7000-8000-00000000ad01',
+        type: head.event.type,
+        schemaVersion: head.event.schemaVersion,
+        data: head.event.data,
+        metadata: head.event.metadata,
+      },
+      {
+        id: '01a00000-0000-7000-8000-00000000ad02',
+        type: head.event.type,
+        schemaVersion: head.event.schemaVersion,
+        data: head.event.data,
+        metadata: head.event.metadata,
+      },
     ]);
     const { exportFile } = await tamper(
       'appended',
@@ -290,7 +334,11 @@ describe('tampering with the store file', () => {
     // Whoever holds the ledger key (here taken from the service's data directory) signs the genuine tree head under another origin.
     const ledgerKey = createPrivateKey(readFileSync(join(genuineDir, 'ledger-key.pem'), 'utf8'));
     const body = parseCheckpointBody(laterFile);
-    const foreign = saveFile(dir, 'foreign.checkpoint', signCheckpoint({ ...body, origin: 'samverkan.local/ledger-copy' }, ed25519NoteSigner('samverkan.local/ledger', ledgerKey)));
+    const foreign = saveFile(
+      dir,
+      'foreign.checkpoint',
+      signCheckpoint({ ...body, origin: 'samverkan.local/ledger-copy' }, ed25519NoteSigner('samverkan.local/ledger', ledgerKey)),
+    );
     const log = await verifyLog(exportFile, foreign);
     expect(log.code).toBe(1);
     expect(failLines(log.stdout)[0]).toBe(
@@ -304,7 +352,9 @@ describe('tampering with the store file', () => {
     const again = await verifyLog(exportFile, twice);
     expect(again.code).toBe(1);
     expect(failLines(again.stdout)[0]).toMatch(
-      new RegExp(`^FAIL checkpoint ${escape(twice)}: is not a checkpoint signed by the ledger key .*: malformed signed note: known key samverkan\\.local/ledger\\+[0-9a-f]{8} signed it twice \\(signature lines 1 and 2\\)`),
+      new RegExp(
+        `^FAIL checkpoint ${escape(twice)}: is not a checkpoint signed by the ledger key .*: malformed signed note: known key samverkan\\.local/ledger\\+[0-9a-f]{8} signed it twice \\(signature lines 1 and 2\\)`,
+      ),
     );
   });
 
@@ -333,12 +383,19 @@ describe('tampering with the store file', () => {
       ));
 
       // The forger signs a checkpoint of the rewritten log, under the ledger's name but with its own key.
-      const events = readFileSync(exportFile, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line).event as SealedEnvelope);
+      const events = readFileSync(exportFile, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).event as SealedEnvelope);
       const tree = new MerkleTree(new InMemoryNodeStore());
       tree.append(events.map((e) => eventLeafHash(e.hash)));
       forgedKey = generateKeyPairSync('ed25519').privateKey;
       const signer = ed25519NoteSigner('samverkan.local/ledger', forgedKey);
-      forgedCheckpoint = saveFile(dir, 'forged.checkpoint', signCheckpoint({ origin: 'samverkan.local/ledger', size: later, root: tree.root(), extensions: [] }, signer));
+      forgedCheckpoint = saveFile(
+        dir,
+        'forged.checkpoint',
+        signCheckpoint({ origin: 'samverkan.local/ledger', size: later, root: tree.root(), extensions: [] }, signer),
+      );
 
       // And a bundle of case a whose proofs lead to the forged checkpoint.
       const leafOf = new Map(events.map((e, i) => [e.id, i]));
@@ -348,7 +405,9 @@ describe('tampering with the store file', () => {
         stream: stream('a'),
         checkpoint: readFileSync(forgedCheckpoint, 'utf8'),
         verifierKey: verifierKey('samverkan.local/ledger', forgedKey),
-        events: events.filter((e) => e.stream === stream('a')).map((e) => ({ leafIndex: leafOf.get(e.id)!, event: e, inclusionProof: tree.inclusionProof(leafOf.get(e.id)!, later).map(toHex) })),
+        events: events
+          .filter((e) => e.stream === stream('a'))
+          .map((e) => ({ leafIndex: leafOf.get(e.id)!, event: e, inclusionProof: tree.inclusionProof(leafOf.get(e.id)!, later).map(toHex) })),
       };
       forgedBundle = saveFile(dir, 'forged-bundle.json', JSON.stringify(bundle));
     });
@@ -358,7 +417,10 @@ describe('tampering with the store file', () => {
       expect(log.code).toBe(1);
       const fails = failLines(log.stdout);
       expect(fails).toHaveLength(2); // no event fails: the rewrite is consistent
-      for (const [file, size, line] of [[earlyFile, early, fails[0]], [laterFile, later, fails[1]]] as const) {
+      for (const [file, size, line] of [
+        [earlyFile, early, fails[0]],
+        [laterFile, later, fails[1]],
+      ] as const) {
         expect(line).toMatch(
           new RegExp(
             `^FAIL checkpoint ${escape(file)} \\(samverkan\\.local/ledger, size ${size}, root ${rootOf(file)}\\): the first ${size} events of the log do not have the root it signed: ` +
@@ -372,7 +434,9 @@ describe('tampering with the store file', () => {
       const log = await verifyLog(exportFile, forgedCheckpoint);
       expect(log.code).toBe(1);
       expect(failLines(log.stdout)[0]).toMatch(
-        new RegExp(`^FAIL checkpoint ${escape(forgedCheckpoint)}: is not a checkpoint signed by the ledger key samverkan\\.local/ledger\\+[0-9a-f]{8}\\+.*: the note is not signed by any known key: samverkan\\.local/ledger\\+[0-9a-f]{8} has the name of known key .* but another key id`),
+        new RegExp(
+          `^FAIL checkpoint ${escape(forgedCheckpoint)}: is not a checkpoint signed by the ledger key samverkan\\.local/ledger\\+[0-9a-f]{8}\\+.*: the note is not signed by any known key: samverkan\\.local/ledger\\+[0-9a-f]{8} has the name of known key .* but another key id`,
+        ),
       );
       // Only the key gives it away: with the forger's key the rewritten log is consistent with the forged checkpoint.
       const forgerKey = saveFile(dir, 'forger.vkey', verifierKey('samverkan.local/ledger', forgedKey));
@@ -382,7 +446,9 @@ describe('tampering with the store file', () => {
     it('refuses the forged bundle for its checkpoint, even though the bundle carries the forger key', async () => {
       const bundle = await verifyBundle(forgedBundle);
       expect(bundle.code).toBe(1);
-      expect(failLines(bundle.stdout)).toEqual([expect.stringMatching(/^FAIL checkpoint of bundle .*forged-bundle\.json: is not a checkpoint signed by the given key/)]);
+      expect(failLines(bundle.stdout)).toEqual([
+        expect.stringMatching(/^FAIL checkpoint of bundle .*forged-bundle\.json: is not a checkpoint signed by the given key/),
+      ]);
       expect(bundle.stderr).toContain('note: the bundle carries verifier key');
     });
 
@@ -391,7 +457,11 @@ describe('tampering with the store file', () => {
       expect(bundle.code).toBe(1);
       const leaves = new Map(genuine.map((r, i) => [r.id, i]));
       expect(failLines(bundle.stdout)).toEqual(
-        rewritten.map((e) => expect.stringMatching(new RegExp(`^FAIL ${escape(named(e, leaves.get(e.id)!))}: is not proven to be leaf ${leaves.get(e.id)} of the checkpoint's tree .*root-mismatch`))),
+        rewritten.map((e) =>
+          expect.stringMatching(
+            new RegExp(`^FAIL ${escape(named(e, leaves.get(e.id)!))}: is not proven to be leaf ${leaves.get(e.id)} of the checkpoint's tree .*root-mismatch`),
+          ),
+        ),
       );
     });
 
@@ -404,7 +474,12 @@ describe('tampering with the store file', () => {
 
   function rootOfExport(exportFile: string): string {
     const tree = new MerkleTree(new InMemoryNodeStore());
-    tree.append(readFileSync(exportFile, 'utf8').trimEnd().split('\n').map((line) => eventLeafHash(JSON.parse(line).event.hash)));
+    tree.append(
+      readFileSync(exportFile, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => eventLeafHash(JSON.parse(line).event.hash)),
+    );
     return toHex(tree.root());
   }
 

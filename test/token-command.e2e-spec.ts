@@ -13,7 +13,11 @@ const ROOT = resolve(__dirname, '..');
 function tokenCli(args: string[], settings: Record<string, string>): Promise<AuditRun> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...settings };
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/coordinator/src/auth/token.cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/coordinator/src/auth/token.cli.ts', ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -71,7 +75,9 @@ describe('npm run token beside a running service', () => {
 
   it("names in the service's start-up line the settings the command needs", () => {
     const config = { dataDir: '/srv/samverkan', port: 3100, agenciesFile: '/etc/samverkan/agencies.yaml' };
-    expect(tokenCommand(config, { SAMVERKAN_DATA_DIR: '/srv/samverkan', PORT: '3100' })).toBe('SAMVERKAN_DATA_DIR=/srv/samverkan PORT=3100 npm run -s token -- polisen-malmo officer-1');
+    expect(tokenCommand(config, { SAMVERKAN_DATA_DIR: '/srv/samverkan', PORT: '3100' })).toBe(
+      'SAMVERKAN_DATA_DIR=/srv/samverkan PORT=3100 npm run -s token -- polisen-malmo officer-1',
+    );
     expect(tokenCommand(config, {})).toBe('npm run -s token -- polisen-malmo officer-1');
   });
 });

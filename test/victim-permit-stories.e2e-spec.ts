@@ -29,7 +29,8 @@ describe('victims through a reflection period and a residence permit', () => {
   };
 
   async function victim(citizenship: string): Promise<string> {
-    const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female' }, exploitation: 'sexual-exploitation' })).body.caseId;
+    const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female' }, exploitation: 'sexual-exploitation' }))
+      .body.caseId;
     for (const agencyId of ['socialtjansten-goteborg', 'migrationsverket-goteborg']) {
       expect((await police.post(`/cases/${caseId}/team`, { agencyId, reason: 'victim support and residence' })).status).toBe(201);
     }
@@ -68,7 +69,10 @@ describe('victims through a reflection period and a residence permit', () => {
     expect({ status: granted.status, rule: granted.body.rule }).toEqual({ status: 422, rule: 'no-permit-needed' });
     expect(granted.body.detail).toMatch(/citizen of EE, an EU or EEA state or Switzerland, with a right to stay in Sweden/);
     expect((await migration.post(`/cases/${caseId}/residence-permit`, { granted: false })).status).toBe(201);
-    expect((await police.get(`/cases/${caseId}`)).body).toMatchObject({ citizenship: { country: 'EE', group: 'eu-eea' }, residencePermit: { granted: false, until: null } });
+    expect((await police.get(`/cases/${caseId}`)).body).toMatchObject({
+      citizenship: { country: 'EE', group: 'eu-eea' },
+      residencePermit: { granted: false, until: null },
+    });
   });
 });
 

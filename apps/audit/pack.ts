@@ -51,7 +51,10 @@ function packAudit(): string {
   // The one library compiled in, with its licence, as the Apache License 2.0 asks.
   const canonicalize = join(ROOT, 'node_modules', 'canonicalize');
   const { version } = JSON.parse(readFileSync(join(canonicalize, 'package.json'), 'utf8')) as { version: string };
-  writeFileSync(join(stage, 'THIRD-PARTY-NOTICES'), `samverkan-audit contains canonicalize ${version} (RFC 8785 JSON canonicalisation), under this licence:\n\n${readFileSync(join(canonicalize, 'LICENSE'), 'utf8')}`);
+  writeFileSync(
+    join(stage, 'THIRD-PARTY-NOTICES'),
+    `samverkan-audit contains canonicalize ${version} (RFC 8785 JSON canonicalisation), under this licence:\n\n${readFileSync(join(canonicalize, 'LICENSE'), 'utf8')}`,
+  );
   try {
     const file = execFileSync('npm', ['pack', '--silent', '--pack-destination', OUT], { cwd: stage, encoding: 'utf8' }).trim().split('\n').pop()!;
     return join(OUT, file);

@@ -67,11 +67,16 @@ describeWithKafka('agency command topics', () => {
     topics = agencyCommandTopics(prefix);
     dir = mkdtempSync(join(tmpdir(), 'samverkan-commands-'));
     store = new SqliteEventStore({ file: join(dir, 'events.db') });
-    service = new AgencyCommandConsumer(new CaseService(store, systemClock, new AccessLog(store, systemClock), (vault = new SqliteKeyVault(join(dir, 'keys.db'), MasterKey.generate()))), registry, bus, {
-      topicPrefix: prefix,
-      groupId: `${prefix}-commands`,
-      partitions: 3,
-    });
+    service = new AgencyCommandConsumer(
+      new CaseService(store, systemClock, new AccessLog(store, systemClock), (vault = new SqliteKeyVault(join(dir, 'keys.db'), MasterKey.generate()))),
+      registry,
+      bus,
+      {
+        topicPrefix: prefix,
+        groupId: `${prefix}-commands`,
+        partitions: 3,
+      },
+    );
     await service.start();
     seen.length = 0;
     reader = kafka.consumer({ groupId: `${prefix}-reader`, maxWaitTimeInMs: 100 });
@@ -129,7 +134,9 @@ describeWithKafka('agency command topics', () => {
   const send = (agencyId: string, value: string | object, { key, actor = 'officer-4711' }: { key?: string; actor?: string | null } = {}) =>
     producer.send({
       topic: topics.commands(agencyId),
-      messages: [{ key: key ?? null, value: typeof value === 'string' ? value : JSON.stringify(value), headers: actor === null ? {} : { 'samverkan-actor': actor } }],
+      messages: [
+        { key: key ?? null, value: typeof value === 'string' ? value : JSON.stringify(value), headers: actor === null ? {} : { 'samverkan-actor': actor } },
+      ],
     });
 
   const openCase = (commandId: string) => ({
@@ -144,7 +151,15 @@ describeWithKafka('agency command topics', () => {
     const commandId = randomUUID();
     await send(POLICE, openCase(commandId));
     const [result] = await resultOf(POLICE, commandId);
-    expect(result).toMatchObject({ commandId, status: 'accepted', revision: 1, events: [{ type: 'CaseOpened', revision: 0 }, { type: 'AgencyJoinedCase', revision: 1 }] });
+    expect(result).toMatchObject({
+      commandId,
+      status: 'accepted',
+      revision: 1,
+      events: [
+        { type: 'CaseOpened', revision: 0 },
+        { type: 'AgencyJoinedCase', revision: 1 },
+      ],
+    });
     const events = await caseEvents(result.caseId);
     expect(events.map((e) => ({ id: e.envelope.id, type: e.envelope.type, revision: e.envelope.revision, hash: e.envelope.hash }))).toEqual(result.events);
     expect(events[0].envelope.data).toMatchObject({ leadAgency: POLICE });

@@ -8,7 +8,10 @@ import { hostileJson } from '../support/hostile-json';
  * dead-letter topic, naming why): never another error, which would stop the consumer.
  */
 describe('parseCommandMessage on hostile messages', () => {
-  const headerValue = fc.oneof(fc.constantFrom('officer-1', '', '\u202eofficer', '19811218-9876', 'x'.repeat(300)), fc.string({ unit: 'binary', maxLength: 30 }));
+  const headerValue = fc.oneof(
+    fc.constantFrom('officer-1', '', '\u202eofficer', '19811218-9876', 'x'.repeat(300)),
+    fc.string({ unit: 'binary', maxLength: 30 }),
+  );
 
   it('answers with a command or a PoisonMessage, never anything else', async () => {
     await fc.assert(
@@ -34,9 +37,18 @@ describe('parseCommandMessage on hostile messages', () => {
 
   it('keeps the body limits of the HTTP API: depth, duplicate keys, forbidden characters', async () => {
     const message = (value: string) => parseCommandMessage({ key: null, value: Buffer.from(value), headers: { 'samverkan-actor': Buffer.from('officer-1') } });
-    await expect(message('{"type":"open-case","commandId":"c-1","body":' + '['.repeat(100_000))).rejects.toMatchObject({ reason: 'invalid-json', message: expect.stringMatching(/deeper than 16/) });
-    await expect(message('{"type":"open-case","type":"close-case"}')).rejects.toMatchObject({ reason: 'invalid-json', message: expect.stringMatching(/twice/) });
+    await expect(message('{"type":"open-case","commandId":"c-1","body":' + '['.repeat(100_000))).rejects.toMatchObject({
+      reason: 'invalid-json',
+      message: expect.stringMatching(/deeper than 16/),
+    });
+    await expect(message('{"type":"open-case","type":"close-case"}')).rejects.toMatchObject({
+      reason: 'invalid-json',
+      message: expect.stringMatching(/twice/),
+    });
     const opening = { type: 'open-case', commandId: 'c-1', body: { subject: { category: 'victim', ageGroup: 'adult' }, summary: 'a\u202eb' } };
-    await expect(message(JSON.stringify(opening))).rejects.toMatchObject({ reason: 'invalid-json', message: expect.stringMatching(/body.summary holds a control/) });
+    await expect(message(JSON.stringify(opening))).rejects.toMatchObject({
+      reason: 'invalid-json',
+      message: expect.stringMatching(/body.summary holds a control/),
+    });
   });
 });

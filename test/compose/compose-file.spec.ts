@@ -56,7 +56,7 @@ describe('docker-compose.yml', () => {
     });
 
     it('rejects what Compose would reject, such as an unknown start condition', () => {
-      const broken = structuredClone(compose) as any;
+      const broken = structuredClone(compose) as { services: { api: { depends_on: { kafka: { condition: string } } } } };
       broken.services.api.depends_on.kafka.condition = 'service_ready';
       expect(validate(broken)).toBe(false);
       expect(describeErrors(validate.errors).join('\n')).toContain('/services/api/depends_on/kafka/condition');
@@ -110,7 +110,10 @@ describe('docker-compose.yml', () => {
   describe('the coordinator', () => {
     const roles = coordinatorServices.map(([name, service]) => ({
       name,
-      roles: (environmentOf(service).SAMVERKAN_ROLES ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+      roles: (environmentOf(service).SAMVERKAN_ROLES ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
     }));
 
     it('runs as separate api and workers processes of one image', () => {
@@ -199,7 +202,10 @@ describe('docker-compose.yml', () => {
       for (const [, service] of coordinatorServices) {
         const build = typeof service.build === 'string' ? { context: service.build } : service.build!;
         const dockerfile = readFileSync(join(ROOT, build.context, build.dockerfile ?? 'Dockerfile'), 'utf8');
-        const command = dockerfile.split('\n').filter((line) => line.startsWith('CMD ')).pop();
+        const command = dockerfile
+          .split('\n')
+          .filter((line) => line.startsWith('CMD '))
+          .pop();
         expect(command).toBe(`CMD ["node", "${main}"]`);
       }
     });
@@ -281,7 +287,9 @@ function environmentOf(service: Service): Environment {
     ? environment.map((line) => [line.split('=')[0], line.slice(line.indexOf('=') + 1)])
     : Object.entries(environment).map(([name, value]) => [name, String(value ?? '')]);
   // Compose's interpolation of `${NAME:-default}` and `${NAME-default}`, with NAME unset.
-  return Object.fromEntries(entries.map(([name, value]) => [name, value.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}/g, (_, fallback?: string) => fallback ?? '')]));
+  return Object.fromEntries(
+    entries.map(([name, value]) => [name, value.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}/g, (_, fallback?: string) => fallback ?? '')]),
+  );
 }
 
 /** The names app-config.ts reads from the environment: `env.NAME`, `env['NAME']`, and `helper(env, 'NAME', …)`. */

@@ -91,7 +91,10 @@ describeWithKafka('Kafka broker (kafkajs against a real broker)', () => {
     const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
     expect(partitions).toEqual({ [topic]: 3, [positions]: 1 });
 
-    const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC_CONFIG, name: positions, configNames: ['cleanup.policy'] }] });
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: TOPIC_CONFIG, name: positions, configNames: ['cleanup.policy'] }],
+    });
     expect(configs.resources[0].configEntries).toEqual([expect.objectContaining({ configName: 'cleanup.policy', configValue: 'compact' })]);
 
     // auto.create.topics.enable=false: a topic is there only if created explicitly

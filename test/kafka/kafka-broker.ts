@@ -29,10 +29,7 @@ export const kafkaLocalScript = join(repoRoot, 'scripts/kafka-local.sh');
 /** Set by test/kafka/global-setup.ts: a file the helper writes when it started the local broker in this run. */
 export const startedMarkerEnv = 'SAMVERKAN_KAFKA_STARTED_MARKER';
 
-export type KafkaTarget =
-  | { kind: 'env'; brokers: string[] }
-  | { kind: 'local-script'; script: string }
-  | { kind: 'none'; reason: string };
+export type KafkaTarget = { kind: 'env'; brokers: string[] } | { kind: 'local-script'; script: string } | { kind: 'none'; reason: string };
 
 export interface KafkaBroker {
   brokers: string[];

@@ -90,7 +90,11 @@ class CaseTraffic {
       },
       () => this.send(social, 'support', `/cases/${caseId}/support`, { kind: 'psychological', providedOn: '2026-03-02' }),
       async () => {
-        const referred = await this.send(police, 'refer', `/cases/${caseId}/referrals`, { toAgency: migration, reason: 'residence permit', urgency: 'routine' });
+        const referred = await this.send(police, 'refer', `/cases/${caseId}/referrals`, {
+          toAgency: migration,
+          reason: 'residence permit',
+          urgency: 'routine',
+        });
         return referred && this.send(migration, 'accept', `/cases/${caseId}/referrals/${referred.referralId}/accept`, {});
       },
       () => this.send(police, 'evidence', `/cases/${caseId}/evidence`, { description: 'ledger of payments' }),
@@ -134,7 +138,7 @@ class PositionWatch {
     await admin.connect();
     try {
       await eventually(
-        async () => ((await admin.fetchTopicOffsets(relayTopics().positions).catch(() => [])).some((p) => Number(p.high) > 0) || undefined),
+        async () => (await admin.fetchTopicOffsets(relayTopics().positions).catch(() => [])).some((p) => Number(p.high) > 0) || undefined,
         'the relay writing to its positions topic',
         120_000,
       );
@@ -190,7 +194,10 @@ async function commandsAnsweredAgain(kafka: Kafka): Promise<void> {
     await producer.connect();
     try {
       const command = { commandId, type: 'open-case', body: { subject: { category: 'victim', ageGroup: 'adult' } } };
-      await producer.send({ topic: topics.commands(agencyId), messages: [{ key: null, value: JSON.stringify(command), headers: { 'samverkan-actor': 'officer-1' } }] });
+      await producer.send({
+        topic: topics.commands(agencyId),
+        messages: [{ key: null, value: JSON.stringify(command), headers: { 'samverkan-actor': 'officer-1' } }],
+      });
     } finally {
       await producer.disconnect();
     }
@@ -228,7 +235,10 @@ describeWithPrivateKafka('a broker outage while the relay publishes', () => {
     const app = service!;
     const kafka = new Kafka({ clientId: 'broker-outage-test', brokers: broker!.brokers, logLevel: logLevel.NOTHING });
     const store = app.app.get<EventStore>(EVENT_STORE);
-    const agencyIds = app.app.get(AgencyRegistry).all().map((a) => a.id);
+    const agencyIds = app.app
+      .get(AgencyRegistry)
+      .all()
+      .map((a) => a.id);
 
     // the relay has started (it commits a start mark first), then agencies start working
     const before = await PositionWatch.start(kafka);
@@ -271,7 +281,11 @@ describeWithPrivateKafka('a broker outage while the relay publishes', () => {
 
     const after = await PositionWatch.start(kafka);
     watches.push(after);
-    await after.until((p) => p?.position === head.position, `the relay's committed position reaching the head of the log (ledger index ${head.index})`, 180_000);
+    await after.until(
+      (p) => p?.position === head.position,
+      `the relay's committed position reaching the head of the log (ledger index ${head.index})`,
+      180_000,
+    );
     const caughtUp = performance.now();
 
     const { deliveries } = await expectExactlyGranted(kafka, store, 'samverkan', agencyIds);
@@ -291,7 +305,7 @@ describeWithPrivateKafka('a broker outage while the relay publishes', () => {
     const lastCommitBefore = after.commits.filter((c) => c.producedAt < restartingAt).at(-1)!;
     expect(lastCommitBefore.producedAt).toBeGreaterThan(stoppingAt - 5_000);
     const seconds = (ms: number | undefined) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`);
-    // eslint-disable-next-line no-console
+
     console.log(
       [
         `broker outage: the relay started ${seconds(after.startMarks[0] - serviceStartedAt)} after the service (start marks: ` +

@@ -91,7 +91,12 @@ describeWithKafka('ledger checkpoints on Kafka', () => {
   /** Appends `count` events, waits until the ledger has them, signs a checkpoint; returns its size. */
   const grow = async (count: number): Promise<number> => {
     const stream = `test-${randomUUID()}`;
-    const { sealed } = await appendSealed(store, stream, await readStreamHead(store, stream), Array.from({ length: count }, () => testDraft('Happened')));
+    const { sealed } = await appendSealed(
+      store,
+      stream,
+      await readStreamHead(store, stream),
+      Array.from({ length: count }, () => testDraft('Happened')),
+    );
     await ledger.leafOf(sealed[sealed.length - 1].id);
     return (await ledger.checkpointNow())!.size;
   };

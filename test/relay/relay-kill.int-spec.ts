@@ -29,10 +29,14 @@ class RelayProcess {
   startedAt: RelayPosition | null | undefined;
 
   constructor(file: string, brokers: string[], prefix: string, batchSize: number) {
-    this.process = spawn(process.execPath, [join(repoRoot, 'scripts/run-ts.js'), 'test/relay/relay-process.ts', file, brokers.join(','), prefix, String(batchSize)], {
-      cwd: repoRoot,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    this.process = spawn(
+      process.execPath,
+      [join(repoRoot, 'scripts/run-ts.js'), 'test/relay/relay-process.ts', file, brokers.join(','), prefix, String(batchSize)],
+      {
+        cwd: repoRoot,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let partial = '';
     this.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');

@@ -28,7 +28,11 @@ const relay = new Relay(store, new KafkaMessageBus({ brokers: brokers.split(',')
   transactionalId: `${prefix}-relay`,
   batchSize: Number(batchSize),
   retryMs: 200,
-  logger: { log: () => undefined, warn: (message: string) => process.stderr.write(`${message}\n`), error: (message: string) => process.stderr.write(`${message}\n`) },
+  logger: {
+    log: () => undefined,
+    warn: (message: string) => process.stderr.write(`${message}\n`),
+    error: (message: string) => process.stderr.write(`${message}\n`),
+  },
 });
 
 async function main(): Promise<void> {

@@ -44,7 +44,10 @@ describeWithKafka('the relay role across processes', () => {
     await admin.connect();
     const env = { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, SAMVERKAN_RELAY_TRANSACTIONAL_ID: `${prefix}-relay` };
     const api = await ServiceProcess.start(dataDir, { ...env, SAMVERKAN_ROLES: 'api' });
-    const relays = [await ServiceProcess.start(dataDir, { ...env, SAMVERKAN_ROLES: 'relay' }), await ServiceProcess.start(dataDir, { ...env, SAMVERKAN_ROLES: 'relay' })];
+    const relays = [
+      await ServiceProcess.start(dataDir, { ...env, SAMVERKAN_ROLES: 'relay' }),
+      await ServiceProcess.start(dataDir, { ...env, SAMVERKAN_ROLES: 'relay' }),
+    ];
     processes.push(api, ...relays);
     const activeRelay = async (candidates: ServiceProcess[]) =>
       eventually(
@@ -61,7 +64,8 @@ describeWithKafka('the relay role across processes', () => {
     const social = await api.as('socialtjansten-stockholm');
     const story = async () => {
       const { caseId } = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body;
-      const { referralId } = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support', urgency: 'routine' })).body;
+      const { referralId } = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-stockholm', reason: 'support', urgency: 'routine' }))
+        .body;
       await social.post(`/cases/${caseId}/referrals/${referralId}/accept`);
       await social.post(`/cases/${caseId}/support`, { kind: 'psychological', providedOn: '2026-03-02' });
       await police.post(`/cases/${caseId}/evidence`, { description: 'ledger of payments' });

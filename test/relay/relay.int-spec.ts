@@ -19,10 +19,9 @@ import { caseStories, seededRandom } from './case-stories';
 import { expectExactlyGranted, logHead, Published } from './relay-expectations';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
-import { CaseEvent, CaseState } from '../../apps/coordinator/src/cases/case.model';
+import { CaseState } from '../../apps/coordinator/src/cases/case.model';
 
 jest.setTimeout(180_000);
-
 
 describeWithKafka('the relay', () => {
   const registry = AgencyRegistry.fromFile(join(repoRoot, 'config/agencies.yaml'));
@@ -154,7 +153,8 @@ describeWithKafka('the relay', () => {
         // police and prosecution, or the agency that registered it, get what a piece of evidence is.
         if (type === 'SupportProvided' && kind === 'migration') expect(value.providedBy).toBe(agencyId);
         if (type === 'SupportProvided' && careSupport.has(String(value.kind)) && kind !== 'social-services') expect(value.providedBy).toBe(agencyId);
-        if (type === 'EvidenceRegistered' && kind !== 'police' && kind !== 'prosecution' && value.holder !== agencyId) expect(value).not.toHaveProperty('description');
+        if (type === 'EvidenceRegistered' && kind !== 'police' && kind !== 'prosecution' && value.holder !== agencyId)
+          expect(value).not.toHaveProperty('description');
       }
     }
   };

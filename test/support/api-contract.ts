@@ -37,7 +37,8 @@ export function checkAgainstContract(baseUrl: string, method: string, url: strin
   const [template, operation] = found;
   const where = `${method.toUpperCase()} ${template} (${path})`;
   const response = operation.responses[String(status)] ?? operation.responses.default;
-  if (!response) throw new Error(`${where} answered ${status}, which the OpenAPI document does not state (it states ${Object.keys(operation.responses).join(', ')})`);
+  if (!response)
+    throw new Error(`${where} answered ${status}, which the OpenAPI document does not state (it states ${Object.keys(operation.responses).join(', ')})`);
   if (!contentType?.includes('json') || body === undefined) return;
   const key = `${baseUrl} ${where.split(' (')[0]} ${status}`;
   let validator = validators.get(key);
@@ -46,7 +47,8 @@ export function checkAgainstContract(baseUrl: string, method: string, url: strin
     validators.set(key, validator);
   }
   const errors = validator.validateResponse(status, body);
-  if (errors) throw new Error(`${where} answered ${status} with a body the OpenAPI document does not describe: ${JSON.stringify(errors.errors).slice(0, 2000)}`);
+  if (errors)
+    throw new Error(`${where} answered ${status} with a body the OpenAPI document does not describe: ${JSON.stringify(errors.errors).slice(0, 2000)}`);
 }
 
 /** The response with its JSON schema only (the validator reads the first content type it finds). */

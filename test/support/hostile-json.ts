@@ -7,16 +7,83 @@ import fc from 'fast-check';
  * not JSON at all.
  */
 const FIELD_NAMES = [
-  'subject', 'category', 'ageGroup', 'personId', 'summary', 'reason', 'toAgency', 'urgency', 'dueBy', 'kind', 'providedOn',
-  'scope', 'given', 'by', 'on', 'until', 'granted', 'status', 'reference', 'outcome', 'charges', 'court', 'verdict',
-  'offences', 'sentence', 'appealed', 'decidedOn', 'description', 'contentSha256', 'agencyId', 'identity', 'relativeId',
-  'relation', 'basis', 'type', 'commandId', 'caseId', 'body', 'expectedRevision', '__proto__', 'constructor', 'prototype',
+  'subject',
+  'category',
+  'ageGroup',
+  'personId',
+  'summary',
+  'reason',
+  'toAgency',
+  'urgency',
+  'dueBy',
+  'kind',
+  'providedOn',
+  'scope',
+  'given',
+  'by',
+  'on',
+  'until',
+  'granted',
+  'status',
+  'reference',
+  'outcome',
+  'charges',
+  'court',
+  'verdict',
+  'offences',
+  'sentence',
+  'appealed',
+  'decidedOn',
+  'description',
+  'contentSha256',
+  'agencyId',
+  'identity',
+  'relativeId',
+  'relation',
+  'basis',
+  'type',
+  'commandId',
+  'caseId',
+  'body',
+  'expectedRevision',
+  '__proto__',
+  'constructor',
+  'prototype',
 ];
 
 const edgeStrings = fc.oneof(
-  fc.constantFrom('', ' ', '\u0000', '\u001b[2J', '\u202e', '\u2066', '\ud800', '\udc00', '\uffff', '\ufeff', '😀', 'A\u030a', '\r', '\n\t',
-    '2026-02-30', '9999-12-31', '1900-01-01', '0x10', '1e308', '-0', 'null', 'true', '../../etc/passwd', '<script>', "' OR 1=1 --",
-    '19811218-9876', 'victim', 'adult', 'shelter', 'polisen-noa'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\u001b[2J',
+    '\u202e',
+    '\u2066',
+    '\ud800',
+    '\udc00',
+    '\uffff',
+    '\ufeff',
+    '😀',
+    'A\u030a',
+    '\r',
+    '\n\t',
+    '2026-02-30',
+    '9999-12-31',
+    '1900-01-01',
+    '0x10',
+    '1e308',
+    '-0',
+    'null',
+    'true',
+    '../../etc/passwd',
+    '<script>',
+    "' OR 1=1 --",
+    '19811218-9876',
+    'victim',
+    'adult',
+    'shelter',
+    'polisen-noa',
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.integer({ min: 1, max: 300_000 }).map((n) => 'x'.repeat(n)),
@@ -40,8 +107,12 @@ const commandLike = fc.dictionary(fc.constantFrom(...FIELD_NAMES), value, { maxK
 const deepNesting = fc
   .tuple(fc.constantFrom(['{"a":', '}'], ['[', ']'], ['{"body":', '}']), fc.integer({ min: 17, max: 120_000 }), fc.boolean())
   .map(([[open, close], n, closed]) => (closed ? `{"type":"open-case","commandId":"c","x":${open.repeat(n)}1${close.repeat(n)}}` : open.repeat(n)));
-const duplicateKeys = fc.tuple(fc.constantFrom(...FIELD_NAMES), value, value).map(([key, a, b]) => `{"${key}":${JSON.stringify(a) ?? 'null'},"${key}":${JSON.stringify(b) ?? 'null'}}`);
-const prototypeKeys = fc.tuple(fc.constantFrom('__proto__', 'constructor', 'prototype'), value).map(([key, v]) => `{"${key}":${JSON.stringify(v) ?? '{}'},"kind":"shelter"}`);
+const duplicateKeys = fc
+  .tuple(fc.constantFrom(...FIELD_NAMES), value, value)
+  .map(([key, a, b]) => `{"${key}":${JSON.stringify(a) ?? 'null'},"${key}":${JSON.stringify(b) ?? 'null'}}`);
+const prototypeKeys = fc
+  .tuple(fc.constantFrom('__proto__', 'constructor', 'prototype'), value)
+  .map(([key, v]) => `{"${key}":${JSON.stringify(v) ?? '{}'},"kind":"shelter"}`);
 const notJson = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.constantFrom('{', '}', '{"a":1,}', "{'a':1}", 'NaN', '{"a":01}', '\ufeff{}'));
 
 export const hostileJson: fc.Arbitrary<string> = fc.oneof(

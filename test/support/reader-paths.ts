@@ -58,7 +58,7 @@ export function fromKafka({ headers, value }: Published): Seen {
 /** The agency's whole feed, page by page. */
 export async function wholeFeed(client: AgencyClient, pageSize = 200): Promise<Array<Entry & { caseId: string }>> {
   const entries = [];
-  for (let after = '0'; ; ) {
+  for (let after = '0'; ;) {
     const page = (await client.get(`/agencies/me/feed?after=${after}&limit=${pageSize}`)).body;
     entries.push(...page.events);
     if (page.events.length === 0) return entries;

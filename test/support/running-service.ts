@@ -11,6 +11,7 @@ import { signDevToken } from '../../apps/coordinator/src/auth/dev-keys';
 import { createApp } from '../../apps/coordinator/src/bootstrap';
 import { AppConfig, loadConfig } from '../../apps/coordinator/src/config/app-config';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer, read by the shape each test expects
 export interface Reply<T = any> {
   status: number;
   headers: Headers;
@@ -32,7 +33,9 @@ export class RunningService {
    * `logger`: where the service's log goes (none by default), e.g. a LogCapture to search what it wrote;
    * `requestLog`: where its line for each request goes (none by default).
    */
-  static async start(options: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string; logger?: LoggerService; requestLog?: PinoLogger } = {}): Promise<RunningService> {
+  static async start(
+    options: { clock?: Clock; env?: NodeJS.ProcessEnv; dataDir?: string; logger?: LoggerService; requestLog?: PinoLogger } = {},
+  ): Promise<RunningService> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'samverkan-e2e-'));
     const config = {
       // Development keys on every store here: the tests sign their tokens with them.
@@ -68,7 +71,11 @@ export class RunningService {
     return new AgencyClient(this.baseUrl, await this.token(agencyId, actorId));
   }
 
-  async request(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {}): Promise<Reply> {
+  async request(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+  ): Promise<Reply> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined = options.rawBody;
@@ -134,7 +141,10 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
 /** A logger that keeps every line the service writes, at every level, to be searched afterwards. */
 export class LogCapture implements LoggerService {
   readonly lines: string[] = [];
-  private keep = (level: string) => (message: unknown, ...rest: unknown[]) => void this.lines.push(`${level} ${String(message)} ${rest.map(String).join(' ')}`);
+  private keep =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) =>
+      void this.lines.push(`${level} ${String(message)} ${rest.map(String).join(' ')}`);
   log = this.keep('log');
   error = this.keep('error');
   warn = this.keep('warn');

@@ -34,7 +34,15 @@ export class ServiceProcess {
     const port = await freePort();
     const child = spawn(process.execPath, [join(root, 'scripts/run-ts.js'), 'apps/coordinator/src/main.ts'], {
       cwd: root,
-      env: { ...process.env, SAMVERKAN_DEV_KEYS: 'true', ...env, PORT: String(port), HOST: '127.0.0.1', SAMVERKAN_DATA_DIR: dataDir, SAMVERKAN_ESCALATION_INTERVAL_MS: '0' },
+      env: {
+        ...process.env,
+        SAMVERKAN_DEV_KEYS: 'true',
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SAMVERKAN_DATA_DIR: dataDir,
+        SAMVERKAN_ESCALATION_INTERVAL_MS: '0',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const service = new ServiceProcess(child, `http://127.0.0.1:${port}`, dataDir);
@@ -55,7 +63,9 @@ export class ServiceProcess {
 
   async health(): Promise<{ status: string; roles: Record<string, string>; ledger: { size: number; checkpoint: number } }> {
     const token = await signDevToken(this.dataDir, 'polisen-malmo', 'health-probe');
-    return (await fetch(`${this.baseUrl}/health`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
+    return (await fetch(`${this.baseUrl}/health`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<
+      Awaited<ReturnType<ServiceProcess['health']>>
+    >;
   }
 
   async as(agencyId: string, actorId = 'officer-1'): Promise<AgencyClient> {

@@ -32,7 +32,10 @@ describeWithChromium('the audit page in a browser', () => {
     expect((await police.post(`/cases/${caseId}/cooperation`, { status: 'willing' })).status).toBe(201);
     const timeline = (await police.get(`/cases/${caseId}/timeline`)).body.events as { id: string }[];
     eventId = timeline[timeline.length - 1].id;
-    await eventually(async () => ((await police.get(`/cases/${caseId}/audit-bundle`)).body.events?.length === timeline.length ? true : undefined), 'the cooperation sealed');
+    await eventually(
+      async () => ((await police.get(`/cases/${caseId}/audit-bundle`)).body.events?.length === timeline.length ? true : undefined),
+      'the cooperation sealed',
+    );
     await sign();
     expect(sizes[1]).toBeGreaterThan(sizes[0]);
     browser = await launchChromium();
@@ -62,7 +65,9 @@ describeWithChromium('the audit page in a browser', () => {
     expect(await page.textContent('#inclusion')).toContain(`Event ${eventId}`);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-button')]);
-    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(sizes[1]);
     expect(JSON.parse(lines[0]).index).toBe(0);
 

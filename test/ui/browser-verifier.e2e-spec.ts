@@ -92,8 +92,17 @@ describeWithChromium("the pages' verifier in a browser", () => {
       async ({ vkey, note }) => {
         const v = verify;
         const key = await v.parseVerifierKey(vkey);
-        const attempt = (text: string) => v.openNote(text, key).then((t: string) => `opened: ${JSON.stringify(t)}`, (e: Error) => `refused: ${e.message}`);
-        const otherName = await v.parseVerifierKey(vkey).then(() => v.parseVerifierKey(vkey.replace('example.com/foo', 'example.com/bar')).then(() => 'parsed', (e: Error) => `refused: ${e.message}`));
+        const attempt = (text: string) =>
+          v.openNote(text, key).then(
+            (t: string) => `opened: ${JSON.stringify(t)}`,
+            (e: Error) => `refused: ${e.message}`,
+          );
+        const otherName = await v.parseVerifierKey(vkey).then(() =>
+          v.parseVerifierKey(vkey.replace('example.com/foo', 'example.com/bar')).then(
+            () => 'parsed',
+            (e: Error) => `refused: ${e.message}`,
+          ),
+        );
         return [await attempt(note), await attempt(note.replace('example message', 'exemplary message')), otherName];
       },
       { vkey, note },
@@ -105,7 +114,11 @@ describeWithChromium("the pages' verifier in a browser", () => {
 
   it("recomputes the hashes of the service's sealed events and proves them in its signed checkpoint, and fails an edited one", async () => {
     const police = await service.as('polisen-malmo');
-    const opened = await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female', originCountry: 'RO' }, exploitation: 'sexual-exploitation', summary: 'Met at the station; "ö", emoji 🙂 and a tab\there' });
+    const opened = await police.post('/cases', {
+      subject: { category: 'victim', ageGroup: 'adult', gender: 'female', originCountry: 'RO' },
+      exploitation: 'sexual-exploitation',
+      summary: 'Met at the station; "ö", emoji 🙂 and a tab\there',
+    });
     expect(opened.status).toBe(201);
     const caseId = opened.body.caseId;
     expect((await police.post(`/cases/${caseId}/cooperation`, { status: 'willing' })).status).toBe(201);
@@ -115,7 +128,8 @@ describeWithChromium("the pages' verifier in a browser", () => {
       async ({ bundle, key }) => {
         const v = verify;
         const verifier = await v.parseVerifierKey(key);
-        const statuses = async (b: typeof bundle) => [...(await v.verifyBundle(b, verifier)).verdicts.values()].map((d: { status: string; problem?: string }) => d.problem ?? d.status);
+        const statuses = async (b: typeof bundle) =>
+          [...(await v.verifyBundle(b, verifier)).verdicts.values()].map((d: { status: string; problem?: string }) => d.problem ?? d.status);
         const edited = structuredClone(bundle);
         edited.events[0].event.metadata.occurredAt = '2020-01-01T00:00:00.000Z';
         return { genuine: await statuses(bundle), edited: await statuses(edited) };

@@ -29,20 +29,30 @@ describeWithChromium('the case page in a browser', () => {
 
   beforeAll(async () => {
     service = await RunningService.start();
-    await recordYear(planYear(2026, 0.2), apiOverHttp(service.baseUrl, (agencyId) => service.token(agencyId, 'demo-officer')));
+    await recordYear(
+      planYear(2026, 0.2),
+      apiOverHttp(service.baseUrl, (agencyId) => service.token(agencyId, 'demo-officer')),
+    );
     const social = await service.as(SOCIAL, 'outreach-3');
     const police = await service.as(POLICE, 'officer-9');
     const ok = <T extends { status: number }>(reply: T) => {
       expect(reply.status).toBe(201);
       return reply;
     };
-    caseId = ok(await social.post('/cases', { subject: { category: 'victim', ageGroup: 'adult', gender: 'female', originCountry: 'NG' }, exploitation: 'sexual-exploitation' })).body.caseId;
+    caseId = ok(
+      await social.post('/cases', {
+        subject: { category: 'victim', ageGroup: 'adult', gender: 'female', originCountry: 'NG' },
+        exploitation: 'sexual-exploitation',
+      }),
+    ).body.caseId;
     supportRevision = ok(await social.post(`/cases/${caseId}/support`, { kind: 'psychological', providedOn: '2026-03-02' })).body.revision;
     ok(await social.post(`/cases/${caseId}/team`, { agencyId: MIGRATION, reason: 'reflection period' }));
     ok(await social.post(`/cases/${caseId}/team`, { agencyId: POLICE, reason: 'the victim may report the crime' }));
     ok(await social.post(`/cases/${caseId}/team`, { agencyId: COORDINATOR, reason: 'a victim from outside the EU: the regional coordinator' }));
     ok(await police.post(`/cases/${caseId}/cooperation`, { status: 'willing' }));
-    const { referralId } = ok(await police.post(`/cases/${caseId}/referrals`, { toAgency: PROSECUTOR, reason: 'a prosecutor to lead the investigation', urgency: 'urgent' })).body;
+    const { referralId } = ok(
+      await police.post(`/cases/${caseId}/referrals`, { toAgency: PROSECUTOR, reason: 'a prosecutor to lead the investigation', urgency: 'urgent' }),
+    ).body;
     ok(await (await service.as(PROSECUTOR)).post(`/cases/${caseId}/referrals/${referralId}/accept`, {}));
     // The page checks every event against a signed checkpoint: the ledger must have sealed the last one.
     await eventually(async () => ((await social.get(`/cases/${caseId}/audit-bundle`)).status === 200 ? true : undefined), 'the case sealed in the ledger');
@@ -87,7 +97,9 @@ describeWithChromium('the case page in a browser', () => {
     if (timeline.status === 200) {
       const events = timeline.body.events as { revision: number }[];
       expect(await rows(page).count()).toBe(events.length);
-      expect(await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-revision'))))).toEqual(events.map((e) => e.revision));
+      expect(await page.locator('#timeline tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-revision'))))).toEqual(
+        events.map((e) => e.revision),
+      );
       const verification = (await page.textContent('#verification')) ?? '';
       expect(verification).toMatch(/ 0 failed/);
       expect(await page.locator('article.event .mark.verified, article.event .mark.proven-by-hash').count()).toBe(events.length);
@@ -104,7 +116,7 @@ describeWithChromium('the case page in a browser', () => {
     await page.close();
   });
 
-  it("shows the Migration Agency no psychological support, which social services see", async () => {
+  it('shows the Migration Agency no psychological support, which social services see', async () => {
     const migration = await signedIn(MIGRATION);
     await openCase(migration.page);
     expect(await rows(migration.page).count()).toBeGreaterThan(0);
@@ -140,7 +152,13 @@ describeWithChromium('the case page in a browser', () => {
     await form.locator('button[type=submit]').click();
     await page.locator('#command-status', { hasText: "Record the victim's cooperation: recorded" }).waitFor();
     const police = await service.as(POLICE);
-    const events = (await police.get(`/cases/${own}/timeline`)).body.events as { revision: number; type: string; agency: string; actor: string; data: { status: string } }[];
+    const events = (await police.get(`/cases/${own}/timeline`)).body.events as {
+      revision: number;
+      type: string;
+      agency: string;
+      actor: string;
+      data: { status: string };
+    }[];
     const last = events[events.length - 1];
     expect(last).toMatchObject({ type: 'VictimCooperationRecorded', agency: POLICE, actor: 'officer-1', data: { status: 'statement-given' } });
     await page.locator(`article.event[data-revision="${last.revision}"]`).waitFor();
@@ -242,7 +260,9 @@ describeWithChromium('the case page in a browser', () => {
     rmSync(service.config.dataDir, { recursive: true, force: true });
     editStore(dataDir, (db) => {
       const changed = db
-        .prepare("UPDATE events SET envelope = replace(envelope, '\"providedOn\":\"2026-03-02\"', '\"providedOn\":\"2026-03-09\"') WHERE stream = ? AND revision = ?")
+        .prepare(
+          'UPDATE events SET envelope = replace(envelope, \'"providedOn":"2026-03-02"\', \'"providedOn":"2026-03-09"\') WHERE stream = ? AND revision = ?',
+        )
         .run(`case-${caseId}`, supportRevision);
       expect(changed.changes).toBe(1);
     });

@@ -20,12 +20,20 @@ describeWithChromium('the statistics page in a browser', () => {
   beforeAll(async () => {
     service = await RunningService.start();
     const police = await service.as('polisen-malmo');
-    const open = (ageGroup: string) => police.post('/cases', { subject: { category: 'victim', ageGroup, gender: 'female', originCountry: 'RO' }, exploitation: 'sexual-exploitation', contact: 'outreach' });
+    const open = (ageGroup: string) =>
+      police.post('/cases', {
+        subject: { category: 'victim', ageGroup, gender: 'female', originCountry: 'RO' },
+        exploitation: 'sexual-exploitation',
+        contact: 'outreach',
+      });
     for (let i = 0; i < 8; i++) expect((await open('adult')).status).toBe(201);
     for (let i = 0; i < 3; i++) expect((await open('child')).status).toBe(201);
     for (let i = 0; i < 6; i++) expect((await open('unknown')).status).toBe(201);
     const mika = await service.as('mika-malmo');
-    await eventually(async () => ((await mika.get(`/statistics?year=${year}`)).body.tables.individualsByGroup.total === 17 ? true : undefined), 'the figures to hold the cases');
+    await eventually(
+      async () => ((await mika.get(`/statistics?year=${year}`)).body.tables.individualsByGroup.total === 17 ? true : undefined),
+      'the figures to hold the cases',
+    );
     browser = await launchChromium();
     // A script the page's security policy refuses, or any error of the page's own, fails the test.
     ({ page, problems } = await watchedPage(browser));
@@ -43,7 +51,12 @@ describeWithChromium('the statistics page in a browser', () => {
     await page.click('#query button[type=submit]');
     await page.waitForURL(/region=skane/);
     await page.locator('#individualsByGroup table').waitFor();
-    const cell = (table: string, row: string, column: number) => page.locator(`#${table} tbody tr`, { has: page.locator(`th:text-is("${row}")`) }).locator('td').nth(column).textContent();
+    const cell = (table: string, row: string, column: number) =>
+      page
+        .locator(`#${table} tbody tr`, { has: page.locator(`th:text-is("${row}")`) })
+        .locator('td')
+        .nth(column)
+        .textContent();
     expect(await cell('individualsByGroup', 'victim', 1)).toBe('8');
     expect(await cell('individualsByGroup', 'victim', 0)).toBe('suppressed');
     expect(await page.locator('#individualsByGroup canvas[role=img]').count()).toBe(1);
@@ -79,7 +92,9 @@ describe('development sign-in', () => {
   it('is not there where development keys are off', async () => {
     // Without development keys the service makes no key of its own: the ledger's and the master key are given.
     const ledgerKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    const service = await RunningService.start({ env: { SAMVERKAN_DEV_KEYS: 'false', SAMVERKAN_MASTER_KEY: randomBytes(32).toString('base64'), SAMVERKAN_LEDGER_KEY: ledgerKey } });
+    const service = await RunningService.start({
+      env: { SAMVERKAN_DEV_KEYS: 'false', SAMVERKAN_MASTER_KEY: randomBytes(32).toString('base64'), SAMVERKAN_LEDGER_KEY: ledgerKey },
+    });
     try {
       expect((await service.request('GET', '/dev/sign-in')).status).toBe(404);
       expect((await service.request('POST', '/dev/sign-in', { body: { agencyId: 'polisen-malmo', actorId: 'x' } })).status).toBe(404);
@@ -93,11 +108,20 @@ describe('development sign-in', () => {
     try {
       const reply = await service.request('POST', '/dev/sign-in', { body: { agencyId: 'migrationsverket-stockholm', actorId: 'handlaggare-7' } });
       expect(reply.status).toBe(200);
-      expect((await service.request('GET', '/agencies/me', { token: reply.body.token })).body).toMatchObject({ id: 'migrationsverket-stockholm', actorId: 'handlaggare-7' });
-      expect((await service.request('POST', '/dev/sign-in', { body: { agencyId: 'atlantis-polis', actorId: 'x' } })).body).toMatchObject({ status: 404, rule: 'unknown-agency' });
+      expect((await service.request('GET', '/agencies/me', { token: reply.body.token })).body).toMatchObject({
+        id: 'migrationsverket-stockholm',
+        actorId: 'handlaggare-7',
+      });
+      expect((await service.request('POST', '/dev/sign-in', { body: { agencyId: 'atlantis-polis', actorId: 'x' } })).body).toMatchObject({
+        status: 404,
+        rule: 'unknown-agency',
+      });
       expect((await service.request('POST', '/dev/sign-in', { body: { agencyId: 'migrationsverket-stockholm', actorId: 'x y' } })).status).toBe(400);
       // Through a proxy on this machine every client would look local: a forwarded request is refused.
-      const proxied = await service.request('POST', '/dev/sign-in', { body: { agencyId: 'polisen-malmo', actorId: 'x' }, headers: { 'x-forwarded-for': '203.0.113.9' } });
+      const proxied = await service.request('POST', '/dev/sign-in', {
+        body: { agencyId: 'polisen-malmo', actorId: 'x' },
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
       expect(proxied.body).toMatchObject({ status: 403, rule: 'dev-sign-in-from-afar' });
     } finally {
       await service.stop();

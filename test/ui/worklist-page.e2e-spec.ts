@@ -20,7 +20,10 @@ describeWithChromium('the worklist page in a browser', () => {
     service = await RunningService.start();
     const police = await service.as('polisen-malmo');
     for (let i = 0; i < 2; i++) {
-      const reply = await police.post('/cases', { subject: { category: 'victim', ageGroup: 'child', gender: 'female', originRegion: 'baltic' }, exploitation: 'sexual-exploitation' });
+      const reply = await police.post('/cases', {
+        subject: { category: 'victim', ageGroup: 'child', gender: 'female', originRegion: 'baltic' },
+        exploitation: 'sexual-exploitation',
+      });
       expect(reply.status).toBe(201);
       caseIds.push(reply.body.caseId);
     }
@@ -64,7 +67,7 @@ describeWithChromium('the worklist page in a browser', () => {
     }, 'the case referred again on the page');
 
     const social = await service.as('socialtjansten-malmo');
-    const types = async (caseId: string) => ((await social.get(`/cases/${caseId}/timeline`)).body.events as { type: string; data: { reason?: string } }[]);
+    const types = async (caseId: string) => (await social.get(`/cases/${caseId}/timeline`)).body.events as { type: string; data: { reason?: string } }[];
     expect((await types(caseIds[0])).map((e) => e.type)).toContain('ReferralAccepted');
     const declined = (await types(caseIds[1])).find((e) => e.type === 'ReferralDeclined');
     expect(declined?.data.reason).toBe('the family has moved to Lund');

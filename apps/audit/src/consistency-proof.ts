@@ -38,7 +38,10 @@ export async function proveConsistent(older: Checkpoint, newer: Checkpoint, sour
   }
   if (older.size === 0) {
     // Every tree extends the empty tree; there is nothing to prove, only that a root of size 0 is the empty one.
-    for (const [checkpoint, reason] of [[older, 'root1-mismatch'], [newer, 'root2-mismatch']] as const) {
+    for (const [checkpoint, reason] of [
+      [older, 'root1-mismatch'],
+      [newer, 'root2-mismatch'],
+    ] as const) {
       if (checkpoint.size === 0 && !checkpoint.root.equals(EMPTY_ROOT)) {
         throw new ProofError(reason, `a checkpoint of size 0 must have the empty root ${toHex(EMPTY_ROOT)}, not ${toHex(checkpoint.root)}`);
       }

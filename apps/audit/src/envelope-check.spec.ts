@@ -2,8 +2,19 @@ import { EventDraft, SealedEnvelope, sealEvents } from '@samverkan/sealing';
 import { envelopeShapeProblem, hashMismatch, StreamHeads } from './envelope-check';
 import { metadata } from './testing/fixture-ledger';
 
-const draft = (n: number): EventDraft => ({ id: `0195f0c2-0000-7000-8000-${String(n).padStart(12, '0')}`, type: 'SupportRecorded', schemaVersion: 1, data: { n }, metadata });
-const chain = (stream: string, count: number) => sealEvents(stream, null, Array.from({ length: count }, (_, i) => draft(i)));
+const draft = (n: number): EventDraft => ({
+  id: `0195f0c2-0000-7000-8000-${String(n).padStart(12, '0')}`,
+  type: 'SupportRecorded',
+  schemaVersion: 1,
+  data: { n },
+  metadata,
+});
+const chain = (stream: string, count: number) =>
+  sealEvents(
+    stream,
+    null,
+    Array.from({ length: count }, (_, i) => draft(i)),
+  );
 
 function breaks(events: readonly SealedEnvelope[]) {
   const heads = new StreamHeads();
@@ -33,7 +44,9 @@ describe('checking stream chains an event at a time', () => {
 
   it('reports a stream whose first revisions are gone', () => {
     const a = chain('case-a', 4);
-    expect(breaks([a[2], a[3]])).toEqual([expect.objectContaining({ at: 'case-a@2', problem: expect.stringContaining('revisions 0 to 1 are missing'), expected: 'revision 0' })]);
+    expect(breaks([a[2], a[3]])).toEqual([
+      expect.objectContaining({ at: 'case-a@2', problem: expect.stringContaining('revisions 0 to 1 are missing'), expected: 'revision 0' }),
+    ]);
   });
 
   it('reports an event rewritten and resealed at its successor, whose link it breaks', () => {

@@ -9,7 +9,9 @@ describe('the server given with --server', () => {
   });
 
   it('adds the query', () => {
-    expect(serverUrl('http://localhost:3000', 'ledger/proofs/consistency', { from: 3, to: 7 }).href).toBe('http://localhost:3000/ledger/proofs/consistency?from=3&to=7');
+    expect(serverUrl('http://localhost:3000', 'ledger/proofs/consistency', { from: 3, to: 7 }).href).toBe(
+      'http://localhost:3000/ledger/proofs/consistency?from=3&to=7',
+    );
   });
 
   it('refuses what is not an http(s) URL as a usage error', () => {

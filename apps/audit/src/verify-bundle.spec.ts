@@ -40,7 +40,7 @@ describe('verify-bundle', () => {
   });
 
   describe('which case', () => {
-    it('passes with --case naming the bundle\'s case', async () => {
+    it("passes with --case naming the bundle's case", async () => {
       const run = await verifyBundle(bundleFile, '--case', CASE);
       expect(run.code).toBe(0);
     });
@@ -50,7 +50,10 @@ describe('verify-bundle', () => {
       expect(run.code).toBe(1);
       expect(run.fails[0]).toBe(`FAIL bundle ${bundleFile}: is for case ${CASE}, not for case ${OTHER} (--case) (expected ${OTHER}, found ${CASE})`);
       expect(run.fails.slice(1)).toEqual(
-        bundle.events.map(({ event, leafIndex }) => `FAIL ${named(event, leafIndex)}: belongs to stream case-${CASE}, not to stream case-${OTHER} of case ${OTHER} (--case) (expected case-${OTHER}, found case-${CASE})`),
+        bundle.events.map(
+          ({ event, leafIndex }) =>
+            `FAIL ${named(event, leafIndex)}: belongs to stream case-${CASE}, not to stream case-${OTHER} of case ${OTHER} (--case) (expected case-${OTHER}, found case-${CASE})`,
+        ),
       );
     });
 
@@ -67,11 +70,13 @@ describe('verify-bundle', () => {
         const file = saveBundle('no-case.json', { caseId });
         const run = await verifyBundle(file);
         expect(run.code).toBe(1);
-        expect(run.fails).toEqual([`FAIL bundle ${file}: names no case (found caseId ${JSON.stringify(caseId) ?? 'missing'}): a bundle must say which case it is for`]);
+        expect(run.fails).toEqual([
+          `FAIL bundle ${file}: names no case (found caseId ${JSON.stringify(caseId) ?? 'missing'}): a bundle must say which case it is for`,
+        ]);
       }
     });
 
-    it('fails a bundle whose stream is not its case\'s', async () => {
+    it("fails a bundle whose stream is not its case's", async () => {
       const file = saveBundle('wrong-stream.json', { stream: `case-${OTHER}` });
       const run = await verifyBundle(file);
       expect(run.code).toBe(1);
@@ -125,7 +130,7 @@ describe('verify-bundle', () => {
   });
 
   describe('the checkpoint', () => {
-    it('must have the ledger key\'s name as its origin; its proofs are not checked otherwise', async () => {
+    it("must have the ledger key's name as its origin; its proofs are not checked otherwise", async () => {
       const file = saveBundle('other-origin.json', { checkpoint: ledger.checkpoint(size, { origin: 'other.test/log' }) });
       const run = await verifyBundle(file);
       expect(run.code).toBe(1);
@@ -135,18 +140,24 @@ describe('verify-bundle', () => {
       ]);
     });
 
-    it('may not carry the ledger key\'s signature twice', async () => {
+    it("may not carry the ledger key's signature twice", async () => {
       const file = saveBundle('twice.json', { checkpoint: ledger.checkpointSignedTwice(size) });
       const run = await verifyBundle(file);
       expect(run.code).toBe(1);
-      expect(run.fails).toEqual([expect.stringMatching(/^FAIL checkpoint of bundle .*twice\.json: is not a checkpoint signed by the given key .*: malformed signed note: known key .* signed it twice/)]);
+      expect(run.fails).toEqual([
+        expect.stringMatching(
+          /^FAIL checkpoint of bundle .*twice\.json: is not a checkpoint signed by the given key .*: malformed signed note: known key .* signed it twice/,
+        ),
+      ]);
     });
 
     it('must be signed by the given key', async () => {
       const file = saveBundle('forged.json', { checkpoint: ledger.checkpoint(size, { key: generateKeyPairSync('ed25519').privateKey }) });
       const run = await verifyBundle(file);
       expect(run.code).toBe(1);
-      expect(run.fails).toEqual([expect.stringMatching(/^FAIL checkpoint of bundle .*forged\.json: is not a checkpoint signed by the given key .*but another key id/)]);
+      expect(run.fails).toEqual([
+        expect.stringMatching(/^FAIL checkpoint of bundle .*forged\.json: is not a checkpoint signed by the given key .*but another key id/),
+      ]);
     });
   });
 
@@ -253,7 +264,9 @@ describe('verify-bundle', () => {
       timeline = () => ({ body: { events: 'none' } });
       const odd = await withServer(bundleFile);
       expect(odd.code).toBe(1);
-      expect(odd.fails).toEqual([`FAIL case ${CASE}: cannot be checked for events after revision 3: the server's timeline (GET ${url()}) is not a list of events with revisions`]);
+      expect(odd.fails).toEqual([
+        `FAIL case ${CASE}: cannot be checked for events after revision 3: the server's timeline (GET ${url()}) is not a list of events with revisions`,
+      ]);
     });
   });
 });

@@ -194,10 +194,14 @@ export const verifyBundle: Command = async (args, io) => {
       const revision = entry.revision as number;
       const bundled = hashes.get(revision);
       if (revision <= last && bundled !== undefined && entry.hash !== bundled) {
-        findings.fail(describeEvent({ id: entry.id, stream, revision }), `${from} shows another event at revision ${revision} than the bundle, whose event is in the checkpoint`, {
-          expected: bundled,
-          found: String(entry.hash),
-        });
+        findings.fail(
+          describeEvent({ id: entry.id, stream, revision }),
+          `${from} shows another event at revision ${revision} than the bundle, whose event is in the checkpoint`,
+          {
+            expected: bundled,
+            found: String(entry.hash),
+          },
+        );
       }
     }
     const shown = new Set(entries.map((entry) => entry.revision as number));
@@ -220,10 +224,14 @@ export const verifyBundle: Command = async (args, io) => {
       );
     }
     if (newest < last) {
-      findings.fail(`case ${caseId}`, `${from} ends at revision ${newest}, before the bundle's last revision ${last}: the server no longer shows events the bundle proves were logged`, {
-        expected: `last revision ${last}`,
-        found: `last revision ${newest}`,
-      });
+      findings.fail(
+        `case ${caseId}`,
+        `${from} ends at revision ${newest}, before the bundle's last revision ${last}: the server no longer shows events the bundle proves were logged`,
+        {
+          expected: `last revision ${last}`,
+          found: `last revision ${newest}`,
+        },
+      );
     }
     return findings.count === before;
   }

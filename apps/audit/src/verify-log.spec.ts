@@ -32,9 +32,14 @@ describe('verify-log', () => {
   it('passes an export that the given checkpoint signs, event for event', async () => {
     const run = await verifyLog(exportFile, '--checkpoint', checkpointFile);
     expect(run.fails).toEqual([]);
-    expect(run.stdout).toContain(`ok   checkpoint ${checkpointFile} (${LOG_NAME}, size ${signed}, root ${toHex(ledger.root())}): the first ${signed} events of the log have the root it signed`);
+    expect(run.stdout).toContain(
+      `ok   checkpoint ${checkpointFile} (${LOG_NAME}, size ${signed}, root ${toHex(ledger.root())}): the first ${signed} events of the log have the root it signed`,
+    );
     expect(run.stdout).toMatch(
-      new RegExp(`^OK log ${escape(exportFile)}: ${signed} events in 2 streams, every hash and chain verified; 1 checkpoint matched, and every event lies within the largest, of size ${signed}$`, 'm'),
+      new RegExp(
+        `^OK log ${escape(exportFile)}: ${signed} events in 2 streams, every hash and chain verified; 1 checkpoint matched, and every event lies within the largest, of size ${signed}$`,
+        'm',
+      ),
     );
     expect(run.code).toBe(0);
   });
@@ -44,7 +49,9 @@ describe('verify-log', () => {
       const run = await verifyLog(exportFile);
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toMatch(/^samverkan-audit verify-log: no checkpoint given: hashes and chains that check out prove nothing until a checkpoint signed by the ledger key covers them/);
+      expect(run.stderr).toMatch(
+        /^samverkan-audit verify-log: no checkpoint given: hashes and chains that check out prove nothing until a checkpoint signed by the ledger key covers them/,
+      );
       expect(run.stderr).toContain('give --checkpoint <file>, or --server <url> [--token <jwt>] to fetch the latest (GET /ledger/checkpoint)');
       expect(run.stderr).toContain('usage: samverkan-audit verify-log');
     });
@@ -77,7 +84,11 @@ describe('verify-log', () => {
       const run = await verifyLog(ledger.save('one-more.ndjson', ledger.exportText(log)), '--checkpoint', checkpointFile, '--checkpoint', earlyFile);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain(`ok   checkpoint ${earlyFile}`);
-      expect(run.fails).toEqual([expect.stringMatching(new RegExp(`^FAIL ${escape(named(extra[0], signed))}: is the first event no signature covers: .*size ${signed}.*; it is the only one\\.`))]);
+      expect(run.fails).toEqual([
+        expect.stringMatching(
+          new RegExp(`^FAIL ${escape(named(extra[0], signed))}: is the first event no signature covers: .*size ${signed}.*; it is the only one\\.`),
+        ),
+      ]);
     });
 
     it('counts every event as unsigned when no checkpoint is signed by the ledger key', async () => {
@@ -86,7 +97,11 @@ describe('verify-log', () => {
       expect(run.code).toBe(1);
       expect(run.fails).toEqual([
         expect.stringMatching(new RegExp(`^FAIL checkpoint ${escape(forged)}: is not a checkpoint signed by the ledger key .*but another key id`)),
-        expect.stringMatching(new RegExp(`^FAIL ${escape(named(ledger.events[0], 0))}: is the first event no signature covers: there is no checkpoint signed by the ledger key to cover any event; it and the ${signed - 1} after it, ${signed} events in all\\.`)),
+        expect.stringMatching(
+          new RegExp(
+            `^FAIL ${escape(named(ledger.events[0], 0))}: is the first event no signature covers: there is no checkpoint signed by the ledger key to cover any event; it and the ${signed - 1} after it, ${signed} events in all\\.`,
+          ),
+        ),
       ]);
     });
   });
@@ -108,7 +123,9 @@ describe('verify-log', () => {
       const run = await verifyLog(exportFile, '--checkpoint', twice);
       expect(run.code).toBe(1);
       expect(run.fails[0]).toMatch(
-        new RegExp(`^FAIL checkpoint ${escape(twice)}: is not a checkpoint signed by the ledger key .*: malformed signed note: known key ${escape(LOG_NAME)}\\+[0-9a-f]{8} signed it twice \\(signature lines 1 and 2\\)`),
+        new RegExp(
+          `^FAIL checkpoint ${escape(twice)}: is not a checkpoint signed by the ledger key .*: malformed signed note: known key ${escape(LOG_NAME)}\\+[0-9a-f]{8} signed it twice \\(signature lines 1 and 2\\)`,
+        ),
       );
     });
   });
@@ -142,7 +159,9 @@ describe('verify-log', () => {
     it('fetches the latest checkpoint and checks the export against it', async () => {
       const run = await withServer(exportFile);
       expect(run.fails).toEqual([]);
-      expect(run.stdout).toContain(`ok   ${fetched()} (${LOG_NAME}, size ${signed}, root ${toHex(ledger.root())}): the first ${signed} events of the log have the root it signed`);
+      expect(run.stdout).toContain(
+        `ok   ${fetched()} (${LOG_NAME}, size ${signed}, root ${toHex(ledger.root())}): the first ${signed} events of the log have the root it signed`,
+      );
       expect(run.code).toBe(0);
       expect(stub.requests.at(-1)?.headers.accept).toBe('text/plain');
     });
@@ -158,7 +177,11 @@ describe('verify-log', () => {
       const run = await withServer(ledger.save('appended-latest.ndjson', ledger.exportText(log)));
       expect(run.code).toBe(1);
       expect(run.fails).toEqual([
-        expect.stringMatching(new RegExp(`^FAIL ${escape(named(extra[0], signed))}: is the first event no signature covers: the largest checkpoint signed by the ledger key, ${escape(fetched())} .*it and the 1 after it, 2 events in all\\.`)),
+        expect.stringMatching(
+          new RegExp(
+            `^FAIL ${escape(named(extra[0], signed))}: is the first event no signature covers: the largest checkpoint signed by the ledger key, ${escape(fetched())} .*it and the 1 after it, 2 events in all\\.`,
+          ),
+        ),
       ]);
     });
 
@@ -170,7 +193,9 @@ describe('verify-log', () => {
         `ok   ${fetched()} (${LOG_NAME}, size ${signed}, root ${toHex(ledger.root())}): the log grew to ${signed} events after the export was taken; ` +
           `the export's ${early} events are its first ${early}: consistency proof from GET ${stub.url}/api/ledger/proofs/consistency?from=${early}&to=${signed} verified`,
       );
-      expect(run.stdout).toMatch(new RegExp(`^OK log .*: ${early} events in 2 streams, .*1 checkpoint matched, and every event lies within the largest, of size ${signed}$`, 'm'));
+      expect(run.stdout).toMatch(
+        new RegExp(`^OK log .*: ${early} events in 2 streams, .*1 checkpoint matched, and every event lies within the largest, of size ${signed}$`, 'm'),
+      );
       expect(run.code).toBe(0);
     });
 
@@ -182,7 +207,9 @@ describe('verify-log', () => {
       expect(run.code).toBe(1);
       expect(run.fails).toEqual([
         expect.stringMatching(
-          new RegExp(`^FAIL ${escape(fetched())} .*: is larger than the export \\(${early} events\\), and the export is not proven to be the first ${early} events of the log it signed \\(export root [0-9a-f]{64}\\): .*serves another tree`),
+          new RegExp(
+            `^FAIL ${escape(fetched())} .*: is larger than the export \\(${early} events\\), and the export is not proven to be the first ${early} events of the log it signed \\(export root [0-9a-f]{64}\\): .*serves another tree`,
+          ),
         ),
       ]);
     });
@@ -202,7 +229,9 @@ describe('verify-log', () => {
       latest = () => ({ body: ledger.checkpoint(signed, { origin: 'other.test/log' }) });
       const run = await withServer(exportFile);
       expect(run.code).toBe(1);
-      expect(run.fails[0]).toMatch(new RegExp(`^FAIL ${escape(fetched())} \\(other\\.test/log, .*: its origin is "other\\.test/log", but the ledger key is named`));
+      expect(run.fails[0]).toMatch(
+        new RegExp(`^FAIL ${escape(fetched())} \\(other\\.test/log, .*: its origin is "other\\.test/log", but the ledger key is named`),
+      );
     });
 
     it('says so when the server refuses, and hints at the token', async () => {
@@ -222,5 +251,4 @@ describe('verify-log', () => {
       }
     });
   });
-
 });

@@ -116,7 +116,10 @@ export const verifyLog: Command = async (args, io) => {
       const { file: cpFile, checkpoint } = checkpoints[nextCheckpoint++];
       const subject = describeCheckpoint(cpFile, checkpoint);
       if (unreadable) {
-        findings.fail(subject, `cannot be checked: line ${unreadable.line} (leaf ${unreadable.leaf}) could not be read, so the root of the first ${leaves} events is unknown`);
+        findings.fail(
+          subject,
+          `cannot be checked: line ${unreadable.line} (leaf ${unreadable.leaf}) could not be read, so the root of the first ${leaves} events is unknown`,
+        );
         continue;
       }
       const root = frontier.root();
@@ -165,14 +168,19 @@ export const verifyLog: Command = async (args, io) => {
     }
     // The log grew after the export was taken: the export must be the start of the log the latest checkpoint signed.
     if (unreadable) {
-      findings.fail(subject, `cannot be checked: line ${unreadable.line} (leaf ${unreadable.leaf}) could not be read, so the root of the export's ${leaves} events is unknown`);
+      findings.fail(
+        subject,
+        `cannot be checked: line ${unreadable.line} (leaf ${unreadable.leaf}) could not be read, so the root of the export's ${leaves} events is unknown`,
+      );
       continue;
     }
     const exported = { origin: checkpoint.origin, size: leaves, root: frontier.root(), extensions: [] };
     try {
       const how = await proveConsistent(exported, checkpoint, { server, token });
       matched += 1;
-      io.out(`ok   ${subject}: the log grew to ${checkpoint.size} events after the export was taken; the export's ${leaves} events are its first ${leaves}: ${how}`);
+      io.out(
+        `ok   ${subject}: the log grew to ${checkpoint.size} events after the export was taken; the export's ${leaves} events are its first ${leaves}: ${how}`,
+      );
     } catch (error) {
       if (error instanceof UsageError) throw error;
       const reason = error instanceof ProofError ? `${error.reason}: ` : '';
@@ -190,11 +198,10 @@ export const verifyLog: Command = async (args, io) => {
     const why = largest
       ? `the largest checkpoint signed by the ledger key, ${describeCheckpoint(largest.file, largest.checkpoint)}, signs only the first ${signedSize} events${signedSize > 0 ? ` (leaves 0 to ${signedSize - 1})` : ''}`
       : 'there is no checkpoint signed by the ledger key to cover any event';
-    findings.fail(
-      subject,
-      `is the first event no signature covers: ${why}; ${more}. Events past a signed checkpoint may have been appended by anyone`,
-      { expected: `${signedSize} signed events`, found: `${leaves} events` },
-    );
+    findings.fail(subject, `is the first event no signature covers: ${why}; ${more}. Events past a signed checkpoint may have been appended by anyone`, {
+      expected: `${signedSize} signed events`,
+      found: `${leaves} events`,
+    });
   }
 
   io.out(`size ${leaves}`);

@@ -49,7 +49,9 @@ export class WitnessState {
     }
     const root = typeof record.root === 'string' ? Buffer.from(record.root, 'base64') : undefined;
     if (record.origin !== origin || !Number.isSafeInteger(record.size) || record.size < 0 || root?.length !== 32) {
-      throw new WitnessStateError(`the witness state ${file} does not hold an origin, a size and a 32-byte base64 root for ${origin}; restore it from a backup`);
+      throw new WitnessStateError(
+        `the witness state ${file} does not hold an origin, a size and a 32-byte base64 root for ${origin}; restore it from a backup`,
+      );
     }
     return record;
   }

@@ -83,7 +83,9 @@ export const witness: Command = async (args, io) => {
           return refuse(`${subject}: it is smaller than ${was}; a log never shrinks`);
         }
         if (checkpoint.size === previous.size && !checkpoint.root.equals(previous.root)) {
-          return refuse(`${subject}: it has the size of ${was} but another root: the log forked (expected root ${toHex(previous.root)}, found ${toHex(checkpoint.root)})`);
+          return refuse(
+            `${subject}: it has the size of ${was} but another root: the log forked (expected root ${toHex(previous.root)}, found ${toHex(checkpoint.root)})`,
+          );
         }
         try {
           const how = await proveConsistent(previous, checkpoint, {

@@ -67,7 +67,13 @@ export class AppModule {
     return {
       module: AppModule,
       // Every process answers /health; the API is served by the `api` role.
-      controllers: [HealthController, MetricsController, ...(roles.has('api') ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController, StatisticsController, DevSignInController] : [])],
+      controllers: [
+        HealthController,
+        MetricsController,
+        ...(roles.has('api')
+          ? [CaseController, AccessLogController, PersonController, WorklistController, LedgerController, StatisticsController, DevSignInController]
+          : []),
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
@@ -82,7 +88,7 @@ export class AppModule {
               const why = config.devKeysExplicit ? 'SAMVERKAN_DEV_KEYS=true' : 'the embedded default store turns them on';
               new Logger('Auth').warn(
                 `DEVELOPMENT KEYS ARE ON (${why}): anyone who can read ${config.dataDir}/dev-keys can act as any of ${dev.length} agencies, ` +
-                  'the auditor included. Never with real cases: set SAMVERKAN_DEV_KEYS=false and register every agency\'s keys.',
+                  "the auditor included. Never with real cases: set SAMVERKAN_DEV_KEYS=false and register every agency's keys.",
               );
             }
             return authenticator;

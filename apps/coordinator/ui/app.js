@@ -8,7 +8,7 @@ const WORDS = {
     'sign-in': 'Sign in',
     'sign-out': 'Sign out',
     'dev-heading': 'Development service: sign in as an agency officer',
-    'dev-note': "This service signs tokens with development keys. Pick an agency and an officer; the pages then show what the API shows that agency.",
+    'dev-note': 'This service signs tokens with development keys. Pick an agency and an officer; the pages then show what the API shows that agency.',
     agency: 'Agency',
     officer: 'Officer',
     'token-heading': "Sign in with your agency's token",
@@ -77,7 +77,8 @@ const WORDS = {
     'by-actor': 'by {actor}',
     service: 'The service (automatic)',
     verification: 'Verification in this browser',
-    'verification-note': "Each event's hash is recomputed here from the event as stored, and its inclusion proof walked to the root of a checkpoint signed with the ledger's key; nothing the server says about it is taken on trust.",
+    'verification-note':
+      "Each event's hash is recomputed here from the event as stored, and its inclusion proof walked to the root of a checkpoint signed with the ledger's key; nothing the server says about it is taken on trust.",
     verified: 'verified',
     'proven-by-hash': 'in the ledger by its hash (content withheld from your agency; an auditor can check it)',
     failed: 'FAILED verification',
@@ -90,7 +91,8 @@ const WORDS = {
     commands: 'Record on this case',
     send: 'Record',
     recorded: '{what}: recorded (revision {revision}).',
-    'commands-note': 'Only what your agency may record on the case as it stands now is offered; the service checks every rule again when you send it, and says why if it refuses.',
+    'commands-note':
+      'Only what your agency may record on the case as it stands now is offered; the service checks every rule again when you send it, and says why if it refuses.',
     'no-commands': 'Your agency has nothing to record on this case now.',
     'auditor-commands': 'Auditors read the record; they record nothing on it.',
     refused: 'Not recorded',
@@ -197,7 +199,8 @@ const WORDS = {
     'by-actor': 'av {actor}',
     service: 'Tjänsten (automatiskt)',
     verification: 'Kontroll i denna webbläsare',
-    'verification-note': 'Varje händelses hash räknas om här från händelsen som den är lagrad, och dess inklusionsbevis följs till roten i en kontrollpunkt signerad med liggarens nyckel; inget som servern säger om den tas på tro.',
+    'verification-note':
+      'Varje händelses hash räknas om här från händelsen som den är lagrad, och dess inklusionsbevis följs till roten i en kontrollpunkt signerad med liggarens nyckel; inget som servern säger om den tas på tro.',
     verified: 'kontrollerad',
     'proven-by-hash': 'i liggaren genom sin hash (innehållet undanhålls er myndighet; en revisor kan kontrollera det)',
     failed: 'KONTROLLEN MISSLYCKADES',
@@ -210,7 +213,8 @@ const WORDS = {
     commands: 'Registrera i ärendet',
     send: 'Registrera',
     recorded: '{what}: registrerat (revision {revision}).',
-    'commands-note': 'Bara det som er myndighet får registrera i ärendet som det står nu erbjuds; tjänsten prövar varje regel igen när ni skickar, och säger varför om den vägrar.',
+    'commands-note':
+      'Bara det som er myndighet får registrera i ärendet som det står nu erbjuds; tjänsten prövar varje regel igen när ni skickar, och säger varför om den vägrar.',
     'no-commands': 'Er myndighet har inget att registrera i ärendet nu.',
     'auditor-commands': 'Granskare läser registret; de registrerar inget i det.',
     refused: 'Inte registrerat',

@@ -1,6 +1,6 @@
 import { api, apiResponse, apiText, applyWords, header, paragraph, showError, t, tableOf, when } from '/ui/app.js';
 import { latestCheckpoint, pinnedVerifier, proofBetween } from '/ui/ledger.js';
-import { eventLeafHash, fromHex, openCheckpoint, toHex, verifyExtends, verifyInclusion } from '/ui/verify.js';
+import { eventLeafHash, fromHex, openCheckpoint, verifyExtends, verifyInclusion } from '/ui/verify.js';
 
 // The auditors' page: the ledger's signed checkpoints, consistency between any two and inclusion of any event
 // checked here, the export to download for samverkan-audit, and who read a case.
@@ -18,9 +18,15 @@ async function start() {
   place.replaceChildren(
     checkpoints.length === 0
       ? paragraph(t('none'))
-      : tableOf([t('size'), t('root'), t('signed-at')], checkpoints.map((c) => [String(c.size), c.root, when(c.createdAt)])),
+      : tableOf(
+          [t('size'), t('root'), t('signed-at')],
+          checkpoints.map((c) => [String(c.size), c.root, when(c.createdAt)]),
+        ),
   );
-  for (const [select, index] of [['#older', Math.min(1, checkpoints.length - 1)], ['#newer', 0]]) {
+  for (const [select, index] of [
+    ['#older', Math.min(1, checkpoints.length - 1)],
+    ['#newer', 0],
+  ]) {
     const element = document.querySelector(select);
     element.replaceChildren(...checkpoints.map((c) => new Option(String(c.size), String(c.size))));
     if (index >= 0) element.selectedIndex = index;
@@ -66,7 +72,13 @@ async function checkInclusion() {
   const checkpoint = await latestCheckpoint(verifier);
   const proof = await api(`/ledger/proofs/inclusion?eventId=${encodeURIComponent(eventId)}&treeSize=${checkpoint.size}`);
   const leaf = await eventLeafHash(proof.eventHash);
-  await verifyInclusion(leaf, proof.leafIndex, checkpoint.size, proof.proof.map((h, i) => fromHex(h, `proof[${i}]`)), checkpoint.root);
+  await verifyInclusion(
+    leaf,
+    proof.leafIndex,
+    checkpoint.size,
+    proof.proof.map((h, i) => fromHex(h, `proof[${i}]`)),
+    checkpoint.root,
+  );
   return t('included', { eventId, hash: proof.eventHash, leafIndex: proof.leafIndex, size: checkpoint.size });
 }
 

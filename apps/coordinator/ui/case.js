@@ -162,7 +162,13 @@ function lanesOf(events, lead) {
 function arrowOf(event) {
   const d = event.data ?? {};
   const [from, to] =
-    event.type === 'CaseReferred' ? [d.fromAgency, d.toAgency] : event.type === 'ReferralEscalated' ? [d.toAgency, d.coordinator] : event.type === 'AgencyJoinedCase' ? [d.addedBy, d.agencyId] : [];
+    event.type === 'CaseReferred'
+      ? [d.fromAgency, d.toAgency]
+      : event.type === 'ReferralEscalated'
+        ? [d.toAgency, d.coordinator]
+        : event.type === 'AgencyJoinedCase'
+          ? [d.addedBy, d.agencyId]
+          : [];
   return from && to && from !== to ? { from, to } : undefined;
 }
 
@@ -223,7 +229,8 @@ function card(event, arrow) {
 
 function mark(verdict) {
   if (!verdict) return paragraph(t('not-checked'), 'mark');
-  const text = verdict.status === 'failed' ? `✗ ${t('failed')}: ${verdict.problem}` : verdict.status === 'verified' ? `✓ ${t('verified')}` : `✓ ${t('proven-by-hash')}`;
+  const text =
+    verdict.status === 'failed' ? `✗ ${t('failed')}: ${verdict.problem}` : verdict.status === 'verified' ? `✓ ${t('verified')}` : `✓ ${t('proven-by-hash')}`;
   return paragraph(text, `mark ${verdict.status}`);
 }
 
@@ -299,7 +306,10 @@ function value(v) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'string') return agencies.has(v) ? agencyName(v) : valueName(v);
   if (Array.isArray(v)) return v.length === 0 ? '—' : v.map(value).join('; ');
-  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${fieldName(k)}: ${value(x)}`).join(', ');
+  if (typeof v === 'object')
+    return Object.entries(v)
+      .map(([k, x]) => `${fieldName(k)}: ${value(x)}`)
+      .join(', ');
   return String(v);
 }
 

@@ -121,7 +121,12 @@ function commandForm(offer, revision, doc, { describe, agencyName, recorded }) {
 
 function resolve(doc, schema) {
   if (!schema?.$ref) return schema ?? {};
-  return schema.$ref.split('/').slice(1).reduce((node, part) => node?.[part], doc) ?? {};
+  return (
+    schema.$ref
+      .split('/')
+      .slice(1)
+      .reduce((node, part) => node?.[part], doc) ?? {}
+  );
 }
 
 /**
@@ -144,7 +149,12 @@ function control(name, schema, doc, context) {
   if (schema.enum || choices) {
     const values = (schema.enum ?? choices).filter((v) => !choices || choices.includes(v));
     const agencyField = !schema.enum;
-    return selectControl(name, schema, context, values.map((v) => [v, agencyField ? context.agencyName(v) : valueName(v)]));
+    return selectControl(
+      name,
+      schema,
+      context,
+      values.map((v) => [v, agencyField ? context.agencyName(v) : valueName(v)]),
+    );
   }
   const dated = schema.format === 'date' || schema.oneOf?.some((s) => s.format === 'date');
   const long = (schema.maxLength ?? 0) > 200;
@@ -212,7 +222,12 @@ function arrayControl(name, schema, doc, context) {
   }
   const records = [];
   const add = () => {
-    const record = objectControl(items, doc, { ...context, id: `${context.id}-${records.length}`, required: true, legend: `${fieldName(name)} ${records.length + 1}` });
+    const record = objectControl(items, doc, {
+      ...context,
+      id: `${context.id}-${records.length}`,
+      required: true,
+      legend: `${fieldName(name)} ${records.length + 1}`,
+    });
     records.push(record);
     more.before(...record.elements);
   };

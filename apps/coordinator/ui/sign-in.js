@@ -20,7 +20,11 @@ async function offerDevelopmentSignIn() {
   document.querySelector('#dev-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      const { token } = await api('/dev/sign-in', { method: 'POST', anonymous: true, body: { agencyId: select.value, actorId: document.querySelector('#officer').value.trim() } });
+      const { token } = await api('/dev/sign-in', {
+        method: 'POST',
+        anonymous: true,
+        body: { agencyId: select.value, actorId: document.querySelector('#officer').value.trim() },
+      });
       signIn(token);
       location.assign('/ui/home.html');
     } catch (error) {

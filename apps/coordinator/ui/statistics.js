@@ -10,7 +10,10 @@ const TITLES = {
   victimsByCountry: ['Victims by country of origin', 'Brottsoffer efter ursprungsland'],
   victimsByExploitationAndAge: ['Victims by form of exploitation and age', 'Brottsoffer efter exploateringsform och ålder'],
   victimsBySupport: ['Support given to victims, by kind', 'Stöd till brottsoffer, efter slag'],
-  cooperationBySupport: ['Cooperation with law enforcement, with and without protection or support', 'Samarbete med rättsväsendet, med och utan skydd eller stöd'],
+  cooperationBySupport: [
+    'Cooperation with law enforcement, with and without protection or support',
+    'Samarbete med rättsväsendet, med och utan skydd eller stöd',
+  ],
   investigationsByOutcome: ['Investigations by outcome', 'Förundersökningar efter utfall'],
   prosecutions: ['Prosecutions by number of defendants', 'Åtal efter antal tilltalade'],
   defendants: ['Defendants prosecuted', 'Åtalade personer'],
@@ -53,7 +56,10 @@ async function show(year, region) {
   document.querySelector('#note').textContent = t('statistics-note', { threshold: statistics.threshold });
   for (const chart of charts.splice(0)) chart.destroy();
   const figures = document.querySelector('#figures');
-  figures.replaceChildren(figuresSection(statistics), ...Object.entries(statistics.tables).map(([name, table]) => tableSection(name, table, statistics.threshold)));
+  figures.replaceChildren(
+    figuresSection(statistics),
+    ...Object.entries(statistics.tables).map(([name, table]) => tableSection(name, table, statistics.threshold)),
+  );
 }
 
 function figuresSection({ figures }) {
@@ -63,8 +69,14 @@ function figuresSection({ figures }) {
   const list = document.createElement('dl');
   const shown = (value) => (value === 'suppressed' ? t('suppressed') : value);
   const percent = (value) => (value === 'suppressed' ? t('suppressed') : `${Math.round(value * 100)} %`);
-  const months = figures.prisonMonths === 'suppressed' ? t('suppressed') : `${figures.prisonMonths.median} (${figures.prisonMonths.min}–${figures.prisonMonths.max}), n = ${figures.prisonMonths.n}`;
-  const days = figures.investigationDaysToOutcome === 'suppressed' ? t('suppressed') : `${shown(figures.investigationDaysToOutcome.median)}, n = ${figures.investigationDaysToOutcome.n}`;
+  const months =
+    figures.prisonMonths === 'suppressed'
+      ? t('suppressed')
+      : `${figures.prisonMonths.median} (${figures.prisonMonths.min}–${figures.prisonMonths.max}), n = ${figures.prisonMonths.n}`;
+  const days =
+    figures.investigationDaysToOutcome === 'suppressed'
+      ? t('suppressed')
+      : `${shown(figures.investigationDaysToOutcome.median)}, n = ${figures.investigationDaysToOutcome.n}`;
   for (const [term, value] of [
     ['cooperation-supported', percent(figures.cooperationRate.supported)],
     ['cooperation-not-supported', percent(figures.cooperationRate.notSupported)],
@@ -100,7 +112,11 @@ function tableSection(name, table, threshold) {
       data: {
         labels: table.rows,
         // A suppressed count is no bar (null), never a zero.
-        datasets: table.columns.map((column, c) => ({ label: column, data: table.cells.map((row) => (row[c] === 'suppressed' ? null : row[c])), backgroundColor: COLOURS[c % COLOURS.length] })),
+        datasets: table.columns.map((column, c) => ({
+          label: column,
+          data: table.cells.map((row) => (row[c] === 'suppressed' ? null : row[c])),
+          backgroundColor: COLOURS[c % COLOURS.length],
+        })),
       },
       options: { animation: false, maintainAspectRatio: false, responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     }),

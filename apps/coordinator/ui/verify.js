@@ -224,8 +224,15 @@ export async function verifyBundle(bundle, verifier) {
         const recomputed = await envelopeHash(event);
         if (recomputed !== event.hash) fail(`its content hashes to ${recomputed}, not to the ${event.hash} it was sealed with: it was changed`);
       }
-      if (previous !== undefined && previous.revision + 1 === event.revision && event.prev !== previous.hash) fail(`it does not link to revision ${previous.revision}`);
-      await verifyInclusion(await eventLeafHash(event.hash), entry.leafIndex, checkpoint.size, entry.inclusionProof.map((h, i) => fromHex(h, `proof[${i}]`)), checkpoint.root);
+      if (previous !== undefined && previous.revision + 1 === event.revision && event.prev !== previous.hash)
+        fail(`it does not link to revision ${previous.revision}`);
+      await verifyInclusion(
+        await eventLeafHash(event.hash),
+        entry.leafIndex,
+        checkpoint.size,
+        entry.inclusionProof.map((h, i) => fromHex(h, `proof[${i}]`)),
+        checkpoint.root,
+      );
     } catch (error) {
       if (!(error instanceof VerificationError)) throw error;
       problem = error.message;
@@ -243,5 +250,11 @@ export async function verifyBundle(bundle, verifier) {
 export async function verifyExtends(older, newer, proofBetween) {
   if (older.size === 0) return; // every log extends the empty one
   const proof = older.size < newer.size ? await proofBetween(older.size, newer.size) : [];
-  await verifyConsistency(older.size, newer.size, older.root, newer.root, proof.map((h, i) => fromHex(h, `proof[${i}]`)));
+  await verifyConsistency(
+    older.size,
+    newer.size,
+    older.root,
+    newer.root,
+    proof.map((h, i) => fromHex(h, `proof[${i}]`)),
+  );
 }

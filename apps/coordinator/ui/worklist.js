@@ -14,7 +14,10 @@ async function show() {
   cases.replaceChildren(
     worklist.cases.length === 0
       ? paragraph(t('none'))
-      : tableOf([t('case'), t('status'), t('municipality')], worklist.cases.map((c) => [caseLink(c.caseId), c.status, c.city ?? ''])),
+      : tableOf(
+          [t('case'), t('status'), t('municipality')],
+          worklist.cases.map((c) => [caseLink(c.caseId), c.status, c.city ?? '']),
+        ),
   );
 }
 
@@ -29,9 +32,23 @@ function fill(selector, all, answerable) {
   const rows = referrals.map((r) => {
     const overdue = r.dueBy !== null && Date.parse(r.dueBy) < now;
     const due = r.dueBy === null ? '' : `${when(r.dueBy)}${overdue ? ` (${t('overdue')})` : ''}`;
-    return { r, overdue, cells: [caseLink(r.caseId), r.fromAgency, valueName(r.urgency), r.subject ? `${valueName(r.subject.category)}, ${valueName(r.subject.ageGroup)}` : '', r.reason ?? '', due] };
+    return {
+      r,
+      overdue,
+      cells: [
+        caseLink(r.caseId),
+        r.fromAgency,
+        valueName(r.urgency),
+        r.subject ? `${valueName(r.subject.category)}, ${valueName(r.subject.ageGroup)}` : '',
+        r.reason ?? '',
+        due,
+      ],
+    };
   });
-  const table = tableOf([t('case'), t('from'), t('urgency'), t('subject'), t('reason'), t('due-by'), ...(answerable ? [t('answer')] : [])], rows.map((row) => row.cells));
+  const table = tableOf(
+    [t('case'), t('from'), t('urgency'), t('subject'), t('reason'), t('due-by'), ...(answerable ? [t('answer')] : [])],
+    rows.map((row) => row.cells),
+  );
   [...table.tBodies[0].rows].forEach((tr, i) => {
     const { r, overdue } = rows[i];
     tr.dataset.referral = r.referralId;
@@ -82,6 +99,4 @@ function caseLink(caseId) {
   return link;
 }
 
-header()
-  .then(show)
-  .catch(showError);
+header().then(show).catch(showError);

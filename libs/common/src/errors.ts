@@ -2,15 +2,7 @@
  * The one error channel of samverkan. Every failure the domain or an adapter reports is one of these,
  * with a stable `code`; a single exception filter maps them to RFC 9457 problem responses.
  */
-export type ErrorCode =
-  | 'validation'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not-found'
-  | 'conflict'
-  | 'precondition-failed'
-  | 'invariant'
-  | 'unavailable';
+export type ErrorCode = 'validation' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'precondition-failed' | 'invariant' | 'unavailable';
 
 export abstract class SamverkanError extends Error {
   abstract readonly code: ErrorCode;

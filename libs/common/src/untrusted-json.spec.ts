@@ -64,9 +64,16 @@ describe('parseUntrustedJson', () => {
 
   it('answers any text with a value or a ValidationError, never another error', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.json({ depthSize: 'large' }), fc.jsonValue().map((v) => JSON.stringify({ v }))), (text) => {
-        refusal(text);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.json({ depthSize: 'large' }),
+          fc.jsonValue().map((v) => JSON.stringify({ v })),
+        ),
+        (text) => {
+          refusal(text);
+        },
+      ),
       { numRuns: 2000 },
     );
   }, 60_000);
@@ -74,13 +81,29 @@ describe('parseUntrustedJson', () => {
   it('gives back exactly what JSON.parse would for every object within the limits', () => {
     const clean = fc.string({ unit: 'grapheme' }).filter((s) => !hasForbiddenCharacters(s));
     const value = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small', maxDepth: 6 }, clean, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('node')), fc.dictionary(clean.filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), tie('node'))),
+      node: fc.oneof(
+        { depthSize: 'small', maxDepth: 6 },
+        clean,
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('node')),
+        fc.dictionary(
+          clean.filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)),
+          tie('node'),
+        ),
+      ),
     })).node;
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), value).filter((o) => !Object.keys(o).some((k) => ['__proto__', 'constructor', 'prototype'].includes(k) || hasForbiddenCharacters(k))), (object) => {
-        const text = JSON.stringify(object);
-        expect(parseUntrustedJson(text)).toEqual(JSON.parse(text));
-      }),
+      fc.property(
+        fc
+          .dictionary(fc.string(), value)
+          .filter((o) => !Object.keys(o).some((k) => ['__proto__', 'constructor', 'prototype'].includes(k) || hasForbiddenCharacters(k))),
+        (object) => {
+          const text = JSON.stringify(object);
+          expect(parseUntrustedJson(text)).toEqual(JSON.parse(text));
+        },
+      ),
       { numRuns: 1000 },
     );
   }, 60_000);

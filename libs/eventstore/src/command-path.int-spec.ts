@@ -43,7 +43,12 @@ describe('the command path', () => {
     const third = await one.execute(stream, { type: 'Add', amount: 100 }, as());
     expect(third.state).toEqual({ total: 111, events: 3 });
     expect(third.revision).toBe(2);
-    expect(verifyChain(stream, (await collect(store.readStream(stream))).map((e) => e.envelope))).toMatchObject({ ok: true, events: 3 });
+    expect(
+      verifyChain(
+        stream,
+        (await collect(store.readStream(stream))).map((e) => e.envelope),
+      ),
+    ).toMatchObject({ ok: true, events: 3 });
   });
 
   it('answers a repeated command id with its first events, and appends nothing', async () => {

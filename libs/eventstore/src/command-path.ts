@@ -188,10 +188,10 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       }
       this.decider.authorise?.(command, loaded.state);
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
-        throw new PreconditionFailedError(
-          `${stream} is at revision ${revision}; the request expected revision ${context.expectedRevision}`,
-          { rule: 'if-match', details: { stream, expected: context.expectedRevision, actual: revision } },
-        );
+        throw new PreconditionFailedError(`${stream} is at revision ${revision}; the request expected revision ${context.expectedRevision}`, {
+          rule: 'if-match',
+          details: { stream, expected: context.expectedRevision, actual: revision },
+        });
       }
       const decided = this.decider.decide(command, loaded.state);
       if (decided.length === 0) return { stream, revision, events: [], replayed: false, state: loaded.state };
@@ -204,10 +204,10 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
         if (context.expectedRevision !== undefined) {
-          throw new PreconditionFailedError(
-            `${stream} changed while the command was decided; the request expected revision ${context.expectedRevision}`,
-            { rule: 'if-match', details: { stream, expected: context.expectedRevision } },
-          );
+          throw new PreconditionFailedError(`${stream} changed while the command was decided; the request expected revision ${context.expectedRevision}`, {
+            rule: 'if-match',
+            details: { stream, expected: context.expectedRevision },
+          });
         }
         // Another process wrote the stream meanwhile. Writers that keep meeting each other take turns better
         // after a short random wait that grows with each attempt.
@@ -219,7 +219,6 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
   private drafts(events: Event[], context: CommandContext): EventDraft[] {
     return eventDrafts(events, context, this.options.now(), this.decider.schemaVersions);
   }
-
 }
 
 /**

@@ -29,7 +29,11 @@ describe('following the log', () => {
     let position = '';
     for (let i = 0; i < count; i += 10) {
       const stream = `note-${uuidv7()}`;
-      const events = sealEvents(stream, null, Array.from({ length: Math.min(10, count - i) }, () => testDraft('Noted')));
+      const events = sealEvents(
+        stream,
+        null,
+        Array.from({ length: Math.min(10, count - i) }, () => testDraft('Noted')),
+      );
       ({ position } = await store.appendToStream(stream, events, 'no-stream'));
     }
     return position;

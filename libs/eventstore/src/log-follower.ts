@@ -162,7 +162,13 @@ async function* atHand<T>(source: AsyncIterable<T>, max: number): AsyncGenerator
   } finally {
     // Ending early (the consumer failed or stopped): let the read under way settle, then end the source.
     const settling = pending;
-    if (settling) settling.then(() => iterator.return?.(), () => undefined).catch(() => undefined);
+    if (settling)
+      settling
+        .then(
+          () => iterator.return?.(),
+          () => undefined,
+        )
+        .catch(() => undefined);
     else await iterator.return?.();
   }
 }

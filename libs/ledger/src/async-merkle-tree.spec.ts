@@ -180,6 +180,8 @@ describe('the Merkle tree of the log over an asynchronous store', () => {
     };
     await expect(new AsyncMerkleTree(damaged).root(3)).rejects.toThrow(/not the complete subtree at level 1, index 0/);
     // appending to 3 leaves reads (1, 0) and (0, 2), the right edge
-    await expect(new AsyncMerkleTree({ ...damaged, leafCount: async () => 3 }).append([Buffer.alloc(32)])).rejects.toThrow(/not the complete subtree at level 1, index 0/);
+    await expect(new AsyncMerkleTree({ ...damaged, leafCount: async () => 3 }).append([Buffer.alloc(32)])).rejects.toThrow(
+      /not the complete subtree at level 1, index 0/,
+    );
   });
 });

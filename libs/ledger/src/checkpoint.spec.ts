@@ -1,12 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  Checkpoint,
-  CheckpointError,
-  formatCheckpoint,
-  openCheckpoint,
-  parseCheckpoint,
-  signCheckpoint,
-} from './checkpoint';
+import { Checkpoint, CheckpointError, formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint';
 import { leafHash } from './hashes';
 import { InMemoryNodeStore, MerkleTree } from './merkle-tree';
 import { ed25519NoteSigner, NoteError, parseVerifierKey, signNote, verifierKey } from './note';
@@ -119,9 +112,7 @@ describe('checkpoints', () => {
     it('are refused with a NoteError when the size or root was changed', () => {
       expect(() => openCheckpoint(signed.replace(`\n3\n`, `\n4\n`), verifier)).toThrow(NoteError);
       const otherRoot = Buffer.alloc(32, 1).toString('base64');
-      expect(() => openCheckpoint(signed.replace(tree.root().toString('base64'), otherRoot), verifier)).toThrow(
-        /does not verify/,
-      );
+      expect(() => openCheckpoint(signed.replace(tree.root().toString('base64'), otherRoot), verifier)).toThrow(/does not verify/);
     });
 
     it('are refused with a NoteError when signed by another key', () => {

@@ -4,26 +4,21 @@ import { EMPTY_ROOT, eventLeafHash, fromHex, leafHash, nodeHash, toHex } from '.
 import merkle from './testing/fixtures/rfc6962-merkle.json';
 
 describe('RFC 6962 hashing', () => {
-  describe.each(merkle.hasher_known_answers.map((answer) => [answer.op, answer] as const))(
-    'the known answer for %s',
-    (_op, answer) => {
-      it('is reproduced', () => {
-        const ascii = (text: string | undefined) => Buffer.from(text ?? '', 'ascii');
-        const got =
-          answer.op === 'empty_root'
-            ? EMPTY_ROOT
-            : answer.op === 'leaf'
-              ? leafHash(ascii(answer.input_ascii))
-              : nodeHash(ascii(answer.left_ascii), ascii(answer.right_ascii));
-        expect(toHex(got)).toBe(answer.want);
-      });
-    },
-  );
+  describe.each(merkle.hasher_known_answers.map((answer) => [answer.op, answer] as const))('the known answer for %s', (_op, answer) => {
+    it('is reproduced', () => {
+      const ascii = (text: string | undefined) => Buffer.from(text ?? '', 'ascii');
+      const got =
+        answer.op === 'empty_root'
+          ? EMPTY_ROOT
+          : answer.op === 'leaf'
+            ? leafHash(ascii(answer.input_ascii))
+            : nodeHash(ascii(answer.left_ascii), ascii(answer.right_ascii));
+      expect(toHex(got)).toBe(answer.want);
+    });
+  });
 
   it('given the eight reference leaf inputs, when hashed as leaves, then they give the published leaf hashes', () => {
-    expect(merkle.leaf_inputs_hex.map((input) => toHex(leafHash(Buffer.from(input, 'hex'))))).toEqual(
-      merkle.leaf_hashes_hex,
-    );
+    expect(merkle.leaf_inputs_hex.map((input) => toHex(leafHash(Buffer.from(input, 'hex'))))).toEqual(merkle.leaf_hashes_hex);
   });
 
   it('given a leaf and a node over the same bytes, then their hashes differ (domain separation)', () => {

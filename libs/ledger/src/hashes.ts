@@ -50,10 +50,7 @@ export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
  */
 export function eventLeafHash(eventHashHex: string): Buffer {
   if (typeof eventHashHex !== 'string' || !EVENT_HASH.test(eventHashHex)) {
-    throw new ValidationError(
-      `an event hash is 64 lowercase hex digits (SHA-256); got ${describe(eventHashHex)}`,
-      { rule: 'event-hash-format' },
-    );
+    throw new ValidationError(`an event hash is 64 lowercase hex digits (SHA-256); got ${describe(eventHashHex)}`, { rule: 'event-hash-format' });
   }
   leafScratch.write(eventHashHex, 1, HASH_SIZE, 'hex');
   return oneShotHash('sha256', leafScratch, 'buffer');

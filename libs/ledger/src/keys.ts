@@ -21,6 +21,7 @@ const TYPE_NAMES: Record<number, string> = {
 const ED25519_PUBLIC_KEY_SIZE = 32;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const FORBIDDEN_CONTROL = /[\u0000-\u0009\u000B-\u001F]/;
 
 /**

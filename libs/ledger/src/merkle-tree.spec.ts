@@ -42,8 +42,7 @@ describe('the Merkle tree of the log', () => {
     });
 
     it('stores exactly the published leaf and level hashes', () => {
-      const level = (l: number, count: number) =>
-        Array.from({ length: count }, (_, i) => toHex(store.node(l, i) as Buffer));
+      const level = (l: number, count: number) => Array.from({ length: count }, (_, i) => toHex(store.node(l, i) as Buffer));
       expect(level(0, 8)).toEqual(merkle.leaf_hashes_hex);
       expect(level(1, 4)).toEqual(merkle.level1_hex);
       expect(level(2, 2)).toEqual(merkle.level2_hex);
@@ -56,20 +55,14 @@ describe('the Merkle tree of the log', () => {
     });
 
     const happyInclusion = inclusionProbes.probes.filter((p) => !p.wantErr && p.treeSize > 1);
-    it.each(happyInclusion.map((p) => [p.file, p] as const))(
-      'generates the published inclusion proof of %s',
-      (_file, probe) => {
-        expect(tree.inclusionProof(probe.leafIdx, probe.treeSize).map(toHex)).toEqual(probe.proof);
-      },
-    );
+    it.each(happyInclusion.map((p) => [p.file, p] as const))('generates the published inclusion proof of %s', (_file, probe) => {
+      expect(tree.inclusionProof(probe.leafIdx, probe.treeSize).map(toHex)).toEqual(probe.proof);
+    });
 
     const happyConsistency = consistencyProbes.probes.filter((p) => !p.wantErr && p.size1 > 0);
-    it.each(happyConsistency.map((p) => [p.file, p] as const))(
-      'generates the published consistency proof of %s',
-      (_file, probe) => {
-        expect(tree.consistencyProof(probe.size1, probe.size2).map(toHex)).toEqual(probe.proof);
-      },
-    );
+    it.each(happyConsistency.map((p) => [p.file, p] as const))('generates the published consistency proof of %s', (_file, probe) => {
+      expect(tree.consistencyProof(probe.size1, probe.size2).map(toHex)).toEqual(probe.proof);
+    });
   });
 
   it('given no leaves, then its size is 0 and its root is SHA-256 of nothing', () => {

@@ -1,13 +1,5 @@
 import { createHash, generateKeyPairSync, KeyObject, verify } from 'node:crypto';
-import {
-  ed25519NoteSigner,
-  NoteError,
-  NoteSigner,
-  openNote,
-  parseVerifierKey,
-  signNote,
-  verifierKey,
-} from './note';
+import { ed25519NoteSigner, NoteError, NoteSigner, openNote, parseVerifierKey, signNote, verifierKey } from './note';
 import vector from './testing/fixtures/signed-note.json';
 import { noteError, rawPublicKey } from './testing/note-errors';
 
@@ -16,7 +8,6 @@ const NAME = 'samverkan.test/ledger';
 function newKey(): { privateKey: KeyObject; publicKey: KeyObject } {
   return generateKeyPairSync('ed25519');
 }
-
 
 describe('signed notes', () => {
   describe('the published C2SP signed-note example', () => {
@@ -44,9 +35,7 @@ describe('signed notes', () => {
 
     it('is refused once one byte of its text changes', () => {
       const tampered = vector.note.replace('example message', 'example massage');
-      expect(noteError(() => openNote(tampered, [parseVerifierKey(vector.vkey)])).message).toMatch(
-        /signature by example\.com\/foo\+530d903a does not verify/,
-      );
+      expect(noteError(() => openNote(tampered, [parseVerifierKey(vector.vkey)])).message).toMatch(/signature by example\.com\/foo\+530d903a does not verify/);
     });
 
     it('is refused by a client that knows only another key of the same name', () => {
@@ -143,9 +132,7 @@ describe('signed notes', () => {
         const broken: NoteSigner = { ...second, sign: () => Buffer.alloc(64) };
         const both = signNote(text, [signer, broken]);
         const secondVerifier = { name: second.name, keyId: second.keyId, verify: () => false };
-        expect(noteError(() => openNote(both, [...verifiers, secondVerifier])).message).toMatch(
-          /second\.test\/key\+[0-9a-f]{8} does not verify/,
-        );
+        expect(noteError(() => openNote(both, [...verifiers, secondVerifier])).message).toMatch(/second\.test\/key\+[0-9a-f]{8} does not verify/);
       });
 
       it('no verifiers at all is a refusal, not an acceptance', () => {
@@ -252,8 +239,7 @@ describe('signed notes', () => {
     const vkey = verifierKey(NAME, publicKey);
     const [name, id, key] = [NAME, vkey.split('+')[1], vkey.slice(vkey.indexOf('+', NAME.length + 1) + 1)];
     const truncated = Buffer.from(key, 'base64').subarray(0, 32).toString('base64');
-    const typed = (type: number) =>
-      Buffer.concat([Buffer.from([type]), Buffer.from(key, 'base64').subarray(1)]).toString('base64');
+    const typed = (type: number) => Buffer.concat([Buffer.from([type]), Buffer.from(key, 'base64').subarray(1)]).toString('base64');
 
     it.each([
       ['a key id that does not match the key', `${name}+00000000+${key}`, /names key id 00000000, but its key has key id/],

@@ -79,8 +79,7 @@ export function parseVerifierKey(vkey: string): NoteVerifier {
   return {
     name,
     keyId,
-    verify: (message, signature) =>
-      signature.length === ED25519_SIGNATURE_SIZE && verify(null, message, publicKey, signature),
+    verify: (message, signature) => signature.length === ED25519_SIGNATURE_SIZE && verify(null, message, publicKey, signature),
   };
 }
 
@@ -194,9 +193,7 @@ function parseSignatureLine(line: string, lineNumber: number): NoteSignature {
   const bytes = decodeBase64(rest.slice(space + 1));
   if (!bytes) throw malformed(`signature line ${lineNumber} (${name}) is not standard padded base64`);
   if (bytes.length < 5) {
-    throw malformed(
-      `signature line ${lineNumber} (${name}) holds ${bytes.length} bytes; a key id and a signature need at least 5`,
-    );
+    throw malformed(`signature line ${lineNumber} (${name}) holds ${bytes.length} bytes; a key id and a signature need at least 5`);
   }
   return { name, keyId: bytes.subarray(0, 4), signature: bytes.subarray(4) };
 }
@@ -214,10 +211,7 @@ function indexVerifiers(verifiers: readonly NoteVerifier[]): Map<string, NoteVer
   return known;
 }
 
-function explainUnknown(
-  signatures: readonly { name: string; keyId: Buffer }[],
-  verifiers: readonly NoteVerifier[],
-): string {
+function explainUnknown(signatures: readonly { name: string; keyId: Buffer }[], verifiers: readonly NoteVerifier[]): string {
   const knownLabels = verifiers.map((v) => keyLabel(v.name, v.keyId));
   const described = signatures.map((s) => {
     const found = keyLabel(s.name, s.keyId);

@@ -24,8 +24,7 @@ function flipBit(hash: Buffer, bit: number): Buffer {
 
 describe('verifying inclusion proofs', () => {
   describe.each(inclusionProbes.probes.map((p) => [p.file, p] as const))('the vector %s', (_file, probe) => {
-    const check = () =>
-      verifyInclusion(hex(probe.leafHash), probe.leafIdx, probe.treeSize, probe.proof.map(hex), hex(probe.root));
+    const check = () => verifyInclusion(hex(probe.leafHash), probe.leafIdx, probe.treeSize, probe.proof.map(hex), hex(probe.root));
 
     if (probe.wantErr) {
       it(`is rejected (${probe.desc})`, () => {
@@ -41,11 +40,7 @@ describe('verifying inclusion proofs', () => {
   it('given the vector with leaf index 2^64-1, then the index is refused before any arithmetic', () => {
     const probe = inclusionProbes.probes.find((p) => p.file.endsWith('leafIdx-sub-@1.json'));
     expect(probe?.leafIdx).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
-    expect(
-      reason(() =>
-        verifyInclusion(hex(probe!.leafHash), probe!.leafIdx, probe!.treeSize, probe!.proof.map(hex), hex(probe!.root)),
-      ),
-    ).toBe('bad-argument');
+    expect(reason(() => verifyInclusion(hex(probe!.leafHash), probe!.leafIdx, probe!.treeSize, probe!.proof.map(hex), hex(probe!.root)))).toBe('bad-argument');
   });
 
   describe('given a valid proof for leaf 5 of the reference tree', () => {
@@ -88,12 +83,8 @@ describe('verifying inclusion proofs', () => {
     });
 
     it('says what it expected and what it found', () => {
-      expect(() => verifyInclusion(leaves[5], 5, 7, proof.slice(1), root)).toThrow(
-        /leaf 5 in a tree of size 7 has 3 hashes; this one has 2/,
-      );
-      expect(() => verifyInclusion(leaves[4], 5, 7, proof, root)).toThrow(
-        new RegExp(`leads to root [0-9a-f]{64}, not to the expected ${toHex(root)}`),
-      );
+      expect(() => verifyInclusion(leaves[5], 5, 7, proof.slice(1), root)).toThrow(/leaf 5 in a tree of size 7 has 3 hashes; this one has 2/);
+      expect(() => verifyInclusion(leaves[4], 5, 7, proof, root)).toThrow(new RegExp(`leads to root [0-9a-f]{64}, not to the expected ${toHex(root)}`));
     });
   });
 });

@@ -1,13 +1,6 @@
 import { ValidationError } from '@samverkan/common';
 import { EMPTY_ROOT, HASH_SIZE, nodeHash, toHex } from './hashes';
-import {
-  consistencyProofLength,
-  half,
-  inclusionProofLength,
-  isCount,
-  isOdd,
-  isPowerOfTwo,
-} from './tree-math';
+import { consistencyProofLength, half, inclusionProofLength, isCount, isOdd, isPowerOfTwo } from './tree-math';
 
 /** Why a proof was refused; stable, so tools and tests can match on it. */
 export type ProofFailure =
@@ -41,12 +34,7 @@ export class ProofError extends ValidationError {
  * (RFC 9162 §2.1.3.2 without the final comparison). Throws ProofError for an index outside the tree, a
  * hash that is not 32 bytes, or a proof of the wrong length for (index, size).
  */
-export function rootFromInclusionProof(
-  leafHash: Buffer,
-  index: number,
-  size: number,
-  proof: readonly Buffer[],
-): Buffer {
+export function rootFromInclusionProof(leafHash: Buffer, index: number, size: number, proof: readonly Buffer[]): Buffer {
   requireCount('tree size', size);
   requireCount('leaf index', index);
   if (index >= size) {
@@ -58,8 +46,7 @@ export function rootFromInclusionProof(
   if (proof.length !== expected) {
     throw new ProofError(
       'wrong-proof-length',
-      `an inclusion proof for leaf ${index} in a tree of size ${size} has ${expected} hashes; ` +
-        `this one has ${proof.length}`,
+      `an inclusion proof for leaf ${index} in a tree of size ${size} has ${expected} hashes; ` + `this one has ${proof.length}`,
     );
   }
 
@@ -92,20 +79,11 @@ export function rootFromInclusionProof(
  * Checks that `proof` proves the leaf with hash `leafHash` sits at `index` in the tree of `size` leaves
  * whose root is `root` (RFC 9162 §2.1.3.2). Returns normally or throws ProofError.
  */
-export function verifyInclusion(
-  leafHash: Buffer,
-  index: number,
-  size: number,
-  proof: readonly Buffer[],
-  root: Buffer,
-): void {
+export function verifyInclusion(leafHash: Buffer, index: number, size: number, proof: readonly Buffer[], root: Buffer): void {
   requireHash('root', root);
   const computed = rootFromInclusionProof(leafHash, index, size, proof);
   if (!computed.equals(root)) {
-    throw new ProofError(
-      'root-mismatch',
-      `the proof for leaf ${index} leads to root ${toHex(computed)}, not to the expected ${toHex(root)}`,
-    );
+    throw new ProofError('root-mismatch', `the proof for leaf ${index} leads to root ${toHex(computed)}, not to the expected ${toHex(root)}`);
   }
 }
 
@@ -121,13 +99,7 @@ export function verifyInclusion(
  *   caller asking for one has lost track of its old checkpoint.
  * - Otherwise every hash must be 32 bytes and the proof exactly as long as PROOF(size1, D[size2]).
  */
-export function verifyConsistency(
-  size1: number,
-  size2: number,
-  root1: Buffer,
-  root2: Buffer,
-  proof: readonly Buffer[],
-): void {
+export function verifyConsistency(size1: number, size2: number, root1: Buffer, root2: Buffer, proof: readonly Buffer[]): void {
   requireCount('size1', size1);
   requireCount('size2', size2);
   if (size1 > size2) {
@@ -143,16 +115,10 @@ export function verifyConsistency(
   }
   if (size1 === size2) {
     if (proof.length !== 0) {
-      throw new ProofError(
-        'proof-not-empty',
-        `trees of equal size ${size1} need an empty proof; got ${proof.length} hashes`,
-      );
+      throw new ProofError('proof-not-empty', `trees of equal size ${size1} need an empty proof; got ${proof.length} hashes`);
     }
     if (!Buffer.from(root1).equals(Buffer.from(root2))) {
-      throw new ProofError(
-        'root-mismatch',
-        `two trees of size ${size1} have different roots ${toHex(root1)} and ${toHex(root2)}: the log forked`,
-      );
+      throw new ProofError('root-mismatch', `two trees of size ${size1} have different roots ${toHex(root1)} and ${toHex(root2)}: the log forked`);
     }
     return;
   }
@@ -164,10 +130,7 @@ export function verifyConsistency(
   proof.forEach((hash, i) => requireHash(`proof[${i}]`, hash));
   const expected = consistencyProofLength(size1, size2);
   if (proof.length !== expected) {
-    throw new ProofError(
-      'wrong-proof-length',
-      `a consistency proof from size ${size1} to ${size2} has ${expected} hashes; this one has ${proof.length}`,
-    );
+    throw new ProofError('wrong-proof-length', `a consistency proof from size ${size1} to ${size2} has ${expected} hashes; this one has ${proof.length}`);
   }
 
   // RFC 9162 §2.1.4.2, step by step. fr rebuilds the old root and sr the new one from the same path.
@@ -199,16 +162,10 @@ export function verifyConsistency(
   }
   if (sn !== 0) throw tooShort('consistency');
   if (!fr.equals(root1)) {
-    throw new ProofError(
-      'root1-mismatch',
-      `the proof rebuilds the size-${size1} root as ${toHex(fr)}, not the expected ${toHex(root1)}`,
-    );
+    throw new ProofError('root1-mismatch', `the proof rebuilds the size-${size1} root as ${toHex(fr)}, not the expected ${toHex(root1)}`);
   }
   if (!sr.equals(root2)) {
-    throw new ProofError(
-      'root2-mismatch',
-      `the proof rebuilds the size-${size2} root as ${toHex(sr)}, not the expected ${toHex(root2)}`,
-    );
+    throw new ProofError('root2-mismatch', `the proof rebuilds the size-${size2} root as ${toHex(sr)}, not the expected ${toHex(root2)}`);
   }
 }
 

@@ -1,12 +1,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { CheckpointError, formatCheckpoint, openCheckpoint, signCheckpoint } from './checkpoint';
 import { ed25519NoteSigner, parseVerifierKey, verifierKey } from './note';
-import {
-  cosignatureSigner,
-  cosignatureVerifierKey,
-  parseCosignatureLine,
-  verifyCosignature,
-} from './witness';
+import { cosignatureSigner, cosignatureVerifierKey, parseCosignatureLine, verifyCosignature } from './witness';
 import examples from './testing/fixtures/c2sp-examples.json';
 import { noteError, rawPublicKey } from './testing/note-errors';
 
@@ -14,7 +9,6 @@ const WITNESS = 'internrevisionen.test/witness';
 const TIME = 1_767_225_600; // 2026-01-01T00:00:00Z
 
 const base64 = (...parts: Buffer[]): string => Buffer.concat(parts).toString('base64');
-
 
 describe('witness cosignatures (cosignature/v1)', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -64,9 +58,7 @@ describe('witness cosignatures (cosignature/v1)', () => {
         .digest()
         .subarray(0, 4);
       expect(witness.keyId).toEqual(expected);
-      expect(vkey).toBe(
-        `${WITNESS}+${expected.toString('hex')}+${Buffer.concat([Buffer.from([4]), rawPublicKey(publicKey)]).toString('base64')}`,
-      );
+      expect(vkey).toBe(`${WITNESS}+${expected.toString('hex')}+${Buffer.concat([Buffer.from([4]), rawPublicKey(publicKey)]).toString('base64')}`);
       expect(witness.keyId).not.toEqual(ed25519NoteSigner(WITNESS, privateKey).keyId);
     });
 

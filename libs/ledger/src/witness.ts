@@ -97,10 +97,7 @@ export function parseCosignatureLine(line: string): CosignatureLine {
   const expected = KEY_ID_SIZE + TIMESTAMP_SIZE + ED25519_SIGNATURE_SIZE;
   if (!bytes) throw bad(`the cosignature by ${name} is not standard padded base64`);
   if (bytes.length !== expected) {
-    throw bad(
-      `the cosignature by ${name} holds ${bytes.length} bytes; ` +
-        `key id, timestamp and Ed25519 signature are ${expected}`,
-    );
+    throw bad(`the cosignature by ${name} holds ${bytes.length} bytes; ` + `key id, timestamp and Ed25519 signature are ${expected}`);
   }
   const timestamp = bytes.readBigUInt64BE(KEY_ID_SIZE);
   if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) {

@@ -8,7 +8,6 @@ import {
   sealEvents,
   serializeEnvelope,
   sha256Hex,
-  UnsealedEnvelope,
   verifyChain,
 } from '@samverkan/sealing';
 import rfc8785 from './testing/fixtures/rfc8785.json';

@@ -16,7 +16,6 @@ export function sha256Hex(text: string): string {
 
 /** The hash an envelope must carry: SHA-256 of the canonical JSON of everything but `hash`. */
 export function envelopeHash(envelope: UnsealedEnvelope | SealedEnvelope): string {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { hash: _ignored, ...unsealed } = envelope as SealedEnvelope;
   return sha256Hex(canonicalJson(unsealed));
 }
@@ -26,11 +25,7 @@ export function envelopeHash(envelope: UnsealedEnvelope | SealedEnvelope): strin
  * predecessor and computes its hash. Data and metadata are copied through JSON so that what is hashed is
  * exactly what a reader of the stored bytes will see.
  */
-export function sealEvents(
-  stream: string,
-  last: { revision: number; hash: string } | null,
-  drafts: readonly EventDraft[],
-): SealedEnvelope[] {
+export function sealEvents(stream: string, last: { revision: number; hash: string } | null, drafts: readonly EventDraft[]): SealedEnvelope[] {
   let prev = last?.hash ?? GENESIS_HASH;
   let revision = last ? last.revision + 1 : 0;
   return drafts.map((draft) => {

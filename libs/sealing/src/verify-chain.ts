@@ -7,9 +7,7 @@ export type ChainBreak =
   | { kind: 'revision-gap'; revision: number; eventId: string; expected: number; found: number }
   | { kind: 'wrong-stream'; revision: number; eventId: string; expected: string; found: string };
 
-export type ChainVerdict =
-  | { ok: true; stream: string; events: number; head: string }
-  | { ok: false; stream: string; events: number; firstBroken: ChainBreak };
+export type ChainVerdict = { ok: true; stream: string; events: number; head: string } | { ok: false; stream: string; events: number; firstBroken: ChainBreak };
 
 /**
  * Recomputes a stream's chain from its stored envelopes, in revision order, and reports the first place it

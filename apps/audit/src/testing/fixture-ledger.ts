@@ -134,7 +134,12 @@ export class FixtureLedger {
   /** The timeline of a case as GET /cases/:id/timeline answers it. */
   timeline(caseId: string) {
     const events = this.events.filter((e) => e.stream === `case-${caseId}`);
-    return { caseId, revision: events.length - 1, asOf: null, events: events.map(({ id, type, revision, hash, prev }) => ({ id, type, revision, hash, prev })) };
+    return {
+      caseId,
+      revision: events.length - 1,
+      asOf: null,
+      events: events.map(({ id, type, revision, hash, prev }) => ({ id, type, revision, hash, prev })),
+    };
   }
 
   save(name: string, content: string): string {
@@ -182,7 +187,7 @@ export class StubServer {
   ) {}
 
   static async start(answer: (request: StubRequest) => { status?: number; body: unknown }): Promise<StubServer> {
-    let stub: StubServer | undefined;
+    let stub: StubServer | undefined; // eslint-disable-line prefer-const -- assigned below, once the server it answers for exists
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://stub');
       const request = { path: url.pathname, query: url.searchParams, headers: req.headers };

@@ -39,7 +39,17 @@ describe('the access log, on a real store file', () => {
     expect(stored.envelope).toMatchObject({
       type: 'CaseRead',
       revision: 0,
-      data: { view: 'timeline', caseId: 'c-1', standing: 'lead', outcome: 'redacted', readerKind: 'police', asOfRevision: 3, asOfTime: null, revisions: null, treeSize: null },
+      data: {
+        view: 'timeline',
+        caseId: 'c-1',
+        standing: 'lead',
+        outcome: 'redacted',
+        readerKind: 'police',
+        asOfRevision: 3,
+        asOfTime: null,
+        revisions: null,
+        treeSize: null,
+      },
       metadata: { agencyId: 'polisen-malmo', actorId: 'officer-17' },
     });
   });
@@ -65,9 +75,12 @@ describe('the access log, on a real store file', () => {
     }
   });
 
-  it("logs a read of a case that does not exist, and the ledger export, with the reader, not the case", async () => {
+  it('logs a read of a case that does not exist, and the ledger export, with the reader, not the case', async () => {
     const log = new AccessLog(store, systemClock);
-    await log.record(entry('no-such-case', { caseExists: false, standing: 'outsider', outcome: 'refused' }), entry('x', { caseId: null, caseExists: false, view: 'export', standing: 'auditor', outcome: 'shown', treeSize: 9 }));
+    await log.record(
+      entry('no-such-case', { caseExists: false, standing: 'outsider', outcome: 'refused' }),
+      entry('x', { caseId: null, caseExists: false, view: 'export', standing: 'auditor', outcome: 'shown', treeSize: 9 }),
+    );
     expect(await collect(store.readStream(accessStream('no-such-case')))).toEqual([]);
     const logged = (await collect(store.readStream(agencyReadsStream('polisen-malmo')))).map((e) => e.envelope.data);
     expect(logged).toEqual([expect.objectContaining({ caseId: 'no-such-case', outcome: 'refused' }), expect.objectContaining({ view: 'export', treeSize: 9 })]);

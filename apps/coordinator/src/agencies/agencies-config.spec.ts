@@ -32,7 +32,12 @@ describe('config/agencies.yaml', () => {
   });
 
   it('registers no development centre as an operational prosecution office', () => {
-    expect(registry.all().filter((a) => a.kind === 'prosecution').map((a) => a.id)).not.toContain('aklagare-utvecklingscentrum');
+    expect(
+      registry
+        .all()
+        .filter((a) => a.kind === 'prosecution')
+        .map((a) => a.id),
+    ).not.toContain('aklagare-utvecklingscentrum');
   });
 });
 
@@ -50,13 +55,41 @@ describe('the agency registry refuses a file that does not hold together', () =>
 
   it.each([
     ['the old cities block', (d: Record<string, unknown>) => ({ ...d, cities: {} }), /cities are now municipalities and regions/],
-    ['an agency with a city', (d: ReturnType<typeof valid>) => ({ ...d, agencies: [...d.agencies, { ...agency('polisen-malmo', 'police'), city: 'malmo' }] }), /city is now municipality/],
-    ['an agency in an unlisted municipality', (d: ReturnType<typeof valid>) => ({ ...d, agencies: [...d.agencies, agency('polisen-lund', 'police', 'lund')] }), /municipality lund is not a listed municipality/],
-    ['a municipality in an unlisted region', (d: ReturnType<typeof valid>) => ({ ...d, municipalities: [{ ...d.municipalities[0], region: 'gotland' }] }), /lies in gotland, which is not a listed region/],
-    ['social services that are not of that kind', (d: ReturnType<typeof valid>) => ({ ...d, municipalities: [{ ...d.municipalities[0], socialServices: 'lansstyrelsen-skane' }] }), /social services of malmo must be a registered social-services agency/],
-    ['a region whose coordinator is not registered', (d: ReturnType<typeof valid>) => ({ ...d, regions: [{ ...d.regions[0], coordinator: 'nobody' }] }), /coordinator of the region skane must be a registered coordinator agency/],
-    ['a municipality code that is not four digits', (d: ReturnType<typeof valid>) => ({ ...d, municipalities: [{ ...d.municipalities[0], code: 1280 }] }), /code must be 4 digits/],
-    ['a municipality listed twice', (d: ReturnType<typeof valid>) => ({ ...d, municipalities: [d.municipalities[0], d.municipalities[0]] }), /lists the municipality malmo twice/],
+    [
+      'an agency with a city',
+      (d: ReturnType<typeof valid>) => ({ ...d, agencies: [...d.agencies, { ...agency('polisen-malmo', 'police'), city: 'malmo' }] }),
+      /city is now municipality/,
+    ],
+    [
+      'an agency in an unlisted municipality',
+      (d: ReturnType<typeof valid>) => ({ ...d, agencies: [...d.agencies, agency('polisen-lund', 'police', 'lund')] }),
+      /municipality lund is not a listed municipality/,
+    ],
+    [
+      'a municipality in an unlisted region',
+      (d: ReturnType<typeof valid>) => ({ ...d, municipalities: [{ ...d.municipalities[0], region: 'gotland' }] }),
+      /lies in gotland, which is not a listed region/,
+    ],
+    [
+      'social services that are not of that kind',
+      (d: ReturnType<typeof valid>) => ({ ...d, municipalities: [{ ...d.municipalities[0], socialServices: 'lansstyrelsen-skane' }] }),
+      /social services of malmo must be a registered social-services agency/,
+    ],
+    [
+      'a region whose coordinator is not registered',
+      (d: ReturnType<typeof valid>) => ({ ...d, regions: [{ ...d.regions[0], coordinator: 'nobody' }] }),
+      /coordinator of the region skane must be a registered coordinator agency/,
+    ],
+    [
+      'a municipality code that is not four digits',
+      (d: ReturnType<typeof valid>) => ({ ...d, municipalities: [{ ...d.municipalities[0], code: 1280 }] }),
+      /code must be 4 digits/,
+    ],
+    [
+      'a municipality listed twice',
+      (d: ReturnType<typeof valid>) => ({ ...d, municipalities: [d.municipalities[0], d.municipalities[0]] }),
+      /lists the municipality malmo twice/,
+    ],
   ])('refuses %s', (_, change, message) => {
     expect(() => AgencyRegistry.fromDocument(change(valid() as never))).toThrow(message);
   });

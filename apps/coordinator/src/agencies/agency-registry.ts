@@ -85,14 +85,19 @@ export class AgencyRegistry {
     const municipalities = list(root?.municipalities, `${source} has no list of municipalities`).map((entry, i) =>
       parseMunicipality(entry, `${source}, municipality #${i + 1}`),
     );
-    for (const [what, items] of [['agency', agencies], ['region', regions], ['municipality', municipalities]] as const) {
+    for (const [what, items] of [
+      ['agency', agencies],
+      ['region', regions],
+      ['municipality', municipalities],
+    ] as const) {
       const ids = items.map((item) => item.id);
       const twice = ids.find((id, i) => ids.indexOf(id) !== i);
       if (twice) throw new ValidationError(`${source} lists the ${what} ${twice} twice`);
     }
     const kindOf = new Map(agencies.map((a) => [a.id, a.kind]));
     const expect = (agencyId: string | null, kind: AgencyKind, what: string) => {
-      if (agencyId !== null && kindOf.get(agencyId) !== kind) throw new ValidationError(`${source}: ${what} must be a registered ${kind} agency, not ${agencyId}`);
+      if (agencyId !== null && kindOf.get(agencyId) !== kind)
+        throw new ValidationError(`${source}: ${what} must be a registered ${kind} agency, not ${agencyId}`);
     };
     const regionIds = new Set(regions.map((r) => r.id));
     for (const region of regions) expect(region.coordinator, 'coordinator', `the coordinator of the region ${region.id}`);
@@ -104,7 +109,9 @@ export class AgencyRegistry {
     const municipalityIds = new Set(municipalities.map((m) => m.id));
     for (const agency of agencies) {
       if (!municipalityIds.has(agency.municipality)) {
-        throw new ValidationError(`${source} (${agency.id}): municipality ${agency.municipality} is not a listed municipality (${[...municipalityIds].join(', ')})`);
+        throw new ValidationError(
+          `${source} (${agency.id}): municipality ${agency.municipality} is not a listed municipality (${[...municipalityIds].join(', ')})`,
+        );
       }
     }
     return new AgencyRegistry(agencies, regions, municipalities);
@@ -133,7 +140,8 @@ export class AgencyRegistry {
   /** The agencies a case in the municipality turns to; the municipality must be a listed one. */
   servicesOf(municipalityId: string): MunicipalServices {
     const municipality = this.municipalitiesById.get(municipalityId);
-    if (!municipality) throw new ValidationError(`${municipalityId} is not a listed municipality`, { rule: 'unknown-municipality', details: { municipality: municipalityId } });
+    if (!municipality)
+      throw new ValidationError(`${municipalityId} is not a listed municipality`, { rule: 'unknown-municipality', details: { municipality: municipalityId } });
     const coordinator = municipality.coordinator ?? this.regionsById.get(municipality.region)!.coordinator;
     return { socialServices: this.byId.get(municipality.socialServices)!, coordinator: this.byId.get(coordinator)! };
   }

@@ -57,7 +57,6 @@ export type CommandResult =
 
 const silent: AgencyCommandLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-
 /**
  * Executes the commands agencies produce to their `<prefix>.<agencyId>.commands` topics through the case
  * command path, as that agency: the topic is the identity. Each command's answer goes to the agency's

@@ -35,12 +35,20 @@ describe('the AsyncAPI document', () => {
 
   it('names the command topics as the consumer does', () => {
     const topics = agencyCommandTopics('samverkan');
-    const addresses = document.channels().all().map((c) => c.address());
+    const addresses = document
+      .channels()
+      .all()
+      .map((c) => c.address());
     expect(addresses).toEqual(expect.arrayContaining([topics.commands('{agencyId}'), topics.results('{agencyId}'), topics.dlq]));
   });
 
   it('lists every command type and every dead-letter reason the code has', () => {
-    const json = document.json() as { components: { schemas: Record<string, { properties: Record<string, { enum: string[] }> }>; messages: Record<string, { headers: { properties: Record<string, { enum: string[] }> } }> } };
+    const json = document.json() as {
+      components: {
+        schemas: Record<string, { properties: Record<string, { enum: string[] }> }>;
+        messages: Record<string, { headers: { properties: Record<string, { enum: string[] }> } }>;
+      };
+    };
     expect(json.components.schemas.caseCommandPayload.properties.type.enum).toEqual(CASE_COMMAND_NAMES);
     expect(json.components.messages.deadLetter.headers.properties['dlq-reason'].enum).toEqual([...POISON_REASONS]);
     expect(Object.keys(json.components.messages.caseCommand.headers.properties)).toEqual([ACTOR_HEADER, CORRELATION_HEADER]);
@@ -48,11 +56,15 @@ describe('the AsyncAPI document', () => {
 
   it("gives examples that fit their messages' schemas (the parser does not check them)", () => {
     const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-    const messages = (document.json() as { components: { messages: Record<string, { headers?: object; payload?: object; examples?: Example[] }> } }).components.messages;
+    const messages = (document.json() as { components: { messages: Record<string, { headers?: object; payload?: object; examples?: Example[] }> } }).components
+      .messages;
     const problems: string[] = [];
     for (const [name, message] of Object.entries(messages)) {
       for (const example of message.examples ?? []) {
-        for (const [part, schema, value] of [['headers', message.headers, example.headers], ['payload', message.payload, example.payload]] as const) {
+        for (const [part, schema, value] of [
+          ['headers', message.headers, example.headers],
+          ['payload', message.payload, example.payload],
+        ] as const) {
           if (!schema || value === undefined) continue;
           const validate = ajv.compile(schema);
           if (!validate(value)) problems.push(`${name} "${example.name}" ${part}: ${ajv.errorsText(validate.errors)}`);

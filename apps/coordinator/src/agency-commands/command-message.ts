@@ -13,7 +13,15 @@ export const CORRELATION_HEADER = 'samverkan-correlation-id';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Why a message was sent to the dead-letter topic instead of being executed (its `dlq-reason` header). */
-export const POISON_REASONS = ['invalid-json', 'invalid-message', 'unknown-command-type', 'invalid-body', 'missing-actor', 'missing-case-id', 'handling-failed'] as const;
+export const POISON_REASONS = [
+  'invalid-json',
+  'invalid-message',
+  'unknown-command-type',
+  'invalid-body',
+  'missing-actor',
+  'missing-case-id',
+  'handling-failed',
+] as const;
 export type PoisonReason = (typeof POISON_REASONS)[number];
 
 /** A message that can never be executed as it is: it goes to the dead-letter topic, never back to the agency's queue. */
@@ -114,7 +122,8 @@ export async function parseCommandMessage(message: Pick<IncomingMessage, 'key' |
 
 function caseIdOf(name: CaseCommandName, inValue: string | undefined, key: Buffer | null): string | undefined {
   if (name === 'open-case') {
-    if (inValue !== undefined) throw new PoisonMessage('invalid-message', 'open-case takes no caseId: the case id is derived from the agency and the command id');
+    if (inValue !== undefined)
+      throw new PoisonMessage('invalid-message', 'open-case takes no caseId: the case id is derived from the agency and the command id');
     return undefined;
   }
   const fromKey = key && key.length > 0 ? key.toString('utf8') : undefined;

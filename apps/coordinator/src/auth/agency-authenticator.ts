@@ -73,7 +73,12 @@ export class AgencyAuthenticator {
    */
   async loadAll(): Promise<string[]> {
     await Promise.all(this.registry.all().map((agency) => this.keysOf(agency)));
-    return this.config.devKeys ? this.registry.all().filter((a) => a.publicKeys.length === 0).map((a) => a.id) : [];
+    return this.config.devKeys
+      ? this.registry
+          .all()
+          .filter((a) => a.publicKeys.length === 0)
+          .map((a) => a.id)
+      : [];
   }
 
   private keysOf(agency: Agency): Promise<Array<KeyLike | KeyObject | Uint8Array>> {

@@ -20,7 +20,12 @@ function main(): void {
   const { agenciesFile } = loadConfig();
   const registry = AgencyRegistry.fromFile(agenciesFile);
   if (!agencyId || !registry.get(agencyId)) {
-    process.stderr.write(`usage: npm run agency-key -- <agencyId> [--out file]\nagencies: ${registry.all().map((a) => a.id).join(', ')}\n`);
+    process.stderr.write(
+      `usage: npm run agency-key -- <agencyId> [--out file]\nagencies: ${registry
+        .all()
+        .map((a) => a.id)
+        .join(', ')}\n`,
+    );
     process.exit(2);
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');

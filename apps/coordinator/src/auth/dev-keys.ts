@@ -45,6 +45,7 @@ export function existingDevPrivateKey(dataDir: string, agencyId: string): KeyObj
       `no development key for ${agencyId} in ${join(dataDir, 'dev-keys')}: a service makes its agencies' keys in its data directory ` +
         'when it starts with development keys. Start it there (npm start), or give this command the data directory the service ' +
         'was started with: SAMVERKAN_DATA_DIR=<that directory> npm run -s token -- …',
+      { cause: error },
     );
   }
 }

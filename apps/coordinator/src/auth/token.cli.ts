@@ -29,7 +29,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const registry = AgencyRegistry.fromFile(config.agenciesFile);
   if (!agencyId || !registry.get(agencyId)) {
-    const known = registry.all().map((a) => `  ${a.id} (${a.kind})`).join('\n');
+    const known = registry
+      .all()
+      .map((a) => `  ${a.id} (${a.kind})`)
+      .join('\n');
     process.stderr.write(`${USAGE}agencies:\n${known}\n`);
     process.exit(2);
   }

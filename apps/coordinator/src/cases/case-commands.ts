@@ -193,7 +193,12 @@ export const CASE_COMMAND_ROUTES = {
     body: ApplyForResidencePermitDto,
     params: [],
     mints: { event: 'ResidencePermitApplied', field: 'applicationId' },
-    fields: ({ body }) => ({ applicationId: uuidv7(), presenceNeeded: body.presenceNeeded, willToCooperate: body.willToCooperate, tiesBroken: body.tiesBroken }),
+    fields: ({ body }) => ({
+      applicationId: uuidv7(),
+      presenceNeeded: body.presenceNeeded,
+      willToCooperate: body.willToCooperate,
+      tiesBroken: body.tiesBroken,
+    }),
   }),
   'decide-residence-permit': route({
     type: 'DecideResidencePermit',
@@ -331,7 +336,10 @@ export function routeOf(name: CaseCommandName): string {
 
 /** Where a command on a case is sent: `/cases/<case>/…`, its ids filled in. */
 export function commandUrl(name: CaseCommandName, caseId: string, params: Partial<Record<CommandParam, string>>): string {
-  return `/cases/${routeOf(name).replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(key === 'id' ? caseId : (params[key as CommandParam] ?? '')))}`.replace(/\/$/, '');
+  return `/cases/${routeOf(name).replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(key === 'id' ? caseId : (params[key as CommandParam] ?? '')))}`.replace(
+    /\/$/,
+    '',
+  );
 }
 
 /** The command's path in the OpenAPI document (`/cases/{id}/…`), where its body's schema is. */
@@ -358,7 +366,10 @@ export function registeredAgency(registry: AgencyRegistry, agencyId: string): Is
 export function listedMunicipality(registry: AgencyRegistry, municipalityId: string): string {
   if (!registry.municipality(municipalityId)) {
     const listed = registry.municipalities().map((m) => m.id);
-    throw new ValidationError(`${municipalityId} is not a listed municipality (${listed.join(', ')})`, { rule: 'unknown-municipality', details: { municipality: municipalityId } });
+    throw new ValidationError(`${municipalityId} is not a listed municipality (${listed.join(', ')})`, {
+      rule: 'unknown-municipality',
+      details: { municipality: municipalityId },
+    });
   }
   return municipalityId;
 }
@@ -394,9 +405,12 @@ function origin(subject: { originRegion?: OriginRegion; originCountry?: string }
   if (subject.originCountry === undefined) return { originRegion: subject.originRegion ?? null, originCountry: null };
   const derived = originRegionOf(subject.originCountry);
   if (subject.originRegion !== undefined && subject.originRegion !== derived) {
-    throw new ValidationError(`subject.originRegion ${subject.originRegion} contradicts originCountry ${subject.originCountry}, which is in ${derived}; send the country alone`, {
-      rule: 'origin-contradicts',
-    });
+    throw new ValidationError(
+      `subject.originRegion ${subject.originRegion} contradicts originCountry ${subject.originCountry}, which is in ${derived}; send the country alone`,
+      {
+        rule: 'origin-contradicts',
+      },
+    );
   }
   return { originRegion: derived, originCountry: subject.originCountry };
 }

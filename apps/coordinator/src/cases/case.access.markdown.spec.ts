@@ -10,6 +10,7 @@ describe("the README's who-sees-what tables", () => {
 
   it('name every legal basis, view and category', () => {
     const text = accessTableMarkdown();
-    for (const word of ['mandate', 'consent', 'child-protection', 'auditor-remit', '`audit-bundle`', '`kafka`', '**care**', '**evidence**']) expect(text).toContain(word);
+    for (const word of ['mandate', 'consent', 'child-protection', 'auditor-remit', '`audit-bundle`', '`kafka`', '**care**', '**evidence**'])
+      expect(text).toContain(word);
   });
 });

@@ -29,24 +29,34 @@ export function accessTableMarkdown(): string {
   lines.push('Legal bases:', '');
   for (const [basis, meaning] of Object.entries(LEGAL_BASES)) lines.push(`- **${basis}**: ${meaning}`);
 
-  lines.push('', 'Each way of reading a case, by the reader\'s standing on it now (`redacted`: shown as the next table grants):', '');
+  lines.push('', "Each way of reading a case, by the reader's standing on it now (`redacted`: shown as the next table grants):", '');
   header(['view', ...READER_STANDINGS]);
   for (const view of READ_VIEWS) {
-    row([`\`${view}\``, ...READER_STANDINGS.map((standing) => {
-      const { access, basis } = VIEW_ACCESS[view][standing];
-      return access === 'refused' ? 'refused' : `${access} (${basis})`;
-    })]);
+    row([
+      `\`${view}\``,
+      ...READER_STANDINGS.map((standing) => {
+        const { access, basis } = VIEW_ACCESS[view][standing];
+        return access === 'refused' ? 'refused' : `${access} (${basis})`;
+      }),
+    ]);
   }
 
   lines.push('', 'What the events of a case are about:', '');
   for (const [category, meaning] of Object.entries(INFO_CATEGORIES)) lines.push(`- **${category}**: ${meaning}`);
   for (const [category, { fieldsOnlyFor }] of Object.entries(CONTENT_ACCESS)) {
-    if (fieldsOnlyFor) lines.push(`- in **${category}**, ${fieldsOnlyFor.fields.join(', ')} only for ${fieldsOnlyFor.kinds.join(' and ')}: ${fieldsOnlyFor.why}`);
+    if (fieldsOnlyFor)
+      lines.push(`- in **${category}**, ${fieldsOnlyFor.fields.join(', ')} only for ${fieldsOnlyFor.kinds.join(' and ')}: ${fieldsOnlyFor.why}`);
   }
-  lines.push('', 'What a team member sees of each kind of event, by its agency kind (— : withheld). The agency that recorded an event always sees it in full; auditors see everything (auditor-remit).', '');
+  lines.push(
+    '',
+    'What a team member sees of each kind of event, by its agency kind (— : withheld). The agency that recorded an event always sees it in full; auditors see everything (auditor-remit).',
+    '',
+  );
   header(['category', 'events', ...OPERATIONAL_KINDS]);
   const typesOf = (category: InfoCategory) => {
-    const types = Object.entries(EVENT_CATEGORY).filter(([, c]) => c === category).map(([type]) => type);
+    const types = Object.entries(EVENT_CATEGORY)
+      .filter(([, c]) => c === category)
+      .map(([type]) => type);
     if (category === 'care') return `SupportProvided of ${CARE_SUPPORT_KINDS.join(', ')}`;
     return types.join(', ') + (category === 'support' ? ' of any other kind' : '');
   };

@@ -19,7 +19,21 @@ export const LEGAL_BASES = {
 export type LegalBasis = keyof typeof LEGAL_BASES;
 
 /** The ways an agency reads a case. */
-export const READ_VIEWS = ['summary', 'timeline', 'verify', 'audit-bundle', 'inclusion-proof', 'worklist', 'feed', 'kafka', 'export', 'access-log', 'person', 'person-search', 'commands'] as const;
+export const READ_VIEWS = [
+  'summary',
+  'timeline',
+  'verify',
+  'audit-bundle',
+  'inclusion-proof',
+  'worklist',
+  'feed',
+  'kafka',
+  'export',
+  'access-log',
+  'person',
+  'person-search',
+  'commands',
+] as const;
 export type ReadView = (typeof READ_VIEWS)[number];
 
 /**
@@ -120,7 +134,9 @@ export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStandi
     outsider: refused('the whole ledger is for auditors'),
   },
   person: {
-    lead: redacted("the person's record, and the identity as the identity rule says; for the agency responsible for the record or leading a case about the person"),
+    lead: redacted(
+      "the person's record, and the identity as the identity rule says; for the agency responsible for the record or leading a case about the person",
+    ),
     member: redacted("the person's record, and the identity as the identity rule says; for an agency on a case about the person"),
     addressee: refused('a referral shows the case, not the person behind it'),
     auditor: AUDITOR,
@@ -132,7 +148,7 @@ export const VIEW_ACCESS: Readonly<Record<ReadView, Readonly<Record<ReaderStandi
     addressee: redacted('which record is of the person it names, and who works with that person'),
     auditor: AUDITOR,
     outsider: redacted(
-      'an agency that meets a person and knows their personal identity number (or date of birth and name) learns which record is theirs and which agencies work with them, so that two agencies\' cases about one person meet; never of a protected identity',
+      "an agency that meets a person and knows their personal identity number (or date of birth and name) learns which record is theirs and which agencies work with them, so that two agencies' cases about one person meet; never of a protected identity",
     ),
   },
   'access-log': {
@@ -244,9 +260,7 @@ export const EVENT_CATEGORY: Readonly<Record<CaseEventType, InfoCategory>> = {
  * or, for a child subject, by the child-protection duty.
  */
 export type Grant =
-  | { readonly basis: 'mandate' }
-  | { readonly basis: 'consent'; readonly scopes: readonly ConsentScope[] }
-  | { readonly basis: 'child-protection' };
+  { readonly basis: 'mandate' } | { readonly basis: 'consent'; readonly scopes: readonly ConsentScope[] } | { readonly basis: 'child-protection' };
 
 export type OperationalKind = (typeof OPERATIONAL_KINDS)[number];
 

@@ -69,7 +69,13 @@ export class CaseController {
 
   @Post(routeOf('remove-agency'))
   @ApiOperation({ summary: 'Remove an agency from the case team (lead or a coordinator on the team)' })
-  removeAgency(@Param('id', CaseIdPipe) id: string, @Param('agencyId') agencyId: string, @Body() body: RemoveAgencyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  removeAgency(
+    @Param('id', CaseIdPipe) id: string,
+    @Param('agencyId') agencyId: string,
+    @Body() body: RemoveAgencyDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('remove-agency', id, { agencyId }, body, req, res);
   }
 
@@ -81,133 +87,248 @@ export class CaseController {
 
   @Post(routeOf('accept-referral'))
   @ApiOperation({ summary: 'Accept a referral addressed to your agency; your agency joins the team' })
-  accept(@Param('id', CaseIdPipe) id: string, @Param('referralId') referralId: string, @Body() body: EmptyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  accept(
+    @Param('id', CaseIdPipe) id: string,
+    @Param('referralId') referralId: string,
+    @Body() body: EmptyDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('accept-referral', id, { referralId }, body, req, res);
   }
 
   @Post(routeOf('decline-referral'))
   @ApiOperation({ summary: 'Decline a referral addressed to your agency' })
-  decline(@Param('id', CaseIdPipe) id: string, @Param('referralId') referralId: string, @Body() body: DeclineReferralDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  decline(
+    @Param('id', CaseIdPipe) id: string,
+    @Param('referralId') referralId: string,
+    @Body() body: DeclineReferralDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('decline-referral', id, { referralId }, body, req, res);
   }
 
   @Post(routeOf('withdraw-referral'))
   @ApiOperation({ summary: 'Withdraw a referral your agency made' })
-  withdraw(@Param('id', CaseIdPipe) id: string, @Param('referralId') referralId: string, @Body() body: EmptyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  withdraw(
+    @Param('id', CaseIdPipe) id: string,
+    @Param('referralId') referralId: string,
+    @Body() body: EmptyDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('withdraw-referral', id, { referralId }, body, req, res);
   }
 
   @Post(routeOf('record-support'))
   @ApiOperation({ summary: 'Record support given to the subject' })
-  support(@Param('id', CaseIdPipe) id: string, @Body() body: RecordSupportDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  support(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RecordSupportDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('record-support', id, {}, body, req, res);
   }
 
   @Post(routeOf('record-consent'))
   @ApiOperation({ summary: 'Record that the subject gave or withdrew consent for a scope' })
-  consent(@Param('id', CaseIdPipe) id: string, @Body() body: RecordConsentDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  consent(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RecordConsentDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('record-consent', id, {}, body, req, res);
   }
 
   @Post(routeOf('apply-for-reflection-period'))
   @ApiOperation({ summary: 'Apply for a reflection period for the victim (the head of the preliminary investigation, or social services)' })
-  applyForReflection(@Param('id', CaseIdPipe) id: string, @Body() body: EmptyDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  applyForReflection(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: EmptyDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('apply-for-reflection-period', id, {}, body, req, res);
   }
 
   @Post(routeOf('decide-reflection-period'))
   @ApiOperation({ summary: 'Decide the pending application for a reflection period: granted, 30 days from the decision (Migration Agency)' })
-  reflection(@Param('id', CaseIdPipe) id: string, @Body() body: DecideReflectionPeriodDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  reflection(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: DecideReflectionPeriodDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('decide-reflection-period', id, {}, body, req, res);
   }
 
   @Post(routeOf('extend-reflection-period'))
   @ApiOperation({ summary: 'Extend the reflection period on request, for special reasons (Migration Agency)' })
-  extendReflection(@Param('id', CaseIdPipe) id: string, @Body() body: ExtendReflectionPeriodDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  extendReflection(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: ExtendReflectionPeriodDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('extend-reflection-period', id, {}, body, req, res);
   }
 
   @Post(routeOf('record-citizenship'))
   @ApiOperation({ summary: "Record the subject's citizenship (ISO 3166-1 alpha-2, or stateless): EU/EEA and third-country nationals are told apart" })
-  citizenship(@Param('id', CaseIdPipe) id: string, @Body() body: RecordCitizenshipDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  citizenship(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RecordCitizenshipDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('record-citizenship', id, {}, body, req, res);
   }
 
   @Post(routeOf('apply-for-residence-permit'))
   @ApiOperation({ summary: 'Apply for a residence permit for the victim, stating the three conditions (the head of the preliminary investigation)' })
-  applyForPermit(@Param('id', CaseIdPipe) id: string, @Body() body: ApplyForResidencePermitDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  applyForPermit(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: ApplyForResidencePermitDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('apply-for-residence-permit', id, {}, body, req, res);
   }
 
   @Post(routeOf('decide-residence-permit'))
   @ApiOperation({ summary: 'Decide the pending application for a residence permit: at least six months for a third-country national (Migration Agency)' })
-  permit(@Param('id', CaseIdPipe) id: string, @Body() body: DecideResidencePermitDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  permit(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: DecideResidencePermitDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('decide-residence-permit', id, {}, body, req, res);
   }
 
   @Post(routeOf('identify-victim'))
   @ApiOperation({ summary: 'Identify the presumed victim as a victim of trafficking, on a day' })
-  identifyVictim(@Param('id', CaseIdPipe) id: string, @Body() body: IdentifyVictimDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  identifyVictim(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: IdentifyVictimDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('identify-victim', id, {}, body, req, res);
   }
 
   @Post(routeOf('record-child-representative'))
   @ApiOperation({ summary: "Record a child's guardian, special representative (särskild företrädare) or god man" })
-  childRepresentative(@Param('id', CaseIdPipe) id: string, @Body() body: RecordChildRepresentativeDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  childRepresentative(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RecordChildRepresentativeDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('record-child-representative', id, {}, body, req, res);
   }
 
   @Post(routeOf('record-unaccompanied'))
   @ApiOperation({ summary: 'Record whether the child is in Sweden without a parent (an unaccompanied minor)' })
-  unaccompanied(@Param('id', CaseIdPipe) id: string, @Body() body: RecordUnaccompaniedDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  unaccompanied(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RecordUnaccompaniedDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('record-unaccompanied', id, {}, body, req, res);
   }
 
   @Post(routeOf('record-cooperation'))
   @ApiOperation({ summary: "Record the victim's cooperation with law enforcement" })
-  cooperation(@Param('id', CaseIdPipe) id: string, @Body() body: RecordCooperationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  cooperation(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RecordCooperationDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('record-cooperation', id, {}, body, req, res);
   }
 
   @Post(routeOf('open-investigation'))
   @ApiOperation({ summary: 'Open a preliminary investigation (police or prosecution)' })
-  openInvestigation(@Param('id', CaseIdPipe) id: string, @Body() body: OpenInvestigationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  openInvestigation(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: OpenInvestigationDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('open-investigation', id, {}, body, req, res);
   }
 
   @Post(routeOf('close-investigation'))
   @ApiOperation({ summary: 'Close an investigation (police or prosecution)' })
-  closeInvestigation(@Param('id', CaseIdPipe) id: string, @Param('investigationId') investigationId: string, @Body() body: CloseInvestigationDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  closeInvestigation(
+    @Param('id', CaseIdPipe) id: string,
+    @Param('investigationId') investigationId: string,
+    @Body() body: CloseInvestigationDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('close-investigation', id, { investigationId }, body, req, res);
   }
 
   @Post(routeOf('record-prosecutor-decision'))
-  @ApiOperation({ summary: "Record a matter the prosecutor ended without a trial: a summary penalty order or a waiver of prosecution (prosecution)" })
-  prosecutorDecision(@Param('id', CaseIdPipe) id: string, @Body() body: RecordProsecutorDecisionDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  @ApiOperation({ summary: 'Record a matter the prosecutor ended without a trial: a summary penalty order or a waiver of prosecution (prosecution)' })
+  prosecutorDecision(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RecordProsecutorDecisionDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('record-prosecutor-decision', id, {}, body, req, res);
   }
 
   @Post(routeOf('initiate-prosecution'))
   @ApiOperation({ summary: 'Initiate a prosecution (prosecution)' })
-  prosecute(@Param('id', CaseIdPipe) id: string, @Body() body: InitiateProsecutionDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  prosecute(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: InitiateProsecutionDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('initiate-prosecution', id, {}, body, req, res);
   }
 
   @Post(routeOf('record-sentencing'))
   @ApiOperation({ summary: "Record the court's sentencing outcome (prosecution, after prosecution was initiated)" })
-  sentencing(@Param('id', CaseIdPipe) id: string, @Body() body: RecordSentencingDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  sentencing(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RecordSentencingDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('record-sentencing', id, {}, body, req, res);
   }
 
   @Post(routeOf('register-evidence'))
   @ApiOperation({ summary: 'Register a piece of evidence; your agency holds it' })
-  evidence(@Param('id', CaseIdPipe) id: string, @Body() body: RegisterEvidenceDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  evidence(
+    @Param('id', CaseIdPipe) id: string,
+    @Body() body: RegisterEvidenceDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('register-evidence', id, {}, body, req, res);
   }
 
   @Post(routeOf('transfer-evidence'))
   @ApiOperation({ summary: 'Transfer evidence your agency holds to another team member' })
-  transfer(@Param('id', CaseIdPipe) id: string, @Param('evidenceId') evidenceId: string, @Body() body: TransferEvidenceDto, @FromAgency() req: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  transfer(
+    @Param('id', CaseIdPipe) id: string,
+    @Param('evidenceId') evidenceId: string,
+    @Body() body: TransferEvidenceDto,
+    @FromAgency() req: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return this.run('transfer-evidence', id, { evidenceId }, body, req, res);
   }
 
@@ -225,7 +346,12 @@ export class CaseController {
 
   @Get(':id')
   @ApiOperation({ summary: 'The case summary as your agency may see it, now or as it stood at ?asOf=<time> or ?revision=<n>' })
-  async summary(@Param('id', CaseIdPipe) id: string, @Query() query: AsOfQueryDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) res: FastifyReply) {
+  async summary(
+    @Param('id', CaseIdPipe) id: string,
+    @Query() query: AsOfQueryDto,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     const reader = readerOf(caller);
     const read = await this.cases.read(id, reader, 'summary', query);
     res.header('ETag', `"${read.revision}"`);
@@ -263,14 +389,24 @@ export class CaseController {
   @ApiOperation({ summary: "Recompute the case's hash chain: ok, or the first broken revision" })
   async verify(@Param('id', CaseIdPipe) id: string, @CurrentCaller() caller: Caller) {
     const read = await this.cases.read(id, readerOf(caller), 'verify');
-    const verdict = verifyChain(caseStream(id), read.events.map((e) => e.envelope));
+    const verdict = verifyChain(
+      caseStream(id),
+      read.events.map((e) => e.envelope),
+    );
     return verdict.ok
       ? { caseId: id, result: 'ok', events: verdict.events, head: verdict.head }
       : { caseId: id, result: 'broken', events: verdict.events, firstBrokenRevision: verdict.firstBroken.revision, ...verdict.firstBroken };
   }
 
   /** Every command route: the one mapping (cases/case-commands.ts) from what was sent to a command, then the one command path. */
-  private async run(name: CaseCommandName, caseId: string, params: Partial<Record<CommandParam, string>>, body: object, { caller, context }: CommandRequest, res: FastifyReply) {
+  private async run(
+    name: CaseCommandName,
+    caseId: string,
+    params: Partial<Record<CommandParam, string>>,
+    body: object,
+    { caller, context }: CommandRequest,
+    res: FastifyReply,
+  ) {
     const command = caseCommand(name, { caseId, agency: caller.agency, body, params, at: this.cases.now() }, this.registry);
     const outcome: CommandOutcome<CaseState> = await this.cases.execute(command, context);
     res.status(outcome.replayed ? 200 : 201);

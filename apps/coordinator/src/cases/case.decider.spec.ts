@@ -28,9 +28,25 @@ const chiefGuardian: Issuer = { agencyId: 'overformyndaren-malmo', kind: 'chief-
 const counsel: Issuer = { agencyId: 'malsagandebitrade-malmo', kind: 'injured-party-counsel' };
 const methodSupport: Issuer = { agencyId: 'jamstalldhetsmyndigheten-nmt', kind: 'method-support' };
 
-const adultVictim: Subject = { subjectId: 'p-1', category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'eastern-europe', originCountry: null, municipality: null };
+const adultVictim: Subject = {
+  subjectId: 'p-1',
+  category: 'victim',
+  ageGroup: 'adult',
+  gender: 'female',
+  originRegion: 'eastern-europe',
+  originCountry: null,
+  municipality: null,
+};
 const childVictim: Subject = { ...adultVictim, ageGroup: 'child' };
-const sexBuyer: Subject = { subjectId: 'p-2', category: 'sex-buyer', ageGroup: 'adult', gender: 'male', originRegion: 'sweden', originCountry: null, municipality: null };
+const sexBuyer: Subject = {
+  subjectId: 'p-2',
+  category: 'sex-buyer',
+  ageGroup: 'adult',
+  gender: 'male',
+  originRegion: 'sweden',
+  originCountry: null,
+  municipality: null,
+};
 
 type CommandOf<T extends CaseCommandType> = Extract<CaseCommand, { type: T }>;
 type EventOf<T extends CaseEventType> = Extract<CaseEvent, { type: T }>;
@@ -120,17 +136,19 @@ describe('opening a case', () => {
   });
 
   it('records the case with the issuer as its lead and first team member', () => {
-    given([]).when(open).then([
-      caseOpened(),
-      event('AgencyJoinedCase', {
-        agencyId: police.agencyId,
-        agencyKind: 'police',
-        via: 'opened',
-        referralId: null,
-        reason: null,
-        addedBy: police.agencyId,
-      }),
-    ]);
+    given([])
+      .when(open)
+      .then([
+        caseOpened(),
+        event('AgencyJoinedCase', {
+          agencyId: police.agencyId,
+          agencyKind: 'police',
+          via: 'opened',
+          referralId: null,
+          reason: null,
+          addedBy: police.agencyId,
+        }),
+      ]);
   });
 
   it('refuses to open a case that already exists', () => {
@@ -138,12 +156,18 @@ describe('opening a case', () => {
   });
 
   it('opens a case about a person record that is there, and refuses one about a record that is not', () => {
-    given([]).when({ ...open, personRecorded: true }).then([caseOpened(), expect.objectContaining({ type: 'AgencyJoinedCase' })]);
-    given([]).when({ ...open, personRecorded: false }).thenThrows(NotFoundError, 'person p-1 was not found: record the person first (POST /persons)');
+    given([])
+      .when({ ...open, personRecorded: true })
+      .then([caseOpened(), expect.objectContaining({ type: 'AgencyJoinedCase' })]);
+    given([])
+      .when({ ...open, personRecorded: false })
+      .thenThrows(NotFoundError, 'person p-1 was not found: record the person first (POST /persons)');
   });
 
   it('refuses to open a closed case anew', () => {
-    given([...opened, caseClosed()]).when(open).thenThrows(ConflictError, 'case c-1 already exists');
+    given([...opened, caseClosed()])
+      .when(open)
+      .thenThrows(ConflictError, 'case c-1 already exists');
   });
 });
 
@@ -199,7 +223,9 @@ describe('who may see a case', () => {
 
   it('hides the case from an agency that has left the team', () => {
     const left = event('AgencyLeftCase', { agencyId: prosecutor.agencyId, reason: 'no crime', removedBy: police.agencyId });
-    given([...staffed, left]).when(support(prosecutor)).thenThrows(NotFoundError, caseNotFound);
+    given([...staffed, left])
+      .when(support(prosecutor))
+      .thenThrows(NotFoundError, caseNotFound);
   });
 
   it('lets the service itself act on a case it is not part of', () => {
@@ -249,7 +275,9 @@ const busy: CaseEvent[] = [
     verdict: 'convicted',
     offences: ['trafficking-in-human-beings'],
     sentence: { kind: 'prison', months: 48 },
-    expulsion: false, damagesToVictimSek: null, appealed: true,
+    expulsion: false,
+    damagesToVictimSek: null,
+    appealed: true,
     decidedOn: '2025-03-01',
     recordedBy: prosecutor.agencyId,
   }),
@@ -278,14 +306,22 @@ const samples: { readonly [T in CaseCommandType]: CommandOf<T> } = {
   OpenInvestigation: command('OpenInvestigation', police, { investigationId: 'i-2', reference: '5000-K999-25' }),
   CloseInvestigation: command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'handed-to-prosecutor' }),
   InitiateProsecution: command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: DEFENDANT, charges: ['gross-procuring'] }] }),
-  RecordProsecutorDecision: command('RecordProsecutorDecision', prosecutor, { decision: 'summary-penalty-order', suspectId: 'p-suspect-1', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10' }),
+  RecordProsecutorDecision: command('RecordProsecutorDecision', prosecutor, {
+    decision: 'summary-penalty-order',
+    suspectId: 'p-suspect-1',
+    offences: ['purchase-of-sexual-service'],
+    sentence: { kind: 'fine', months: null },
+    decidedOn: '2025-03-10',
+  }),
   RecordSentencingOutcome: command('RecordSentencingOutcome', prosecutor, {
     defendantId: DEFENDANT,
     court: 'hovratten-over-skane-och-blekinge',
     verdict: 'convicted',
     offences: ['trafficking-in-human-beings'],
     sentence: { kind: 'prison', months: 36 },
-    expulsion: false, damagesToVictimSek: null, appealed: false,
+    expulsion: false,
+    damagesToVictimSek: null,
+    appealed: false,
     decidedOn: '2025-03-10',
   }),
   RegisterEvidence: command('RegisterEvidence', police, { evidenceId: 'e-2', description: 'ledger', contentSha256: null }),
@@ -307,7 +343,10 @@ const preludes: Partial<Record<CaseCommandType, CaseEvent[]>> = {
     event('SubjectCitizenshipRecorded', { citizenship: 'NG', group: 'third-country', recordedBy: police.agencyId }),
     event('ResidencePermitApplied', { applicationId: 'p-1', appliedBy: police.agencyId, presenceNeeded: true, willToCooperate: true, tiesBroken: true }),
   ],
-  ExtendReflectionPeriod: [event('ReflectionPeriodApplied', { applicationId: 'a-1', appliedBy: police.agencyId, applicantKind: 'police' }), event('ReflectionPeriodDecided', { applicationId: 'a-1', granted: true, from: '2025-03-10', until: '2025-04-09', decidedBy: migration.agencyId })],
+  ExtendReflectionPeriod: [
+    event('ReflectionPeriodApplied', { applicationId: 'a-1', appliedBy: police.agencyId, applicantKind: 'police' }),
+    event('ReflectionPeriodDecided', { applicationId: 'a-1', granted: true, from: '2025-03-10', until: '2025-04-09', decidedBy: migration.agencyId }),
+  ],
 };
 
 describe('the permission table', () => {
@@ -324,7 +363,16 @@ describe('the permission table', () => {
     'method-support': methodSupport,
     auditor,
   };
-  const busyWithEveryKind = [...busy, joined(social), joined(auditor), joined(healthCare), joined(ngo), joined(chiefGuardian), joined(counsel), joined(methodSupport)];
+  const busyWithEveryKind = [
+    ...busy,
+    joined(social),
+    joined(auditor),
+    joined(healthCare),
+    joined(ngo),
+    joined(chiefGuardian),
+    joined(counsel),
+    joined(methodSupport),
+  ];
 
   const refusals = commandTypes.flatMap((type) => {
     const { kinds } = COMMAND_PERMISSIONS[type];
@@ -344,12 +392,9 @@ describe('the permission table', () => {
   });
 
   // Keeps the samples honest: each one does something on the open case, so refusing it elsewhere means something.
-  it.each(commandTypes.filter((t) => t !== 'OpenCase' && t !== 'ReopenCase'))(
-    'lets an entitled agency issue %s on an open case',
-    (type) => {
-      expect(decide(samples[type], given([...busy, ...(preludes[type] ?? [])]).state()).length).toBeGreaterThan(0);
-    },
-  );
+  it.each(commandTypes.filter((t) => t !== 'OpenCase' && t !== 'ReopenCase'))('lets an entitled agency issue %s on an open case', (type) => {
+    expect(decide(samples[type], given([...busy, ...(preludes[type] ?? [])]).state()).length).toBeGreaterThan(0);
+  });
 
   it('names the agency, its kind and who may when the kind is wrong', () => {
     given(staffed)
@@ -447,11 +492,13 @@ describe('closing a case', () => {
     expect(state).toMatchObject({ status: 'closed', outcome: 'victim returned home safely' });
   });
 
-  describe('each agency closes its own part; the case closes when every part is closed (practice: no agency ends another\'s work)', () => {
+  describe("each agency closes its own part; the case closes when every part is closed (practice: no agency ends another's work)", () => {
     const withSocial = [...opened, joined(social)];
 
     it('closes only the part of the agency that closes, and the case stays open', () => {
-      const state = given(withSocial).when(close(police, 'investigation handed over')).then([partClosed(police, 'investigation handed over')]);
+      const state = given(withSocial)
+        .when(close(police, 'investigation handed over'))
+        .then([partClosed(police, 'investigation handed over')]);
       expect(state).toMatchObject({ status: 'open', closedParts: [police.agencyId] });
     });
 
@@ -472,7 +519,9 @@ describe('closing a case', () => {
       given([...withSocial, partClosed(police)])
         .when(command('RecordSupport', police, { supportId: 's-1', kind: 'protection', providedOn: '2025-03-10' }))
         .thenThrows(ConflictError, 'polisen-malmo has closed its part of case c-1; reopen your part first');
-      given([...withSocial, partClosed(police)]).when(close(police)).thenThrows(ConflictError, /has closed its part/);
+      given([...withSocial, partClosed(police)])
+        .when(close(police))
+        .thenThrows(ConflictError, /has closed its part/);
     });
 
     it('lets an agency reopen its own part of an open case', () => {
@@ -483,7 +532,11 @@ describe('closing a case', () => {
     });
 
     it('counts a part closed no more once its agency leaves the team', () => {
-      const state = given([...withSocial, partClosed(social), event('AgencyLeftCase', { agencyId: social.agencyId, reason: 'moved', removedBy: police.agencyId })]).state();
+      const state = given([
+        ...withSocial,
+        partClosed(social),
+        event('AgencyLeftCase', { agencyId: social.agencyId, reason: 'moved', removedBy: police.agencyId }),
+      ]).state();
       expect(state.closedParts).toEqual([]);
     });
   });
@@ -497,12 +550,16 @@ describe('closing a case', () => {
     });
 
     it('refuses any other kind of agency closing the whole case', () => {
-      given(staffed).when(close(police, 'x', true)).thenThrows(ForbiddenError, 'only a coordinator may close the whole case c-1; polisen-malmo is police and closes its own part');
+      given(staffed)
+        .when(close(police, 'x', true))
+        .thenThrows(ForbiddenError, 'only a coordinator may close the whole case c-1; polisen-malmo is police and closes its own part');
     });
   });
 
   it('leaves open referrals open', () => {
-    const state = given(referredToSocial).when(close(police)).then([partClosed(police), event('CaseClosed', { outcome: 'done', closedBy: police.agencyId })]);
+    const state = given(referredToSocial)
+      .when(close(police))
+      .then([partClosed(police), event('CaseClosed', { outcome: 'done', closedBy: police.agencyId })]);
     expect(state.referrals.map((r) => r.status)).toEqual(['open']);
   });
 
@@ -515,20 +572,15 @@ describe('closing a case', () => {
 
 describe('a closed case', () => {
   const closedBusy = [...busy, caseClosed()];
-  const refusedTypes = commandTypes.filter(
-    (t) => t !== 'OpenCase' && t !== 'ReopenCase' && COMMAND_PERMISSIONS[t].standing !== 'system',
-  );
+  const refusedTypes = commandTypes.filter((t) => t !== 'OpenCase' && t !== 'ReopenCase' && COMMAND_PERMISSIONS[t].standing !== 'system');
 
   it.each(refusedTypes)('refuses %s until it is reopened', (type) => {
     given(closedBusy).when(samples[type]).thenThrows(ConflictError, 'case c-1 is closed; reopen it first');
   });
 
-  it.each(commandTypes.filter((t) => COMMAND_PERMISSIONS[t].standing === 'system'))(
-    'gives a process manager nothing to do with %s',
-    (type) => {
-      given(closedBusy).when(samples[type]).then([]);
-    },
-  );
+  it.each(commandTypes.filter((t) => COMMAND_PERMISSIONS[t].standing === 'system'))('gives a process manager nothing to do with %s', (type) => {
+    given(closedBusy).when(samples[type]).then([]);
+  });
 
   it('still refuses an agency that may not see it as not found', () => {
     given(closedBusy).when(asIssuedBy(samples.RecordSupport, stranger)).thenThrows(NotFoundError, caseNotFound);
@@ -634,14 +686,16 @@ describe('referring a case', () => {
     });
 
   it('refers the case to another agency', () => {
-    const state = given(opened).when(refer()).then([referred('r-1', police, social, '2025-03-11T09:00:00Z')]);
-    expect(state.referrals).toEqual([
-      expect.objectContaining({ referralId: 'r-1', toAgency: social.agencyId, status: 'open', escalatedTo: null }),
-    ]);
+    const state = given(opened)
+      .when(refer())
+      .then([referred('r-1', police, social, '2025-03-11T09:00:00Z')]);
+    expect(state.referrals).toEqual([expect.objectContaining({ referralId: 'r-1', toAgency: social.agencyId, status: 'open', escalatedTo: null })]);
   });
 
   it('accepts a referral with no due time', () => {
-    given(opened).when(refer({ dueBy: null })).then([referred('r-1', police, social)]);
+    given(opened)
+      .when(refer({ dueBy: null }))
+      .then([referred('r-1', police, social)]);
   });
 
   it('refuses to refer to an agency already on the team', () => {
@@ -779,34 +833,51 @@ describe('withdrawing a referral', () => {
 // Support, consent, migration
 // ---------------------------------------------------------------------------------------------------------
 
-describe('NGOs and shelters are told of a case only on the person\'s consent (OSL 10 kap. 1 §, 12 kap. 2 §)', () => {
+describe("NGOs and shelters are told of a case only on the person's consent (OSL 10 kap. 1 §, 12 kap. 2 §)", () => {
   const withSocial = [...opened, joined(social)];
   const consentToNgo = event('ConsentGiven', { scope: 'share-with-ngo', givenBy: 'person', givenOn: '2025-03-09', recordedBy: social.agencyId });
   const referToNgo = command('ReferCase', social, { referralId: 'r-ngo', to: ngo, reason: 'a place in a shelter', urgency: 'urgent', dueBy: null });
   const addNgo = command('AddAgencyToCase', police, { agency: ngo, reason: 'support in the shelter' });
 
   it('refuses a referral to an NGO without the consent to share with it', () => {
-    const error = given(withSocial).when(referToNgo).thenThrows(ConflictError, /^plattformen-civila-sverige \(ngo\) may be told of case c-1 only with the person's consent \(share-with-ngo\)/);
+    const error = given(withSocial)
+      .when(referToNgo)
+      .thenThrows(ConflictError, /^plattformen-civila-sverige \(ngo\) may be told of case c-1 only with the person's consent \(share-with-ngo\)/);
     expect(error.details).toEqual({ agencyId: ngo.agencyId, consentNeeded: ['share-with-ngo'] });
-    given(withSocial).when(addNgo).thenThrows(ConflictError, /only with the person's consent/);
+    given(withSocial)
+      .when(addNgo)
+      .thenThrows(ConflictError, /only with the person's consent/);
   });
 
   it('refers to it, or adds it, once the person consented', () => {
-    given([...withSocial, consentToNgo]).when(referToNgo).then([expect.objectContaining({ type: 'CaseReferred' }) as unknown as CaseEvent]);
-    given([...withSocial, consentToNgo]).when(addNgo).then([expect.objectContaining({ type: 'AgencyJoinedCase', data: expect.objectContaining({ agencyKind: 'ngo' }) }) as unknown as CaseEvent]);
+    given([...withSocial, consentToNgo])
+      .when(referToNgo)
+      .then([expect.objectContaining({ type: 'CaseReferred' }) as unknown as CaseEvent]);
+    given([...withSocial, consentToNgo])
+      .when(addNgo)
+      .then([expect.objectContaining({ type: 'AgencyJoinedCase', data: expect.objectContaining({ agencyKind: 'ngo' }) }) as unknown as CaseEvent]);
   });
 
   it('brings in the other kinds on their mandate', () => {
     for (const agency of [healthCare, chiefGuardian, counsel, methodSupport]) {
-      given(withSocial).when(command('AddAgencyToCase', police, { agency, reason: 'their part' })).then([expect.objectContaining({ type: 'AgencyJoinedCase' }) as unknown as CaseEvent]);
+      given(withSocial)
+        .when(command('AddAgencyToCase', police, { agency, reason: 'their part' }))
+        .then([expect.objectContaining({ type: 'AgencyJoinedCase' }) as unknown as CaseEvent]);
     }
   });
 
   it('lets no NGO, chief guardian, counsel or method support open a case: the authorities that meet the person do', () => {
     for (const issuer of [ngo, chiefGuardian, counsel, methodSupport]) {
-      given([]).when(asIssuedBy(samples.OpenCase, issuer)).thenThrows(ForbiddenError, new RegExp(`may open a case; ${issuer.agencyId} is ${issuer.kind}$`));
+      given([])
+        .when(asIssuedBy(samples.OpenCase, issuer))
+        .thenThrows(ForbiddenError, new RegExp(`may open a case; ${issuer.agencyId} is ${issuer.kind}$`));
     }
-    given([]).when(asIssuedBy(samples.OpenCase, healthCare)).then([expect.objectContaining({ type: 'CaseOpened' }) as unknown as CaseEvent, expect.objectContaining({ type: 'AgencyJoinedCase' }) as unknown as CaseEvent]);
+    given([])
+      .when(asIssuedBy(samples.OpenCase, healthCare))
+      .then([
+        expect.objectContaining({ type: 'CaseOpened' }) as unknown as CaseEvent,
+        expect.objectContaining({ type: 'AgencyJoinedCase' }) as unknown as CaseEvent,
+      ]);
   });
 });
 
@@ -840,9 +911,7 @@ describe('recording support', () => {
         .then([event('SupportProvided', { supportId: 's-1', kind, providedOn: '2025-03-10', providedBy: healthCare.agencyId })]);
     });
 
-    it.each([
-      [police, 'financial-aid'],
-    ] as const)('refuses %o recording %s support, which social services or the Migration Agency give', (issuer, kind) => {
+    it.each([[police, 'financial-aid']] as const)('refuses %o recording %s support, which social services or the Migration Agency give', (issuer, kind) => {
       given([...withSocial, joined(migration)])
         .when(command('RecordSupport', issuer, { supportId: 's-1', kind, providedOn: '2025-03-10' }))
         .thenThrows(ForbiddenError, `only social-services or migration agencies may record ${kind} support; ${issuer.agencyId} is ${issuer.kind}`);
@@ -908,11 +977,15 @@ describe('recording consent', () => {
   });
 
   it('refuses a guardian for an adult, who consents themselves', () => {
-    given(withSocial).when(consent(true, { by: 'guardian' })).thenThrows(InvariantError, /an adult gives or withdraws consent themselves/);
+    given(withSocial)
+      .when(consent(true, { by: 'guardian' }))
+      .thenThrows(InvariantError, /an adult gives or withdraws consent themselves/);
   });
 
   it('refuses consent dated after the day it is recorded', () => {
-    given(withSocial).when(consent(true, { on: '2025-03-11' })).thenThrows(InvariantError, 'consent dated 2025-03-11 cannot be recorded on 2025-03-10');
+    given(withSocial)
+      .when(consent(true, { on: '2025-03-11' }))
+      .thenThrows(InvariantError, 'consent dated 2025-03-11 cannot be recorded on 2025-03-10');
   });
 
   it('is recorded only by the authorities that meet the person and ask: social services, the police and health care', () => {
@@ -922,7 +995,9 @@ describe('recording consent', () => {
   });
 
   it('refuses consent already given', () => {
-    given([...withSocial, consentGiven]).when(consent(true)).thenThrows(ConflictError, 'consent for share-with-migration is already given');
+    given([...withSocial, consentGiven])
+      .when(consent(true))
+      .thenThrows(ConflictError, 'consent for share-with-migration is already given');
   });
 
   it('refuses to withdraw consent that is not given', () => {
@@ -941,12 +1016,16 @@ describe('a reflection period (utlänningslagen 5 kap. 15 § andra stycket)', ()
 
   describe('is applied for by the head of the preliminary investigation or, since 1 August 2022, social services', () => {
     it.each([police, prosecutor, social])('lets %o apply', (issuer) => {
-      const state = given(withSocial).when(apply(issuer)).then([applied(issuer)]);
+      const state = given(withSocial)
+        .when(apply(issuer))
+        .then([applied(issuer)]);
       expect(state.reflectionApplication).toEqual({ applicationId: 'a-1', appliedBy: issuer.agencyId, decision: 'pending' });
     });
 
     it.each([migration, coordinator])('refuses %o applying', (issuer) => {
-      given(withSocial).when(apply(issuer)).thenThrows(ForbiddenError, /^only police, prosecution or social-services agencies may apply for a reflection period/);
+      given(withSocial)
+        .when(apply(issuer))
+        .thenThrows(ForbiddenError, /^only police, prosecution or social-services agencies may apply for a reflection period/);
     });
 
     it('needs no investigation', () => {
@@ -960,19 +1039,25 @@ describe('a reflection period (utlänningslagen 5 kap. 15 § andra stycket)', ()
     });
 
     it('is applied for once at a time', () => {
-      given([...staffed, applied()]).when(apply(police, 'a-2')).thenThrows(ConflictError, /awaits the Migration Agency's decision/);
+      given([...staffed, applied()])
+        .when(apply(police, 'a-2'))
+        .thenThrows(ConflictError, /awaits the Migration Agency's decision/);
     });
   });
 
   describe('is decided by the Migration Agency: 30 days from the decision, whatever was asked', () => {
     it('grants 30 days from the Swedish day of the decision', () => {
-      const state = given([...staffed, applied()]).when(decideIt(true)).then([granted()]);
+      const state = given([...staffed, applied()])
+        .when(decideIt(true))
+        .then([granted()]);
       expect(state.reflectionPeriodUntil).toBe('2025-04-09');
       expect(state.reflectionApplication?.decision).toBe('granted');
     });
 
     it('counts from the Swedish day, across midnight UTC', () => {
-      given([...staffed, applied()]).when(decideIt(true, '2025-03-09T23:30:00Z')).then([granted('2025-03-10', '2025-04-09')]);
+      given([...staffed, applied()])
+        .when(decideIt(true, '2025-03-09T23:30:00Z'))
+        .then([granted('2025-03-10', '2025-04-09')]);
     });
 
     it('may refuse it', () => {
@@ -983,11 +1068,15 @@ describe('a reflection period (utlänningslagen 5 kap. 15 § andra stycket)', ()
     });
 
     it('decides only on an application', () => {
-      given(staffed).when(decideIt(true)).thenThrows(ConflictError, /^no application for a reflection period awaits a decision on case c-1/);
+      given(staffed)
+        .when(decideIt(true))
+        .thenThrows(ConflictError, /^no application for a reflection period awaits a decision on case c-1/);
     });
 
     it('is not applied for again while it runs', () => {
-      given([...staffed, applied(), granted()]).when(apply(police, 'a-2')).thenThrows(ConflictError, /runs on case c-1 until 2025-04-09; it is extended on request/);
+      given([...staffed, applied(), granted()])
+        .when(apply(police, 'a-2'))
+        .thenThrows(ConflictError, /runs on case c-1 until 2025-04-09; it is extended on request/);
     });
   });
 
@@ -1002,7 +1091,9 @@ describe('a reflection period (utlänningslagen 5 kap. 15 § andra stycket)', ()
     });
 
     it('refuses an extension that does not end later', () => {
-      given([...staffed, applied(), granted()]).when(extend('2025-04-01')).thenThrows(InvariantError, /^an extension must end after the period it extends/);
+      given([...staffed, applied(), granted()])
+        .when(extend('2025-04-01'))
+        .thenThrows(InvariantError, /^an extension must end after the period it extends/);
     });
 
     it('refuses to extend a period never granted', () => {
@@ -1024,7 +1115,14 @@ describe('a residence permit for a victim (utlänningslagen 5 kap. 15 § första
   const citizen = (citizenship: string, group: 'swedish' | 'eu-eea' | 'third-country' | 'stateless') =>
     event('SubjectCitizenshipRecorded', { citizenship, group, recordedBy: police.agencyId });
   const applied = (conditions: Partial<{ presenceNeeded: boolean; willToCooperate: boolean; tiesBroken: boolean }> = {}) =>
-    event('ResidencePermitApplied', { applicationId: 'p-1', appliedBy: police.agencyId, presenceNeeded: true, willToCooperate: true, tiesBroken: true, ...conditions });
+    event('ResidencePermitApplied', {
+      applicationId: 'p-1',
+      appliedBy: police.agencyId,
+      presenceNeeded: true,
+      willToCooperate: true,
+      tiesBroken: true,
+      ...conditions,
+    });
   const nigerian = [...staffed, citizen('NG', 'third-country'), applied()];
 
   describe('citizenship tells EU and EEA citizens from third-country nationals', () => {
@@ -1049,7 +1147,9 @@ describe('a residence permit for a victim (utlänningslagen 5 kap. 15 § första
     it.each([police, prosecutor])('lets %o apply, stating the three conditions', (issuer) => {
       given(staffed)
         .when(command('ApplyForResidencePermit', issuer, { applicationId: 'p-1', presenceNeeded: true, willToCooperate: true, tiesBroken: false }))
-        .then([event('ResidencePermitApplied', { applicationId: 'p-1', appliedBy: issuer.agencyId, presenceNeeded: true, willToCooperate: true, tiesBroken: false })]);
+        .then([
+          event('ResidencePermitApplied', { applicationId: 'p-1', appliedBy: issuer.agencyId, presenceNeeded: true, willToCooperate: true, tiesBroken: false }),
+        ]);
     });
 
     it.each([migration, coordinator])('refuses %o applying', (issuer) => {
@@ -1068,7 +1168,9 @@ describe('a residence permit for a victim (utlänningslagen 5 kap. 15 § första
     });
 
     it('refuses a permit shorter than six months', () => {
-      given(nigerian).when(decideOn(true, '2025-09-09')).thenThrows(InvariantError, 'a permit for a victim or witness is for at least 6 months: until 2025-09-10 or later, not 2025-09-09');
+      given(nigerian)
+        .when(decideOn(true, '2025-09-09'))
+        .thenThrows(InvariantError, 'a permit for a victim or witness is for at least 6 months: until 2025-09-10 or later, not 2025-09-09');
     });
 
     it('refuses a permit to an EU citizen, who has a right of residence (uppehållsrätt)', () => {
@@ -1078,17 +1180,24 @@ describe('a residence permit for a victim (utlänningslagen 5 kap. 15 § första
     });
 
     it('needs the citizenship known before it grants', () => {
-      given([...staffed, applied()]).when(decideOn(true, '2026-03-10')).thenThrows(InvariantError, /^the subject's citizenship is not recorded on case c-1/);
+      given([...staffed, applied()])
+        .when(decideOn(true, '2026-03-10'))
+        .thenThrows(InvariantError, /^the subject's citizenship is not recorded on case c-1/);
     });
 
     it('refuses a grant when the application does not state every condition', () => {
       given([...staffed, citizen('NG', 'third-country'), applied({ willToCooperate: false, tiesBroken: false })])
         .when(decideOn(true, '2026-03-10'))
-        .thenThrows(InvariantError, 'a permit needs all three conditions of utlänningslagen 5 kap. 15 §; the application does not state willToCooperate, tiesBroken');
+        .thenThrows(
+          InvariantError,
+          'a permit needs all three conditions of utlänningslagen 5 kap. 15 §; the application does not state willToCooperate, tiesBroken',
+        );
     });
 
     it('decides only on an application, once', () => {
-      given([...staffed, citizen('NG', 'third-country')]).when(decideOn(true, '2026-03-10')).thenThrows(ConflictError, /^no application for a residence permit awaits a decision/);
+      given([...staffed, citizen('NG', 'third-country')])
+        .when(decideOn(true, '2026-03-10'))
+        .thenThrows(ConflictError, /^no application for a residence permit awaits a decision/);
       given([...nigerian, event('ResidencePermitDecided', { granted: false, until: null, decidedBy: migration.agencyId })])
         .when(decideOn(true, '2026-03-10'))
         .thenThrows(ConflictError, /^no application for a residence permit awaits a decision/);
@@ -1105,7 +1214,9 @@ describe('a residence permit for a victim (utlänningslagen 5 kap. 15 § första
     });
 
     it('refuses a refusal with an end date', () => {
-      given(nigerian).when(decideOn(false, '2026-03-10')).thenThrows(InvariantError, /^a refused residence permit is valid until no date/);
+      given(nigerian)
+        .when(decideOn(false, '2026-03-10'))
+        .thenThrows(InvariantError, /^a refused residence permit is valid until no date/);
     });
   });
 
@@ -1125,7 +1236,9 @@ describe('a victim is presumed one until identified (the national referral mecha
   });
 
   it.each([police, migration, coordinator])('lets %o on the team identify her', (issuer) => {
-    const state = given(staffed).when(identify(issuer)).then([event('VictimIdentified', { identifiedBy: issuer.agencyId, on: '2025-03-10' })]);
+    const state = given(staffed)
+      .when(identify(issuer))
+      .then([event('VictimIdentified', { identifiedBy: issuer.agencyId, on: '2025-03-10' })]);
     expect(state.victimStatus).toBe('identified');
   });
 
@@ -1142,7 +1255,9 @@ describe('a victim is presumed one until identified (the national referral mecha
   });
 
   it('refuses an identification dated after the day it is recorded', () => {
-    given(staffed).when(identify(police, '2025-03-11')).thenThrows(InvariantError, /^an identification dated 2025-03-11 cannot be recorded/);
+    given(staffed)
+      .when(identify(police, '2025-03-11'))
+      .thenThrows(InvariantError, /^an identification dated 2025-03-11 cannot be recorded/);
   });
 });
 
@@ -1173,18 +1288,27 @@ describe("a child's representatives, and whether it came alone", () => {
   });
 
   it('refuses them for an adult', () => {
-    given([...staffed, joined(social)]).when(represent('guardian')).thenThrows(InvariantError, /is recorded only for a child/);
-    given(staffed).when(command('RecordUnaccompanied', migration, { unaccompanied: true })).thenThrows(InvariantError, /is recorded only for a child/);
+    given([...staffed, joined(social)])
+      .when(represent('guardian'))
+      .thenThrows(InvariantError, /is recorded only for a child/);
+    given(staffed)
+      .when(command('RecordUnaccompanied', migration, { unaccompanied: true }))
+      .thenThrows(InvariantError, /is recorded only for a child/);
   });
 
   it('refuses a representative named by a person record that is not there', () => {
     given(childCase)
-      .when({ ...command('RecordChildRepresentative', social, { role: 'god-man', personId: 'p-god-man', appointedOn: '2025-03-09' }), personsNotFound: ['p-god-man'] })
+      .when({
+        ...command('RecordChildRepresentative', social, { role: 'god-man', personId: 'p-god-man', appointedOn: '2025-03-09' }),
+        personsNotFound: ['p-god-man'],
+      })
       .thenThrows(NotFoundError, 'person p-god-man was not found');
   });
 
   it('refuses the prosecutor recording a representative', () => {
-    given([...childCase, joined(prosecutor)]).when(represent('guardian', prosecutor)).thenThrows(ForbiddenError, /^only social-services, migration or chief-guardian agencies may record/);
+    given([...childCase, joined(prosecutor)])
+      .when(represent('guardian', prosecutor))
+      .thenThrows(ForbiddenError, /^only social-services, migration or chief-guardian agencies may record/);
   });
 
   it('lets the chief guardian record the god man it appointed for an unaccompanied child (lag 2005:429)', () => {
@@ -1195,8 +1319,7 @@ describe("a child's representatives, and whether it came alone", () => {
 });
 
 describe('recording victim cooperation', () => {
-  const cooperation = (status: 'willing' | 'statement-given' | 'declined' | 'withdrawn') =>
-    command('RecordVictimCooperation', police, { status });
+  const cooperation = (status: 'willing' | 'statement-given' | 'declined' | 'withdrawn') => command('RecordVictimCooperation', police, { status });
 
   it('records how the victim cooperates', () => {
     const state = given(opened)
@@ -1233,9 +1356,7 @@ describe('opening an investigation', () => {
     const state = given(opened)
       .when(command('OpenInvestigation', police, { investigationId: 'i-1', reference: '5000-K123-25' }))
       .then([investigationOpened('i-1')]);
-    expect(state.investigations).toEqual([
-      { investigationId: 'i-1', reference: '5000-K123-25', openedBy: police.agencyId, status: 'open', outcome: null },
-    ]);
+    expect(state.investigations).toEqual([{ investigationId: 'i-1', reference: '5000-K123-25', openedBy: police.agencyId, status: 'open', outcome: null }]);
   });
 
   it('refuses an investigation id already used', () => {
@@ -1253,7 +1374,7 @@ describe('closing an investigation', () => {
     expect(state.investigations[0]).toMatchObject({ status: 'closed', outcome: 'handed-to-prosecutor' });
   });
 
-  describe('the decision to prosecute is the prosecutor\'s (rättegångsbalken 20 kap.): the police hand the investigation over', () => {
+  describe("the decision to prosecute is the prosecutor's (rättegångsbalken 20 kap.): the police hand the investigation over", () => {
     it('refuses the police closing an investigation as charges filed', () => {
       given([...opened, investigationOpened()])
         .when(command('CloseInvestigation', police, { investigationId: 'i-1', outcome: 'charges-filed' }))
@@ -1335,7 +1456,9 @@ describe('initiating a prosecution', () => {
       verdict: 'acquitted',
       offences: ['procuring'],
       sentence: null,
-      expulsion: false, damagesToVictimSek: null, appealed: false,
+      expulsion: false,
+      damagesToVictimSek: null,
+      appealed: false,
       decidedOn: '2025-03-01',
       recordedBy: prosecutor.agencyId,
     });
@@ -1345,33 +1468,67 @@ describe('initiating a prosecution', () => {
   });
 });
 
-describe("a matter the prosecutor ends without a trial (rättegångsbalken 48 kap., 20 kap. 7 §)", () => {
+describe('a matter the prosecutor ends without a trial (rättegångsbalken 48 kap., 20 kap. 7 §)', () => {
   const withInvestigation = [...staffed, investigationOpened()];
   const decision = (fields: Partial<CommandOf<'RecordProsecutorDecision'>> = {}) =>
-    command('RecordProsecutorDecision', prosecutor, { decision: 'summary-penalty-order', suspectId: 'p-suspect-1', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10', ...fields });
+    command('RecordProsecutorDecision', prosecutor, {
+      decision: 'summary-penalty-order',
+      suspectId: 'p-suspect-1',
+      offences: ['purchase-of-sexual-service'],
+      sentence: { kind: 'fine', months: null },
+      decidedOn: '2025-03-10',
+      ...fields,
+    });
 
   it('records a summary penalty order of a fine for the purchase of a sexual service', () => {
     const state = given(withInvestigation)
       .when(decision())
-      .then([event('ProsecutorDecisionRecorded', { decision: 'summary-penalty-order', suspectId: 'p-suspect-1', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10', recordedBy: prosecutor.agencyId })]);
-    expect(state.prosecutorDecisions).toEqual([{ decision: 'summary-penalty-order', suspectId: 'p-suspect-1', offences: ['purchase-of-sexual-service'], sentence: { kind: 'fine', months: null }, decidedOn: '2025-03-10' }]);
+      .then([
+        event('ProsecutorDecisionRecorded', {
+          decision: 'summary-penalty-order',
+          suspectId: 'p-suspect-1',
+          offences: ['purchase-of-sexual-service'],
+          sentence: { kind: 'fine', months: null },
+          decidedOn: '2025-03-10',
+          recordedBy: prosecutor.agencyId,
+        }),
+      ]);
+    expect(state.prosecutorDecisions).toEqual([
+      {
+        decision: 'summary-penalty-order',
+        suspectId: 'p-suspect-1',
+        offences: ['purchase-of-sexual-service'],
+        sentence: { kind: 'fine', months: null },
+        decidedOn: '2025-03-10',
+      },
+    ]);
   });
 
   it('records a waiver of prosecution, with no sanction', () => {
-    given(withInvestigation).when(decision({ decision: 'waiver-of-prosecution', sentence: null })).then([expect.objectContaining({ type: 'ProsecutorDecisionRecorded' }) as unknown as CaseEvent]);
-    given(withInvestigation).when(decision({ decision: 'waiver-of-prosecution' })).thenThrows(InvariantError, /^a waiver of prosecution carries no sanction/);
+    given(withInvestigation)
+      .when(decision({ decision: 'waiver-of-prosecution', sentence: null }))
+      .then([expect.objectContaining({ type: 'ProsecutorDecisionRecorded' }) as unknown as CaseEvent]);
+    given(withInvestigation)
+      .when(decision({ decision: 'waiver-of-prosecution' }))
+      .thenThrows(InvariantError, /^a waiver of prosecution carries no sanction/);
   });
 
   it('refuses a summary penalty order of prison', () => {
-    given(withInvestigation).when(decision({ sentence: { kind: 'prison', months: 6 } })).thenThrows(InvariantError, /^a summary penalty order is of a fine or a suspended sentence/);
+    given(withInvestigation)
+      .when(decision({ sentence: { kind: 'prison', months: 6 } }))
+      .thenThrows(InvariantError, /^a summary penalty order is of a fine or a suspended sentence/);
   });
 
   it('rests on an investigation', () => {
-    given(staffed).when(decision()).thenThrows(ConflictError, /^a prosecutor's decision needs an investigation/);
+    given(staffed)
+      .when(decision())
+      .thenThrows(ConflictError, /^a prosecutor's decision needs an investigation/);
   });
 
   it("is the prosecutor's", () => {
-    given(withInvestigation).when(asIssuedBy(decision(), police)).thenThrows(ForbiddenError, /^only prosecution agencies may record a prosecutor's decision/);
+    given(withInvestigation)
+      .when(asIssuedBy(decision(), police))
+      .thenThrows(ForbiddenError, /^only prosecution agencies may record a prosecutor's decision/);
   });
 });
 
@@ -1397,7 +1554,9 @@ describe('a prosecution of several defendants, each judged on their own (rätteg
       verdict: 'convicted',
       offences: ['procuring'],
       sentence: { kind: 'prison', months: 20 },
-      expulsion: false, damagesToVictimSek: null, appealed: false,
+      expulsion: false,
+      damagesToVictimSek: null,
+      appealed: false,
       decidedOn: '2025-03-10',
       ...fields,
     });
@@ -1412,36 +1571,57 @@ describe('a prosecution of several defendants, each judged on their own (rätteg
 
   it('refuses a defendant listed twice', () => {
     given(withInvestigation)
-      .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: DEFENDANT, charges: ['procuring'] }, { defendantId: DEFENDANT, charges: ['gross-procuring'] }] }))
+      .when(
+        command('InitiateProsecution', prosecutor, {
+          defendants: [
+            { defendantId: DEFENDANT, charges: ['procuring'] },
+            { defendantId: DEFENDANT, charges: ['gross-procuring'] },
+          ],
+        }),
+      )
       .thenThrows(InvariantError, 'the defendant p-defendant-1 is listed more than once');
   });
 
   it('refuses a prosecution of no one', () => {
-    given(withInvestigation).when(command('InitiateProsecution', prosecutor, { defendants: [] })).thenThrows(InvariantError, 'a prosecution needs at least one defendant');
+    given(withInvestigation)
+      .when(command('InitiateProsecution', prosecutor, { defendants: [] }))
+      .thenThrows(InvariantError, 'a prosecution needs at least one defendant');
   });
 
   it('refuses a defendant who has no person record', () => {
-    given(withInvestigation).when({ ...two, personsNotFound: [CO_DEFENDANT] }).thenThrows(NotFoundError, 'person p-defendant-2 was not found: record the person first (POST /persons)');
+    given(withInvestigation)
+      .when({ ...two, personsNotFound: [CO_DEFENDANT] })
+      .thenThrows(NotFoundError, 'person p-defendant-2 was not found: record the person first (POST /persons)');
   });
 
   it('records a judgment of the defendant it names, and keeps the prosecution pending until every defendant is judged', () => {
     const first = given([...withInvestigation, bothCharged])
       .when(judgment(CO_DEFENDANT))
-      .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ defendantId: CO_DEFENDANT }) }) as unknown as CaseEvent]);
+      .then([
+        expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ defendantId: CO_DEFENDANT }) }) as unknown as CaseEvent,
+      ]);
     expect(first.prosecution?.defendants.map((d) => d.judged)).toEqual([false, true]);
     const judgedOne = decide(judgment(CO_DEFENDANT), given([...withInvestigation, bothCharged]).state());
     given([...withInvestigation, bothCharged, ...judgedOne])
       .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: CO_DEFENDANT, charges: ['gross-procuring'] }] }))
       .thenThrows(ConflictError, "awaits the court's judgment on 1 of its defendants");
-    const judgedBoth = decide(judgment(DEFENDANT, { offences: ['trafficking-in-human-beings'] }), given([...withInvestigation, bothCharged, ...judgedOne]).state());
+    const judgedBoth = decide(
+      judgment(DEFENDANT, { offences: ['trafficking-in-human-beings'] }),
+      given([...withInvestigation, bothCharged, ...judgedOne]).state(),
+    );
     given([...withInvestigation, bothCharged, ...judgedOne, ...judgedBoth])
       .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: CO_DEFENDANT, charges: ['gross-procuring'] }] }))
       .then([expect.objectContaining({ type: 'ProsecutionInitiated' }) as unknown as CaseEvent]);
   });
 
   it('lets a further prosecution go on once the charge against a defendant was withdrawn and the court wrote it off (rättegångsbalken 20 kap. 9 §)', () => {
-    const dismissed = decide(judgment(CO_DEFENDANT, { verdict: 'dismissed', sentence: null, offences: ['procuring'] }), given([...withInvestigation, bothCharged]).state());
-    expect(dismissed).toEqual([expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ verdict: 'dismissed', defendantId: CO_DEFENDANT }) })]);
+    const dismissed = decide(
+      judgment(CO_DEFENDANT, { verdict: 'dismissed', sentence: null, offences: ['procuring'] }),
+      given([...withInvestigation, bothCharged]).state(),
+    );
+    expect(dismissed).toEqual([
+      expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ verdict: 'dismissed', defendantId: CO_DEFENDANT }) }),
+    ]);
     const judged = decide(judgment(DEFENDANT, { offences: ['trafficking-in-human-beings'] }), given([...withInvestigation, bothCharged, ...dismissed]).state());
     given([...withInvestigation, bothCharged, ...dismissed, ...judged])
       .when(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: CO_DEFENDANT, charges: ['gross-procuring'] }] }))
@@ -1455,11 +1635,15 @@ describe('a prosecution of several defendants, each judged on their own (rätteg
   });
 
   it('needs the defendant named when there are several', () => {
-    given([...withInvestigation, bothCharged]).when(judgment(null)).thenThrows(InvariantError, "a judgment is of one defendant: name which of the prosecution's 2 (defendantId)");
+    given([...withInvestigation, bothCharged])
+      .when(judgment(null))
+      .thenThrows(InvariantError, "a judgment is of one defendant: name which of the prosecution's 2 (defendantId)");
   });
 
   it('refuses a judgment of someone not prosecuted', () => {
-    given([...withInvestigation, bothCharged]).when(judgment('p-bystander')).thenThrows(InvariantError, 'p-bystander is not a defendant of the prosecution on case c-1');
+    given([...withInvestigation, bothCharged])
+      .when(judgment('p-bystander'))
+      .thenThrows(InvariantError, 'p-bystander is not a defendant of the prosecution on case c-1');
   });
 
   it("acquits a defendant only of that defendant's charges", () => {
@@ -1469,7 +1653,11 @@ describe('a prosecution of several defendants, each judged on their own (rätteg
   });
 
   it('judges the one defendant of a prosecution recorded before defendants were named, whose record is unknown', () => {
-    const legacy = upcastCaseEvent({ type: 'ProsecutionInitiated', schemaVersion: 1, data: { charges: ['procuring'], initiatedBy: prosecutor.agencyId } } as never);
+    const legacy = upcastCaseEvent({
+      type: 'ProsecutionInitiated',
+      schemaVersion: 1,
+      data: { charges: ['procuring'], initiatedBy: prosecutor.agencyId },
+    } as never);
     const state = given([...withInvestigation, legacy])
       .when(judgment(null))
       .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ defendantId: null }) }) as unknown as CaseEvent]);
@@ -1492,7 +1680,9 @@ describe('recording a sentencing outcome', () => {
       verdict: 'convicted',
       offences: ['trafficking-in-human-beings'],
       sentence: { kind: 'prison', months: 48 },
-      expulsion: false, damagesToVictimSek: null, appealed: false,
+      expulsion: false,
+      damagesToVictimSek: null,
+      appealed: false,
       decidedOn: '2025-03-10',
       ...fields,
     });
@@ -1507,7 +1697,9 @@ describe('recording a sentencing outcome', () => {
           verdict: 'convicted',
           offences: ['trafficking-in-human-beings'],
           sentence: { kind: 'prison', months: 48 },
-          expulsion: false, damagesToVictimSek: null, appealed: false,
+          expulsion: false,
+          damagesToVictimSek: null,
+          appealed: false,
           decidedOn: '2025-03-10',
           recordedBy: prosecutor.agencyId,
         }),
@@ -1537,14 +1729,21 @@ describe('recording a sentencing outcome', () => {
   });
 
   it('refuses an outcome naming no offence', () => {
-    given(prosecuted).when(outcome({ offences: [] })).thenThrows(InvariantError, 'a sentencing outcome names at least one offence');
+    given(prosecuted)
+      .when(outcome({ offences: [] }))
+      .thenThrows(InvariantError, 'a sentencing outcome names at least one offence');
   });
 
   describe('a court may convict of another offence than charged (rättegångsbalken 30 kap. 3 §)', () => {
     it('records a trafficking charge ending in a conviction for gross procuring', () => {
       given([...staffed, investigationOpened(), prosecutionInitiated(['trafficking-in-human-beings'])])
         .when(outcome({ offences: ['gross-procuring'] }))
-        .then([expect.objectContaining({ type: 'SentencingOutcomeRecorded', data: expect.objectContaining({ offences: ['gross-procuring'] }) }) as unknown as CaseEvent]);
+        .then([
+          expect.objectContaining({
+            type: 'SentencingOutcomeRecorded',
+            data: expect.objectContaining({ offences: ['gross-procuring'] }),
+          }) as unknown as CaseEvent,
+        ]);
     });
 
     it('acquits only of what was charged', () => {
@@ -1561,25 +1760,48 @@ describe('recording a sentencing outcome', () => {
   });
 
   it('records expulsion on account of the crime (utlänningslagen 8 a kap.) and damages to the victim', () => {
-    const state = given(prosecuted).when(outcome({ expulsion: true, damagesToVictimSek: 150_000 })).then([expect.anything()]);
+    const state = given(prosecuted)
+      .when(outcome({ expulsion: true, damagesToVictimSek: 150_000 }))
+      .then([expect.anything()]);
     expect(state.sentencing[0]).toMatchObject({ expulsion: true, damagesToVictimSek: 150_000 });
   });
 
   it('refuses an acquittal with an expulsion', () => {
-    given(prosecuted).when(outcome({ verdict: 'acquitted', sentence: null, expulsion: true })).thenThrows(InvariantError, /^an acquittal carries no sentence and no expulsion/);
+    given(prosecuted)
+      .when(outcome({ verdict: 'acquitted', sentence: null, expulsion: true }))
+      .thenThrows(InvariantError, /^an acquittal carries no sentence and no expulsion/);
   });
 
   it('reads a version 1 outcome, which recorded neither, with expulsion and damages unknown, of a defendant whose record is unknown', () => {
-    const v1 = { type: 'SentencingOutcomeRecorded', schemaVersion: 1, data: { court: 'c', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'fine', months: null }, appealed: false, decidedOn: '2025-03-10', recordedBy: prosecutor.agencyId } };
-    expect(upcastCaseEvent(v1 as never)).toEqual({ type: 'SentencingOutcomeRecorded', data: { ...v1.data, defendantId: null, expulsion: null, damagesToVictimSek: null } });
+    const v1 = {
+      type: 'SentencingOutcomeRecorded',
+      schemaVersion: 1,
+      data: {
+        court: 'c',
+        verdict: 'convicted',
+        offences: ['procuring'],
+        sentence: { kind: 'fine', months: null },
+        appealed: false,
+        decidedOn: '2025-03-10',
+        recordedBy: prosecutor.agencyId,
+      },
+    };
+    expect(upcastCaseEvent(v1 as never)).toEqual({
+      type: 'SentencingOutcomeRecorded',
+      data: { ...v1.data, defendantId: null, expulsion: null, damagesToVictimSek: null },
+    });
   });
 
   it('refuses a conviction without a sentence', () => {
-    given(prosecuted).when(outcome({ sentence: null })).thenThrows(InvariantError, 'a conviction needs a sentence');
+    given(prosecuted)
+      .when(outcome({ sentence: null }))
+      .thenThrows(InvariantError, 'a conviction needs a sentence');
   });
 
   it('refuses an acquittal with a sentence', () => {
-    given(prosecuted).when(outcome({ verdict: 'acquitted' })).thenThrows(InvariantError, /^an acquittal carries no sentence/);
+    given(prosecuted)
+      .when(outcome({ verdict: 'acquitted' }))
+      .thenThrows(InvariantError, /^an acquittal carries no sentence/);
   });
 
   it.each([
@@ -1598,9 +1820,15 @@ describe('recording a sentencing outcome', () => {
   });
 
   it('records a fine, a suspended sentence and probation (skyddstillsyn, which has no length of its own) without months', () => {
-    given(prosecuted).when(outcome({ sentence: { kind: 'fine', months: null } })).then([expect.anything()]);
-    given(prosecuted).when(outcome({ sentence: { kind: 'suspended', months: null } })).then([expect.anything()]);
-    given(prosecuted).when(outcome({ sentence: { kind: 'probation', months: null } })).then([expect.anything()]);
+    given(prosecuted)
+      .when(outcome({ sentence: { kind: 'fine', months: null } }))
+      .then([expect.anything()]);
+    given(prosecuted)
+      .when(outcome({ sentence: { kind: 'suspended', months: null } }))
+      .then([expect.anything()]);
+    given(prosecuted)
+      .when(outcome({ sentence: { kind: 'probation', months: null } }))
+      .then([expect.anything()]);
   });
 
   it('refuses an outcome decided after the day it is recorded', () => {
@@ -1623,11 +1851,15 @@ describe('registering evidence', () => {
     const state = given(opened)
       .when(register(digest))
       .then([event('EvidenceRegistered', { evidenceId: 'e-1', description: 'phone', contentSha256: digest, holder: police.agencyId })]);
-    expect(state.evidence).toEqual([{ evidenceId: 'e-1', description: 'phone', contentSha256: digest, holder: police.agencyId, registeredBy: police.agencyId }]);
+    expect(state.evidence).toEqual([
+      { evidenceId: 'e-1', description: 'phone', contentSha256: digest, holder: police.agencyId, registeredBy: police.agencyId },
+    ]);
   });
 
   it('refuses an evidence id already used', () => {
-    given([...opened, evidenceRegistered()]).when(register(null)).thenThrows(ConflictError, 'evidence id e-1 is already used on case c-1');
+    given([...opened, evidenceRegistered()])
+      .when(register(null))
+      .thenThrows(ConflictError, 'evidence id e-1 is already used on case c-1');
   });
 
   it.each([
@@ -1635,21 +1867,20 @@ describe('registering evidence', () => {
     ['too short', 'a'.repeat(63)],
     ['not hex', 'g'.repeat(64)],
   ])('refuses a content digest that is %s', (_, bad) => {
-    given(opened).when(register(bad)).thenThrows(InvariantError, /^contentSha256 must be a SHA-256 digest: 64 lowercase hex digits/);
+    given(opened)
+      .when(register(bad))
+      .thenThrows(InvariantError, /^contentSha256 must be a SHA-256 digest: 64 lowercase hex digits/);
   });
 });
 
 describe('transferring evidence', () => {
   const held = [...staffed, evidenceRegistered(police)];
-  const transfer = (evidenceId: string, to: string) =>
-    command('TransferEvidence', police, { evidenceId, toAgencyId: to, reason: 'for the trial' });
+  const transfer = (evidenceId: string, to: string) => command('TransferEvidence', police, { evidenceId, toAgencyId: to, reason: 'for the trial' });
 
   it('moves the evidence from its holder to another team member', () => {
     const state = given(held)
       .when(transfer('e-1', prosecutor.agencyId))
-      .then([
-        event('EvidenceTransferred', { evidenceId: 'e-1', fromAgency: police.agencyId, toAgency: prosecutor.agencyId, reason: 'for the trial' }),
-      ]);
+      .then([event('EvidenceTransferred', { evidenceId: 'e-1', fromAgency: police.agencyId, toAgency: prosecutor.agencyId, reason: 'for the trial' })]);
     expect(state.evidence[0].holder).toBe(prosecutor.agencyId);
   });
 
@@ -1674,7 +1905,8 @@ describe('transferring evidence', () => {
 
 describe('requiring social services on a case', () => {
   const childCase = [caseOpened(childVictim), joined(police, 'opened')];
-  const requireSocial = (socialServices: Issuer = social) => command('RequireSocialServices', system, { referralId: 'r-auto', socialServices, coordinator, dueBy: null });
+  const requireSocial = (socialServices: Issuer = social) =>
+    command('RequireSocialServices', system, { referralId: 'r-auto', socialServices, coordinator, dueBy: null });
   const automaticReferral = event('CaseReferred', {
     referralId: 'r-auto',
     fromAgency: SYSTEM_AGENCY_ID,
@@ -1696,7 +1928,9 @@ describe('requiring social services on a case', () => {
   });
 
   it('has nothing to do when social services are on the team', () => {
-    given([...childCase, joined({ agencyId: 'socialtjansten-lund', kind: 'social-services' })]).when(requireSocial()).then([]);
+    given([...childCase, joined({ agencyId: 'socialtjansten-lund', kind: 'social-services' })])
+      .when(requireSocial())
+      .then([]);
   });
 
   it('has nothing to do while a referral to social services is open', () => {
@@ -1711,15 +1945,23 @@ describe('requiring social services on a case', () => {
       ...automaticReferral.data,
       reason: 'child subject: social services must be on the team; the referral before this one was declined, and the coordinator is told',
     });
-    const escalatedAtOnce = event('ReferralEscalated', { referralId: 'r-auto', toAgency: social.agencyId, coordinator: coordinator.agencyId, dueBy: AT, escalatedAt: AT });
+    const escalatedAtOnce = event('ReferralEscalated', {
+      referralId: 'r-auto',
+      toAgency: social.agencyId,
+      coordinator: coordinator.agencyId,
+      dueBy: AT,
+      escalatedAt: AT,
+    });
 
     it('refers again and escalates the new referral at once', () => {
-      const state = given([...childCase, referred('r-1', police, social), declined]).when(requireSocial()).then([referredAgain, escalatedAtOnce]);
+      const state = given([...childCase, referred('r-1', police, social), declined])
+        .when(requireSocial())
+        .then([referredAgain, escalatedAtOnce]);
       expect(visibleTo(state, coordinator.agencyId)).toBe('addressee');
       expect(visibleTo(state, social.agencyId)).toBe('addressee');
     });
 
-    it('does so for the service\'s own referral declined too, as often as it is declined', () => {
+    it("does so for the service's own referral declined too, as often as it is declined", () => {
       const first = [...childCase, automaticReferral, event('ReferralDeclined', { referralId: 'r-auto', agencyId: social.agencyId, reason: 'no capacity' })];
       given(first)
         .when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, coordinator, dueBy: null }))
@@ -1751,7 +1993,9 @@ describe('requiring social services on a case', () => {
   });
 
   it('has nothing to do on a closed case', () => {
-    given([...childCase, caseClosed()]).when(requireSocial()).then([]);
+    given([...childCase, caseClosed()])
+      .when(requireSocial())
+      .then([]);
   });
 
   it('refuses to refer to an agency that is not social services', () => {
@@ -1769,8 +2013,7 @@ describe('requiring social services on a case', () => {
 describe('escalating an unanswered referral', () => {
   const dueBy = '2025-03-10T08:00:00Z';
   const pending = [...opened, referred('r-1', police, social, dueBy)];
-  const escalate = (at = AT, referralId = 'r-1', to: Issuer = coordinator) =>
-    command('EscalateReferral', system, { referralId, coordinator: to, at });
+  const escalate = (at = AT, referralId = 'r-1', to: Issuer = coordinator) => command('EscalateReferral', system, { referralId, coordinator: to, at });
   const escalated = event('ReferralEscalated', {
     referralId: 'r-1',
     toAgency: social.agencyId,
@@ -1796,7 +2039,16 @@ describe('escalating an unanswered referral', () => {
   it('lets the coordinator it was escalated to step in and add an agency to the team', () => {
     given([...pending, escalated])
       .when(command('AddAgencyToCase', coordinator, { agency: coordinator, reason: 'referral unanswered' }))
-      .then([event('AgencyJoinedCase', { agencyId: coordinator.agencyId, agencyKind: 'coordinator', via: 'added', referralId: null, reason: 'referral unanswered', addedBy: coordinator.agencyId })]);
+      .then([
+        event('AgencyJoinedCase', {
+          agencyId: coordinator.agencyId,
+          agencyKind: 'coordinator',
+          via: 'added',
+          referralId: null,
+          reason: 'referral unanswered',
+          addedBy: coordinator.agencyId,
+        }),
+      ]);
   });
 
   it('does not let another coordinator step in', () => {
@@ -1811,7 +2063,9 @@ describe('escalating an unanswered referral', () => {
   });
 
   it('has nothing to do for a referral without a due time', () => {
-    given([...opened, referred('r-1', police, social)]).when(escalate()).then([]);
+    given([...opened, referred('r-1', police, social)])
+      .when(escalate())
+      .then([]);
   });
 
   it('has nothing to do for a referral already answered', () => {
@@ -1821,15 +2075,21 @@ describe('escalating an unanswered referral', () => {
   });
 
   it('escalates a referral only once', () => {
-    given([...pending, escalated]).when(escalate('2025-03-11T09:00:00Z')).then([]);
+    given([...pending, escalated])
+      .when(escalate('2025-03-11T09:00:00Z'))
+      .then([]);
   });
 
   it('has nothing to do on a closed case', () => {
-    given([...pending, caseClosed()]).when(escalate()).then([]);
+    given([...pending, caseClosed()])
+      .when(escalate())
+      .then([]);
   });
 
   it('refuses to escalate to an agency that is not a coordinator', () => {
-    given(pending).when(escalate(AT, 'r-1', prosecutor)).thenThrows(InvariantError, 'aklagare-malmo is prosecution, not a coordinator');
+    given(pending)
+      .when(escalate(AT, 'r-1', prosecutor))
+      .thenThrows(InvariantError, 'aklagare-malmo is prosecution, not a coordinator');
   });
 });
 
@@ -1898,8 +2158,15 @@ describe('the case of a child victim, from opening to closing', () => {
     const on = (day: number) => `2025-03-${String(day).padStart(2, '0')}T10:00:00Z`;
 
     step(
-      command('OpenCase', police, { subject: childVictim, personRecorded: true, city: 'malmo', exploitation: 'sexual-exploitation',
-    contact: null, summary: 'girl found at a massage parlour', at: on(1) }),
+      command('OpenCase', police, {
+        subject: childVictim,
+        personRecorded: true,
+        city: 'malmo',
+        exploitation: 'sexual-exploitation',
+        contact: null,
+        summary: 'girl found at a massage parlour',
+        at: on(1),
+      }),
       [
         event('CaseOpened', {
           caseId: CASE,
@@ -1930,7 +2197,9 @@ describe('the case of a child victim, from opening to closing', () => {
       }),
     ]);
     // Reacting again (a redelivered event) changes nothing.
-    given(history).when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, coordinator, dueBy: null, at: on(1) })).then([]);
+    given(history)
+      .when(command('RequireSocialServices', system, { referralId: 'r-auto-2', socialServices: social, coordinator, dueBy: null, at: on(1) }))
+      .then([]);
 
     step(command('AcceptReferral', social, { referralId: 'r-auto', at: on(2) }), [
       event('ReferralAccepted', { referralId: 'r-auto', agencyId: social.agencyId }),
@@ -1950,9 +2219,7 @@ describe('the case of a child victim, from opening to closing', () => {
       event('ConsentGiven', { scope: 'share-health-details', givenBy: 'guardian', givenOn: '2025-03-02', recordedBy: social.agencyId }),
     ]);
 
-    step(command('OpenInvestigation', police, { investigationId: 'i-1', reference: '5000-K123-25', at: on(3) }), [
-      investigationOpened('i-1'),
-    ]);
+    step(command('OpenInvestigation', police, { investigationId: 'i-1', reference: '5000-K123-25', at: on(3) }), [investigationOpened('i-1')]);
     step(command('RegisterEvidence', police, { evidenceId: 'e-1', description: 'seized phone', contentSha256: null, at: on(3) }), [
       event('EvidenceRegistered', { evidenceId: 'e-1', description: 'seized phone', contentSha256: null, holder: police.agencyId }),
     ]);
@@ -1961,7 +2228,14 @@ describe('the case of a child victim, from opening to closing', () => {
     ]);
 
     step(
-      command('ReferCase', police, { referralId: 'r-1', to: prosecutor, reason: 'lead the preliminary investigation', urgency: 'urgent', dueBy: on(6), at: on(4) }),
+      command('ReferCase', police, {
+        referralId: 'r-1',
+        to: prosecutor,
+        reason: 'lead the preliminary investigation',
+        urgency: 'urgent',
+        dueBy: on(6),
+        at: on(4),
+      }),
       [
         event('CaseReferred', {
           referralId: 'r-1',
@@ -1976,7 +2250,9 @@ describe('the case of a child victim, from opening to closing', () => {
       ],
     );
     // The escalation process manager looks before the due time: nothing to do.
-    given(history).when(command('EscalateReferral', system, { referralId: 'r-1', coordinator, at: on(5) })).then([]);
+    given(history)
+      .when(command('EscalateReferral', system, { referralId: 'r-1', coordinator, at: on(5) }))
+      .then([]);
     step(command('AcceptReferral', prosecutor, { referralId: 'r-1', at: on(5) }), [
       event('ReferralAccepted', { referralId: 'r-1', agencyId: prosecutor.agencyId }),
       event('AgencyJoinedCase', {
@@ -1995,9 +2271,13 @@ describe('the case of a child victim, from opening to closing', () => {
     step(command('CloseInvestigation', prosecutor, { investigationId: 'i-1', outcome: 'charges-filed', at: on(12) }), [
       event('InvestigationClosed', { investigationId: 'i-1', outcome: 'charges-filed', closedBy: prosecutor.agencyId }),
     ]);
-    step(command('InitiateProsecution', prosecutor, { defendants: [{ defendantId: DEFENDANT, charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'] }], at: on(12) }), [
-      prosecutionInitiated(['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child']),
-    ]);
+    step(
+      command('InitiateProsecution', prosecutor, {
+        defendants: [{ defendantId: DEFENDANT, charges: ['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'] }],
+        at: on(12),
+      }),
+      [prosecutionInitiated(['trafficking-in-human-beings', 'purchase-of-sexual-act-from-child'])],
+    );
     step(
       command('RecordSentencingOutcome', prosecutor, {
         defendantId: null,
@@ -2005,7 +2285,9 @@ describe('the case of a child victim, from opening to closing', () => {
         verdict: 'convicted',
         offences: ['trafficking-in-human-beings'],
         sentence: { kind: 'prison', months: 60 },
-        expulsion: false, damagesToVictimSek: null, appealed: false,
+        expulsion: false,
+        damagesToVictimSek: null,
+        appealed: false,
         decidedOn: '2025-03-28',
         at: on(28),
       }),
@@ -2016,7 +2298,9 @@ describe('the case of a child victim, from opening to closing', () => {
           verdict: 'convicted',
           offences: ['trafficking-in-human-beings'],
           sentence: { kind: 'prison', months: 60 },
-          expulsion: false, damagesToVictimSek: null, appealed: false,
+          expulsion: false,
+          damagesToVictimSek: null,
+          appealed: false,
           decidedOn: '2025-03-28',
           recordedBy: prosecutor.agencyId,
         }),

@@ -346,9 +346,7 @@ function acceptReferral(cmd: AcceptReferral, state: CaseState): CaseEvent[] {
 
 function declineReferral(cmd: DeclineReferral, state: CaseState): CaseEvent[] {
   const referral = openReferral(state, cmd.caseId, cmd.referralId, 'declined');
-  return [
-    { type: 'ReferralDeclined', data: { referralId: referral.referralId, agencyId: cmd.issuer.agencyId, reason: cmd.reason } },
-  ];
+  return [{ type: 'ReferralDeclined', data: { referralId: referral.referralId, agencyId: cmd.issuer.agencyId, reason: cmd.reason } }];
 }
 
 function withdrawReferral(cmd: WithdrawReferral, state: CaseState): CaseEvent[] {
@@ -356,7 +354,7 @@ function withdrawReferral(cmd: WithdrawReferral, state: CaseState): CaseEvent[] 
   return [{ type: 'ReferralWithdrawn', data: { referralId: referral.referralId, agencyId: cmd.issuer.agencyId } }];
 }
 
-function recordSupport(cmd: RecordSupport, state: CaseState): CaseEvent[] {
+function recordSupport(cmd: RecordSupport, _state: CaseState): CaseEvent[] {
   ensureRecordedBy(cmd, RECORDED_ONLY_BY.support[cmd.kind], `${cmd.kind} support`);
   ensureNotInFuture('support', cmd.providedOn, cmd.at);
   return [
@@ -403,10 +401,13 @@ function applyForReflectionPeriod(cmd: ApplyForReflectionPeriod, state: CaseStat
   }
   const running = state.reflectionPeriodUntil !== null && state.reflectionPeriodUntil.slice(0, 10) >= swedishDate(cmd.at);
   if (running) {
-    throw new ConflictError(`a reflection period runs on case ${cmd.caseId} until ${state.reflectionPeriodUntil}; it is extended on request, not applied for again`, {
-      rule: 'reflection-period-running',
-      details: { until: state.reflectionPeriodUntil },
-    });
+    throw new ConflictError(
+      `a reflection period runs on case ${cmd.caseId} until ${state.reflectionPeriodUntil}; it is extended on request, not applied for again`,
+      {
+        rule: 'reflection-period-running',
+        details: { until: state.reflectionPeriodUntil },
+      },
+    );
   }
   return [{ type: 'ReflectionPeriodApplied', data: { applicationId: cmd.applicationId, appliedBy: cmd.issuer.agencyId, applicantKind: cmd.issuer.kind } }];
 }
@@ -453,7 +454,9 @@ function recordCitizenship(cmd: RecordCitizenship, state: CaseState): CaseEvent[
   if (state.citizenship?.country === cmd.citizenship) {
     throw new ConflictError(`the subject's citizenship is already recorded as ${cmd.citizenship}`, { rule: 'citizenship-unchanged' });
   }
-  return [{ type: 'SubjectCitizenshipRecorded', data: { citizenship: cmd.citizenship, group: citizenshipGroup(cmd.citizenship), recordedBy: cmd.issuer.agencyId } }];
+  return [
+    { type: 'SubjectCitizenshipRecorded', data: { citizenship: cmd.citizenship, group: citizenshipGroup(cmd.citizenship), recordedBy: cmd.issuer.agencyId } },
+  ];
 }
 
 function applyForResidencePermit(cmd: ApplyForResidencePermit, state: CaseState): CaseEvent[] {
@@ -495,9 +498,12 @@ function decideResidencePermit(cmd: DecideResidencePermit, state: CaseState): Ca
 function ensurePermitMayBeGranted(cmd: DecideResidencePermit, state: CaseState, application: NonNullable<CaseState['permitApplication']>): void {
   const citizenship = state.citizenship;
   if (citizenship === null) {
-    throw new InvariantError(`the subject's citizenship is not recorded on case ${cmd.caseId}: a permit is for third-country nationals, so it must be known first`, {
-      rule: 'citizenship-unknown',
-    });
+    throw new InvariantError(
+      `the subject's citizenship is not recorded on case ${cmd.caseId}: a permit is for third-country nationals, so it must be known first`,
+      {
+        rule: 'citizenship-unknown',
+      },
+    );
   }
   if (citizenship.group === 'swedish' || citizenship.group === 'eu-eea') {
     const where = citizenship.group === 'swedish' ? 'Sweden' : 'an EU or EEA state or Switzerland';
@@ -536,9 +542,12 @@ function addMonths(day: string, months: number): string {
 function recordProsecutorDecision(cmd: RecordProsecutorDecision, state: CaseState): CaseEvent[] {
   ensurePersonsFound(cmd);
   if (!state.investigations.some(groundsProsecution)) {
-    throw new ConflictError(`a prosecutor's decision needs an investigation that is open, handed to the prosecutor or closed with charges filed; case ${cmd.caseId} has none`, {
-      rule: 'decision-needs-investigation',
-    });
+    throw new ConflictError(
+      `a prosecutor's decision needs an investigation that is open, handed to the prosecutor or closed with charges filed; case ${cmd.caseId} has none`,
+      {
+        rule: 'decision-needs-investigation',
+      },
+    );
   }
   if (cmd.offences.length === 0) throw new InvariantError("a prosecutor's decision names at least one offence", { rule: 'no-offences' });
   const { sentence } = cmd;
@@ -578,7 +587,9 @@ function recordChildRepresentative(cmd: RecordChildRepresentative, state: CaseSt
   ensurePresumedChild(state, 'a guardian, special representative or god man');
   ensureNotInFuture('an appointment', cmd.appointedOn, cmd.at);
   ensurePersonsFound(cmd);
-  return [{ type: 'ChildRepresentativeRecorded', data: { role: cmd.role, personId: cmd.personId, appointedOn: cmd.appointedOn, recordedBy: cmd.issuer.agencyId } }];
+  return [
+    { type: 'ChildRepresentativeRecorded', data: { role: cmd.role, personId: cmd.personId, appointedOn: cmd.appointedOn, recordedBy: cmd.issuer.agencyId } },
+  ];
 }
 
 function recordUnaccompanied(cmd: RecordUnaccompanied, state: CaseState): CaseEvent[] {
@@ -669,7 +680,10 @@ function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEv
   const named = cmd.defendants.map((d) => d.defendantId);
   const twiceNamed = named.find((id, index) => named.indexOf(id) !== index);
   if (twiceNamed) {
-    throw new InvariantError(`the defendant ${twiceNamed} is listed more than once: give each their charges once`, { rule: 'duplicate-defendant', details: { defendantId: twiceNamed } });
+    throw new InvariantError(`the defendant ${twiceNamed} is listed more than once: give each their charges once`, {
+      rule: 'duplicate-defendant',
+      details: { defendantId: twiceNamed },
+    });
   }
   for (const { defendantId, charges } of cmd.defendants) {
     if (charges.length === 0) {
@@ -677,7 +691,10 @@ function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEv
     }
     const twice = charges.find((charge, index) => charges.indexOf(charge) !== index);
     if (twice) {
-      throw new InvariantError(`the charge ${twice} is listed more than once for ${defendantId}`, { rule: 'duplicate-charge', details: { charge: twice, defendantId } });
+      throw new InvariantError(`the charge ${twice} is listed more than once for ${defendantId}`, {
+        rule: 'duplicate-charge',
+        details: { charge: twice, defendantId },
+      });
     }
   }
   ensurePersonsFound(cmd);
@@ -689,10 +706,13 @@ function initiateProsecution(cmd: InitiateProsecution, state: CaseState): CaseEv
   }
   const awaiting = state.prosecution?.defendants.filter((d) => !d.judged) ?? [];
   if (awaiting.length > 0) {
-    throw new ConflictError(`a prosecution on case ${cmd.caseId} is already initiated and awaits the court's judgment on ${awaiting.length} of its defendants`, {
-      rule: 'prosecution-pending',
-      details: { awaiting: awaiting.map((d) => d.defendantId) },
-    });
+    throw new ConflictError(
+      `a prosecution on case ${cmd.caseId} is already initiated and awaits the court's judgment on ${awaiting.length} of its defendants`,
+      {
+        rule: 'prosecution-pending',
+        details: { awaiting: awaiting.map((d) => d.defendantId) },
+      },
+    );
   }
   return [
     {
@@ -735,10 +755,9 @@ function ensurePersonsFound(cmd: { readonly personsNotFound?: readonly string[] 
 function recordSentencingOutcome(cmd: RecordSentencingOutcome, state: CaseState): CaseEvent[] {
   const { prosecution } = state;
   if (!prosecution) {
-    throw new ConflictError(
-      `a sentencing outcome can be recorded only after prosecution was initiated; case ${cmd.caseId} has no prosecution`,
-      { rule: 'sentencing-before-prosecution' },
-    );
+    throw new ConflictError(`a sentencing outcome can be recorded only after prosecution was initiated; case ${cmd.caseId} has no prosecution`, {
+      rule: 'sentencing-before-prosecution',
+    });
   }
   if (cmd.offences.length === 0) {
     throw new InvariantError('a sentencing outcome names at least one offence', { rule: 'no-offences' });
@@ -873,10 +892,13 @@ function reopenCase(cmd: ReopenCase, state: CaseState): CaseEvent[] {
   const who = cmd.issuer.agencyId;
   if (state.status === 'closed') {
     if (who !== state.leadAgency && cmd.issuer.kind !== 'coordinator') {
-      throw new ForbiddenError(`only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, or a coordinator on its team may reopen a closed case; ${who} may reopen only its own part`, {
-        rule: 'standing-lead-or-coordinator',
-        details: { agencyId: who, standing: 'lead-or-coordinator' },
-      });
+      throw new ForbiddenError(
+        `only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, or a coordinator on its team may reopen a closed case; ${who} may reopen only its own part`,
+        {
+          rule: 'standing-lead-or-coordinator',
+          details: { agencyId: who, standing: 'lead-or-coordinator' },
+        },
+      );
     }
     return [{ type: 'CaseReopened', data: { reason: cmd.reason, reopenedBy: who } }];
   }
@@ -926,7 +948,13 @@ function requireSocialServices(cmd: RequireSocialServices, state: CaseState): Ca
     referral,
     {
       type: 'ReferralEscalated',
-      data: { referralId: cmd.referralId, toAgency: socialServices.agencyId, coordinator: cmd.coordinator.agencyId, dueBy: cmd.dueBy ?? cmd.at, escalatedAt: cmd.at },
+      data: {
+        referralId: cmd.referralId,
+        toAgency: socialServices.agencyId,
+        coordinator: cmd.coordinator.agencyId,
+        dueBy: cmd.dueBy ?? cmd.at,
+        escalatedAt: cmd.at,
+      },
     },
   ];
 }
@@ -1040,10 +1068,7 @@ function ensureStanding(cmd: CaseCommand, state: CaseState, standing: Standing):
       // A coordinator an unanswered referral was escalated to may step in, too: that is what escalation is for.
       const coordinator = cmd.issuer.kind === 'coordinator' && (onTeam(state, who) || escalatedTo(state, who));
       if (who !== state.leadAgency && !coordinator) {
-        refuse(
-          `only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, or a coordinator on its team may ` +
-            `${action(cmd.type)}; ${who} is neither`,
-        );
+        refuse(`only ${state.leadAgency}, the lead agency of case ${cmd.caseId}, or a coordinator on its team may ` + `${action(cmd.type)}; ${who} is neither`);
       }
       return;
     }
@@ -1282,9 +1307,7 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
       const { investigationId, outcome } = event.data;
       return {
         ...state,
-        investigations: state.investigations.map((i) =>
-          i.investigationId === investigationId ? { ...i, status: 'closed', outcome } : i,
-        ),
+        investigations: state.investigations.map((i) => (i.investigationId === investigationId ? { ...i, status: 'closed', outcome } : i)),
       };
     }
     case 'ProsecutionInitiated':
@@ -1306,7 +1329,9 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
         prosecution: state.prosecution && {
           ...state.prosecution,
           // A judgment written before defendants were named is of the prosecution's only defendant.
-          defendants: state.prosecution.defendants.map((d) => (d.defendantId === defendantId || state.prosecution!.defendants.length === 1 ? { ...d, judged: true } : d)),
+          defendants: state.prosecution.defendants.map((d) =>
+            d.defendantId === defendantId || state.prosecution!.defendants.length === 1 ? { ...d, judged: true } : d,
+          ),
         },
       };
     }

@@ -39,7 +39,16 @@ const left = (a: Agency): Step => ({ event: { type: 'AgencyLeftCase', data: { ag
 const referred = (to: Agency, referralId = 'r-1'): Step => ({
   event: {
     type: 'CaseReferred',
-    data: { referralId, fromAgency: police.agencyId, toAgency: to.agencyId, toAgencyKind: to.kind, reason: 'needs support', urgency: 'urgent', dueBy: null, automatic: false },
+    data: {
+      referralId,
+      fromAgency: police.agencyId,
+      toAgency: to.agencyId,
+      toAgencyKind: to.kind,
+      reason: 'needs support',
+      urgency: 'urgent',
+      dueBy: null,
+      automatic: false,
+    },
   },
 });
 const support = (kind: SupportKind, by: Agency = social): Step => ({
@@ -65,7 +74,12 @@ function told(story: Step[]) {
   return story.map(({ event, by }, revision) => {
     const before = state;
     state = caseDecider.evolve(state, event);
-    const stored: DisclosableEvent = { ...event, schemaVersion: CASE_EVENT_VERSIONS[event.type] ?? 1, revision, metadata: { agencyId: (by ?? police).agencyId } };
+    const stored: DisclosableEvent = {
+      ...event,
+      schemaVersion: CASE_EVENT_VERSIONS[event.type] ?? 1,
+      revision,
+      metadata: { agencyId: (by ?? police).agencyId },
+    };
     return { stored, before, after: state };
   });
 }
@@ -77,7 +91,41 @@ const stateAfter = (story: Step[]) => told(story).at(-1)!.after;
 
 describe('the access table', () => {
   it('puts every event type the case record writes in a category', () => {
-    const types: CaseEvent['type'][] = ['CaseOpened', 'AgencyJoinedCase', 'AgencyLeftCase', 'CaseReferred', 'ReferralAccepted', 'ReferralDeclined', 'ReferralWithdrawn', 'ReferralEscalated', 'SupportProvided', 'ConsentGiven', 'ConsentWithdrawn', 'ReflectionPeriodGranted', 'ReflectionPeriodApplied', 'ReflectionPeriodDecided', 'ReflectionPeriodExtended', 'SubjectCitizenshipRecorded', 'ResidencePermitApplied', 'ResidencePermitDecided', 'VictimCooperationRecorded', 'VictimIdentified', 'ChildRepresentativeRecorded', 'ChildUnaccompaniedRecorded', 'InvestigationOpened', 'InvestigationClosed', 'ProsecutionInitiated', 'SentencingOutcomeRecorded', 'ProsecutorDecisionRecorded', 'EvidenceRegistered', 'EvidenceTransferred', 'CaseClosed', 'CaseReopened', 'AgencyPartClosed', 'AgencyPartReopened'];
+    const types: CaseEvent['type'][] = [
+      'CaseOpened',
+      'AgencyJoinedCase',
+      'AgencyLeftCase',
+      'CaseReferred',
+      'ReferralAccepted',
+      'ReferralDeclined',
+      'ReferralWithdrawn',
+      'ReferralEscalated',
+      'SupportProvided',
+      'ConsentGiven',
+      'ConsentWithdrawn',
+      'ReflectionPeriodGranted',
+      'ReflectionPeriodApplied',
+      'ReflectionPeriodDecided',
+      'ReflectionPeriodExtended',
+      'SubjectCitizenshipRecorded',
+      'ResidencePermitApplied',
+      'ResidencePermitDecided',
+      'VictimCooperationRecorded',
+      'VictimIdentified',
+      'ChildRepresentativeRecorded',
+      'ChildUnaccompaniedRecorded',
+      'InvestigationOpened',
+      'InvestigationClosed',
+      'ProsecutionInitiated',
+      'SentencingOutcomeRecorded',
+      'ProsecutorDecisionRecorded',
+      'EvidenceRegistered',
+      'EvidenceTransferred',
+      'CaseClosed',
+      'CaseReopened',
+      'AgencyPartClosed',
+      'AgencyPartReopened',
+    ];
     expect(Object.keys(EVENT_CATEGORY).sort()).toEqual([...types].sort());
   });
 
@@ -97,7 +145,13 @@ describe('the access table', () => {
   });
 
   it('reads every consent scope somewhere: a scope that gated nothing would be a promise not kept', () => {
-    const read = new Set(Object.values(CONTENT_ACCESS).flatMap((row) => Object.values(row.grants).flat().flatMap((g) => (g.basis === 'consent' ? g.scopes : []))));
+    const read = new Set(
+      Object.values(CONTENT_ACCESS).flatMap((row) =>
+        Object.values(row.grants)
+          .flat()
+          .flatMap((g) => (g.basis === 'consent' ? g.scopes : [])),
+      ),
+    );
     expect([...read].sort()).toEqual([...CONSENT_SCOPES].sort());
   });
 });
@@ -108,7 +162,15 @@ describe('what an agency sees of a case event', () => {
   });
 
   it('shows an agency a case only while it is on the team: its joining, what follows, and its leaving', () => {
-    const story = [opened(), joined(police, 'opened'), support('shelter', police), joined(prosecutor), support('shelter', police), left(prosecutor), support('shelter', police)];
+    const story = [
+      opened(),
+      joined(police, 'opened'),
+      support('shelter', police),
+      joined(prosecutor),
+      support('shelter', police),
+      left(prosecutor),
+      support('shelter', police),
+    ];
     expect(recipientsOf(story).map((r) => r.includes(prosecutor.agencyId))).toEqual([false, false, false, true, true, true, false]);
   });
 
@@ -141,7 +203,13 @@ describe('what an agency sees of a case event', () => {
   });
 
   it('shows a declined referral to the agency that declined it, and nothing after', () => {
-    const story: Step[] = [opened(), joined(police, 'opened'), referred(social), { event: { type: 'ReferralDeclined', data: { referralId: 'r-1', agencyId: social.agencyId, reason: 'not ours' } }, by: social }, support('shelter', police)];
+    const story: Step[] = [
+      opened(),
+      joined(police, 'opened'),
+      referred(social),
+      { event: { type: 'ReferralDeclined', data: { referralId: 'r-1', agencyId: social.agencyId, reason: 'not ours' } }, by: social },
+      support('shelter', police),
+    ];
     expect(recipientsOf(story).slice(3)).toEqual([[police.agencyId, social.agencyId].sort(), [police.agencyId]]);
   });
 
@@ -150,7 +218,18 @@ describe('what an agency sees of a case event', () => {
       opened(),
       joined(police, 'opened'),
       referred(social),
-      { event: { type: 'ReferralEscalated', data: { referralId: 'r-1', toAgency: social.agencyId, coordinator: coordinator.agencyId, dueBy: '2026-03-02T09:00:00Z', escalatedAt: '2026-03-03T09:00:00Z' } } },
+      {
+        event: {
+          type: 'ReferralEscalated',
+          data: {
+            referralId: 'r-1',
+            toAgency: social.agencyId,
+            coordinator: coordinator.agencyId,
+            dueBy: '2026-03-02T09:00:00Z',
+            escalatedAt: '2026-03-03T09:00:00Z',
+          },
+        },
+      },
     ];
     expect(recipientsOf(story)[3]).toEqual([coordinator.agencyId, police.agencyId, social.agencyId].sort());
     expect(seenBy(coordinator, story)[3]!.case).toMatchObject({ city: 'malmo', subject: { category: 'victim' } });
@@ -191,7 +270,14 @@ describe('consent that gates sharing', () => {
   const team = [opened(), joined(police, 'opened'), joined(social), joined(migration)];
 
   it('shares support with the Migration Agency only while the person consents to it, from the consent on', () => {
-    const story = [...team, support('shelter'), consent('share-with-migration'), support('shelter'), consent('share-with-migration', false), support('shelter')];
+    const story = [
+      ...team,
+      support('shelter'),
+      consent('share-with-migration'),
+      support('shelter'),
+      consent('share-with-migration', false),
+      support('shelter'),
+    ];
     const seen = seenBy(migration, story);
     expect(seen.slice(4).map((s) => s?.basis)).toEqual([undefined, 'mandate', 'consent', 'mandate', undefined]);
     expect(seen[6]).toMatchObject({ basis: 'consent', consentScopes: ['share-with-migration'] });
@@ -199,7 +285,11 @@ describe('consent that gates sharing', () => {
 
   it('keeps health and psychological care within social services unless the person consents to share health details', () => {
     const story = [...team, support('psychological'), consent('share-health-details'), support('health-care')];
-    expect(seenBy(police, story).slice(4).map((s) => s?.basis)).toEqual([undefined, 'mandate', 'consent']);
+    expect(
+      seenBy(police, story)
+        .slice(4)
+        .map((s) => s?.basis),
+    ).toEqual([undefined, 'mandate', 'consent']);
     expect(seenBy(social, story)[4]).toMatchObject({ basis: 'mandate' });
     // the Migration Agency needs both: consent to share with it, and to share health details
     expect(seenBy(migration, story)[6]).toBeUndefined();
@@ -209,9 +299,17 @@ describe('consent that gates sharing', () => {
 
   it("tells social services of an adult's investigation and cooperation only with consent, of a child's on the child-protection duty", () => {
     const adult = [opened('adult'), joined(police, 'opened'), joined(social), investigation, cooperation, consent('share-with-social-services'), cooperation];
-    expect(seenBy(social, adult).slice(3).map((s) => s?.basis)).toEqual([undefined, undefined, 'mandate', 'consent']);
+    expect(
+      seenBy(social, adult)
+        .slice(3)
+        .map((s) => s?.basis),
+    ).toEqual([undefined, undefined, 'mandate', 'consent']);
     const child = [opened('child'), joined(police, 'opened'), joined(social), investigation, cooperation];
-    expect(seenBy(social, child).slice(3).map((s) => s?.basis)).toEqual(['child-protection', 'child-protection']);
+    expect(
+      seenBy(social, child)
+        .slice(3)
+        .map((s) => s?.basis),
+    ).toEqual(['child-protection', 'child-protection']);
     expect(seenBy(coordinator, [...child.slice(0, 3), joined(coordinator), investigation])[4]).toMatchObject({ basis: 'child-protection' });
   });
 
@@ -223,12 +321,27 @@ describe('consent that gates sharing', () => {
 });
 
 describe('the case summary an agency sees', () => {
-  const story = [opened(), joined(police, 'opened'), joined(social), joined(migration), support('shelter'), support('psychological', social), investigation, evidence()];
+  const story = [
+    opened(),
+    joined(police, 'opened'),
+    joined(social),
+    joined(migration),
+    support('shelter'),
+    support('psychological', social),
+    investigation,
+    evidence(),
+  ];
 
   it('shows the lead every part its kind may see, and says on which basis, part by part', () => {
     const summary = caseSummaryFor(stateAfter(story), 7, police)!;
     expect(summary).toMatchObject({ caseId: 'c-1', revision: 7, status: 'open', investigations: [expect.objectContaining({ investigationId: 'i-1' })] });
-    expect(summary.support).toEqual({ total: 1, byKind: { shelter: 1 }, providers: [social.agencyId], firstProvidedOn: '2026-03-02', lastProvidedOn: '2026-03-02' });
+    expect(summary.support).toEqual({
+      total: 1,
+      byKind: { shelter: 1 },
+      providers: [social.agencyId],
+      firstProvidedOn: '2026-03-02',
+      lastProvidedOn: '2026-03-02',
+    });
     expect(summary.access).toMatchObject({ case: { basis: 'mandate' }, care: null, investigation: { basis: 'mandate' } });
     expect(summary.evidence).toEqual([expect.objectContaining({ description: 'phone seized at the address' })]);
   });
@@ -258,7 +371,10 @@ describe('the case summary an agency sees', () => {
 
   it('shows an auditor the whole state, and an outsider nothing', () => {
     const toAuditor = caseSummaryFor(stateAfter(story), 7, auditor)!;
-    expect(toAuditor).toMatchObject({ investigations: [expect.anything()], evidence: [expect.objectContaining({ description: 'phone seized at the address' })] });
+    expect(toAuditor).toMatchObject({
+      investigations: [expect.anything()],
+      evidence: [expect.objectContaining({ description: 'phone seized at the address' })],
+    });
     expect(toAuditor.support).toMatchObject({ total: 2, byKind: { shelter: 1, psychological: 1 } });
     expect(Object.values(toAuditor.access as object)).toEqual(Object.keys(INFO_CATEGORIES).map(() => ({ basis: 'auditor-remit' })));
     expect(caseSummaryFor(stateAfter(story), 7, prosecutor)).toBeUndefined();

@@ -159,7 +159,8 @@ export function caseSummaryFor(state: CaseState, revision: number, reader: Issue
   ) as Record<InfoCategory, AppliedBasis | null>;
   const parts: Record<InfoCategory, () => Record<string, unknown>> = {
     case: () => {
-      const { status, subject, victimStatus, citizenship, childRepresentatives, unaccompanied, city, exploitation, summary, openedAt, leadAgency, outcome } = state;
+      const { status, subject, victimStatus, citizenship, childRepresentatives, unaccompanied, city, exploitation, summary, openedAt, leadAgency, outcome } =
+        state;
       return { status, subject, victimStatus, citizenship, childRepresentatives, unaccompanied, city, exploitation, summary, openedAt, leadAgency, outcome };
     },
     team: () => ({ team: state.team.map((member) => ({ ...member, partClosed: state.closedParts.includes(member.agencyId) })) }),
@@ -217,7 +218,10 @@ function supportFor(state: CaseState, access: Record<InfoCategory, AppliedBasis 
  * referred to or brought onto the team. An NGO may only on the person's consent; the consent scopes it needs
  * are returned when it may not.
  */
-export function toldOfCase(kind: AgencyKind, state: CaseState): { readonly allowed: true } | { readonly allowed: false; readonly consentNeeded: readonly ConsentScope[] } {
+export function toldOfCase(
+  kind: AgencyKind,
+  state: CaseState,
+): { readonly allowed: true } | { readonly allowed: false; readonly consentNeeded: readonly ConsentScope[] } {
   const grants = kind === 'auditor' ? [] : CONTENT_ACCESS.case.grants[kind];
   if (grantFor(grants, state)) return { allowed: true };
   return { allowed: false, consentNeeded: grants.flatMap((g) => (g.basis === 'consent' ? g.scopes : [])) };

@@ -57,7 +57,6 @@ import {
 } from './case.model';
 import { IsDay, IsTimestamp, Optional, QueryInteger } from '../http/validation';
 
-
 /** Whether the date and time named exist: no 30 February, no hour 24. (`Date` would roll them over.) */
 /** Free text kept short: reasons and outcomes, never identifying details of a person. */
 const Reason = () => (target: object, key: string) => {

@@ -12,14 +12,7 @@ export type Text = string | EncryptedField;
 // Vocabulary
 // ---------------------------------------------------------------------------------------------------------
 
-export const SUBJECT_CATEGORIES = [
-  'victim',
-  'sex-seller',
-  'sex-buyer',
-  'relative-of-victim',
-  'relative-of-sex-seller',
-  'relative-of-sex-buyer',
-] as const;
+export const SUBJECT_CATEGORIES = ['victim', 'sex-seller', 'sex-buyer', 'relative-of-victim', 'relative-of-sex-seller', 'relative-of-sex-buyer'] as const;
 export type SubjectCategory = (typeof SUBJECT_CATEGORIES)[number];
 
 /**
@@ -28,8 +21,36 @@ export type SubjectCategory = (typeof SUBJECT_CATEGORIES)[number];
  * 5 kap. 15 § is for the others, third-country nationals.
  */
 export const EU_EEA_SWISS = [
-  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK',
-  'SI', 'ES', 'IS', 'LI', 'NO', 'CH',
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'IS',
+  'LI',
+  'NO',
+  'CH',
 ] as const;
 export const CITIZENSHIP_GROUPS = ['swedish', 'eu-eea', 'third-country', 'stateless'] as const;
 export type CitizenshipGroup = (typeof CITIZENSHIP_GROUPS)[number];
@@ -72,14 +93,7 @@ export function originRegionOf(country: string): OriginRegion {
   return (found?.[0] as OriginRegion | undefined) ?? 'other';
 }
 
-export const EXPLOITATION_FORMS = [
-  'sexual-exploitation',
-  'forced-labour',
-  'begging',
-  'criminal-activity',
-  'organ-removal',
-  'other',
-] as const;
+export const EXPLOITATION_FORMS = ['sexual-exploitation', 'forced-labour', 'begging', 'criminal-activity', 'organ-removal', 'other'] as const;
 export type ExploitationForm = (typeof EXPLOITATION_FORMS)[number];
 
 export const URGENCIES = ['routine', 'urgent', 'immediate'] as const;
@@ -298,13 +312,14 @@ export type DecideResidencePermit = CommandBase & {
  */
 export const CHILD_REPRESENTATIVE_ROLES = ['guardian', 'special-representative', 'god-man'] as const;
 export type ChildRepresentativeRole = (typeof CHILD_REPRESENTATIVE_ROLES)[number];
-export type RecordChildRepresentative = CommandBase & NamesPersons & {
-  readonly type: 'RecordChildRepresentative';
-  readonly role: ChildRepresentativeRole;
-  /** The representative's person record (POST /persons), where one is kept. */
-  readonly personId: string | null;
-  readonly appointedOn: string;
-};
+export type RecordChildRepresentative = CommandBase &
+  NamesPersons & {
+    readonly type: 'RecordChildRepresentative';
+    readonly role: ChildRepresentativeRole;
+    /** The representative's person record (POST /persons), where one is kept. */
+    readonly personId: string | null;
+    readonly appointedOn: string;
+  };
 /** Whether the child is in Sweden without a parent or anyone who has taken a parent's place. */
 export type RecordUnaccompanied = CommandBase & { readonly type: 'RecordUnaccompanied'; readonly unaccompanied: boolean };
 /** A presumed victim is identified as a victim of trafficking (the day it was done). */
@@ -330,21 +345,23 @@ export type CloseInvestigation = CommandBase & {
  */
 export const PROSECUTOR_DECISIONS = ['summary-penalty-order', 'waiver-of-prosecution'] as const;
 export type ProsecutorDecision = (typeof PROSECUTOR_DECISIONS)[number];
-export type RecordProsecutorDecision = CommandBase & NamesPersons & {
-  readonly type: 'RecordProsecutorDecision';
-  readonly decision: ProsecutorDecision;
-  /** The suspect the decision is about, by their person record. */
-  readonly suspectId: string;
-  readonly offences: readonly Offence[];
-  /** For a summary penalty order: a fine or a suspended sentence; none for a waiver. */
-  readonly sentence: Sentence | null;
-  readonly decidedOn: string;
-};
+export type RecordProsecutorDecision = CommandBase &
+  NamesPersons & {
+    readonly type: 'RecordProsecutorDecision';
+    readonly decision: ProsecutorDecision;
+    /** The suspect the decision is about, by their person record. */
+    readonly suspectId: string;
+    readonly offences: readonly Offence[];
+    /** For a summary penalty order: a fine or a suspended sentence; none for a waiver. */
+    readonly sentence: Sentence | null;
+    readonly decidedOn: string;
+  };
 /** A prosecution (åtal) of one or more defendants, each on their own charges. */
-export type InitiateProsecution = CommandBase & NamesPersons & {
-  readonly type: 'InitiateProsecution';
-  readonly defendants: readonly Defendant[];
-};
+export type InitiateProsecution = CommandBase &
+  NamesPersons & {
+    readonly type: 'InitiateProsecution';
+    readonly defendants: readonly Defendant[];
+  };
 /** The court's judgment on one defendant; null names the prosecution's only defendant. */
 export type RecordSentencingOutcome = CommandBase & {
   readonly type: 'RecordSentencingOutcome';
@@ -470,14 +487,8 @@ export type CaseReferred = Ev<
 export type ReferralAccepted = Ev<'ReferralAccepted', { referralId: string; agencyId: string }>;
 export type ReferralDeclined = Ev<'ReferralDeclined', { referralId: string; agencyId: string; reason: Text }>;
 export type ReferralWithdrawn = Ev<'ReferralWithdrawn', { referralId: string; agencyId: string }>;
-export type ReferralEscalated = Ev<
-  'ReferralEscalated',
-  { referralId: string; toAgency: string; coordinator: string; dueBy: string; escalatedAt: string }
->;
-export type SupportProvided = Ev<
-  'SupportProvided',
-  { supportId: string; kind: SupportKind; providedOn: string; providedBy: string }
->;
+export type ReferralEscalated = Ev<'ReferralEscalated', { referralId: string; toAgency: string; coordinator: string; dueBy: string; escalatedAt: string }>;
+export type SupportProvided = Ev<'SupportProvided', { supportId: string; kind: SupportKind; providedOn: string; providedBy: string }>;
 /**
  * Version 2; version 1 (`{scope, recordedBy}`) is upcast in case.upcast.ts. `scope` is a string, not a
  * ConsentScope: version 1 took any name, and such a scope stays in the record though it grants nothing.
@@ -485,10 +496,7 @@ export type SupportProvided = Ev<
  */
 export type ConsentGiven = Ev<'ConsentGiven', { scope: string; givenBy: ConsentGiver | null; givenOn: string | null; recordedBy: string }>;
 /** Version 2, as ConsentGiven. */
-export type ConsentWithdrawn = Ev<
-  'ConsentWithdrawn',
-  { scope: string; withdrawnBy: ConsentGiver | null; withdrawnOn: string | null; recordedBy: string }
->;
+export type ConsentWithdrawn = Ev<'ConsentWithdrawn', { scope: string; withdrawnBy: ConsentGiver | null; withdrawnOn: string | null; recordedBy: string }>;
 /** Written before reflection periods were applied for and decided; read as a period granted until `until`. */
 export type ReflectionPeriodGranted = Ev<'ReflectionPeriodGranted', { until: string; grantedBy: string }>;
 export type ReflectionPeriodApplied = Ev<'ReflectionPeriodApplied', { applicationId: string; appliedBy: string; applicantKind: AgencyKind }>;
@@ -503,10 +511,7 @@ export type ResidencePermitApplied = Ev<
   'ResidencePermitApplied',
   { applicationId: string; appliedBy: string; presenceNeeded: boolean; willToCooperate: boolean; tiesBroken: boolean }
 >;
-export type ResidencePermitDecided = Ev<
-  'ResidencePermitDecided',
-  { granted: boolean; until: string | null; decidedBy: string }
->;
+export type ResidencePermitDecided = Ev<'ResidencePermitDecided', { granted: boolean; until: string | null; decidedBy: string }>;
 /** Version 2; version 1 named no suspect, which it reads as unknown (null) in case.upcast.ts. */
 export type ProsecutorDecisionRecorded = Ev<
   'ProsecutorDecisionRecorded',
@@ -518,26 +523,14 @@ export type ChildRepresentativeRecorded = Ev<
   { role: ChildRepresentativeRole; personId: string | null; appointedOn: string; recordedBy: string }
 >;
 export type ChildUnaccompaniedRecorded = Ev<'ChildUnaccompaniedRecorded', { unaccompanied: boolean; recordedBy: string }>;
-export type VictimCooperationRecorded = Ev<
-  'VictimCooperationRecorded',
-  { status: CooperationStatus; recordedBy: string }
->;
-export type InvestigationOpened = Ev<
-  'InvestigationOpened',
-  { investigationId: string; reference: string; openedBy: string }
->;
-export type InvestigationClosed = Ev<
-  'InvestigationClosed',
-  { investigationId: string; outcome: InvestigationOutcome; closedBy: string }
->;
+export type VictimCooperationRecorded = Ev<'VictimCooperationRecorded', { status: CooperationStatus; recordedBy: string }>;
+export type InvestigationOpened = Ev<'InvestigationOpened', { investigationId: string; reference: string; openedBy: string }>;
+export type InvestigationClosed = Ev<'InvestigationClosed', { investigationId: string; outcome: InvestigationOutcome; closedBy: string }>;
 /**
  * Version 2; version 1 charged no named person (`{ charges, initiatedBy }`), which it reads as one defendant
  * whose record is unknown (null) in case.upcast.ts.
  */
-export type ProsecutionInitiated = Ev<
-  'ProsecutionInitiated',
-  { defendants: { defendantId: string | null; charges: Offence[] }[]; initiatedBy: string }
->;
+export type ProsecutionInitiated = Ev<'ProsecutionInitiated', { defendants: { defendantId: string | null; charges: Offence[] }[]; initiatedBy: string }>;
 /**
  * Version 3, one judgment per defendant; version 2 named no defendant (null: the prosecution's only one), and
  * version 1 had neither `expulsion` nor `damagesToVictimSek` either (null: unknown), read in case.upcast.ts.
@@ -560,14 +553,8 @@ export type SentencingOutcomeRecorded = Ev<
     recordedBy: string;
   }
 >;
-export type EvidenceRegistered = Ev<
-  'EvidenceRegistered',
-  { evidenceId: string; description: Text; contentSha256: string | null; holder: string }
->;
-export type EvidenceTransferred = Ev<
-  'EvidenceTransferred',
-  { evidenceId: string; fromAgency: string; toAgency: string; reason: Text }
->;
+export type EvidenceRegistered = Ev<'EvidenceRegistered', { evidenceId: string; description: Text; contentSha256: string | null; holder: string }>;
+export type EvidenceTransferred = Ev<'EvidenceTransferred', { evidenceId: string; fromAgency: string; toAgency: string; reason: Text }>;
 export type CaseClosed = Ev<'CaseClosed', { outcome: Text; closedBy: string }>;
 /** An agency has done its part; the others go on. */
 export type AgencyPartClosed = Ev<'AgencyPartClosed', { agencyId: string; outcome: Text }>;
@@ -742,7 +729,13 @@ export interface CaseState {
   readonly prosecution: { readonly defendants: readonly ProsecutedDefendant[]; readonly initiatedBy: string } | null;
   readonly sentencing: readonly SentencingOutcome[];
   /** Matters the prosecutor ended without a trial. */
-  readonly prosecutorDecisions: readonly { readonly decision: ProsecutorDecision; readonly suspectId: string | null; readonly offences: Offence[]; readonly sentence: Sentence | null; readonly decidedOn: string }[];
+  readonly prosecutorDecisions: readonly {
+    readonly decision: ProsecutorDecision;
+    readonly suspectId: string | null;
+    readonly offences: Offence[];
+    readonly sentence: Sentence | null;
+    readonly decidedOn: string;
+  }[];
   readonly evidence: readonly Evidence[];
   readonly outcome: Text | null;
   /** Team members that have closed their part: they act again only once they reopen it (or the case is reopened). */

@@ -36,7 +36,15 @@ export function commandsOpenTo(state: CaseState, caseId: string, issuer: Issuer,
     for (const params of targets(route.params, state)) {
       const probe = { type: route.type, caseId, issuer, at, ...params } as unknown as CaseCommand;
       if (!allowed(probe, state)) continue;
-      offers.push({ name, type: route.type, method: 'POST', path: commandUrl(name, caseId, params), operation: commandOperation(name), params, choices: choices(name, state, issuer, registered) });
+      offers.push({
+        name,
+        type: route.type,
+        method: 'POST',
+        path: commandUrl(name, caseId, params),
+        operation: commandOperation(name),
+        params,
+        choices: choices(name, state, issuer, registered),
+      });
     }
   }
   return offers;
@@ -79,7 +87,10 @@ function choices(name: CaseCommandName, state: CaseState, issuer: Issuer, regist
   const onTeam = (agencyId: string) => state.team.some((m) => m.agencyId === agencyId);
   // Agencies the case may be shared with: not on the team yet, and (an NGO) with the person's consent in force.
   const outside = registered
-    .filter((a) => a.agencyId !== issuer.agencyId && a.agencyId !== SYSTEM_AGENCY_ID && a.kind !== 'auditor' && !onTeam(a.agencyId) && toldOfCase(a.kind, state).allowed)
+    .filter(
+      (a) =>
+        a.agencyId !== issuer.agencyId && a.agencyId !== SYSTEM_AGENCY_ID && a.kind !== 'auditor' && !onTeam(a.agencyId) && toldOfCase(a.kind, state).allowed,
+    )
     .map((a) => a.agencyId);
   switch (name) {
     case 'record-support':

@@ -144,7 +144,10 @@ export class CaseService {
       return await this.vault.keyFor(subjectId);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      throw new ConflictError(`the subject of case ${caseId} was erased: no more free text is recorded about them`, { rule: 'subject-erased', details: { caseId } });
+      throw new ConflictError(`the subject of case ${caseId} was erased: no more free text is recorded about them`, {
+        rule: 'subject-erased',
+        details: { caseId },
+      });
     }
   }
 
@@ -201,8 +204,7 @@ export class CaseService {
       const before = current;
       current = caseDecider.evolve(current, caseDecider.upcast!(envelope));
       const included =
-        (cut.revision === undefined || envelope.revision <= cut.revision) &&
-        (asOf === undefined || Date.parse(envelope.metadata.recordedAt) <= asOf);
+        (cut.revision === undefined || envelope.revision <= cut.revision) && (asOf === undefined || Date.parse(envelope.metadata.recordedAt) <= asOf);
       if (included) {
         events.push({ envelope, disclosed: discloseEvent(envelope, before, current, reader) });
         then = current;
@@ -230,10 +232,13 @@ export class CaseService {
       });
     }
     if (cameLater) {
-      throw new ForbiddenError(`${reader.agencyId} had no standing on case ${caseId} at revision ${revision}: the case as it stood before your agency came to it is not shown`, {
-        rule: 'no-standing-then',
-        details: { caseId, revision },
-      });
+      throw new ForbiddenError(
+        `${reader.agencyId} had no standing on case ${caseId} at revision ${revision}: the case as it stood before your agency came to it is not shown`,
+        {
+          rule: 'no-standing-then',
+          details: { caseId, revision },
+        },
+      );
     }
     return { caseId, revision, state: then, events, standing, row };
   }

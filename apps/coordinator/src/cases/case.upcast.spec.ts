@@ -20,7 +20,11 @@ describe('reading case events written in an older schema version', () => {
   });
 
   it('leaves an event of the current version as it is', () => {
-    const stored = { type: 'ConsentGiven', schemaVersion: 2, data: { scope: 'share-with-migration', givenBy: 'person', givenOn: '2026-03-01', recordedBy: 'polisen-malmo' } };
+    const stored = {
+      type: 'ConsentGiven',
+      schemaVersion: 2,
+      data: { scope: 'share-with-migration', givenBy: 'person', givenOn: '2026-03-01', recordedBy: 'polisen-malmo' },
+    };
     expect(upcastCaseEvent(stored)).toBe(stored);
   });
 
@@ -54,19 +58,69 @@ describe('reading case events written in an older schema version', () => {
 
   it.each([1, 2])("reads a version %i CaseOpened with the country of origin unknown and the subject in the case's municipality", (schemaVersion) => {
     const subject = { subjectId: 's-1', category: 'victim', ageGroup: 'adult', gender: null, originRegion: 'baltic' };
-    const stored = { type: 'CaseOpened', schemaVersion, data: { caseId: 'c-1', subject, city: 'malmo', exploitation: null, summary: null, leadAgency: 'polisen-malmo', leadAgencyKind: 'police', openedAt: '2025-01-01T00:00:00Z' } };
-    expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, contact: null, subject: { ...subject, originCountry: null, municipality: null } } });
+    const stored = {
+      type: 'CaseOpened',
+      schemaVersion,
+      data: {
+        caseId: 'c-1',
+        subject,
+        city: 'malmo',
+        exploitation: null,
+        summary: null,
+        leadAgency: 'polisen-malmo',
+        leadAgencyKind: 'police',
+        openedAt: '2025-01-01T00:00:00Z',
+      },
+    };
+    expect(upcastCaseEvent(stored)).toEqual({
+      type: 'CaseOpened',
+      data: { ...stored.data, contact: null, subject: { ...subject, originCountry: null, municipality: null } },
+    });
   });
 
   it("reads a version 3 CaseOpened, which knew the country, with the subject in the case's municipality", () => {
     const subject = { subjectId: 's-1', category: 'victim', ageGroup: 'child', gender: 'female', originRegion: 'west-africa', originCountry: 'NG' };
-    const stored = { type: 'CaseOpened', schemaVersion: 3, data: { caseId: 'c-1', subject, city: 'malmo', exploitation: null, summary: null, leadAgency: 'polisen-malmo', leadAgencyKind: 'police', openedAt: '2026-01-01T00:00:00Z' } };
+    const stored = {
+      type: 'CaseOpened',
+      schemaVersion: 3,
+      data: {
+        caseId: 'c-1',
+        subject,
+        city: 'malmo',
+        exploitation: null,
+        summary: null,
+        leadAgency: 'polisen-malmo',
+        leadAgencyKind: 'police',
+        openedAt: '2026-01-01T00:00:00Z',
+      },
+    };
     expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, contact: null, subject: { ...subject, municipality: null } } });
   });
 
   it('reads a version 4 CaseOpened with how the person came into contact unknown', () => {
-    const subject = { subjectId: 's-1', category: 'victim', ageGroup: 'adult', gender: 'female', originRegion: 'baltic', originCountry: 'LT', municipality: 'lund' };
-    const stored = { type: 'CaseOpened', schemaVersion: 4, data: { caseId: 'c-1', subject, city: 'malmo', exploitation: null, summary: null, leadAgency: 'polisen-malmo', leadAgencyKind: 'police', openedAt: '2026-06-01T00:00:00Z' } };
+    const subject = {
+      subjectId: 's-1',
+      category: 'victim',
+      ageGroup: 'adult',
+      gender: 'female',
+      originRegion: 'baltic',
+      originCountry: 'LT',
+      municipality: 'lund',
+    };
+    const stored = {
+      type: 'CaseOpened',
+      schemaVersion: 4,
+      data: {
+        caseId: 'c-1',
+        subject,
+        city: 'malmo',
+        exploitation: null,
+        summary: null,
+        leadAgency: 'polisen-malmo',
+        leadAgencyKind: 'police',
+        openedAt: '2026-06-01T00:00:00Z',
+      },
+    };
     expect(upcastCaseEvent(stored)).toEqual({ type: 'CaseOpened', data: { ...stored.data, contact: null } });
   });
 
@@ -76,7 +130,11 @@ describe('reading case events written in an older schema version', () => {
   });
 
   it('reads a version 1 prosecution as one defendant, whose record is unknown, on all its charges', () => {
-    const stored = { type: 'ProsecutionInitiated', schemaVersion: 1, data: { charges: ['trafficking-in-human-beings', 'procuring'], initiatedBy: 'aklagare-goteborg' } };
+    const stored = {
+      type: 'ProsecutionInitiated',
+      schemaVersion: 1,
+      data: { charges: ['trafficking-in-human-beings', 'procuring'], initiatedBy: 'aklagare-goteborg' },
+    };
     expect(upcastCaseEvent(stored)).toEqual({
       type: 'ProsecutionInitiated',
       data: { defendants: [{ defendantId: null, charges: ['trafficking-in-human-beings', 'procuring'] }], initiatedBy: 'aklagare-goteborg' },
@@ -87,13 +145,30 @@ describe('reading case events written in an older schema version', () => {
     [1, { expulsion: null, damagesToVictimSek: null }],
     [2, { expulsion: true, damagesToVictimSek: 50_000 }],
   ])('reads a version %i judgment as of the only defendant, whose record is unknown', (schemaVersion, v2) => {
-    const data = { court: 'Göteborgs tingsrätt', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'prison', months: 18 }, appealed: false, decidedOn: '2025-05-01', recordedBy: 'aklagare-goteborg' };
+    const data = {
+      court: 'Göteborgs tingsrätt',
+      verdict: 'convicted',
+      offences: ['procuring'],
+      sentence: { kind: 'prison', months: 18 },
+      appealed: false,
+      decidedOn: '2025-05-01',
+      recordedBy: 'aklagare-goteborg',
+    };
     const stored = { type: 'SentencingOutcomeRecorded', schemaVersion, data: schemaVersion === 1 ? data : { ...data, ...v2 } };
     expect(upcastCaseEvent(stored)).toEqual({ type: 'SentencingOutcomeRecorded', data: { defendantId: null, ...data, ...v2 } });
   });
 
   it("reads a version 1 prosecutor's decision as about a suspect whose record is unknown", () => {
-    const data = { decision: 'waiver-of-prosecution', offences: ['purchase-of-sexual-service'], sentence: null, decidedOn: '2026-11-01', recordedBy: 'aklagare-goteborg' };
-    expect(upcastCaseEvent({ type: 'ProsecutorDecisionRecorded', schemaVersion: 1, data })).toEqual({ type: 'ProsecutorDecisionRecorded', data: { suspectId: null, ...data } });
+    const data = {
+      decision: 'waiver-of-prosecution',
+      offences: ['purchase-of-sexual-service'],
+      sentence: null,
+      decidedOn: '2026-11-01',
+      recordedBy: 'aklagare-goteborg',
+    };
+    expect(upcastCaseEvent({ type: 'ProsecutorDecisionRecorded', schemaVersion: 1, data })).toEqual({
+      type: 'ProsecutorDecisionRecorded',
+      data: { suspectId: null, ...data },
+    });
   });
 });

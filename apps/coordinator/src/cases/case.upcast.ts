@@ -1,5 +1,15 @@
 import type { StoredEvent } from '@samverkan/eventstore';
-import { CaseEvent, CaseEventType, CaseOpened, ConsentGiven, ConsentWithdrawn, Offence, ProsecutionInitiated, ProsecutorDecisionRecorded, SentencingOutcomeRecorded } from './case.model';
+import {
+  CaseEvent,
+  CaseEventType,
+  CaseOpened,
+  ConsentGiven,
+  ConsentWithdrawn,
+  Offence,
+  ProsecutionInitiated,
+  ProsecutorDecisionRecorded,
+  SentencingOutcomeRecorded,
+} from './case.model';
 
 /** The schema version each case event type is written in now; 1 when not listed. */
 export const CASE_EVENT_VERSIONS: Readonly<Partial<Record<CaseEventType, number>>> = {
@@ -50,7 +60,9 @@ const UPCASTERS: Readonly<Record<string, Upcaster>> = {
   'CaseOpened@4': (data: CaseOpened['data']): CaseOpened => withSubject(data, {}),
   // Version 1 recorded neither expulsion nor damages: both stay unknown. Neither version named the defendant:
   // the judgment is of the prosecution's only one, whose record is unknown.
-  'SentencingOutcomeRecorded@1': (data: Omit<SentencingOutcomeRecorded['data'], 'expulsion' | 'damagesToVictimSek' | 'defendantId'>): SentencingOutcomeRecorded => ({
+  'SentencingOutcomeRecorded@1': (
+    data: Omit<SentencingOutcomeRecorded['data'], 'expulsion' | 'damagesToVictimSek' | 'defendantId'>,
+  ): SentencingOutcomeRecorded => ({
     type: 'SentencingOutcomeRecorded',
     data: { defendantId: null, ...data, expulsion: null, damagesToVictimSek: null },
   }),

@@ -24,6 +24,11 @@ describe('loadConfig', () => {
   });
 
   it('bounds requests by default: a timeout, a clock skew, and rate limits per agency and per address', () => {
-    expect(loadConfig({})).toMatchObject({ requestTimeoutMs: 30_000, clockSkewSeconds: 30, rateLimitPerAgency: expect.any(Number), rateLimitPerAddress: expect.any(Number) });
+    expect(loadConfig({})).toMatchObject({
+      requestTimeoutMs: 30_000,
+      clockSkewSeconds: 30,
+      rateLimitPerAgency: expect.any(Number),
+      rateLimitPerAddress: expect.any(Number),
+    });
   });
 });

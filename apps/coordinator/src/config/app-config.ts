@@ -106,7 +106,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const devKeys = boolean(env, 'SAMVERKAN_DEV_KEYS', stores.eventStore === 'sqlite');
   return {
     port: integer(env, 'PORT', 3000),
-    statisticsThreshold: atLeast(3, 'SAMVERKAN_STATISTICS_THRESHOLD', integer(env, 'SAMVERKAN_STATISTICS_THRESHOLD', 5), 'below it the statistics would publish counts of one or two people'),
+    statisticsThreshold: atLeast(
+      3,
+      'SAMVERKAN_STATISTICS_THRESHOLD',
+      integer(env, 'SAMVERKAN_STATISTICS_THRESHOLD', 5),
+      'below it the statistics would publish counts of one or two people',
+    ),
     host: env.HOST ?? '0.0.0.0',
     dataDir: resolve(env.SAMVERKAN_DATA_DIR ?? './data'),
     agenciesFile: resolve(env.SAMVERKAN_AGENCIES_FILE ?? 'config/agencies.yaml'),
@@ -117,7 +122,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerAgency: integer(env, 'SAMVERKAN_RATE_LIMIT_PER_AGENCY', 600_000),
     rateLimitPerAddress: integer(env, 'SAMVERKAN_RATE_LIMIT_PER_ADDRESS', 300),
     clockSkewSeconds: integer(env, 'SAMVERKAN_CLOCK_SKEW_S', 30),
-    trustedProxies: (env.SAMVERKAN_TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
+    trustedProxies: (env.SAMVERKAN_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
     maxTokenLifetimeSeconds: integer(env, 'SAMVERKAN_MAX_TOKEN_LIFETIME_S', 3600),
     metricsToken: env.SAMVERKAN_METRICS_TOKEN || undefined,
     logFormat: oneOf(env, 'SAMVERKAN_LOG_FORMAT', ['json', 'text'] as const, 'json'),
@@ -142,7 +150,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 function roles(text: string | undefined): ReadonlySet<Role> {
-  const named = (text ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  const named = (text ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (named.length === 0) return new Set(ROLES);
   const unknown = named.filter((r) => !(ROLES as readonly string[]).includes(r));
   if (unknown.length > 0) throw new ValidationError(`SAMVERKAN_ROLES names ${unknown.join(', ')}; the roles are ${ROLES.join(', ')}`);
@@ -168,12 +179,16 @@ function eventStoreConfig(env: NodeJS.ProcessEnv): Pick<AppConfig, 'eventStore' 
 function topicPrefix(text: string | undefined): string {
   const prefix = text || 'samverkan';
   // Kafka topic names are at most 249 of [a-zA-Z0-9._-]; the agency and suffix take part of that.
-  if (!/^[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,99}$/.test(prefix)) throw new ValidationError(`KAFKA_TOPIC_PREFIX must be 1 to 100 of a-z, A-Z, 0-9, '.', '_', '-', not ${text}`);
+  if (!/^[a-zA-Z0-9_-][a-zA-Z0-9._-]{0,99}$/.test(prefix))
+    throw new ValidationError(`KAFKA_TOPIC_PREFIX must be 1 to 100 of a-z, A-Z, 0-9, '.', '_', '-', not ${text}`);
   return prefix;
 }
 
 function brokers(text: string | undefined): string[] | undefined {
-  const list = (text ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+  const list = (text ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   return list.length > 0 ? list : undefined;
 }
 

@@ -1,13 +1,6 @@
 import { join } from 'node:path';
 import { Logger, Provider } from '@nestjs/common';
-import {
-  EVENT_STORE,
-  EventStore,
-  EventStoreDbEventStore,
-  HeldBackReport,
-  PostgresEventStore,
-  SqliteEventStore,
-} from '@samverkan/eventstore';
+import { EVENT_STORE, EventStore, EventStoreDbEventStore, HeldBackReport, PostgresEventStore, SqliteEventStore } from '@samverkan/eventstore';
 import { AppConfig } from './app-config';
 
 /** Opens the store `EVENT_STORE` names; the rest of the service sees only the port. */

@@ -68,24 +68,60 @@ export function planYear(seed: number, scale = 1, today = new Date()): PlannedYe
   const people: PlannedPerson[] = [];
   const add = (person: Omit<PlannedPerson, 'key'>) => people.push({ key: `${person.category}-${people.length + 1}`, ...person });
 
-  const victimOrigin = () => draw([['EE', 8], ['LV', 5], ['LT', 5], ['RO', 14], ['BG', 8], ['UA', 4], ['NG', 13], ['GH', 3], ['SE', 3], ['TH', 4]] as const);
+  const victimOrigin = () =>
+    draw([
+      ['EE', 8],
+      ['LV', 5],
+      ['LT', 5],
+      ['RO', 14],
+      ['BG', 8],
+      ['UA', 4],
+      ['NG', 13],
+      ['GH', 3],
+      ['SE', 3],
+      ['TH', 4],
+    ] as const);
   for (let i = 0; i < count(50); i++) {
     const supported = chance(0.7);
     const cooperated = chance(supported ? 0.65 : 0.25);
     const investigated = chance(cooperated ? 0.8 : 0.3);
-    const outcome = investigated ? draw([['handed-to-prosecutor', 5], ['discontinued', 3], ['open', 2]] as const) : null;
+    const outcome = investigated
+      ? draw([
+          ['handed-to-prosecutor', 5],
+          ['discontinued', 3],
+          ['open', 2],
+        ] as const)
+      : null;
     const convicted = chance(0.7);
     const originCountry = victimOrigin();
     const reflection = THIRD_COUNTRIES.has(originCountry) && chance(0.8);
     add({
       category: 'victim',
-      ageGroup: i % 2 === 0 ? 'child' : draw([['adult', 9], ['unknown', 1]] as const),
-      gender: draw([['female', 8], ['male', 2]] as const),
+      ageGroup:
+        i % 2 === 0
+          ? 'child'
+          : draw([
+              ['adult', 9],
+              ['unknown', 1],
+            ] as const),
+      gender: draw([
+        ['female', 8],
+        ['male', 2],
+      ] as const),
       originCountry,
-      exploitation: draw([['sexual-exploitation', 8], ['forced-labour', 1], ['begging', 1]] as const),
-      contact: draw([['referral', 7], ['outreach', 3]] as const),
+      exploitation: draw([
+        ['sexual-exploitation', 8],
+        ['forced-labour', 1],
+        ['begging', 1],
+      ] as const),
+      contact: draw([
+        ['referral', 7],
+        ['outreach', 3],
+      ] as const),
       lead: SOCIAL,
-      support: supported ? pick(draw, ['shelter', 'protection', 'psychological', 'counselling-individual', 'legal-counsel', 'financial-aid'], between(1, 3)) : [],
+      support: supported
+        ? pick(draw, ['shelter', 'protection', 'psychological', 'counselling-individual', 'legal-counsel', 'financial-aid'], between(1, 3))
+        : [],
       cooperated,
       investigation: outcome === null ? null : { outcome },
       reflectionPeriod: reflection ? { granted: chance(0.85) } : null,
@@ -93,7 +129,11 @@ export function planYear(seed: number, scale = 1, today = new Date()): PlannedYe
       prosecution:
         outcome === 'handed-to-prosecutor'
           ? {
-              charge: draw([['trafficking-in-human-beings', 5], ['gross-procuring', 3], ['purchase-of-sexual-act-from-child', 2]] as const),
+              charge: draw([
+                ['trafficking-in-human-beings', 5],
+                ['gross-procuring', 3],
+                ['purchase-of-sexual-act-from-child', 2],
+              ] as const),
               verdict: convicted ? 'convicted' : 'acquitted',
               prisonMonths: convicted ? between(6, 72) : null,
               decidedOn: dayThisYear(),
@@ -101,14 +141,22 @@ export function planYear(seed: number, scale = 1, today = new Date()): PlannedYe
           : null,
     });
   }
-  const adult = (category: SubjectCategory, gender: readonly (readonly [Gender, number])[], origin: readonly (readonly [string, number])[], support: readonly SupportKind[]) =>
+  const adult = (
+    category: SubjectCategory,
+    gender: readonly (readonly [Gender, number])[],
+    origin: readonly (readonly [string, number])[],
+    support: readonly SupportKind[],
+  ) =>
     add({
       category,
       ageGroup: 'adult',
       gender: draw(gender),
       originCountry: draw(origin),
       exploitation: null,
-      contact: draw([['outreach', 6], ['referral', 4]] as const),
+      contact: draw([
+        ['outreach', 6],
+        ['referral', 4],
+      ] as const),
       lead: SOCIAL,
       support: chance(0.8) ? pick(draw, support, between(1, 2)) : [],
       cooperated: null,
@@ -117,10 +165,62 @@ export function planYear(seed: number, scale = 1, today = new Date()): PlannedYe
       residencePermit: null,
       prosecution: null,
     });
-  for (let i = 0; i < count(100); i++) adult('sex-seller', [['female', 85], ['male', 10], ['other', 5]], [['SE', 5], ['RO', 2], ['NG', 2], ['TH', 1]], ['counselling-individual', 'counselling-group', 'outreach', 'health-care']);
-  for (let i = 0; i < count(27); i++) adult('relative-of-sex-seller', [['female', 6], ['male', 4]], [['SE', 8], ['RO', 2]], ['counselling-individual']);
-  for (let i = 0; i < count(90); i++) adult('sex-buyer', [['male', 97], ['female', 3]], [['SE', 8], ['PL', 1], ['DK', 1]], ['counselling-individual', 'counselling-group']);
-  for (let i = 0; i < count(20); i++) adult('relative-of-sex-buyer', [['female', 8], ['male', 2]], [['SE', 9], ['DK', 1]], ['counselling-individual']);
+  for (let i = 0; i < count(100); i++)
+    adult(
+      'sex-seller',
+      [
+        ['female', 85],
+        ['male', 10],
+        ['other', 5],
+      ],
+      [
+        ['SE', 5],
+        ['RO', 2],
+        ['NG', 2],
+        ['TH', 1],
+      ],
+      ['counselling-individual', 'counselling-group', 'outreach', 'health-care'],
+    );
+  for (let i = 0; i < count(27); i++)
+    adult(
+      'relative-of-sex-seller',
+      [
+        ['female', 6],
+        ['male', 4],
+      ],
+      [
+        ['SE', 8],
+        ['RO', 2],
+      ],
+      ['counselling-individual'],
+    );
+  for (let i = 0; i < count(90); i++)
+    adult(
+      'sex-buyer',
+      [
+        ['male', 97],
+        ['female', 3],
+      ],
+      [
+        ['SE', 8],
+        ['PL', 1],
+        ['DK', 1],
+      ],
+      ['counselling-individual', 'counselling-group'],
+    );
+  for (let i = 0; i < count(20); i++)
+    adult(
+      'relative-of-sex-buyer',
+      [
+        ['female', 8],
+        ['male', 2],
+      ],
+      [
+        ['SE', 9],
+        ['DK', 1],
+      ],
+      ['counselling-individual'],
+    );
   return { seed, people };
 }
 
@@ -132,6 +232,7 @@ function pick<T>(draw: Draw, from: readonly T[], n: number): T[] {
 }
 
 /** The HTTP API as the demo uses it: a call as an agency, answered with its status and body. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer, read by the shape each call expects
 export type DemoApi = (agencyId: string, method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
 /** The service's HTTP API at `baseUrl`, each agency signing with the token `tokenOf` gives it. */

@@ -77,9 +77,24 @@ const commandRequest = createParamDecorator((_: unknown, execution: ExecutionCon
 
 /** The headers every command route reads (commandContext), as the OpenAPI document states them. */
 const COMMAND_HEADERS = [
-  ApiHeader({ name: 'Idempotency-Key', required: false, schema: { type: 'string', pattern: VISIBLE_ASCII_ID.source }, description: 'The command id: a retry with the same key gets the first answer' }),
-  ApiHeader({ name: 'If-Match', required: false, schema: { type: 'string', pattern: '^(W/)?"(-1|[0-9]{1,15})"$' }, description: 'The revision the case (or person record) must be at, in quotes: "3"; refused with 412 otherwise' }),
-  ApiHeader({ name: 'X-Correlation-Id', required: false, schema: { type: 'string', pattern: VISIBLE_ASCII_ID.source }, description: "The agency system's id for a chain of requests, kept with the events recorded" }),
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    schema: { type: 'string', pattern: VISIBLE_ASCII_ID.source },
+    description: 'The command id: a retry with the same key gets the first answer',
+  }),
+  ApiHeader({
+    name: 'If-Match',
+    required: false,
+    schema: { type: 'string', pattern: '^(W/)?"(-1|[0-9]{1,15})"$' },
+    description: 'The revision the case (or person record) must be at, in quotes: "3"; refused with 412 otherwise',
+  }),
+  ApiHeader({
+    name: 'X-Correlation-Id',
+    required: false,
+    schema: { type: 'string', pattern: VISIBLE_ASCII_ID.source },
+    description: "The agency system's id for a chain of requests, kept with the events recorded",
+  }),
 ];
 
 /**

@@ -82,4 +82,3 @@ function sendProblem(reply: FastifyReply, status: number, detail: string, instan
     .header('Content-Type', 'application/problem+json')
     .send({ type: 'about:blank', title: 'The request is not valid', status, detail, instance: instance.slice(0, 200) });
 }
-

@@ -13,7 +13,12 @@ const uuid: SchemaObject = { type: 'string', format: 'uuid' };
 const hex64: SchemaObject = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const time: SchemaObject = { type: 'string', format: 'date-time' };
 const count: SchemaObject = { type: 'integer', minimum: 0 };
-const object = (required: string[], properties: Record<string, SchemaObject>, extra: Partial<SchemaObject> = {}): SchemaObject => ({ type: 'object', required, properties, ...extra });
+const object = (required: string[], properties: Record<string, SchemaObject>, extra: Partial<SchemaObject> = {}): SchemaObject => ({
+  type: 'object',
+  required,
+  properties,
+  ...extra,
+});
 const list = (items: SchemaObject): SchemaObject => ({ type: 'array', items });
 const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
 
@@ -46,29 +51,31 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     { description: '201 when recorded; 200 when a retry with the same Idempotency-Key is answered with the first answer' },
   ),
   PersonCommandAnswer: object(['personId', 'revision', 'events'], { personId: uuid, revision: count, events: list(ref('RecordedEvent')) }),
-  ShownEvent: object(
-    ['type', 'revision', 'schemaVersion', 'agency', 'actor', 'occurredAt', 'recordedAt', 'data', 'withheldFields', 'basis', 'hash'],
-    {
-      id: uuid,
-      type: string,
-      revision: count,
-      schemaVersion: { type: 'integer', minimum: 1 },
-      agency: string,
-      actor: string,
-      occurredAt: time,
-      recordedAt: time,
-      data: { type: 'object', description: 'What the access table lets the reader see of the event' },
-      withheldFields: list(string),
-      basis: { type: 'string', enum: ['mandate', 'consent', 'child-protection', 'auditor-remit'] },
-      consentScopes: list(string),
-      case: { type: 'object' },
-      hash: hex64,
-      commandId: nullable(string),
-      causationId: nullable(string),
-      prev: nullable(hex64),
-    },
-  ),
-  Agency: object(['id', 'kind', 'municipality', 'name'], { id: string, kind: string, municipality: string, name: object(['sv', 'en'], { sv: string, en: string }) }),
+  ShownEvent: object(['type', 'revision', 'schemaVersion', 'agency', 'actor', 'occurredAt', 'recordedAt', 'data', 'withheldFields', 'basis', 'hash'], {
+    id: uuid,
+    type: string,
+    revision: count,
+    schemaVersion: { type: 'integer', minimum: 1 },
+    agency: string,
+    actor: string,
+    occurredAt: time,
+    recordedAt: time,
+    data: { type: 'object', description: 'What the access table lets the reader see of the event' },
+    withheldFields: list(string),
+    basis: { type: 'string', enum: ['mandate', 'consent', 'child-protection', 'auditor-remit'] },
+    consentScopes: list(string),
+    case: { type: 'object' },
+    hash: hex64,
+    commandId: nullable(string),
+    causationId: nullable(string),
+    prev: nullable(hex64),
+  }),
+  Agency: object(['id', 'kind', 'municipality', 'name'], {
+    id: string,
+    kind: string,
+    municipality: string,
+    name: object(['sv', 'en'], { sv: string, en: string }),
+  }),
 };
 
 type Answer = { status: number; description: string; schema?: SchemaObject; text?: string; headers?: string[] };
@@ -76,16 +83,45 @@ type Answer = { status: number; description: string; schema?: SchemaObject; text
 const json = (status: number, description: string, schema: SchemaObject, headers?: string[]): Answer => ({ status, description, schema, headers });
 const text = (status: number, description: string, mediaType: string): Answer => ({ status, description, text: mediaType });
 const command = [json(201, 'Recorded', ref('CommandAnswer'), ['ETag']), json(200, 'A retry answered with the first answer', ref('CommandAnswer'), ['ETag'])];
-const personCommand = [json(201, 'Recorded', ref('PersonCommandAnswer'), ['ETag']), json(200, 'A retry answered with the first answer', ref('PersonCommandAnswer'), ['ETag'])];
+const personCommand = [
+  json(201, 'Recorded', ref('PersonCommandAnswer'), ['ETag']),
+  json(200, 'A retry answered with the first answer', ref('PersonCommandAnswer'), ['ETag']),
+];
 
 /** The success answers of each route, by `METHOD path` as the document names it. Command routes are found by their headers. */
 const ANSWERS: Record<string, Answer[]> = {
   'GET /health': [
-    json(200, 'The service answers', object(['status', 'roles'], { status: { type: 'string', enum: ['ok'] }, ledger: { type: 'object' }, roles: { type: 'object' } })),
-    json(503, 'The ledger halted', object(['status', 'roles'], { status: { type: 'string', enum: ['ledger-halted'] }, ledger: { type: 'object' }, roles: { type: 'object' } })),
+    json(
+      200,
+      'The service answers',
+      object(['status', 'roles'], { status: { type: 'string', enum: ['ok'] }, ledger: { type: 'object' }, roles: { type: 'object' } }),
+    ),
+    json(
+      503,
+      'The ledger halted',
+      object(['status', 'roles'], { status: { type: 'string', enum: ['ledger-halted'] }, ledger: { type: 'object' }, roles: { type: 'object' } }),
+    ),
   ],
-  'GET /cases/{id}': [json(200, 'The summary', object(['caseId', 'revision'], { caseId: uuid, revision: count, status: string, leadAgency: string, team: list({ type: 'object' }) }), ['ETag'])],
-  'GET /cases/{id}/timeline': [json(200, 'The events the agency may see', object(['caseId', 'revision', 'asOf', 'events'], { caseId: uuid, revision: { type: 'integer', minimum: -1 }, asOf: nullable(string), events: list(ref('ShownEvent')) }))],
+  'GET /cases/{id}': [
+    json(
+      200,
+      'The summary',
+      object(['caseId', 'revision'], { caseId: uuid, revision: count, status: string, leadAgency: string, team: list({ type: 'object' }) }),
+      ['ETag'],
+    ),
+  ],
+  'GET /cases/{id}/timeline': [
+    json(
+      200,
+      'The events the agency may see',
+      object(['caseId', 'revision', 'asOf', 'events'], {
+        caseId: uuid,
+        revision: { type: 'integer', minimum: -1 },
+        asOf: nullable(string),
+        events: list(ref('ShownEvent')),
+      }),
+    ),
+  ],
   'GET /cases/{id}/commands': [
     json(
       200,
@@ -107,37 +143,114 @@ const ANSWERS: Record<string, Answer[]> = {
       }),
     ),
   ],
-  'GET /cases/{id}/verify': [json(200, 'The verdict on the hash chain', object(['caseId', 'result', 'events'], { caseId: uuid, result: { type: 'string', enum: ['ok', 'broken'] }, events: count }))],
-  'GET /cases/{id}/access-log': [json(200, 'Who read the case', object(['caseId', 'stream', 'entries', 'next'], { caseId: uuid, stream: string, entries: list({ type: 'object' }), next: { type: 'integer', minimum: -1 } }))],
+  'GET /cases/{id}/verify': [
+    json(
+      200,
+      'The verdict on the hash chain',
+      object(['caseId', 'result', 'events'], { caseId: uuid, result: { type: 'string', enum: ['ok', 'broken'] }, events: count }),
+    ),
+  ],
+  'GET /cases/{id}/access-log': [
+    json(
+      200,
+      'Who read the case',
+      object(['caseId', 'stream', 'entries', 'next'], {
+        caseId: uuid,
+        stream: string,
+        entries: list({ type: 'object' }),
+        next: { type: 'integer', minimum: -1 },
+      }),
+    ),
+  ],
   'GET /cases/{id}/audit-bundle': [
     json(
       200,
       'The events the agency may see, as stored, with their inclusion proofs against a signed checkpoint',
-      object(['format', 'madeFor', 'caseId', 'stream', 'checkpoint', 'verifierKey', 'events'], { format: string, madeFor: string, caseId: uuid, stream: string, checkpoint: string, verifierKey: string, events: list({ type: 'object' }) }),
+      object(['format', 'madeFor', 'caseId', 'stream', 'checkpoint', 'verifierKey', 'events'], {
+        format: string,
+        madeFor: string,
+        caseId: uuid,
+        stream: string,
+        checkpoint: string,
+        verifierKey: string,
+        events: list({ type: 'object' }),
+      }),
     ),
   ],
   'POST /persons/search': [json(200, 'The records found', object(['persons'], { persons: list({ type: 'object' }) }))],
   'GET /persons/{id}': [json(200, 'The record as the agency may see it', object(['personId'], { personId: uuid }))],
   'GET /agencies': [json(200, 'The registered agencies', list(ref('Agency')))],
-  'GET /agencies/municipalities': [json(200, 'The municipalities', list(object(['id', 'code', 'name', 'region', 'socialServices', 'coordinator'], { id: string, code: string, region: string, socialServices: string, coordinator: string })))],
-  'GET /agencies/me': [json(200, 'Your agency', object(['id', 'kind', 'municipality', 'name', 'actorId'], { id: string, kind: string, municipality: string, actorId: string }))],
-  'GET /agencies/me/feed': [json(200, 'A page of your feed', object(['agencyId', 'events', 'next'], { agencyId: string, events: list({ type: 'object' }), next: string }))],
+  'GET /agencies/municipalities': [
+    json(
+      200,
+      'The municipalities',
+      list(
+        object(['id', 'code', 'name', 'region', 'socialServices', 'coordinator'], {
+          id: string,
+          code: string,
+          region: string,
+          socialServices: string,
+          coordinator: string,
+        }),
+      ),
+    ),
+  ],
+  'GET /agencies/me': [
+    json(200, 'Your agency', object(['id', 'kind', 'municipality', 'name', 'actorId'], { id: string, kind: string, municipality: string, actorId: string })),
+  ],
+  'GET /agencies/me/feed': [
+    json(200, 'A page of your feed', object(['agencyId', 'events', 'next'], { agencyId: string, events: list({ type: 'object' }), next: string })),
+  ],
   'GET /agencies/me/worklist': [
-    json(200, 'Your worklist', object(['agencyId', 'referralsAwaitingAnswer', 'escalatedReferrals', 'cases'], { agencyId: string, referralsAwaitingAnswer: list({ type: 'object' }), escalatedReferrals: list({ type: 'object' }), cases: list({ type: 'object' }) })),
+    json(
+      200,
+      'Your worklist',
+      object(['agencyId', 'referralsAwaitingAnswer', 'escalatedReferrals', 'cases'], {
+        agencyId: string,
+        referralsAwaitingAnswer: list({ type: 'object' }),
+        escalatedReferrals: list({ type: 'object' }),
+        cases: list({ type: 'object' }),
+      }),
+    ),
   ],
   'GET /ledger/key': [text(200, "The ledger's verifier key (C2SP vkey)", 'text/plain')],
   'GET /ledger/checkpoint': [text(200, 'The latest signed checkpoint (C2SP signed note)', 'text/plain')],
   'POST /ledger/checkpoint': [text(200, 'A checkpoint of the ledger as it stands, signed now if it grew', 'text/plain')],
   'GET /ledger/checkpoints': [
-    { status: 200, description: 'With ?size: that checkpoint as a signed note (text/plain); else the list (JSON)', schema: object(['checkpoints'], { checkpoints: list(object(['size', 'root', 'createdAt'], { size: count, root: hex64, createdAt: time })) }), text: 'text/plain' },
+    {
+      status: 200,
+      description: 'With ?size: that checkpoint as a signed note (text/plain); else the list (JSON)',
+      schema: object(['checkpoints'], { checkpoints: list(object(['size', 'root', 'createdAt'], { size: count, root: hex64, createdAt: time })) }),
+      text: 'text/plain',
+    },
   ],
   'GET /ledger/proofs/inclusion': [
-    json(200, 'The inclusion proof', object(['eventId', 'leafIndex', 'treeSize', 'eventHash', 'leafHash', 'proof', 'root'], { eventId: uuid, leafIndex: count, treeSize: count, eventHash: hex64, leafHash: hex64, proof: list(hex64), root: hex64 })),
+    json(
+      200,
+      'The inclusion proof',
+      object(['eventId', 'leafIndex', 'treeSize', 'eventHash', 'leafHash', 'proof', 'root'], {
+        eventId: uuid,
+        leafIndex: count,
+        treeSize: count,
+        eventHash: hex64,
+        leafHash: hex64,
+        proof: list(hex64),
+        root: hex64,
+      }),
+    ),
   ],
-  'GET /ledger/proofs/consistency': [json(200, 'The consistency proof', object(['size1', 'size2', 'root1', 'root2', 'proof'], { size1: count, size2: count, root1: hex64, root2: hex64, proof: list(hex64) }))],
+  'GET /ledger/proofs/consistency': [
+    json(
+      200,
+      'The consistency proof',
+      object(['size1', 'size2', 'root1', 'root2', 'proof'], { size1: count, size2: count, root1: hex64, root2: hex64, proof: list(hex64) }),
+    ),
+  ],
   'GET /ledger/export': [text(200, 'The log as NDJSON, one sealed event a line, in leaf order', 'application/x-ndjson')],
   'GET /statistics': [{ status: 200, description: "The year's figures: JSON, or CSV with Accept: text/csv", schema: { type: 'object' }, text: 'text/csv' }],
-  'GET /dev/sign-in': [json(200, 'The agencies one may sign in as', object(['agencies', 'lifetimeSeconds'], { agencies: list({ type: 'object' }), lifetimeSeconds: count }))],
+  'GET /dev/sign-in': [
+    json(200, 'The agencies one may sign in as', object(['agencies', 'lifetimeSeconds'], { agencies: list({ type: 'object' }), lifetimeSeconds: count })),
+  ],
   'POST /dev/sign-in': [json(200, 'A token', object(['token', 'expiresAt'], { token: string, expiresAt: time }))],
 };
 
@@ -151,10 +264,13 @@ const ROUTE_PROBLEMS: Record<string, Record<string, string>> = {
 /** The problems a route may answer, by what it takes. */
 function problems(method: string, path: string, operation: OperationObject): Record<string, string> {
   const open = Array.isArray(operation.security) && operation.security.length === 0;
-  const takesInput = operation.requestBody !== undefined || (operation.parameters ?? []).some((p) => 'in' in p && (p.in === 'query' || p.in === 'path' || p.in === 'header'));
+  const takesInput =
+    operation.requestBody !== undefined || (operation.parameters ?? []).some((p) => 'in' in p && (p.in === 'query' || p.in === 'path' || p.in === 'header'));
   return {
     ...(takesInput ? { 400: 'The request is not valid: the problem lists each field and why; nothing was written' } : {}),
-    ...(open ? {} : { 401: 'No valid token', 403: 'Your agency may not do this (the problem names the rule)', 404: 'Not found, or not for your agency to know of' }),
+    ...(open
+      ? {}
+      : { 401: 'No valid token', 403: 'Your agency may not do this (the problem names the rule)', 404: 'Not found, or not for your agency to know of' }),
     ...ROUTE_PROBLEMS[`${method.toUpperCase()} ${path}`],
     ...(operation.requestBody ? { 413: 'The body is too large', 415: 'The body is not JSON' } : {}),
     ...(isCommand(operation)
@@ -174,7 +290,10 @@ function isCommand(operation: OperationObject): boolean {
 }
 
 const HEADERS: Record<string, { description: string; schema: SchemaObject }> = {
-  ETag: { description: 'The revision of the case or record after this answer, in quotes: give it as If-Match', schema: { type: 'string', pattern: '^"[0-9]+"$' } },
+  ETag: {
+    description: 'The revision of the case or record after this answer, in quotes: give it as If-Match',
+    schema: { type: 'string', pattern: '^"[0-9]+"$' },
+  },
 };
 
 /** Puts every route's answers and problems into the document, with the schemas they share. */
@@ -191,7 +310,11 @@ export function withAnswers(document: OpenAPIObject): OpenAPIObject {
         const content: Record<string, { schema: SchemaObject }> = {};
         if (answer.schema) content['application/json'] = { schema: answer.schema };
         if (answer.text) content[answer.text] = { schema: { type: 'string' } };
-        responses[String(answer.status)] = { description: answer.description, content, ...(answer.headers ? { headers: Object.fromEntries(answer.headers.map((h) => [h, HEADERS[h]])) } : {}) };
+        responses[String(answer.status)] = {
+          description: answer.description,
+          content,
+          ...(answer.headers ? { headers: Object.fromEntries(answer.headers.map((h) => [h, HEADERS[h]])) } : {}),
+        };
       }
       for (const [status, description] of Object.entries(problems(method, path, operation))) {
         responses[status] ??= { description, content: { 'application/problem+json': { schema: ref('Problem') } } };

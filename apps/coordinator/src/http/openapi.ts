@@ -30,7 +30,9 @@ export async function apiDocument(app: INestApplication): Promise<OpenAPIObject>
       if (!schema || !('properties' in schema) || !schema.properties) continue;
       const properties = schema.properties;
       const declared = Object.keys(fields).filter((key) => key in properties);
-      schema.properties = Object.fromEntries([...declared, ...Object.keys(properties).filter((key) => !declared.includes(key))].map((key) => [key, properties[key]]));
+      schema.properties = Object.fromEntries(
+        [...declared, ...Object.keys(properties).filter((key) => !declared.includes(key))].map((key) => [key, properties[key]]),
+      );
       if (schema.required) schema.required = [...schema.required].sort((a, b) => declared.indexOf(a) - declared.indexOf(b));
     }
   }

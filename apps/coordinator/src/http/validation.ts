@@ -68,7 +68,10 @@ const EARLIEST = '1990-01-01';
 const DAY_MS = 86_400_000;
 
 function existsOnCalendar(value: string): boolean {
-  const [y, m, d, hh = 0, mm = 0, ss = 0] = value.split(/[-T:.Z+]/).slice(0, 6).map(Number);
+  const [y, m, d, hh = 0, mm = 0, ss = 0] = value
+    .split(/[-T:.Z+]/)
+    .slice(0, 6)
+    .map(Number);
   const day = new Date(Date.UTC(y, m - 1, d));
   return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d && hh < 24 && mm < 60 && ss < 60;
 }
@@ -82,28 +85,44 @@ function withinBounds(value: string, earliest: string, aheadMs: number): boolean
  * A point in time as RFC 3339 (`2027-01-31T12:00:00Z`) or a date (`2027-01-31`), one that exists, and
  * within the field's bounds: not before `earliest` (default 1990) and at most `yearsAhead` years from now.
  */
-export const IsTimestamp = ({ yearsAhead, earliest = EARLIEST }: { yearsAhead: number; earliest?: string }): PropertyDecorator => (target, key) => {
-  // In the OpenAPI document: either form, so that a form or a client built from it offers a date alone too.
-  ApiProperty({ type: String, oneOf: [{ type: 'string', format: 'date-time' }, { type: 'string', format: 'date' }] })(target, key);
-  ValidateBy({
-    name: 'isTimestamp',
-    validator: {
-      validate: (value: unknown) =>
-        typeof value === 'string' && TIMESTAMP.test(value) && existsOnCalendar(value) && !Number.isNaN(Date.parse(value)) && withinBounds(value, earliest, yearsAhead * 366 * DAY_MS),
-      defaultMessage: (args) =>
-        `${args?.property} must be an RFC 3339 time like 2027-01-31T12:00:00Z, or a date like 2027-01-31, from ${earliest} to ${yearsAhead} years from now`,
-    },
-  })(target, key);
-};
+export const IsTimestamp =
+  ({ yearsAhead, earliest = EARLIEST }: { yearsAhead: number; earliest?: string }): PropertyDecorator =>
+  (target, key) => {
+    // In the OpenAPI document: either form, so that a form or a client built from it offers a date alone too.
+    ApiProperty({
+      type: String,
+      oneOf: [
+        { type: 'string', format: 'date-time' },
+        { type: 'string', format: 'date' },
+      ],
+    })(target, key);
+    ValidateBy({
+      name: 'isTimestamp',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          TIMESTAMP.test(value) &&
+          existsOnCalendar(value) &&
+          !Number.isNaN(Date.parse(value)) &&
+          withinBounds(value, earliest, yearsAhead * 366 * DAY_MS),
+        defaultMessage: (args) =>
+          `${args?.property} must be an RFC 3339 time like 2027-01-31T12:00:00Z, or a date like 2027-01-31, from ${earliest} to ${yearsAhead} years from now`,
+      },
+    })(target, key);
+  };
 
 /** A day as YYYY-MM-DD that exists, not before `earliest` (default 1990) and at most `daysAhead` days from today. */
-export const IsDay = ({ daysAhead, earliest = EARLIEST }: { daysAhead: number; earliest?: string }): PropertyDecorator => (target, key) => {
-  ApiProperty({ type: String, format: 'date' })(target, key);
-  ValidateBy({
-    name: 'isDay',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && DAY.test(value) && existsOnCalendar(value) && withinBounds(value, earliest, daysAhead * DAY_MS),
-      defaultMessage: (args) => `${args?.property} must be a date as YYYY-MM-DD, from ${earliest} to ${daysAhead === 0 ? 'today' : `${daysAhead} day after today`}`,
-    },
-  })(target, key);
-};
+export const IsDay =
+  ({ daysAhead, earliest = EARLIEST }: { daysAhead: number; earliest?: string }): PropertyDecorator =>
+  (target, key) => {
+    ApiProperty({ type: String, format: 'date' })(target, key);
+    ValidateBy({
+      name: 'isDay',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && DAY.test(value) && existsOnCalendar(value) && withinBounds(value, earliest, daysAhead * DAY_MS),
+        defaultMessage: (args) =>
+          `${args?.property} must be a date as YYYY-MM-DD, from ${earliest} to ${daysAhead === 0 ? 'today' : `${daysAhead} day after today`}`,
+      },
+    })(target, key);
+  };

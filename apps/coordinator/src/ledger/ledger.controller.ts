@@ -78,7 +78,11 @@ export class LedgerController {
     });
     if (!leaf || !(await this.maySee(caller, leaf.stream, leaf.revision))) throw notInLedger;
     const treeSize = query.treeSize ?? (await this.ledger.latestCheckpoint())?.size ?? 0;
-    if (treeSize <= leaf.index) throw new NotFoundError(`event ${query.eventId} (leaf ${leaf.index}) is not in a tree of ${treeSize} leaves; ask for a larger treeSize or a newer checkpoint`, { rule: 'leaf-outside-tree', details: { leafIndex: leaf.index, treeSize } });
+    if (treeSize <= leaf.index)
+      throw new NotFoundError(
+        `event ${query.eventId} (leaf ${leaf.index}) is not in a tree of ${treeSize} leaves; ask for a larger treeSize or a newer checkpoint`,
+        { rule: 'leaf-outside-tree', details: { leafIndex: leaf.index, treeSize } },
+      );
     const proof = await this.ledger.inclusionProof(leaf.index, treeSize);
     const { envelope } = await this.eventAt(leaf.stream, leaf.revision);
     return {
@@ -96,7 +100,13 @@ export class LedgerController {
   @ApiOperation({ summary: 'Consistency proof between two tree sizes (RFC 9162 §2.1.4)' })
   async consistency(@Query() query: ConsistencyQuery) {
     const proof = await this.ledger.consistencyProof(query.from, query.to);
-    return { size1: query.from, size2: query.to, root1: toHex(await this.ledger.root(query.from)), root2: toHex(await this.ledger.root(query.to)), proof: proof.map(toHex) };
+    return {
+      size1: query.from,
+      size2: query.to,
+      root1: toHex(await this.ledger.root(query.from)),
+      root2: toHex(await this.ledger.root(query.to)),
+      proof: proof.map(toHex),
+    };
   }
 
   @Get('cases/:id/audit-bundle')
@@ -118,17 +128,33 @@ export class LedgerController {
       // proof at all: that is said here, with the event named.
       const leafIndex = leaves.get(event.id);
       if (leafIndex === undefined) {
-        throw new ConflictError(`event ${event.id} (${event.stream} revision ${event.revision}) as stored was never sealed by the ledger as part of this case`, {
-          rule: 'store-differs-from-ledger',
-          details: { eventId: event.id, stream: event.stream, revision: event.revision },
-        });
+        throw new ConflictError(
+          `event ${event.id} (${event.stream} revision ${event.revision}) as stored was never sealed by the ledger as part of this case`,
+          {
+            rule: 'store-differs-from-ledger',
+            details: { eventId: event.id, stream: event.stream, revision: event.revision },
+          },
+        );
       }
       const whole = disclosed !== undefined && disclosed.withheldFields.length === 0;
-      sealed.push(whole ? { leafIndex, event } : { leafIndex, withheld: { stream: event.stream, revision: event.revision, hash: event.hash, prev: event.prev } });
+      sealed.push(
+        whole ? { leafIndex, event } : { leafIndex, withheld: { stream: event.stream, revision: event.revision, hash: event.hash, prev: event.prev } },
+      );
     }
-    const proofs = await this.ledger.inclusionProofs(sealed.map((s) => s.leafIndex), checkpoint.size);
+    const proofs = await this.ledger.inclusionProofs(
+      sealed.map((s) => s.leafIndex),
+      checkpoint.size,
+    );
     const events = sealed.map((s, i) => ({ ...s, inclusionProof: proofs[i].map(toHex) }));
-    return { format: AUDIT_BUNDLE_FORMAT, madeFor: caller.agency.id, caseId: id, stream: caseStream(id), checkpoint: checkpoint.note, verifierKey: this.ledger.verifierKey, events };
+    return {
+      format: AUDIT_BUNDLE_FORMAT,
+      madeFor: caller.agency.id,
+      caseId: id,
+      stream: caseStream(id),
+      checkpoint: checkpoint.note,
+      verifierKey: this.ledger.verifierKey,
+      events,
+    };
   }
 
   @Get('ledger/export')

@@ -3,16 +3,7 @@ import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Clock, CLOCK, ConflictError, NotFoundError, ValidationError, WakeableSleep } from '@samverkan/common';
 import { EVENT_STORE, EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
-import {
-  AsyncMerkleTree,
-  ed25519NoteSigner,
-  eventLeafHash,
-  NoteSigner,
-  signCheckpoint,
-  toHex,
-  verifierKey,
-  verifyConsistency,
-} from '@samverkan/ledger';
+import { AsyncMerkleTree, ed25519NoteSigner, eventLeafHash, NoteSigner, signCheckpoint, toHex, verifierKey, verifyConsistency } from '@samverkan/ledger';
 import { envelopeHash, GENESIS_HASH } from '@samverkan/sealing';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { FileLeadership, Leadership } from '../roles/leadership';
@@ -177,7 +168,8 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     // only the active ledger signs; elsewhere the latest it signed is the answer
     if (!this.running) return this.store.latestCheckpoint();
     await this.flush();
-    if (this.halted) throw new ConflictError(`the ledger halted and signs nothing more: ${this.halted.reason}`, { rule: 'ledger-halted', details: { ...this.halted } });
+    if (this.halted)
+      throw new ConflictError(`the ledger halted and signs nothing more: ${this.halted.reason}`, { rule: 'ledger-halted', details: { ...this.halted } });
     return (await this.inTurn(() => this.checkpointIfGrown())) ?? this.store.latestCheckpoint();
   }
 
@@ -359,18 +351,32 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
       for (const { envelope, position } of batch) {
         const sealedBefore = sealed.get(envelope.id);
         if (sealedBefore) {
-          this.halt({ reason: `event ${envelope.id} appears again in the log, at ${position}; it is leaf ${sealedBefore.index} at ${sealedBefore.position}`, eventId: envelope.id, stream: envelope.stream, revision: envelope.revision, expected: 'a new event id', found: envelope.id });
+          this.halt({
+            reason: `event ${envelope.id} appears again in the log, at ${position}; it is leaf ${sealedBefore.index} at ${sealedBefore.position}`,
+            eventId: envelope.id,
+            stream: envelope.stream,
+            revision: envelope.revision,
+            expected: 'a new event id',
+            found: envelope.id,
+          });
         }
         const head = heads.get(envelope.stream);
         const expectedPrev = head ? head.hash : GENESIS_HASH;
         const expectedRevision = head ? head.revision + 1 : 0;
         const at = { eventId: envelope.id, stream: envelope.stream, revision: envelope.revision };
         const recomputed = envelopeHash(envelope);
-        if (recomputed !== envelope.hash) this.halt({ reason: `event ${envelope.id} does not hash to its stored hash`, ...at, expected: recomputed, found: envelope.hash });
+        if (recomputed !== envelope.hash)
+          this.halt({ reason: `event ${envelope.id} does not hash to its stored hash`, ...at, expected: recomputed, found: envelope.hash });
         if (envelope.revision !== expectedRevision) {
-          this.halt({ reason: `event ${envelope.id} is not the next revision of ${envelope.stream}`, ...at, expected: String(expectedRevision), found: String(envelope.revision) });
+          this.halt({
+            reason: `event ${envelope.id} is not the next revision of ${envelope.stream}`,
+            ...at,
+            expected: String(expectedRevision),
+            found: String(envelope.revision),
+          });
         }
-        if (envelope.prev !== expectedPrev) this.halt({ reason: `event ${envelope.id} does not link to its predecessor`, ...at, expected: expectedPrev, found: envelope.prev });
+        if (envelope.prev !== expectedPrev)
+          this.halt({ reason: `event ${envelope.id} does not link to its predecessor`, ...at, expected: expectedPrev, found: envelope.prev });
         const leaf = { index: index++, eventId: envelope.id, stream: envelope.stream, revision: envelope.revision, position };
         records.push({ ...leaf, hash: envelope.hash });
         sealed.set(envelope.id, leaf); // the same event twice in one batch is caught as across batches
@@ -402,7 +408,12 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     if (last) {
       const then = await this.tree.root(last.size);
       if (!then.equals(last.root)) {
-        this.halted = { reason: `the log no longer has, at size ${last.size}, the root the ledger signed`, checkpointSize: last.size, expected: toHex(last.root), found: toHex(then) };
+        this.halted = {
+          reason: `the log no longer has, at size ${last.size}, the root the ledger signed`,
+          checkpointSize: last.size,
+          expected: toHex(last.root),
+          found: toHex(then),
+        };
         this.logger.error(`the ledger halted: ${this.halted.reason}`);
         return undefined;
       }

@@ -5,7 +5,6 @@ import { BatchWrites, LeafRecord, LedgerBatch, LedgerStore, StoredCheckpoint, St
 
 export type PostgresLedgerStoreOptions = PostgresPartOptions;
 
-
 type Queryable = Pick<Pool | PoolClient, 'query'>;
 
 /**
@@ -209,7 +208,11 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   private async createTables(): Promise<void> {
-    await createTablesOnce(this.pool, this.schema, this.table('meta'), `
+    await createTablesOnce(
+      this.pool,
+      this.schema,
+      this.table('meta'),
+      `
         CREATE TABLE IF NOT EXISTS ${this.table('nodes')} (level integer NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx));
         CREATE TABLE IF NOT EXISTS ${this.table('leaves')} (
           idx bigint PRIMARY KEY, event_id text NOT NULL UNIQUE, stream text NOT NULL, revision bigint NOT NULL, position text NOT NULL);
@@ -217,7 +220,8 @@ export class PostgresLedgerStore implements LedgerStore {
         CREATE TABLE IF NOT EXISTS ${this.table('stream_heads')} (stream text PRIMARY KEY, revision bigint NOT NULL, hash text NOT NULL);
         CREATE TABLE IF NOT EXISTS ${this.table('checkpoints')} (size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL, created_at text NOT NULL);
         CREATE TABLE IF NOT EXISTS ${this.table('meta')} (key text PRIMARY KEY, value text NOT NULL);
-      `);
+      `,
+    );
   }
 
   private query<R extends QueryResultRow>(text: string, values: unknown[]) {

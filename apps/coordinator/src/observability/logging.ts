@@ -13,7 +13,10 @@ import { AuthenticatedRequest } from '../auth/request-authentication';
  * else the request id); both are answered back in the same headers.
  */
 export function jsonLog(level = 'info', destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'samverkan' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, destination);
+  return pino(
+    { level, base: { service: 'samverkan' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+    destination,
+  );
 }
 
 /** An id given in a header, if it is one: 1 to 128 letters, digits and `._:-`. */

@@ -79,7 +79,10 @@ export class MetricsController {
     const token = this.config.metricsToken;
     const allowed = token ? request.headers.authorization === `Bearer ${token}` : fromThisMachine(request);
     if (!allowed) {
-      throw new ForbiddenError(token ? 'the metrics are for the scraper with SAMVERKAN_METRICS_TOKEN' : 'without SAMVERKAN_METRICS_TOKEN, the metrics are only for this machine', { rule: 'metrics-refused' });
+      throw new ForbiddenError(
+        token ? 'the metrics are for the scraper with SAMVERKAN_METRICS_TOKEN' : 'without SAMVERKAN_METRICS_TOKEN, the metrics are only for this machine',
+        { rule: 'metrics-refused' },
+      );
     }
     return this.metrics.registry.metrics();
   }

@@ -12,12 +12,7 @@ import { Metrics } from './metrics';
  */
 @Injectable()
 export class ServiceGauges {
-  constructor(
-    metrics: Metrics,
-    ledger: LedgerService,
-    @Optional() relay?: RelayProvider,
-    @Optional() projector?: ProjectorRole,
-  ) {
+  constructor(metrics: Metrics, ledger: LedgerService, @Optional() relay?: RelayProvider, @Optional() projector?: ProjectorRole) {
     const registers = [metrics.registry];
     new Gauge({
       name: 'samverkan_ledger_leaves',
@@ -61,9 +56,13 @@ export class ServiceGauges {
       labelNames: ['role'],
       registers,
       collect() {
-        for (const [role, state] of [['ledger', ledger.state], ['relay', relay?.state ?? 'off'], ['projector', projector?.state ?? 'off']] as const) this.set({ role }, state === 'active' ? 1 : 0);
+        for (const [role, state] of [
+          ['ledger', ledger.state],
+          ['relay', relay?.state ?? 'off'],
+          ['projector', projector?.state ?? 'off'],
+        ] as const)
+          this.set({ role }, state === 'active' ? 1 : 0);
       },
     });
   }
-
 }

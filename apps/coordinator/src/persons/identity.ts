@@ -14,7 +14,9 @@ export function identityOf(dto: IdentityDto, today: string): Identity {
     contact: dto.contact ?? null,
   };
   if (Object.values(identity).every((part) => part === null)) {
-    throw new ValidationError('identity needs at least one part: a name, a personal identity number, a date of birth, citizenship or contact', { rule: 'empty-identity' });
+    throw new ValidationError('identity needs at least one part: a name, a personal identity number, a date of birth, citizenship or contact', {
+      rule: 'empty-identity',
+    });
   }
   return identity;
 }
@@ -39,7 +41,8 @@ export function personalIdentityNumber(text: string, today: string): string {
     const d = Number(ch) * (i % 2 === 0 ? 2 : 1);
     return total + (d > 9 ? d - 9 : d);
   }, 0);
-  if (sum % 10 !== 0) throw new ValidationError(`personalIdentityNumber ${text} does not hold: its check digit is wrong`, { rule: 'invalid-personal-identity-number' });
+  if (sum % 10 !== 0)
+    throw new ValidationError(`personalIdentityNumber ${text} does not hold: its check digit is wrong`, { rule: 'invalid-personal-identity-number' });
   return full;
 }
 

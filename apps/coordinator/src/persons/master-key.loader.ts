@@ -14,7 +14,9 @@ export function loadMasterKey(config: Pick<AppConfig, 'dataDir' | 'devKeys' | 'm
   if (config.masterKey) return parse(config.masterKey, 'SAMVERKAN_MASTER_KEY');
   if (config.masterKeyFile) return parse(readFileSync(config.masterKeyFile, 'utf8'), config.masterKeyFile);
   if (!config.devKeys) {
-    throw new ValidationError('no master key is configured: set SAMVERKAN_MASTER_KEY_FILE (or SAMVERKAN_MASTER_KEY) to 32 random bytes in base64, e.g. `openssl rand -base64 32`');
+    throw new ValidationError(
+      'no master key is configured: set SAMVERKAN_MASTER_KEY_FILE (or SAMVERKAN_MASTER_KEY) to 32 random bytes in base64, e.g. `openssl rand -base64 32`',
+    );
   }
   const file = join(config.dataDir, 'master-key');
   try {

@@ -21,7 +21,7 @@ export class PersonController {
   constructor(private readonly persons: PersonService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Record a person your agency meets; the identity is stored only encrypted under the person\'s own key' })
+  @ApiOperation({ summary: "Record a person your agency meets; the identity is stored only encrypted under the person's own key" })
   async register(@Body() body: RegisterPersonDto, @FromAgency() { caller, context }: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
     const personId = context.commandIdGiven ? uuidv5(`${caller.agency.id}\n${context.commandId}`, REGISTER_PERSON_NAMESPACE) : undefined;
     const outcome = await this.persons.register(issuerOf(caller), body.category, body.identity, context, personId);
@@ -43,19 +43,36 @@ export class PersonController {
 
   @Post(':id/relatives')
   @ApiOperation({ summary: "Link a relative's record to the person (a child's guardian, say); by the agency responsible for the record" })
-  async link(@Param('id', ParseUUIDPipe) id: string, @Body() body: LinkRelativeDto, @FromAgency() { caller, context }: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  async link(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: LinkRelativeDto,
+    @FromAgency() { caller, context }: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return answered(await this.persons.linkRelative(issuerOf(caller), id, body.relativeId, body.relation, context), res);
   }
 
   @Post(':id/protection')
   @ApiOperation({ summary: 'Protect the identity (skyddade personuppgifter), or lift the protection; by the agency responsible for the record' })
-  async protect(@Param('id', ParseUUIDPipe) id: string, @Body() body: ProtectIdentityDto, @FromAgency() { caller, context }: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  async protect(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: ProtectIdentityDto,
+    @FromAgency() { caller, context }: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return answered(await this.persons.protect(issuerOf(caller), id, body.protect, context), res);
   }
 
   @Post(':id/erasure')
-  @ApiOperation({ summary: "Erase the person: the erasure is recorded with its legal basis, and the person's key destroyed; by the agency responsible for the record" })
-  async erase(@Param('id', ParseUUIDPipe) id: string, @Body() body: ErasePersonDto, @FromAgency() { caller, context }: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  @ApiOperation({
+    summary: "Erase the person: the erasure is recorded with its legal basis, and the person's key destroyed; by the agency responsible for the record",
+  })
+  async erase(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: ErasePersonDto,
+    @FromAgency() { caller, context }: CommandRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     return answered(await this.persons.erase(issuerOf(caller), id, body.basis, context), res);
   }
 }

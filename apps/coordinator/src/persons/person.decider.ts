@@ -4,7 +4,17 @@ import { CASE_AUTHORITY_KINDS, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { ErasePerson, LinkRelative, PersonCommand, PersonEvent, PersonState, ProtectIdentity, RegisterPerson } from './person.model';
 
 export function initialState(): PersonState {
-  return { status: 'none', personId: null, category: null, identity: null, responsibleAgency: null, registeredAt: null, protectedBy: null, relatives: [], erasure: null };
+  return {
+    status: 'none',
+    personId: null,
+    category: null,
+    identity: null,
+    responsibleAgency: null,
+    registeredAt: null,
+    protectedBy: null,
+    relatives: [],
+    erasure: null,
+  };
 }
 
 export function decide(command: PersonCommand, state: PersonState): PersonEvent[] {
@@ -31,7 +41,10 @@ export function decide(command: PersonCommand, state: PersonState): PersonEvent[
 export function authorise(command: PersonCommand, state: PersonState): void {
   const who = command.issuer.agencyId;
   if (!(CASE_AUTHORITY_KINDS as readonly string[]).includes(command.issuer.kind)) {
-    throw new ForbiddenError(`only the authorities that open cases keep person records (${CASE_AUTHORITY_KINDS.join(', ')}); ${who} is ${command.issuer.kind}`, { rule: 'agency-kind' });
+    throw new ForbiddenError(
+      `only the authorities that open cases keep person records (${CASE_AUTHORITY_KINDS.join(', ')}); ${who} is ${command.issuer.kind}`,
+      { rule: 'agency-kind' },
+    );
   }
   if (command.type === 'RegisterPerson') {
     if (state.status !== 'none') throw new ConflictError(`person ${command.personId} is already recorded`, { rule: 'person-exists' });
@@ -53,13 +66,21 @@ function registerPerson(cmd: RegisterPerson): PersonEvent[] {
   if (cmd.identity && cmd.identity.kid !== cmd.personId) {
     throw new InvariantError(`the identity of person ${cmd.personId} must be encrypted under its own key, not ${cmd.identity.kid}`, { rule: 'identity-key' });
   }
-  return [{ type: 'PersonRegistered', data: { personId: cmd.personId, category: cmd.category, identity: cmd.identity, registeredBy: cmd.issuer.agencyId, registeredAt: cmd.at } }];
+  return [
+    {
+      type: 'PersonRegistered',
+      data: { personId: cmd.personId, category: cmd.category, identity: cmd.identity, registeredBy: cmd.issuer.agencyId, registeredAt: cmd.at },
+    },
+  ];
 }
 
 function linkRelative(cmd: LinkRelative, state: PersonState): PersonEvent[] {
   if (cmd.relativeId === cmd.personId) throw new InvariantError('a person is not their own relative', { rule: 'self-relative' });
   if (!cmd.relativeRecorded) {
-    throw new NotFoundError(`person ${cmd.relativeId} was not found: register the relative first`, { rule: 'relative-not-found', details: { relativeId: cmd.relativeId } });
+    throw new NotFoundError(`person ${cmd.relativeId} was not found: register the relative first`, {
+      rule: 'relative-not-found',
+      details: { relativeId: cmd.relativeId },
+    });
   }
   const linked = state.relatives.find((r) => r.relativeId === cmd.relativeId);
   if (linked) {
@@ -72,7 +93,11 @@ function protectIdentity(cmd: ProtectIdentity, state: PersonState): PersonEvent[
   if (cmd.protect === (state.protectedBy !== null)) {
     throw new ConflictError(`the identity of person ${cmd.personId} is ${cmd.protect ? 'already' : 'not'} protected`, { rule: 'protection-unchanged' });
   }
-  return [cmd.protect ? { type: 'IdentityProtected', data: { protectedBy: cmd.issuer.agencyId } } : { type: 'IdentityProtectionLifted', data: { liftedBy: cmd.issuer.agencyId } }];
+  return [
+    cmd.protect
+      ? { type: 'IdentityProtected', data: { protectedBy: cmd.issuer.agencyId } }
+      : { type: 'IdentityProtectionLifted', data: { liftedBy: cmd.issuer.agencyId } },
+  ];
 }
 
 function erasePerson(cmd: ErasePerson, _state: PersonState): PersonEvent[] {

@@ -15,7 +15,8 @@ export class IdentityDto {
   @Name() givenName?: string;
   @Name() familyName?: string;
   /** Personnummer or samordningsnummer: YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN or YYMMDD+NNNN (100 or older). */
-  @Optional() @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
+  @Optional()
+  @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
   personalIdentityNumber?: string;
   @Optional() @IsDay({ daysAhead: 0, earliest: '1900-01-01' }) dateOfBirth?: string;
   /** ISO 3166-1 alpha-2, e.g. EE, NG, SE. */
@@ -29,7 +30,8 @@ export class RegisterPersonDto {
 }
 
 export class FindPersonDto {
-  @Optional() @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
+  @Optional()
+  @Matches(/^(\d{6}|\d{8})[-+]?\d{4}$/, { message: 'personalIdentityNumber must be like 19900101-1234 or 900101-1234' })
   personalIdentityNumber?: string;
   @Optional() @IsDay({ daysAhead: 0, earliest: '1900-01-01' }) dateOfBirth?: string;
   @Name() familyName?: string;

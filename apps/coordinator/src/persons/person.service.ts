@@ -53,12 +53,21 @@ export class PersonService {
   }
 
   /** Registers a person; a retry with the same command id answers the same record. */
-  async register(issuer: Issuer, category: PersonCategory, dto: IdentityDto, context: CommandContext, personId = uuidv7()): Promise<CommandOutcome<PersonState>> {
+  async register(
+    issuer: Issuer,
+    category: PersonCategory,
+    dto: IdentityDto,
+    context: CommandContext,
+    personId = uuidv7(),
+  ): Promise<CommandOutcome<PersonState>> {
     const at = this.clock.now().toISOString();
     const identity = identityOf(dto, swedishDate(at));
     const key = await this.vault.keyFor(personId);
     const fingerprint = context.fingerprint && keyedFingerprint(key, context.fingerprint);
-    const outcome = await this.run({ type: 'RegisterPerson', personId, issuer, at, category, identity: encryptIdentity(key, identity) }, { ...context, fingerprint });
+    const outcome = await this.run(
+      { type: 'RegisterPerson', personId, issuer, at, category, identity: encryptIdentity(key, identity) },
+      { ...context, fingerprint },
+    );
     await this.vault.index(personId, await lookupTermsOf(identity, this.master));
     return outcome;
   }
@@ -90,7 +99,15 @@ export class PersonService {
     const cases = state.status === 'none' ? [] : await this.index.casesAbout(personId);
     const standing = standingOnPerson(state, cases, reader);
     const row = VIEW_ACCESS.person[standing];
-    await this.accessLog.record({ reader, view: 'person', caseId: null, caseExists: false, personId, standing, outcome: state.status === 'none' ? 'refused' : row.access });
+    await this.accessLog.record({
+      reader,
+      view: 'person',
+      caseId: null,
+      caseExists: false,
+      personId,
+      standing,
+      outcome: state.status === 'none' ? 'refused' : row.access,
+    });
     if (state.status === 'none' || row.access === 'refused') throw new NotFoundError(`person ${personId} was not found`, { rule: 'person-not-found' });
     return this.viewFor(state, cases, reader);
   }

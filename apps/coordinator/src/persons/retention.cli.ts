@@ -18,7 +18,8 @@ function parse(args: string[]): { dryRun: boolean; now: Date } {
   let now = new Date();
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--dry-run') dryRun = true;
-    else if (args[i] === '--at' && /^\d{4}-\d{2}-\d{2}$/.test(args[i + 1] ?? '') && !Number.isNaN(Date.parse(args[i + 1]))) now = new Date(`${args[++i]}T00:00:00Z`);
+    else if (args[i] === '--at' && /^\d{4}-\d{2}-\d{2}$/.test(args[i + 1] ?? '') && !Number.isNaN(Date.parse(args[i + 1])))
+      now = new Date(`${args[++i]}T00:00:00Z`);
     else if (args[i] === '--help' || args[i] === '-h') {
       process.stdout.write(USAGE);
       process.exit(0);

@@ -75,7 +75,13 @@ export async function runRetention(
     try {
       await path.execute(
         personStream(personId),
-        { type: 'ErasePerson', personId, issuer: { agencyId: SYSTEM_AGENCY_ID, kind: 'coordinator' }, at: options.now.toISOString(), basis: 'retention-period-ended' },
+        {
+          type: 'ErasePerson',
+          personId,
+          issuer: { agencyId: SYSTEM_AGENCY_ID, kind: 'coordinator' },
+          at: options.now.toISOString(),
+          basis: 'retention-period-ended',
+        },
         { agencyId: SYSTEM_AGENCY_ID, actorId: 'retention', commandId: `retention:${personId}` },
       );
     } catch (error) {

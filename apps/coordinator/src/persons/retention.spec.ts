@@ -17,17 +17,32 @@ describe('retention', () => {
   });
 
   it('keeps a record while a case about the person is open', () => {
-    expect(retentionDecision(candidate([{ caseId: 'c-1', closedAt: '2001-01-01T00:00:00.000Z' }, { caseId: 'c-2', closedAt: null }]), new Date('2040-01-01'))).toMatchObject({ due: false, dueOn: null });
+    expect(
+      retentionDecision(
+        candidate([
+          { caseId: 'c-1', closedAt: '2001-01-01T00:00:00.000Z' },
+          { caseId: 'c-2', closedAt: null },
+        ]),
+        new Date('2040-01-01'),
+      ),
+    ).toMatchObject({ due: false, dueOn: null });
   });
 
   it('counts the years from when the last case was closed', () => {
-    const cases = [{ caseId: 'c-1', closedAt: '2021-03-01T10:00:00.000Z' }, { caseId: 'c-2', closedAt: '2022-06-15T10:00:00.000Z' }];
+    const cases = [
+      { caseId: 'c-1', closedAt: '2021-03-01T10:00:00.000Z' },
+      { caseId: 'c-2', closedAt: '2022-06-15T10:00:00.000Z' },
+    ];
     expect(retentionDecision(candidate(cases), new Date('2027-06-15T09:59:59Z'))).toMatchObject({ due: false, dueOn: '2027-06-15T10:00:00.000Z' });
     expect(retentionDecision(candidate(cases), new Date('2027-06-15T10:00:00Z'))).toMatchObject({ due: true, rule: { years: 5 } });
   });
 
   it('counts from the registration for a person no case is about, by the rule of the agency and category', () => {
-    expect(retentionDecision(candidate([], { category: 'suspect' }), new Date('2029-01-01'))).toMatchObject({ due: false, dueOn: '2030-01-10T00:00:00.000Z', rule: { years: 10 } });
+    expect(retentionDecision(candidate([], { category: 'suspect' }), new Date('2029-01-01'))).toMatchObject({
+      due: false,
+      dueOn: '2030-01-10T00:00:00.000Z',
+      rule: { years: 10 },
+    });
     expect(retentionDecision(candidate([], { responsibleKind: 'coordinator' }), new Date('2023-01-10'))).toMatchObject({ due: true });
   });
 });

@@ -54,7 +54,13 @@ export interface RetentionDecision {
 export function retentionDecision(candidate: RetentionCandidate, now: Date): RetentionDecision {
   const rule = RETENTION_RULES[candidate.responsibleKind][candidate.category];
   if (candidate.cases.some((c) => c.closedAt === null)) return { personId: candidate.personId, rule, dueOn: null, due: false };
-  const from = candidate.cases.length === 0 ? candidate.registeredAt : candidate.cases.map((c) => c.closedAt!).sort().at(-1)!;
+  const from =
+    candidate.cases.length === 0
+      ? candidate.registeredAt
+      : candidate.cases
+          .map((c) => c.closedAt!)
+          .sort()
+          .at(-1)!;
   const dueOn = new Date(from);
   dueOn.setUTCFullYear(dueOn.getUTCFullYear() + rule.years);
   return { personId: candidate.personId, rule, dueOn: dueOn.toISOString(), due: dueOn.getTime() <= now.getTime() };

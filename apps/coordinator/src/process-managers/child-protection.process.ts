@@ -73,7 +73,9 @@ export class ChildProtectionProcess {
     // is the case's own region's.
     if (!this.registry.municipality(state.city)) {
       // Stopping here would stop every child's referral after it: this one is left to the people reading the log.
-      this.logger.error(`case ${caseId}: a child's case of ${state.city}, a municipality no longer listed: no social services to refer it to; list the municipality again`);
+      this.logger.error(
+        `case ${caseId}: a child's case of ${state.city}, a municipality no longer listed: no social services to refer it to; list the municipality again`,
+      );
       return;
     }
     const { coordinator, socialServices: ofCase } = this.registry.servicesOf(state.city);

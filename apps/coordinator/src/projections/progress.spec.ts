@@ -35,10 +35,10 @@ describe('showing the progress of a rebuild', () => {
     for (now = 100; now <= 12_000; now += 100) progress.update(now * 5);
     progress.end(60_000);
 
-    expect(written).toEqual([
-      '500/100,000 events (0%), 5,000/s, ETA 0:20',
-      '25,500/100,000 events (25%), 5,000/s, ETA 0:15',
-      '50,500/100,000 events (50%), 5,000/s, ETA 0:10',
-    ].map((line) => `${line}\n`));
+    expect(written).toEqual(
+      ['500/100,000 events (0%), 5,000/s, ETA 0:20', '25,500/100,000 events (25%), 5,000/s, ETA 0:15', '50,500/100,000 events (50%), 5,000/s, ETA 0:10'].map(
+        (line) => `${line}\n`,
+      ),
+    );
   });
 });

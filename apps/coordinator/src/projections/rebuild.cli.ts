@@ -62,7 +62,11 @@ async function main(): Promise<void> {
       batchSize,
       signal: stop.signal,
       onStart: ({ total, after }) => {
-        const from = fromScratch ? 'emptied, from the start of the log' : after === undefined ? 'from the start of the log' : `resuming after position ${after}`;
+        const from = fromScratch
+          ? 'emptied, from the start of the log'
+          : after === undefined
+            ? 'from the start of the log'
+            : `resuming after position ${after}`;
         process.stderr.write(`rebuilding the case index in ${where} from the ${config.eventStore} event store: ${count(total)} events, ${from}\n`);
         progress.start(total);
       },

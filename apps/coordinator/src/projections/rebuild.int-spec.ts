@@ -90,7 +90,10 @@ function describeRebuild(name: string, setting: () => Promise<{ env: NodeJS.Proc
       rmSync(stale, { recursive: true, force: true });
 
       const positions: Array<string | undefined> = [];
-      for (const args of [['--from-scratch', '--batch-size', '5'], ['--batch-size', '5']]) {
+      for (const args of [
+        ['--from-scratch', '--batch-size', '5'],
+        ['--batch-size', '5'],
+      ]) {
         const run = new RebuildProcess(env, args);
         await run.pauseAtFirstProgress();
         positions.push(await index.position());

@@ -33,7 +33,11 @@ const silent: CheckpointPublisherLogger = { log: () => undefined, warn: () => un
 const READ_BACK = 50;
 
 /** The message one signed checkpoint becomes: CloudEvents binary mode, the signed note as the value. */
-export function checkpointMessage(topic: string, origin: string, checkpoint: StoredCheckpoint): OutgoingMessage & { key: string; value: string; headers: Record<string, string> } {
+export function checkpointMessage(
+  topic: string,
+  origin: string,
+  checkpoint: StoredCheckpoint,
+): OutgoingMessage & { key: string; value: string; headers: Record<string, string> } {
   return {
     topic,
     key: origin,
@@ -114,8 +118,9 @@ export class CheckpointPublisher {
     const batchSize = this.options.batchSize ?? 100;
     let sent = 0;
     for (let i = 0; i < sizes.length; i += batchSize) {
-      const batch = (await Promise.all(sizes.slice(i, i + batchSize).map((size) => this.source.checkpoint(size))))
-        .filter((checkpoint): checkpoint is StoredCheckpoint => checkpoint !== undefined);
+      const batch = (await Promise.all(sizes.slice(i, i + batchSize).map((size) => this.source.checkpoint(size)))).filter(
+        (checkpoint): checkpoint is StoredCheckpoint => checkpoint !== undefined,
+      );
       if (batch.length === 0) continue;
       await this.producer!.send(batch.map((checkpoint) => checkpointMessage(this.topic, this.options.origin, checkpoint)));
       this.last = batch[batch.length - 1].size;

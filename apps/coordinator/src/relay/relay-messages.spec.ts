@@ -13,13 +13,26 @@ const event = {
     prev: 'p'.repeat(64),
     hash: 'h'.repeat(64),
     data: { evidenceId: 'ev-1', description: 'a phone', registeredBy: 'polisen-malmo' },
-    metadata: { agencyId: 'polisen-malmo', actorId: 'o', commandId: 'c', correlationId: 'c', causationId: null, occurredAt: '2026-03-01T08:00:00.000Z', recordedAt: '2026-03-01T09:00:00.000Z' },
+    metadata: {
+      agencyId: 'polisen-malmo',
+      actorId: 'o',
+      commandId: 'c',
+      correlationId: 'c',
+      causationId: null,
+      occurredAt: '2026-03-01T08:00:00.000Z',
+      recordedAt: '2026-03-01T09:00:00.000Z',
+    },
   },
 } as unknown as RecordedEvent;
 
 describe('a relayed message', () => {
   it('carries the CloudEvents attributes, the event hash and its ledger index in ce_ headers', () => {
-    const message = relayMessage(event, 'c1', { agencyId: 'polisen-malmo', kind: 'police', data: event.envelope.data, withheldFields: [], basis: 'mandate' }, 17);
+    const message = relayMessage(
+      event,
+      'c1',
+      { agencyId: 'polisen-malmo', kind: 'police', data: event.envelope.data, withheldFields: [], basis: 'mandate' },
+      17,
+    );
     expect(message.key).toBe('c1');
     expect(message.headers).toEqual({
       ce_specversion: '1.0',
@@ -40,13 +53,24 @@ describe('a relayed message', () => {
   it('names the fields withheld from the agency, and adds the case as a party to a referral may see it', () => {
     const data = { evidenceId: 'ev-1', registeredBy: 'polisen-malmo' };
     const descriptors = { caseId: 'c1', revision: 3, subject: { category: 'victim', ageGroup: 'adult' }, city: 'malmo', exploitation: null };
-    const message = relayMessage(event, 'c1', { agencyId: 'socialtjansten-malmo', kind: 'social-services', data, withheldFields: ['description'], basis: 'mandate', case: descriptors }, 17);
+    const message = relayMessage(
+      event,
+      'c1',
+      { agencyId: 'socialtjansten-malmo', kind: 'social-services', data, withheldFields: ['description'], basis: 'mandate', case: descriptors },
+      17,
+    );
     expect(message.headers.ce_samverkanwithheld).toBe('description');
     expect(JSON.parse(message.value)).toEqual({ ...data, case: descriptors });
   });
 
   it('says when an event is shared on consent, and for which scopes', () => {
-    const delivery = { agencyId: 'migrationsverket-goteborg', kind: 'migration' as const, data: event.envelope.data, withheldFields: [], basis: 'consent' as const };
+    const delivery = {
+      agencyId: 'migrationsverket-goteborg',
+      kind: 'migration' as const,
+      data: event.envelope.data,
+      withheldFields: [],
+      basis: 'consent' as const,
+    };
     const message = relayMessage(event, 'c1', { ...delivery, consentScopes: ['share-with-migration', 'share-health-details'] }, 17);
     expect(message.headers).toMatchObject({ ce_samverkanbasis: 'consent', ce_samverkanconsent: 'share-with-migration,share-health-details' });
   });

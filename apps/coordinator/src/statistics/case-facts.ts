@@ -38,9 +38,20 @@ export interface CaseFacts {
   readonly supportKinds: readonly SupportKind[];
   /** Whether the victim ever cooperated with law enforcement (willing, or gave a statement). */
   readonly cooperated: boolean;
-  readonly investigations: readonly { readonly investigationId: string; readonly openedAt: string; readonly closedAt: string | null; readonly outcome: InvestigationOutcome | null }[];
+  readonly investigations: readonly {
+    readonly investigationId: string;
+    readonly openedAt: string;
+    readonly closedAt: string | null;
+    readonly outcome: InvestigationOutcome | null;
+  }[];
   readonly prosecutions: readonly { readonly initiatedAt: string; readonly defendants: number }[];
-  readonly judgments: readonly { readonly defendantId: string | null; readonly verdict: Verdict; readonly offences: readonly Offence[]; readonly sentence: Sentence | null; readonly decidedOn: string }[];
+  readonly judgments: readonly {
+    readonly defendantId: string | null;
+    readonly verdict: Verdict;
+    readonly offences: readonly Offence[];
+    readonly sentence: Sentence | null;
+    readonly decidedOn: string;
+  }[];
   readonly prosecutorDecisions: readonly { readonly decision: ProsecutorDecision; readonly offences: readonly Offence[] }[];
   readonly reflectionPeriods: { readonly applied: number; readonly granted: number };
   readonly residencePermits: { readonly applied: number; readonly granted: number };
@@ -84,11 +95,16 @@ export function foldFacts(facts: CaseFacts | undefined, event: CaseEvent, record
     case 'VictimCooperationRecorded':
       return event.data.status === 'willing' || event.data.status === 'statement-given' ? { ...facts, cooperated: true } : facts;
     case 'InvestigationOpened':
-      return { ...facts, investigations: [...facts.investigations, { investigationId: event.data.investigationId, openedAt: recordedAt, closedAt: null, outcome: null }] };
+      return {
+        ...facts,
+        investigations: [...facts.investigations, { investigationId: event.data.investigationId, openedAt: recordedAt, closedAt: null, outcome: null }],
+      };
     case 'InvestigationClosed':
       return {
         ...facts,
-        investigations: facts.investigations.map((i) => (i.investigationId === event.data.investigationId ? { ...i, closedAt: recordedAt, outcome: event.data.outcome } : i)),
+        investigations: facts.investigations.map((i) =>
+          i.investigationId === event.data.investigationId ? { ...i, closedAt: recordedAt, outcome: event.data.outcome } : i,
+        ),
       };
     case 'ProsecutionInitiated':
       return { ...facts, prosecutions: [...facts.prosecutions, { initiatedAt: recordedAt, defendants: event.data.defendants?.length ?? 0 }] };

@@ -45,14 +45,25 @@ function everyConsistentFilling(p: PublishedTable, cap: number): Map<string, Set
 
 describe('publishing a table of counts of people', () => {
   it('suppresses counts from 1 to 4 and publishes zeros and larger counts', () => {
-    const published = publish(table([[0, 12, 3], [7, 9, 20]]));
+    const published = publish(
+      table([
+        [0, 12, 3],
+        [7, 9, 20],
+      ]),
+    );
     expect(published.cells[0][0]).toBe(0);
     expect(published.cells[0][2]).toBe('suppressed');
     expect(published.cells[1][2]).not.toBe(3);
   });
 
   it('suppresses a second count in the row and the column of a small one, so that subtraction gives nothing away', () => {
-    const published = publish(table([[10, 3, 12], [9, 8, 15], [20, 30, 40]]));
+    const published = publish(
+      table([
+        [10, 3, 12],
+        [9, 8, 15],
+        [20, 30, 40],
+      ]),
+    );
     // 3 is suppressed; with its row total and column total published, one more in its row and in its column.
     const g = grid(published);
     expect(g[0].filter((v) => v === 'suppressed').length).toBeGreaterThanOrEqual(2);
@@ -62,28 +73,72 @@ describe('publishing a table of counts of people', () => {
   });
 
   it('suppresses a small total too, with what would give it away', () => {
-    const published = publish(table([[1, 2], [30, 40]]));
+    const published = publish(
+      table([
+        [1, 2],
+        [30, 40],
+      ]),
+    );
     expect(published.rowTotals[0]).toBe('suppressed');
   });
 
   it('publishes a table with no small count as it is', () => {
-    const published = publish(table([[10, 12], [7, 9]]));
-    expect(published).toMatchObject({ cells: [[10, 12], [7, 9]], rowTotals: [22, 16], columnTotals: [17, 21], total: 38, suppressed: { primary: 0, secondary: 0 } });
+    const published = publish(
+      table([
+        [10, 12],
+        [7, 9],
+      ]),
+    );
+    expect(published).toMatchObject({
+      cells: [
+        [10, 12],
+        [7, 9],
+      ],
+      rowTotals: [22, 16],
+      columnTotals: [17, 21],
+      total: 38,
+      suppressed: { primary: 0, secondary: 0 },
+    });
   });
 
   it('takes its threshold: 11, as CTDC uses', () => {
-    expect(publish(table([[10, 12], [7, 30]]), 11).cells[0][0]).toBe('suppressed');
+    expect(
+      publish(
+        table([
+          [10, 12],
+          [7, 30],
+        ]),
+        11,
+      ).cells[0][0],
+    ).toBe('suppressed');
   });
 
   it('refuses counts that are not whole numbers of people', () => {
-    expect(() => publish(table([[1.5, 2], [3, 4]]))).toThrow(/whole number/);
-    expect(() => publish(table([[-1, 2], [3, 4]]))).toThrow(/at least 0/);
+    expect(() =>
+      publish(
+        table([
+          [1.5, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toThrow(/whole number/);
+    expect(() =>
+      publish(
+        table([
+          [-1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toThrow(/at least 0/);
   });
 
   const counts = (maxRows: number, maxColumns: number, maxCount: number) =>
-    fc
-      .tuple(fc.integer({ min: 1, max: maxRows }), fc.integer({ min: 1, max: maxColumns }))
-      .chain(([rows, columns]) => fc.array(fc.array(fc.oneof(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: maxCount })), { minLength: columns, maxLength: columns }), { minLength: rows, maxLength: rows }));
+    fc.tuple(fc.integer({ min: 1, max: maxRows }), fc.integer({ min: 1, max: maxColumns })).chain(([rows, columns]) =>
+      fc.array(fc.array(fc.oneof(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: maxCount })), { minLength: columns, maxLength: columns }), {
+        minLength: rows,
+        maxLength: rows,
+      }),
+    );
 
   it('leaves no suppressed count that an attacker trying every filling could work out (small tables)', () => {
     fc.assert(
@@ -100,11 +155,13 @@ describe('publishing a table of counts of people', () => {
       fc.property(counts(6, 5, 60), (c) => {
         const published = publish(table(c));
         for (const [at, { min, max }] of feasibleRanges(published)) expect({ at, open: max > min }).toEqual({ at, open: true });
-        published.cells.forEach((row, r) => row.forEach((v, col) => {
-          const n = c[r][col];
-          if (n > 0 && n < 5) expect(v).toBe('suppressed');
-          if (v !== 'suppressed') expect(v).toBe(n);
-        }));
+        published.cells.forEach((row, r) =>
+          row.forEach((v, col) => {
+            const n = c[r][col];
+            if (n > 0 && n < 5) expect(v).toBe('suppressed');
+            if (v !== 'suppressed') expect(v).toBe(n);
+          }),
+        );
       }),
       { numRuns: 150 },
     );

@@ -46,7 +46,6 @@ export interface PublishedTable {
 /** The default threshold: counts below 5 are not published (CTDC, the global trafficking data collaborative, uses 11). */
 export const DEFAULT_THRESHOLD = 5;
 
-
 /** A total and the counts it is the sum of, all by key. */
 export interface Line {
   readonly total: string;
@@ -93,7 +92,10 @@ export function suppress(linked: LinkedCounts, threshold = DEFAULT_THRESHOLD): S
 /** The table as it may be published: small counts, and whatever would give them away, suppressed. */
 export function publish(table: CountTable, threshold = DEFAULT_THRESHOLD): PublishedTable {
   const grid = withMargins(table);
-  const { hidden, primary } = suppress(gridCounts(grid, () => true), threshold);
+  const { hidden, primary } = suppress(
+    gridCounts(grid, () => true),
+    threshold,
+  );
   const shown = (r: number, c: number): Cell => (hidden.has(`${r},${c}`) ? 'suppressed' : grid[r][c]);
   const height = grid.length;
   const width = grid[0].length;
@@ -113,16 +115,20 @@ export function publish(table: CountTable, threshold = DEFAULT_THRESHOLD): Publi
  * can work out. Keys are `row,column` in the table with its margins (the last row and column are the totals).
  */
 export function feasibleRanges(published: PublishedTable): Map<string, { min: number; max: number }> {
-  const grid: Cell[][] = [
-    ...published.cells.map((row, r) => [...row, published.rowTotals[r]]),
-    [...published.columnTotals, published.total],
-  ];
-  const { lines } = gridCounts(grid.map((row) => row.map(() => 0)), () => true);
+  const grid: Cell[][] = [...published.cells.map((row, r) => [...row, published.rowTotals[r]]), [...published.columnTotals, published.total]];
+  const { lines } = gridCounts(
+    grid.map((row) => row.map(() => 0)),
+    () => true,
+  );
   const known = new Map<string, number>();
   grid.forEach((row, r) => row.forEach((v, c) => v !== 'suppressed' && known.set(`${r},${c}`, v)));
   const ranges = new Map<string, { min: number; max: number }>();
   for (const key of new Set(lines.flatMap((line) => [line.total, ...line.parts]))) {
-    if (!known.has(key)) ranges.set(key, bounds(lines, (k) => known.get(k), key));
+    if (!known.has(key))
+      ranges.set(
+        key,
+        bounds(lines, (k) => known.get(k), key),
+      );
   }
   return ranges;
 }
@@ -145,10 +151,12 @@ function gridCounts(grid: readonly (readonly number[])[], published: (r: number,
   const key = (r: number, c: number) => `${r},${c}`;
   const counts = new Map<string, number>();
   const shown = new Set<string>();
-  grid.forEach((row, r) => row.forEach((v, c) => {
-    counts.set(key(r, c), v);
-    if (published(r, c)) shown.add(key(r, c));
-  }));
+  grid.forEach((row, r) =>
+    row.forEach((v, c) => {
+      counts.set(key(r, c), v);
+      if (published(r, c)) shown.add(key(r, c));
+    }),
+  );
   const lines: Line[] = [];
   for (let r = 0; r < height; r++) lines.push({ total: key(r, width - 1), parts: Array.from({ length: width - 1 }, (_, c) => key(r, c)) });
   for (let c = 0; c < width; c++) lines.push({ total: key(height - 1, c), parts: Array.from({ length: height - 1 }, (_, r) => key(r, c)) });
@@ -279,11 +287,18 @@ class Graph {
         group.push(k);
         for (const l of this.linesOf[k]) {
           groupLines.add(l);
-          for (const other of this.lines[l]) if (!seen[other] && this.state[other] !== SHOWN) (seen[other] = 1), queue.push(other);
+          for (const other of this.lines[l]) {
+            if (seen[other] || this.state[other] === SHOWN) continue;
+            seen[other] = 1;
+            queue.push(other);
+          }
         }
       }
       if (!group.some((k) => this.state[k] === HIDDEN)) continue;
-      const signature = group.sort((a, b) => a - b).map((k) => `${k}${this.state[k] === HIDDEN ? 'h' : 'f'}`).join(',');
+      const signature = group
+        .sort((a, b) => a - b)
+        .map((k) => `${k}${this.state[k] === HIDDEN ? 'h' : 'f'}`)
+        .join(',');
       if (!audited.has(signature)) audited.set(signature, this.auditGroup(group, [...groupLines]));
       const found = audited.get(signature);
       if (found !== undefined) {

@@ -9,7 +9,6 @@ const REGION_OF: Record<string, string> = { malmo: 'skane', lund: 'skane', stock
 const PUBLISHED_REGIONS = ['skane', 'stockholm'];
 /** Where a case's municipality is in no listed region, its people are the country's and no region's. */
 const ALL_REGIONS = [...PUBLISHED_REGIONS, 'elsewhere'];
-const regionOf = (municipality: string) => REGION_OF[municipality] ?? 'elsewhere';
 
 /**
  * An attacker of its own, sharing no code with the module: for one table, the counts of each region (the
@@ -22,7 +21,9 @@ function attack(published: Record<string, PublishedTable>): { at: string; min: n
   // Rows of a region's own (its municipalities) are the unlisted region's only where no listed region has them.
   const shared = (row: string) => PUBLISHED_REGIONS.every((r) => published[r].rows.includes(row));
   const rowsOf = (region: string) =>
-    region === 'elsewhere' ? country.rows.filter((row) => shared(row) || !PUBLISHED_REGIONS.some((r) => published[r].rows.includes(row))) : published[region].rows;
+    region === 'elsewhere'
+      ? country.rows.filter((row) => shared(row) || !PUBLISHED_REGIONS.some((r) => published[r].rows.includes(row)))
+      : published[region].rows;
   const variable = (region: string, row: string, column: string) => `${region}/${row}/${column}`;
   type Term = string[];
   const equations: { terms: Term; value: number }[] = [];
@@ -36,7 +37,9 @@ function attack(published: Record<string, PublishedTable>): { at: string; min: n
           .flatMap((r) => table.columns.filter((c) => column === null || c === column).map((c) => variable(region, r, c))),
       );
     const entries: [string, Term, Cell][] = [
-      ...table.rows.flatMap((row, r) => table.columns.map((column, c) => [`${slice} ${row}/${column}`, cellTerms(row, column), table.cells[r][c]] as [string, Term, Cell])),
+      ...table.rows.flatMap((row, r) =>
+        table.columns.map((column, c) => [`${slice} ${row}/${column}`, cellTerms(row, column), table.cells[r][c]] as [string, Term, Cell]),
+      ),
       ...table.rows.map((row, r) => [`${slice} ${row}/total`, cellTerms(row, null), table.rowTotals[r]] as [string, Term, Cell]),
       ...table.columns.map((column, c) => [`${slice} total/${column}`, cellTerms(null, column), table.columnTotals[c]] as [string, Term, Cell]),
       [`${slice} total`, cellTerms(null, null), table.total],

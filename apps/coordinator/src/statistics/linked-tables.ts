@@ -47,7 +47,7 @@ export function publishLinked<Name extends string>(
   tables: Readonly<Record<Name, TableSpec>>,
   slices: readonly Assignment[],
   threshold: number,
-): ((slice: Assignment) => Record<Name, PublishedTable>) {
+): (slice: Assignment) => Record<Name, PublishedTable> {
   const names = new Names(dimensions);
   const published = new Map<string, { population: string; assignment: Assignment }>();
   const lines = new Map<string, Line>();
@@ -62,7 +62,12 @@ export function publishLinked<Name extends string>(
       layouts.set(sliceKey(name, slice), layout);
       for (const [key, assignment] of layout.assignments) published.set(key, { population: spec.population, assignment });
       layout.keys.forEach((row) => addLine(row[row.length - 1], row.slice(0, -1)));
-      layout.keys[0].forEach((_, c) => addLine(layout.keys[layout.keys.length - 1][c], layout.keys.slice(0, -1).map((row) => row[c])));
+      layout.keys[0].forEach((_, c) =>
+        addLine(
+          layout.keys[layout.keys.length - 1][c],
+          layout.keys.slice(0, -1).map((row) => row[c]),
+        ),
+      );
     }
   }
   for (const { population, assignment } of published.values()) {
@@ -149,7 +154,10 @@ class Names {
 
   layout(spec: TableSpec, slice: Assignment): Layout {
     const base = { ...(spec.where ?? {}), ...slice };
-    const axis = (a: Axis) => ('label' in a ? { labels: [a.label], with: () => ({}) } : { labels: this.valuesWith(a.dimension, base), with: (v: string): Assignment => ({ [a.dimension]: v }) });
+    const axis = (a: Axis) =>
+      'label' in a
+        ? { labels: [a.label], with: () => ({}) }
+        : { labels: this.valuesWith(a.dimension, base), with: (v: string): Assignment => ({ [a.dimension]: v }) };
     const rows = axis(spec.rows);
     const columns = axis(spec.columns);
     const assignments = new Map<string, Assignment>();

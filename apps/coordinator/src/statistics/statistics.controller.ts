@@ -29,7 +29,12 @@ export class StatisticsController {
     summary:
       "The year's figures: the people met (each once) by group, age, gender, origin and exploitation, support, cooperation with and without support, investigations, judgments per defendant, reflection periods and permits; small counts suppressed. Accept: text/csv for CSV",
   })
-  async statistics(@Query() query: StatisticsQueryDto, @CurrentCaller() caller: Caller, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: FastifyReply): Promise<Statistics | string> {
+  async statistics(
+    @Query() query: StatisticsQueryDto,
+    @CurrentCaller() caller: Caller,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ): Promise<Statistics | string> {
     if (!READERS.has(caller.agency.kind)) {
       throw new ForbiddenError(`the statistics are for coordinators and auditors; ${caller.agency.id} is ${caller.agency.kind}`, { rule: 'agency-kind' });
     }

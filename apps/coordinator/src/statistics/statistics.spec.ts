@@ -50,7 +50,10 @@ describe('the figures of a year', () => {
       ...times(15, () => fact({ cooperated: false })),
     ];
     const stats = statisticsOf(facts, { year: 2026, region: null, threshold: 5 }, regionOf);
-    expect(stats.tables.cooperationBySupport.cells).toEqual([[12, 6], [5, 15]]);
+    expect(stats.tables.cooperationBySupport.cells).toEqual([
+      [12, 6],
+      [5, 15],
+    ]);
     expect(stats.figures.cooperationRate).toEqual({ supported: 0.67, notSupported: 0.25 });
   });
 
@@ -58,7 +61,11 @@ describe('the figures of a year', () => {
     const facts = [
       ...times(3, () => fact({ supportKinds: ['shelter'], cooperated: true })),
       ...times(20, () => fact({ cooperated: false })),
-      ...times(2, () => fact({ judgments: [{ defendantId: 'd', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'prison', months: 30 }, decidedOn: '2026-09-01' }] })),
+      ...times(2, () =>
+        fact({
+          judgments: [{ defendantId: 'd', verdict: 'convicted', offences: ['procuring'], sentence: { kind: 'prison', months: 30 }, decidedOn: '2026-09-01' }],
+        }),
+      ),
     ];
     const stats = statisticsOf(facts, { year: 2026, region: null, threshold: 5 }, regionOf);
     expect(stats.tables.cooperationBySupport.cells[0][0]).toBe('suppressed');
@@ -67,8 +74,19 @@ describe('the figures of a year', () => {
   });
 
   it('gives investigations by outcome with the median days to it, judgments per defendant by offence, and prison months', () => {
-    const investigation = (days: number) => ({ investigationId: `i-${days}`, openedAt: '2026-03-01T00:00:00Z', closedAt: new Date(Date.parse('2026-03-01T00:00:00Z') + days * 86_400_000).toISOString(), outcome: 'charges-filed' as const });
-    const judgment = (months: number) => ({ defendantId: `d-${months}`, verdict: 'convicted' as const, offences: ['trafficking-in-human-beings' as const], sentence: { kind: 'prison' as const, months }, decidedOn: '2026-10-01' });
+    const investigation = (days: number) => ({
+      investigationId: `i-${days}`,
+      openedAt: '2026-03-01T00:00:00Z',
+      closedAt: new Date(Date.parse('2026-03-01T00:00:00Z') + days * 86_400_000).toISOString(),
+      outcome: 'charges-filed' as const,
+    });
+    const judgment = (months: number) => ({
+      defendantId: `d-${months}`,
+      verdict: 'convicted' as const,
+      offences: ['trafficking-in-human-beings' as const],
+      sentence: { kind: 'prison' as const, months },
+      decidedOn: '2026-10-01',
+    });
     const facts = [10, 20, 30, 40, 50, 60].map((m) => fact({ investigations: [investigation(m)], judgments: [judgment(m)] }));
     const stats = statisticsOf(facts, { year: 2026, region: null, threshold: 5 }, regionOf);
     expect(stats.tables.investigationsByOutcome.rowTotals[stats.tables.investigationsByOutcome.rows.indexOf('charges-filed')]).toBe(6);
@@ -79,7 +97,13 @@ describe('the figures of a year', () => {
   });
 
   it('writes every published number as a CSV line a spreadsheet opens', () => {
-    const csv = statisticsCsv(statisticsOf(times(7, () => fact()), { year: 2026, region: null, threshold: 5 }, regionOf));
+    const csv = statisticsCsv(
+      statisticsOf(
+        times(7, () => fact()),
+        { year: 2026, region: null, threshold: 5 },
+        regionOf,
+      ),
+    );
     const lines = csv.trimEnd().split('\r\n');
     expect(lines[0]).toBe('table,row,column,value');
     expect(lines).toContain('individualsByGroup,victim,adult,7');
@@ -109,8 +133,17 @@ describe('the figures of the country and of its regions, together', () => {
   });
 
   it("does not give a region's few prison sentences away by the counts the other regions' medians rest on", () => {
-    const convicted = (months: number) => ({ defendantId: `d-${months}`, verdict: 'convicted' as const, offences: ['procuring' as const], sentence: { kind: 'prison' as const, months }, decidedOn: '2026-10-01' });
-    const facts = [...[6, 8, 10, 12, 14, 16].map((m) => fact({ judgments: [convicted(m)] })), ...[20, 30, 40].map((m) => fact({ city: 'stockholm', judgments: [convicted(m)] }))];
+    const convicted = (months: number) => ({
+      defendantId: `d-${months}`,
+      verdict: 'convicted' as const,
+      offences: ['procuring' as const],
+      sentence: { kind: 'prison' as const, months },
+      decidedOn: '2026-10-01',
+    });
+    const facts = [
+      ...[6, 8, 10, 12, 14, 16].map((m) => fact({ judgments: [convicted(m)] })),
+      ...[20, 30, 40].map((m) => fact({ city: 'stockholm', judgments: [convicted(m)] })),
+    ];
     expect(stats(facts, 'stockholm').figures.prisonMonths).toBe('suppressed');
     const [country, skane] = [stats(facts, null).figures.prisonMonths, stats(facts, 'skane').figures.prisonMonths];
     expect(country === 'suppressed' || skane === 'suppressed').toBe(true);

@@ -66,7 +66,7 @@ export const TABLE_NAMES = [
 export type TableName = (typeof TABLE_NAMES)[number];
 
 export const STATISTICS_BASIS =
-  "the people met in the year, counted once each: the subjects of cases opened in it, in the region of their first case; and what has come of their cases so far";
+  'the people met in the year, counted once each: the subjects of cases opened in it, in the region of their first case; and what has come of their cases so far';
 
 const VICTIMS = { group: 'victim' } as const;
 const OF_VICTIMS = { dimension: 'victim', value: 'victims' } as const;
@@ -122,7 +122,11 @@ export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, 
     contact: { values: [...CONTACT_TYPES, NOT_RECORDED] },
     gender: { values: [...GENDERS, NOT_RECORDED], only: OF_VICTIMS },
     origin: { values: [...ORIGIN_REGIONS, NOT_RECORDED], only: OF_VICTIMS },
-    country: { values: [...countries, NOT_RECORDED], only: OF_VICTIMS, within: { dimension: 'origin', of: (country) => (country === NOT_RECORDED ? undefined : originRegionOf(country)) } },
+    country: {
+      values: [...countries, NOT_RECORDED],
+      only: OF_VICTIMS,
+      within: { dimension: 'origin', of: (country) => (country === NOT_RECORDED ? undefined : originRegionOf(country)) },
+    },
     exploitation: { values: [...EXPLOITATION_FORMS, NOT_RECORDED], only: OF_VICTIMS },
     supported: { values: SUPPORTED, only: OF_VICTIMS },
     cooperated: { values: COOPERATED, only: OF_VICTIMS },
@@ -141,7 +145,10 @@ export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, 
   const tablesOf = publishLinked(counted, dimensions, { ...TABLES, ...FIGURE_COUNTS }, slices, query.threshold);
   const { closedInvestigations, prisonSentences, ...tables } = tablesOf(query.region === null ? {} : { region: query.region });
   const inSlice = cases.filter((f) => query.region === null || regionOfCity(f.city) === query.region);
-  const days = inSlice.flatMap((f) => f.investigations).filter((i) => i.closedAt !== null).map((i) => (Date.parse(i.closedAt!) - Date.parse(i.openedAt)) / 86_400_000);
+  const days = inSlice
+    .flatMap((f) => f.investigations)
+    .filter((i) => i.closedAt !== null)
+    .map((i) => (Date.parse(i.closedAt!) - Date.parse(i.openedAt)) / 86_400_000);
   const months = inSlice
     .flatMap((f) => f.judgments)
     .filter((j) => j.verdict === 'convicted')
@@ -155,7 +162,9 @@ export function statisticsOf(all: readonly CaseFacts[], query: StatisticsQuery, 
     tables,
     figures: {
       investigationDaysToOutcome: published(closedInvestigations, query.threshold) ? { n: days.length, median: round(median(days)) } : 'suppressed',
-      prisonMonths: published(prisonSentences, query.threshold) ? { n: months.length, median: median(months), min: Math.min(...months), max: Math.max(...months) } : 'suppressed',
+      prisonMonths: published(prisonSentences, query.threshold)
+        ? { n: months.length, median: median(months), min: Math.min(...months), max: Math.max(...months) }
+        : 'suppressed',
       cooperationRate: rates(tables.cooperationBySupport),
     },
   };
@@ -193,7 +202,8 @@ function countedOf(cases: readonly CaseFacts[], people: readonly Person[], regio
   }
   for (const f of cases) {
     const at = where(f.city);
-    for (const i of f.investigations) counted.push({ population: 'investigations', values: { ...at, outcome: i.outcome ?? 'open', state: i.outcome ? 'closed' : 'open' } });
+    for (const i of f.investigations)
+      counted.push({ population: 'investigations', values: { ...at, outcome: i.outcome ?? 'open', state: i.outcome ? 'closed' : 'open' } });
     for (const p of f.prosecutions) {
       counted.push({ population: 'prosecutions', values: { ...at, defendants: DEFENDANT_COUNTS[Math.min(p.defendants, 3) - 1] ?? DEFENDANT_COUNTS[0] } });
       for (let d = 0; d < p.defendants; d++) counted.push({ population: 'defendants', values: at });
@@ -204,7 +214,8 @@ function countedOf(cases: readonly CaseFacts[], people: readonly Person[], regio
     }
     APPLICATIONS.forEach((application, a) => {
       const { applied, granted } = a === 0 ? f.reflectionPeriods : f.residencePermits;
-      for (let n = 0; n < applied; n++) counted.push({ population: 'applications', values: { ...at, application, decision: n < granted ? 'granted' : 'not granted' } });
+      for (let n = 0; n < applied; n++)
+        counted.push({ population: 'applications', values: { ...at, application, decision: n < granted ? 'granted' : 'not granted' } });
     });
   }
   return counted;

@@ -8,7 +8,8 @@ import { dirname } from 'node:path';
  * What the pages may load: only this service's own files and API, nothing inline, never in another site's frame.
  * Chart.js draws on a canvas and sets element styles from script, which this allows.
  */
-const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /**
  * The pages people use (`/ui/`): plain files from `uiDir`, which call the same API an agency system calls with

@@ -3,10 +3,20 @@ import { createTablesOnce, initialised, inTransaction, LogPosition, partPool, Po
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 import { CaseFacts } from '../statistics/case-facts';
-import { casesIn, foldBatch, IndexChanges, IndexedCase, openReferralsOf, personsOf, RecentCases, teamOf, worklistCase, worklistReferral } from './case-index.fold';
+import {
+  casesIn,
+  foldBatch,
+  IndexChanges,
+  IndexedCase,
+  openReferralsOf,
+  personsOf,
+  RecentCases,
+  teamOf,
+  worklistCase,
+  worklistReferral,
+} from './case-index.fold';
 
 export type PostgresCaseIndexOptions = PostgresPartOptions;
-
 
 type Query = { name: string; text: string };
 
@@ -96,7 +106,13 @@ export class PostgresCaseIndex extends CaseIndex {
 
   async clear({ keepFeeds = false } = {}): Promise<void> {
     await this.transaction(async (client) => {
-      const tables: Array<'cases' | 'team' | 'open_referrals' | 'feed' | 'persons'> = ['cases', 'team', 'open_referrals', 'persons', ...(keepFeeds ? [] : ['feed' as const])];
+      const tables: Array<'cases' | 'team' | 'open_referrals' | 'feed' | 'persons'> = [
+        'cases',
+        'team',
+        'open_referrals',
+        'persons',
+        ...(keepFeeds ? [] : ['feed' as const]),
+      ];
       await client.query(`TRUNCATE ${tables.map((name) => this.table(name)).join(', ')}`);
       await client.query({ ...this.sql.deletePosition, values: [CASE_INDEX] });
     });
@@ -122,7 +138,9 @@ export class PostgresCaseIndex extends CaseIndex {
       const revision = Number(row.revision);
       held.set(
         row.case_id,
-        row.summary === null ? this.recent.get(row.case_id)! : { revision, state: JSON.parse(row.summary) as CaseState, facts: row.facts === null ? null : (JSON.parse(row.facts) as CaseFacts) },
+        row.summary === null
+          ? this.recent.get(row.case_id)!
+          : { revision, state: JSON.parse(row.summary) as CaseState, facts: row.facts === null ? null : (JSON.parse(row.facts) as CaseFacts) },
       );
     }
     return held;
@@ -131,7 +149,15 @@ export class PostgresCaseIndex extends CaseIndex {
   private async write(client: PoolClient, { cases, feed }: IndexChanges): Promise<void> {
     // Rows with JSON text in them go as one JSON document: array parameters would escape every quote.
     if (cases.length > 0) {
-      const rows = cases.map((c) => ({ case_id: c.caseId, revision: c.revision, status: c.state.status, city: c.state.city, lead_agency: c.state.leadAgency, summary: c.state, facts: c.facts }));
+      const rows = cases.map((c) => ({
+        case_id: c.caseId,
+        revision: c.revision,
+        status: c.state.status,
+        city: c.state.city,
+        lead_agency: c.state.leadAgency,
+        summary: c.state,
+        facts: c.facts,
+      }));
       await client.query({ ...this.sql.upsertCases, values: [JSON.stringify(rows)] });
     }
     const persons = cases.filter((c) => c.personsChanged).flatMap((c) => personsOf(c.state).map((personId) => ({ caseId: c.caseId, personId })));
@@ -149,7 +175,13 @@ export class PostgresCaseIndex extends CaseIndex {
       if (open.length > 0) {
         await client.query({
           ...this.sql.addReferrals,
-          values: [open.map((r) => r.caseId), open.map((r) => r.referralId), open.map((r) => r.toAgency), open.map((r) => r.dueBy), open.map((r) => r.escalatedTo)],
+          values: [
+            open.map((r) => r.caseId),
+            open.map((r) => r.referralId),
+            open.map((r) => r.toAgency),
+            open.map((r) => r.dueBy),
+            open.map((r) => r.escalatedTo),
+          ],
         });
       }
     }
@@ -160,7 +192,11 @@ export class PostgresCaseIndex extends CaseIndex {
   }
 
   private async createTables(): Promise<void> {
-    await createTablesOnce(this.pool, this.schema, this.table('feed'), `
+    await createTablesOnce(
+      this.pool,
+      this.schema,
+      this.table('feed'),
+      `
         CREATE TABLE IF NOT EXISTS "${this.schema}".projection_positions (name text PRIMARY KEY, position text NOT NULL);
         CREATE TABLE IF NOT EXISTS ${this.table('cases')} (
           case_id text COLLATE "C" PRIMARY KEY, revision bigint NOT NULL, status text COLLATE "C" NOT NULL, city text,
@@ -178,15 +214,21 @@ export class PostgresCaseIndex extends CaseIndex {
           seq bigint PRIMARY KEY, agency_id text NOT NULL, event_id text NOT NULL, entry text NOT NULL,
           CONSTRAINT case_index_feed_once UNIQUE (agency_id, event_id));
         CREATE INDEX IF NOT EXISTS case_index_feed_by_agency ON ${this.table('feed')} (agency_id, seq);
-      `);
+      `,
+    );
     // The persons each case is about, added by fold 4 (an index of an earlier version has the other tables
     // already); fold 3's one subject per case is folded again into it, and its table dropped.
-    await createTablesOnce(this.pool, this.schema, this.table('persons'), `
+    await createTablesOnce(
+      this.pool,
+      this.schema,
+      this.table('persons'),
+      `
         DROP TABLE IF EXISTS "${this.schema}".case_index_subjects;
         CREATE TABLE IF NOT EXISTS ${this.table('persons')} (
           case_id text COLLATE "C" NOT NULL, person_id text COLLATE "C" NOT NULL, PRIMARY KEY (case_id, person_id));
         CREATE INDEX IF NOT EXISTS case_index_persons_by_person ON ${this.table('persons')} (person_id);
-      `);
+      `,
+    );
     // What the figures need of each case, added by fold 5 (an index of an earlier version is folded again).
     const { rows } = await this.pool.query<{ present: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'case_index_cases' AND column_name = 'facts') AS present`,

@@ -39,7 +39,8 @@ export class SqliteCaseIndex extends CaseIndex {
       CREATE INDEX IF NOT EXISTS case_persons_by_person ON case_persons (person_id);
     `);
     // Added by fold 5: an index of an earlier version has the table without it (and is folded again).
-    if (!(this.db.pragma('table_info(cases)') as { name: string }[]).some((column) => column.name === 'facts')) this.db.exec('ALTER TABLE cases ADD COLUMN facts TEXT');
+    if (!(this.db.pragma('table_info(cases)') as { name: string }[]).some((column) => column.name === 'facts'))
+      this.db.exec('ALTER TABLE cases ADD COLUMN facts TEXT');
     this.sql = statements(this.db);
     this.applyBatch = this.db.transaction((events: readonly RecordedEvent[]) => {
       const changes = foldBatch(events, (caseId) => this.held(caseId));
@@ -100,9 +101,7 @@ export class SqliteCaseIndex extends CaseIndex {
   }
 
   async dueReferrals(now: Date): Promise<DueReferral[]> {
-    return this.sql.dueReferrals
-      .all(now.toISOString())
-      .map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
+    return this.sql.dueReferrals.all(now.toISOString()).map((row) => ({ caseId: row.case_id, referralId: row.referral_id, city: row.city, dueBy: row.due_by }));
   }
 
   async clear({ keepFeeds = false } = {}): Promise<void> {
@@ -125,7 +124,15 @@ export class SqliteCaseIndex extends CaseIndex {
 
   private write({ cases, feed }: IndexChanges): void {
     for (const { caseId, revision, state, facts, teamChanged, referralsChanged, personsChanged } of cases) {
-      this.sql.upsertCase.run(caseId, revision, state.status, state.city, state.leadAgency, JSON.stringify(state), facts === null ? null : JSON.stringify(facts));
+      this.sql.upsertCase.run(
+        caseId,
+        revision,
+        state.status,
+        state.city,
+        state.leadAgency,
+        JSON.stringify(state),
+        facts === null ? null : JSON.stringify(facts),
+      );
       if (personsChanged) for (const personId of personsOf(state)) this.sql.addPerson.run(caseId, personId);
       if (teamChanged) {
         this.sql.clearTeam.run(caseId);
@@ -172,7 +179,9 @@ function statements(db: Database.Database) {
       'INSERT INTO open_referrals (case_id, referral_id, to_agency, due_by, escalated_to) VALUES (?, ?, ?, ?, ?)',
     ),
     addFeed: db.prepare<[string, string, string]>('INSERT OR IGNORE INTO feed (agency_id, event_id, entry) VALUES (?, ?, ?)'),
-    feed: db.prepare<[string, number, number], { seq: number; entry: string }>('SELECT seq, entry FROM feed WHERE agency_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    feed: db.prepare<[string, number, number], { seq: number; entry: string }>(
+      'SELECT seq, entry FROM feed WHERE agency_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    ),
     referralsTo: openReferrals('r.to_agency = ?'),
     referralsEscalatedTo: openReferrals('r.escalated_to = ?'),
     casesOf: db.prepare<[string], { case_id: string; summary: string; revision: number }>(

@@ -29,7 +29,9 @@ export class WorklistController {
   }
 
   @Get('municipalities')
-  @ApiOperation({ summary: "The municipalities a case may belong to, each with its region, its social services and the coordinator its unanswered referrals are escalated to" })
+  @ApiOperation({
+    summary: 'The municipalities a case may belong to, each with its region, its social services and the coordinator its unanswered referrals are escalated to',
+  })
   municipalities() {
     return this.registry.municipalities().map(({ id, code, name, region }) => {
       const { socialServices, coordinator } = this.registry.servicesOf(id);
@@ -55,7 +57,15 @@ export class WorklistController {
     for (const { caseId, revision } of events) revisions.set(caseId, [...(revisions.get(caseId) ?? []), revision]);
     const reader = readerOf(caller);
     await this.accessLog.record(
-      ...[...revisions].map(([caseId, shown]) => ({ reader, view: 'feed' as const, caseId, caseExists: true, standing: null, outcome: 'redacted' as const, revisions: shown })),
+      ...[...revisions].map(([caseId, shown]) => ({
+        reader,
+        view: 'feed' as const,
+        caseId,
+        caseExists: true,
+        standing: null,
+        outcome: 'redacted' as const,
+        revisions: shown,
+      })),
     );
     return { agencyId: caller.agency.id, events, next: events.length > 0 ? events[events.length - 1].cursor : (query.after ?? '0') };
   }
@@ -73,7 +83,12 @@ export class WorklistController {
     const caseIds = [...new Set([...referralsAwaitingAnswer, ...escalatedReferrals, ...cases].map((c) => c.caseId))];
     await this.accessLog.record({ reader: readerOf(caller), view: 'worklist', caseId: null, caseExists: false, standing: null, outcome: 'redacted', caseIds });
     const reveal = (referrals: typeof referralsAwaitingAnswer) => Promise.all(referrals.map((r) => this.cases.revealed(r, r.caseId)));
-    return { agencyId: caller.agency.id, referralsAwaitingAnswer: await reveal(referralsAwaitingAnswer), escalatedReferrals: await reveal(escalatedReferrals), cases };
+    return {
+      agencyId: caller.agency.id,
+      referralsAwaitingAnswer: await reveal(referralsAwaitingAnswer),
+      escalatedReferrals: await reveal(escalatedReferrals),
+      cases,
+    };
   }
 
   /**

@@ -230,6 +230,7 @@ export class EventStoreDbEventStore implements EventStore {
 
   subscribeToAll(options: { after?: LogPosition } = {}): LogSubscription {
     const after = decodePosition(options.after);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the subscription's own functions below read the store
     const store = this;
     let open = true;
     let iterated = false;
@@ -314,8 +315,7 @@ export class EventStoreDbEventStore implements EventStore {
       if (!(error instanceof WrongExpectedVersionError)) throw refusalOf(stream, error as Error);
       const now = await this.head(stream);
       throw (
-        appendRefusal(stream, events, expected, now) ??
-        new ConcurrencyError(stream, describeExpected(expected), String(error.actualVersion).replace('_', '-'))
+        appendRefusal(stream, events, expected, now) ?? new ConcurrencyError(stream, describeExpected(expected), String(error.actualVersion).replace('_', '-'))
       );
     }
     const last = events[events.length - 1];
@@ -611,7 +611,6 @@ function decodePosition(position: LogPosition | undefined): Position | undefined
   }
   return decoded;
 }
-
 
 async function* empty<T>(): AsyncGenerator<T> {
   // nothing to read

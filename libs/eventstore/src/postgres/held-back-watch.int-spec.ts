@@ -13,10 +13,15 @@ describeWithPostgres('watching for followers held back', () => {
   function watch() {
     const reports: HeldBackReport[] = [];
     const lookups: Promise<unknown>[] = [];
-    const watcher = new HeldBackWatch(pool, 100, (report) => reports.push(report), (work) => {
-      lookups.push(work);
-      return work;
-    });
+    const watcher = new HeldBackWatch(
+      pool,
+      100,
+      (report) => reports.push(report),
+      (work) => {
+        lookups.push(work);
+        return work;
+      },
+    );
     const settled = async () => {
       await Promise.allSettled(lookups);
       await new Promise((resolve) => setImmediate(resolve)); // the report follows its lookup's answer

@@ -66,7 +66,9 @@ describeWithPostgres('the PostgreSQL event store', () => {
       const [early] = sealEvents(`slow-${randomUUID()}`, null, [draft()]);
       await slow.query('BEGIN');
       await insertLikeTheStore(slow, schema, early);
-      const { sealed: [late] } = await appendSealed(store, `late-${randomUUID()}`, null, [draft()]);
+      const {
+        sealed: [late],
+      } = await appendSealed(store, `late-${randomUUID()}`, null, [draft()]);
 
       // This store's own read waits for what it acknowledged, and so for the open transaction. That something
       // does not happen takes a window to see; a slow machine can only make this pass without proving much.
@@ -80,9 +82,7 @@ describeWithPostgres('the PostgreSQL event store', () => {
       await follower.until(2);
       expect(follower.ids()).toEqual([early.id, late.id]);
       expect((await ownRead).map((e) => e.envelope.id)).toEqual([early.id, late.id]);
-      expect((await collect(elsewhere.readAll({ after: marker.position }))).map((e) => e.position)).toEqual(
-        follower.delivered.map((e) => e.position),
-      );
+      expect((await collect(elsewhere.readAll({ after: marker.position }))).map((e) => e.position)).toEqual(follower.delivered.map((e) => e.position));
       await follower.close();
     });
 
@@ -97,7 +97,9 @@ describeWithPostgres('the PostgreSQL event store', () => {
       const idle = await connect();
       await idle.query('BEGIN');
       await idle.query('SELECT pg_current_xact_id()');
-      const { sealed: [event] } = await appendSealed(store, `past-${randomUUID()}`, null, [draft()]);
+      const {
+        sealed: [event],
+      } = await appendSealed(store, `past-${randomUUID()}`, null, [draft()]);
 
       await follower.until({ id: event.id });
       expect((await collect(elsewhere.readAll({ after: marker.position }))).map((e) => e.envelope.id)).toEqual([event.id]);
@@ -119,7 +121,9 @@ describeWithPostgres('the PostgreSQL event store', () => {
       const [early] = sealEvents(`stuck-${randomUUID()}`, null, [draft()]);
       await insertLikeTheStore(stuck, schema, early);
       const { rows } = await stuck.query<{ pid: number; xid: string }>('SELECT pg_backend_pid() AS pid, pg_current_xact_id()::text AS xid');
-      const { sealed: [waiting] } = await appendSealed(store, `waiting-${randomUUID()}`, null, [draft()]);
+      const {
+        sealed: [waiting],
+      } = await appendSealed(store, `waiting-${randomUUID()}`, null, [draft()]);
 
       while (!reports.some((r) => r.pid === rows[0].pid)) await pause(20);
       const report = reports.find((r) => r.pid === rows[0].pid)!;
@@ -341,10 +345,14 @@ async function insertLikeTheStore(client: Client, schema: string, event: SealedE
   await client.query(appendLockStatement(schema));
   // Holding the lock without a transaction id yet: the moment readers must not be misled by.
   if (pauseAfterLockMs > 0) await pause(pauseAfterLockMs);
-  await client.query(
-    `INSERT INTO "${schema}".events (stream, revision, id, type, hash, envelope) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [event.stream, event.revision, event.id, event.type, event.hash, serializeEnvelope(event)],
-  );
+  await client.query(`INSERT INTO "${schema}".events (stream, revision, id, type, hash, envelope) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    event.stream,
+    event.revision,
+    event.id,
+    event.type,
+    event.hash,
+    serializeEnvelope(event),
+  ]);
 }
 
 /** Resolves once no connection of that application name is left on the server. */
@@ -376,10 +384,7 @@ class Follower {
 
   /** Resolves once `count` events were delivered, or the event with that id; fails if the subscription ends first. */
   async until(what: number | { id: string }): Promise<void> {
-    const reached =
-      typeof what === 'number'
-        ? () => this.delivered.length >= what
-        : () => this.delivered.some((e) => e.envelope.id === what.id);
+    const reached = typeof what === 'number' ? () => this.delivered.length >= what : () => this.delivered.some((e) => e.envelope.id === what.id);
     const enough = new Promise<void>((resolve) => {
       this.waiting = { reached, resolve };
       if (reached()) resolve();
@@ -454,8 +459,7 @@ function partialBatches(envelopes: readonly SealedEnvelope[]): string[] {
   return [...sizes].filter(([, { size, stored }]) => size !== stored).map(([batch]) => `batch ${batch}`);
 }
 
-const draft = (data: Record<string, string> = {}): EventDraft =>
-  testDraft('StoreChecked', data, 'postgres-event-store-spec');
+const draft = (data: Record<string, string> = {}): EventDraft => testDraft('StoreChecked', data, 'postgres-event-store-spec');
 const drafts = (count: number) => Array.from({ length: count }, () => draft());
 
 function headOf(events: readonly SealedEnvelope[]): NonNullable<StreamHead> {

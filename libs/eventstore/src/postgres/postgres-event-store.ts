@@ -129,9 +129,7 @@ export class PostgresEventStore implements EventStore {
     this.channel = `${schema}_appended`;
     this.sql = statements(this.table, schema);
     if (options.onHeldBack) {
-      this.heldBack = new HeldBackWatch(pool, options.heldBackReportAfterMs ?? 10_000, options.onHeldBack, (work) =>
-        this.track(work),
-      );
+      this.heldBack = new HeldBackWatch(pool, options.heldBackReportAfterMs ?? 10_000, options.onHeldBack, (work) => this.track(work));
     }
   }
 
@@ -144,9 +142,7 @@ export class PostgresEventStore implements EventStore {
       // Awaited before the connection's first use. A server with synchronous_commit=off would acknowledge
       // appends that a crash can still take back; stronger settings (remote_apply) are left as they are.
       onConnect: async (client) => {
-        await client.query(
-          `SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'`,
-        );
+        await client.query(`SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'`);
       },
     });
     const store = new PostgresEventStore(options, schema, pool, options.pollIntervalMs ?? 200);
@@ -174,10 +170,7 @@ export class PostgresEventStore implements EventStore {
     let from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
     while (remaining > 0) {
       const limit = Math.min(PAGE, remaining);
-      const { rows } = await this.query<LogRow & { revision: string }>(
-        backwards ? this.sql.streamBackwards : this.sql.streamForwards,
-        [stream, from, limit],
-      );
+      const { rows } = await this.query<LogRow & { revision: string }>(backwards ? this.sql.streamBackwards : this.sql.streamForwards, [stream, from, limit]);
       for (const row of rows) yield toRecorded(row);
       if (rows.length < limit) return;
       remaining -= rows.length;
@@ -268,9 +261,7 @@ export class PostgresEventStore implements EventStore {
   private async write(stream: string, events: readonly SealedEnvelope[], expected: ExpectedRevision): Promise<AppendResult> {
     const first = events[0];
     const unlinked = events.some((event, i) => i > 0 && event.prev !== events[i - 1].hash);
-    const misplaced =
-      (typeof expected === 'number' && expected !== first.revision - 1) ||
-      (expected === 'no-stream' && first.revision !== 0);
+    const misplaced = (typeof expected === 'number' && expected !== first.revision - 1) || (expected === 'no-stream' && first.revision !== 0);
     // Such a batch cannot be stored whatever the head; the head only decides which refusal the writer gets.
     if (unlinked || misplaced) throw refusalAt(stream, events, expected, await this.head(stream));
 

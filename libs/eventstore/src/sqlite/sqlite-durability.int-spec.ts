@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { envelopeHash, EventDraft, SealedEnvelope, serializeEnvelope, verifyChain } from '@samverkan/sealing';
-import { RecordedEvent } from '../event-store.port';
 import { appendSealed, readStreamHead } from '../sealed-append';
 import { SqliteEventStore } from './sqlite-event-store';
 import { collect, testDraft } from '../testing/test-events';

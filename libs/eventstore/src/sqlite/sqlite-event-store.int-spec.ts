@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConcurrencyError } from '@samverkan/common';
 import { EventDraft, sealEvents, verifyChain } from '@samverkan/sealing';
-import { RecordedEvent } from '../event-store.port';
 import { appendSealed, readStreamHead } from '../sealed-append';
 import { describeEventStoreContract } from '../testing/event-store-contract';
 import { SqliteEventStore } from './sqlite-event-store';
@@ -59,7 +58,12 @@ describe('the SQLite event store file', () => {
 
     expect(after.map((e) => e.raw)).toEqual(before.map((e) => e.raw));
     expect(after.map((e) => e.envelope)).toEqual(sealed);
-    expect(verifyChain(stream, after.map((e) => e.envelope))).toMatchObject({ ok: true, events: 3 });
+    expect(
+      verifyChain(
+        stream,
+        after.map((e) => e.envelope),
+      ),
+    ).toMatchObject({ ok: true, events: 3 });
   });
 
   it('continues a stream after reopening, linked to the event stored before', async () => {
@@ -91,9 +95,7 @@ describe('the SQLite event store file', () => {
     const store = open();
     await store.close();
 
-    await expect(store.appendToStream(stream, sealEvents(stream, null, [draft()]), 'no-stream')).rejects.toThrow(
-      /closed/,
-    );
+    await expect(store.appendToStream(stream, sealEvents(stream, null, [draft()]), 'no-stream')).rejects.toThrow(/closed/);
   });
 
   it('wakes a subscription for an append made while its consumer was busy, without waiting for a poll', async () => {

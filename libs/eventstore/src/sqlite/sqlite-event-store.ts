@@ -76,18 +76,10 @@ export class SqliteEventStore implements EventStore {
         UNIQUE (stream, revision)
       );
     `);
-    this.lastOfStream = this.db.prepare(
-      'SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
-    );
-    this.insert = this.db.prepare(
-      'INSERT INTO events (stream, revision, id, type, hash, envelope) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.streamForwards = this.db.prepare(
-      'SELECT position, envelope FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
-    );
-    this.streamBackwards = this.db.prepare(
-      'SELECT position, envelope FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
-    );
+    this.lastOfStream = this.db.prepare('SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1');
+    this.insert = this.db.prepare('INSERT INTO events (stream, revision, id, type, hash, envelope) VALUES (?, ?, ?, ?, ?, ?)');
+    this.streamForwards = this.db.prepare('SELECT position, envelope FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?');
+    this.streamBackwards = this.db.prepare('SELECT position, envelope FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?');
     this.allAfter = this.db.prepare('SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?');
 
     this.appendOne = this.db.transaction((pending: PendingAppend) => this.write(pending));

@@ -29,7 +29,7 @@ export function describeWith(name: string, requirement: Requirement, body: () =>
     return;
   }
   const reason = required ? `${missing} ${exemptBecause}` : missing;
-  // eslint-disable-next-line no-console
+
   console.warn(`Skipping "${name}": ${reason}`);
   describe.skip(`${name} (skipped: ${reason})`, body);
 }

@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, ConflictError } from '@samverkan/common';
-import {
-  envelopeHash,
-  EventDraft,
-  GENESIS_HASH,
-  JsonObject,
-  SealedEnvelope,
-  sealEvents,
-  serializeEnvelope,
-  verifyChain,
-} from '@samverkan/sealing';
+import { envelopeHash, EventDraft, GENESIS_HASH, JsonObject, SealedEnvelope, sealEvents, serializeEnvelope, verifyChain } from '@samverkan/sealing';
 import { EventStore, LogPosition, LogSubscription, RecordedEvent } from '../event-store.port';
 import { appendSealed, readStreamHead, StreamHead } from '../sealed-append';
 import { collect, testDraft } from './test-events';
@@ -246,7 +237,7 @@ export function describeEventStoreContract(name: string, make: () => Promise<Eve
         const stream = freshStream('racing');
         // Each writer reads the head, seals after it and appends; on a conflict it reads again and retries.
         const writer = async (writes: number) => {
-          for (let done = 0; done < writes; ) {
+          for (let done = 0; done < writes;) {
             try {
               await appendSealed(store, stream, await readStreamHead(store, stream), [draft()]);
               done += 1;
@@ -314,9 +305,7 @@ export function describeEventStoreContract(name: string, make: () => Promise<Eve
         for (let i = 0; i < 12; i++) head = await appendDrafts(long, head, 100);
 
         const forwards = (await readAllOf(store.readStream(long))).map((e) => e.envelope.revision);
-        const backwards = (await readAllOf(store.readStream(long, { direction: 'backwards' }))).map(
-          (e) => e.envelope.revision,
-        );
+        const backwards = (await readAllOf(store.readStream(long, { direction: 'backwards' }))).map((e) => e.envelope.revision);
 
         const expected = Array.from({ length: 1200 }, (_, i) => i);
         expect(forwards).toEqual(expected);
@@ -396,7 +385,12 @@ export function describeEventStoreContract(name: string, make: () => Promise<Eve
             expect(envelopeHash(event.envelope)).toBe(event.envelope.hash);
           }
         }
-        expect(verifyChain(stream, fromStream.map((e) => e.envelope))).toMatchObject({ ok: true, events: 2 });
+        expect(
+          verifyChain(
+            stream,
+            fromStream.map((e) => e.envelope),
+          ),
+        ).toMatchObject({ ok: true, events: 2 });
       });
     });
 

@@ -64,8 +64,7 @@ export async function startEventStoreDbForRun(): Promise<(() => Promise<void>) |
     await getContainerRuntimeClient();
   } catch (error) {
     process.env[notStartedEnv] =
-      `no Docker daemon answered for testcontainers to start one (${(error as Error).message}; ` +
-      "none runs on this project's build machines)";
+      `no Docker daemon answered for testcontainers to start one (${(error as Error).message}; ` + "none runs on this project's build machines)";
     return undefined;
   }
   let container: StartedTestContainer;

@@ -49,7 +49,6 @@ function probe(): { ok: true } | { ok: false; reason: string } {
   return { ok: false, reason: `PostgreSQL at ${withoutPassword(postgresUrl)} cannot be reached (${why}). ${howToEnable}` };
 }
 
-
 /**
  * `describe` for suites that need a real PostgreSQL: runs them when the server answers, skips them with the
  * reason otherwise, and under `REQUIRE_INFRA=1` turns the skip into a failing test.

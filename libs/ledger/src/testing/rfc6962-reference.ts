@@ -21,9 +21,7 @@ export function mth(leaves: readonly Buffer[]): Buffer {
 export function path(m: number, leaves: readonly Buffer[]): Buffer[] {
   if (leaves.length <= 1) return [];
   const k = largestPowerOfTwoBelow(leaves.length);
-  return m < k
-    ? [...path(m, leaves.slice(0, k)), mth(leaves.slice(k))]
-    : [...path(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
+  return m < k ? [...path(m, leaves.slice(0, k)), mth(leaves.slice(k))] : [...path(m - k, leaves.slice(k)), mth(leaves.slice(0, k))];
 }
 
 /** PROOF(m, D[n]) = SUBPROOF(m, D[n], true). */
@@ -34,9 +32,7 @@ export function proof(m: number, leaves: readonly Buffer[]): Buffer[] {
 function subproof(m: number, leaves: readonly Buffer[], b: boolean): Buffer[] {
   if (m === leaves.length) return b ? [] : [mth(leaves)];
   const k = largestPowerOfTwoBelow(leaves.length);
-  return m <= k
-    ? [...subproof(m, leaves.slice(0, k), b), mth(leaves.slice(k))]
-    : [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
+  return m <= k ? [...subproof(m, leaves.slice(0, k), b), mth(leaves.slice(k))] : [...subproof(m - k, leaves.slice(k), false), mth(leaves.slice(0, k))];
 }
 
 /** n distinct, reproducible leaf hashes. */

@@ -320,7 +320,7 @@ function isFenced(error: unknown): boolean {
 
 /** Whether the error, or one it wraps, is a broker error of one of these types. */
 function hasErrorType(error: unknown, types: ReadonlySet<string>): boolean {
-  for (let e = error as { type?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] } | undefined; e; ) {
+  for (let e = error as { type?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] } | undefined; e;) {
     if (e.type && types.has(e.type)) return true;
     if (Array.isArray(e.errors) && e.errors.some((inner) => hasErrorType(inner, types))) return true;
     e = (e.cause ?? e.originalError) as typeof e;

@@ -6,5 +6,9 @@ import { PostgresKeyVault } from './postgres-key-vault';
 describeWithPostgres('the PostgreSQL key vault', () => {
   const schema = freshSchemaName();
   const master = MasterKey.generate();
-  describeKeyVaultContract('the PostgreSQL key vault', () => PostgresKeyVault.open({ connectionString: postgresUrl, schema }, master), () => dropSchemas([schema]));
+  describeKeyVaultContract(
+    'the PostgreSQL key vault',
+    () => PostgresKeyVault.open({ connectionString: postgresUrl, schema }, master),
+    () => dropSchemas([schema]),
+  );
 });

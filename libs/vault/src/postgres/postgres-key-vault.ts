@@ -26,10 +26,15 @@ export class PostgresKeyVault implements KeyVault {
     const table = `"${schema}".data_keys`;
     const terms = `"${schema}".lookup_terms`;
     return initialised(pool, async () => {
-      await createTablesOnce(pool, schema, table, `
+      await createTablesOnce(
+        pool,
+        schema,
+        table,
+        `
         CREATE TABLE IF NOT EXISTS ${table} (kid text PRIMARY KEY, wrapped bytea, created_at timestamptz NOT NULL DEFAULT now(), destroyed_at timestamptz);
         CREATE TABLE IF NOT EXISTS ${terms} (term text NOT NULL, kid text NOT NULL, PRIMARY KEY (term, kid));
-        CREATE INDEX IF NOT EXISTS lookup_terms_by_kid ON ${terms} (kid);`);
+        CREATE INDEX IF NOT EXISTS lookup_terms_by_kid ON ${terms} (kid);`,
+      );
       return new PostgresKeyVault(pool, table, terms, master);
     });
   }
@@ -37,10 +42,14 @@ export class PostgresKeyVault implements KeyVault {
   async keyFor(kid: string): Promise<DataKey> {
     let row = await this.row(kid);
     if (!row) {
-      await this.pool.query(`INSERT INTO ${this.table} (kid, wrapped) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING`, [kid, await this.master.wrap(kid, randomBytes(32))]);
+      await this.pool.query(`INSERT INTO ${this.table} (kid, wrapped) VALUES ($1, $2) ON CONFLICT (kid) DO NOTHING`, [
+        kid,
+        await this.master.wrap(kid, randomBytes(32)),
+      ]);
       row = await this.row(kid); // another process may have made it first: the stored key is the key
     }
-    if (!row?.wrapped) throw new ConflictError(`the key of ${kid} was destroyed: nothing more is encrypted for it`, { rule: 'key-destroyed', details: { kid } });
+    if (!row?.wrapped)
+      throw new ConflictError(`the key of ${kid} was destroyed: nothing more is encrypted for it`, { rule: 'key-destroyed', details: { kid } });
     return { kid, key: await this.master.unwrap(kid, row.wrapped) };
   }
 
@@ -50,7 +59,8 @@ export class PostgresKeyVault implements KeyVault {
   }
 
   async index(kid: string, terms: readonly string[]): Promise<void> {
-    if (!(await this.row(kid))?.wrapped) throw new ConflictError(`there is no key ${kid} to file lookup terms under`, { rule: 'key-destroyed', details: { kid } });
+    if (!(await this.row(kid))?.wrapped)
+      throw new ConflictError(`there is no key ${kid} to file lookup terms under`, { rule: 'key-destroyed', details: { kid } });
     if (terms.length === 0) return;
     await this.pool.query(`INSERT INTO ${this.terms} (term, kid) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING`, [terms, kid]);
   }
@@ -82,7 +92,10 @@ export class PostgresKeyVault implements KeyVault {
   }
 
   private async row(kid: string) {
-    const { rows } = await this.pool.query<{ wrapped: Buffer | null; destroyed_at: Date | null }>(`SELECT wrapped, destroyed_at FROM ${this.table} WHERE kid = $1`, [kid]);
+    const { rows } = await this.pool.query<{ wrapped: Buffer | null; destroyed_at: Date | null }>(
+      `SELECT wrapped, destroyed_at FROM ${this.table} WHERE kid = $1`,
+      [kid],
+    );
     return rows[0];
   }
 }

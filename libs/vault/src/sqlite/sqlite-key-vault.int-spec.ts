@@ -8,7 +8,11 @@ import { SqliteKeyVault } from './sqlite-key-vault';
 const dir = mkdtempSync(join(tmpdir(), 'samverkan-key-vault-'));
 const master = MasterKey.generate();
 
-describeKeyVaultContract('the SQLite key vault', async () => new SqliteKeyVault(join(dir, 'keys.db'), master), async () => rmSync(dir, { recursive: true, force: true }));
+describeKeyVaultContract(
+  'the SQLite key vault',
+  async () => new SqliteKeyVault(join(dir, 'keys.db'), master),
+  async () => rmSync(dir, { recursive: true, force: true }),
+);
 
 describe('the SQLite key vault, on its file', () => {
   it('leaves no copy of a destroyed key, wrapped or not, nor of its lookup terms, in its files', async () => {

@@ -45,7 +45,8 @@ export class SqliteKeyVault implements KeyVault {
 
   async index(kid: string, terms: readonly string[]): Promise<void> {
     this.db.transaction(() => {
-      if (this.sql.get.get(kid)?.wrapped == null) throw new ConflictError(`there is no key ${kid} to file lookup terms under`, { rule: 'key-destroyed', details: { kid } });
+      if (this.sql.get.get(kid)?.wrapped == null)
+        throw new ConflictError(`there is no key ${kid} to file lookup terms under`, { rule: 'key-destroyed', details: { kid } });
       for (const term of terms) this.sql.addTerm.run(term, kid);
     })();
   }

@@ -30,7 +30,7 @@ export async function snapshotOf(index: CaseIndex, now = new Date('2100-01-01T00
   const agencies: Record<string, unknown> = {};
   for (const agencyId of agencyIds) {
     const feed = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await index.feedOf(agencyId, after, 50);
       if (page.length === 0) break;
       feed.push(...page);
@@ -63,13 +63,27 @@ export function expectedOf(events: readonly RecordedEvent[]) {
     for (const delivery of share(event.envelope, before, state)) {
       const { data, withheldFields, basis, case: brief } = delivery;
       feeds.get(delivery.agencyId)!.push(
-        expect.objectContaining({ eventId: event.envelope.id, caseId, data, withheldFields, basis, ...(brief ? { case: brief } : {}), position: event.position }),
+        expect.objectContaining({
+          eventId: event.envelope.id,
+          caseId,
+          data,
+          withheldFields,
+          basis,
+          ...(brief ? { case: brief } : {}),
+          position: event.position,
+        }),
       );
     }
   }
   const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const open = [...cases].flatMap(([caseId, { state }]) => openReferralsOf(state).map((r) => ({ caseId, state, ...r })));
-  open.sort((a, b) => (a.dueBy === null ? 1 : 0) - (b.dueBy === null ? 1 : 0) || byText(a.dueBy ?? '', b.dueBy ?? '') || byText(a.caseId, b.caseId) || byText(a.referralId, b.referralId));
+  open.sort(
+    (a, b) =>
+      (a.dueBy === null ? 1 : 0) - (b.dueBy === null ? 1 : 0) ||
+      byText(a.dueBy ?? '', b.dueBy ?? '') ||
+      byText(a.caseId, b.caseId) ||
+      byText(a.referralId, b.referralId),
+  );
   const agencies: Record<string, unknown> = {};
   for (const agencyId of agencyIds) {
     agencies[agencyId] = {
@@ -130,7 +144,14 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
           actorId: 'officer',
           commandId: uuidv7(),
         });
-      const opening = { type: 'OpenCase', issuer: police, subject: { subjectId, category: 'victim', ageGroup: 'adult', gender: null, originRegion: null, originCountry: null }, city: 'malmo', exploitation: null, summary: null };
+      const opening = {
+        type: 'OpenCase',
+        issuer: police,
+        subject: { subjectId, category: 'victim', ageGroup: 'adult', gender: null, originRegion: null, originCountry: null },
+        city: 'malmo',
+        exploitation: null,
+        summary: null,
+      };
 
       caseId = uuidv7();
       await run(caseId, opening);
@@ -150,7 +171,11 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
       await run(prosecutedCaseId, { ...opening, subject: { ...opening.subject, subjectId: prosecutedSubject } });
       await run(prosecutedCaseId, { type: 'AddAgencyToCase', issuer: police, agency: prosecutor, reason: 'prosecution' });
       await run(prosecutedCaseId, { type: 'OpenInvestigation', issuer: police, investigationId: 'i-1', reference: '5000-K1-26' });
-      await run(prosecutedCaseId, { type: 'InitiateProsecution', issuer: prosecutor, defendants: defendants.map((defendantId) => ({ defendantId, charges: ['procuring'] })) });
+      await run(prosecutedCaseId, {
+        type: 'InitiateProsecution',
+        issuer: prosecutor,
+        defendants: defendants.map((defendantId) => ({ defendantId, charges: ['procuring'] })),
+      });
 
       await caseStories(store, registry, 17).write(400, 30);
       log = await collect(store.readAll());
@@ -168,9 +193,19 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         for (const event of scripted) await index.project(event);
         expect(await index.casesAbout(subjectId)).toEqual([{ caseId, status: 'open', leadAgency: police.agencyId, team: [police.agencyId] }]);
         expect(await index.casesAbout(uuidv7())).toEqual([]);
-        expect(await index.caseFacts()).toEqual([expect.objectContaining({ caseId, subjectId, city: 'malmo', supportKinds: ['protection'], openedAt: '2026-03-01T09:00:00.000Z' })]);
+        expect(await index.caseFacts()).toEqual([
+          expect.objectContaining({ caseId, subjectId, city: 'malmo', supportKinds: ['protection'], openedAt: '2026-03-01T09:00:00.000Z' }),
+        ]);
         expect(await index.referralsAwaiting(social.agencyId)).toEqual([
-          expect.objectContaining({ caseId, referralId: 'r-1', fromAgency: police.agencyId, dueBy, escalatedTo: null, city: 'malmo', subject: { category: 'victim', ageGroup: 'adult' } }),
+          expect.objectContaining({
+            caseId,
+            referralId: 'r-1',
+            fromAgency: police.agencyId,
+            dueBy,
+            escalatedTo: null,
+            city: 'malmo',
+            subject: { category: 'victim', ageGroup: 'adult' },
+          }),
         ]);
         expect(await index.casesOf(police.agencyId)).toEqual([expect.objectContaining({ caseId, status: 'open', leadAgency: police.agencyId, revision: 3 })]);
         expect(await index.casesOf(social.agencyId)).toEqual([]);
@@ -180,12 +215,18 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         await index.close();
       });
 
-      it("feeds each agency what the sharing policy grants it, in log order, page by page from a cursor", async () => {
+      it('feeds each agency what the sharing policy grants it, in log order, page by page from a cursor', async () => {
         const index = await open('feed');
         await index.projectBatch(scripted);
         const policeFeed = await index.feedOf(police.agencyId, 0, 100);
         expect(policeFeed.map((e) => [e.type, e.revision])).toEqual(scripted.map((e) => [e.envelope.type, e.envelope.revision]));
-        expect(policeFeed[0]).toMatchObject({ eventId: scripted[0].envelope.id, caseId, hash: scripted[0].envelope.hash, position: scripted[0].position, withheldFields: [] });
+        expect(policeFeed[0]).toMatchObject({
+          eventId: scripted[0].envelope.id,
+          caseId,
+          hash: scripted[0].envelope.hash,
+          position: scripted[0].position,
+          withheldFields: [],
+        });
         // The addressee of the referral is not on the team: it sees the referral, with what the case is about.
         const socialFeed = await index.feedOf(social.agencyId, 0, 100);
         expect(socialFeed).toEqual([expect.objectContaining({ type: 'CaseReferred', case: expect.objectContaining({ city: 'malmo' }) })]);
@@ -199,7 +240,9 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         const index = await open('escalated');
         const events = log.filter((e) => e.envelope.stream === `case-${escalatedCaseId}`);
         await index.projectBatch(events.slice(0, 4)); // opened (and joined by its lead), referred, escalated
-        expect(await index.referralsEscalatedTo(coordinator.agencyId)).toEqual([expect.objectContaining({ caseId: escalatedCaseId, referralId: 'r-2', escalatedTo: coordinator.agencyId })]);
+        expect(await index.referralsEscalatedTo(coordinator.agencyId)).toEqual([
+          expect.objectContaining({ caseId: escalatedCaseId, referralId: 'r-2', escalatedTo: coordinator.agencyId }),
+        ]);
         expect(await index.referralsAwaiting(social.agencyId)).toEqual([expect.objectContaining({ referralId: 'r-2', escalatedTo: coordinator.agencyId })]);
         expect(await index.dueReferrals(new Date('2026-03-03T00:00:00Z'))).toEqual([]);
         await index.project(events[4]);
@@ -217,7 +260,9 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         const batched = await open('defendants-batch');
         await batched.projectBatch(events);
         for (const index of [oneByOne, batched]) {
-          expect(await index.casesAbout(prosecutedSubject)).toEqual([expect.objectContaining({ caseId: prosecutedCaseId, team: expect.arrayContaining([police.agencyId, 'aklagare-internationella']) })]);
+          expect(await index.casesAbout(prosecutedSubject)).toEqual([
+            expect.objectContaining({ caseId: prosecutedCaseId, team: expect.arrayContaining([police.agencyId, 'aklagare-internationella']) }),
+          ]);
           for (const defendantId of defendants) expect(await index.casesAbout(defendantId)).toEqual([]);
           await index.close();
         }
