@@ -148,12 +148,13 @@ function control(name, schema, doc, context) {
   }
   if (schema.enum || choices) {
     const values = (schema.enum ?? choices).filter((v) => !choices || choices.includes(v));
-    const agencyField = !schema.enum;
+    // An agency is named by its name; any other value of a list in the page's language.
+    const label = (v) => (context.agencyName(v) !== v ? context.agencyName(v) : valueName(v));
     return selectControl(
       name,
       schema,
       context,
-      values.map((v) => [v, agencyField ? context.agencyName(v) : valueName(v)]),
+      values.map((v) => [v, label(v)]),
     );
   }
   const dated = schema.format === 'date' || schema.oneOf?.some((s) => s.format === 'date');

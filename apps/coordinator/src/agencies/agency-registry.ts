@@ -48,6 +48,7 @@ export interface MunicipalServices {
 
 /** The form of every id in the registry: agencies, regions, municipalities. */
 export const REGISTRY_ID = /^[a-z][a-z0-9-]{1,62}$/;
+export type RegistryKind = 'agency' | 'municipality' | 'region';
 
 /**
  * The agencies that may use the service, and the regions and municipalities cases belong to, loaded from the
@@ -135,6 +136,16 @@ export class AgencyRegistry {
 
   region(id: string): Region | undefined {
     return this.regionsById.get(id);
+  }
+
+  regions(): Region[] {
+    return [...this.regionsById.values()];
+  }
+
+  /** The ids of one kind of entry, in the order listed. */
+  ids(kind: RegistryKind): string[] {
+    const entries = kind === 'agency' ? this.all() : kind === 'municipality' ? this.municipalities() : this.regions();
+    return entries.map((entry) => entry.id);
   }
 
   /** The agencies a case in the municipality turns to; the municipality must be a listed one. */

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { REGISTRY_ID } from '../agencies/agency-registry';
+import { RegistryId } from '../agencies/registry-id';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -77,7 +77,7 @@ export class SubjectDto {
   /** Country of origin, ISO 3166-1 alpha-2 (NG, EE, RO). */
   @Optional() @Matches(/^[A-Z]{2}$/, { message: 'originCountry must be an ISO 3166-1 alpha-2 country code, like NG' }) originCountry?: string;
   /** The municipality the subject lives or stays in, where it is not the case's (a child is referred to its social services). */
-  @Optional() @Matches(REGISTRY_ID, { message: 'subject.municipality must be the id of a listed municipality, like lund' }) municipality?: string;
+  @Optional() @RegistryId('municipality', 'lund') municipality?: string;
 }
 
 export class OpenCaseDto {
@@ -88,11 +88,11 @@ export class OpenCaseDto {
   /** Short description of the case; no names or other identifying details. */
   @Optional() @IsString() @MaxLength(2000) summary?: string;
   /** The municipality (kommun) the case belongs to, by its id in the registry (GET /agencies/municipalities); defaults to the opening agency's. */
-  @Optional() @Matches(REGISTRY_ID, { message: 'city must be the id of a listed municipality, like malmo' }) city?: string;
+  @Optional() @RegistryId('municipality', 'malmo') city?: string;
 }
 
 export class AddAgencyDto {
-  @Matches(REGISTRY_ID) agencyId!: string;
+  @RegistryId('agency', 'polisen-malmo') agencyId!: string;
   @Reason() reason!: string;
 }
 
@@ -101,7 +101,7 @@ export class RemoveAgencyDto {
 }
 
 export class ReferCaseDto {
-  @Matches(REGISTRY_ID) toAgency!: string;
+  @RegistryId('agency', 'aklagare-internationella') toAgency!: string;
   @Reason() reason!: string;
   @IsIn(URGENCIES) urgency!: Urgency;
   @Optional() @IsTimestamp({ yearsAhead: 2 }) dueBy?: string;
@@ -234,7 +234,7 @@ export class RegisterEvidenceDto {
 }
 
 export class TransferEvidenceDto {
-  @Matches(REGISTRY_ID) toAgency!: string;
+  @RegistryId('agency', 'aklagare-internationella') toAgency!: string;
   @Reason() reason!: string;
 }
 

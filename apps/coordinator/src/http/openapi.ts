@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { AgencyRegistry, RegistryKind } from '../agencies/agency-registry';
+import { REGISTRY_EXTENSION } from '../agencies/registry-id';
 import { PUBLIC_EXTENSION } from '../auth/auth.guard';
 import openApiMetadata from './openapi-metadata';
 import { withAnswers } from './openapi-responses';
@@ -36,6 +38,7 @@ export async function apiDocument(app: INestApplication): Promise<OpenAPIObject>
       if (schema.required) schema.required = [...schema.required].sort((a, b) => declared.indexOf(a) - declared.indexOf(b));
     }
   }
+  listRegisteredIds(document, app.get(AgencyRegistry));
   // A public route needs no token, whatever its controller's other routes need.
   for (const operations of Object.values(document.paths)) {
     for (const operation of Object.values(operations) as Array<{ security?: unknown; [PUBLIC_EXTENSION]?: boolean }>) {
@@ -45,4 +48,27 @@ export async function apiDocument(app: INestApplication): Promise<OpenAPIObject>
     }
   }
   return withAnswers(document);
+}
+
+/**
+ * A field or path parameter that names an agency, a municipality or a region takes the ids this deployment
+ * registers, and no other: the document lists them (a request built from it then names a real one).
+ */
+function listRegisteredIds(document: OpenAPIObject, registry: AgencyRegistry): void {
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    for (const property of Object.values(('properties' in schema && schema.properties) || {}) as Array<Record<string, unknown>>) {
+      const kind = property[REGISTRY_EXTENSION] as RegistryKind | undefined;
+      if (!kind) continue;
+      delete property[REGISTRY_EXTENSION];
+      delete property.pattern;
+      property.enum = registry.ids(kind);
+    }
+  }
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations) as Array<{ parameters?: Array<{ name: string; in: string; schema?: object }> }>) {
+      for (const parameter of operation?.parameters ?? []) {
+        if (parameter.in === 'path' && parameter.name === 'agencyId') parameter.schema = { type: 'string', enum: registry.ids('agency') };
+      }
+    }
+  }
 }
