@@ -103,6 +103,23 @@ describe('requests built from the OpenAPI document', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('are refused as invalid where a field the document types is null (the document allows null nowhere)', async () => {
+    const social = await service.as('socialtjansten-malmo');
+    const mismatches: string[] = [];
+    let tried = 0;
+    for (const [path, operation] of routes()) {
+      const schema = resolve(operation.requestBody!.content['application/json'].schema);
+      const body = valid(schema) as Record<string, unknown>;
+      for (const key of Object.keys(schema.properties ?? {})) {
+        tried += 1;
+        const answer = await social.post(urlOf(path, operation), { ...body, [key]: null });
+        if (answer.status !== 400) mismatches.push(`POST ${path} with ${key}: null: ${answer.status}`);
+      }
+    }
+    expect(tried).toBeGreaterThan(50);
+    expect(mismatches).toEqual([]);
+  });
+
   it('are refused as invalid where the document says a required field is missing', async () => {
     const social = await service.as('socialtjansten-malmo');
     const mismatches: string[] = [];
