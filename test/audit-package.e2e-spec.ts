@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AuditRun, checkpointOfWholeStore, fetchText, saveFile, scratchDir } from './support/audit-cli';
+import { AuditRun, checkpointOfWholeStore, fetchText, runProcess, saveFile, scratchDir } from './support/audit-cli';
 import { RunningService } from './support/running-service';
 
 jest.setTimeout(180_000);
@@ -10,15 +9,9 @@ const ROOT = resolve(__dirname, '..');
 
 /** A command in a folder, with a clean HOME and npm cache there and nothing else of this machine's settings. */
 function run(command: string, args: string[], cwd: string, home: string): Promise<AuditRun> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, npm_config_cache: join(home, '.npm'), npm_config_update_notifier: 'false' };
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+  return runProcess(command, args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: home, npm_config_cache: join(home, '.npm'), npm_config_update_notifier: 'false' },
   });
 }
 

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { devPrivateKey, tokenCommand } from '../apps/coordinator/src/auth/dev-keys';
-import { AuditRun, scratchDir } from './support/audit-cli';
+import { AuditRun, runProcess, scratchDir } from './support/audit-cli';
 import { RunningService } from './support/running-service';
 
 jest.setTimeout(60_000);
@@ -12,19 +11,7 @@ const ROOT = resolve(__dirname, '..');
 /** `npm run -s token -- <args>` as a person runs it in the repository, with only the settings given. */
 function tokenCli(args: string[], settings: Record<string, string>): Promise<AuditRun> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...settings };
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['scripts/run-ts.js', 'apps/coordinator/src/auth/token.cli.ts', ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, ['scripts/run-ts.js', 'apps/coordinator/src/auth/token.cli.ts', ...args], { cwd: ROOT, env });
 }
 
 /**

@@ -15,12 +15,10 @@ export interface AuditRun {
   readonly stderr: string;
 }
 
-/** Runs `samverkan-audit <args>` in a child process and collects its exit code and output. */
-export function runAudit(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<AuditRun> {
-  const env = { ...process.env, ...options.env };
-  if (!options.env || !('SAMVERKAN_TOKEN' in options.env)) delete env.SAMVERKAN_TOKEN;
+/** Runs a command in a child process, as a person at a terminal would, and collects its exit code and output. */
+export function runProcess(command: string, args: readonly string[], options: { cwd?: string; env: NodeJS.ProcessEnv }): Promise<AuditRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [AUDIT_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -28,6 +26,13 @@ export function runAudit(args: readonly string[], options: { env?: NodeJS.Proces
     child.on('error', fail);
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
+}
+
+/** Runs `samverkan-audit <args>` in a child process and collects its exit code and output. */
+export function runAudit(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<AuditRun> {
+  const env = { ...process.env, ...options.env };
+  if (!options.env || !('SAMVERKAN_TOKEN' in options.env)) delete env.SAMVERKAN_TOKEN;
+  return runProcess(process.execPath, [AUDIT_BIN, ...args], { env });
 }
 
 /** A fresh temporary folder for the files an auditor downloads. */
