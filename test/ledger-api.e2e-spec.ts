@@ -1,5 +1,6 @@
 import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyConsistency, verifyInclusion } from '@samverkan/ledger';
 import { envelopeHash } from '@samverkan/sealing';
+import { expectIncluded } from './support/ledger-proofs';
 import { AgencyClient, eventually, RunningService } from './support/running-service';
 
 /** The ledger over HTTP, checked with nothing but the ledger library and the published key. */
@@ -65,18 +66,10 @@ describe('the ledger', () => {
     await police.post(`/cases/${caseId}/support`, { kind: 'shelter', providedOn: '2026-01-02' });
     const checkpoint = await checkpointNow();
     const events = (await police.get(`/cases/${caseId}/timeline`)).body.events;
-    for (const event of events) {
-      const reply = await police.get(`/ledger/proofs/inclusion?eventId=${event.id}&treeSize=${checkpoint.size}`);
-      expect(reply.status).toBe(200);
-      expect(reply.body).toMatchObject({ eventId: event.id, treeSize: checkpoint.size, eventHash: event.hash });
-      verifyInclusion(
-        eventLeafHash(event.hash),
-        reply.body.leafIndex,
-        checkpoint.size,
-        reply.body.proof.map((h: string) => fromHex(h, 'proof')),
-        checkpoint.root,
-      );
-    }
+    const replies = await expectIncluded(police, events, checkpoint);
+    events.forEach((event: { id: string; hash: string }, i: number) =>
+      expect(replies[i].body).toMatchObject({ eventId: event.id, treeSize: checkpoint.size, eventHash: event.hash }),
+    );
   });
 
   it('proves each checkpoint consistent with every earlier one', async () => {

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl } from '@samverkan/eventstore/testing/postgres';
-import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyConsistency, verifyInclusion } from '@samverkan/ledger';
+import { fromHex, openCheckpoint, parseVerifierKey, verifyConsistency } from '@samverkan/ledger';
+import { expectIncluded } from './support/ledger-proofs';
 import { AgencyClient, eventually, RunningService } from './support/running-service';
 
 jest.setTimeout(60_000);
@@ -35,20 +36,6 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
     return (await police.get(`/cases/${caseId}/timeline`)).body.events as Array<{ id: string; hash: string }>;
   };
 
-  const expectIncluded = async (events: Array<{ id: string; hash: string }>, checkpoint: { size: number; root: Buffer }) => {
-    for (const event of events) {
-      const reply = await police.get(`/ledger/proofs/inclusion?eventId=${event.id}&treeSize=${checkpoint.size}`);
-      expect(reply.status).toBe(200);
-      verifyInclusion(
-        eventLeafHash(event.hash),
-        reply.body.leafIndex,
-        checkpoint.size,
-        reply.body.proof.map((h: string) => fromHex(h, 'proof')),
-        checkpoint.root,
-      );
-    }
-  };
-
   beforeAll(() => start());
   afterAll(async () => {
     await service?.stop();
@@ -59,7 +46,7 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
     const first = await openCase();
     await eventually(async () => ((await service.health()).body.ledger.size >= first.length ? true : undefined), 'the ledger to seal the case');
     const before = await signNow();
-    await expectIncluded(first, before);
+    await expectIncluded(police, first, before);
 
     expect(existsSync(join(service.config.dataDir, 'ledger.db'))).toBe(false);
     const client = new Client({ connectionString: postgresUrl });
@@ -76,7 +63,7 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
     const restarted = (await service.health()).body.ledger;
     expect(restarted.size).toBeGreaterThanOrEqual(before.size);
     expect(restarted.checkpoint).toBeGreaterThanOrEqual(before.size);
-    await expectIncluded(first, before); // proofs against the checkpoint signed before the restart
+    await expectIncluded(police, first, before); // proofs against the checkpoint signed before the restart
 
     const second = await openCase();
     await eventually(
@@ -85,7 +72,7 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
     );
     const after = await signNow();
     expect(after.size).toBeGreaterThanOrEqual(before.size + second.length);
-    await expectIncluded([...first, ...second], after);
+    await expectIncluded(police, [...first, ...second], after);
     const consistency = (await police.get(`/ledger/proofs/consistency?from=${before.size}&to=${after.size}`)).body;
     verifyConsistency(
       before.size,

@@ -13,5 +13,5 @@ export const RegistryId =
   (kind: RegistryKind, example: string): PropertyDecorator =>
   (target, key) => {
     Matches(REGISTRY_ID, { message: `${String(key)} must be the id of a listed ${kind}, like ${example}` })(target, key);
-    ApiProperty({ type: String, pattern: REGISTRY_ID.source, [REGISTRY_EXTENSION]: kind } as never)(target, key);
+    ApiProperty({ type: String, [REGISTRY_EXTENSION]: kind } as never)(target, key);
   };

@@ -11,13 +11,10 @@ export const AUDIENCE = 'samverkan';
  * the same data directory uses the same keys.
  */
 export function devPrivateKey(dataDir: string, agencyId: string): KeyObject {
+  const existing = readDevKey(dataDir, agencyId);
+  if (existing) return existing;
   const dir = join(dataDir, 'dev-keys');
   const file = join(dir, `${agencyId}.private.jwk.json`);
-  try {
-    return createPrivateKey({ key: JSON.parse(readFileSync(file, 'utf8')) as JsonWebKey, format: 'jwk' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { privateKey } = generateKeyPairSync('ed25519');
   try {
@@ -36,17 +33,23 @@ export function devPrivateKey(dataDir: string, agencyId: string): KeyObject {
  * otherwise sign with keys of its own, and every token it printed would be refused.
  */
 export function existingDevPrivateKey(dataDir: string, agencyId: string): KeyObject {
-  const file = join(dataDir, 'dev-keys', `${agencyId}.private.jwk.json`);
+  const key = readDevKey(dataDir, agencyId);
+  if (key) return key;
+  throw new Error(
+    `no development key for ${agencyId} in ${join(dataDir, 'dev-keys')}: a service makes its agencies' keys in its data directory ` +
+      'when it starts with development keys. Start it there (npm start), or give this command the data directory the service ' +
+      'was started with: SAMVERKAN_DATA_DIR=<that directory> npm run -s token -- …',
+  );
+}
+
+/** The agency's development key in `dataDir`, or undefined where there is none yet. */
+function readDevKey(dataDir: string, agencyId: string): KeyObject | undefined {
   try {
+    const file = join(dataDir, 'dev-keys', `${agencyId}.private.jwk.json`);
     return createPrivateKey({ key: JSON.parse(readFileSync(file, 'utf8')) as JsonWebKey, format: 'jwk' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new Error(
-      `no development key for ${agencyId} in ${join(dataDir, 'dev-keys')}: a service makes its agencies' keys in its data directory ` +
-        'when it starts with development keys. Start it there (npm start), or give this command the data directory the service ' +
-        'was started with: SAMVERKAN_DATA_DIR=<that directory> npm run -s token -- …',
-      { cause: error },
-    );
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 

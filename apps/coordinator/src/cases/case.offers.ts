@@ -86,12 +86,13 @@ function choices(name: CaseCommandName, state: CaseState, issuer: Issuer, regist
   const mayRecord = (only: readonly string[] | undefined) => only === undefined || only.includes(issuer.kind);
   const onTeam = (agencyId: string) => state.team.some((m) => m.agencyId === agencyId);
   // Agencies the case may be shared with: not on the team yet, and (an NGO) with the person's consent in force.
-  const outside = registered
-    .filter(
-      (a) =>
-        a.agencyId !== issuer.agencyId && a.agencyId !== SYSTEM_AGENCY_ID && a.kind !== 'auditor' && !onTeam(a.agencyId) && toldOfCase(a.kind, state).allowed,
-    )
-    .map((a) => a.agencyId);
+  const outside = () =>
+    registered
+      .filter(
+        (a) =>
+          a.agencyId !== issuer.agencyId && a.agencyId !== SYSTEM_AGENCY_ID && a.kind !== 'auditor' && !onTeam(a.agencyId) && toldOfCase(a.kind, state).allowed,
+      )
+      .map((a) => a.agencyId);
   switch (name) {
     case 'record-support':
       return { kind: SUPPORT_KINDS.filter((kind) => mayRecord(RECORDED_ONLY_BY.support[kind])) };
@@ -100,9 +101,9 @@ function choices(name: CaseCommandName, state: CaseState, issuer: Issuer, regist
     case 'close-case':
       return { wholeCase: issuer.kind === 'coordinator' ? [false, true] : [false] };
     case 'refer':
-      return { toAgency: outside };
+      return { toAgency: outside() };
     case 'add-agency':
-      return { agencyId: outside };
+      return { agencyId: outside() };
     case 'transfer-evidence':
       return { toAgency: state.team.map((m) => m.agencyId).filter((id) => id !== issuer.agencyId) };
     default:

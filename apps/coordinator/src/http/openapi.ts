@@ -15,7 +15,8 @@ type Models = Array<[Promise<unknown>, Record<string, Record<string, unknown>>]>
  * case page's, ask in the order the DTO reads.)
  */
 export async function apiDocument(app: INestApplication): Promise<OpenAPIObject> {
-  await SwaggerModule.loadPluginMetadata(openApiMetadata);
+  const metadata = await openApiMetadata();
+  await SwaggerModule.loadPluginMetadata(async () => metadata);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -25,7 +26,7 @@ export async function apiDocument(app: INestApplication): Promise<OpenAPIObject>
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
       .build(),
   );
-  const { models } = (await openApiMetadata())['@nestjs/swagger'] as unknown as { models: Models };
+  const { models } = metadata['@nestjs/swagger'] as unknown as { models: Models };
   for (const [, classes] of models) {
     for (const [name, fields] of Object.entries(classes)) {
       const schema = document.components?.schemas?.[name];
@@ -60,7 +61,6 @@ function listRegisteredIds(document: OpenAPIObject, registry: AgencyRegistry): v
       const kind = property[REGISTRY_EXTENSION] as RegistryKind | undefined;
       if (!kind) continue;
       delete property[REGISTRY_EXTENSION];
-      delete property.pattern;
       property.enum = registry.ids(kind);
     }
   }

@@ -22,14 +22,20 @@ export class ServiceGauges {
         this.set(await ledger.size());
       },
     });
-    const checkpoint = new Gauge({ name: 'samverkan_ledger_checkpoint_size', help: 'Events the latest signed checkpoint covers', registers });
+    new Gauge({
+      name: 'samverkan_ledger_checkpoint_size',
+      help: 'Events the latest signed checkpoint covers',
+      registers,
+      async collect() {
+        this.set((await ledger.latestCheckpoint())?.size ?? 0);
+      },
+    });
     new Gauge({
       name: 'samverkan_ledger_checkpoint_age_seconds',
       help: 'Seconds since the latest checkpoint was signed',
       registers,
       async collect() {
         const latest = await ledger.latestCheckpoint();
-        checkpoint.set(latest?.size ?? 0);
         if (latest) this.set((Date.now() - Date.parse(latest.createdAt)) / 1000);
       },
     });

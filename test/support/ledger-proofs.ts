@@ -1,0 +1,27 @@
+import { eventLeafHash, fromHex, verifyInclusion } from '@samverkan/ledger';
+import { AgencyClient, Reply } from './running-service';
+
+/**
+ * Asks the service, as `client`, for each event's inclusion proof in the tree of the checkpoint's size, and walks
+ * each proof here to the checkpoint's signed root. Returns the answers, in the order of the events.
+ */
+export async function expectIncluded(
+  client: AgencyClient,
+  events: ReadonlyArray<{ id: string; hash: string }>,
+  checkpoint: { size: number; root: Buffer },
+): Promise<Reply[]> {
+  const replies: Reply[] = [];
+  for (const event of events) {
+    const reply = await client.get(`/ledger/proofs/inclusion?eventId=${event.id}&treeSize=${checkpoint.size}`);
+    expect(reply.status).toBe(200);
+    verifyInclusion(
+      eventLeafHash(event.hash),
+      reply.body.leafIndex,
+      checkpoint.size,
+      reply.body.proof.map((h: string) => fromHex(h, 'proof')),
+      checkpoint.root,
+    );
+    replies.push(reply);
+  }
+  return replies;
+}
