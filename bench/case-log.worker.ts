@@ -2,9 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { v7 as uuidv7 } from 'uuid';
 import { CommandContext, eventDrafts, StreamHead } from '@samverkan/eventstore';
 import { canonicalJson, EventDraft, sealEvents, sha256Hex } from '@samverkan/sealing';
-import { Issuer } from '../apps/coordinator/src/agencies/agency';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
-import { OpenCase, SUPPORT_KINDS, SupportProvided } from '../apps/coordinator/src/cases/case.model';
+import { SupportProvided } from '../apps/coordinator/src/cases/case.model';
+import { BENCH_ISSUER, BENCH_SUPPORT_KINDS, benchOpenCase } from './bench-case';
 import { caseStream } from '../apps/coordinator/src/cases/case.service';
 import type { CaseLogJob, SealedAppend } from './case-log';
 
@@ -14,7 +14,7 @@ import type { CaseLogJob, SealedAppend } from './case-log';
  * cheapest way across), at most `ahead` batches before the main thread has taken them.
  */
 const job = workerData as CaseLogJob;
-const ISSUER: Issuer = { agencyId: 'polisen-malmo', kind: 'police' };
+const ISSUER = BENCH_ISSUER;
 
 let credits = job.ahead;
 let wake: (() => void) | undefined;
@@ -52,33 +52,14 @@ function drafts(caseId: string, from: number, count: number): EventDraft[] {
   const out: EventDraft[] = [];
   let i = from;
   if (i === 0) {
-    const open: OpenCase = {
-      type: 'OpenCase',
-      caseId,
-      issuer: ISSUER,
-      at: new Date().toISOString(),
-      subject: {
-        subjectId: uuidv7(),
-        category: 'victim',
-        ageGroup: 'adult',
-        gender: 'female',
-        originRegion: 'baltic',
-        originCountry: 'EE',
-        municipality: null,
-      },
-      personRecorded: null,
-      city: 'malmo',
-      exploitation: 'forced-labour',
-      contact: null,
-      summary: 'benchmark case',
-    };
+    const open = benchOpenCase(caseId, new Date().toISOString());
     const request = { method: 'POST', url: '/cases', body: { subject: open.subject, exploitation: open.exploitation } };
     const context = commandContext(request);
     for (const event of caseDecider.decide(open, caseDecider.initialState())) out.push(...eventDrafts([event], context, new Date()));
     i += out.length;
   }
   for (; i < from + count; i++) {
-    const body = { kind: SUPPORT_KINDS[i % SUPPORT_KINDS.length], providedOn: '2026-01-15' };
+    const body = { kind: BENCH_SUPPORT_KINDS[i % BENCH_SUPPORT_KINDS.length], providedOn: '2026-01-15' };
     const event: SupportProvided = {
       type: 'SupportProvided',
       data: { supportId: uuidv7(), kind: body.kind, providedOn: body.providedOn, providedBy: ISSUER.agencyId },

@@ -1,10 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import { appendSealed, CommandContext, CommandPath, EventStore, eventDrafts, StreamHead } from '@samverkan/eventstore';
 import { EventDraft, SealedEnvelope } from '@samverkan/sealing';
-import { Issuer } from '../apps/coordinator/src/agencies/agency';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
-import { CaseCommand, CaseEvent, CaseState, RecordSupport } from '../apps/coordinator/src/cases/case.model';
+import { CaseEvent, CaseState, RecordSupport } from '../apps/coordinator/src/cases/case.model';
 import { caseStream } from '../apps/coordinator/src/cases/case.service';
+import { BENCH_ISSUER, BENCH_SUPPORT_KINDS, benchOpenCase } from './bench-case';
 
 export interface ReplayParameters {
   readonly events: number;
@@ -25,8 +25,7 @@ export interface ReplayResult {
   readonly foldOnlyEventsPerSecond: number;
 }
 
-const ISSUER: Issuer = { agencyId: 'polisen-malmo', kind: 'police' };
-const SUPPORT_KINDS = ['shelter', 'health-care', 'psychological', 'legal-counsel'] as const;
+const ISSUER = BENCH_ISSUER;
 
 /**
  * Builds one case of `events` events in the fresh store `open` answers (opened through the command path, then
@@ -83,30 +82,7 @@ async function buildCase(store: EventStore, p: ReplayParameters): Promise<string
   const now = () => new Date();
   const caseId = uuidv7();
   const stream = caseStream(caseId);
-  const opened = await new CommandPath(store, caseDecider, { now }).execute(
-    stream,
-    {
-      type: 'OpenCase',
-      caseId,
-      issuer: ISSUER,
-      at: now().toISOString(),
-      subject: {
-        subjectId: uuidv7(),
-        category: 'victim',
-        ageGroup: 'adult',
-        gender: 'female',
-        originRegion: 'baltic',
-        originCountry: 'EE',
-        municipality: null,
-      },
-      personRecorded: null,
-      city: 'malmo',
-      exploitation: 'forced-labour',
-      contact: null,
-      summary: 'benchmark case',
-    } satisfies CaseCommand,
-    context(),
-  );
+  const opened = await new CommandPath(store, caseDecider, { now }).execute(stream, benchOpenCase(caseId, now().toISOString()), context());
   let state: CaseState = opened.state;
   const last = opened.events[opened.events.length - 1];
   let head: StreamHead = { revision: last.revision, hash: last.hash };
@@ -120,7 +96,7 @@ async function buildCase(store: EventStore, p: ReplayParameters): Promise<string
         issuer: ISSUER,
         at: now().toISOString(),
         supportId: uuidv7(),
-        kind: SUPPORT_KINDS[(stored + i) % SUPPORT_KINDS.length],
+        kind: BENCH_SUPPORT_KINDS[(stored + i) % BENCH_SUPPORT_KINDS.length],
         providedOn: '2026-01-15',
       };
       for (const event of caseDecider.decide(command, state)) {
