@@ -106,6 +106,15 @@ describe('logs and metrics', () => {
     expect(value('samverkan_relay_failures_total')).toBe(0);
     expect(text).toMatch(/^samverkan_process_cpu_seconds_total /m);
     expect(text).not.toContain(caseId);
+    // Each follower of the log active here says how far behind it is; none is behind for long.
+    for (const follower of ['ledger', 'case-index', 'child-protection']) {
+      expect(value(`samverkan_follower_lag_events{follower="${follower}"}`)).toBeGreaterThanOrEqual(0);
+      expect(value(`samverkan_follower_lag_seconds{follower="${follower}"}`)).toBeGreaterThanOrEqual(0);
+    }
+    for (let caughtUp = false; !caughtUp; await new Promise((resolve) => setTimeout(resolve, 1100))) {
+      const again = await (await fetch(`${service.baseUrl}/metrics`)).text();
+      caughtUp = ['ledger', 'case-index', 'child-protection'].every((follower) => again.includes(`samverkan_follower_lag_events{follower="${follower}"} 0`));
+    }
   });
 
   it('serves them elsewhere only with SAMVERKAN_METRICS_TOKEN', async () => {

@@ -95,19 +95,68 @@ describe('following the log', () => {
     expect(batches.flat().map((e) => e.envelope.id)).toEqual(log.map((e) => e.envelope.id));
   });
 
-  it('still hands over one event at a time to a follower that handles single events', async () => {
-    const last = await append(40);
+  it('checks its position before reading on, and stops for good after an error it is told is fatal', async () => {
+    const last = await append(20);
+    const saved: LogPosition[] = [];
     const handled: string[] = [];
+    let loads = 0;
+    const errors: unknown[] = [];
     const follower = new LogFollower(store, {
-      name: 'single',
-      loadPosition: () => undefined,
-      handle: (event) => void handled.push(event.envelope.id),
-      savePosition: () => undefined,
+      name: 'continuity',
+      loadPosition: () => saved.at(-1),
+      // The first resumption finds its position gone (a store restored from a backup, say).
+      beforeResume: () => {
+        if (++loads === 2) throw new Error('the position is gone');
+      },
+      handleBatch: (batch) => {
+        handled.push(...batch.map((e) => e.envelope.id));
+        if (handled.length === 20) throw new Error('a failure after the whole batch');
+      },
+      savePosition: (position) => void saved.push(position),
+      isFatal: (error) => (error as Error).message === 'the position is gone',
+      onError: (error) => errors.push(error),
+      retryMs: 10,
     });
     followers.push(follower);
     follower.start();
+    await follower.waitUntil(reached(last)); // resolves once it stopped, since it never reaches it
+
+    expect(follower.state).toBe('failed');
+    expect(loads).toBe(2);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['a failure after the whole batch', 'the position is gone']);
+    await append(5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(handled).toHaveLength(20);
+  });
+
+  it('tells how far behind the log it is: the events not yet handled and the age of the oldest', async () => {
+    const last = await append(30);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    const follower = new LogFollower(store, {
+      name: 'lagging',
+      loadPosition: () => undefined,
+      handleBatch: async () => {
+        entered();
+        await gate;
+      },
+      retryMs: 10,
+    });
+    followers.push(follower);
+    expect(await follower.lag(new Date())).toBeUndefined(); // not running
+    follower.start();
+    await inHandler;
+
+    const [oldest] = await collect(store.readAll({ maxCount: 1 }));
+    const later = new Date(Date.parse(oldest.envelope.metadata.recordedAt) + 90_000);
+    expect(await follower.lag(later)).toEqual({ events: 30, atLeast: false, seconds: 90 });
+    expect(await follower.lag(later, 10)).toEqual({ events: 10, atLeast: true, seconds: 90 });
+
+    release();
     await follower.waitUntil(reached(last));
-    expect(handled).toEqual((await collect(store.readAll())).map((e) => e.envelope.id));
+    expect(await follower.lag(later)).toEqual({ events: 0, atLeast: false, seconds: 0 });
   });
 
   it('stops while it is still loading its position, and reads nothing after', async () => {
@@ -120,8 +169,7 @@ describe('following the log', () => {
         await loading;
         return undefined;
       },
-      handle: (event) => void handled.push(event.envelope.id),
-      savePosition: () => undefined,
+      handleBatch: (batch) => void handled.push(...batch.map((e) => e.envelope.id)),
     });
     follower.start();
     const stopped = follower.stop();

@@ -1,8 +1,8 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { Clock, CLOCK, ConflictError, NotFoundError, ValidationError, WakeableSleep } from '@samverkan/common';
-import { EVENT_STORE, EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
+import { Clock, CLOCK, ConflictError, NotFoundError, ValidationError } from '@samverkan/common';
+import { EVENT_STORE, EventStore, LogFollower, RecordedEvent } from '@samverkan/eventstore';
 import { AsyncMerkleTree, ed25519NoteSigner, eventLeafHash, NoteSigner, signCheckpoint, toHex, verifierKey, verifyConsistency } from '@samverkan/ledger';
 import { envelopeHash, GENESIS_HASH } from '@samverkan/sealing';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -39,22 +39,14 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private readonly tree: AsyncMerkleTree;
   private readonly signer: NoteSigner;
   private readonly publicKey: KeyObject;
-  private subscription?: LogSubscription;
-  private following?: Promise<void>;
-  /** The follower's back-off, which stopping ends early. */
-  private readonly backoff = new WakeableSleep();
-  private running = false;
-  private buffer: RecordedEvent[] = [];
-  private flushScheduled = false;
+  /** Follows the log while this process seals. */
+  private follower?: LogFollower;
   private timer?: NodeJS.Timeout;
   private readonly waiters = new Set<() => void>();
   private readonly signedHead: SignedHeadFile;
-  private failures = 0;
   private role?: SingleActive;
   /** Ingesting a batch and signing a checkpoint take turns: a checkpoint is of a committed tree. */
   private turn: Promise<unknown> = Promise.resolve();
-  /** Set when a batch failed: nothing more is ingested until the log is read again from the saved position. */
-  private rereading = false;
   halted: LedgerHalt | undefined;
 
   constructor(
@@ -140,8 +132,30 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   private async startSealing(): Promise<void> {
     await this.store.becomeWriter();
     await this.store.set('verifier-key', this.verifierKey);
-    this.running = true;
-    this.following = this.follow();
+    this.follower = new LogFollower(this.events, {
+      name: 'ledger',
+      // A batch still being sealed is done with before the position it saves is read again.
+      loadPosition: async () => {
+        await this.turn;
+        return this.store.get('position');
+      },
+      beforeResume: () => this.ensureContinuity(),
+      // Events already stored come in a burst; they are sealed a batch at a time, in one transaction.
+      handleBatch: (batch) => this.inTurn(() => this.seal(batch)),
+      maxBatch: BATCH,
+      // the position is saved with the leaves, in the same transaction
+      isFatal: () => this.halted !== undefined,
+      onError: (error) =>
+        this.logger.error(
+          this.halted
+            ? `the ledger halted: ${this.halted.reason}`
+            : `sealing failed; reading the log again from the last sealed event: ${(error as Error).message}`,
+        ),
+      // a store that keeps failing is asked again less and less often, not in a tight loop
+      retryMs: 1000,
+      maxRetryMs: 10_000,
+    });
+    this.follower.start();
     if (this.config.checkpointIntervalMs > 0) {
       this.timer = setInterval(() => {
         this.inTurn(() => this.checkpointIfGrown()).catch((error: unknown) => {
@@ -153,21 +167,23 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   private async stopSealing(): Promise<void> {
-    this.running = false;
     clearInterval(this.timer);
-    this.backoff.wake();
-    await this.subscription?.close();
-    await this.following;
-    await this.flush();
+    const follower = this.follower;
+    this.follower = undefined;
+    await follower?.stop();
     await this.turn;
     this.store.stopWriting();
+  }
+
+  /** The follower of the log, while this process seals: for its lag. */
+  get logFollower(): LogFollower | undefined {
+    return this.follower;
   }
 
   /** Signs a checkpoint of the tree as it is now, if it grew since the last; returns the latest checkpoint. */
   async checkpointNow(): Promise<StoredCheckpoint | undefined> {
     // only the active ledger signs; elsewhere the latest it signed is the answer
-    if (!this.running) return this.store.latestCheckpoint();
-    await this.flush();
+    if (!this.follower) return this.store.latestCheckpoint();
     if (this.halted)
       throw new ConflictError(`the ledger halted and signs nothing more: ${this.halted.reason}`, { rule: 'ledger-halted', details: { ...this.halted } });
     return (await this.inTurn(() => this.checkpointIfGrown())) ?? this.store.latestCheckpoint();
@@ -227,43 +243,6 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     }
   }
 
-  private async follow(): Promise<void> {
-    while (this.running && !this.halted) {
-      try {
-        // Batches still queued are done with before reading again from the position the last one saved.
-        await this.turn;
-        this.buffer = [];
-        this.rereading = false;
-        await this.ensureContinuity();
-        if (this.halted) break;
-        this.subscription = this.events.subscribeToAll({ after: await this.store.get('position') });
-        // Stopped while it looked for its position: stopSealing closed the subscription before this one.
-        if (!this.running) {
-          await this.subscription.close();
-          break;
-        }
-        for await (const event of this.subscription) {
-          if (this.rereading) break;
-          this.buffer.push(event);
-          // Events already stored come in a burst; they are ingested a batch at a time, in one transaction.
-          if (this.buffer.length >= BATCH) await this.flush();
-          else this.scheduleFlush();
-          if (this.halted || this.rereading) break;
-        }
-      } catch (error) {
-        this.buffer = [];
-        await this.subscription?.close();
-        if (!this.running) break;
-        this.logger.error(`following the log failed, resuming from the last sealed event: ${(error as Error).message}`);
-        this.failures += 1; // a store that keeps failing is asked again less and less often, not in a tight loop
-      }
-      if (this.running && !this.halted && this.failures > 0) {
-        // Back off, then read again from the position saved with the last committed batch; stopping cuts it short.
-        await this.backoff.sleep(Math.min(1000 * this.failures, 10_000));
-      }
-    }
-  }
-
   /**
    * Before reading on from its saved position, the ledger checks that the store still holds its last leaf's
    * event at that place. A store restored from a backup, or rebuilt, would hand out new events at positions
@@ -277,25 +256,15 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     let found: RecordedEvent | undefined;
     for await (const event of this.events.readAll({ after: before, maxCount: 1 })) found = event;
     if (found?.envelope.id !== last.eventId || found.position !== last.position) {
-      this.halted = {
+      this.halt({
         reason: `the store no longer holds the ledger's last leaf ${size - 1} (event ${last.eventId} at position ${last.position}): it was restored, rebuilt or cut short`,
         eventId: last.eventId,
         stream: last.stream,
         revision: last.revision,
         expected: `${last.eventId} at ${last.position}`,
         found: found ? `${found.envelope.id} at ${found.position}` : 'nothing',
-      };
-      this.logger.error(`the ledger halted: ${this.halted.reason}`);
+      });
     }
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flush();
-    });
   }
 
   /** Runs `work` once the ingests and signings queued before it are done. */
@@ -305,35 +274,13 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     return run;
   }
 
-  /**
-   * Ingests what is buffered. Events leave the buffer only once their batch committed; when a batch fails
-   * (the file locked, the disk full), the subscription is dropped and the ledger reads again from the
-   * position saved with the last committed batch, so no event is ever skipped. Never throws.
-   */
-  private flush(): Promise<void> {
-    return this.inTurn(() => this.ingestBuffered());
-  }
-
-  private async ingestBuffered(): Promise<void> {
-    if (this.buffer.length === 0 || this.halted || this.rereading) return;
-    const batch = this.buffer.slice();
+  /** Seals a batch and wakes those waiting for a leaf, whether it was sealed or not. */
+  private async seal(batch: readonly RecordedEvent[]): Promise<void> {
     try {
       const sizeBefore = await this.tree.size();
       await this.ingest(batch);
-      this.buffer.splice(0, batch.length);
-      this.failures = 0;
       const size = await this.tree.size();
       if (Math.floor(size / 100_000) > Math.floor(sizeBefore / 100_000)) this.logger.log(`sealed ${size} events`);
-    } catch (error) {
-      this.buffer = [];
-      this.rereading = true;
-      const halted = this.halted as LedgerHalt | undefined; // ingest halts the ledger on an event that does not verify
-      if (halted) this.logger.error(`the ledger halted: ${halted.reason}`);
-      else {
-        this.failures += 1;
-        this.logger.error(`sealing a batch of ${batch.length} events failed; reading them again: ${(error as Error).message}`);
-      }
-      void this.subscription?.close();
     } finally {
       for (const wake of [...this.waiters]) wake();
       this.waiters.clear();

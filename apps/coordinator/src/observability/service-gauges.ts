@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
+import { FollowerLag, LogFollower } from '@samverkan/eventstore';
 import { LedgerService } from '../ledger/ledger.service';
 import { RelayProvider } from '../relay/relay.provider';
 import { ProjectorRole } from '../roles/projector.role';
@@ -7,8 +8,8 @@ import { Metrics } from './metrics';
 
 /**
  * The figures of the service's parts, read when Prometheus scrapes: the ledger's size, its latest signed
- * checkpoint and that checkpoint's age, whether it halted, which roles this process is active in, and how often
- * relaying to Kafka failed.
+ * checkpoint and that checkpoint's age, whether it halted, which roles this process is active in, how often
+ * relaying to Kafka failed, and how far each follower of the log active here is behind it.
  */
 @Injectable()
 export class ServiceGauges {
@@ -70,5 +71,44 @@ export class ServiceGauges {
           this.set({ role }, state === 'active' ? 1 : 0);
       },
     });
+    const followers = (): LogFollower[] => [
+      ...(ledger.logFollower ? [ledger.logFollower] : []),
+      ...(relay && relay.state === 'active' ? [relay.logFollower] : []),
+      ...(projector && projector.state === 'active' ? projector.followers : []),
+    ];
+    // Both lag gauges read one measurement per follower and scrape.
+    let measured: { at: number; lags: Promise<Array<[string, FollowerLag | undefined]>> } | undefined;
+    const lags = () => {
+      if (!measured || Date.now() - measured.at > 1000) {
+        const now = new Date();
+        measured = {
+          at: now.getTime(),
+          lags: Promise.all(followers().map(async (f) => [f.name, await f.lag(now, LAG_COUNTED_UP_TO)] as [string, FollowerLag | undefined])),
+        };
+      }
+      return measured.lags;
+    };
+    new Gauge({
+      name: 'samverkan_follower_lag_events',
+      help: `Events in the log not yet handled by each follower active in this process (ledger, relay, case-index, child-protection), counted up to ${LAG_COUNTED_UP_TO}`,
+      labelNames: ['follower'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [follower, lag] of await lags()) if (lag) this.set({ follower }, lag.events);
+      },
+    });
+    new Gauge({
+      name: 'samverkan_follower_lag_seconds',
+      help: 'Seconds since the oldest event each follower active in this process has not yet handled was recorded; 0 when it has handled the whole log',
+      labelNames: ['follower'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [follower, lag] of await lags()) if (lag) this.set({ follower }, lag.seconds);
+      },
+    });
   }
 }
+
+const LAG_COUNTED_UP_TO = 10_000;

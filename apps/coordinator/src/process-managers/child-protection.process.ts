@@ -5,6 +5,7 @@ import { SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { presumedChild } from '../cases/case.model';
 import { CaseService } from '../cases/case.service';
+import { caseIdOf } from '@samverkan/sealing';
 import { CaseIndex } from '../worklist/case-index';
 
 /**
@@ -41,10 +42,13 @@ export class ChildProtectionProcess {
     this.follower = new LogFollower(store, {
       name: NAME,
       loadPosition: () => index.position(NAME),
-      handle: (event) => this.handle(event),
+      handleBatch: async (events) => {
+        for (const event of events) await this.handle(event);
+        this.sinceSaved += events.length;
+      },
       // Handling is idempotent, so the position need not be written for every event it passes over.
       savePosition: async (position) => {
-        if (++this.sinceSaved >= 256 || this.actedSinceSaved) {
+        if (this.sinceSaved >= 256 || this.actedSinceSaved) {
           await index.savePosition(NAME, position);
           this.sinceSaved = 0;
           this.actedSinceSaved = false;
@@ -63,10 +67,15 @@ export class ChildProtectionProcess {
     await this.follower.stop();
   }
 
+  /** The follower of the log, for its lag. */
+  get logFollower(): LogFollower {
+    return this.follower;
+  }
+
   private async handle({ envelope }: RecordedEvent): Promise<void> {
-    if (!TRIGGERS.has(envelope.type) || !envelope.stream.startsWith('case-')) return;
+    const caseId = caseIdOf(envelope.stream);
+    if (!TRIGGERS.has(envelope.type) || caseId === undefined) return;
     this.actedSinceSaved = true;
-    const caseId = envelope.stream.slice('case-'.length);
     const state = await this.cases.state(caseId);
     if (!presumedChild(state.subject) || !state.city) return;
     // Social services of the municipality the child stays in (socialtjänstlagen), where recorded; the coordinator

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
+import { EVENT_STORE, EventStore, LogFollower } from '@samverkan/eventstore';
 import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -64,6 +64,11 @@ export class RelayProvider extends BackgroundStart {
   /** Times relaying failed and resumed (see Relay.failures). */
   get failures(): number {
     return this.relay.failures;
+  }
+
+  /** The relay's follower of the log, for its lag. */
+  get logFollower(): LogFollower {
+    return this.relay.logFollower;
   }
 
   /** `active` while this process relays, `standby` while another does. */

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { WakeableSleep } from '@samverkan/common';
-import { EventStore, LogSubscription, RecordedEvent } from '@samverkan/eventstore';
+import { EventStore, LogFollower, RecordedEvent } from '@samverkan/eventstore';
 import { FencedError, MessageBus, OutgoingMessage, TransactionalProducer } from '@samverkan/messaging';
 import { caseDecider } from '../cases/case.decider';
 import { share } from '../cases/case.disclosure';
 import { CaseState } from '../cases/case.model';
-import { caseIdOfCaseStream, caseStream } from '../cases/case-stream';
+import { caseIdOf, caseStream } from '@samverkan/sealing';
 import { RelayPosition, RelayTopics, relayMessage, relayTopics } from './relay-messages';
 
 export interface RelayLogger {
@@ -52,13 +51,10 @@ export class Relay {
   private readonly agencies: ReadonlySet<string>;
   private readonly recent = new Map<string, { revision: number; state: CaseState }>();
   private readonly unknownAgencies = new Set<string>();
-  private readonly waiters = new Set<() => void>();
   private producer?: TransactionalProducer;
-  private subscription?: LogSubscription;
-  private loop?: Promise<void>;
-  /** The wait before resuming after a failure, which stopping ends early. */
-  private readonly backoffWait = new WakeableSleep();
-  private current: RelayState = 'idle';
+  private readonly follower: LogFollower;
+  /** Set after a failure: the position is read back from Kafka before relaying goes on. */
+  private resync = false;
   private position: RelayPosition | undefined;
   /** The start mark this relay committed when it took over the transactional id. */
   private mark?: string;
@@ -72,13 +68,41 @@ export class Relay {
     this.transactionalId = options.transactionalId ?? 'samverkan-relay';
     this.logger = options.logger ?? silent;
     this.agencies = new Set(options.agencyIds);
+    this.follower = new LogFollower(store, {
+      name: 'relay',
+      loadPosition: async () => {
+        if (this.resync) await this.resynchronise();
+        return this.position?.position;
+      },
+      handleBatch: (batch) => this.relayBatch(batch),
+      maxBatch: options.batchSize ?? 500,
+      // the position is committed with the batch's messages, in one Kafka transaction
+      isFatal: (error) => error instanceof FencedError,
+      onError: (error) => {
+        if (error instanceof FencedError) {
+          this.logger.error(`another relay took over transactional id ${this.transactionalId}; this one stops: ${error.message}`);
+          return;
+        }
+        this.logger.warn(`relaying failed ${this.describe(this.position)}; resuming from the last committed position: ${(error as Error).message}`);
+        this.resync = true;
+      },
+      retryMs: options.retryMs ?? 1000,
+    });
   }
 
   /** Times relaying failed and resumed from the last committed position, since this process started. */
-  failures = 0;
+  get failures(): number {
+    return this.follower.failures;
+  }
 
   get state(): RelayState {
-    return this.current;
+    const state = this.follower.state;
+    return state === 'failed' ? 'fenced' : state;
+  }
+
+  /** The follower of the log, for its lag. */
+  get logFollower(): LogFollower {
+    return this.follower;
   }
 
   /** What this relay has committed (or found committed when it started). */
@@ -88,7 +112,7 @@ export class Relay {
 
   /** Creates the topics, takes over the transactional id, reads the last committed position and starts relaying. */
   async start(): Promise<void> {
-    if (this.current === 'running') return;
+    if (this.state === 'running') return;
     try {
       await this.createTopics();
       await this.openProducer();
@@ -97,33 +121,20 @@ export class Relay {
       await this.producer?.close();
       throw error;
     }
-    this.current = 'running';
+    this.resync = false;
     this.logger.log(`relaying as ${this.transactionalId} from ${this.describe(this.position)}`);
-    this.loop = this.run();
+    this.follower.start();
   }
 
   /** Finishes the transaction in flight, if any, and disconnects. */
   async stop(): Promise<void> {
-    if (this.current === 'running') this.current = 'stopped';
-    await this.subscription?.close();
-    this.backoffWait.wake();
-    await this.loop;
+    await this.follower.stop();
     await this.producer?.close();
-    for (const waiter of [...this.waiters]) waiter();
   }
 
   /** Resolves once `reached` accepts the committed position, or the relay is no longer running. */
   waitUntil(reached: (committed: RelayPosition | undefined) => boolean): Promise<void> {
-    if (reached(this.position) || this.current !== 'running') return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => {
-        if (reached(this.position) || this.current !== 'running') {
-          this.waiters.delete(check);
-          resolve();
-        }
-      };
-      this.waiters.add(check);
-    });
+    return this.follower.waitUntil(() => reached(this.position));
   }
 
   private async createTopics(): Promise<void> {
@@ -166,42 +177,17 @@ export class Relay {
     return found;
   }
 
-  private async run(): Promise<void> {
-    let resync = false;
-    while (this.current === 'running') {
-      try {
-        if (resync) {
-          // A commit may have failed only on its way back: a new producer ends whatever of ours was open, and
-          // the position topic then says what really committed.
-          await this.openProducer();
-          this.position = await this.readPosition();
-          resync = false;
-        }
-        await this.relayFrom(this.position);
-      } catch (error) {
-        if (error instanceof FencedError) {
-          this.current = 'fenced';
-          this.logger.error(`another relay took over transactional id ${this.transactionalId}; this one stops: ${(error as Error).message}`);
-          break;
-        }
-        if (this.current !== 'running') break;
-        this.failures += 1;
-        this.logger.warn(`relaying failed ${this.describe(this.position)}; resuming from the last committed position: ${(error as Error).message}`);
-        resync = true;
-        await this.subscription?.close();
-        await this.backoffWait.sleep(this.options.retryMs ?? 1000);
-        // Taking the transactional id back would fence a relay that took over meanwhile, whatever error
-        // the broker reported for the fence: its start mark, later than ours, says it did.
-        if (this.current === 'running' && (await this.superseded().catch(() => false))) {
-          this.current = 'fenced';
-          this.logger.error(`another relay took over transactional id ${this.transactionalId}; this one stops`);
-          break;
-        }
-      } finally {
-        for (const waiter of [...this.waiters]) waiter();
-      }
-    }
-    await this.subscription?.close();
+  /**
+   * After a failure a commit may have failed only on its way back: a new producer ends whatever of ours was
+   * open, and the position topic then says what really committed. Taking the transactional id back would
+   * fence a relay that took over meanwhile, whatever error the broker reported for the fence: its start
+   * mark, later than ours, says it did, and this one stops instead.
+   */
+  private async resynchronise(): Promise<void> {
+    if (await this.superseded().catch(() => false)) throw new FencedError(this.transactionalId);
+    await this.openProducer();
+    this.position = await this.readPosition();
+    this.resync = false;
   }
 
   private get markKey(): string {
@@ -225,50 +211,23 @@ export class Relay {
     return latest !== undefined && this.mark !== undefined && latest !== this.mark;
   }
 
-  private async relayFrom(start: RelayPosition | undefined): Promise<void> {
-    const subscription = this.store.subscribeToAll({ after: start?.position });
-    this.subscription = subscription;
-    // Stopped before it got here: stop() closed the subscription before this one.
-    if (this.current !== 'running') {
-      await subscription.close();
-      return;
+  /** Publishes one batch of events, and the position after it, in one transaction. */
+  private async relayBatch(batch: readonly RecordedEvent[]): Promise<void> {
+    let index = this.position ? this.position.index : -1;
+    const messages: OutgoingMessage[] = [];
+    for (const event of batch) {
+      index += 1;
+      messages.push(...(await this.messagesOf(event, index)));
     }
-    const events = subscription[Symbol.asyncIterator]();
-    let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
-    let index = start ? start.index : -1;
-    const batchSize = this.options.batchSize ?? 500;
-    while (this.current === 'running') {
-      // A batch is what the subscription has ready, up to the batch size; it begins with the first event it waits for.
-      const first = await (pending ?? events.next());
-      pending = undefined;
-      if (first.done) return;
-      const batch = [first.value];
-      while (batch.length < batchSize) {
-        const next = events.next();
-        const ready = await Promise.race([next, new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined)))]);
-        if (!ready) {
-          pending = next;
-          break;
-        }
-        if (ready.done) break;
-        batch.push(ready.value);
-      }
-      const messages: OutgoingMessage[] = [];
-      for (const event of batch) {
-        index += 1;
-        messages.push(...(await this.messagesOf(event, index)));
-      }
-      const position: RelayPosition = { position: batch[batch.length - 1].position, index };
-      await this.producer!.commit([...messages, { topic: this.topics.positions, key: this.transactionalId, value: JSON.stringify(position) }]);
-      this.position = position;
-      for (const waiter of [...this.waiters]) waiter();
-    }
+    const position: RelayPosition = { position: batch[batch.length - 1].position, index };
+    await this.producer!.commit([...messages, { topic: this.topics.positions, key: this.transactionalId, value: JSON.stringify(position) }]);
+    this.position = position;
   }
 
   /** The messages one event becomes: one per agency the policy grants it to. */
   private async messagesOf(event: RecordedEvent, ledgerIndex: number): Promise<OutgoingMessage[]> {
     const { envelope } = event;
-    const caseId = caseIdOfCaseStream(envelope.stream);
+    const caseId = caseIdOf(envelope.stream);
     if (caseId === undefined) return [];
     const before = await this.stateBefore(caseId, envelope.revision);
     const after = caseDecider.evolve(before, caseDecider.upcast!(envelope));

@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { LogFollower } from '@samverkan/eventstore';
 import { ChildProtectionProcess } from '../process-managers/child-protection.process';
 import { ReferralEscalationProcess } from '../process-managers/referral-escalation.process';
 import { CaseIndexProjector } from '../worklist/case-index.projector';
@@ -15,6 +16,8 @@ import { SingleActive } from './single-active';
 export class ProjectorRole implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Projector');
   private readonly role: SingleActive;
+  /** The followers of the log this role runs, for their lag. */
+  readonly followers: readonly LogFollower[];
 
   constructor(
     @Inject(LEADERSHIP) leadership: Leadership,
@@ -23,6 +26,7 @@ export class ProjectorRole implements OnApplicationBootstrap, BeforeApplicationS
     escalation: ReferralEscalationProcess,
   ) {
     const parts = [projector, childProtection, escalation];
+    this.followers = [projector.logFollower, childProtection.logFollower];
     this.role = new SingleActive(
       leadership,
       PROJECTOR_LEASE,

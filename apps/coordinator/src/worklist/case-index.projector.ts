@@ -36,6 +36,11 @@ export class CaseIndexProjector {
     await this.follower.stop();
   }
 
+  /** The follower of the log, for its lag. */
+  get logFollower(): LogFollower {
+    return this.follower;
+  }
+
   /** Resolves once the index includes the event at `position`. */
   caughtUpTo(isReached: (handled: LogPosition | undefined) => boolean): Promise<void> {
     return this.follower.waitUntil(isReached);
