@@ -5,7 +5,7 @@ import { canonicalJson, EventDraft, sealEvents, sha256Hex } from '@samverkan/sea
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
 import { SupportProvided } from '../apps/coordinator/src/cases/case.model';
 import { BENCH_ISSUER, BENCH_SUPPORT_KINDS, benchOpenCase } from './bench-case';
-import { caseStream } from '../apps/coordinator/src/cases/case.service';
+import { caseStream } from '@samverkan/sealing';
 import type { CaseLogJob, SealedAppend } from './case-log';
 
 /**

@@ -4,7 +4,7 @@ import { CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
 import { CaseCommand } from '../apps/coordinator/src/cases/case.model';
 import { CaseService } from '../apps/coordinator/src/cases/case.service';
-import { caseStream } from '../apps/coordinator/src/cases/case-stream';
+import { caseStream } from '@samverkan/sealing';
 import { openCases, startService } from './http-commands.bench';
 
 export interface EncryptionParameters {

@@ -13,7 +13,7 @@ import { CaseState } from '../apps/coordinator/src/cases/case.model';
 import { loadConfig } from '../apps/coordinator/src/config/app-config';
 import { Relay } from '../apps/coordinator/src/relay/relay';
 import { relayTopics } from '../apps/coordinator/src/relay/relay-messages';
-import { caseIdOfCaseStream } from '../apps/coordinator/src/cases/case-stream';
+import { caseIdOf } from '@samverkan/sealing';
 import { share } from '../apps/coordinator/src/cases/case.disclosure';
 // Dev tooling like the tests: the relay tests' story generator is the realistic log, so it is used, not copied.
 import { caseStories } from '../test/relay/case-stories';
@@ -270,7 +270,7 @@ async function fanOut(store: EventStore, agencies: ReadonlySet<string>) {
   let caseEvents = 0;
   let messages = 0;
   for await (const { envelope } of store.readAll()) {
-    const caseId = caseIdOfCaseStream(envelope.stream);
+    const caseId = caseIdOf(envelope.stream);
     if (caseId === undefined) continue;
     caseEvents += 1;
     const before = states.get(caseId) ?? caseDecider.initialState();

@@ -3,7 +3,7 @@ import { appendSealed, CommandContext, CommandPath, EventStore, eventDrafts, Str
 import { EventDraft, SealedEnvelope } from '@samverkan/sealing';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
 import { CaseEvent, CaseState, RecordSupport } from '../apps/coordinator/src/cases/case.model';
-import { caseStream } from '../apps/coordinator/src/cases/case.service';
+import { caseStream } from '@samverkan/sealing';
 import { BENCH_ISSUER, BENCH_SUPPORT_KINDS, benchOpenCase } from './bench-case';
 
 export interface ReplayParameters {

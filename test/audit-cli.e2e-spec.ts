@@ -12,7 +12,7 @@ import {
   verifierKey,
   verifyCosignature,
 } from '@samverkan/ledger';
-import { SealedEnvelope, sealEvents } from '@samverkan/sealing';
+import { caseStream, SealedEnvelope, sealEvents } from '@samverkan/sealing';
 import inclusionProbes from '../libs/ledger/src/testing/fixtures/rfc6962-inclusion-probes.json';
 import { CONSISTENCY_VECTORS } from '../libs/ledger/src/testing/consistency-vectors';
 import { checkpointOfWholeStore, fetchText, runAudit, saveFile, scratchDir } from './support/audit-cli';
@@ -183,10 +183,10 @@ describe('samverkan-audit', () => {
         .map((line) => JSON.parse(line) as ExportLine);
       const last = lines
         .map((line) => line.event)
-        .filter((event) => event.stream === `case-${caseA}`)
+        .filter((event) => event.stream === caseStream(caseA))
         .at(-1)!;
       const extra = sealEvents(
-        `case-${caseA}`,
+        caseStream(caseA),
         { revision: last.revision, hash: last.hash },
         [1, 2].map(() => ({
           id: randomUUID(),

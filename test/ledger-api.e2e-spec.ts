@@ -1,5 +1,5 @@
 import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyConsistency, verifyInclusion } from '@samverkan/ledger';
-import { envelopeHash } from '@samverkan/sealing';
+import { caseStream, envelopeHash } from '@samverkan/sealing';
 import { expectIncluded } from './support/ledger-proofs';
 import { AgencyClient, eventually, RunningService } from './support/running-service';
 
@@ -113,7 +113,7 @@ describe('the ledger', () => {
     const caseId = await openCase();
     await police.post(`/cases/${caseId}/support`, { kind: 'protection', providedOn: '2026-01-03' });
     const bundle = (await police.get(`/cases/${caseId}/audit-bundle`)).body;
-    expect(bundle).toMatchObject({ format: 'samverkan-audit-bundle/v2', madeFor: 'polisen-malmo', caseId, stream: `case-${caseId}` });
+    expect(bundle).toMatchObject({ format: 'samverkan-audit-bundle/v2', madeFor: 'polisen-malmo', caseId, stream: caseStream(caseId) });
     const { checkpoint } = openCheckpoint(bundle.checkpoint, verifier);
     expect(bundle.events.map((e: { event: { revision: number } }) => e.event.revision)).toEqual([0, 1, 2]);
     for (const { event, leafIndex, inclusionProof } of bundle.events) {

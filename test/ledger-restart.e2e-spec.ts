@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fromHex, openCheckpoint, parseVerifierKey, verifyConsistency } from '@samverkan/ledger';
-import { canonicalJson, envelopeHash } from '@samverkan/sealing';
+import { canonicalJson, caseStream, envelopeHash } from '@samverkan/sealing';
 import { eventually, RunningService } from './support/running-service';
 
 describe('the ledger across restarts', () => {
@@ -47,7 +47,7 @@ describe('the ledger across restarts', () => {
     const db = new Database(join(dataDir, 'events.db'));
     const row = db
       .prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 0')
-      .get(`case-${caseId}`)!;
+      .get(caseStream(caseId))!;
     db.prepare('UPDATE events SET envelope = ? WHERE id = ?').run(row.envelope.replace('"ageGroup":"adult"', '"ageGroup":"child"'), row.id);
     db.close();
     for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
@@ -57,7 +57,7 @@ describe('the ledger across restarts', () => {
       const reply = await service.health();
       return reply.status === 503 ? reply.body : undefined;
     }, 'the ledger to halt');
-    expect(health).toMatchObject({ status: 'ledger-halted', ledger: { size: 0, halted: { eventId: row.id, stream: `case-${caseId}`, revision: 0 } } });
+    expect(health).toMatchObject({ status: 'ledger-halted', ledger: { size: 0, halted: { eventId: row.id, stream: caseStream(caseId), revision: 0 } } });
     expect(health.ledger.halted.reason).toMatch(/does not hash to its stored hash/);
     const signed = await fetch(`${service.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${police.token}` } });
     expect(signed.status).toBe(409);
@@ -84,7 +84,7 @@ describe('the ledger across restarts', () => {
     const db = new Database(join(dataDir, 'events.db'));
     const row = db
       .prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 2')
-      .get(`case-${caseId}`)!;
+      .get(caseStream(caseId))!;
     const { hash: _old, ...rest } = JSON.parse(row.envelope);
     const rewritten = { ...rest, data: { ...rest.data, kind: 'protection' } };
     const sealed = { ...rewritten, hash: envelopeHash(rewritten) };

@@ -15,7 +15,7 @@ import {
   toHex,
   verifierKey,
 } from '@samverkan/ledger';
-import { envelopeHash, SealedEnvelope, sealEvents, serializeEnvelope } from '@samverkan/sealing';
+import { caseStream, envelopeHash, SealedEnvelope, sealEvents, serializeEnvelope } from '@samverkan/sealing';
 import { checkpointOfWholeStore, fetchText, runAudit, saveFile, scratchDir } from './support/audit-cli';
 import { eventually, RunningService } from './support/running-service';
 import { copyDataDir, editStore, readStoreRows, StoredRow } from './support/store-file';
@@ -104,8 +104,8 @@ describe('tampering with the store file', () => {
   });
 
   /** The genuine row of a case at a revision. */
-  const row = (c: keyof typeof cases, revision: number) => genuine.find((r) => r.stream === `case-${cases[c]}` && r.revision === revision)!;
-  const stream = (c: keyof typeof cases) => `case-${cases[c]}`;
+  const row = (c: keyof typeof cases, revision: number) => genuine.find((r) => r.stream === caseStream(cases[c]) && r.revision === revision)!;
+  const stream = (c: keyof typeof cases) => caseStream(cases[c]);
   /** The leaf of a genuine row in the genuine log. */
   const leaf = (r: StoredRow) => genuine.findIndex((g) => g.id === r.id);
   /** How the CLI names an event at a leaf of the export. */

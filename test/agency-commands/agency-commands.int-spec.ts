@@ -21,6 +21,7 @@ import { AccessLog } from '../../apps/coordinator/src/access-log/access-log';
 import { caseTextContext } from '../../apps/coordinator/src/cases/case-text';
 import { CaseService } from '../../apps/coordinator/src/cases/case.service';
 import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
+import { caseStream } from '@samverkan/sealing';
 
 jest.setTimeout(120_000);
 
@@ -145,7 +146,7 @@ describeWithKafka('agency command topics', () => {
     body: { subject: { category: 'victim', ageGroup: 'adult' }, summary: 'reported by a hotline' },
   });
 
-  const caseEvents = async (caseId: string) => collect(store.readStream(`case-${caseId}`));
+  const caseEvents = async (caseId: string) => collect(store.readStream(caseStream(caseId)));
 
   it('opens the case a good open-case command asks for, as the topic’s agency, and answers accepted', async () => {
     const commandId = randomUUID();

@@ -10,6 +10,7 @@ import { CommandPath, Decider, EventStore } from '@samverkan/eventstore';
 import { Agency, AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
 import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
 import { CaseCommand, CaseState, SUPPORT_KINDS } from '../../apps/coordinator/src/cases/case.model';
+import { caseStream } from '@samverkan/sealing';
 
 type Note = { type: 'Note' };
 type Noted = { type: 'Noted'; data: { text: string } };
@@ -51,7 +52,7 @@ export function caseStories(store: EventStore, registry: AgencyRegistry, seed: n
   const run = async (entry: { caseId: string; state: CaseState }, command: Record<string, unknown>) => {
     const full = { ...command, caseId: entry.caseId, at } as unknown as CaseCommand;
     try {
-      const outcome = await path.execute(`case-${entry.caseId}`, full, { agencyId: full.issuer.agencyId, actorId: 'officer', commandId: uuidv7() });
+      const outcome = await path.execute(caseStream(entry.caseId), full, { agencyId: full.issuer.agencyId, actorId: 'officer', commandId: uuidv7() });
       entry.state = outcome.state;
     } catch (error) {
       if (!(error instanceof SamverkanError)) throw error;

@@ -11,7 +11,7 @@ import { collect } from '@samverkan/eventstore/testing/test-events';
 import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
 import { CaseState } from '../../apps/coordinator/src/cases/case.model';
 import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
-import { caseIdOfCaseStream } from '../../apps/coordinator/src/cases/case-stream';
+import { caseIdOf } from '@samverkan/sealing';
 import { share } from '../../apps/coordinator/src/cases/case.disclosure';
 
 export interface Granted {
@@ -49,7 +49,7 @@ export async function granted(store: EventStore): Promise<Map<string, Granted[]>
   let index = -1;
   for (const { envelope } of await collect(store.readAll())) {
     index += 1;
-    const caseId = caseIdOfCaseStream(envelope.stream);
+    const caseId = caseIdOf(envelope.stream);
     if (caseId === undefined) continue;
     const before = states.get(caseId) ?? caseDecider.initialState();
     const after = caseDecider.evolve(before, caseDecider.upcast!(envelope));

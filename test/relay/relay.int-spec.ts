@@ -20,6 +20,7 @@ import { expectExactlyGranted, logHead, Published } from './relay-expectations';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
 import { CaseState } from '../../apps/coordinator/src/cases/case.model';
+import { caseStream, caseIdOf } from '@samverkan/sealing';
 
 jest.setTimeout(180_000);
 
@@ -133,7 +134,7 @@ describeWithKafka('the relay', () => {
     const kindOf = new Map(registry.all().map((a) => [a.id, a.kind]));
     const states = new Map<string, Array<{ before: CaseState; after: CaseState }>>();
     for (const { envelope } of await collect(store.readAll())) {
-      if (!envelope.stream.startsWith('case-')) continue;
+      if (caseIdOf(envelope.stream) === undefined) continue;
       const list = states.get(envelope.stream) ?? [];
       states.set(envelope.stream, list);
       const before = list.length > 0 ? list[list.length - 1].after : caseDecider.initialState();
@@ -143,7 +144,7 @@ describeWithKafka('the relay', () => {
     for (const [agencyId, messages] of seen) {
       const kind = kindOf.get(agencyId);
       for (const { caseId, revision, headers, value } of messages) {
-        const { before, after } = states.get(`case-${caseId}`)![revision];
+        const { before, after } = states.get(caseStream(caseId))![revision];
         const type = headers.ce_type.split('.')[3];
         const onTeam = [...before.team, ...after.team].some((m) => m.agencyId === agencyId) || (type === 'CaseOpened' && value.leadAgency === agencyId);
         const referral = after.referrals.find((r) => r.referralId === value.referralId);

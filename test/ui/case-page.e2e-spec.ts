@@ -4,6 +4,7 @@ import { apiOverHttp, planYear, recordYear } from '../../apps/coordinator/src/de
 import { eventually, RunningService } from '../support/running-service';
 import { copyDataDir, editStore } from '../support/store-file';
 import { accessibilityViolations, describeWithChromium, launchChromium, screenshotPath, signInAsDevOfficer, watchedPage } from './browser';
+import { caseStream } from '@samverkan/sealing';
 
 jest.setTimeout(180_000);
 
@@ -263,7 +264,7 @@ describeWithChromium('the case page in a browser', () => {
         .prepare(
           'UPDATE events SET envelope = replace(envelope, \'"providedOn":"2026-03-02"\', \'"providedOn":"2026-03-09"\') WHERE stream = ? AND revision = ?',
         )
-        .run(`case-${caseId}`, supportRevision);
+        .run(caseStream(caseId), supportRevision);
       expect(changed.changes).toBe(1);
     });
     const tampered = await RunningService.start({ dataDir });

@@ -1,5 +1,5 @@
 import { AUDIT_BUNDLE_FORMATS, AuditBundle, BundledEvent, eventLeafHash, ProofError, verifyInclusion, WithheldEvent } from '@samverkan/ledger';
-import { SealedEnvelope } from '@samverkan/sealing';
+import { caseIdOf, caseStream, SealedEnvelope } from '@samverkan/sealing';
 import { Command, describeEvent, EXIT_OK, errorMessage, Findings, parseCommand, UsageError } from './cli';
 import { envelopeShapeProblem, hashMismatch, StreamHeads, withheldShapeProblem } from './envelope-check';
 import { describeCheckpoint, looseHex, OpenedCheckpoint, openCheckpointFile, originMismatch, readInputFile, readVerifierKey } from './inputs';
@@ -46,8 +46,9 @@ export const verifyBundle: Command = async (args, io) => {
   const [file] = cli.positionals;
   const { case: givenCase, server } = cli.values;
   if (givenCase !== undefined && givenCase.trim() === '') throw new UsageError('--case needs a case id', verifyBundleUsage);
-  if (givenCase?.startsWith('case-')) {
-    throw new UsageError(`--case takes the case id, not the name of its stream: give --case ${givenCase.slice('case-'.length)}`, verifyBundleUsage);
+  const streamGiven = givenCase === undefined ? undefined : caseIdOf(givenCase);
+  if (streamGiven !== undefined) {
+    throw new UsageError(`--case takes the case id, not the name of its stream: give --case ${streamGiven}`, verifyBundleUsage);
   }
   if (cli.values.token !== undefined && server === undefined) throw new UsageError('--token is only used with --server', verifyBundleUsage);
   const key = readVerifierKey(cli.values.key!, '--key');
@@ -84,13 +85,13 @@ export const verifyBundle: Command = async (args, io) => {
   }
 
   const caseId = givenCase ?? bundle.caseId;
-  const stream = `case-${caseId}`;
+  const stream = caseStream(caseId);
   if (givenCase !== undefined && bundle.caseId !== givenCase) {
     findings.fail(`bundle ${file}`, `is for case ${bundle.caseId}, not for case ${givenCase} (--case)`, { expected: givenCase, found: bundle.caseId });
   }
-  if (bundle.stream !== `case-${bundle.caseId}`) {
-    findings.fail(`bundle ${file}`, `is for case ${bundle.caseId}, whose stream is case-${bundle.caseId}, but names stream ${bundle.stream}`, {
-      expected: `case-${bundle.caseId}`,
+  if (bundle.stream !== caseStream(bundle.caseId)) {
+    findings.fail(`bundle ${file}`, `is for case ${bundle.caseId}, whose stream is ${caseStream(bundle.caseId)}, but names stream ${bundle.stream}`, {
+      expected: caseStream(bundle.caseId),
       found: bundle.stream,
     });
   }

@@ -1,3 +1,4 @@
 export * from './envelope';
 export * from './seal';
 export * from './verify-chain';
+export * from './case-stream';

@@ -22,7 +22,7 @@ import {
   toHex,
   verifierKey,
 } from '@samverkan/ledger';
-import { EventDraft, SealedEnvelope, sealEvents } from '@samverkan/sealing';
+import { caseStream, EventDraft, SealedEnvelope, sealEvents } from '@samverkan/sealing';
 import { main } from '../audit';
 import { Io } from '../cli';
 
@@ -53,7 +53,7 @@ function draft(): EventDraft {
  * tree: what someone without the ledger key can add to an export.
  */
 export function sealOnto(log: SealedEnvelope[], caseId: string, count: number): SealedEnvelope[] {
-  const stream = `case-${caseId}`;
+  const stream = caseStream(caseId);
   const head = log.filter((e) => e.stream === stream).at(-1);
   const sealed = sealEvents(stream, head ? { revision: head.revision, hash: head.hash } : null, Array.from({ length: count }, draft));
   log.push(...sealed);
@@ -71,7 +71,7 @@ export class FixtureLedger {
 
   /** Seals `count` more events of the case, continuing its chain, and logs them. */
   append(caseId: string, count: number): SealedEnvelope[] {
-    const stream = `case-${caseId}`;
+    const stream = caseStream(caseId);
     const previous = this.events.filter((e) => e.stream === stream).at(-1);
     const sealed = sealEvents(stream, previous ? { revision: previous.revision, hash: previous.hash } : null, Array.from({ length: count }, draft));
     this.events.push(...sealed);
@@ -112,7 +112,7 @@ export class FixtureLedger {
 
   /** The audit bundle of a case as made for an agency from which the events at `withheld` revisions are withheld. */
   bundleWithheld(caseId: string, withheld: readonly number[], size = this.events.length): AuditBundle {
-    const stream = `case-${caseId}`;
+    const stream = caseStream(caseId);
     return {
       format: AUDIT_BUNDLE_FORMAT,
       madeFor: 'socialtjansten-malmo',
@@ -133,7 +133,7 @@ export class FixtureLedger {
 
   /** The timeline of a case as GET /cases/:id/timeline answers it. */
   timeline(caseId: string) {
-    const events = this.events.filter((e) => e.stream === `case-${caseId}`);
+    const events = this.events.filter((e) => e.stream === caseStream(caseId));
     return {
       caseId,
       revision: events.length - 1,

@@ -42,7 +42,8 @@ import { caseCommand, CaseCommandName, caseCommandRoute, CommandParam, openedCas
 import { CaseState } from './case.model';
 import { caseSummaryFor } from './case.disclosure';
 import { commandsOpenTo } from './case.offers';
-import { caseStream, CaseService } from './case.service';
+import { CaseService } from './case.service';
+import { caseStream } from '@samverkan/sealing';
 import { timelineEntry } from './case.views';
 
 @ApiTags('cases')

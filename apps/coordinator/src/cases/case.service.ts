@@ -9,13 +9,11 @@ import { Metrics } from '../observability/metrics';
 import { personDecider, personStream } from '../persons/person.decider';
 import { PersonCategory, PersonCommand, PersonEvent, PersonState } from '../persons/person.model';
 import { ReaderStanding, ReadView, VIEW_ACCESS, ViewRow } from './case.access';
-import { caseStream } from './case-stream';
+import { caseStream } from '@samverkan/sealing';
 import { carriesClearText, revealed, withEncryptedText } from './case-text';
 import { caseDecider } from './case.decider';
 import { DisclosedEvent, discloseEvent, standingOf } from './case.disclosure';
 import { CaseCommand, CaseState, OpenCase, SubjectCategory } from './case.model';
-
-export { caseIdOfCaseStream, caseStream } from './case-stream';
 
 /** The record a case's subject gets when the case names none: its id is derived from the case's. */
 const SUBJECT_NAMESPACE = '9c2d7e41-5a3b-4f86-8e1d-2b6c0a7f3d95';

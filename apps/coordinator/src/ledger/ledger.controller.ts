@@ -9,7 +9,8 @@ import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller, Public } from '../auth/auth.guard';
 import { AccessLog, caseIdOfAccessStream, readerOf } from '../access-log/access-log';
 import { VIEW_ACCESS } from '../cases/case.access';
-import { caseIdOfCaseStream, caseStream, CaseService } from '../cases/case.service';
+import { CaseService } from '../cases/case.service';
+import { caseIdOf, caseStream } from '@samverkan/sealing';
 import { CaseIdPipe } from '../http/case-id.pipe';
 import { LedgerService } from './ledger.service';
 import { CheckpointsQuery, ConsistencyQuery, ExportQuery, InclusionQuery } from './ledger.dto';
@@ -189,7 +190,7 @@ export class LedgerController {
    */
   private async maySee(caller: Caller, stream: string, revision: number): Promise<boolean> {
     const reader = readerOf(caller);
-    const caseId = caseIdOfCaseStream(stream);
+    const caseId = caseIdOf(stream);
     const accessOf = caseIdOfAccessStream(stream);
     try {
       if (caseId !== undefined) return (await this.cases.read(caseId, reader, 'inclusion-proof')).events[revision]?.disclosed !== undefined;

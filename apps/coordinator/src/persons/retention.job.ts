@@ -3,7 +3,7 @@ import { CommandPath, EventStore } from '@samverkan/eventstore';
 import { KeyVault } from '@samverkan/vault';
 import { AgencyKind, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { CaseAuthorityKind } from '../agencies/agency';
-import { caseIdOfCaseStream } from '../cases/case-stream';
+import { caseIdOf } from '@samverkan/sealing';
 import { CaseOpened } from '../cases/case.model';
 import { personDecider, personIdOfStream, personStream } from './person.decider';
 import { PersonEvent, PersonState } from './person.model';
@@ -39,7 +39,7 @@ export async function runRetention(
       persons.set(personId, personDecider.evolve(persons.get(personId) ?? personDecider.initialState(), envelope as unknown as PersonEvent));
       continue;
     }
-    const caseId = caseIdOfCaseStream(envelope.stream);
+    const caseId = caseIdOf(envelope.stream);
     if (caseId === undefined) continue;
     if (envelope.type === 'CaseOpened') cases.set(caseId, { subjectId: (envelope.data as unknown as CaseOpened['data']).subject.subjectId, closedAt: null });
     const known = cases.get(caseId);

@@ -5,7 +5,7 @@
  */
 import { InvariantError } from '@samverkan/common';
 import { RecordedEvent } from '@samverkan/eventstore';
-import { caseIdOfCaseStream } from '../cases/case-stream';
+import { caseIdOf } from '@samverkan/sealing';
 import { CaseFacts, foldFacts } from '../statistics/case-facts';
 import { caseDecider } from '../cases/case.decider';
 import { share } from '../cases/case.disclosure';
@@ -54,7 +54,7 @@ export interface OpenReferralRow {
 export function casesIn(events: readonly RecordedEvent[]): string[] {
   const ids = new Set<string>();
   for (const { envelope } of events) {
-    const caseId = caseIdOfCaseStream(envelope.stream);
+    const caseId = caseIdOf(envelope.stream);
     if (caseId !== undefined) ids.add(caseId);
   }
   return [...ids];
@@ -70,7 +70,7 @@ export function foldBatch(events: readonly RecordedEvent[], held: (caseId: strin
   const feed: FeedRow[] = [];
   for (const event of events) {
     const { envelope } = event;
-    const caseId = caseIdOfCaseStream(envelope.stream);
+    const caseId = caseIdOf(envelope.stream);
     if (caseId === undefined) continue;
     const seen = touched.get(caseId);
     const known = seen ? seen.now : held(caseId);

@@ -9,7 +9,7 @@ import { caseStories } from '../../../../../test/relay/case-stories';
 import { SYSTEM_AGENCY_ID } from '../../agencies/agency';
 import { AgencyRegistry } from '../../agencies/agency-registry';
 import { caseDecider } from '../../cases/case.decider';
-import { caseIdOfCaseStream } from '../../cases/case-stream';
+import { caseIdOf, caseStream } from '@samverkan/sealing';
 import { share } from '../../cases/case.disclosure';
 import { CaseCommand, CaseState } from '../../cases/case.model';
 import { CaseIndex } from '../case-index';
@@ -55,7 +55,7 @@ export function expectedOf(events: readonly RecordedEvent[]) {
   const cases = new Map<string, { revision: number; state: CaseState }>();
   const feeds = new Map<string, unknown[]>(agencyIds.map((id) => [id, []]));
   for (const event of events) {
-    const caseId = caseIdOfCaseStream(event.envelope.stream);
+    const caseId = caseIdOf(event.envelope.stream);
     if (caseId === undefined) continue;
     const before = cases.get(caseId)?.state ?? caseDecider.initialState();
     const state = caseDecider.evolve(before, caseDecider.upcast!(event.envelope));
@@ -139,7 +139,7 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
       store = new SqliteEventStore({ file: join(dir, 'events.db') });
       const path = new CommandPath(store, caseDecider, { now: () => new Date('2026-03-01T09:00:00.000Z') });
       const run = (id: string, command: Record<string, unknown>, at = '2026-03-01T09:00:00.000Z') =>
-        path.execute(`case-${id}`, { ...command, caseId: id, at } as unknown as CaseCommand, {
+        path.execute(caseStream(id), { ...command, caseId: id, at } as unknown as CaseCommand, {
           agencyId: (command.issuer as { agencyId: string }).agencyId,
           actorId: 'officer',
           commandId: uuidv7(),
@@ -157,7 +157,7 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
       await run(caseId, opening);
       await run(caseId, { type: 'ReferCase', issuer: police, referralId: 'r-1', to: social, reason: 'shelter', urgency: 'urgent', dueBy });
       await run(caseId, { type: 'RecordSupport', issuer: police, supportId: 's-1', kind: 'protection', providedOn: '2026-03-01' });
-      scripted = (await collect(store.readAll())).filter((e) => e.envelope.stream === `case-${caseId}`);
+      scripted = (await collect(store.readAll())).filter((e) => e.envelope.stream === caseStream(caseId));
 
       escalatedCaseId = uuidv7();
       await run(escalatedCaseId, opening);
@@ -238,7 +238,7 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
 
       it('shows an escalated referral to the coordinator, no longer as due, and nothing as due once the case is closed', async () => {
         const index = await open('escalated');
-        const events = log.filter((e) => e.envelope.stream === `case-${escalatedCaseId}`);
+        const events = log.filter((e) => e.envelope.stream === caseStream(escalatedCaseId));
         await index.projectBatch(events.slice(0, 4)); // opened (and joined by its lead), referred, escalated
         expect(await index.referralsEscalatedTo(coordinator.agencyId)).toEqual([
           expect.objectContaining({ caseId: escalatedCaseId, referralId: 'r-2', escalatedTo: coordinator.agencyId }),
@@ -254,7 +254,7 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
       });
 
       it('files a prosecuted case under its subject, not its defendants, projected one by one or in a batch', async () => {
-        const events = log.filter((e) => e.envelope.stream === `case-${prosecutedCaseId}`);
+        const events = log.filter((e) => e.envelope.stream === caseStream(prosecutedCaseId));
         const oneByOne = await open('defendants');
         for (const event of events) await oneByOne.project(event);
         const batched = await open('defendants-batch');
@@ -297,7 +297,7 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         const index = await open('gap');
         await index.projectBatch(scripted.slice(0, 2));
         const before = await snapshotOf(index);
-        const refusal = index.projectBatch([...log.filter((e) => e.envelope.stream === `case-${escalatedCaseId}`).slice(0, 2), scripted[3]]);
+        const refusal = index.projectBatch([...log.filter((e) => e.envelope.stream === caseStream(escalatedCaseId)).slice(0, 2), scripted[3]]);
         await expect(refusal).rejects.toThrow(InvariantError);
         await expect(refusal).rejects.toThrow(`holds case ${caseId} at revision 1, so it cannot fold revision 3`);
         expect(await snapshotOf(index)).toEqual(before);
