@@ -6,7 +6,7 @@ const swc = ['@swc/jest', require('./scripts/swc-options')];
 
 const moduleNameMapper = {
   '^@samverkan/(common|sealing|eventstore|ledger|messaging|vault)$': '<rootDir>/libs/$1/src',
-  '^@samverkan/(common|sealing|eventstore|ledger|messaging|vault)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@samverkan/(common|sealing|eventstore|ledger|messaging|vault|sql)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 
 const tier = (displayName, suffix, extra = {}) => ({

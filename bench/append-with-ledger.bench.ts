@@ -49,13 +49,13 @@ export async function benchAppendWithLedger(dataDir: string, p: AppendWithLedger
     ledger.onApplicationBootstrap();
     const run = await runWriters(store, p);
     // The ledger works in the same event loop, so a short poll sees its size as soon as a batch is in.
-    while ((await ledger.size()) < run.events) {
+    while ((await ledger.reader.size()) < run.events) {
       if (ledger.halted) throw new Error(`the ledger halted: ${ledger.halted.reason}`);
       await new Promise((resolvePromise) => setImmediate(resolvePromise));
     }
     const ledgeredAt = performance.now();
     const seconds = (ledgeredAt - run.startedAt) / 1000;
-    const checkpoints = (await ledger.store.checkpoints(1000)).length;
+    const checkpoints = (await ledger.reader.checkpoints(1000)).length;
     stopped = true;
     await ledger.onApplicationShutdown();
     return {

@@ -1,7 +1,8 @@
 import { on } from 'node:events';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EventStore, ExpectedRevision, LogPosition, SqliteEventStore } from '@samverkan/eventstore';
+import { EventStore, ExpectedRevision, LogPosition } from '@samverkan/eventstore';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { SealedEnvelope } from '@samverkan/sealing';
 
 export interface CaseLogParameters {

@@ -5,7 +5,7 @@ import { EVENT_STORE, EventStore, LogPosition } from '@samverkan/eventstore';
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
 import { createApp } from '../apps/coordinator/src/bootstrap';
 import { loadConfig } from '../apps/coordinator/src/config/app-config';
-import { CaseIndexProjector } from '../apps/coordinator/src/worklist/case-index.projector';
+import { CaseIndexProjector } from '../apps/coordinator/src/case-index/case-index.projector';
 import { LoadResult, runLoad } from './load';
 
 export interface HttpCommandParameters {

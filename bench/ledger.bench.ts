@@ -9,7 +9,7 @@ import { createApp } from '../apps/coordinator/src/bootstrap';
 import { loadConfig } from '../apps/coordinator/src/config/app-config';
 import { LedgerService } from '../apps/coordinator/src/ledger/ledger.service';
 import { ChildProtectionProcess } from '../apps/coordinator/src/process-managers/child-protection.process';
-import { CaseIndexProjector } from '../apps/coordinator/src/worklist/case-index.projector';
+import { CaseIndexProjector } from '../apps/coordinator/src/case-index/case-index.projector';
 import { buildCaseLog, CaseLog, CaseLogParameters } from './case-log';
 import { runClient } from './http-client';
 import { percentile } from './raw-append.bench';
@@ -94,7 +94,7 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     // completion is observed through the ledger's and the index's own wake-ups, not by polling.
     const starting = performance.now();
     let rssAtLedgerDone = 0;
-    const ledgerDone = ledger.leafOf(built.lastEventId, 30 * 60_000).then(() => {
+    const ledgerDone = ledger.reader.leafOf(built.lastEventId, 30 * 60_000).then(() => {
       rssAtLedgerDone = process.memoryUsage.rss();
       return performance.now();
     });
@@ -105,7 +105,7 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     await app.listen(0, '127.0.0.1');
     const listeningSeconds = (performance.now() - starting) / 1000;
     const ingestSeconds = ((await ledgerDone) - starting) / 1000;
-    const size = await ledger.size();
+    const size = await ledger.reader.size();
     if (size !== total) throw new Error(`the ledger holds ${size} leaves; the log has ${total} events`);
     progress(
       `ledger ingested ${total.toLocaleString('en-US')} events in ${ingestSeconds.toFixed(1)} s (${Math.round(total / ingestSeconds).toLocaleString('en-US')}/s)`,

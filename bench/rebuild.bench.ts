@@ -1,6 +1,6 @@
-import { PostgresEventStore } from '@samverkan/eventstore';
+import { PostgresEventStore } from '@samverkan/eventstore/postgres';
 import { rebuildCaseIndex } from '../apps/coordinator/src/projections/rebuild';
-import { PostgresCaseIndex } from '../apps/coordinator/src/worklist/postgres-case-index';
+import { PostgresCaseIndex } from '../apps/coordinator/src/case-index/postgres-case-index';
 import { buildCaseLog } from './case-log';
 import { PostgresBenchStores } from './stores';
 

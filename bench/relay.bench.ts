@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel } from 'kafkajs';
 import { systemClock } from '@samverkan/common';
-import { EventStore, LogPosition, SqliteEventStore } from '@samverkan/eventstore';
+import { EventStore, LogPosition } from '@samverkan/eventstore';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../apps/coordinator/src/agencies/agency-registry';
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
@@ -16,7 +17,7 @@ import { relayTopics } from '../apps/coordinator/src/relay/relay-messages';
 import { caseIdOf } from '@samverkan/sealing';
 import { share } from '../apps/coordinator/src/cases/case.disclosure';
 // Dev tooling like the tests: the relay tests' story generator is the realistic log, so it is used, not copied.
-import { caseStories } from '../test/relay/case-stories';
+import { caseStories } from '../apps/coordinator/src/cases/testing/case-stories';
 import { openCases } from './http-commands.bench';
 import { acquireBroker } from './kafka-broker';
 import { percentile } from './raw-append.bench';

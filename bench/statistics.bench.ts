@@ -2,7 +2,7 @@ import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
 import { apiOverHttp, planYear, recordYear } from '../apps/coordinator/src/demo/demo-year';
 import { AgencyRegistry } from '../apps/coordinator/src/agencies/agency-registry';
 import { statisticsOf } from '../apps/coordinator/src/statistics/statistics';
-import { CaseIndex } from '../apps/coordinator/src/worklist/case-index';
+import { CaseIndex } from '../apps/coordinator/src/case-index/case-index';
 import { startService } from './http-commands.bench';
 
 export interface StatisticsParameters {

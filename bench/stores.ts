@@ -4,7 +4,9 @@ import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { withoutPassword } from '@samverkan/common';
-import { EventStore, PostgresEventStore, SqliteEventStore } from '@samverkan/eventstore';
+import { EventStore } from '@samverkan/eventstore';
+import { PostgresEventStore } from '@samverkan/eventstore/postgres';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { dropSchemas, postgresUrl } from '../libs/eventstore/src/testing/postgres';
 
 /**

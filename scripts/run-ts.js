@@ -10,7 +10,7 @@ const { transformSync } = require('@swc/core');
 const swcOptions = require('./swc-options');
 
 const root = path.resolve(__dirname, '..');
-const aliases = /^@samverkan\/(common|sealing|eventstore|ledger|messaging|vault)(\/.*)?$/;
+const aliases = /^@samverkan\/(common|sealing|eventstore|ledger|messaging|vault|sql)(\/.*)?$/;
 
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {

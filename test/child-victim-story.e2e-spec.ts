@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { describeWithKafka, kafkaBroker } from './kafka/kafka-broker';
-import { readAgencyTopics } from './relay/relay-expectations';
+import { readAgencyTopics } from '../apps/coordinator/src/relay/testing/relay-expectations';
 import { checkpointOfWholeStore, runAudit, saveFile, scratchDir } from './support/audit-cli';
 import { feedOfCase, fromKafka, Seen, timelineOf } from './support/reader-paths';
 import { AgencyClient, eventually, RunningService } from './support/running-service';

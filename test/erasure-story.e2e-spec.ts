@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { describeWithKafka, kafkaBroker } from './kafka/kafka-broker';
-import { readAgencyTopics } from './relay/relay-expectations';
+import { readAgencyTopics } from '../apps/coordinator/src/relay/testing/relay-expectations';
 import { checkpointOfWholeStore, fetchText, runAudit, saveFile, scratchDir } from './support/audit-cli';
 import { AgencyClient, eventually, LogCapture, RunningService } from './support/running-service';
 

@@ -6,7 +6,7 @@ import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
 import { share } from '../apps/coordinator/src/cases/case.disclosure';
 import { CaseState } from '../apps/coordinator/src/cases/case.model';
 import { describeWithKafka, kafkaBroker } from './kafka/kafka-broker';
-import { readAgencyTopics } from './relay/relay-expectations';
+import { readAgencyTopics } from '../apps/coordinator/src/relay/testing/relay-expectations';
 import { feedOfCase, fromKafka, Seen, timelineOf } from './support/reader-paths';
 import { AgencyClient, eventually, RunningService } from './support/running-service';
 

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CASE_INDEX_FOLD, CURRENT_FOLD } from '../apps/coordinator/src/worklist/case-index';
+import { CASE_INDEX_FOLD, CURRENT_FOLD } from '../apps/coordinator/src/case-index/case-index';
 import { AgencyClient, eventually, RunningService } from './support/running-service';
 
 /**

@@ -2,7 +2,7 @@
  * What one agency sees of a case on each path it can read it by (the HTTP timeline, its feed, its Kafka topic),
  * brought to one shape so that the paths can be compared: they must agree event for event, field for field.
  */
-import type { Published } from '../relay/relay-expectations';
+import type { Published } from '../../apps/coordinator/src/relay/testing/relay-expectations';
 import { AgencyClient } from './running-service';
 
 /** One event as a reader was shown it. */

@@ -1,5 +1,6 @@
 import { DevSignInController } from './ui/dev-sign-in.controller';
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock, CLOCK, systemClock } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
@@ -15,14 +16,16 @@ import { AgencyAuthenticator } from './auth/agency-authenticator';
 import { AuthGuard } from './auth/auth.guard';
 import { CaseController } from './cases/case.controller';
 import { CaseService } from './cases/case.service';
+import { RunCaseCommandHandler } from './cases/run-case-command';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { eventStoreProvider } from './config/event-store.provider';
-import { leadershipProvider } from './roles/leadership.provider';
-import { ProjectorRole } from './roles/projector.role';
+import { leadershipProvider } from './leases/leadership.provider';
+import { ProjectorRole } from './leases/projector.role';
 import { Metrics, MetricsController } from './observability/metrics';
 import { ServiceGauges } from './observability/service-gauges';
 import { HealthController } from './health/health.controller';
 import { LedgerController } from './ledger/ledger.controller';
+import { LedgerReader } from './ledger/ledger-reader';
 import { LedgerService } from './ledger/ledger.service';
 import { LEDGER_STORE, openLedgerStore } from './ledger/open-ledger-store';
 import { KnownRoutes } from './http/http-edge';
@@ -32,10 +35,10 @@ import { ReferralEscalationProcess } from './process-managers/referral-escalatio
 import { RelayProvider } from './relay/relay.provider';
 import { AgencyCommandsProvider } from './agency-commands/agency-commands.provider';
 import { StatisticsController } from './statistics/statistics.controller';
-import { CaseIndex } from './worklist/case-index';
-import { openCaseIndex } from './worklist/open-case-index';
-import { CaseIndexProjector } from './worklist/case-index.projector';
-import { WorklistController } from './worklist/worklist.controller';
+import { CaseIndex } from './case-index/case-index';
+import { openCaseIndex } from './case-index/open-case-index';
+import { CaseIndexProjector } from './case-index/case-index.projector';
+import { WorklistController } from './case-index/worklist.controller';
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -66,6 +69,8 @@ export class AppModule {
     const kafka = config.kafkaBrokers !== undefined;
     return {
       module: AppModule,
+      // The command bus: HTTP's command routes and the Kafka command consumer send each command on a case to one handler.
+      imports: [CqrsModule.forRoot()],
       // Every process answers /health; the API is served by the `api` role.
       controllers: [
         HealthController,
@@ -107,9 +112,12 @@ export class AppModule {
         { provide: KEY_VAULT, useFactory: () => openKeyVault(config) },
         PersonService,
         CaseService,
+        RunCaseCommandHandler,
         // The ledger is read by every role; it seals only with the `ledger` role and its lease (it closes its store).
         { provide: LEDGER_STORE, useFactory: () => openLedgerStore(config) },
         LedgerService,
+        // Controllers and the relay read the ledger through its reader; only the writer changes it.
+        { provide: LedgerReader, useFactory: (ledger: LedgerService) => ledger.reader, inject: [LedgerService] },
         StoreLifecycle,
         // The read models and the process managers that follow the log.
         ...(roles.has('projector') ? [CaseIndexProjector, ChildProtectionProcess, ReferralEscalationProcess, ProjectorRole] : []),

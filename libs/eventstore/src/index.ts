@@ -1,10 +1,7 @@
+// The port and what is built on it; no store client is loaded from here. Each adapter is its own entry point
+// (`@samverkan/eventstore/sqlite`, `/postgres`, `/eventstoredb`), imported only where the store is chosen.
 export * from './event-store.port';
 export * from './expected-revision';
 export * from './sealed-append';
 export * from './command-path';
-export * from './sqlite/sqlite-event-store';
 export * from './log-follower';
-export * from './postgres/postgres-event-store';
-export * from './eventstoredb/eventstoredb-event-store';
-export * from './postgres/postgres-schema';
-export * from './sqlite/sqlite-file';

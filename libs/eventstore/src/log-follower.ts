@@ -227,3 +227,21 @@ async function* atHand<T>(source: AsyncIterable<T>, max: number): AsyncGenerator
     else await iterator.return?.();
   }
 }
+
+/** A part of the service that is one follower of the log (a projector, a process manager), started and stopped with its role. */
+export abstract class FollowsTheLog {
+  protected abstract readonly follower: LogFollower;
+
+  start(): void {
+    this.follower.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.follower.stop();
+  }
+
+  /** The follower, for its lag. */
+  get logFollower(): LogFollower {
+    return this.follower;
+  }
+}

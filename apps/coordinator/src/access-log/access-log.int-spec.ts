@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock, UnavailableError } from '@samverkan/common';
-import { SqliteEventStore } from '@samverkan/eventstore';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { verifyChain } from '@samverkan/sealing';
 import { AccessEntry, AccessLog, accessStream, agencyReadsStream } from './access-log';

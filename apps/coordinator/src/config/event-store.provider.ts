@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { Logger, Provider } from '@nestjs/common';
-import { EVENT_STORE, EventStore, EventStoreDbEventStore, HeldBackReport, PostgresEventStore, SqliteEventStore } from '@samverkan/eventstore';
+import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
+import { EventStoreDbEventStore } from '@samverkan/eventstore/eventstoredb';
+import { HeldBackReport, PostgresEventStore } from '@samverkan/eventstore/postgres';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { AppConfig } from './app-config';
 
 /** Opens the store `EVENT_STORE` names; the rest of the service sees only the port. */

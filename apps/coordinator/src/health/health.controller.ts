@@ -7,7 +7,7 @@ import { AuthenticatedRequest } from '../auth/request-authentication';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
 import { RelayProvider } from '../relay/relay.provider';
-import { ProjectorRole } from '../roles/projector.role';
+import { ProjectorRole } from '../leases/projector.role';
 
 @ApiTags('health')
 @Controller('health')
@@ -34,7 +34,13 @@ export class HealthController {
     return {
       status: halted ? 'ledger-halted' : 'ok',
       ...(request.caller
-        ? { ledger: { size: await this.ledger.size(), checkpoint: (await this.ledger.latestCheckpoint())?.size ?? 0, ...(halted ? { halted } : {}) } }
+        ? {
+            ledger: {
+              size: await this.ledger.reader.size(),
+              checkpoint: (await this.ledger.reader.latestCheckpoint())?.size ?? 0,
+              ...(halted ? { halted } : {}),
+            },
+          }
         : {}),
       // api runs in every process that has it; relay, ledger and projector in one at a time (standby elsewhere)
       roles: {

@@ -1,5 +1,5 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
-import { createTablesOnce, initialised, inTransaction, partPool, PostgresPartOptions } from '@samverkan/eventstore';
+import { createTablesOnce, initialised, inTransaction, partPool, PostgresPartOptions } from '@samverkan/sql/postgres';
 import { NodeAddress, StoredNode } from '@samverkan/ledger';
 import { BatchWrites, LeafRecord, LedgerBatch, LedgerStore, StoredCheckpoint, StreamHead } from './ledger-store';
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { openSqliteFile } from '@samverkan/eventstore';
+import { openSqliteFile } from '@samverkan/sql/sqlite';
 import { NodeAddress, StoredNode } from '@samverkan/ledger';
 import { BatchWrites, LeafRecord, LedgerBatch, LedgerStore, StoredCheckpoint, StreamHead } from './ledger-store';
 

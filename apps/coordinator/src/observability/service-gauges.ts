@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { FollowerLag, LogFollower } from '@samverkan/eventstore';
 import { LedgerService } from '../ledger/ledger.service';
 import { RelayProvider } from '../relay/relay.provider';
-import { ProjectorRole } from '../roles/projector.role';
+import { ProjectorRole } from '../leases/projector.role';
 import { Metrics } from './metrics';
 
 /**
@@ -20,7 +20,7 @@ export class ServiceGauges {
       help: 'Events in the ledger (leaves of its Merkle tree)',
       registers,
       async collect() {
-        this.set(await ledger.size());
+        this.set(await ledger.reader.size());
       },
     });
     new Gauge({
@@ -28,7 +28,7 @@ export class ServiceGauges {
       help: 'Events the latest signed checkpoint covers',
       registers,
       async collect() {
-        this.set((await ledger.latestCheckpoint())?.size ?? 0);
+        this.set((await ledger.reader.latestCheckpoint())?.size ?? 0);
       },
     });
     new Gauge({
@@ -36,7 +36,7 @@ export class ServiceGauges {
       help: 'Seconds since the latest checkpoint was signed',
       registers,
       async collect() {
-        const latest = await ledger.latestCheckpoint();
+        const latest = await ledger.reader.latestCheckpoint();
         if (latest) this.set((Date.now() - Date.parse(latest.createdAt)) / 1000);
       },
     });

@@ -7,7 +7,7 @@ import { AccessLog, Reader } from '../access-log/access-log';
 import { Issuer } from '../agencies/agency';
 import { IDENTITY_ACCESS, readsPersonRecords, ReaderStanding, VIEW_ACCESS } from '../cases/case.access';
 import { swedishDate } from '../cases/case.decider';
-import { CaseAbout, CaseIndex } from '../worklist/case-index';
+import { CaseAbout, CaseIndex } from '../case-index/case-index';
 import { decryptIdentity, encryptIdentity, identityOf, lookupTermsOf, searchTermsOf } from './identity';
 import { FindPersonDto, IdentityDto } from './person.dto';
 import { personDecider, personStream } from './person.decider';

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v5 as uuidv5 } from 'uuid';
-import { EVENT_STORE, EventStore, LogFollower, RecordedEvent } from '@samverkan/eventstore';
+import { EVENT_STORE, EventStore, FollowsTheLog, LogFollower, RecordedEvent } from '@samverkan/eventstore';
 import { SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { presumedChild } from '../cases/case.model';
 import { CaseService } from '../cases/case.service';
 import { caseIdOf } from '@samverkan/sealing';
-import { CaseIndex } from '../worklist/case-index';
+import { CaseIndex } from '../case-index/case-index';
 
 /**
  * Events after which a case with a child subject may lack social services. After a decline the case is
@@ -27,9 +27,9 @@ const NAMESPACE = '0b7f3c9e-58a4-4d1c-8f0e-6a2d9b1c7e44';
  * (after a restart) never refers twice.
  */
 @Injectable()
-export class ChildProtectionProcess {
+export class ChildProtectionProcess extends FollowsTheLog {
   private readonly logger = new Logger('ChildProtection');
-  private readonly follower: LogFollower;
+  protected readonly follower: LogFollower;
   private sinceSaved = 0;
   private actedSinceSaved = false;
 
@@ -39,6 +39,7 @@ export class ChildProtectionProcess {
     private readonly cases: CaseService,
     private readonly registry: AgencyRegistry,
   ) {
+    super();
     this.follower = new LogFollower(store, {
       name: NAME,
       loadPosition: () => index.position(NAME),
@@ -56,20 +57,6 @@ export class ChildProtectionProcess {
       },
       onError: (error) => this.logger.error(`failed, retrying: ${(error as Error).message}`),
     });
-  }
-
-  /** Runs while the projector role is active in this process. */
-  start(): void {
-    this.follower.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.follower.stop();
-  }
-
-  /** The follower of the log, for its lag. */
-  get logFollower(): LogFollower {
-    return this.follower;
   }
 
   private async handle({ envelope }: RecordedEvent): Promise<void> {

@@ -4,7 +4,7 @@ import { SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { CaseService } from '../cases/case.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { CaseIndex } from '../worklist/case-index';
+import { CaseIndex } from '../case-index/case-index';
 
 const NAME = 'referral-escalation';
 

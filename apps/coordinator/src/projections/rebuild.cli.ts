@@ -12,9 +12,9 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config/app-config';
 import { openEventStore } from '../config/event-store.provider';
-import { openLeadership } from '../roles/leadership.provider';
-import { PROJECTOR_LEASE } from '../roles/projector.role';
-import { openCaseIndex } from '../worklist/open-case-index';
+import { openLeadership } from '../leases/leadership.provider';
+import { PROJECTOR_LEASE } from '../leases/projector.role';
+import { openCaseIndex } from '../case-index/open-case-index';
 import { count, Progress } from './progress';
 import { rebuildCaseIndex } from './rebuild';
 

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl } from '@samverkan/eventstore/testing/postgres';
 import { collect } from '@samverkan/eventstore/testing/test-events';
-import { caseStories } from '../../../../test/relay/case-stories';
+import { caseStories } from '../cases/testing/case-stories';
 import { AppConfig, loadConfig } from '../config/app-config';
 import { openEventStore } from '../config/event-store.provider';
-import { CaseIndex } from '../worklist/case-index';
-import { openCaseIndex } from '../worklist/open-case-index';
-import { registry, snapshotOf } from '../worklist/testing/case-index-contract';
+import { CaseIndex } from '../case-index/case-index';
+import { openCaseIndex } from '../case-index/open-case-index';
+import { registry, snapshotOf } from '../case-index/testing/case-index-contract';
 import { rebuildCaseIndex } from './rebuild';
 
 jest.setTimeout(120_000);

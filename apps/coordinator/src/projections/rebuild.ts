@@ -1,5 +1,5 @@
 import { EventStore, LogPosition, RecordedEvent } from '@samverkan/eventstore';
-import { CaseIndex, ensureCurrentFold } from '../worklist/case-index';
+import { CaseIndex, ensureCurrentFold } from '../case-index/case-index';
 
 export interface RebuildOptions {
   /** Empty the index first and fold the whole log; otherwise resume after the index's stored position. */

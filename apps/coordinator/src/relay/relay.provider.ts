@@ -4,9 +4,9 @@ import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../agencies/agency-registry';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
-import { Leadership } from '../roles/leadership';
-import { LEADERSHIP } from '../roles/leadership.provider';
-import { SingleActive } from '../roles/single-active';
+import { Leadership } from '../leases/leadership';
+import { LEADERSHIP } from '../leases/leadership.provider';
+import { SingleActive } from '../leases/single-active';
 import { BackgroundStart } from './background-start';
 import { CheckpointPublisher } from './checkpoint-publisher';
 import { Relay } from './relay';
@@ -44,7 +44,7 @@ export class RelayProvider extends BackgroundStart {
       replicationFactor: config.kafkaReplicationFactor,
       logger: this.logger,
     });
-    this.checkpoints = new CheckpointPublisher(ledger.store, this.bus, {
+    this.checkpoints = new CheckpointPublisher(ledger.reader, this.bus, {
       origin: config.ledgerOrigin,
       topicPrefix: config.kafkaTopicPrefix,
       intervalMs: config.checkpointIntervalMs > 0 ? config.checkpointIntervalMs : 1000,

@@ -6,7 +6,7 @@ import { AgencyRegistry } from '../agencies/agency-registry';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { CaseIndex } from '../worklist/case-index';
+import { CaseIndex } from '../case-index/case-index';
 import { Statistics, statisticsCsv, statisticsOf } from './statistics';
 import { StatisticsQueryDto } from './statistics.dto';
 

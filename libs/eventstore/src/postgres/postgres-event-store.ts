@@ -15,7 +15,7 @@ import {
 import { StreamHead } from '../sealed-append';
 import { appendRefusal } from '../append-refusal';
 import { pollingSubscription } from '../polling-subscription';
-import { checkedSchema, createTablesOnce, initialised, partPool, PostgresPartOptions } from './postgres-schema';
+import { checkedSchema, createTablesOnce, initialised, partPool, PostgresPartOptions } from '@samverkan/sql/postgres';
 import { HeldBackReport, HeldBackWatch } from './held-back-watch';
 
 export type { HeldBackReport } from './held-back-watch';

@@ -14,7 +14,7 @@ import {
 } from '../event-store.port';
 import { appendRefusal } from '../append-refusal';
 import { pollingSubscription } from '../polling-subscription';
-import { openSqliteFile } from './sqlite-file';
+import { openSqliteFile } from '@samverkan/sql/sqlite';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; created with its folder when missing. */

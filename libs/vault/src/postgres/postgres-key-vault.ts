@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { ConflictError } from '@samverkan/common';
-import { createTablesOnce, initialised, partPool, PostgresPartOptions } from '@samverkan/eventstore';
+import { createTablesOnce, initialised, partPool, PostgresPartOptions } from '@samverkan/sql/postgres';
 import { DataKey } from '../field-cipher';
 import { KeyVault } from '../key-vault.port';
 import { KeyWrapping } from '../master-key';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { ConflictError } from '@samverkan/common';
-import { openSqliteFile } from '@samverkan/eventstore';
+import { openSqliteFile } from '@samverkan/sql/sqlite';
 import { DataKey } from '../field-cipher';
 import { KeyVault } from '../key-vault.port';
 import { KeyWrapping } from '../master-key';

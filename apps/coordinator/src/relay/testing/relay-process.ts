@@ -2,13 +2,13 @@
  * The relay alone in a process, for the test that kills it with SIGKILL: follows the SQLite store in `file`
  * and publishes to the agency topics under `prefix`, printing every position it commits as a JSON line.
  *
- *   node scripts/run-ts.js test/relay/relay-process.ts <file> <brokers> <prefix> <batchSize>
+ *   node scripts/run-ts.js apps/coordinator/src/relay/testing/relay-process.ts <file> <brokers> <prefix> <batchSize>
  */
 import { join } from 'node:path';
-import { SqliteEventStore } from '@samverkan/eventstore';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { KafkaMessageBus } from '@samverkan/messaging';
-import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
-import { Relay } from '../../apps/coordinator/src/relay/relay';
+import { AgencyRegistry } from '../../agencies/agency-registry';
+import { Relay } from '../relay';
 
 const [file, brokers, prefix, batchSize] = process.argv.slice(2);
 if (!file || !brokers || !prefix || !batchSize) {
@@ -20,7 +20,7 @@ if (!file || !brokers || !prefix || !batchSize) {
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 
-const registry = AgencyRegistry.fromFile(join(__dirname, '../../config/agencies.yaml'));
+const registry = AgencyRegistry.fromFile(join(__dirname, '../../../../../config/agencies.yaml'));
 const store = new SqliteEventStore({ file, pollIntervalMs: 20 });
 const relay = new Relay(store, new KafkaMessageBus({ brokers: brokers.split(','), clientId: `${prefix}-relay` }), {
   agencyIds: registry.all().map((agency) => agency.id),
@@ -35,8 +35,21 @@ const relay = new Relay(store, new KafkaMessageBus({ brokers: brokers.split(',')
   },
 });
 
+/** Starts the relay, trying again while the broker cannot take it yet, as the service's RelayProvider does. */
+async function start(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await relay.start();
+    } catch (error) {
+      if (attempt >= 30) throw error;
+      process.stderr.write(`starting the relay failed, trying again: ${(error as Error).message}\n`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 2000)));
+    }
+  }
+}
+
 async function main(): Promise<void> {
-  await relay.start();
+  await start();
   process.stdout.write(`${JSON.stringify({ started: relay.committed ?? null })}\n`);
   let last: string | undefined;
   for (;;) {

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '@samverkan/eventstore';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl } from '@samverkan/eventstore/testing/postgres';
 import { collect } from '@samverkan/eventstore/testing/test-events';
-import { caseStories } from '../../../../test/relay/case-stories';
+import { caseStories } from '../cases/testing/case-stories';
 import { PostgresCaseIndex } from './postgres-case-index';
 import { SqliteCaseIndex } from './sqlite-case-index';
 import { describeCaseIndexContract, registry, snapshotOf } from './testing/case-index-contract';

@@ -1,6 +1,8 @@
 import { Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { FileLeadership, Leadership, PostgresLeadership } from './leadership';
+import { FileLeadership } from './sqlite-leadership';
+import { Leadership } from './leadership';
+import { PostgresLeadership } from './postgres-leadership';
 
 export const LEADERSHIP = Symbol('Leadership');
 

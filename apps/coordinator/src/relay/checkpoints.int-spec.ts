@@ -10,16 +10,16 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { systemClock } from '@samverkan/common';
-import { SqliteEventStore } from '@samverkan/eventstore';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { KafkaMessageBus } from '@samverkan/messaging';
 import { appendSealed, readStreamHead } from '@samverkan/eventstore/sealed-append';
 import { testDraft } from '@samverkan/eventstore/testing/test-events';
 import { openCheckpoint, parseVerifierKey } from '@samverkan/ledger';
-import { loadConfig } from '../../apps/coordinator/src/config/app-config';
-import { LedgerService } from '../../apps/coordinator/src/ledger/ledger.service';
-import { CheckpointPublisher } from '../../apps/coordinator/src/relay/checkpoint-publisher';
-import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
-import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
+import { loadConfig } from '../config/app-config';
+import { LedgerService } from '../ledger/ledger.service';
+import { CheckpointPublisher } from './checkpoint-publisher';
+import { relayTopics } from './relay-messages';
+import { describeWithKafka, kafkaBroker, repoRoot } from '../../../../test/kafka/kafka-broker';
 
 jest.setTimeout(120_000);
 
@@ -83,7 +83,7 @@ describeWithKafka('ledger checkpoints on Kafka', () => {
   };
 
   const publisher = (prefix: string) => {
-    const p = new CheckpointPublisher(ledger.store, bus, { origin, topicPrefix: prefix, intervalMs: 100 });
+    const p = new CheckpointPublisher(ledger.reader, bus, { origin, topicPrefix: prefix, intervalMs: 100 });
     publishers.push(p);
     return p;
   };
@@ -97,7 +97,7 @@ describeWithKafka('ledger checkpoints on Kafka', () => {
       await readStreamHead(store, stream),
       Array.from({ length: count }, () => testDraft('Happened')),
     );
-    await ledger.leafOf(sealed[sealed.length - 1].id);
+    await ledger.reader.leafOf(sealed[sealed.length - 1].id);
     return (await ledger.checkpointNow())!.size;
   };
 
@@ -142,7 +142,7 @@ describeWithKafka('ledger checkpoints on Kafka', () => {
   const expectCheckpoints = async (read: OnTopic[], sizes: number[]) => {
     const verifier = parseVerifierKey(ledger.verifierKey);
     expect(read.map((m) => Number(m.headers.ce_subject))).toEqual(sizes);
-    const stored = await Promise.all(sizes.map((size) => ledger.store.checkpoint(size)));
+    const stored = await Promise.all(sizes.map((size) => ledger.reader.checkpoint(size)));
     read.forEach((message, i) => {
       const { checkpoint } = openCheckpoint(message.note, verifier);
       expect(checkpoint.origin).toBe(origin);

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { LogFollower } from '@samverkan/eventstore';
 import { ChildProtectionProcess } from '../process-managers/child-protection.process';
 import { ReferralEscalationProcess } from '../process-managers/referral-escalation.process';
-import { CaseIndexProjector } from '../worklist/case-index.projector';
+import { CaseIndexProjector } from '../case-index/case-index.projector';
 import { Leadership } from './leadership';
 import { LEADERSHIP } from './leadership.provider';
 import { SingleActive } from './single-active';

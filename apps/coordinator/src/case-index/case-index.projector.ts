@@ -1,17 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EVENT_STORE, EventStore, LogFollower, LogPosition } from '@samverkan/eventstore';
+import { EVENT_STORE, EventStore, FollowsTheLog, LogFollower, LogPosition } from '@samverkan/eventstore';
 import { CaseIndex, ensureCurrentFold } from './case-index';
 
 /** Keeps the case index up to date with the global log, in the background, while the projector role is active here. */
 @Injectable()
-export class CaseIndexProjector {
+export class CaseIndexProjector extends FollowsTheLog {
   private readonly logger = new Logger('CaseIndexProjector');
-  private readonly follower: LogFollower;
+  protected readonly follower: LogFollower;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
     private readonly index: CaseIndex,
   ) {
+    super();
     this.follower = new LogFollower(store, {
       name: 'case-index',
       loadPosition: async () => {
@@ -23,22 +24,9 @@ export class CaseIndexProjector {
       // Catching up goes a batch, and one transaction, at a time; a live event is handled as it comes.
       handleBatch: (events) => index.projectBatch(events),
       maxBatch: 500,
-      savePosition: () => undefined, // saved with each batch, in the same transaction
+      // the position is saved with each batch, in the same transaction
       onError: (error) => this.logger.error(`projection failed, retrying: ${(error as Error).message}`),
     });
-  }
-
-  start(): void {
-    this.follower.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.follower.stop();
-  }
-
-  /** The follower of the log, for its lag. */
-  get logFollower(): LogFollower {
-    return this.follower;
   }
 
   /** Resolves once the index includes the event at `position`. */

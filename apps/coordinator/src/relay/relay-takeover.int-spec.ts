@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
-import { SqliteEventStore } from '@samverkan/eventstore';
-import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
-import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
-import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
-import { eventually } from '../support/running-service';
-import { ServiceProcess } from '../support/service-process';
-import { expectExactlyGranted } from './relay-expectations';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
+import { AgencyRegistry } from '../agencies/agency-registry';
+import { relayTopics } from './relay-messages';
+import { describeWithKafka, kafkaBroker, repoRoot } from '../../../../test/kafka/kafka-broker';
+import { eventually } from '../../../../test/support/running-service';
+import { ServiceProcess } from '../../../../test/support/service-process';
+import { expectExactlyGranted } from './testing/relay-expectations';
 
 jest.setTimeout(240_000);
 

@@ -10,12 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
-import { SqliteEventStore } from '@samverkan/eventstore';
-import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
-import { RelayPosition, relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
-import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
-import { caseStories } from './case-stories';
-import { expectExactlyGranted, logHead } from './relay-expectations';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
+import { AgencyRegistry } from '../agencies/agency-registry';
+import { RelayPosition, relayTopics } from './relay-messages';
+import { describeWithKafka, kafkaBroker, repoRoot } from '../../../../test/kafka/kafka-broker';
+import { caseStories } from '../cases/testing/case-stories';
+import { expectExactlyGranted, logHead } from './testing/relay-expectations';
 
 jest.setTimeout(300_000);
 
@@ -31,7 +31,7 @@ class RelayProcess {
   constructor(file: string, brokers: string[], prefix: string, batchSize: number) {
     this.process = spawn(
       process.execPath,
-      [join(repoRoot, 'scripts/run-ts.js'), 'test/relay/relay-process.ts', file, brokers.join(','), prefix, String(batchSize)],
+      [join(repoRoot, 'scripts/run-ts.js'), 'apps/coordinator/src/relay/testing/relay-process.ts', file, brokers.join(','), prefix, String(batchSize)],
       {
         cwd: repoRoot,
         stdio: ['pipe', 'pipe', 'pipe'],

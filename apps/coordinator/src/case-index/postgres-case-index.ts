@@ -1,5 +1,6 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
-import { createTablesOnce, initialised, inTransaction, LogPosition, partPool, PostgresPartOptions, RecordedEvent } from '@samverkan/eventstore';
+import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { createTablesOnce, initialised, inTransaction, partPool, PostgresPartOptions } from '@samverkan/sql/postgres';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 import { CaseFacts } from '../statistics/case-facts';

@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { Kafka } from 'kafkajs';
 import { EventStore } from '@samverkan/eventstore';
 import { collect } from '@samverkan/eventstore/testing/test-events';
-import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
-import { CaseState } from '../../apps/coordinator/src/cases/case.model';
-import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
+import { caseDecider } from '../../cases/case.decider';
+import { CaseState } from '../../cases/case.model';
+import { relayTopics } from '../relay-messages';
 import { caseIdOf } from '@samverkan/sealing';
-import { share } from '../../apps/coordinator/src/cases/case.disclosure';
+import { share } from '../../cases/case.disclosure';
 
 export interface Granted {
   readonly eventId: string;

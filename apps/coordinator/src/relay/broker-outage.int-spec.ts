@@ -10,12 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
-import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
-import { agencyCommandTopics } from '../../apps/coordinator/src/agency-commands/agency-command-consumer';
-import { RelayPosition, relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
-import { describeWithPrivateKafka, PrivateKafkaBroker } from '../kafka/kafka-broker';
-import { AgencyClient, eventually, RunningService } from '../support/running-service';
-import { expectExactlyGranted, logHead } from './relay-expectations';
+import { AgencyRegistry } from '../agencies/agency-registry';
+import { agencyCommandTopics } from '../agency-commands/agency-command-consumer';
+import { RelayPosition, relayTopics } from './relay-messages';
+import { describeWithPrivateKafka, PrivateKafkaBroker } from '../../../../test/kafka/kafka-broker';
+import { AgencyClient, eventually, RunningService } from '../../../../test/support/running-service';
+import { expectExactlyGranted, logHead } from './testing/relay-expectations';
 
 jest.setTimeout(240_000);
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { LogPosition, openSqliteFile, RecordedEvent } from '@samverkan/eventstore';
+import { LogPosition, RecordedEvent } from '@samverkan/eventstore';
+import { openSqliteFile } from '@samverkan/sql/sqlite';
 import { CaseState } from '../cases/case.model';
 import { CASE_INDEX, CaseAbout, CaseIndex, DueReferral, FeedEntry, WorklistCase, WorklistReferral } from './case-index';
 import { CaseFacts } from '../statistics/case-facts';

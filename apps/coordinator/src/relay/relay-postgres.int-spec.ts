@@ -10,15 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { PostgresEventStore } from '@samverkan/eventstore';
+import { PostgresEventStore } from '@samverkan/eventstore/postgres';
 import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl } from '@samverkan/eventstore/testing/postgres';
 import { KafkaMessageBus } from '@samverkan/messaging';
-import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
-import { Relay } from '../../apps/coordinator/src/relay/relay';
-import { relayTopics } from '../../apps/coordinator/src/relay/relay-messages';
-import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
-import { caseStories } from './case-stories';
-import { expectExactlyGranted, logHead } from './relay-expectations';
+import { AgencyRegistry } from '../agencies/agency-registry';
+import { Relay } from './relay';
+import { relayTopics } from './relay-messages';
+import { describeWithKafka, kafkaBroker, repoRoot } from '../../../../test/kafka/kafka-broker';
+import { caseStories } from '../cases/testing/case-stories';
+import { expectExactlyGranted, logHead } from './testing/relay-expectations';
 
 jest.setTimeout(180_000);
 

@@ -7,9 +7,9 @@
 import { v7 as uuidv7 } from 'uuid';
 import { SamverkanError } from '@samverkan/common';
 import { CommandPath, Decider, EventStore } from '@samverkan/eventstore';
-import { Agency, AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
-import { caseDecider } from '../../apps/coordinator/src/cases/case.decider';
-import { CaseCommand, CaseState, SUPPORT_KINDS } from '../../apps/coordinator/src/cases/case.model';
+import { Agency, AgencyRegistry } from '../../agencies/agency-registry';
+import { caseDecider } from '../case.decider';
+import { CaseCommand, CaseState, SUPPORT_KINDS } from '../case.model';
 import { caseStream } from '@samverkan/sealing';
 
 type Note = { type: 'Note' };
