@@ -2,16 +2,17 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Header, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { ConflictError, ForbiddenError, NotFoundError } from '@samverkan/common';
+import { ForbiddenError, NotFoundError } from '@samverkan/common';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
-import { AUDIT_BUNDLE_FORMAT, AuditBundle, eventLeafHash, toHex } from '@samverkan/ledger';
+import { AuditBundle, eventLeafHash, toHex } from '@samverkan/ledger';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller, Public } from '../auth/auth.guard';
 import { AccessLog, caseIdOfAccessStream, readerOf } from '../access-log/access-log';
 import { VIEW_ACCESS } from '../cases/case.access';
 import { CaseService } from '../cases/case.service';
-import { caseIdOf, caseStream } from '@samverkan/sealing';
+import { caseIdOf } from '@samverkan/sealing';
 import { CaseIdPipe } from '../http/case-id.pipe';
+import { LedgerReader } from './ledger-reader';
 import { LedgerService } from './ledger.service';
 import { CheckpointsQuery, ConsistencyQuery, ExportQuery, InclusionQuery } from './ledger.dto';
 
@@ -20,7 +21,8 @@ import { CheckpointsQuery, ConsistencyQuery, ExportQuery, InclusionQuery } from 
 @Controller()
 export class LedgerController {
   constructor(
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerReader,
+    private readonly sealing: LedgerService,
     private readonly cases: CaseService,
     private readonly accessLog: AccessLog,
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -50,7 +52,7 @@ export class LedgerController {
   @ApiProduces('text/plain')
   @ApiOperation({ summary: 'Sign a checkpoint of the ledger as it is now (if it grew), and return the latest' })
   async signNow(@Res({ passthrough: true }) res: FastifyReply): Promise<string> {
-    const checkpoint = await this.ledger.checkpointNow();
+    const checkpoint = await this.sealing.checkpointNow();
     if (!checkpoint) throw new NotFoundError('the ledger is empty: there is nothing to sign', { rule: 'no-checkpoint' });
     res.status(200);
     return checkpoint.note;
@@ -60,12 +62,12 @@ export class LedgerController {
   @ApiOperation({ summary: 'Checkpoint history: ?size=N gives that checkpoint as a signed note; without it, a list' })
   async checkpoints(@Query() query: CheckpointsQuery, @Res({ passthrough: true }) res: FastifyReply) {
     if (query.size !== undefined) {
-      const checkpoint = await this.ledger.store.checkpoint(query.size);
+      const checkpoint = await this.ledger.checkpoint(query.size);
       if (!checkpoint) throw new NotFoundError(`no checkpoint of size ${query.size} was signed`, { rule: 'no-checkpoint', details: { size: query.size } });
       res.header('Content-Type', 'text/plain; charset=utf-8');
       return checkpoint.note;
     }
-    const list = await this.ledger.store.checkpoints(query.limit ?? 100, query.before);
+    const list = await this.ledger.checkpoints(query.limit ?? 100, query.before);
     return { checkpoints: list.map((c) => ({ size: c.size, root: toHex(c.root), createdAt: c.createdAt })) };
   }
 
@@ -118,44 +120,7 @@ export class LedgerController {
   })
   async bundle(@Param('id', CaseIdPipe) id: string, @CurrentCaller() caller: Caller): Promise<AuditBundle> {
     const read = await this.cases.read(id, readerOf(caller), 'audit-bundle');
-    const last = read.events[read.events.length - 1].envelope;
-    const lastLeaf = await this.ledger.leafOf(last.id);
-    const checkpoint = (await this.ledger.store.checkpointCovering(lastLeaf.index + 1)) ?? (await this.ledger.checkpointNow())!;
-    const leaves = new Map((await this.ledger.store.leavesOf(caseStream(id))).map((leaf) => [leaf.eventId, leaf.index]));
-    const sealed = [];
-    for (const { envelope: event, disclosed } of read.events) {
-      // A bundle is evidence of what the store holds, so an event edited in the store is handed out as it
-      // is, for the auditor's verifier to expose. One the ledger never sealed as part of this case has no
-      // proof at all: that is said here, with the event named.
-      const leafIndex = leaves.get(event.id);
-      if (leafIndex === undefined) {
-        throw new ConflictError(
-          `event ${event.id} (${event.stream} revision ${event.revision}) as stored was never sealed by the ledger as part of this case`,
-          {
-            rule: 'store-differs-from-ledger',
-            details: { eventId: event.id, stream: event.stream, revision: event.revision },
-          },
-        );
-      }
-      const whole = disclosed !== undefined && disclosed.withheldFields.length === 0;
-      sealed.push(
-        whole ? { leafIndex, event } : { leafIndex, withheld: { stream: event.stream, revision: event.revision, hash: event.hash, prev: event.prev } },
-      );
-    }
-    const proofs = await this.ledger.inclusionProofs(
-      sealed.map((s) => s.leafIndex),
-      checkpoint.size,
-    );
-    const events = sealed.map((s, i) => ({ ...s, inclusionProof: proofs[i].map(toHex) }));
-    return {
-      format: AUDIT_BUNDLE_FORMAT,
-      madeFor: caller.agency.id,
-      caseId: id,
-      stream: caseStream(id),
-      checkpoint: checkpoint.note,
-      verifierKey: this.ledger.verifierKey,
-      events,
-    };
+    return this.ledger.auditBundle(id, read.events, caller.agency.id);
   }
 
   @Get('ledger/export')
