@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
 import { systemClock } from '@samverkan/common';
-import { SqliteEventStore } from '@samverkan/eventstore';
+import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { KafkaMessageBus } from '@samverkan/messaging';
 import { collect } from '@samverkan/eventstore/testing/test-events';
 import { AgencyRegistry } from '../../apps/coordinator/src/agencies/agency-registry';
@@ -20,6 +20,7 @@ import { SqliteKeyVault } from '@samverkan/vault/sqlite/sqlite-key-vault';
 import { AccessLog } from '../../apps/coordinator/src/access-log/access-log';
 import { caseTextContext } from '../../apps/coordinator/src/cases/case-text';
 import { CaseService } from '../../apps/coordinator/src/cases/case.service';
+import { RunCaseCommandHandler } from '../../apps/coordinator/src/cases/run-case-command';
 import { describeWithKafka, kafkaBroker, repoRoot } from '../kafka/kafka-broker';
 import { caseStream } from '@samverkan/sealing';
 
@@ -68,8 +69,15 @@ describeWithKafka('agency command topics', () => {
     topics = agencyCommandTopics(prefix);
     dir = mkdtempSync(join(tmpdir(), 'samverkan-commands-'));
     store = new SqliteEventStore({ file: join(dir, 'events.db') });
+    const cases = new CaseService(
+      store,
+      systemClock,
+      new AccessLog(store, systemClock),
+      (vault = new SqliteKeyVault(join(dir, 'keys.db'), MasterKey.generate())),
+    );
     service = new AgencyCommandConsumer(
-      new CaseService(store, systemClock, new AccessLog(store, systemClock), (vault = new SqliteKeyVault(join(dir, 'keys.db'), MasterKey.generate()))),
+      // The handler the service's CommandBus sends each command to, without Nest.
+      new RunCaseCommandHandler(cases, registry),
       registry,
       bus,
       {

@@ -46,6 +46,11 @@ export interface CommandContext {
   readonly causationId?: string | null;
   /** Hash of what the caller sent; a command id seen before with another fingerprint is refused. */
   readonly fingerprint?: string;
+  /**
+   * Fingerprints of the same request as an earlier version computed them: a retry of a command recorded
+   * before the fingerprint changed is still the same command.
+   */
+  readonly formerFingerprints?: readonly string[];
   /** The caller's If-Match: the revision it expects the stream to be at. */
   readonly expectedRevision?: number;
   /** When the fact happened in the world, if the command says; else when it was recorded. */
@@ -177,7 +182,8 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       const earlier = loaded.commands.get(commandKey(context.agencyId, context.commandId));
       if (earlier) {
         const before = earlier[0].metadata.commandFingerprint;
-        if (before !== undefined && context.fingerprint !== undefined && before !== context.fingerprint) {
+        const same = before === context.fingerprint || (before !== undefined && context.formerFingerprints?.includes(before));
+        if (before !== undefined && context.fingerprint !== undefined && !same) {
           throw new InvariantError(
             `command id ${context.commandId} was already used by ${context.agencyId} for a different request on ${stream}; use a new Idempotency-Key for a new command`,
             { rule: 'idempotency-key-reused', details: { commandId: context.commandId } },

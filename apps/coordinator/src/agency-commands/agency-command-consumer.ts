@@ -1,11 +1,9 @@
 import { SamverkanError } from '@samverkan/common';
-import { CommandOutcome } from '@samverkan/eventstore';
 import { Consumption, IncomingMessage, MessageBus, MessageHeaders, MessageProducer } from '@samverkan/messaging';
 import { Agency, AgencyRegistry } from '../agencies/agency-registry';
-import { CaseState } from '../cases/case.model';
-import { CaseService } from '../cases/case.service';
 import { Problem, problemOf } from '../http/problem.filter';
-import { caseCommand, caseCommandRoute, openedCaseId } from '../cases/case-commands';
+import { openedCaseId } from '../cases/case-commands';
+import { CaseCommandAnswer, RunCaseCommand } from '../cases/run-case-command';
 import { CommandMessage, parseCommandMessage, PoisonMessage } from './command-message';
 
 export interface AgencyCommandTopics {
@@ -82,7 +80,8 @@ export class AgencyCommandConsumer {
   private consumption?: Consumption;
 
   constructor(
-    private readonly cases: CaseService,
+    /** Runs a command on a case: the service's CommandBus, as for HTTP. */
+    private readonly commands: { execute(command: RunCaseCommand): Promise<CaseCommandAnswer> },
     private readonly registry: AgencyRegistry,
     private readonly bus: MessageBus,
     private readonly options: AgencyCommandOptions,
@@ -165,24 +164,21 @@ export class AgencyCommandConsumer {
     const { commandId } = message;
     try {
       const caseId = message.caseId ?? openedCaseId(agency.id, commandId);
-      const command = caseCommand(message.name, { caseId, agency, body: message.body, params: message.params, at: this.cases.now() }, this.registry);
-      const outcome: CommandOutcome<CaseState> = await this.cases.execute(command, {
-        agencyId: agency.id,
-        actorId: message.actorId,
-        commandId,
-        correlationId: message.correlationId,
-        fingerprint: message.fingerprint,
-        expectedRevision: message.expectedRevision,
-      });
-      const mints = caseCommandRoute(message.name).mints;
-      const minted = mints && outcome.events.find((e) => e.type === mints.event)?.data[mints.field];
+      const answer = await this.commands.execute(
+        new RunCaseCommand(message.name, caseId, message.params, message.body, message.sent, agency, {
+          actorId: message.actorId,
+          commandId,
+          correlationId: message.correlationId,
+          expectedRevision: message.expectedRevision,
+        }),
+      );
       return {
         commandId,
-        status: outcome.replayed ? 'replayed' : 'accepted',
+        status: answer.replayed ? 'replayed' : 'accepted',
         caseId,
-        revision: outcome.revision,
-        events: outcome.events.map((e) => ({ id: e.id, type: e.type, revision: e.revision, hash: e.hash })),
-        ...(mints && typeof minted === 'string' ? { [mints.field]: minted } : {}),
+        revision: answer.revision,
+        events: answer.events,
+        ...(answer.minted ? { [answer.minted.field]: answer.minted.id } : {}),
       };
     } catch (error) {
       if (error instanceof SamverkanError) return { commandId, status: 'refused', problem: problemOf(error, instance) };

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../agencies/agency-registry';
-import { CaseService } from '../cases/case.service';
+import { CommandBus } from '@nestjs/cqrs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BackgroundStart } from '../relay/background-start';
 import { AgencyCommandConsumer } from './agency-command-consumer';
@@ -17,10 +17,10 @@ export class AgencyCommandsProvider extends BackgroundStart {
   private readonly bus: KafkaMessageBus;
   private readonly consumer: AgencyCommandConsumer;
 
-  constructor(cases: CaseService, registry: AgencyRegistry, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(commands: CommandBus, registry: AgencyRegistry, @Inject(APP_CONFIG) config: AppConfig) {
     super();
     this.bus = new KafkaMessageBus({ brokers: config.kafkaBrokers ?? [], clientId: 'samverkan-commands' });
-    this.consumer = new AgencyCommandConsumer(cases, registry, this.bus, {
+    this.consumer = new AgencyCommandConsumer(commands, registry, this.bus, {
       topicPrefix: config.kafkaTopicPrefix,
       groupId: `${config.kafkaTopicPrefix}-commands`,
       partitions: config.kafkaPartitions,

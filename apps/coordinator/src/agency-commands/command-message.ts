@@ -1,7 +1,6 @@
 import { IsDefined, IsInt, IsObject, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { parseUntrustedJson, SamverkanError } from '@samverkan/common';
 import { IncomingMessage } from '@samverkan/messaging';
-import { canonicalJson, sha256Hex } from '@samverkan/sealing';
 import { ACTOR_ID_RULE, isPseudonymousActorId } from '../auth/actor-id';
 import { VISIBLE_ASCII_ID } from '../http/command-headers';
 import { Optional, validationPipe } from '../http/validation';
@@ -61,8 +60,8 @@ export interface CommandMessage {
   readonly actorId: string;
   readonly correlationId: string | undefined;
   readonly expectedRevision: number | undefined;
-  /** Hash of what was sent, so a command id reused for another command is refused rather than replayed. */
-  readonly fingerprint: string;
+  /** The body exactly as sent, which the command's fingerprint is of (commandFingerprint). */
+  readonly sent: unknown;
 }
 
 const envelopePipe = validationPipe();
@@ -116,7 +115,7 @@ export async function parseCommandMessage(message: Pick<IncomingMessage, 'key' |
     actorId,
     correlationId,
     expectedRevision: envelope.expectedRevision,
-    fingerprint: sha256Hex(canonicalJson({ type: name, caseId: caseId ?? null, params, body: envelope.body })),
+    sent: envelope.body,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { CommandOutcome } from '@samverkan/eventstore';
 import { verifyChain } from '@samverkan/sealing';
 import { readerOf } from '../access-log/access-log';
 import { AgencyRegistry } from '../agencies/agency-registry';
@@ -38,11 +38,11 @@ import {
   ReopenCaseDto,
   TransferEvidenceDto,
 } from './case.dto';
-import { caseCommand, CaseCommandName, caseCommandRoute, CommandParam, openedCaseId, routeOf } from './case-commands';
-import { CaseState } from './case.model';
+import { CaseCommandName, CommandParam, openedCaseId, routeOf } from './case-commands';
 import { caseSummaryFor } from './case.disclosure';
 import { commandsOpenTo } from './case.offers';
 import { CaseService } from './case.service';
+import { RunCaseCommand } from './run-case-command';
 import { caseStream } from '@samverkan/sealing';
 import { timelineEntry } from './case.views';
 
@@ -53,6 +53,7 @@ export class CaseController {
   constructor(
     private readonly cases: CaseService,
     private readonly registry: AgencyRegistry,
+    private readonly commandBus: CommandBus,
   ) {}
 
   @Post(routeOf('open-case'))
@@ -399,26 +400,27 @@ export class CaseController {
       : { caseId: id, result: 'broken', events: verdict.events, firstBrokenRevision: verdict.firstBroken.revision, ...verdict.firstBroken };
   }
 
-  /** Every command route: the one mapping (cases/case-commands.ts) from what was sent to a command, then the one command path. */
+  /** Every command route: one command on the bus, which the Kafka command consumer sends too. */
   private async run(
     name: CaseCommandName,
     caseId: string,
     params: Partial<Record<CommandParam, string>>,
     body: object,
-    { caller, context }: CommandRequest,
+    { caller, context, sent }: CommandRequest,
     res: FastifyReply,
   ) {
-    const command = caseCommand(name, { caseId, agency: caller.agency, body, params, at: this.cases.now() }, this.registry);
-    const outcome: CommandOutcome<CaseState> = await this.cases.execute(command, context);
-    res.status(outcome.replayed ? 200 : 201);
-    res.header('ETag', `"${outcome.revision}"`);
-    const minted = caseCommandRoute(name).mints;
-    const mintedId = minted && outcome.events.find((e) => e.type === minted.event)?.data[minted.field];
+    // Commands recorded before the one fingerprint were fingerprinted by method, URL and body: a retry of one is still the same command.
+    const { fingerprint: former, agencyId: _agencyId, commandIdGiven: _given, ...rest } = context;
+    const answer = await this.commandBus.execute(
+      new RunCaseCommand(name, caseId, params, body, sent, caller.agency, { ...rest, formerFingerprints: former ? [former] : [] }),
+    );
+    res.status(answer.replayed ? 200 : 201);
+    res.header('ETag', `"${answer.revision}"`);
     return {
       caseId,
-      revision: outcome.revision,
-      events: outcome.events.map((e) => ({ id: e.id, type: e.type, revision: e.revision, hash: e.hash })),
-      ...(minted && mintedId !== undefined ? { [minted.field]: mintedId } : {}),
+      revision: answer.revision,
+      events: answer.events,
+      ...(answer.minted ? { [answer.minted.field]: answer.minted.id } : {}),
     };
   }
 }

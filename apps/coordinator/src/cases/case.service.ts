@@ -114,7 +114,14 @@ export class CaseService {
         const key = await this.subjectKey(subjectId, command.caseId);
         command = withEncryptedText(command, key);
         // The request held the free text: its fingerprint too is kept only under the subject's key.
-        if (context.fingerprint) context = { ...context, fingerprint: keyedFingerprint(key, context.fingerprint) };
+        if (context.fingerprint) {
+          const { fingerprint, formerFingerprints } = context;
+          context = {
+            ...context,
+            fingerprint: keyedFingerprint(key, fingerprint),
+            formerFingerprints: formerFingerprints?.map((f) => keyedFingerprint(key, f)),
+          };
+        }
       }
     }
     return this.path.execute(caseStream(command.caseId), command, context);

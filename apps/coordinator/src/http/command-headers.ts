@@ -61,10 +61,12 @@ function single(headers: Headers, name: string): string | undefined {
   return value;
 }
 
-/** The verified caller and the command context its request headers give. */
+/** The verified caller, the command context its request headers give, and the body as sent. */
 export interface CommandRequest {
   readonly caller: Caller;
+  /** Its fingerprint is of the method, the URL and the body (a person's command's; a case command's own is `commandFingerprint`). */
   readonly context: CommandContext & { commandIdGiven: boolean };
+  readonly sent: unknown;
 }
 
 const commandRequest = createParamDecorator((_: unknown, execution: ExecutionContext): CommandRequest => {
@@ -72,7 +74,7 @@ const commandRequest = createParamDecorator((_: unknown, execution: ExecutionCon
   if (!request.caller) throw new Error('FromAgency used on a public route');
   const context = commandContext(request.caller, request.headers);
   const fingerprint = sha256Hex(canonicalJson({ method: request.method, url: request.url, body: request.body ?? null }));
-  return { caller: request.caller, context: { ...context, fingerprint } };
+  return { caller: request.caller, context: { ...context, fingerprint }, sent: request.body ?? null };
 });
 
 /** The headers every command route reads (commandContext), as the OpenAPI document states them. */
