@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { systemClock } from '@samverkan/common';
-import { LogFollower, LogPosition } from '@samverkan/eventstore';
+import { LogPosition } from '@samverkan/eventstore';
 import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyInclusion } from '@samverkan/ledger';
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
 import { createApp } from '../apps/coordinator/src/bootstrap';
@@ -115,7 +115,7 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     // reading the log too.
     const caseIndexSeconds = ((await indexDone) - starting) / 1000;
     const rssWhenIdle = process.memoryUsage.rss();
-    await followerOf(app.get(ChildProtectionProcess)).waitUntil(atLastEvent);
+    await app.get(ChildProtectionProcess).logFollower.waitUntil(atLastEvent);
     progress(`case index caught up after ${caseIndexSeconds.toFixed(1)} s, the service is idle`);
 
     const { port } = app.getHttpServer().address() as { port: number };
@@ -241,10 +241,6 @@ function verifyLog(
 }
 
 /** The process manager's log follower (a private field): the benchmark waits for it to finish reading the log. */
-function followerOf(process: ChildProtectionProcess): LogFollower {
-  return (process as unknown as { follower: LogFollower }).follower;
-}
-
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 function fileBytes(file: string): number {
