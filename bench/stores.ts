@@ -96,7 +96,9 @@ export async function postgresStores(): Promise<{ readonly stores: PostgresBench
     url,
     freshSchema,
     open: (name: string) => PostgresEventStore.open({ connectionString: url, schema: freshSchema(name), poolSize: POOL_SIZE }),
-    serviceEnv: (name: string) => ({ EVENT_STORE: 'postgres', DATABASE_URL: url, SAMVERKAN_DATABASE_SCHEMA: freshSchema(name) }),
+    // Development keys, as on the embedded default: the benchmark's clients sign their own tokens, and the
+    // master key is made in the data directory. On PostgreSQL the service turns them on only when told.
+    serviceEnv: (name: string) => ({ EVENT_STORE: 'postgres', DATABASE_URL: url, SAMVERKAN_DATABASE_SCHEMA: freshSchema(name), SAMVERKAN_DEV_KEYS: 'true' }),
     dropAll: () => dropSchemas(schemas.splice(0)),
     dropAllNow: () => {
       const names = schemas.splice(0);
