@@ -14,13 +14,28 @@ export interface Caller {
 }
 
 const ALGORITHMS = ['EdDSA', 'ES256'];
+/** Tokens kept as verified at most; the oldest go first. */
+const VERIFIED_TOKENS = 10_000;
+
+/** A token verified before: whom it names, and the last second it is still accepted. */
+interface Verified {
+  readonly caller: Caller;
+  readonly acceptedUntil: number;
+}
 
 /**
  * Verifies agency bearer tokens: signed by a key registered for the agency named in `iss`, for audience
  * `samverkan`, with an expiry no further than the configured lifetime from its issue time.
+ *
+ * A token's signature is checked once: a token that verified is kept (the exact token, at most
+ * VERIFIED_TOKENS of them) with the last second it is accepted, the earlier of its expiry and the end of the
+ * lifetime the service allows from its issue, each with the clock skew allowed. Until then the same token is
+ * accepted without checking its signature again; after, it is refused as expired, as it would be anyway. The
+ * agencies' keys are loaded once, so no key a kept token was verified with can be taken away meanwhile.
  */
 export class AgencyAuthenticator {
   private readonly keys = new Map<string, Promise<Array<KeyLike | KeyObject | Uint8Array>>>();
+  private readonly verified = new Map<string, Verified>();
 
   constructor(
     private readonly registry: AgencyRegistry,
@@ -30,6 +45,16 @@ export class AgencyAuthenticator {
   async authenticate(authorization: string | undefined): Promise<Caller> {
     const token = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(authorization ?? '')?.[1];
     if (!token) throw new UnauthenticatedError('send an agency token as `Authorization: Bearer <JWT>`', { rule: 'bearer-token-missing' });
+    const known = this.verified.get(token);
+    if (known) {
+      if (Date.now() / 1000 < known.acceptedUntil) return known.caller;
+      this.verified.delete(token);
+      throw new UnauthenticatedError('the token has expired', { rule: 'token-invalid' });
+    }
+    return this.verify(token);
+  }
+
+  private async verify(token: string): Promise<Caller> {
     let issuer: string | undefined;
     try {
       issuer = decodeJwt(token).iss;
@@ -56,7 +81,10 @@ export class AgencyAuthenticator {
             { rule: 'token-lifetime' },
           );
         }
-        return { agency, actorId: actorIdOf(payload.sub) };
+        const caller = { agency, actorId: actorIdOf(payload.sub) };
+        const skew = this.config.clockSkewSeconds;
+        this.remember(token, { caller, acceptedUntil: Math.min(payload.exp! + skew, payload.iat! + this.config.maxTokenLifetimeSeconds + skew) });
+        return caller;
       } catch (error) {
         if (error instanceof UnauthenticatedError) throw error;
         lastError = error;
@@ -64,6 +92,11 @@ export class AgencyAuthenticator {
       }
     }
     throw new UnauthenticatedError(explain(lastError, agency.id), { rule: 'token-invalid' });
+  }
+
+  private remember(token: string, verified: Verified): void {
+    this.verified.set(token, verified);
+    if (this.verified.size > VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
   }
 
   /**
