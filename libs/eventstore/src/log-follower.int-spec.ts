@@ -83,6 +83,27 @@ describe('following the log', () => {
     expect(batches.slice(handled)).toEqual([[expect.objectContaining({ position: last })]]);
   });
 
+  it("with a linger, waits that long from a batch's first event for more, and hands them over as one batch", async () => {
+    const caughtUp = await append(10);
+    const batches: RecordedEvent[][] = [];
+    const follower = new LogFollower(store, {
+      name: 'lingering',
+      loadPosition: () => undefined,
+      handleBatch: (batch) => void batches.push([...batch]),
+      lingerMs: 2000,
+    });
+    followers.push(follower);
+    follower.start();
+    await follower.waitUntil(reached(caughtUp));
+    const before = batches.length;
+
+    // Five appends, one at a time, well within the linger: one batch of all five.
+    let last = '';
+    for (let i = 0; i < 5; i++) last = await append(1);
+    await follower.waitUntil(reached(last));
+    expect(batches.slice(before).map((b) => b.length)).toEqual([5]);
+  });
+
   it('after a failed batch, goes on from the last saved position, skipping nothing', async () => {
     const last = await append(100);
     let failed = false;

@@ -25,6 +25,12 @@ export interface LogFollowerOptions {
   readonly handleBatch: (events: readonly RecordedEvent[]) => Promise<void> | void;
   /** Default 500. */
   readonly maxBatch?: number;
+  /**
+   * How long a batch may wait, from its first event, for more to arrive before it is handed over (default 0:
+   * only what is at hand). A follower whose every batch costs a transaction and an fsync (the ledger) trades
+   * this much lag for far fewer of them under load; a quiet log is not waited on longer than this.
+   */
+  readonly lingerMs?: number;
   /** Records that every event up to this position was handled; called after each batch with its last event's. */
   readonly savePosition?: (position: LogPosition) => Promise<void> | void;
   /** An error after which the follower stops for good instead of resuming (a tampered log, a fenced producer). */
@@ -147,7 +153,7 @@ export class LogFollower {
           await this.subscription.close();
           break;
         }
-        for await (const batch of atHand(this.subscription, this.options.maxBatch ?? 500)) {
+        for await (const batch of atHand(this.subscription, this.options.maxBatch ?? 500, this.options.lingerMs ?? 0)) {
           if (this.current !== 'running') break; // read ahead before stop() closed the subscription
           await this.options.handleBatch(batch);
           const last = batch[batch.length - 1].position;
@@ -181,10 +187,10 @@ const TURN = Symbol('turn');
 
 /**
  * Groups what `source` delivers without waiting into arrays of at most `max`: an item counts as at hand when
- * it arrives before the event loop's next turn. The next item is asked for while the consumer handles a
- * batch, so reading the log overlaps with handling it.
+ * it arrives before the event loop's next turn, or within `lingerMs` of the batch's first item. The next item
+ * is asked for while the consumer handles a batch, so reading the log overlaps with handling it.
  */
-async function* atHand<T>(source: AsyncIterable<T>, max: number): AsyncGenerator<T[]> {
+async function* atHand<T>(source: AsyncIterable<T>, max: number, lingerMs: number): AsyncGenerator<T[]> {
   const iterator = source[Symbol.asyncIterator]();
   const ask = () => {
     const next = iterator.next();
@@ -198,10 +204,13 @@ async function* atHand<T>(source: AsyncIterable<T>, max: number): AsyncGenerator
       pending = undefined;
       if (first.done) return;
       const batch = [first.value];
+      // One deadline for the batch when it lingers; else the next turn of the event loop, for each item.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = lingerMs > 0 ? new Promise<typeof TURN>((resolve) => (timer = setTimeout(resolve, lingerMs, TURN))) : undefined;
       let done = false;
       while (batch.length < max) {
         pending = ask();
-        const next = await Promise.race([pending, new Promise<typeof TURN>((resolve) => setImmediate(resolve, TURN))]);
+        const next = await Promise.race([pending, deadline ?? new Promise<typeof TURN>((resolve) => setImmediate(resolve, TURN))]);
         if (next === TURN) break;
         pending = undefined;
         if (next.done) {
@@ -210,6 +219,7 @@ async function* atHand<T>(source: AsyncIterable<T>, max: number): AsyncGenerator
         }
         batch.push(next.value);
       }
+      clearTimeout(timer);
       pending ??= done ? undefined : ask();
       yield batch;
       if (done) return;

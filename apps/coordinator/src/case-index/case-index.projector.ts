@@ -24,6 +24,7 @@ export class CaseIndexProjector extends FollowsTheLog {
       // Catching up goes a batch, and one transaction, at a time; a live event is handled as it comes.
       handleBatch: (events) => index.projectBatch(events),
       maxBatch: 500,
+      lingerMs: 10,
       // the position is saved with each batch, in the same transaction
       onError: (error) => this.logger.error(`projection failed, retrying: ${(error as Error).message}`),
     });

@@ -35,6 +35,7 @@ export class LedgerWriter {
       // Events already stored come in a burst; they are sealed a batch at a time, in one transaction.
       handleBatch: (batch) => state.inTurn(() => this.seal(batch)),
       maxBatch: BATCH,
+      lingerMs: 10,
       // the position is saved with the leaves, in the same transaction
       isFatal: () => state.halted !== undefined,
       onError: (error) =>
