@@ -87,4 +87,18 @@ describe('the OpenAPI document', () => {
     }
     expect(schemas.RegisterPersonDto.required).toEqual(['category', 'identity']);
   });
+
+  it('states the bounds of every date a body takes', () => {
+    const property = (schema: string, name: string) => (schemas[schema].properties ?? {})[name] as Record<string, unknown>;
+    expect(property('RecordSupportDto', 'providedOn')).toMatchObject({ format: 'date', 'x-earliest': '1990-01-01', 'x-latest': '1 day after today' });
+    expect(property('ReferCaseDto', 'dueBy')).toMatchObject({ 'x-earliest': '1990-01-01', 'x-latest': expect.stringMatching(/from now$/) });
+    const dates = Object.values(schemas).flatMap((schema) =>
+      Object.entries(schema.properties ?? {}).filter(([, p]) => {
+        const property = p as { format?: string; oneOf?: Array<{ format?: string }> };
+        return property.format === 'date' || property.oneOf?.some((o) => o.format === 'date');
+      }),
+    );
+    expect(dates.length).toBeGreaterThan(10);
+    for (const [name, p] of dates) expect({ name, earliest: (p as Record<string, unknown>)['x-earliest'] }).toEqual({ name, earliest: expect.any(String) });
+  });
 });

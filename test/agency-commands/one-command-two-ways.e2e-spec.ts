@@ -7,6 +7,7 @@ import { AgencyClient, eventually, RunningService } from '../support/running-ser
 jest.setTimeout(120_000);
 
 const POLICE = 'polisen-malmo';
+const SOCIAL = 'socialtjansten-malmo';
 
 /**
  * A command is the same command whichever way it is sent: one sent on the agency's Kafka command topic and
@@ -16,6 +17,7 @@ const POLICE = 'polisen-malmo';
 describeWithKafka('one command, sent on Kafka and over HTTP', () => {
   let service: RunningService;
   let police: AgencyClient;
+  let social: AgencyClient;
   let producer: Producer;
   let consumer: Consumer;
   const results = new Map<string, Array<Record<string, unknown>>>();
@@ -28,6 +30,7 @@ describeWithKafka('one command, sent on Kafka and over HTTP', () => {
       env: { KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '1', SAMVERKAN_RELAY_TRANSACTIONAL_ID: `${prefix}-relay` },
     });
     police = await service.as(POLICE, 'officer-1');
+    social = await service.as(SOCIAL, 'handler-1');
     const kafka = new Kafka({ brokers, clientId: 'two-ways-test', logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     await producer.connect();
@@ -36,7 +39,7 @@ describeWithKafka('one command, sent on Kafka and over HTTP', () => {
     // The service creates the topics as its consumer starts, in the background.
     await eventually(
       () =>
-        consumer.subscribe({ topics: [topics.results(POLICE)], fromBeginning: true }).then(
+        consumer.subscribe({ topics: [topics.results(POLICE), topics.results(SOCIAL)], fromBeginning: true }).then(
           () => true,
           () => undefined,
         ),
@@ -57,8 +60,11 @@ describeWithKafka('one command, sent on Kafka and over HTTP', () => {
     await service?.stop();
   });
 
-  const sendOnKafka = (command: object, caseId: string) =>
-    producer.send({ topic: topics.commands(POLICE), messages: [{ key: caseId, value: JSON.stringify(command), headers: { 'samverkan-actor': 'officer-1' } }] });
+  const sendOnKafka = (command: object, caseId: string, agencyId = POLICE) =>
+    producer.send({
+      topic: topics.commands(agencyId),
+      messages: [{ key: caseId, value: JSON.stringify(command), headers: { 'samverkan-actor': 'officer-1' } }],
+    });
 
   const answerOnKafka = (commandId: string, count = 1) =>
     eventually(
@@ -103,5 +109,18 @@ describeWithKafka('one command, sent on Kafka and over HTTP', () => {
     await sendOnKafka({ commandId, type: 'record-cooperation', body }, caseId);
     const [onKafka] = await answerOnKafka(commandId);
     expect(onKafka).toEqual({ commandId, status: 'replayed', caseId, revision: overHttp.body.revision, events: overHttp.body.events });
+  });
+
+  it('takes a command without a body and one with an empty body for the same command', async () => {
+    const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
+    const referral = await police.post(`/cases/${caseId}/referrals`, { toAgency: SOCIAL, reason: 'needs shelter', urgency: 'routine' });
+    expect(referral.status).toBe(201);
+    const { referralId } = referral.body;
+    const commandId = randomUUID();
+    await sendOnKafka({ commandId, type: 'accept-referral', referralId, body: {} }, caseId, SOCIAL);
+    const [onKafka] = await answerOnKafka(commandId);
+    expect(onKafka).toMatchObject({ commandId, status: 'accepted', events: expect.arrayContaining([expect.objectContaining({ type: 'ReferralAccepted' })]) });
+    const overHttp = await social.postWithoutBody(`/cases/${caseId}/referrals/${referralId}/accept`, { 'idempotency-key': commandId });
+    expect({ status: overHttp.status, body: overHttp.body }).toEqual({ status: 200, body: { caseId, revision: onKafka.revision, events: onKafka.events } });
   });
 });

@@ -102,6 +102,11 @@ export class AgencyClient {
     return this.send('POST', path, body, headers);
   }
 
+  /** A POST with no body at all (a command whose body is empty may be sent so). */
+  postWithoutBody(path: string, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.send('POST', path, undefined, headers);
+  }
+
   private async send(method: string, path: string, body: unknown, extra: Record<string, string>): Promise<Reply> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...extra };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -114,7 +119,9 @@ export class AgencyClient {
 async function answerOf(baseUrl: string, method: string, path: string, response: Response): Promise<Reply> {
   const text = await response.text();
   const contentType = response.headers.get('content-type');
-  const body = text && contentType?.includes('json') ? JSON.parse(text) : text ? tryJson(text) : undefined;
+  // NDJSON (the ledger export) is lines of JSON, read as the text it is.
+  const ndjson = contentType?.includes('ndjson') ?? false;
+  const body = !text ? undefined : ndjson ? text : contentType?.includes('json') ? JSON.parse(text) : tryJson(text);
   checkAgainstContract(baseUrl, method, path, response.status, contentType, body);
   return { status: response.status, headers: response.headers, body };
 }

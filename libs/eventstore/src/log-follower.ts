@@ -68,6 +68,8 @@ export class LogFollower {
   private position: LogPosition | undefined;
   private loaded = false;
   private readonly waiters = new Set<() => void>();
+  /** Ends the linger of the batch being formed, if one is. */
+  private readonly linger: { cut?: () => void } = {};
 
   /** Times following failed and resumed from the saved position, since this process started it. */
   failures = 0;
@@ -99,6 +101,15 @@ export class LogFollower {
     await this.subscription?.close();
     await this.loop;
     this.wakeWaiters();
+  }
+
+  /**
+   * Hands over the batch being formed now, without waiting out its linger; resolves once it is in the
+   * handler's hands (for a caller that then queues work behind it, like a checkpoint behind a seal).
+   */
+  async hurry(): Promise<void> {
+    this.linger.cut?.();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** The position of the last event handled, as this process knows it. */
@@ -153,7 +164,7 @@ export class LogFollower {
           await this.subscription.close();
           break;
         }
-        for await (const batch of atHand(this.subscription, this.options.maxBatch ?? 500, this.options.lingerMs ?? 0)) {
+        for await (const batch of atHand(this.subscription, this.options.maxBatch ?? 500, this.options.lingerMs ?? 0, this.linger)) {
           if (this.current !== 'running') break; // read ahead before stop() closed the subscription
           await this.options.handleBatch(batch);
           const last = batch[batch.length - 1].position;
@@ -190,7 +201,7 @@ const TURN = Symbol('turn');
  * it arrives before the event loop's next turn, or within `lingerMs` of the batch's first item. The next item
  * is asked for while the consumer handles a batch, so reading the log overlaps with handling it.
  */
-async function* atHand<T>(source: AsyncIterable<T>, max: number, lingerMs: number): AsyncGenerator<T[]> {
+async function* atHand<T>(source: AsyncIterable<T>, max: number, lingerMs: number, linger: { cut?: () => void } = {}): AsyncGenerator<T[]> {
   const iterator = source[Symbol.asyncIterator]();
   const ask = () => {
     const next = iterator.next();
@@ -206,7 +217,13 @@ async function* atHand<T>(source: AsyncIterable<T>, max: number, lingerMs: numbe
       const batch = [first.value];
       // One deadline for the batch when it lingers; else the next turn of the event loop, for each item.
       let timer: NodeJS.Timeout | undefined;
-      const deadline = lingerMs > 0 ? new Promise<typeof TURN>((resolve) => (timer = setTimeout(resolve, lingerMs, TURN))) : undefined;
+      const deadline =
+        lingerMs > 0
+          ? new Promise<typeof TURN>((resolve) => {
+              timer = setTimeout(resolve, lingerMs, TURN);
+              linger.cut = () => resolve(TURN);
+            })
+          : undefined;
       let done = false;
       while (batch.length < max) {
         pending = ask();
@@ -220,6 +237,7 @@ async function* atHand<T>(source: AsyncIterable<T>, max: number, lingerMs: numbe
         batch.push(next.value);
       }
       clearTimeout(timer);
+      linger.cut = undefined;
       pending ??= done ? undefined : ask();
       yield batch;
       if (done) return;

@@ -44,7 +44,20 @@ export class RunCaseCommand extends Command<CaseCommandAnswer> {
  * An opened case's id is derived, not sent, so it is not part of it.
  */
 export function commandFingerprint(name: CaseCommandName, caseId: string, params: Partial<Record<CommandParam, string>>, sent: unknown): string {
-  return sha256Hex(canonicalJson({ type: name, caseId: name === 'open-case' ? null : caseId, params, body: sent ?? null }));
+  // No body and an empty one are the same command (an accepted referral: HTTP sends none, Kafka may send {}).
+  return fingerprintOf(name, caseId, params, sent === undefined || sent === null ? {} : sent);
+}
+
+/**
+ * The fingerprint Kafka commands were recorded with before commandFingerprint: the body as sent, left out when
+ * there was none. A retry of one of those is still the same command.
+ */
+function formerKafkaFingerprint(name: CaseCommandName, caseId: string, params: Partial<Record<CommandParam, string>>, sent: unknown): string {
+  return fingerprintOf(name, caseId, params, sent);
+}
+
+function fingerprintOf(name: CaseCommandName, caseId: string, params: Partial<Record<CommandParam, string>>, body: unknown): string {
+  return sha256Hex(canonicalJson({ type: name, caseId: name === 'open-case' ? null : caseId, params, body }));
 }
 
 /** Runs every command on a case: maps what was sent to the decider's command, then the one command path. */
@@ -57,7 +70,9 @@ export class RunCaseCommandHandler implements ICommandHandler<RunCaseCommand, Ca
 
   async execute({ name, caseId, params, body, sent, agency, context }: RunCaseCommand): Promise<CaseCommandAnswer> {
     const command = caseCommand(name, { caseId, agency, body, params, at: this.cases.now() }, this.registry);
-    const outcome = await this.cases.execute(command, { ...context, agencyId: agency.id, fingerprint: commandFingerprint(name, caseId, params, sent) });
+    const fingerprint = commandFingerprint(name, caseId, params, sent);
+    const former = [...(context.formerFingerprints ?? []), formerKafkaFingerprint(name, caseId, params, sent)].filter((f) => f !== fingerprint);
+    const outcome = await this.cases.execute(command, { ...context, agencyId: agency.id, fingerprint, formerFingerprints: former });
     const mints = caseCommandRoute(name).mints;
     const minted = mints && outcome.events.find((e) => e.type === mints.event)?.data[mints.field];
     return {

@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { READ_VIEWS, READER_STANDINGS } from '../cases/case.access';
 
 /**
  * What each route answers, as the OpenAPI document states it: its success answers with their schemas and
@@ -21,6 +22,13 @@ const object = (required: string[], properties: Record<string, SchemaObject>, ex
 });
 const list = (items: SchemaObject): SchemaObject => ({ type: 'array', items });
 const nullable = (schema: SchemaObject): SchemaObject => ({ ...schema, nullable: true });
+/** An object with exactly these members: one the document does not name is a mismatch. */
+const exact = (required: string[], properties: Record<string, SchemaObject>, extra: Partial<SchemaObject> = {}): SchemaObject =>
+  object(required, properties, { additionalProperties: false, ...extra });
+const oneOf = (...schemas: SchemaObject[]): SchemaObject => ({ oneOf: schemas });
+const integer: SchemaObject = { type: 'integer' };
+const role: SchemaObject = { type: 'string', enum: ['active', 'standby', 'off'] };
+const subject = nullable(exact(['category', 'ageGroup'], { category: string, ageGroup: string }));
 
 /** Schemas the answers share. */
 export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
@@ -36,7 +44,31 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     },
     { description: 'RFC 9457 problem details; the facts of the refusal (agency, referral, revision …) are further members' },
   ),
-  RecordedEvent: object(['id', 'type', 'revision', 'hash'], { id: uuid, type: string, revision: count, hash: hex64 }),
+  RecordedEvent: exact(['id', 'type', 'revision', 'hash'], { id: uuid, type: string, revision: count, hash: hex64 }),
+  SealedEnvelope: exact(
+    ['id', 'type', 'schemaVersion', 'data', 'metadata', 'stream', 'revision', 'prev', 'hash'],
+    {
+      id: uuid,
+      type: string,
+      schemaVersion: { type: 'integer', minimum: 1 },
+      data: { type: 'object', description: "The event's facts, by its type and schema version" },
+      metadata: exact(['agencyId', 'actorId', 'commandId', 'correlationId', 'causationId', 'occurredAt', 'recordedAt'], {
+        agencyId: string,
+        actorId: string,
+        commandId: string,
+        correlationId: string,
+        commandFingerprint: hex64,
+        causationId: nullable(string),
+        occurredAt: time,
+        recordedAt: time,
+      }),
+      stream: string,
+      revision: count,
+      prev: hex64,
+      hash: hex64,
+    },
+    { description: 'An event as stored: `hash` is SHA-256 of the RFC 8785 canonical JSON of the rest' },
+  ),
   CommandAnswer: object(
     ['caseId', 'revision', 'events'],
     {
@@ -51,7 +83,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     { description: '201 when recorded; 200 when a retry with the same Idempotency-Key is answered with the first answer' },
   ),
   PersonCommandAnswer: object(['personId', 'revision', 'events'], { personId: uuid, revision: count, events: list(ref('RecordedEvent')) }),
-  ShownEvent: object(['type', 'revision', 'schemaVersion', 'agency', 'actor', 'occurredAt', 'recordedAt', 'data', 'withheldFields', 'basis', 'hash'], {
+  ShownEvent: exact(['type', 'revision', 'schemaVersion', 'agency', 'actor', 'occurredAt', 'recordedAt', 'data', 'withheldFields', 'basis', 'hash'], {
     id: uuid,
     type: string,
     revision: count,
@@ -64,12 +96,103 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     withheldFields: list(string),
     basis: { type: 'string', enum: ['mandate', 'consent', 'child-protection', 'auditor-remit'] },
     consentScopes: list(string),
-    case: { type: 'object' },
+    case: { type: 'object', description: 'The case as the agency may see it, on the event that brings the agency to the case' },
     hash: hex64,
     commandId: nullable(string),
     causationId: nullable(string),
     prev: nullable(hex64),
   }),
+  FeedEvent: exact(
+    [
+      'cursor',
+      'eventId',
+      'caseId',
+      'position',
+      'type',
+      'revision',
+      'schemaVersion',
+      'agency',
+      'actor',
+      'occurredAt',
+      'recordedAt',
+      'data',
+      'withheldFields',
+      'basis',
+      'hash',
+    ],
+    {
+      cursor: { type: 'string', pattern: '^\\d{1,15}$', description: 'Give it as ?after= for the events after this one' },
+      eventId: uuid,
+      caseId: uuid,
+      position: { type: 'string', description: "Where the event sits in the store's log" },
+      type: string,
+      revision: count,
+      schemaVersion: { type: 'integer', minimum: 1 },
+      agency: string,
+      actor: string,
+      occurredAt: time,
+      recordedAt: time,
+      data: { type: 'object', description: 'What the access table lets the agency see of the event' },
+      withheldFields: list(string),
+      basis: { type: 'string', enum: ['mandate', 'consent', 'child-protection', 'auditor-remit'] },
+      consentScopes: list(string),
+      case: { type: 'object', description: 'The case as the agency may see it, on the event that brings the agency to the case' },
+      hash: hex64,
+    },
+  ),
+  AccessEntry: exact(['revision', 'at', 'agency', 'actor', 'view', 'caseId', 'standing', 'outcome', 'eventId', 'hash'], {
+    revision: count,
+    at: time,
+    agency: string,
+    actor: string,
+    view: { type: 'string', enum: [...READ_VIEWS] },
+    caseId: nullable(uuid),
+    standing: nullable({ type: 'string', enum: [...READER_STANDINGS] }),
+    outcome: { type: 'string', enum: ['shown', 'redacted', 'refused'] },
+    readerKind: string,
+    asOfRevision: nullable(integer),
+    asOfTime: nullable(string),
+    revisions: nullable(list(count)),
+    caseIds: nullable(list(uuid)),
+    personId: nullable(uuid),
+    personIds: nullable(list(uuid)),
+    treeSize: nullable(count),
+    eventId: uuid,
+    hash: hex64,
+  }),
+  BundleEvent: oneOf(
+    exact(['leafIndex', 'event', 'inclusionProof'], { leafIndex: count, event: ref('SealedEnvelope'), inclusionProof: list(hex64) }),
+    exact(['leafIndex', 'withheld', 'inclusionProof'], {
+      leafIndex: count,
+      withheld: exact(['stream', 'revision', 'hash', 'prev'], { stream: string, revision: count, hash: hex64, prev: hex64 }),
+      inclusionProof: list(hex64),
+    }),
+  ),
+  WorklistReferral: exact(['caseId', 'referralId', 'fromAgency', 'urgency', 'reason', 'dueBy', 'escalatedTo', 'city', 'subject'], {
+    caseId: uuid,
+    referralId: string,
+    fromAgency: string,
+    urgency: { type: 'string', enum: ['routine', 'urgent', 'immediate'] },
+    reason: { description: 'In clear; `{"erased": true}` where the subject was erased' },
+    dueBy: nullable(time),
+    escalatedTo: nullable(string),
+    city: nullable(string),
+    subject,
+  }),
+  WorklistCase: exact(['caseId', 'status', 'city', 'leadAgency', 'revision', 'subject'], {
+    caseId: uuid,
+    status: string,
+    city: nullable(string),
+    leadAgency: nullable(string),
+    revision: count,
+    subject,
+  }),
+  LedgerHealth: exact(
+    ['size', 'checkpoint'],
+    { size: count, checkpoint: count, halted: { type: 'object', description: 'Why the ledger halted: the reason and the facts' } },
+    { description: 'To a caller with a token only' },
+  ),
+  Roles: exact(['api', 'projector', 'ledger', 'relay'], { api: role, projector: role, ledger: role, relay: role }),
   Agency: object(['id', 'kind', 'municipality', 'name'], {
     id: string,
     kind: string,
@@ -94,12 +217,12 @@ const ANSWERS: Record<string, Answer[]> = {
     json(
       200,
       'The service answers',
-      object(['status', 'roles'], { status: { type: 'string', enum: ['ok'] }, ledger: { type: 'object' }, roles: { type: 'object' } }),
+      exact(['status', 'roles'], { status: { type: 'string', enum: ['ok'] }, ledger: ref('LedgerHealth'), roles: ref('Roles') }),
     ),
     json(
       503,
       'The ledger halted',
-      object(['status', 'roles'], { status: { type: 'string', enum: ['ledger-halted'] }, ledger: { type: 'object' }, roles: { type: 'object' } }),
+      exact(['status', 'roles'], { status: { type: 'string', enum: ['ledger-halted'] }, ledger: ref('LedgerHealth'), roles: ref('Roles') }),
     ),
   ],
   'GET /cases/{id}': [
@@ -157,7 +280,7 @@ const ANSWERS: Record<string, Answer[]> = {
       object(['caseId', 'stream', 'entries', 'next'], {
         caseId: uuid,
         stream: string,
-        entries: list({ type: 'object' }),
+        entries: list(ref('AccessEntry')),
         next: { type: 'integer', minimum: -1 },
       }),
     ),
@@ -173,7 +296,7 @@ const ANSWERS: Record<string, Answer[]> = {
         stream: string,
         checkpoint: string,
         verifierKey: string,
-        events: list({ type: 'object' }),
+        events: list(ref('BundleEvent')),
       }),
     ),
   ],
@@ -199,7 +322,7 @@ const ANSWERS: Record<string, Answer[]> = {
     json(200, 'Your agency', object(['id', 'kind', 'municipality', 'name', 'actorId'], { id: string, kind: string, municipality: string, actorId: string })),
   ],
   'GET /agencies/me/feed': [
-    json(200, 'A page of your feed', object(['agencyId', 'events', 'next'], { agencyId: string, events: list({ type: 'object' }), next: string })),
+    json(200, 'A page of your feed', exact(['agencyId', 'events', 'next'], { agencyId: string, events: list(ref('FeedEvent')), next: string })),
   ],
   'GET /agencies/me/worklist': [
     json(
@@ -207,9 +330,9 @@ const ANSWERS: Record<string, Answer[]> = {
       'Your worklist',
       object(['agencyId', 'referralsAwaitingAnswer', 'escalatedReferrals', 'cases'], {
         agencyId: string,
-        referralsAwaitingAnswer: list({ type: 'object' }),
-        escalatedReferrals: list({ type: 'object' }),
-        cases: list({ type: 'object' }),
+        referralsAwaitingAnswer: list(ref('WorklistReferral')),
+        escalatedReferrals: list(ref('WorklistReferral')),
+        cases: list(ref('WorklistCase')),
       }),
     ),
   ],
@@ -249,7 +372,14 @@ const ANSWERS: Record<string, Answer[]> = {
   'GET /ledger/export': [text(200, 'The log as NDJSON, one sealed event a line, in leaf order', 'application/x-ndjson')],
   'GET /statistics': [{ status: 200, description: "The year's figures: JSON, or CSV with Accept: text/csv", schema: { type: 'object' }, text: 'text/csv' }],
   'GET /dev/sign-in': [
-    json(200, 'The agencies one may sign in as', object(['agencies', 'lifetimeSeconds'], { agencies: list({ type: 'object' }), lifetimeSeconds: count })),
+    json(
+      200,
+      'The agencies one may sign in as',
+      exact(['agencies', 'lifetimeSeconds'], {
+        agencies: list(exact(['id', 'kind', 'name'], { id: string, kind: string, name: exact(['sv', 'en'], { sv: string, en: string }) })),
+        lifetimeSeconds: count,
+      }),
+    ),
   ],
   'POST /dev/sign-in': [json(200, 'A token', object(['token', 'expiresAt'], { token: string, expiresAt: time }))],
 };

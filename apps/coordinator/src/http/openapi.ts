@@ -65,9 +65,16 @@ function listRegisteredIds(document: OpenAPIObject, registry: AgencyRegistry): v
     }
   }
   for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations) as Array<{ parameters?: Array<{ name: string; in: string; schema?: object }> }>) {
+    for (const operation of Object.values(operations) as Array<{
+      parameters?: Array<{ name: string; in: string; schema?: Record<string, unknown> } & Record<string, unknown>>;
+    }>) {
       for (const parameter of operation?.parameters ?? []) {
         if (parameter.in === 'path' && parameter.name === 'agencyId') parameter.schema = { type: 'string', enum: registry.ids('agency') };
+        // A query parameter of a registry id (a region of the statistics): its extension on the parameter or its schema.
+        const kind = (parameter[REGISTRY_EXTENSION] ?? parameter.schema?.[REGISTRY_EXTENSION]) as RegistryKind | undefined;
+        if (!kind) continue;
+        delete parameter[REGISTRY_EXTENSION];
+        parameter.schema = { type: 'string', enum: registry.ids(kind) };
       }
     }
   }

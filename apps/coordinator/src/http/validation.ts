@@ -82,6 +82,14 @@ function withinBounds(value: string, earliest: string, aheadMs: number): boolean
 }
 
 /**
+ * The bounds of a date in the OpenAPI document, which has no keyword for them: as extensions a client can read
+ * (`x-earliest` a date, `x-latest` relative to the day the request is sent).
+ */
+function dayBounds(earliest: string, latest: string): Record<string, string> {
+  return { 'x-earliest': earliest, 'x-latest': latest };
+}
+
+/**
  * A point in time as RFC 3339 (`2027-01-31T12:00:00Z`) or a date (`2027-01-31`), one that exists, and
  * within the field's bounds: not before `earliest` (default 1990) and at most `yearsAhead` years from now.
  */
@@ -95,6 +103,7 @@ export const IsTimestamp =
         { type: 'string', format: 'date-time' },
         { type: 'string', format: 'date' },
       ],
+      ...dayBounds(earliest, `${yearsAhead} years from now`),
     })(target, key);
     ValidateBy({
       name: 'isTimestamp',
@@ -115,7 +124,11 @@ export const IsTimestamp =
 export const IsDay =
   ({ daysAhead, earliest = EARLIEST }: { daysAhead: number; earliest?: string }): PropertyDecorator =>
   (target, key) => {
-    ApiProperty({ type: String, format: 'date' })(target, key);
+    ApiProperty({
+      type: String,
+      format: 'date',
+      ...dayBounds(earliest, daysAhead === 0 ? 'today' : `${daysAhead} day${daysAhead === 1 ? '' : 's'} after today`),
+    })(target, key);
     ValidateBy({
       name: 'isDay',
       validator: {

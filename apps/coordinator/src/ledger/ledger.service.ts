@@ -139,6 +139,8 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   async checkpointNow(): Promise<StoredCheckpoint | undefined> {
     // only the active ledger signs; elsewhere the latest it signed is the answer
     if (!this.writer) return this.store.latestCheckpoint();
+    // What the log has delivered is sealed first, as the one asking expects of a checkpoint "now".
+    await this.writer.hurry();
     return this.checkpointer.signNow();
   }
 
