@@ -1,6 +1,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { READ_VIEWS, READER_STANDINGS } from '../cases/case.access';
+import { ERASURE_BASES, PERSON_CATEGORIES, RELATIONS } from '../persons/person.model';
 
 /**
  * What each route answers, as the OpenAPI document states it: its success answers with their schemas and
@@ -117,7 +118,6 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
       'recordedAt',
       'data',
       'withheldFields',
-      'basis',
       'hash',
     ],
     {
@@ -134,7 +134,11 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
       recordedAt: time,
       data: { type: 'object', description: 'What the access table lets the agency see of the event' },
       withheldFields: list(string),
-      basis: { type: 'string', enum: ['mandate', 'consent', 'child-protection', 'auditor-remit'] },
+      basis: {
+        type: 'string',
+        enum: ['mandate', 'consent', 'child-protection', 'auditor-remit'],
+        description: 'On which basis the agency was told; absent on entries a feed delivered before the service said so, which it keeps as delivered',
+      },
       consentScopes: list(string),
       case: { type: 'object', description: 'The case as the agency may see it, on the event that brings the agency to the case' },
       hash: hex64,
@@ -186,6 +190,28 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     leadAgency: nullable(string),
     revision: count,
     subject,
+  }),
+  Person: exact(['personId', 'category', 'status', 'responsibleAgency', 'registeredAt', 'relatives', 'erasure', 'cases', 'identity'], {
+    personId: uuid,
+    category: nullable({ type: 'string', enum: [...PERSON_CATEGORIES] }),
+    status: { type: 'string', enum: ['recorded', 'erased'] },
+    responsibleAgency: nullable(string),
+    registeredAt: nullable(time),
+    relatives: list(exact(['relativeId', 'relation'], { relativeId: uuid, relation: { type: 'string', enum: [...RELATIONS] } })),
+    erasure: nullable(exact(['erasedBy', 'basis', 'erasedAt'], { erasedBy: string, basis: { type: 'string', enum: [...ERASURE_BASES] }, erasedAt: time })),
+    cases: list(exact(['caseId', 'status', 'leadAgency'], { caseId: uuid, status: string, leadAgency: nullable(string) })),
+    identity: nullable(
+      exact(['givenName', 'familyName', 'personalIdentityNumber', 'dateOfBirth', 'citizenship', 'contact'], {
+        givenName: nullable(string),
+        familyName: nullable(string),
+        personalIdentityNumber: nullable(string),
+        dateOfBirth: nullable(string),
+        citizenship: nullable(string),
+        contact: nullable(string),
+      }),
+    ),
+    identityWithheld: { type: 'string', enum: ['protected', 'erased', 'not-granted', 'not-recorded'] },
+    protectedIdentity: { type: 'boolean' },
   }),
   LedgerHealth: exact(
     ['size', 'checkpoint'],
@@ -300,8 +326,8 @@ const ANSWERS: Record<string, Answer[]> = {
       }),
     ),
   ],
-  'POST /persons/search': [json(200, 'The records found', object(['persons'], { persons: list({ type: 'object' }) }))],
-  'GET /persons/{id}': [json(200, 'The record as the agency may see it', object(['personId'], { personId: uuid }))],
+  'POST /persons/search': [json(200, 'The records found', exact(['persons'], { persons: list(ref('Person')) }))],
+  'GET /persons/{id}': [json(200, 'The record as the agency may see it', ref('Person'))],
   'GET /agencies': [json(200, 'The registered agencies', list(ref('Agency')))],
   'GET /agencies/municipalities': [
     json(
