@@ -6,7 +6,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, Kafka, KafkaJSError, logLevel, Partitioners, Producer } from 'kafkajs';
+import { isNotYet } from '@samverkan/messaging';
 import { describeWithKafka, kafkaBroker, KafkaBroker } from './kafka-broker';
+
+/** What `ask` answers once the broker no longer answers "not yet" (for up to 30 s). */
+async function whenReady<T>(ask: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const answer = await ask();
+      const partitions = (answer as { topics?: Array<{ partitions: Array<{ leader: number }> }> }).topics?.flatMap((t) => t.partitions) ?? [];
+      if (!partitions.some((p) => p.leader < 0) || Date.now() > deadline) return answer;
+    } catch (error) {
+      if (!isNotYet(error) || Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 jest.setTimeout(60_000);
 
@@ -79,7 +95,7 @@ describeWithKafka('Kafka broker (kafkajs against a real broker)', () => {
     expect(cluster.brokers.length).toBeGreaterThanOrEqual(1);
 
     const created = await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: [
         { topic, numPartitions: 3, replicationFactor: 1 },
         { topic: positions, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
@@ -87,7 +103,10 @@ describeWithKafka('Kafka broker (kafkajs against a real broker)', () => {
     });
     expect(created).toBe(true);
 
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic, positions] });
+    // Created, the topics reach the broker's metadata and get their leaders shortly after: until then it
+    // answers "not yet" (isNotYet), which kafkajs's own wait for leaders does not wait out under KRaft.
+    const metadata = await whenReady(() => admin.fetchTopicMetadata({ topics: [topic, positions] }));
+    expect(metadata.topics.flatMap((t) => t.partitions.map((p) => p.leader))).not.toContain(-1);
     const partitions = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
     expect(partitions).toEqual({ [topic]: 3, [positions]: 1 });
 

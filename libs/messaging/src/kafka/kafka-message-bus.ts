@@ -24,6 +24,15 @@ export interface KafkaMessageBusOptions {
 const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'NOT_CONTROLLER']);
 
 /**
+ * Whether a broker answered "not yet": a topic just created is not in every broker's metadata at once (under
+ * KRaft the cache is written before the partitions are), nor has each partition a leader; asked again shortly,
+ * it answers. kafkajs's createTopics waits out only the missing leader.
+ */
+export function isNotYet(error: unknown): boolean {
+  return hasErrorType(error, NOT_YET);
+}
+
+/**
  * The message bus on Apache Kafka, through kafkajs: the only place the client library is used. Producers are
  * idempotent with one request in flight, so a retried send neither duplicates nor reorders; transactions
  * write with acks from every replica in sync.
@@ -69,7 +78,7 @@ export class KafkaMessageBus implements MessageBus {
         for (const { topic } of configs) await admin.fetchTopicOffsets(topic);
         return;
       } catch (error) {
-        if (!hasErrorType(error, NOT_YET) || Date.now() > deadline) throw error;
+        if (!isNotYet(error) || Date.now() > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }
