@@ -18,12 +18,39 @@ const validators = new Map<string, OpenAPIResponseValidator>();
  */
 export function holdToContract(baseUrl: string, document: object): void {
   documents.set(baseUrl, document as Document);
+  checkEveryFetch();
+}
+
+let fetchChecked = false;
+
+/**
+ * Every answer a test gets with `fetch` from a service held to its document is checked (the test clients of
+ * running-service.ts use fetch too, so a raw fetch of a test is held to the same contract). The body is read
+ * from a clone: the test reads the answer as it would have.
+ */
+function checkEveryFetch(): void {
+  if (fetchChecked) return;
+  fetchChecked = true;
+  const unchecked = globalThis.fetch;
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const response = await unchecked(input, init);
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (!documents.has(url.origin)) return response;
+    const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+    const contentType = response.headers.get('content-type');
+    const text = await response.clone().text();
+    // NDJSON (the ledger export) is lines of JSON: nothing in it for a JSON schema to hold.
+    const json = Boolean(text) && (contentType?.includes('json') ?? false) && !contentType?.includes('ndjson');
+    checkAgainstContract(url.origin, method, url.pathname + url.search, response.status, contentType, json ? JSON.parse(text) : undefined);
+    return response;
+  };
 }
 
 /**
- * Every answer the end-to-end tests get through their HTTP clients (running-service.ts) is checked here against
- * the OpenAPI document the same service serves: the status must be one the route's operation states, and a JSON
- * body must fit that status's schema. A mismatch fails the test that made the request, naming the route.
+ * Every answer the end-to-end tests get over HTTP (with `fetch`, as the test clients of running-service.ts do)
+ * is checked here against the OpenAPI document the same service serves: the status must be one the route's
+ * operation states, and a JSON body must fit that status's schema. A mismatch fails the test that made the
+ * request, naming the route.
  */
 export function checkAgainstContract(baseUrl: string, method: string, url: string, status: number, contentType: string | null, body: unknown): void {
   const path = new URL(url, baseUrl).pathname;

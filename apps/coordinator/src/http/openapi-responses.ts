@@ -1,7 +1,27 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { READ_VIEWS, READER_STANDINGS } from '../cases/case.access';
+import { AGENCY_KINDS } from '../agencies/agency';
+import { INFO_CATEGORIES, READ_VIEWS, READER_STANDINGS } from '../cases/case.access';
+import {
+  AGE_GROUPS,
+  CHILD_REPRESENTATIVE_ROLES,
+  CITIZENSHIP_GROUPS,
+  CONSENT_GIVERS,
+  COOPERATION_STATUSES,
+  EXPLOITATION_FORMS,
+  GENDERS,
+  INVESTIGATION_OUTCOMES,
+  OFFENCES,
+  ORIGIN_REGIONS,
+  PROSECUTOR_DECISIONS,
+  SENTENCE_KINDS,
+  SUBJECT_CATEGORIES,
+  SUPPORT_KINDS,
+  URGENCIES,
+  VERDICTS,
+} from '../cases/case.model';
 import { ERASURE_BASES, PERSON_CATEGORIES, RELATIONS } from '../persons/person.model';
+import { TABLE_NAMES } from '../statistics/statistics';
 
 /**
  * What each route answers, as the OpenAPI document states it: its success answers with their schemas and
@@ -30,6 +50,34 @@ const oneOf = (...schemas: SchemaObject[]): SchemaObject => ({ oneOf: schemas })
 const integer: SchemaObject = { type: 'integer' };
 const role: SchemaObject = { type: 'string', enum: ['active', 'standby', 'off'] };
 const subject = nullable(exact(['category', 'ageGroup'], { category: string, ageGroup: string }));
+const oneOfValues = (values: readonly string[]): SchemaObject => ({ type: 'string', enum: [...values] });
+const day: SchemaObject = { type: 'string', format: 'date' };
+const boolean: SchemaObject = { type: 'boolean' };
+const suppressed: SchemaObject = { type: 'string', enum: ['suppressed'], description: 'Too small to publish, or would let a small one be worked out' };
+const cell = oneOf(count, suppressed);
+const basis: SchemaObject = oneOfValues(['mandate', 'consent', 'child-protection', 'auditor-remit']);
+/** The basis a part of the case was shown on; null where it was withheld. */
+const appliedBasis = nullable(exact(['basis'], { basis, consentScopes: list(string) }));
+/** Free text: in clear, `{"erased": true}` where the subject was erased, or as stored with ?text=encrypted. */
+const freeText: SchemaObject = oneOf(
+  string,
+  exact(['erased'], { erased: { type: 'boolean', enum: [true] } }),
+  exact(['$enc', 'kid', 'iv', 'ct'], { $enc: oneOfValues(['A256GCM']), kid: string, iv: string, ct: string }),
+);
+const offences = list(oneOfValues(OFFENCES));
+const sentence = nullable(exact(['kind', 'months'], { kind: oneOfValues(SENTENCE_KINDS), months: nullable(count) }));
+const referral = exact(['referralId', 'fromAgency', 'toAgency', 'toAgencyKind', 'reason', 'urgency', 'dueBy', 'automatic', 'status', 'escalatedTo'], {
+  referralId: string,
+  fromAgency: string,
+  toAgency: string,
+  toAgencyKind: oneOfValues(AGENCY_KINDS),
+  reason: freeText,
+  urgency: oneOfValues(URGENCIES),
+  dueBy: nullable(time),
+  automatic: boolean,
+  status: oneOfValues(['open', 'accepted', 'declined', 'withdrawn']),
+  escalatedTo: nullable(string),
+});
 
 /** Schemas the answers share. */
 export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
@@ -70,7 +118,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     },
     { description: 'An event as stored: `hash` is SHA-256 of the RFC 8785 canonical JSON of the rest' },
   ),
-  CommandAnswer: object(
+  CommandAnswer: exact(
     ['caseId', 'revision', 'events'],
     {
       caseId: uuid,
@@ -83,7 +131,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     },
     { description: '201 when recorded; 200 when a retry with the same Idempotency-Key is answered with the first answer' },
   ),
-  PersonCommandAnswer: object(['personId', 'revision', 'events'], { personId: uuid, revision: count, events: list(ref('RecordedEvent')) }),
+  PersonCommandAnswer: exact(['personId', 'revision', 'events'], { personId: uuid, revision: count, events: list(ref('RecordedEvent')) }),
   ShownEvent: exact(['type', 'revision', 'schemaVersion', 'agency', 'actor', 'occurredAt', 'recordedAt', 'data', 'withheldFields', 'basis', 'hash'], {
     id: uuid,
     type: string,
@@ -219,11 +267,165 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     { description: 'To a caller with a token only' },
   ),
   Roles: exact(['api', 'projector', 'ledger', 'relay'], { api: role, projector: role, ledger: role, relay: role }),
-  Agency: object(['id', 'kind', 'municipality', 'name'], {
+  Agency: exact(['id', 'kind', 'municipality', 'name'], {
     id: string,
-    kind: string,
+    kind: oneOfValues(AGENCY_KINDS),
     municipality: string,
-    name: object(['sv', 'en'], { sv: string, en: string }),
+    name: exact(['sv', 'en'], { sv: string, en: string }),
+  }),
+  CaseSummary: exact(
+    ['caseId', 'revision'],
+    {
+      caseId: uuid,
+      revision: count,
+      basis: { ...oneOfValues(['mandate']), description: "To the addressee of a referral: the case's descriptors, on its mandate" },
+      access: exact(Object.keys(INFO_CATEGORIES), Object.fromEntries(Object.keys(INFO_CATEGORIES).map((category) => [category, appliedBasis])), {
+        description: 'Part by part, on which basis it was shown, or null where it was withheld',
+      }),
+      status: oneOfValues(['open', 'closed']),
+      subject: nullable(
+        exact(['category', 'ageGroup'], {
+          subjectId: string,
+          category: oneOfValues(SUBJECT_CATEGORIES),
+          ageGroup: oneOfValues(AGE_GROUPS),
+          gender: nullable(oneOfValues(GENDERS)),
+          originRegion: nullable(oneOfValues(ORIGIN_REGIONS)),
+          originCountry: nullable(string),
+          municipality: nullable(string),
+        }),
+      ),
+      victimStatus: nullable(oneOfValues(['presumed', 'identified'])),
+      citizenship: nullable(exact(['country', 'group'], { country: string, group: oneOfValues(CITIZENSHIP_GROUPS) })),
+      childRepresentatives: list(
+        exact(['role', 'personId', 'appointedOn'], { role: oneOfValues(CHILD_REPRESENTATIVE_ROLES), personId: nullable(uuid), appointedOn: day }),
+      ),
+      unaccompanied: nullable(boolean),
+      city: nullable(string),
+      exploitation: nullable(oneOfValues(EXPLOITATION_FORMS)),
+      summary: nullable(freeText),
+      openedAt: nullable(time),
+      leadAgency: nullable(string),
+      outcome: nullable(freeText),
+      team: list(
+        exact(['agencyId', 'kind', 'via', 'partClosed'], {
+          agencyId: string,
+          kind: oneOfValues(AGENCY_KINDS),
+          via: oneOfValues(['opened', 'referral', 'added']),
+          partClosed: boolean,
+        }),
+      ),
+      referrals: list(referral),
+      openReferrals: list(referral),
+      consents: list(
+        exact(['scope', 'givenBy', 'givenOn', 'recordedBy'], {
+          scope: string,
+          givenBy: nullable(oneOfValues(CONSENT_GIVERS)),
+          givenOn: nullable(day),
+          recordedBy: string,
+        }),
+      ),
+      support: exact(['total', 'byKind', 'providers', 'firstProvidedOn', 'lastProvidedOn'], {
+        total: count,
+        byKind: exact([], Object.fromEntries(SUPPORT_KINDS.map((kind) => [kind, count]))),
+        providers: list(string),
+        firstProvidedOn: nullable(day),
+        lastProvidedOn: nullable(day),
+      }),
+      reflectionPeriodUntil: nullable(day),
+      reflectionApplication: nullable(
+        exact(['applicationId', 'appliedBy', 'decision'], {
+          applicationId: string,
+          appliedBy: string,
+          decision: oneOfValues(['pending', 'granted', 'refused']),
+        }),
+      ),
+      residencePermit: nullable(exact(['granted', 'until'], { granted: boolean, until: nullable(time) })),
+      permitApplication: nullable(
+        exact(['applicationId', 'appliedBy', 'presenceNeeded', 'willToCooperate', 'tiesBroken', 'decided'], {
+          applicationId: string,
+          appliedBy: string,
+          presenceNeeded: boolean,
+          willToCooperate: boolean,
+          tiesBroken: boolean,
+          decided: boolean,
+        }),
+      ),
+      cooperation: nullable(oneOfValues(COOPERATION_STATUSES)),
+      investigations: list(
+        exact(['investigationId', 'reference', 'openedBy', 'status', 'outcome'], {
+          investigationId: string,
+          reference: string,
+          openedBy: string,
+          status: oneOfValues(['open', 'closed']),
+          outcome: nullable(oneOfValues(INVESTIGATION_OUTCOMES)),
+        }),
+      ),
+      prosecution: nullable(
+        exact(['defendants', 'initiatedBy'], {
+          defendants: list(exact(['defendantId', 'charges', 'judged'], { defendantId: nullable(uuid), charges: offences, judged: boolean })),
+          initiatedBy: string,
+        }),
+      ),
+      sentencing: list(
+        exact(['defendantId', 'court', 'verdict', 'offences', 'sentence', 'expulsion', 'damagesToVictimSek', 'appealed', 'decidedOn'], {
+          defendantId: nullable(uuid),
+          court: string,
+          verdict: oneOfValues(VERDICTS),
+          offences,
+          sentence,
+          expulsion: nullable(boolean),
+          damagesToVictimSek: nullable(count),
+          appealed: boolean,
+          decidedOn: day,
+        }),
+      ),
+      prosecutorDecisions: list(
+        exact(['decision', 'suspectId', 'offences', 'sentence', 'decidedOn'], {
+          decision: oneOfValues(PROSECUTOR_DECISIONS),
+          suspectId: nullable(uuid),
+          offences,
+          sentence,
+          decidedOn: day,
+        }),
+      ),
+      evidence: list(
+        exact(['evidenceId', 'contentSha256', 'holder', 'registeredBy'], {
+          evidenceId: string,
+          description: { ...freeText, description: 'To the police, the prosecutor, an auditor and the agency that registered it' },
+          contentSha256: nullable(hex64),
+          holder: string,
+          registeredBy: string,
+        }),
+      ),
+    },
+    { description: 'The case as it stands, as your agency may see it: the parts `access` says were shown, on the basis it names' },
+  ),
+  PublishedTable: exact(['rows', 'columns', 'cells', 'rowTotals', 'columnTotals', 'total', 'suppressed'], {
+    rows: list(string),
+    columns: list(string),
+    cells: list(list(cell)),
+    rowTotals: list(cell),
+    columnTotals: list(cell),
+    total: cell,
+    suppressed: exact(['primary', 'secondary'], { primary: count, secondary: count }),
+  }),
+  Statistics: exact(['year', 'region', 'threshold', 'basis', 'tables', 'figures'], {
+    year: integer,
+    region: nullable(string),
+    threshold: count,
+    basis: string,
+    tables: exact([...TABLE_NAMES], Object.fromEntries(TABLE_NAMES.map((name) => [name, ref('PublishedTable')]))),
+    figures: exact(['investigationDaysToOutcome', 'prisonMonths', 'cooperationRate'], {
+      investigationDaysToOutcome: oneOf(exact(['n', 'median'], { n: count, median: { type: 'number' } }), suppressed),
+      prisonMonths: oneOf(
+        exact(['n', 'median', 'min', 'max'], { n: count, median: { type: 'number' }, min: { type: 'number' }, max: { type: 'number' } }),
+        suppressed,
+      ),
+      cooperationRate: exact(['supported', 'notSupported'], {
+        supported: oneOf({ type: 'number', minimum: 0, maximum: 1 }, suppressed),
+        notSupported: oneOf({ type: 'number', minimum: 0, maximum: 1 }, suppressed),
+      }),
+    }),
   }),
 };
 
@@ -251,19 +453,12 @@ const ANSWERS: Record<string, Answer[]> = {
       exact(['status', 'roles'], { status: { type: 'string', enum: ['ledger-halted'] }, ledger: ref('LedgerHealth'), roles: ref('Roles') }),
     ),
   ],
-  'GET /cases/{id}': [
-    json(
-      200,
-      'The summary',
-      object(['caseId', 'revision'], { caseId: uuid, revision: count, status: string, leadAgency: string, team: list({ type: 'object' }) }),
-      ['ETag'],
-    ),
-  ],
+  'GET /cases/{id}': [json(200, 'The summary', ref('CaseSummary'), ['ETag'])],
   'GET /cases/{id}/timeline': [
     json(
       200,
       'The events the agency may see',
-      object(['caseId', 'revision', 'asOf', 'events'], {
+      exact(['caseId', 'revision', 'asOf', 'events'], {
         caseId: uuid,
         revision: { type: 'integer', minimum: -1 },
         asOf: nullable(string),
@@ -275,11 +470,11 @@ const ANSWERS: Record<string, Answer[]> = {
     json(
       200,
       'The commands the agency may send now',
-      object(['caseId', 'revision', 'commands'], {
+      exact(['caseId', 'revision', 'commands'], {
         caseId: uuid,
         revision: count,
         commands: list(
-          object(['name', 'type', 'method', 'path', 'operation', 'params', 'choices'], {
+          exact(['name', 'type', 'method', 'path', 'operation', 'params', 'choices'], {
             name: string,
             type: string,
             method: { type: 'string', enum: ['POST'] },
@@ -296,14 +491,27 @@ const ANSWERS: Record<string, Answer[]> = {
     json(
       200,
       'The verdict on the hash chain',
-      object(['caseId', 'result', 'events'], { caseId: uuid, result: { type: 'string', enum: ['ok', 'broken'] }, events: count }),
+      oneOf(
+        exact(['caseId', 'result', 'events', 'head'], { caseId: uuid, result: oneOfValues(['ok']), events: count, head: hex64 }),
+        exact(['caseId', 'result', 'events', 'firstBrokenRevision', 'kind', 'revision', 'eventId', 'expected', 'found'], {
+          caseId: uuid,
+          result: oneOfValues(['broken']),
+          events: count,
+          firstBrokenRevision: count,
+          kind: oneOfValues(['hash-mismatch', 'broken-link', 'revision-gap', 'wrong-stream']),
+          revision: count,
+          eventId: uuid,
+          expected: { ...oneOf(string, count), description: 'What the chain needed there: a hash, a revision or the stream' },
+          found: { ...oneOf(string, count), description: 'What the stored event holds instead' },
+        }),
+      ),
     ),
   ],
   'GET /cases/{id}/access-log': [
     json(
       200,
       'Who read the case',
-      object(['caseId', 'stream', 'entries', 'next'], {
+      exact(['caseId', 'stream', 'entries', 'next'], {
         caseId: uuid,
         stream: string,
         entries: list(ref('AccessEntry')),
@@ -315,7 +523,7 @@ const ANSWERS: Record<string, Answer[]> = {
     json(
       200,
       'The events the agency may see, as stored, with their inclusion proofs against a signed checkpoint',
-      object(['format', 'madeFor', 'caseId', 'stream', 'checkpoint', 'verifierKey', 'events'], {
+      exact(['format', 'madeFor', 'caseId', 'stream', 'checkpoint', 'verifierKey', 'events'], {
         format: string,
         madeFor: string,
         caseId: uuid,
@@ -334,18 +542,29 @@ const ANSWERS: Record<string, Answer[]> = {
       200,
       'The municipalities',
       list(
-        object(['id', 'code', 'name', 'region', 'socialServices', 'coordinator'], {
+        exact(['id', 'code', 'name', 'region', 'socialServices', 'coordinator'], {
           id: string,
-          code: string,
+          code: { type: 'string', pattern: '^[0-9]{4}$' },
+          name: exact(['sv', 'en'], { sv: string, en: string }),
           region: string,
           socialServices: string,
-          coordinator: string,
+          coordinator: nullable(string),
         }),
       ),
     ),
   ],
   'GET /agencies/me': [
-    json(200, 'Your agency', object(['id', 'kind', 'municipality', 'name', 'actorId'], { id: string, kind: string, municipality: string, actorId: string })),
+    json(
+      200,
+      'Your agency, and you as the token names you',
+      exact(['id', 'kind', 'municipality', 'name', 'actorId'], {
+        id: string,
+        kind: oneOfValues(AGENCY_KINDS),
+        municipality: string,
+        name: exact(['sv', 'en'], { sv: string, en: string }),
+        actorId: string,
+      }),
+    ),
   ],
   'GET /agencies/me/feed': [
     json(200, 'A page of your feed', exact(['agencyId', 'events', 'next'], { agencyId: string, events: list(ref('FeedEvent')), next: string })),
@@ -354,7 +573,7 @@ const ANSWERS: Record<string, Answer[]> = {
     json(
       200,
       'Your worklist',
-      object(['agencyId', 'referralsAwaitingAnswer', 'escalatedReferrals', 'cases'], {
+      exact(['agencyId', 'referralsAwaitingAnswer', 'escalatedReferrals', 'cases'], {
         agencyId: string,
         referralsAwaitingAnswer: list(ref('WorklistReferral')),
         escalatedReferrals: list(ref('WorklistReferral')),
@@ -369,7 +588,7 @@ const ANSWERS: Record<string, Answer[]> = {
     {
       status: 200,
       description: 'With ?size: that checkpoint as a signed note (text/plain); else the list (JSON)',
-      schema: object(['checkpoints'], { checkpoints: list(object(['size', 'root', 'createdAt'], { size: count, root: hex64, createdAt: time })) }),
+      schema: exact(['checkpoints'], { checkpoints: list(exact(['size', 'root', 'createdAt'], { size: count, root: hex64, createdAt: time })) }),
       text: 'text/plain',
     },
   ],
@@ -377,7 +596,7 @@ const ANSWERS: Record<string, Answer[]> = {
     json(
       200,
       'The inclusion proof',
-      object(['eventId', 'leafIndex', 'treeSize', 'eventHash', 'leafHash', 'proof', 'root'], {
+      exact(['eventId', 'leafIndex', 'treeSize', 'eventHash', 'leafHash', 'proof', 'root'], {
         eventId: uuid,
         leafIndex: count,
         treeSize: count,
@@ -392,11 +611,11 @@ const ANSWERS: Record<string, Answer[]> = {
     json(
       200,
       'The consistency proof',
-      object(['size1', 'size2', 'root1', 'root2', 'proof'], { size1: count, size2: count, root1: hex64, root2: hex64, proof: list(hex64) }),
+      exact(['size1', 'size2', 'root1', 'root2', 'proof'], { size1: count, size2: count, root1: hex64, root2: hex64, proof: list(hex64) }),
     ),
   ],
   'GET /ledger/export': [text(200, 'The log as NDJSON, one sealed event a line, in leaf order', 'application/x-ndjson')],
-  'GET /statistics': [{ status: 200, description: "The year's figures: JSON, or CSV with Accept: text/csv", schema: { type: 'object' }, text: 'text/csv' }],
+  'GET /statistics': [{ status: 200, description: "The year's figures: JSON, or CSV with Accept: text/csv", schema: ref('Statistics'), text: 'text/csv' }],
   'GET /dev/sign-in': [
     json(
       200,
@@ -407,12 +626,14 @@ const ANSWERS: Record<string, Answer[]> = {
       }),
     ),
   ],
-  'POST /dev/sign-in': [json(200, 'A token', object(['token', 'expiresAt'], { token: string, expiresAt: time }))],
+  'POST /dev/sign-in': [json(200, 'A token', exact(['token', 'expiresAt'], { token: string, expiresAt: time }))],
 };
 
 /** Problems a route answers on its own terms, besides those its kind of route answers. */
 const ROUTE_PROBLEMS: Record<string, Record<string, string>> = {
   'POST /ledger/checkpoint': { 409: 'The ledger halted: it signs nothing more (the problem says why)' },
+  'GET /ledger/proofs/inclusion': { 409: 'The ledger halted before the event became a leaf (the problem says why)' },
+  'GET /cases/{id}/audit-bundle': { 409: "The ledger halted before the case's last event became a leaf (the problem says why)" },
   'GET /dev/sign-in': { 403: 'Only from this machine', 404: 'Not on a service without development keys' },
   'POST /dev/sign-in': { 403: 'Only from this machine', 404: 'Not on a service without development keys, or not a listed agency' },
 };
@@ -420,15 +641,17 @@ const ROUTE_PROBLEMS: Record<string, Record<string, string>> = {
 /** The problems a route may answer, by what it takes. */
 function problems(method: string, path: string, operation: OperationObject): Record<string, string> {
   const open = Array.isArray(operation.security) && operation.security.length === 0;
-  const takesInput =
-    operation.requestBody !== undefined || (operation.parameters ?? []).some((p) => 'in' in p && (p.in === 'query' || p.in === 'path' || p.in === 'header'));
+  // A POST may be sent a body even where it takes none: the edge reads it as JSON, and refuses what is not.
+  const takesBody = operation.requestBody !== undefined || method.toUpperCase() === 'POST';
+  const takesInput = takesBody || (operation.parameters ?? []).some((p) => 'in' in p && (p.in === 'query' || p.in === 'path' || p.in === 'header'));
   return {
     ...(takesInput ? { 400: 'The request is not valid: the problem lists each field and why; nothing was written' } : {}),
     ...(open
       ? {}
       : { 401: 'No valid token', 403: 'Your agency may not do this (the problem names the rule)', 404: 'Not found, or not for your agency to know of' }),
+    ...(path.includes('{') ? { 414: 'A path segment is longer than 1000 characters' } : {}),
     ...ROUTE_PROBLEMS[`${method.toUpperCase()} ${path}`],
-    ...(operation.requestBody ? { 413: 'The body is too large', 415: 'The body is not JSON' } : {}),
+    ...(takesBody ? { 413: 'The body is too large', 415: 'The body is not JSON' } : {}),
     ...(isCommand(operation)
       ? {
           409: 'The command conflicts with the record as it stands (the rule says how), or its Idempotency-Key was used for another command',

@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, ValidationError } from '@samverkan/common';
 import { AsyncMerkleTree, AUDIT_BUNDLE_FORMAT, AuditBundle, toHex } from '@samverkan/ledger';
 import { caseStream, SealedEnvelope } from '@samverkan/sealing';
-import { LedgerState } from './ledger-halt';
+import { haltedError, LedgerState } from './ledger-halt';
 import { LeafRecord, LedgerStore, StoredCheckpoint } from './ledger-store';
 
 /** An event of a case as a reader may have it: whole, or with fields withheld from this reader. */
@@ -60,8 +60,7 @@ export class LedgerReader {
     for (;;) {
       const leaf = await this.store.leafOf(eventId);
       if (leaf) return leaf;
-      if (this.state.halted)
-        throw new ConflictError(`the ledger halted: ${this.state.halted.reason}`, { rule: 'ledger-halted', details: { ...this.state.halted } });
+      if (this.state.halted) throw haltedError(this.state.halted, 'the ledger halted: ');
       const left = deadline - Date.now();
       if (left <= 0) throw new NotFoundError(`event ${eventId} is not in the ledger`, { rule: 'event-not-in-ledger', details: { eventId } });
       await new Promise<void>((resolve) => {
