@@ -34,8 +34,8 @@ import { CaseCommand, OriginRegion, originRegionOf, Sentence, SentenceKind } fro
 
 /**
  * The mapping from what an agency sends (a route-like command name, the ids its path names, a body of the
- * HTTP API's DTO) to a case command, shared by every way in: the Kafka command topics use it now, and
- * case.controller.ts can be reduced to `caseCommand(...)` calls. It holds no business rule: those are the
+ * HTTP API's DTO) to a case command, shared by every way in: the HTTP routes are made from it (case.controller.ts),
+ * and the Kafka command topics read it. It holds no business rule: those are the
  * decider's. What it does decide is only what the HTTP API already decides at its edge: the ids a command
  * mints, defaults such as the case's city, and that a named agency is a registered one.
  */
@@ -60,6 +60,8 @@ export interface RouteInput<Body> {
 
 export interface CaseCommandRoute<T extends CaseCommand['type'] = CaseCommand['type'], Body extends object = object> {
   readonly type: T;
+  /** What the command does, and who may send it: the HTTP route's summary in the OpenAPI document. */
+  readonly summary: string;
   /** The class-validator DTO the body must satisfy: the HTTP API's own. */
   readonly body: new () => Body;
   readonly params: readonly CommandParam[];
@@ -75,6 +77,7 @@ const route = <T extends CaseCommand['type'], Body extends object>(r: CaseComman
 export const CASE_COMMAND_ROUTES = {
   'open-case': route({
     type: 'OpenCase',
+    summary: 'Open a case; the opening agency leads it',
     path: '',
     body: OpenCaseDto,
     params: [],
@@ -97,6 +100,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'add-agency': route({
     type: 'AddAgencyToCase',
+    summary: 'Add an agency to the case team (lead or a coordinator on the team)',
     path: ':id/team',
     body: AddAgencyDto,
     params: [],
@@ -104,6 +108,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'remove-agency': route({
     type: 'RemoveAgencyFromCase',
+    summary: 'Remove an agency from the case team (lead or a coordinator on the team)',
     path: ':id/team/:agencyId/remove',
     body: RemoveAgencyDto,
     params: ['agencyId'],
@@ -111,6 +116,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   refer: route({
     type: 'ReferCase',
+    summary: 'Refer the case to another agency',
     path: ':id/referrals',
     body: ReferCaseDto,
     params: [],
@@ -125,6 +131,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'accept-referral': route({
     type: 'AcceptReferral',
+    summary: 'Accept a referral addressed to your agency; your agency joins the team',
     path: ':id/referrals/:referralId/accept',
     body: EmptyDto,
     params: ['referralId'],
@@ -132,6 +139,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'decline-referral': route({
     type: 'DeclineReferral',
+    summary: 'Decline a referral addressed to your agency',
     path: ':id/referrals/:referralId/decline',
     body: DeclineReferralDto,
     params: ['referralId'],
@@ -139,6 +147,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'withdraw-referral': route({
     type: 'WithdrawReferral',
+    summary: 'Withdraw a referral your agency made',
     path: ':id/referrals/:referralId/withdraw',
     body: EmptyDto,
     params: ['referralId'],
@@ -146,6 +155,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-support': route({
     type: 'RecordSupport',
+    summary: 'Record support given to the subject',
     path: ':id/support',
     body: RecordSupportDto,
     params: [],
@@ -153,6 +163,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-consent': route({
     type: 'RecordConsent',
+    summary: 'Record that the subject gave or withdrew consent for a scope',
     path: ':id/consent',
     body: RecordConsentDto,
     params: [],
@@ -160,6 +171,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'apply-for-reflection-period': route({
     type: 'ApplyForReflectionPeriod',
+    summary: 'Apply for a reflection period for the victim (the head of the preliminary investigation, or social services)',
     path: ':id/reflection-period/application',
     body: EmptyDto,
     params: [],
@@ -168,6 +180,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'decide-reflection-period': route({
     type: 'DecideReflectionPeriod',
+    summary: 'Decide the pending application for a reflection period: granted, 30 days from the decision (Migration Agency)',
     path: ':id/reflection-period',
     body: DecideReflectionPeriodDto,
     params: [],
@@ -175,6 +188,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'extend-reflection-period': route({
     type: 'ExtendReflectionPeriod',
+    summary: 'Extend the reflection period on request, for special reasons (Migration Agency)',
     path: ':id/reflection-period/extension',
     body: ExtendReflectionPeriodDto,
     params: [],
@@ -182,6 +196,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-citizenship': route({
     type: 'RecordCitizenship',
+    summary: "Record the subject's citizenship (ISO 3166-1 alpha-2, or stateless): EU/EEA and third-country nationals are told apart",
     path: ':id/citizenship',
     body: RecordCitizenshipDto,
     params: [],
@@ -189,6 +204,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'apply-for-residence-permit': route({
     type: 'ApplyForResidencePermit',
+    summary: 'Apply for a residence permit for the victim, stating the three conditions (the head of the preliminary investigation)',
     path: ':id/residence-permit/application',
     body: ApplyForResidencePermitDto,
     params: [],
@@ -202,6 +218,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'decide-residence-permit': route({
     type: 'DecideResidencePermit',
+    summary: 'Decide the pending application for a residence permit: at least six months for a third-country national (Migration Agency)',
     path: ':id/residence-permit',
     body: DecideResidencePermitDto,
     params: [],
@@ -209,6 +226,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-cooperation': route({
     type: 'RecordVictimCooperation',
+    summary: "Record the victim's cooperation with law enforcement",
     path: ':id/cooperation',
     body: RecordCooperationDto,
     params: [],
@@ -216,6 +234,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'identify-victim': route({
     type: 'IdentifyVictim',
+    summary: 'Identify the presumed victim as a victim of trafficking, on a day',
     path: ':id/victim-identification',
     body: IdentifyVictimDto,
     params: [],
@@ -223,6 +242,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-child-representative': route({
     type: 'RecordChildRepresentative',
+    summary: "Record a child's guardian, special representative (särskild företrädare) or god man",
     path: ':id/child-representatives',
     body: RecordChildRepresentativeDto,
     params: [],
@@ -230,6 +250,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-unaccompanied': route({
     type: 'RecordUnaccompanied',
+    summary: 'Record whether the child is in Sweden without a parent (an unaccompanied minor)',
     path: ':id/unaccompanied',
     body: RecordUnaccompaniedDto,
     params: [],
@@ -237,6 +258,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'open-investigation': route({
     type: 'OpenInvestigation',
+    summary: 'Open a preliminary investigation (police or prosecution)',
     path: ':id/investigations',
     body: OpenInvestigationDto,
     params: [],
@@ -245,6 +267,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'close-investigation': route({
     type: 'CloseInvestigation',
+    summary: 'Close an investigation (police or prosecution)',
     path: ':id/investigations/:investigationId/close',
     body: CloseInvestigationDto,
     params: ['investigationId'],
@@ -252,6 +275,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'initiate-prosecution': route({
     type: 'InitiateProsecution',
+    summary: 'Initiate a prosecution (prosecution)',
     path: ':id/prosecution',
     body: InitiateProsecutionDto,
     params: [],
@@ -259,6 +283,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-prosecutor-decision': route({
     type: 'RecordProsecutorDecision',
+    summary: 'Record a matter the prosecutor ended without a trial: a summary penalty order or a waiver of prosecution (prosecution)',
     path: ':id/prosecutor-decisions',
     body: RecordProsecutorDecisionDto,
     params: [],
@@ -272,6 +297,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'record-sentencing': route({
     type: 'RecordSentencingOutcome',
+    summary: "Record the court's sentencing outcome (prosecution, after prosecution was initiated)",
     path: ':id/sentencing',
     body: RecordSentencingDto,
     params: [],
@@ -289,6 +315,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'register-evidence': route({
     type: 'RegisterEvidence',
+    summary: 'Register a piece of evidence; your agency holds it',
     path: ':id/evidence',
     body: RegisterEvidenceDto,
     params: [],
@@ -297,6 +324,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'transfer-evidence': route({
     type: 'TransferEvidence',
+    summary: 'Transfer evidence your agency holds to another team member',
     path: ':id/evidence/:evidenceId/transfer',
     body: TransferEvidenceDto,
     params: ['evidenceId'],
@@ -304,6 +332,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'close-case': route({
     type: 'CloseCase',
+    summary: 'Close the case (lead)',
     path: ':id/close',
     body: CloseCaseDto,
     params: [],
@@ -311,6 +340,7 @@ export const CASE_COMMAND_ROUTES = {
   }),
   'reopen-case': route({
     type: 'ReopenCase',
+    summary: 'Reopen a closed case (lead)',
     path: ':id/reopen',
     body: ReopenCaseDto,
     params: [],
@@ -329,8 +359,8 @@ export function caseCommandRoute(name: CaseCommandName): CaseCommandRoute {
   return CASE_COMMAND_ROUTES[name] as unknown as CaseCommandRoute;
 }
 
-/** A command's route under `/cases`, for the controller's decorators: the table above is the one place it is written. */
-export function routeOf(name: CaseCommandName): string {
+/** A command's route under `/cases`: the table above is the one place it is written. */
+function routeOf(name: CaseCommandName): string {
   return CASE_COMMAND_ROUTES[name].path;
 }
 
