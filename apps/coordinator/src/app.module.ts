@@ -16,6 +16,7 @@ import { AgencyAuthenticator } from './auth/agency-authenticator';
 import { AuthGuard } from './auth/auth.guard';
 import { CaseController } from './cases/case.controller';
 import { CaseService } from './cases/case.service';
+import { CaseStates } from './cases/case-states';
 import { RunCaseCommandHandler } from './cases/run-case-command';
 import { APP_CONFIG, AppConfig } from './config/app-config';
 import { eventStoreProvider } from './config/event-store.provider';
@@ -112,6 +113,7 @@ export class AppModule {
         { provide: KEY_VAULT, useFactory: () => openKeyVault(config) },
         PersonService,
         CaseService,
+        CaseStates,
         RunCaseCommandHandler,
         // The ledger is read by every role; it seals only with the `ledger` role and its lease (it closes its store).
         { provide: LEDGER_STORE, useFactory: () => openLedgerStore(config) },

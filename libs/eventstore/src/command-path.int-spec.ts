@@ -6,6 +6,7 @@ import { PreconditionFailedError } from '@samverkan/common';
 import { verifyChain } from '@samverkan/sealing';
 import { CommandContext, CommandPath, Decider } from './command-path';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { foldSteps, StreamStates } from './stream-fold';
 import { collect } from './testing/test-events';
 
 type Add = { type: 'Add'; amount: number };
@@ -49,6 +50,17 @@ describe('the command path', () => {
         (await collect(store.readStream(stream))).map((e) => e.envelope),
       ),
     ).toMatchObject({ ok: true, events: 3 });
+  });
+
+  it("keeps the state after each event it writes or reads where the log's followers find it, as they would fold it", async () => {
+    const states = new StreamStates<Total>();
+    const path = new CommandPath(store, counter, { now, states });
+    const stream = `counter-${uuidv7()}`;
+    await new CommandPath(store, counter, { now }).execute(stream, { type: 'Add', amount: 2 }, as()); // another writer's
+    await path.execute(stream, { type: 'Add', amount: 3 }, as());
+    const log = await collect(store.readAll());
+    const folded = foldSteps(log, counter, new Map([[stream, counter.initialState()]]));
+    expect([0, 1].map((revision) => states.at(stream, revision))).toEqual(folded.map((step) => step.after));
   });
 
   it('answers a repeated command id with its first events, and appends nothing', async () => {

@@ -3,6 +3,7 @@ import { ConcurrencyError, InvariantError, PreconditionFailedError } from '@samv
 import { EventDraft, EventMetadata, JsonObject, SealedEnvelope } from '@samverkan/sealing';
 import { EventStore } from './event-store.port';
 import { appendSealed, StreamHead } from './sealed-append';
+import type { StreamStates } from './stream-fold';
 
 /** A domain event as deciders produce and fold it: a string type and plain JSON data. */
 export interface DomainEvent {
@@ -83,7 +84,7 @@ interface CachedStream<State> {
   counted: number;
 }
 
-export interface CommandPathOptions {
+export interface CommandPathOptions<State = unknown> {
   /** How many streams to keep folded in memory between commands (default 10,000). */
   readonly cacheSize?: number;
   /** How many events those streams may hold in all (default 200,000): their envelopes answer retried commands. */
@@ -91,6 +92,8 @@ export interface CommandPathOptions {
   readonly now: () => Date;
   /** How often to re-read and re-decide when another writer appended first (default 12). */
   readonly maxAttempts?: number;
+  /** Where the state after each event folded is kept for the log's followers (stream-fold.ts). */
+  readonly states?: StreamStates<State>;
 }
 
 /**
@@ -106,7 +109,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
   constructor(
     private readonly store: EventStore,
     private readonly decider: Decider<Command, Event, State>,
-    private readonly options: CommandPathOptions,
+    private readonly options: CommandPathOptions<State>,
   ) {}
 
   /**
@@ -135,6 +138,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       }
       entry.state = this.decider.evolve(entry.state, this.decider.upcast ? this.decider.upcast(envelope) : (envelope as unknown as Event));
       entry.head = { revision: envelope.revision, hash: envelope.hash };
+      this.options.states?.remember(envelope.stream, envelope.revision, entry.state);
       const key = commandKey(envelope.metadata.agencyId, envelope.metadata.commandId);
       const seen = entry.commands.get(key);
       if (seen) seen.push(envelope);

@@ -5,3 +5,4 @@ export * from './expected-revision';
 export * from './sealed-append';
 export * from './command-path';
 export * from './log-follower';
+export * from './stream-fold';

@@ -1,10 +1,10 @@
 /**
- * What both case index adapters share, so that only their SQL differs: the pure fold of a batch of log events
- * into the rows to write, the mapping of stored summaries back to worklist entries, and the cache of recent
+ * What both case index adapters share, so that only their SQL differs: the fold of a batch of log events into
+ * the rows to write (over the log's one fold, foldSteps), the mapping of stored summaries back to worklist entries, and the cache of recent
  * case states.
  */
 import { InvariantError } from '@samverkan/common';
-import { RecordedEvent } from '@samverkan/eventstore';
+import { foldSteps, RecordedEvent } from '@samverkan/eventstore';
 import { caseIdOf } from '@samverkan/sealing';
 import { CaseFacts, foldFacts } from '../statistics/case-facts';
 import { caseDecider } from '../cases/case.decider';
@@ -66,44 +66,60 @@ export function casesIn(events: readonly RecordedEvent[]): string[] {
  * `CaseIndex.projectBatch`).
  */
 export function foldBatch(events: readonly RecordedEvent[], held: (caseId: string) => IndexedCase | undefined): IndexChanges {
-  const touched = new Map<string, { before: IndexedCase | undefined; now: IndexedCase }>();
-  const feed: FeedRow[] = [];
+  // The events the index does not hold yet, each the next of its case; and what it holds of each case before them.
+  const heldBefore = new Map<string, IndexedCase | undefined>();
+  const next = new Map<string, number>();
+  const start = new Map<string, CaseState>();
+  const fresh: RecordedEvent[] = [];
   for (const event of events) {
     const { envelope } = event;
     const caseId = caseIdOf(envelope.stream);
     if (caseId === undefined) continue;
-    const seen = touched.get(caseId);
-    const known = seen ? seen.now : held(caseId);
-    if (known && known.revision >= envelope.revision) continue;
-    const expected = known ? known.revision + 1 : 0;
+    if (!heldBefore.has(caseId)) {
+      const known = held(caseId);
+      heldBefore.set(caseId, known);
+      next.set(caseId, known ? known.revision + 1 : 0);
+      start.set(envelope.stream, known?.state ?? caseDecider.initialState());
+    }
+    const expected = next.get(caseId)!;
+    if (envelope.revision < expected) continue;
     if (envelope.revision !== expected) {
       throw new InvariantError(
-        `the case index holds case ${caseId} at ${known ? `revision ${known.revision}` : 'no revision'}, so it cannot fold revision ${envelope.revision} ` +
+        `the case index holds case ${caseId} at ${expected > 0 ? `revision ${expected - 1}` : 'no revision'}, so it cannot fold revision ${envelope.revision} ` +
           `(event ${envelope.id}) without the events between; was it cleared while the service was running? ` +
           'Rebuild it with the service stopped: npm run projections:rebuild -- --from-scratch',
-        { rule: 'case-index-gap', details: { caseId, heldRevision: known?.revision ?? null, eventRevision: envelope.revision, eventId: envelope.id } },
+        {
+          rule: 'case-index-gap',
+          details: { caseId, heldRevision: expected > 0 ? expected - 1 : null, eventRevision: envelope.revision, eventId: envelope.id },
+        },
       );
     }
-    const before = known?.state ?? caseDecider.initialState();
-    const caseEvent = caseDecider.upcast!(envelope);
-    const state = caseDecider.evolve(before, caseEvent);
-    const facts = foldFacts(known?.facts ?? undefined, caseEvent, envelope.metadata.recordedAt) ?? null;
-    for (const delivery of share(envelope, before, state)) {
+    next.set(caseId, expected + 1);
+    fresh.push(event);
+  }
+  const now = new Map<string, IndexedCase>();
+  const feed: FeedRow[] = [];
+  for (const { event, folded, before, after } of foldSteps(fresh, caseDecider, start)) {
+    const { envelope } = event;
+    const caseId = caseIdOf(envelope.stream)!;
+    const facts = foldFacts((now.get(caseId) ?? heldBefore.get(caseId))?.facts ?? undefined, folded, envelope.metadata.recordedAt) ?? null;
+    for (const delivery of share(envelope, before, after)) {
       const entry: FeedEntry = { eventId: envelope.id, caseId, ...disclosedEntry(envelope, delivery), position: event.position };
       feed.push({ agencyId: delivery.agencyId, eventId: envelope.id, entry });
     }
-    const now = { revision: envelope.revision, state, facts };
-    if (seen) seen.now = now;
-    else touched.set(caseId, { before: known, now });
+    now.set(caseId, { revision: envelope.revision, state: after, facts });
   }
-  const cases = [...touched].map(([caseId, { before, now }]) => ({
-    caseId,
-    ...now,
-    // evolve keeps a part it did not change, so unchanged teams and referrals need no rewrite.
-    teamChanged: !before || before.state.team !== now.state.team,
-    referralsChanged: !before || before.state.referrals !== now.state.referrals,
-    personsChanged: !before,
-  }));
+  const cases = [...now].map(([caseId, after]) => {
+    const before = heldBefore.get(caseId);
+    return {
+      caseId,
+      ...after,
+      // evolve keeps a part it did not change, so unchanged teams and referrals need no rewrite.
+      teamChanged: !before || before.state.team !== after.state.team,
+      referralsChanged: !before || before.state.referrals !== after.state.referrals,
+      personsChanged: !before,
+    };
+  });
   return { cases, feed };
 }
 

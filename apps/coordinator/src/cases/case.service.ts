@@ -8,6 +8,7 @@ import { AccessLog, Reader } from '../access-log/access-log';
 import { Metrics } from '../observability/metrics';
 import { personDecider, personStream } from '../persons/person.decider';
 import { PersonCategory, PersonCommand, PersonEvent, PersonState } from '../persons/person.model';
+import { CaseStates } from './case-states';
 import { ReaderStanding, ReadView, VIEW_ACCESS, ViewRow } from './case.access';
 import { caseStream } from '@samverkan/sealing';
 import { carriesClearText, revealed, withEncryptedText } from './case-text';
@@ -83,8 +84,9 @@ export class CaseService {
     private readonly accessLog: AccessLog,
     @Inject(KEY_VAULT) private readonly vault: KeyVault,
     @Optional() private readonly metrics?: Metrics,
+    @Optional() states?: CaseStates,
   ) {
-    this.path = new CommandPath(store, caseDecider, { now: () => clock.now() });
+    this.path = new CommandPath(store, caseDecider, { now: () => clock.now(), states });
     this.persons = new CommandPath(store, personDecider, { now: () => clock.now() });
   }
 

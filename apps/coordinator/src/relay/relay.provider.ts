@@ -7,6 +7,7 @@ import { LedgerService } from '../ledger/ledger.service';
 import { Leadership } from '../leases/leadership';
 import { LEADERSHIP } from '../leases/leadership.provider';
 import { SingleActive } from '../leases/single-active';
+import { CaseStates } from '../cases/case-states';
 import { BackgroundStart } from './background-start';
 import { CheckpointPublisher } from './checkpoint-publisher';
 import { Relay } from './relay';
@@ -32,6 +33,7 @@ export class RelayProvider extends BackgroundStart {
     @Inject(APP_CONFIG) config: AppConfig,
     ledger: LedgerService,
     @Inject(LEADERSHIP) leadership: Leadership,
+    states: CaseStates,
   ) {
     super();
     this.role = new SingleActive(leadership, 'relay', { start: () => this.begin(), stop: () => this.end() }, this.logger);
@@ -43,6 +45,7 @@ export class RelayProvider extends BackgroundStart {
       partitions: config.kafkaPartitions,
       replicationFactor: config.kafkaReplicationFactor,
       logger: this.logger,
+      states,
     });
     this.checkpoints = new CheckpointPublisher(ledger.reader, this.bus, {
       origin: config.ledgerOrigin,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, LogFollower, RecordedEvent } from '@samverkan/eventstore';
+import { EventStore, foldSteps, LogFollower, RecordedEvent, stateBefore, StreamStates, StreamStep } from '@samverkan/eventstore';
 import { FencedError, MessageBus, OutgoingMessage, TransactionalProducer } from '@samverkan/messaging';
 import { caseDecider } from '../cases/case.decider';
 import { share } from '../cases/case.disclosure';
-import { CaseState } from '../cases/case.model';
-import { caseIdOf, caseStream } from '@samverkan/sealing';
+import { CaseEvent, CaseState } from '../cases/case.model';
+import { caseIdOf } from '@samverkan/sealing';
 import { RelayPosition, RelayTopics, relayMessage, relayTopics } from './relay-messages';
 
 export interface RelayLogger {
@@ -28,8 +28,8 @@ export interface RelayOptions {
   readonly batchSize?: number;
   /** Wait after a failure before resuming from the last committed position (default 1000 ms). */
   readonly retryMs?: number;
-  /** Cases whose state is kept folded between their events (default 10,000). */
-  readonly recentCases?: number;
+  /** Recent states of cases, shared with the command path where they run in one process (stream-fold.ts). */
+  readonly states?: StreamStates<CaseState>;
   readonly logger?: RelayLogger;
 }
 
@@ -49,7 +49,7 @@ export class Relay {
   private readonly transactionalId: string;
   private readonly logger: RelayLogger;
   private readonly agencies: ReadonlySet<string>;
-  private readonly recent = new Map<string, { revision: number; state: CaseState }>();
+  private readonly states: StreamStates<CaseState>;
   private readonly unknownAgencies = new Set<string>();
   private producer?: TransactionalProducer;
   private readonly follower: LogFollower;
@@ -68,6 +68,7 @@ export class Relay {
     this.transactionalId = options.transactionalId ?? 'samverkan-relay';
     this.logger = options.logger ?? silent;
     this.agencies = new Set(options.agencyIds);
+    this.states = options.states ?? new StreamStates();
     this.follower = new LogFollower(store, {
       name: 'relay',
       loadPosition: async () => {
@@ -211,27 +212,32 @@ export class Relay {
     return latest !== undefined && this.mark !== undefined && latest !== this.mark;
   }
 
-  /** Publishes one batch of events, and the position after it, in one transaction. */
+  /**
+   * Publishes one batch of events, and the position after it, in one transaction. Every event of the log is
+   * a ledger leaf, so the batch's events are numbered as the ledger numbers them; a case's event becomes a
+   * message to each agency it is shared with, from the case's state before and after it.
+   */
   private async relayBatch(batch: readonly RecordedEvent[]): Promise<void> {
+    const ofCases = batch.filter((event) => caseIdOf(event.envelope.stream) !== undefined);
+    const start = await this.states.startOf(ofCases, (stream, revision) => stateBefore(this.store, stream, revision, caseDecider));
+    const steps = new Map(foldSteps(ofCases, caseDecider, start).map((step) => [step.event, step]));
+    this.states.rememberSteps([...steps.values()]);
     let index = this.position ? this.position.index : -1;
     const messages: OutgoingMessage[] = [];
     for (const event of batch) {
       index += 1;
-      messages.push(...(await this.messagesOf(event, index)));
+      const step = steps.get(event);
+      if (step) messages.push(...this.messagesOf(step, index));
     }
     const position: RelayPosition = { position: batch[batch.length - 1].position, index };
     await this.producer!.commit([...messages, { topic: this.topics.positions, key: this.transactionalId, value: JSON.stringify(position) }]);
     this.position = position;
   }
 
-  /** The messages one event becomes: one per agency the policy grants it to. */
-  private async messagesOf(event: RecordedEvent, ledgerIndex: number): Promise<OutgoingMessage[]> {
+  /** The messages one case event becomes: one per agency the policy grants it to. */
+  private messagesOf({ event, before, after }: StreamStep<CaseEvent, CaseState>, ledgerIndex: number): OutgoingMessage[] {
     const { envelope } = event;
-    const caseId = caseIdOf(envelope.stream);
-    if (caseId === undefined) return [];
-    const before = await this.stateBefore(caseId, envelope.revision);
-    const after = caseDecider.evolve(before, caseDecider.upcast!(envelope));
-    this.remember(caseId, envelope.revision, after);
+    const caseId = caseIdOf(envelope.stream)!;
     const messages: OutgoingMessage[] = [];
     for (const delivery of share(envelope, before, after)) {
       if (!this.agencies.has(delivery.agencyId)) {
@@ -244,25 +250,6 @@ export class Relay {
       messages.push({ topic: this.topics.events(delivery.agencyId), ...relayMessage(event, caseId, delivery, ledgerIndex) });
     }
     return messages;
-  }
-
-  /** The case's state just before `revision`: from memory when the previous revision is there, else from the store. */
-  private async stateBefore(caseId: string, revision: number): Promise<CaseState> {
-    const known = this.recent.get(caseId);
-    if (known && known.revision === revision - 1) return known.state;
-    let state = caseDecider.initialState();
-    if (revision === 0) return state;
-    for await (const { envelope } of this.store.readStream(caseStream(caseId), { maxCount: revision })) {
-      if (envelope.revision >= revision) break;
-      state = caseDecider.evolve(state, caseDecider.upcast!(envelope));
-    }
-    return state;
-  }
-
-  private remember(caseId: string, revision: number, state: CaseState): void {
-    this.recent.delete(caseId);
-    this.recent.set(caseId, { revision, state });
-    if (this.recent.size > (this.options.recentCases ?? 10_000)) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private describe(position: RelayPosition | undefined): string {
