@@ -234,7 +234,10 @@ export const verifyLog: Command = async (args, io) => {
         found: JSON.stringify(record.index),
       });
     }
-    const mismatch = hashMismatch(event);
+    // The line is `{"index":<leaf>,"event":<the event's stored bytes>}` as the service exports it.
+    const prefix = `{"index":${leaf},"event":`;
+    const stored = line.startsWith(prefix) && line.endsWith('}') ? line.slice(prefix.length, -1) : undefined;
+    const mismatch = hashMismatch(event, stored);
     if (mismatch) findings.fail(subject, 'its content does not hash to its stored hash: the event was changed after it was sealed', mismatch);
     const broken = heads.advance(event);
     if (broken) findings.fail(subject, broken.problem, broken);
