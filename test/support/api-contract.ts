@@ -21,6 +21,11 @@ export function holdToContract(baseUrl: string, document: object): void {
   checkEveryFetch();
 }
 
+/** Whether answers from this origin are held to a document (a service started by the tests). */
+export function heldToContract(origin: string): boolean {
+  return documents.has(origin);
+}
+
 let fetchChecked = false;
 
 /**

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, chromium, Page, Response } from 'playwright-core';
+import { checkAgainstContract, heldToContract } from '../support/api-contract';
 import { describeWith } from '../../libs/eventstore/src/testing/describe-with';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it), or CHROMIUM_PATH. Never a downloaded browser. */
@@ -39,13 +40,28 @@ export function screenshotPath(name: string): string {
   return join(dir, `${name}.png`);
 }
 
-/** A page of a fresh browser whose console errors and uncaught errors (a script the policy refused) are collected. */
+/**
+ * A page of a fresh browser whose console errors and uncaught errors (a script the policy refused) are
+ * collected, and each answer the page gets from the service that the service's OpenAPI document does not
+ * describe (api-contract.ts), as the tests' own requests are held to it.
+ */
 export async function watchedPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
   page.on('pageerror', (error) => problems.push(error.message));
+  page.on('response', (response) => void checkAnswer(response).catch((error: Error) => problems.push(error.message)));
   return { page, problems };
+}
+
+async function checkAnswer(response: Response): Promise<void> {
+  const url = new URL(response.url());
+  if (!heldToContract(url.origin)) return;
+  const contentType = response.headers()['content-type'] ?? null;
+  const json = (contentType?.includes('json') ?? false) && !contentType?.includes('ndjson');
+  const text = json ? await response.text().catch(() => '') : '';
+  const body = text ? (JSON.parse(text) as unknown) : undefined;
+  checkAgainstContract(url.origin, response.request().method(), url.pathname + url.search, response.status(), contentType, body);
 }
 
 /** What axe-core finds against WCAG 2.1 A and AA on the page as it stands: `rule (number of elements)`, none when it passes. */
