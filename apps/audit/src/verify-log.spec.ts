@@ -44,6 +44,15 @@ describe('verify-log', () => {
     expect(run.code).toBe(0);
   });
 
+  it('reads the export with CRLF line ends, and without a newline after its last line, as the same events', async () => {
+    const text = ledger.exportText();
+    for (const variant of [text.replace(/\n/g, '\r\n'), text.replace(/\n$/, '')]) {
+      const run = await verifyLog(ledger.save('variant.ndjson', variant), '--checkpoint', checkpointFile);
+      expect(run.fails).toEqual([]);
+      expect(run.stdout).toContain(`OK log`);
+    }
+  });
+
   describe('without a signature over the whole log', () => {
     it('refuses to run without any checkpoint, saying why (a usage error, not a pass)', async () => {
       const run = await verifyLog(exportFile);

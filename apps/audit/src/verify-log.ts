@@ -1,5 +1,4 @@
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { eventLeafHash, MerkleFrontier, ProofError, toHex } from '@samverkan/ledger';
 import { SealedEnvelope } from '@samverkan/sealing';
 import { Command, describeEvent, errorMessage, EXIT_OK, Findings, parseCommand, UsageError } from './cli';
@@ -139,9 +138,8 @@ export const verifyLog: Command = async (args, io) => {
   compareCheckpoints(); // a checkpoint of the empty log
   const input = createReadStream(file, { highWaterMark: 1 << 20 });
   const progress = io.terminal ? new ProgressBar(io.terminal, size || undefined) : undefined;
-  const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
-  for await (const line of lines) {
+  for await (const line of linesOf(input)) {
     lineNumber += 1;
     const leaf = leaves++;
     const event = checkLine(line, lineNumber, leaf);
@@ -227,9 +225,9 @@ export const verifyLog: Command = async (args, io) => {
       return undefined;
     }
     const event = record.event as SealedEnvelope;
-    const subject = describeEvent(event, leaf);
+    const subject = () => describeEvent(event, leaf); // only a failure names it
     if (record.index !== leaf) {
-      findings.fail(subject, `is numbered ${JSON.stringify(record.index)}, but it is line ${lineNumber}: leaf indexes run from 0 without gaps`, {
+      findings.fail(subject(), `is numbered ${JSON.stringify(record.index)}, but it is line ${lineNumber}: leaf indexes run from 0 without gaps`, {
         expected: leaf,
         found: JSON.stringify(record.index),
       });
@@ -238,9 +236,29 @@ export const verifyLog: Command = async (args, io) => {
     const prefix = `{"index":${leaf},"event":`;
     const stored = line.startsWith(prefix) && line.endsWith('}') ? line.slice(prefix.length, -1) : undefined;
     const mismatch = hashMismatch(event, stored);
-    if (mismatch) findings.fail(subject, 'its content does not hash to its stored hash: the event was changed after it was sealed', mismatch);
+    if (mismatch) findings.fail(subject(), 'its content does not hash to its stored hash: the event was changed after it was sealed', mismatch);
     const broken = heads.advance(event);
-    if (broken) findings.fail(subject, broken.problem, broken);
+    if (broken) findings.fail(subject(), broken.problem, broken);
     return event;
   }
 };
+
+/**
+ * The lines of the export, as they come: split on LF (a CR before it is dropped), decoded as UTF-8 a line at a
+ * time, the last one whether or not a newline ends it. (node:readline does the same a callback and a string
+ * concatenation per line, a sixth of the time of a check.)
+ */
+async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  let rest: Buffer | undefined;
+  for await (const chunk of input) {
+    const bytes: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
+    const lines: string[] = [];
+    let start = 0;
+    for (let end = bytes.indexOf(0x0a); end >= 0; start = end + 1, end = bytes.indexOf(0x0a, start)) {
+      lines.push(bytes.toString('utf8', start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end));
+    }
+    rest = start < bytes.length ? bytes.subarray(start) : undefined;
+    yield* lines;
+  }
+  if (rest) yield rest.toString('utf8', 0, rest[rest.length - 1] === 0x0d ? rest.length - 1 : rest.length);
+}
