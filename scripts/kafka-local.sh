@@ -277,6 +277,13 @@ launch() {
   run_broker "$port"
 }
 
+# Whether the broker's log from byte $1 on holds the text $2. grep -c reads all of it: with pipefail,
+# `tail | grep -q` fails when grep finds the line and stops reading while tail still writes (SIGPIPE), as a busy
+# broker's log made happen after a restart.
+log_has() {
+  tail -c +"$1" "$LOG_FILE" | grep -cF -- "$2" >/dev/null
+}
+
 # Runs the broker of the formatted state in $STATE and waits until it answers on $1. Only the log written from
 # now on counts: a relaunched broker's log still holds the previous run's "Kafka Server started".
 run_broker() {
@@ -290,7 +297,7 @@ run_broker() {
   deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-120}))
   while ((SECONDS < deadline)); do
     if ! kill -0 "$pid" 2>/dev/null; then
-      if tail -c +"$log_start" "$LOG_FILE" | grep -q 'Address already in use'; then
+      if log_has "$log_start" 'Address already in use'; then
         say "a port is taken: $(tail -c +"$log_start" "$LOG_FILE" | grep -m1 -o 'failed to bind to [^ ]*' || echo 'Address already in use')"
         return 2
       fi
@@ -301,7 +308,7 @@ run_broker() {
     # Which check failed last is said on a timeout: a broker whose log says it serves may still refuse the probe.
     if ! port_open "$port"; then
       waiting_for="its port $port to open"
-    elif ! tail -c +"$log_start" "$LOG_FILE" | grep -q 'Kafka Server started'; then
+    elif ! log_has "$log_start" 'Kafka Server started'; then
       waiting_for="\"Kafka Server started\" in its log after byte $log_start"
     elif ! probe "$HOST:$port"; then
       waiting_for="the readiness probe (see its lines marked [readiness probe] in the log)"
