@@ -37,6 +37,11 @@ export interface Decider<Command, Event extends DomainEvent, State> {
   authorise?(command: Command, state: State): void;
 }
 
+/** The stored event as the decider folds it: upcast where the decider upcasts, else as stored. */
+export function upcastBy<Event extends DomainEvent>(decider: Pick<Decider<unknown, Event, unknown>, 'upcast'>, stored: StoredEvent): Event {
+  return decider.upcast ? decider.upcast(stored) : (stored as unknown as Event);
+}
+
 /** Who issues a command, as what, and under which conditions. */
 export interface CommandContext {
   readonly agencyId: string;
@@ -136,7 +141,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       if (envelope.revision > next) {
         throw new Error(`${envelope.stream} skips from revision ${next - 1} to ${envelope.revision}: the store is missing events`);
       }
-      entry.state = this.decider.evolve(entry.state, this.decider.upcast ? this.decider.upcast(envelope) : (envelope as unknown as Event));
+      entry.state = this.decider.evolve(entry.state, upcastBy(this.decider, envelope));
       entry.head = { revision: envelope.revision, hash: envelope.hash };
       this.options.states?.remember(envelope.stream, envelope.revision, entry.state);
       const key = commandKey(envelope.metadata.agencyId, envelope.metadata.commandId);

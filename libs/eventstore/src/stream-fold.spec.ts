@@ -62,6 +62,17 @@ describe('recent states of streams', () => {
     expect(states.at('c', 0)).toEqual([9]);
   });
 
+  it('keeps a revision once: a follower folding behind the writer changes nothing it keeps', () => {
+    const states = new StreamStates<Sum>({ revisions: 2 });
+    states.remember('a', 4, [5]);
+    states.remember('a', 5, [5, 6]);
+    states.remember('a', 3, [4]); // behind: already past
+    states.remember('a', 5, [0]); // again: the first one stays
+    expect(states.at('a', 3)).toBeUndefined();
+    expect(states.at('a', 4)).toEqual([5]);
+    expect(states.at('a', 5)).toEqual([5, 6]);
+  });
+
   it('gives the state before each stream of a batch from what it keeps, and reads the others', async () => {
     const states = new StreamStates<Sum>();
     const [a0, a1] = log('a', [1, 2]);

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from './event-store.port';
-import type { Decider, DomainEvent } from './command-path';
+import { upcastBy, type Decider, type DomainEvent } from './command-path';
 
 /**
  * The one fold of the log: each event over its stream's state just before it, giving the state after. The
@@ -33,7 +33,7 @@ export function foldSteps<Event extends DomainEvent, State>(
     const { stream } = event.envelope;
     const before = current.get(stream);
     if (before === undefined) throw new Error(`no state is known of ${stream} before revision ${event.envelope.revision}`);
-    const folded = decider.upcast ? decider.upcast(event.envelope) : (event.envelope as unknown as Event);
+    const folded = upcastBy(decider, event.envelope);
     const after = decider.evolve(before, folded);
     current.set(stream, after);
     return { event, folded, before, after };
@@ -62,13 +62,16 @@ export class StreamStates<State> {
     return this.streams.get(stream)?.find((kept) => kept.revision === revision)?.state;
   }
 
+  /**
+   * Keeps the stream's state just after `revision` and marks the stream most recently used. States come in
+   * revision order (the writer and each follower fold forwards), so one already kept or older is not kept again.
+   */
   remember(stream: string, revision: number, state: State): void {
     const kept = this.streams.get(stream) ?? [];
     this.streams.delete(stream);
     this.streams.set(stream, kept);
-    if (kept.some((k) => k.revision === revision)) return;
+    if (kept.length > 0 && kept[kept.length - 1].revision >= revision) return;
     kept.push({ revision, state });
-    kept.sort((a, b) => a.revision - b.revision);
     if (kept.length > (this.options.revisions ?? 16)) kept.shift();
     if (this.streams.size > (this.options.streams ?? 10_000)) this.streams.delete(this.streams.keys().next().value!);
   }
@@ -76,10 +79,6 @@ export class StreamStates<State> {
   /** Keeps the state after each step. */
   rememberSteps(steps: readonly StreamStep<unknown, State>[]): void {
     for (const { event, after } of steps) this.remember(event.envelope.stream, event.envelope.revision, after);
-  }
-
-  clear(): void {
-    this.streams.clear();
   }
 
   /**
@@ -107,7 +106,7 @@ export async function stateBefore<Event extends DomainEvent, State>(
   if (revision === 0) return state;
   for await (const { envelope } of store.readStream(stream, { maxCount: revision })) {
     if (envelope.revision >= revision) break;
-    state = decider.evolve(state, decider.upcast ? decider.upcast(envelope) : (envelope as unknown as Event));
+    state = decider.evolve(state, upcastBy(decider, envelope));
   }
   return state;
 }

@@ -1,7 +1,7 @@
 /**
  * What both case index adapters share, so that only their SQL differs: the fold of a batch of log events into
- * the rows to write (over the log's one fold, foldSteps), the mapping of stored summaries back to worklist entries, and the cache of recent
- * case states.
+ * the rows to write (over the log's one fold, foldSteps), the mapping of stored summaries back to worklist
+ * entries, and the cache of recent case states.
  */
 import { InvariantError } from '@samverkan/common';
 import { foldSteps, RecordedEvent } from '@samverkan/eventstore';

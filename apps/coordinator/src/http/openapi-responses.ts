@@ -1,7 +1,7 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { OperationObject, ResponseObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { AGENCY_KINDS } from '../agencies/agency';
-import { INFO_CATEGORIES, READ_VIEWS, READER_STANDINGS } from '../cases/case.access';
+import { INFO_CATEGORIES, LEGAL_BASES, READ_VIEWS, READER_STANDINGS } from '../cases/case.access';
 import {
   AGE_GROUPS,
   CHILD_REPRESENTATIVE_ROLES,
@@ -48,14 +48,15 @@ const exact = (required: string[], properties: Record<string, SchemaObject>, ext
   object(required, properties, { additionalProperties: false, ...extra });
 const oneOf = (...schemas: SchemaObject[]): SchemaObject => ({ oneOf: schemas });
 const integer: SchemaObject = { type: 'integer' };
-const role: SchemaObject = { type: 'string', enum: ['active', 'standby', 'off'] };
-const subject = nullable(exact(['category', 'ageGroup'], { category: string, ageGroup: string }));
+/** A string that is one of these values. */
 const oneOfValues = (values: readonly string[]): SchemaObject => ({ type: 'string', enum: [...values] });
+const role = oneOfValues(['active', 'standby', 'off']);
+const subject = nullable(exact(['category', 'ageGroup'], { category: string, ageGroup: string }));
 const day: SchemaObject = { type: 'string', format: 'date' };
 const boolean: SchemaObject = { type: 'boolean' };
-const suppressed: SchemaObject = { type: 'string', enum: ['suppressed'], description: 'Too small to publish, or would let a small one be worked out' };
+const suppressed: SchemaObject = { ...oneOfValues(['suppressed']), description: 'Too small to publish, or would let a small one be worked out' };
 const cell = oneOf(count, suppressed);
-const basis: SchemaObject = oneOfValues(['mandate', 'consent', 'child-protection', 'auditor-remit']);
+const basis = oneOfValues(Object.keys(LEGAL_BASES));
 /** The basis a part of the case was shown on; null where it was withheld. */
 const appliedBasis = nullable(exact(['basis'], { basis, consentScopes: list(string) }));
 /** Free text: in clear, `{"erased": true}` where the subject was erased, or as stored with ?text=encrypted. */
@@ -143,7 +144,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     recordedAt: time,
     data: { type: 'object', description: 'What the access table lets the reader see of the event' },
     withheldFields: list(string),
-    basis: { type: 'string', enum: ['mandate', 'consent', 'child-protection', 'auditor-remit'] },
+    basis,
     consentScopes: list(string),
     case: { type: 'object', description: 'The case as the agency may see it, on the event that brings the agency to the case' },
     hash: hex64,
@@ -183,8 +184,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
       data: { type: 'object', description: 'What the access table lets the agency see of the event' },
       withheldFields: list(string),
       basis: {
-        type: 'string',
-        enum: ['mandate', 'consent', 'child-protection', 'auditor-remit'],
+        ...basis,
         description: 'On which basis the agency was told; absent on entries a feed delivered before the service said so, which it keeps as delivered',
       },
       consentScopes: list(string),
@@ -197,10 +197,10 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     at: time,
     agency: string,
     actor: string,
-    view: { type: 'string', enum: [...READ_VIEWS] },
+    view: oneOfValues(READ_VIEWS),
     caseId: nullable(uuid),
-    standing: nullable({ type: 'string', enum: [...READER_STANDINGS] }),
-    outcome: { type: 'string', enum: ['shown', 'redacted', 'refused'] },
+    standing: nullable(oneOfValues(READER_STANDINGS)),
+    outcome: oneOfValues(['shown', 'redacted', 'refused']),
     readerKind: string,
     asOfRevision: nullable(integer),
     asOfTime: nullable(string),
@@ -224,7 +224,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     caseId: uuid,
     referralId: string,
     fromAgency: string,
-    urgency: { type: 'string', enum: ['routine', 'urgent', 'immediate'] },
+    urgency: oneOfValues(URGENCIES),
     reason: { description: 'In clear; `{"erased": true}` where the subject was erased' },
     dueBy: nullable(time),
     escalatedTo: nullable(string),
@@ -241,12 +241,12 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
   }),
   Person: exact(['personId', 'category', 'status', 'responsibleAgency', 'registeredAt', 'relatives', 'erasure', 'cases', 'identity'], {
     personId: uuid,
-    category: nullable({ type: 'string', enum: [...PERSON_CATEGORIES] }),
-    status: { type: 'string', enum: ['recorded', 'erased'] },
+    category: nullable(oneOfValues(PERSON_CATEGORIES)),
+    status: oneOfValues(['recorded', 'erased']),
     responsibleAgency: nullable(string),
     registeredAt: nullable(time),
-    relatives: list(exact(['relativeId', 'relation'], { relativeId: uuid, relation: { type: 'string', enum: [...RELATIONS] } })),
-    erasure: nullable(exact(['erasedBy', 'basis', 'erasedAt'], { erasedBy: string, basis: { type: 'string', enum: [...ERASURE_BASES] }, erasedAt: time })),
+    relatives: list(exact(['relativeId', 'relation'], { relativeId: uuid, relation: oneOfValues(RELATIONS) })),
+    erasure: nullable(exact(['erasedBy', 'basis', 'erasedAt'], { erasedBy: string, basis: oneOfValues(ERASURE_BASES), erasedAt: time })),
     cases: list(exact(['caseId', 'status', 'leadAgency'], { caseId: uuid, status: string, leadAgency: nullable(string) })),
     identity: nullable(
       exact(['givenName', 'familyName', 'personalIdentityNumber', 'dateOfBirth', 'citizenship', 'contact'], {
@@ -258,7 +258,7 @@ export const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
         contact: nullable(string),
       }),
     ),
-    identityWithheld: { type: 'string', enum: ['protected', 'erased', 'not-granted', 'not-recorded'] },
+    identityWithheld: oneOfValues(['protected', 'erased', 'not-granted', 'not-recorded']),
     protectedIdentity: { type: 'boolean' },
   }),
   LedgerHealth: exact(
@@ -442,16 +442,8 @@ const personCommand = [
 /** The success answers of each route, by `METHOD path` as the document names it. Command routes are found by their headers. */
 const ANSWERS: Record<string, Answer[]> = {
   'GET /health': [
-    json(
-      200,
-      'The service answers',
-      exact(['status', 'roles'], { status: { type: 'string', enum: ['ok'] }, ledger: ref('LedgerHealth'), roles: ref('Roles') }),
-    ),
-    json(
-      503,
-      'The ledger halted',
-      exact(['status', 'roles'], { status: { type: 'string', enum: ['ledger-halted'] }, ledger: ref('LedgerHealth'), roles: ref('Roles') }),
-    ),
+    json(200, 'The service answers', exact(['status', 'roles'], { status: oneOfValues(['ok']), ledger: ref('LedgerHealth'), roles: ref('Roles') })),
+    json(503, 'The ledger halted', exact(['status', 'roles'], { status: oneOfValues(['ledger-halted']), ledger: ref('LedgerHealth'), roles: ref('Roles') })),
   ],
   'GET /cases/{id}': [json(200, 'The summary', ref('CaseSummary'), ['ETag'])],
   'GET /cases/{id}/timeline': [
@@ -477,7 +469,7 @@ const ANSWERS: Record<string, Answer[]> = {
           exact(['name', 'type', 'method', 'path', 'operation', 'params', 'choices'], {
             name: string,
             type: string,
-            method: { type: 'string', enum: ['POST'] },
+            method: oneOfValues(['POST']),
             path: string,
             operation: string,
             params: { type: 'object', additionalProperties: string },

@@ -220,8 +220,9 @@ export class Relay {
   private async relayBatch(batch: readonly RecordedEvent[]): Promise<void> {
     const ofCases = batch.filter((event) => caseIdOf(event.envelope.stream) !== undefined);
     const start = await this.states.startOf(ofCases, (stream, revision) => stateBefore(this.store, stream, revision, caseDecider));
-    const steps = new Map(foldSteps(ofCases, caseDecider, start).map((step) => [step.event, step]));
-    this.states.rememberSteps([...steps.values()]);
+    const folded = foldSteps(ofCases, caseDecider, start);
+    this.states.rememberSteps(folded);
+    const steps = new Map(folded.map((step) => [step.event, step]));
     let index = this.position ? this.position.index : -1;
     const messages: OutgoingMessage[] = [];
     for (const event of batch) {
