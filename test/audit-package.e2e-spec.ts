@@ -75,6 +75,9 @@ describe('the samverkan-audit package, installed from its tarball away from the 
     save('now.checkpoint', now.note);
     save('ledger.ndjson', (await fetchText(service, '/ledger/export', { token: auditor.token })).text);
     await ok(audit('verify-log', 'ledger.ndjson', '--key', 'ledger.vkey', '--checkpoint', 'now.checkpoint'));
+    // The packed file is also what its worker threads run: the same verdict on two of them.
+    const spread = await ok(audit('verify-log', 'ledger.ndjson', '--key', 'ledger.vkey', '--checkpoint', 'now.checkpoint', '--threads', '2'));
+    expect(spread.stdout).toMatch(/^OK log ledger\.ndjson: /m);
     await ok(audit('verify-consistency', 'old.checkpoint', 'now.checkpoint', '--key', 'ledger.vkey', '--server', service.baseUrl, '--token', auditor.token));
 
     await ok(audit('witness-key', '--name', 'witness.polisen-malmo', '--out', 'witness.pem'));

@@ -147,8 +147,13 @@ describe('tampering with the store file', () => {
     }
   }
 
-  const verifyLog = (exportFile: string, ...checkpoints: string[]) =>
-    runAudit(['verify-log', exportFile, '--key', keyFile, ...checkpoints.flatMap((file) => ['--checkpoint', file])]);
+  /** verify-log on the reading thread alone and with three line checkers: one report, line for line. */
+  const verifyLog = async (exportFile: string, ...checkpoints: string[]) => {
+    const args = ['verify-log', exportFile, '--key', keyFile, ...checkpoints.flatMap((file) => ['--checkpoint', file])];
+    const [alone, spread] = await Promise.all([runAudit([...args, '--threads', '1']), runAudit([...args, '--threads', '3'])]);
+    expect(spread).toEqual(alone);
+    return alone;
+  };
   const verifyBundle = (bundle: string, key = keyFile) => runAudit(['verify-bundle', bundle, '--key', key]);
 
   it('passes the untouched store, so every failure below is the edit', async () => {

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { toHex } from '@samverkan/ledger';
 import { SealedEnvelope } from '@samverkan/sealing';
 import { FixtureLedger, LOG_NAME, runCli, sealOnto, StubServer } from './testing/fixture-ledger';
@@ -51,6 +52,90 @@ describe('verify-log', () => {
       expect(run.fails).toEqual([]);
       expect(run.stdout).toContain(`OK log`);
     }
+  });
+
+  describe('on several threads', () => {
+    /** An export of many runs of lines (a run is read and checked at a time), with damage of every kind spread over them. */
+    let big: FixtureLedger;
+    let damaged: string;
+
+    beforeAll(() => {
+      big = new FixtureLedger();
+      for (let i = 0; i < 6; i += 1) big.append(`case-${i}`, 500);
+      const lines = big.exportText().split('\n');
+      lines[10] = lines[10].slice(0, 40); // cut short: not JSON
+      lines[700] = lines[700].replace('"n":', '"n":1'); // edited data
+      lines[1300] = lines[1300].replace('{"index":1300,', '{"index":7,'); // misnumbered
+      lines[2100] = '{"index":2100,"event":[]}'; // not an envelope
+      [lines[2600], lines[2601]] = [lines[2601], lines[2600]]; // two events swapped
+      damaged = big.save('damaged.ndjson', lines.join('\n'));
+      expect(statSync(damaged).size).toBeGreaterThan(4 * 256 * 1024);
+    });
+
+    afterAll(() => big.remove());
+
+    it('reports the same as one thread does, line for line, whatever the number of threads', async () => {
+      const runs = await Promise.all(
+        ['1', '2', '3'].map((threads) =>
+          runCli(['verify-log', damaged, '--key', big.keyFile, '--checkpoint', big.save('big.checkpoint', big.checkpoint()), '--threads', threads]),
+        ),
+      );
+      expect(runs[0].code).toBe(1);
+      expect(runs[0].fails.map((line) => line.match(/leaf (\d+)/)?.[1])).toEqual([
+        ...['10', '11'], // not JSON; its stream's next event misses it
+        '700', // edited
+        '1300', // misnumbered
+        ...['2100', '2101'], // not an envelope; its stream's next event misses it
+        ...['2600', '2600', '2601', '2601'], // swapped: each misnumbered and out of its stream's order
+        '10', // the checkpoint, whose root cannot be recomputed past the line that is not JSON
+      ]);
+      expect(runs[1]).toEqual(runs[0]);
+      expect(runs[2]).toEqual(runs[0]);
+    });
+
+    it('passes the undamaged export on several threads', async () => {
+      const run = await runCli([
+        'verify-log',
+        big.save('whole.ndjson', big.exportText()),
+        '--key',
+        big.keyFile,
+        '--checkpoint',
+        big.save('big.checkpoint', big.checkpoint()),
+        '--threads',
+        '2',
+      ]);
+      expect(run.fails).toEqual([]);
+      expect(run.stdout).toMatch(/^OK log .*: 3000 events in 6 streams/m);
+    });
+
+    it('reads a line longer than the range a thread reads at a time, wherever the ranges fall', async () => {
+      const long = new FixtureLedger();
+      try {
+        long.append('a', 2);
+        long.append('b', 1, { note: 'å'.repeat(1_300_000) }); // 2.6 MB: over two ranges of 1 MiB
+        long.append('a', 2);
+        const text = long.exportText();
+        const checkpoint = long.save('long.checkpoint', long.checkpoint());
+        for (const variant of [text, text.replace(/\n/g, '\r\n'), text.replace(/\n$/, '')]) {
+          const file = long.save('long.ndjson', variant);
+          for (const threads of ['1', '2']) {
+            const run = await runCli(['verify-log', file, '--key', long.keyFile, '--checkpoint', checkpoint, '--threads', threads]);
+            expect(run.fails).toEqual([]);
+            expect(run.stdout).toMatch(/^OK log .*: 5 events in 2 streams/m);
+          }
+        }
+      } finally {
+        long.remove();
+      }
+    });
+
+    it('refuses a number of threads that is not a whole number from 1', async () => {
+      for (const threads of ['0', 'two', '1.5', '300']) {
+        const run = await verifyLog(exportFile, '--checkpoint', checkpointFile, '--threads', threads);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain(`--threads is a whole number from 1 to 256; got "${threads}"`);
+      }
+    });
   });
 
   describe('without a signature over the whole log', () => {

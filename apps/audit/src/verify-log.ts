@@ -1,15 +1,17 @@
-import { createReadStream, statSync } from 'node:fs';
-import { eventLeafHash, MerkleFrontier, ProofError, toHex } from '@samverkan/ledger';
-import { SealedEnvelope } from '@samverkan/sealing';
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { HASH_SIZE, MerkleFrontier, ProofError, toHex } from '@samverkan/ledger';
 import { Command, describeEvent, errorMessage, EXIT_OK, Findings, parseCommand, UsageError } from './cli';
 import { proveConsistent } from './consistency-proof';
-import { envelopeShapeProblem, hashMismatch, StreamHeads } from './envelope-check';
+import { StreamHeads } from './envelope-check';
+import { CheckedLines } from './export-lines';
 import { describeCheckpoint, OpenedCheckpoint, openCheckpointFile, originMismatch, readInputFile, readVerifierKey } from './inputs';
+import { inThisThread, lineCheckers } from './line-checkers';
 import { ProgressBar } from './progress';
 import { fetchText, serverToken, serverUrl, ServerUnavailable } from './server';
 
 export const verifyLogUsage = `usage: samverkan-audit verify-log <export.ndjson> --key <ledger verifier key, or a file holding it>
-                                  [--checkpoint <file> ...] [--server <url> [--token <jwt>]]
+                                  [--checkpoint <file> ...] [--server <url> [--token <jwt>]] [--threads <n>]
 
 Checks a full export of the ledger (GET /ledger/export) in one pass, without holding it in memory: every
 event's hash recomputed from its envelope, every stream's chain (from revision 0, in order, no gaps, each
@@ -24,7 +26,8 @@ GET /ledger/checkpoint. Every event must lie within the largest checkpoint: even
 first one and how many there are. A --checkpoint larger than the export fails (events were removed or the log
 truncated); the server's latest checkpoint may be larger, when the log grew after the export was taken, and
 then a consistency proof fetched from the server must show that the export is the start of the log it signed.
-Shows progress on a terminal.`;
+The checks of single events (JSON, hash, numbering) run on a thread per core for an export over 8 MiB;
+--threads <n> sets how many (1: the reading thread only). Shows progress on a terminal.`;
 
 /** A checkpoint to compare the log with: a --checkpoint file, or the server's latest (`latest`). */
 interface LogCheckpoint extends OpenedCheckpoint {
@@ -34,7 +37,13 @@ interface LogCheckpoint extends OpenedCheckpoint {
 export const verifyLog: Command = async (args, io) => {
   const cli = parseCommand(args, {
     usage: verifyLogUsage,
-    options: { key: { type: 'string' }, checkpoint: { type: 'string', multiple: true }, server: { type: 'string' }, token: { type: 'string' } },
+    options: {
+      key: { type: 'string' },
+      checkpoint: { type: 'string', multiple: true },
+      server: { type: 'string' },
+      token: { type: 'string' },
+      threads: { type: 'string' },
+    },
     required: ['key'],
     positionals: [1, 1],
   });
@@ -55,6 +64,7 @@ export const verifyLog: Command = async (args, io) => {
   if (cli.values.token !== undefined && server === undefined) throw new UsageError('--token is only used with --server', verifyLogUsage);
   const key = readVerifierKey(cli.values.key!, '--key');
   const token = serverToken(cli.values.token, io);
+  const threadsAsked = cli.values.threads === undefined ? undefined : threadCount(cli.values.threads);
   const findings = new Findings(io);
 
   /** Opens a checkpoint and checks its origin; reports why not and returns undefined if it does not count. */
@@ -86,6 +96,7 @@ export const verifyLog: Command = async (args, io) => {
   } catch (error) {
     throw new UsageError(`cannot read the export ${file}: ${errorMessage(error)}`);
   }
+  const threads = threadsAsked ?? (size >= THREADS_FROM_BYTES ? availableParallelism() : 1);
 
   if (server !== undefined) {
     const url = serverUrl(server, 'ledger/checkpoint');
@@ -106,7 +117,7 @@ export const verifyLog: Command = async (args, io) => {
   const heads = new StreamHeads();
   let leaves = 0;
   let unreadable: { leaf: number; line: number } | undefined; // from here on the root cannot be recomputed
-  let unsigned: { leaf: number; line: number; event?: SealedEnvelope; count: number } | undefined;
+  let unsigned: { leaf: number; line: number; event?: { id: string; stream: string; revision: number }; count: number } | undefined;
   let matched = 0;
   let nextCheckpoint = 0;
 
@@ -136,21 +147,59 @@ export const verifyLog: Command = async (args, io) => {
   };
 
   compareCheckpoints(); // a checkpoint of the empty log
-  const input = createReadStream(file, { highWaterMark: 1 << 20 });
   const progress = io.terminal ? new ProgressBar(io.terminal, size || undefined) : undefined;
-  let lineNumber = 0;
-  for await (const line of linesOf(input)) {
-    lineNumber += 1;
-    const leaf = leaves++;
-    const event = checkLine(line, lineNumber, leaf);
-    if (event && !unreadable) frontier.append(eventLeafHash(event.hash));
-    else unreadable ??= { leaf, line: lineNumber };
-    if (leaf >= signedSize) {
-      unsigned ??= { leaf, line: lineNumber, event, count: 0 };
-      unsigned.count += 1;
+  let taken = 0; // bytes of the export whose lines have been taken
+  /** Takes the line checks of a range in order, and does the checks that need the lines' numbers or every line before. */
+  const take = (checked: CheckedLines) => {
+    const { indexes, ids, streams, revisions, prevs, hashes, findings: found } = checked;
+    const leafHashes = Buffer.from(checked.leafHashes.buffer, checked.leafHashes.byteOffset, checked.leafHashes.byteLength);
+    let f = 0;
+    for (let at = 0; at < checked.count; at += 1) {
+      const leaf = leaves++;
+      const lineNumber = leaf + 1;
+      const event = revisions[at] >= 0 ? { id: ids[at], stream: streams[at], revision: revisions[at], prev: prevs[at], hash: hashes[at] } : undefined;
+      if (!event) {
+        findings.fail(`line ${lineNumber} (leaf ${leaf})`, found[f].problem);
+        f += 1;
+      } else {
+        if (indexes[at] !== leaf) {
+          const numbered = typeof indexes[at] === 'number' ? JSON.stringify(indexes[at]) : (indexes[at] as string);
+          findings.fail(describeEvent(event, leaf), `is numbered ${numbered}, but it is line ${lineNumber}: leaf indexes run from 0 without gaps`, {
+            expected: leaf,
+            found: numbered,
+          });
+        }
+        for (; f < found.length && found[f].at === at; f += 1) findings.fail(describeEvent(event, leaf), found[f].problem, found[f].mismatch);
+        const broken = heads.advance(event);
+        if (broken) findings.fail(describeEvent(event, leaf), broken.problem, broken);
+      }
+      if (event && !unreadable) frontier.append(leafHashes.subarray(at * HASH_SIZE, (at + 1) * HASH_SIZE));
+      else unreadable ??= { leaf, line: lineNumber };
+      if (leaf >= signedSize) {
+        unsigned ??= { leaf, line: lineNumber, event, count: 0 };
+        unsigned.count += 1;
+      }
+      compareCheckpoints();
+      progress?.tick(leaves, () => taken);
     }
-    compareCheckpoints();
-    progress?.tick(leaves, () => input.bytesRead);
+  };
+  const checking = threads > 1 ? lineCheckers(threads, file, size) : inThisThread(file, size);
+  const inFlight: Array<{ readonly checked: Promise<CheckedLines>; readonly end: number }> = [];
+  const takeNext = async () => {
+    const { checked, end } = inFlight.shift()!;
+    take(await checked);
+    taken = end;
+  };
+  try {
+    for (let start = 0; start < size; start += RANGE_BYTES) {
+      const checked = checking.check(start, start + RANGE_BYTES);
+      checked.catch(() => undefined); // awaited in turn below; not unhandled meanwhile
+      inFlight.push({ checked, end: Math.min(start + RANGE_BYTES, size) });
+      while (inFlight.length > RANGES_AHEAD * threads) await takeNext();
+    }
+    while (inFlight.length > 0) await takeNext();
+  } finally {
+    await checking.close();
   }
   progress?.done(leaves);
 
@@ -208,57 +257,21 @@ export const verifyLog: Command = async (args, io) => {
     `log ${file}: ${leaves} events in ${heads.streams} stream${heads.streams === 1 ? '' : 's'}, every hash and chain verified; ` +
       `${matched} checkpoint${matched === 1 ? '' : 's'} matched, and every event lies within the largest, of size ${signedSize}`,
   );
-
-  /** Checks one line; returns the event if its hash can go into the tree (even if the event failed a check). */
-  function checkLine(line: string, lineNumber: number, leaf: number): SealedEnvelope | undefined {
-    const where = `line ${lineNumber} (leaf ${leaf})`;
-    let record: { index?: unknown; event?: unknown };
-    try {
-      record = JSON.parse(line);
-    } catch (error) {
-      findings.fail(where, line.trim() === '' ? 'is empty; every line of an export is one event' : `is not JSON: ${errorMessage(error)}`);
-      return undefined;
-    }
-    const shape = typeof record === 'object' && record !== null ? envelopeShapeProblem(record.event) : 'is not a JSON object';
-    if (shape) {
-      findings.fail(where, `${shape}; it cannot be checked`);
-      return undefined;
-    }
-    const event = record.event as SealedEnvelope;
-    const subject = () => describeEvent(event, leaf); // only a failure names it
-    if (record.index !== leaf) {
-      findings.fail(subject(), `is numbered ${JSON.stringify(record.index)}, but it is line ${lineNumber}: leaf indexes run from 0 without gaps`, {
-        expected: leaf,
-        found: JSON.stringify(record.index),
-      });
-    }
-    // The line is `{"index":<leaf>,"event":<the event's stored bytes>}` as the service exports it.
-    const prefix = `{"index":${leaf},"event":`;
-    const stored = line.startsWith(prefix) && line.endsWith('}') ? line.slice(prefix.length, -1) : undefined;
-    const mismatch = hashMismatch(event, stored);
-    if (mismatch) findings.fail(subject(), 'its content does not hash to its stored hash: the event was changed after it was sealed', mismatch);
-    const broken = heads.advance(event);
-    if (broken) findings.fail(subject(), broken.problem, broken);
-    return event;
-  }
 };
 
-/**
- * The lines of the export, as they come: split on LF (a CR before it is dropped), decoded as UTF-8 a line at a
- * time, the last one whether or not a newline ends it. (node:readline does the same a callback and a string
- * concatenation per line, a sixth of the time of a check.)
- */
-async function* linesOf(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  let rest: Buffer | undefined;
-  for await (const chunk of input) {
-    const bytes: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk;
-    const lines: string[] = [];
-    let start = 0;
-    for (let end = bytes.indexOf(0x0a); end >= 0; start = end + 1, end = bytes.indexOf(0x0a, start)) {
-      lines.push(bytes.toString('utf8', start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end));
-    }
-    rest = start < bytes.length ? bytes.subarray(start) : undefined;
-    yield* lines;
+/** The bytes of the export a thread reads and checks at a time: the lines that begin in them. */
+const RANGE_BYTES = 1 << 20;
+
+/** Ranges asked of each thread before the first answer is taken: enough that no thread waits for the next. */
+const RANGES_AHEAD = 4;
+
+/** An export from this size on is checked on a thread per core, unless --threads says otherwise. */
+const THREADS_FROM_BYTES = 8 << 20;
+
+function threadCount(text: string): number {
+  const threads = Number(text);
+  if (!/^[0-9]+$/.test(text) || threads < 1 || threads > 256) {
+    throw new UsageError(`--threads is a whole number from 1 to 256; got ${JSON.stringify(text)}`, verifyLogUsage);
   }
-  if (rest) yield rest.toString('utf8', 0, rest[rest.length - 1] === 0x0d ? rest.length - 1 : rest.length);
+  return threads;
 }

@@ -22,7 +22,7 @@ import {
   toHex,
   verifierKey,
 } from '@samverkan/ledger';
-import { caseStream, EventDraft, SealedEnvelope, sealEvents } from '@samverkan/sealing';
+import { caseStream, EventDraft, JsonObject, SealedEnvelope, sealEvents } from '@samverkan/sealing';
 import { main } from '../audit';
 import { Io } from '../cli';
 
@@ -43,9 +43,15 @@ export const metadata = {
 };
 
 let drafted = 0;
-function draft(): EventDraft {
+function draft(data?: JsonObject): EventDraft {
   drafted += 1;
-  return { id: `0195f0c2-0000-7000-8000-${String(drafted).padStart(12, '0')}`, type: 'SupportRecorded', schemaVersion: 1, data: { n: drafted }, metadata };
+  return {
+    id: `0195f0c2-0000-7000-8000-${String(drafted).padStart(12, '0')}`,
+    type: 'SupportRecorded',
+    schemaVersion: 1,
+    data: data ?? { n: drafted },
+    metadata,
+  };
 }
 
 /**
@@ -69,11 +75,15 @@ export class FixtureLedger {
   readonly events: SealedEnvelope[] = [];
   private readonly tree = new MerkleTree(new InMemoryNodeStore());
 
-  /** Seals `count` more events of the case, continuing its chain, and logs them. */
-  append(caseId: string, count: number): SealedEnvelope[] {
+  /** Seals `count` more events of the case, continuing its chain, and logs them; `data` is each one's, if given. */
+  append(caseId: string, count: number, data?: JsonObject): SealedEnvelope[] {
     const stream = caseStream(caseId);
     const previous = this.events.filter((e) => e.stream === stream).at(-1);
-    const sealed = sealEvents(stream, previous ? { revision: previous.revision, hash: previous.hash } : null, Array.from({ length: count }, draft));
+    const sealed = sealEvents(
+      stream,
+      previous ? { revision: previous.revision, hash: previous.hash } : null,
+      Array.from({ length: count }, () => draft(data)),
+    );
     this.events.push(...sealed);
     this.tree.append(sealed.map((e) => eventLeafHash(e.hash)));
     return sealed;
