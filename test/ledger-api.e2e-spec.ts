@@ -109,6 +109,29 @@ describe('the ledger', () => {
     expect((await auditor.get(`/ledger/proofs/inclusion?eventId=${event.id}`)).status).toBe(200);
   });
 
+  it("proves to an agency on a case's team the events it may see, and only those, logging each ask", async () => {
+    const caseId = await openCase();
+    const social = await service.as('socialtjansten-malmo');
+    const { referralId } = (await police.post(`/cases/${caseId}/referrals`, { toAgency: 'socialtjansten-malmo', reason: 'needs shelter', urgency: 'routine' }))
+      .body;
+    expect((await social.post(`/cases/${caseId}/referrals/${referralId}/accept`, {})).status).toBe(201);
+    expect((await police.post(`/cases/${caseId}/investigations`, { reference: '5000-K77-26' })).status).toBe(201);
+    const size = (await checkpointNow()).size;
+    const events: Array<{ id: string; type: string }> = (await police.get(`/cases/${caseId}/timeline`)).body.events;
+    const seenBySocial = new Set((await social.get(`/cases/${caseId}/timeline`)).body.events.map((e: { id: string }) => e.id));
+    const investigation = events.find((e) => e.type === 'InvestigationOpened')!;
+    expect(seenBySocial.has(investigation.id)).toBe(false); // secrecy of the investigation: the police's side only
+    expect(seenBySocial.size).toBeGreaterThan(0);
+    for (const event of events) {
+      const answer = await social.get(`/ledger/proofs/inclusion?eventId=${event.id}&treeSize=${size}`);
+      expect({ type: event.type, status: answer.status }).toEqual({ type: event.type, status: seenBySocial.has(event.id) ? 200 : 404 });
+      expect((await auditor.get(`/ledger/proofs/inclusion?eventId=${event.id}&treeSize=${size}`)).status).toBe(200);
+    }
+    const log = (await police.get(`/cases/${caseId}/access-log`)).body.entries as Array<{ agency: string; view: string; outcome: string }>;
+    expect(log.filter((e) => e.agency === 'socialtjansten-malmo' && e.view === 'inclusion-proof')).toHaveLength(events.length);
+    expect(log.filter((e) => e.agency === 'internrevisionen' && e.view === 'inclusion-proof')).toHaveLength(events.length);
+  });
+
   it('gives a self-contained audit bundle of a case: every event as stored, each proven in one signed checkpoint', async () => {
     const caseId = await openCase();
     await police.post(`/cases/${caseId}/support`, { kind: 'protection', providedOn: '2026-01-03' });

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { v5 as uuidv5 } from 'uuid';
 import { Clock, CLOCK, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@samverkan/common';
-import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore } from '@samverkan/eventstore';
+import { CommandContext, CommandOutcome, CommandPath, EVENT_STORE, EventStore, stateBefore, upcastBy } from '@samverkan/eventstore';
 import { SealedEnvelope } from '@samverkan/sealing';
 import { DataKey, KEY_VAULT, KeyVault, keyedFingerprint } from '@samverkan/vault';
 import { AccessLog, Reader } from '../access-log/access-log';
@@ -84,7 +84,7 @@ export class CaseService {
     private readonly accessLog: AccessLog,
     @Inject(KEY_VAULT) private readonly vault: KeyVault,
     @Optional() private readonly metrics?: Metrics,
-    @Optional() states?: CaseStates,
+    @Optional() private readonly states?: CaseStates,
   ) {
     this.path = new CommandPath(store, caseDecider, { now: () => clock.now(), states });
     this.persons = new CommandPath(store, personDecider, { now: () => clock.now() });
@@ -217,21 +217,13 @@ export class CaseService {
         then = current;
       }
     }
+    const revision = events.length - 1;
+    const asked = { asOfRevision: cut.revision ?? null, asOfTime: cut.asOf ?? null };
     const exists = current.status !== 'none';
     const standing = standingOf(current, reader);
-    const row = VIEW_ACCESS[view][standing];
-    const revision = events.length - 1;
     // The summary is of the case as it stood at the cut, which the reader may not have come to yet.
-    const cameLater = view === 'summary' && exists && row.access !== 'refused' && standingOf(then, reader) === 'outsider';
-    const asked = { asOfRevision: cut.revision ?? null, asOfTime: cut.asOf ?? null };
-    await this.accessLog.record({ reader, view, caseId, caseExists: exists, standing, outcome: cameLater ? 'refused' : row.access, ...asked });
-    if (!exists || standing === 'outsider') throw new NotFoundError(`case ${caseId} was not found`, { rule: 'case-not-found', details: { caseId } });
-    if (row.access === 'refused') {
-      throw new ForbiddenError(`${reader.agencyId} may not read the ${view} of case ${caseId} as its ${standing}: ${row.why}`, {
-        rule: 'view-refused',
-        details: { caseId, view, standing },
-      });
-    }
+    const cameLater = view === 'summary' && exists && VIEW_ACCESS[view][standing].access !== 'refused' && standingOf(then, reader) === 'outsider';
+    const row = await this.admit(caseId, reader, view, { exists, standing, cameLater }, asked);
     if (cut.revision !== undefined && cut.revision > last) {
       throw new NotFoundError(`case ${caseId} has no revision ${cut.revision} yet: its last is revision ${last}`, {
         rule: 'revision-not-reached',
@@ -248,5 +240,55 @@ export class CaseService {
       );
     }
     return { caseId, revision, state: then, events, standing, row };
+  }
+
+  /**
+   * Reads one event of a case for a view of that event alone (an inclusion proof): allowed, refused and logged
+   * as `read` would, on the case's state now, and answered with what the reader may see of the event, from the
+   * case's states just before and after it. Neither the rest of the case nor what follows the event is folded.
+   */
+  async readEvent(caseId: string, reader: Reader, view: ReadView, revision: number): Promise<ReadEvent> {
+    const stream = caseStream(caseId);
+    let envelope: SealedEnvelope | undefined;
+    for await (const event of this.store.readStream(stream, { fromRevision: revision, maxCount: 1 })) envelope = event.envelope;
+    const asked = { asOfRevision: null, asOfTime: null };
+    if (reader.kind === 'auditor' && envelope?.revision === revision) {
+      // An auditor's standing is the same on every case, and the case exists (its event does): neither asks for
+      // the case's state, and an auditor sees every event whole (discloseEvent), so none is folded.
+      await this.admit(caseId, reader, view, { exists: true, standing: 'auditor', cameLater: false }, asked);
+      return { envelope, disclosed: discloseEvent(envelope, caseDecider.initialState(), caseDecider.initialState(), reader) };
+    }
+    const { state: current } = await this.path.load(stream);
+    await this.admit(caseId, reader, view, { exists: current.status !== 'none', standing: standingOf(current, reader), cameLater: false }, asked);
+    if (envelope?.revision !== revision) {
+      throw new NotFoundError(`case ${caseId} has no revision ${revision}`, { rule: 'revision-not-reached', details: { caseId, revision } });
+    }
+    const before = this.states?.at(stream, revision - 1) ?? (await stateBefore(this.store, stream, revision, caseDecider));
+    return { envelope, disclosed: discloseEvent(envelope, before, caseDecider.evolve(before, upcastBy(caseDecider, envelope)), reader) };
+  }
+
+  /**
+   * The rules every read of a case keeps: recorded in the access log before anything is answered, with the
+   * outcome the access table gives the reader's standing now; an outsider told the case does not exist, and a
+   * view the table refuses refused, saying why. A summary as of a point before the reader came to the case is
+   * logged as refused (`cameLater`, which the caller reports). Answers the access table's row.
+   */
+  private async admit(
+    caseId: string,
+    reader: Reader,
+    view: ReadView,
+    { exists, standing, cameLater }: { exists: boolean; standing: ReaderStanding; cameLater: boolean },
+    asked: { asOfRevision: number | null; asOfTime: string | null },
+  ): Promise<ViewRow> {
+    const row = VIEW_ACCESS[view][standing];
+    await this.accessLog.record({ reader, view, caseId, caseExists: exists, standing, outcome: cameLater ? 'refused' : row.access, ...asked });
+    if (!exists || standing === 'outsider') throw new NotFoundError(`case ${caseId} was not found`, { rule: 'case-not-found', details: { caseId } });
+    if (row.access === 'refused') {
+      throw new ForbiddenError(`${reader.agencyId} may not read the ${view} of case ${caseId} as its ${standing}: ${row.why}`, {
+        rule: 'view-refused',
+        details: { caseId, view, standing },
+      });
+    }
+    return row;
   }
 }

@@ -158,7 +158,7 @@ export class LedgerController {
     const caseId = caseIdOf(stream);
     const accessOf = caseIdOfAccessStream(stream);
     try {
-      if (caseId !== undefined) return (await this.cases.read(caseId, reader, 'inclusion-proof')).events[revision]?.disclosed !== undefined;
+      if (caseId !== undefined) return (await this.cases.readEvent(caseId, reader, 'inclusion-proof', revision)).disclosed !== undefined;
       if (accessOf !== undefined) return (await this.cases.read(accessOf, reader, 'access-log')) !== undefined;
     } catch (error) {
       if (error instanceof NotFoundError || error instanceof ForbiddenError) return false;
