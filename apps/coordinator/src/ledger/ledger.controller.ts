@@ -10,7 +10,7 @@ import { CurrentCaller, Public } from '../auth/auth.guard';
 import { AccessLog, caseIdOfAccessStream, readerOf } from '../access-log/access-log';
 import { VIEW_ACCESS } from '../cases/case.access';
 import { CaseService } from '../cases/case.service';
-import { caseIdOf } from '@samverkan/sealing';
+import { caseIdOf, SealedEnvelope } from '@samverkan/sealing';
 import { CaseIdPipe } from '../http/case-id.pipe';
 import { LedgerReader } from './ledger-reader';
 import { LedgerService } from './ledger.service';
@@ -79,7 +79,8 @@ export class LedgerController {
       if (error instanceof NotFoundError) return undefined;
       throw error; // a halted ledger says so
     });
-    if (!leaf || !(await this.maySee(caller, leaf.stream, leaf.revision))) throw notInLedger;
+    const envelope = leaf && (await this.seenBy(caller, leaf.stream, leaf.revision));
+    if (!leaf || !envelope) throw notInLedger;
     const treeSize = query.treeSize ?? (await this.ledger.latestCheckpoint())?.size ?? 0;
     if (treeSize <= leaf.index)
       throw new NotFoundError(
@@ -87,7 +88,6 @@ export class LedgerController {
         { rule: 'leaf-outside-tree', details: { leafIndex: leaf.index, treeSize } },
       );
     const proof = await this.ledger.inclusionProof(leaf.index, treeSize);
-    const { envelope } = await this.eventAt(leaf.stream, leaf.revision);
     return {
       eventId: query.eventId,
       leafIndex: leaf.index,
@@ -149,22 +149,26 @@ export class LedgerController {
   }
 
   /**
-   * Whether the caller may have a proof of this event: an event of a case it may see, or of the access log of
+   * The event, where the caller may have a proof of it: an event of a case it may see, or of the access log of
    * a case whose log it may read (either read is logged as the case's, auditors' too), or, for auditors, any
-   * other event.
+   * other event. Undefined where it may not.
    */
-  private async maySee(caller: Caller, stream: string, revision: number): Promise<boolean> {
+  private async seenBy(caller: Caller, stream: string, revision: number): Promise<SealedEnvelope | undefined> {
     const reader = readerOf(caller);
     const caseId = caseIdOf(stream);
     const accessOf = caseIdOfAccessStream(stream);
     try {
-      if (caseId !== undefined) return (await this.cases.readEvent(caseId, reader, 'inclusion-proof', revision)).disclosed !== undefined;
-      if (accessOf !== undefined) return (await this.cases.read(accessOf, reader, 'access-log')) !== undefined;
+      if (caseId !== undefined) {
+        const read = await this.cases.readEvent(caseId, reader, 'inclusion-proof', revision);
+        return read.disclosed === undefined ? undefined : read.envelope;
+      }
+      if (accessOf !== undefined) await this.cases.read(accessOf, reader, 'access-log');
+      else if (caller.agency.kind !== 'auditor') return undefined; // an event of no case (the reads of an agency, say)
     } catch (error) {
-      if (error instanceof NotFoundError || error instanceof ForbiddenError) return false;
+      if (error instanceof NotFoundError || error instanceof ForbiddenError) return undefined;
       throw error;
     }
-    return caller.agency.kind === 'auditor'; // an event of no case (the reads of an agency, say)
+    return (await this.eventAt(stream, revision)).envelope;
   }
 
   private async eventAt(stream: string, revision: number) {
