@@ -129,6 +129,12 @@ describe('verify-log', () => {
       }
     });
 
+    it('refuses an export that is not a file (a pipe cannot be read in ranges), saying to save it first', async () => {
+      const run = await verifyLog(ledger.dir, '--checkpoint', checkpointFile);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`the export ${ledger.dir} is not a file: save it first`);
+    });
+
     it('refuses a number of threads that is not a whole number from 1', async () => {
       for (const threads of ['0', 'two', '1.5', '300']) {
         const run = await verifyLog(exportFile, '--checkpoint', checkpointFile, '--threads', threads);

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { Stats, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { HASH_SIZE, MerkleFrontier, ProofError, toHex } from '@samverkan/ledger';
 import { Command, describeEvent, errorMessage, EXIT_OK, Findings, parseCommand, UsageError } from './cli';
@@ -13,11 +13,11 @@ import { fetchText, serverToken, serverUrl, ServerUnavailable } from './server';
 export const verifyLogUsage = `usage: samverkan-audit verify-log <export.ndjson> --key <ledger verifier key, or a file holding it>
                                   [--checkpoint <file> ...] [--server <url> [--token <jwt>]] [--threads <n>]
 
-Checks a full export of the ledger (GET /ledger/export) in one pass, without holding it in memory: every
-event's hash recomputed from its envelope, every stream's chain (from revision 0, in order, no gaps, each
-linked to the one before), leaf indexes from 0 without gaps, and the RFC 6962 root recomputed at the size of
-each checkpoint and compared with the root it signed. A checkpoint counts only if --key signed it and its
-origin is the key's name.
+Checks a full export of the ledger (a file saved from GET /ledger/export) in one pass, without holding it
+in memory: every event's hash recomputed from its envelope, every stream's chain (from revision 0, in order,
+no gaps, each linked to the one before), leaf indexes from 0 without gaps, and the RFC 6962 root recomputed
+at the size of each checkpoint and compared with the root it signed. A checkpoint counts only if --key signed
+it and its origin is the key's name.
 
 Hashes and chains that check out prove nothing by themselves (anyone can write a chain-correct log), so at
 least one checkpoint is required: files given with --checkpoint (GET /ledger/checkpoints?size=<n>), and/or
@@ -26,8 +26,8 @@ GET /ledger/checkpoint. Every event must lie within the largest checkpoint: even
 first one and how many there are. A --checkpoint larger than the export fails (events were removed or the log
 truncated); the server's latest checkpoint may be larger, when the log grew after the export was taken, and
 then a consistency proof fetched from the server must show that the export is the start of the log it signed.
-The checks of single events (JSON, hash, numbering) run on a thread per core for an export over 8 MiB;
---threads <n> sets how many (1: the reading thread only). Shows progress on a terminal.`;
+The checks of single events (JSON, hash) run on a thread per core for an export over 8 MiB; --threads <n>
+sets how many (1: the reading thread only). Shows progress on a terminal.`;
 
 /** A checkpoint to compare the log with: a --checkpoint file, or the server's latest (`latest`). */
 interface LogCheckpoint extends OpenedCheckpoint {
@@ -90,12 +90,15 @@ export const verifyLog: Command = async (args, io) => {
     if (opened) checkpoints.push(opened);
   }
 
-  let size: number;
+  let stats: Stats;
   try {
-    size = statSync(file).size;
+    stats = statSync(file);
   } catch (error) {
     throw new UsageError(`cannot read the export ${file}: ${errorMessage(error)}`);
   }
+  // Its threads read ranges of it, each where it likes: a pipe cannot be read so.
+  if (!stats.isFile()) throw new UsageError(`the export ${file} is not a file: save it first (curl -o, or > ledger.ndjson), then check the file`);
+  const { size } = stats;
   const threads = threadsAsked ?? (size >= THREADS_FROM_BYTES ? availableParallelism() : 1);
 
   if (server !== undefined) {
