@@ -12,12 +12,10 @@ import { envelopeShapeProblem, hashMismatch } from './envelope-check';
  * thread that takes the ranges' answers in turn (verify-log.ts).
  */
 
-/** A problem found in one line. Its subject is made by the taker, who knows the line's number. */
+/** A problem found in one line. Its subject (the event, or the line) is named by the taker, who knows the line's number. */
 export interface LineFinding {
   /** Which line of the range, from 0. */
   readonly at: number;
-  /** The event, where the line holds an envelope: a finding about it names it. */
-  readonly event?: { readonly id: string; readonly stream: string; readonly revision: number };
   readonly problem: string;
   readonly mismatch?: { readonly expected: string; readonly found: string };
 }
@@ -158,15 +156,7 @@ export class ExportRangeChecker {
     const prefix = typeof record.index === 'number' ? `{"index":${record.index},"event":` : undefined;
     const stored = prefix && line.startsWith(prefix) && line.endsWith('}') ? this.buffer.subarray(start + prefix.length, end - 1) : undefined;
     const mismatch = hashMismatch(event, stored);
-    if (mismatch) {
-      const { id, stream, revision } = event;
-      checked.findings.push({
-        at,
-        event: { id, stream, revision },
-        problem: 'its content does not hash to its stored hash: the event was changed after it was sealed',
-        mismatch,
-      });
-    }
+    if (mismatch) checked.findings.push({ at, problem: 'its content does not hash to its stored hash: the event was changed after it was sealed', mismatch });
     return event;
   }
 }

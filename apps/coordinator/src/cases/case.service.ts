@@ -13,7 +13,7 @@ import { ReaderStanding, ReadView, VIEW_ACCESS, ViewRow } from './case.access';
 import { caseStream } from '@samverkan/sealing';
 import { carriesClearText, revealed, withEncryptedText } from './case-text';
 import { caseDecider } from './case.decider';
-import { DisclosedEvent, discloseEvent, standingOf } from './case.disclosure';
+import { DisclosedEvent, discloseEvent, disclosedToAuditor, standingOf } from './case.disclosure';
 import { CaseCommand, CaseState, OpenCase, SubjectCategory } from './case.model';
 
 /** The record a case's subject gets when the case names none: its id is derived from the case's. */
@@ -253,10 +253,10 @@ export class CaseService {
     for await (const event of this.store.readStream(stream, { fromRevision: revision, maxCount: 1 })) envelope = event.envelope;
     const asked = { asOfRevision: null, asOfTime: null };
     if (reader.kind === 'auditor' && envelope?.revision === revision) {
-      // An auditor's standing is the same on every case, and the case exists (its event does): neither asks for
-      // the case's state, and an auditor sees every event whole (discloseEvent), so none is folded.
+      // An auditor's standing is the same on every case, the case exists (its event does), and an auditor sees
+      // every event whole: none of it asks for the case's state, so none is folded.
       await this.admit(caseId, reader, view, { exists: true, standing: 'auditor', cameLater: false }, asked);
-      return { envelope, disclosed: discloseEvent(envelope, caseDecider.initialState(), caseDecider.initialState(), reader) };
+      return { envelope, disclosed: disclosedToAuditor(envelope) };
     }
     const { state: current } = await this.path.load(stream);
     await this.admit(caseId, reader, view, { exists: current.status !== 'none', standing: standingOf(current, reader), cameLater: false }, asked);
