@@ -43,6 +43,8 @@ describeWithChromium('the sign-in page and the list of pages in a browser', () =
   ])('lists the pages for %s, and passes the accessibility check', async (_who, agencyId, pages) => {
     const { page, problems } = await watchedPage(browser);
     await signInAsDevOfficer(page, service.baseUrl, agencyId);
+    // The home page lists the pages once it has asked who is signed in, all in one go ('Open a case' is for everyone).
+    await page.locator('#pages a').first().waitFor();
     expect(await page.locator('#pages a').allTextContents()).toEqual(pages);
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath(`home-${agencyId}`), fullPage: true });
