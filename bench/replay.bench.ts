@@ -8,6 +8,12 @@ import { BENCH_ISSUER, BENCH_SUPPORT_KINDS, benchOpenCase } from './bench-case';
 
 export interface ReplayParameters {
   readonly events: number;
+  /**
+   * Untimed replays first: a running service replays cases with its code compiled, and the first few
+   * replays of a fresh process time V8 compiling it (the fold ran at 200 k events/s in the first replay and
+   * 780 k/s from the fourth).
+   */
+  readonly warmup: number;
   readonly runs: number;
   /** Events per append while building the case. */
   readonly buildBatch: number;
@@ -41,7 +47,8 @@ export async function benchReplay(open: () => Promise<EventStore>, p: ReplayPara
     const full: number[] = [];
     const readOnly: number[] = [];
     const foldOnly: number[] = [];
-    for (let run = 0; run < p.runs; run++) {
+    for (let run = 0; run < p.warmup + p.runs; run++) {
+      if (run === p.warmup) for (const times of [full, readOnly, foldOnly]) times.length = 0;
       let started = performance.now();
       let state = caseDecider.initialState();
       let count = 0;

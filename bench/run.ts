@@ -83,7 +83,7 @@ const parameters = {
   barePost: { route: 'POST /items/:id/support', body: supportBody, validation: 'ValidationPipe whitelist + forbidNonWhitelisted + transform' },
   rawAppend: { writers: 50, durationSeconds: quick ? 1 : 5, eventsPerAppend: 1, serialWriterSeconds: quick ? 1 : 2 },
   appendWithLedger: { writers: 50, durationSeconds: quick ? 1 : 5, eventsPerAppend: 1, checkpointIntervalMs: 1000 },
-  replay: { events: quick ? 2_000 : 10_000, runs: 5, buildBatch: 500 },
+  replay: { events: quick ? 2_000 : 10_000, warmup: quick ? 1 : 5, runs: quick ? 2 : 10, buildBatch: 500 },
   reads: {
     cases: quick ? 50 : 500,
     eventsPerCase: 8,
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
 
     if (runs('replay')) {
       for (const { store, results: r } of stores) {
-        progress(`${store.adapter}: replay: building a ${parameters.replay.events}-event case, then ${parameters.replay.runs} timed replays`);
+        progress(`${store.adapter}: replay: building a ${parameters.replay.events}-event case, then ${parameters.replay.warmup} untimed and ${parameters.replay.runs} timed replays`);
         r.replay = await benchReplay(() => store.open('replay'), parameters.replay);
       }
     }
@@ -537,7 +537,7 @@ function replayRows({ replay }: StoreResults, suffix: string): Row[] {
       key: `replay_events_per_s${suffix}`,
       value: replay.eventsPerSecond,
       unit: '/s',
-      note: `${replay.events} events read, parsed and folded; best of ${parameters.replay.runs}`,
+      note: `${replay.events} events read, parsed and folded; best of ${parameters.replay.runs} after ${parameters.replay.warmup} untimed`,
     },
     { key: `replay_ms${suffix}`, value: replay.bestMs, unit: 'ms', note: `median ${replay.medianMs.toFixed(1)} ms` },
     { key: `replay_read_only_events_per_s${suffix}`, value: replay.readOnlyEventsPerSecond, unit: '/s', note: 'readStream + JSON parse, no fold' },
