@@ -1,5 +1,4 @@
-import { hash as oneShotHash } from 'node:crypto';
-import { GENESIS_HASH, SealedEnvelope, envelopeHash } from '@samverkan/sealing';
+import { GENESIS_HASH, SealedEnvelope } from '@samverkan/sealing';
 
 const EVENT_HASH = /^[0-9a-f]{64}$/;
 
@@ -27,39 +26,6 @@ export function withheldShapeProblem(value: unknown): string | undefined {
   if (typeof event.prev !== 'string') return 'the withheld event has no prev hash';
   if (typeof event.hash !== 'string' || !EVENT_HASH.test(event.hash)) return 'the withheld event has no hash of 64 lowercase hex digits';
   return undefined;
-}
-
-/**
- * The hash recomputed from the envelope's content, or undefined if it still matches the stored one. `stored`,
- * where given, is the envelope's bytes as the store keeps them (its canonical JSON, hash included): when they
- * hash to it, it matches without canonicalising the parsed envelope again (storedBytesHashTo).
- */
-export function hashMismatch(event: SealedEnvelope, stored?: Buffer): { expected: string; found: string } | undefined {
-  if (stored !== undefined && storedBytesHashTo(stored, event)) return undefined;
-  const recomputed = envelopeHash(event);
-  return recomputed === event.hash ? undefined : { expected: recomputed, found: event.hash };
-}
-
-const DATA_FIRST = Buffer.from('{"data":');
-let scratch = Buffer.alloc(1 << 16);
-
-/**
- * Whether an event's stored bytes (UTF-8), less its hash member, hash to its hash: then they are byte for byte
- * the canonical JSON that was hashed when it was sealed (SHA-256 is preimage resistant), so the envelope parsed
- * from them is the one sealed, and canonicalising it again (the costliest step of a check) would only say so
- * again. The hash member is found where canonical JSON puts it, between `data` and `id` at the top level,
- * followed by the event's own id: nothing inside `data` can hold the event's own hash. False when the bytes are
- * not so, or do not hash to it; the caller then recomputes from the parsed envelope, which says what differs.
- */
-export function storedBytesHashTo(stored: Buffer, event: Pick<SealedEnvelope, 'hash' | 'id'>): boolean {
-  const member = `"hash":"${event.hash}",`; // ASCII: as many bytes as characters
-  const at = stored.indexOf(`,${member}"id":${JSON.stringify(event.id)},"metadata":`);
-  if (at < 0 || stored.compare(DATA_FIRST, 0, DATA_FIRST.length, 0, DATA_FIRST.length) !== 0) return false;
-  const length = stored.length - member.length;
-  if (scratch.length < length) scratch = Buffer.alloc(Math.max(length, scratch.length * 2));
-  stored.copy(scratch, 0, 0, at + 1);
-  stored.copy(scratch, at + 1, at + 1 + member.length);
-  return oneShotHash('sha256', scratch.subarray(0, length), 'hex') === event.hash;
 }
 
 /** A break in one stream's chain, found at the event that shows it. */

@@ -2,7 +2,8 @@ import { readSync } from 'node:fs';
 import { HASH_SIZE, leafHash } from '@samverkan/ledger';
 import { SealedEnvelope } from '@samverkan/sealing';
 import { errorMessage } from './cli';
-import { envelopeShapeProblem, hashMismatch } from './envelope-check';
+import { hashMismatch } from '@samverkan/sealing';
+import { envelopeShapeProblem } from './envelope-check';
 
 /**
  * The checks of an export that look at one line at a time: it is JSON, it holds an envelope, and the envelope

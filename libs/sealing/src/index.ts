@@ -2,3 +2,4 @@ export * from './envelope';
 export * from './seal';
 export * from './verify-chain';
 export * from './case-stream';
+export * from './stored-hash';

@@ -4,10 +4,12 @@ import {
   envelopeHash,
   EventDraft,
   GENESIS_HASH,
+  hashMismatch,
   SealedEnvelope,
   sealEvents,
   serializeEnvelope,
   sha256Hex,
+  storedBytesHashTo,
   verifyChain,
 } from '@samverkan/sealing';
 import rfc8785 from './testing/fixtures/rfc8785.json';
@@ -257,5 +259,57 @@ describe('canonical JSON (RFC 8785)', () => {
 
   it('refuses a value that has no JSON form', () => {
     expect(() => canonicalJson(undefined)).toThrow(TypeError);
+  });
+});
+
+/** One event sealed as the first of its stream. */
+const sealOne = (stream: string, data: EventDraft['data']) => sealEvents(stream, null, [draft(data)])[0];
+
+describe('checking one envelope', () => {
+  it('names the hash of the content and the stored hash of an edited event', () => {
+    const event = sealOne('case-a', { n: 0 });
+    expect(hashMismatch(event)).toBeUndefined();
+    const edited = { ...event, data: { n: 1 } };
+    expect(hashMismatch(edited)).toEqual({ expected: expect.stringMatching(/^[0-9a-f]{64}$/), found: event.hash });
+  });
+});
+
+// The ledger checks the text its store read, an auditor's verifier the bytes of an export line: the same rule.
+describe.each([
+  ['as text', (text: string): string | Buffer => text],
+  ['as UTF-8 bytes', (text: string): string | Buffer => Buffer.from(text)],
+])("checking an event's hash from its stored form, %s", (_, stored) => {
+  const event = sealOne('case-a', { n: 0 });
+
+  it('takes the stored form that hashes to the event, without canonicalising it again', () => {
+    expect(storedBytesHashTo(stored(serializeEnvelope(event)), event)).toBe(true);
+    expect(hashMismatch(event, stored(serializeEnvelope(event)))).toBeUndefined();
+  });
+
+  it('hashes UTF-8 where the data is not ASCII', () => {
+    const swedish = sealOne('case-c', { municipality: 'Malmö', note: 'Åsa — 𝄞' });
+    expect(storedBytesHashTo(stored(serializeEnvelope(swedish)), swedish)).toBe(true);
+  });
+
+  it('leaves a stored form changed after sealing to the full check, which reports what it recomputed', () => {
+    const changed = serializeEnvelope(event).replace('"n":0', '"n":1');
+    const parsed = JSON.parse(changed) as SealedEnvelope;
+    expect(storedBytesHashTo(stored(changed), parsed)).toBe(false);
+    expect(hashMismatch(parsed, stored(changed))).toEqual({ expected: envelopeHash(parsed), found: event.hash });
+  });
+
+  it('leaves a stored form in another order to the full check, which takes the same content', () => {
+    const { hash, ...content } = event;
+    const reordered = JSON.stringify({ hash, ...content });
+    expect(storedBytesHashTo(stored(reordered), event)).toBe(false);
+    expect(hashMismatch(event, stored(reordered))).toBeUndefined();
+  });
+
+  it('finds the hash member only where canonical JSON puts it, whatever the data holds that looks like one', () => {
+    const id = '0195f0c2-0000-7000-8000-00000000decc';
+    const [decoy] = sealEvents('case-b', null, [{ ...draft(), id, data: { note: `,"hash":"${'0'.repeat(64)}","id":"${id}","metadata":` } }]);
+    expect(storedBytesHashTo(stored(serializeEnvelope(decoy)), decoy)).toBe(true);
+    const lying = { ...decoy, hash: '0'.repeat(64) };
+    expect(storedBytesHashTo(stored(serializeEnvelope(decoy).replace(decoy.hash, lying.hash)), lying)).toBe(false);
   });
 });

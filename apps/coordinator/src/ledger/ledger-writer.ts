@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EventStore, LogFollower, RecordedEvent } from '@samverkan/eventstore';
 import { AsyncMerkleTree, eventLeafHash } from '@samverkan/ledger';
-import { envelopeHash, GENESIS_HASH } from '@samverkan/sealing';
+import { GENESIS_HASH, hashMismatch } from '@samverkan/sealing';
 import { LedgerState } from './ledger-halt';
 import { LeafRecord, LedgerStore, StreamHead } from './ledger-store';
 
@@ -114,7 +114,7 @@ export class LedgerWriter {
       let index = await tx.leafCount();
       const records: Array<LeafRecord & { hash: string }> = [];
       const leaves: Buffer[] = [];
-      for (const { envelope, position } of batch) {
+      for (const { envelope, position, raw } of batch) {
         const sealedBefore = sealed.get(envelope.id);
         if (sealedBefore) {
           this.state.halt({
@@ -130,9 +130,10 @@ export class LedgerWriter {
         const expectedPrev = head ? head.hash : GENESIS_HASH;
         const expectedRevision = head ? head.revision + 1 : 0;
         const at = { eventId: envelope.id, stream: envelope.stream, revision: envelope.revision };
-        const recomputed = envelopeHash(envelope);
-        if (recomputed !== envelope.hash)
-          this.state.halt({ reason: `event ${envelope.id} does not hash to its stored hash`, ...at, expected: recomputed, found: envelope.hash });
+        // The text the store read hashes to the event's hash when it is what was sealed (stored-hash.ts); only
+        // otherwise is the parsed envelope canonicalised again, which names the hash of what it holds.
+        const mismatch = hashMismatch(envelope, raw);
+        if (mismatch) this.state.halt({ reason: `event ${envelope.id} does not hash to its stored hash`, ...at, ...mismatch });
         if (envelope.revision !== expectedRevision) {
           this.state.halt({
             reason: `event ${envelope.id} is not the next revision of ${envelope.stream}`,
