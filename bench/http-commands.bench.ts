@@ -65,7 +65,8 @@ export async function benchHttpCommands(
     const loadEnded = performance.now();
 
     // Every request was answered, so each 2xx is exactly one SupportProvided event and nothing is in flight.
-    const eventsExpected = 2 * p.cases + warmup.ok + load.ok;
+    // Opening a case wrote three: its subject registered as a person, the case opened, the lead agency joined.
+    const eventsExpected = 3 * p.cases + warmup.ok + load.ok;
     const caughtUpAt = await indexCatchUp(app, store, 60_000);
     const projectionCatchUpMs = caughtUpAt === null ? null : caughtUpAt - loadEnded;
     const eventsStored = await countEvents(store);
