@@ -238,7 +238,9 @@ async function main(): Promise<void> {
 
     if (runs('replay')) {
       for (const { store, results: r } of stores) {
-        progress(`${store.adapter}: replay: building a ${parameters.replay.events}-event case, then ${parameters.replay.warmup} untimed and ${parameters.replay.runs} timed replays`);
+        progress(
+          `${store.adapter}: replay: building a ${parameters.replay.events}-event case, then ${parameters.replay.warmup} untimed and ${parameters.replay.runs} timed replays`,
+        );
         r.replay = await benchReplay(() => store.open('replay'), parameters.replay);
       }
     }
