@@ -1,8 +1,7 @@
 import { readSync } from 'node:fs';
 import { HASH_SIZE, leafHash } from '@samverkan/ledger';
-import { SealedEnvelope } from '@samverkan/sealing';
+import { hashMismatch, SealedEnvelope } from '@samverkan/sealing';
 import { errorMessage } from './cli';
-import { hashMismatch } from '@samverkan/sealing';
 import { envelopeShapeProblem } from './envelope-check';
 
 /**

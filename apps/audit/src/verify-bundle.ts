@@ -1,7 +1,6 @@
 import { AUDIT_BUNDLE_FORMATS, AuditBundle, BundledEvent, eventLeafHash, ProofError, verifyInclusion, WithheldEvent } from '@samverkan/ledger';
-import { caseIdOf, caseStream, SealedEnvelope } from '@samverkan/sealing';
+import { caseIdOf, caseStream, hashMismatch, SealedEnvelope } from '@samverkan/sealing';
 import { Command, describeEvent, EXIT_OK, errorMessage, Findings, parseCommand, UsageError } from './cli';
-import { hashMismatch } from '@samverkan/sealing';
 import { envelopeShapeProblem, StreamHeads, withheldShapeProblem } from './envelope-check';
 import { describeCheckpoint, looseHex, OpenedCheckpoint, openCheckpointFile, originMismatch, readInputFile, readVerifierKey } from './inputs';
 import { fetchJson, serverToken, serverUrl, ServerUnavailable } from './server';
