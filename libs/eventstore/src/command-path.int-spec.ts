@@ -52,6 +52,60 @@ describe('the command path', () => {
     ).toMatchObject({ ok: true, events: 3 });
   });
 
+  describe('deciding on the stream as it last saw it, where another writer has appended since', () => {
+    // Refuses to take the total past 10; an append is the only answer the store checks the stream for.
+    const capped: Decider<Add, Added, Total> = {
+      ...counter,
+      decide: (command, state) => {
+        if (state.total + command.amount > 10) throw new PreconditionFailedError(`${state.total} + ${command.amount} is over 10`);
+        return counter.decide(command, state);
+      },
+    };
+    let one: CommandPath<Add, Added, Total>;
+    let other: CommandPath<Add, Added, Total>;
+    let otherStore: SqliteEventStore;
+    const stream = () => `counter-${uuidv7()}`;
+    beforeEach(() => {
+      one = new CommandPath(store, capped, { now });
+      otherStore = new SqliteEventStore({ file: join(dir, 'events.db') }); // another process's connection
+      other = new CommandPath(otherStore, capped, { now });
+    });
+    afterEach(() => otherStore.close());
+
+    it('refuses a command only on the stream as the store holds it', async () => {
+      const s = stream();
+      await one.execute(s, { type: 'Add', amount: 9 }, as());
+      await other.execute(s, { type: 'Add', amount: -5 }, as());
+      const outcome = await one.execute(s, { type: 'Add', amount: 5 }, as()); // 9 + 5 was over; 4 + 5 is not
+      expect(outcome).toMatchObject({ revision: 2, state: { total: 9, events: 3 } });
+    });
+
+    it("checks an If-Match against the stream's revision in the store", async () => {
+      const s = stream();
+      await one.execute(s, { type: 'Add', amount: 1 }, as());
+      await other.execute(s, { type: 'Add', amount: 1 }, as());
+      const outcome = await one.execute(s, { type: 'Add', amount: 1 }, as(uuidv7(), { expectedRevision: 1 }));
+      expect(outcome).toMatchObject({ revision: 2, state: { total: 3, events: 3 } });
+      await expect(one.execute(s, { type: 'Add', amount: 1 }, as(uuidv7(), { expectedRevision: 1 }))).rejects.toBeInstanceOf(PreconditionFailedError);
+    });
+
+    it('answers a command id the other writer handled with its events, and appends nothing', async () => {
+      const s = stream();
+      await one.execute(s, { type: 'Add', amount: 1 }, as());
+      const first = await other.execute(s, { type: 'Add', amount: 2 }, as('cmd-elsewhere'));
+      const again = await one.execute(s, { type: 'Add', amount: 2 }, as('cmd-elsewhere'));
+      expect(again).toMatchObject({ replayed: true, revision: first.revision, events: first.events });
+      expect(await collect(store.readStream(s))).toHaveLength(2);
+    });
+
+    it('appends nothing where the decider decides nothing, answering the revision in the store', async () => {
+      const s = stream();
+      await one.execute(s, { type: 'Add', amount: 1 }, as());
+      await other.execute(s, { type: 'Add', amount: 1 }, as());
+      expect(await one.execute(s, { type: 'Add', amount: 0 }, as())).toMatchObject({ revision: 1, events: [], state: { total: 2 } });
+    });
+  });
+
   it("keeps the state after each event it writes or reads where the log's followers find it, as they would fold it", async () => {
     const states = new StreamStates<Total>();
     const path = new CommandPath(store, counter, { now, states });
