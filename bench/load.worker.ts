@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
-import type { LoadResult, LoadSpec } from './load';
+import type { GeneratedLoad, LoadSpec } from './load';
 
 const spec = workerData as LoadSpec;
 const pick = () => spec.paths[Math.floor(Math.random() * spec.paths.length)];
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   // Off the main thread autocannon leaves its results unaggregated (histograms still encoded).
   const result = autocannon.aggregateResult(chunks, options);
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
-  const summary: LoadResult = {
+  const summary: GeneratedLoad = {
     durationSeconds: elapsed,
     responses: result.requests.total,
     ok: result['2xx'],

@@ -316,6 +316,7 @@ async function main(): Promise<void> {
           { key: 'bare_post_per_s', value: bare.load.okPerSecond, unit: '/s', note: `no store, no auth; ${loadNote(bare.load)}` },
           { key: 'bare_post_p50_ms', value: bare.load.latencyMs.p50, unit: 'ms' },
           { key: 'bare_post_p99_ms', value: bare.load.latencyMs.p99, unit: 'ms' },
+          ...cpuRows('bare_post', bare.load, ''),
         ]
       : []),
     ...bothStores('raw-append', rawAppendRows, ['raw_append_per_s', 'raw_append_p50_ms', 'raw_append_p99_ms']),
@@ -487,6 +488,7 @@ function commandRows({ commands }: StoreResults, suffix: string): Row[] {
     { key: `commands_per_s${suffix}`, value: commands.load.okPerSecond, unit: '/s', note: `2xx only, ${loadNote(commands.load)}` },
     { key: `command_p50_ms${suffix}`, value: commands.load.latencyMs.p50, unit: 'ms' },
     { key: `command_p99_ms${suffix}`, value: commands.load.latencyMs.p99, unit: 'ms' },
+    ...cpuRows('command', commands.load, suffix),
     { key: `command_non2xx${suffix}`, value: commands.load.non2xx, unit: '', note: statusNote(commands.load.statusCodes) },
     { key: `command_errors${suffix}`, value: commands.load.errors + commands.load.timeouts, unit: '', note: 'no response (connection errors, timeouts)' },
     {
@@ -673,6 +675,19 @@ function freeBytes(dir: string): number {
 
 const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+
+/** CPU time a request costs: the service's main thread, and the whole process (the load generator with it). */
+function cpuRows(name: string, load: LoadResult, suffix: string): Row[] {
+  return [
+    { key: `${name}_main_thread_us${suffix}`, value: load.cpuUsPerResponse.mainThread, unit: 'µs', note: "the service's main thread busy per request" },
+    {
+      key: `${name}_process_cpu_us${suffix}`,
+      value: load.cpuUsPerResponse.process,
+      unit: 'µs',
+      note: 'CPU of the process per request, load generator included',
+    },
+  ];
+}
 
 function loadNote(load: LoadResult): string {
   return `${load.responses} requests in ${load.durationSeconds.toFixed(1)} s, ${load.chunks} chunk${load.chunks === 1 ? '' : 's'}`;
