@@ -9,8 +9,8 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-/** SHA-256 (hex) of a UTF-8 string. */
-export function sha256Hex(text: string): string {
+/** SHA-256 (hex) of a string, as UTF-8, or of bytes. */
+export function sha256Hex(text: string | Uint8Array): string {
   return oneShotHash('sha256', text, 'hex');
 }
 

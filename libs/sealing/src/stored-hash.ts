@@ -1,6 +1,5 @@
-import { hash as oneShotHash } from 'node:crypto';
 import { SealedEnvelope } from './envelope';
-import { envelopeHash } from './seal';
+import { envelopeHash, sha256Hex } from './seal';
 
 /**
  * The hash recomputed from the envelope's content, or undefined if it still matches the stored one. `stored`,
@@ -14,8 +13,6 @@ export function hashMismatch(event: SealedEnvelope, stored?: Buffer | string): {
   return recomputed === event.hash ? undefined : { expected: recomputed, found: event.hash };
 }
 
-const DATA_FIRST = '{"data":';
-const DATA_FIRST_BYTES = Buffer.from(DATA_FIRST);
 let scratch = Buffer.alloc(1 << 16);
 
 /**
@@ -29,17 +26,17 @@ let scratch = Buffer.alloc(1 << 16);
  */
 export function storedBytesHashTo(stored: Buffer | string, event: Pick<SealedEnvelope, 'hash' | 'id'>): boolean {
   const member = `"hash":"${event.hash}",`; // ASCII: as many bytes as characters
-  const marker = `,${member}"id":${JSON.stringify(event.id)},"metadata":`;
-  if (typeof stored === 'string') {
-    const at = stored.indexOf(marker);
-    if (at < 0 || !stored.startsWith(DATA_FIRST)) return false;
-    return oneShotHash('sha256', stored.slice(0, at + 1) + stored.slice(at + 1 + member.length), 'hex') === event.hash;
-  }
-  const at = stored.indexOf(marker);
-  if (at < 0 || stored.compare(DATA_FIRST_BYTES, 0, DATA_FIRST_BYTES.length, 0, DATA_FIRST_BYTES.length) !== 0) return false;
-  const length = stored.length - member.length;
+  const at = stored.indexOf(`,${member}"id":${JSON.stringify(event.id)},"metadata":`);
+  if (at < 0 || stored.indexOf('{"data":') !== 0) return false;
+  return sha256Hex(withoutRange(stored, at + 1, at + 1 + member.length)) === event.hash;
+}
+
+/** `stored` less the characters (or bytes) from `start` to `end`; bytes into a buffer reused from call to call. */
+function withoutRange(stored: Buffer | string, start: number, end: number): string | Buffer {
+  if (typeof stored === 'string') return stored.slice(0, start) + stored.slice(end);
+  const length = stored.length - (end - start);
   if (scratch.length < length) scratch = Buffer.alloc(Math.max(length, scratch.length * 2));
-  stored.copy(scratch, 0, 0, at + 1);
-  stored.copy(scratch, at + 1, at + 1 + member.length);
-  return oneShotHash('sha256', scratch.subarray(0, length), 'hex') === event.hash;
+  stored.copy(scratch, 0, 0, start);
+  stored.copy(scratch, start, end);
+  return scratch.subarray(0, length);
 }
