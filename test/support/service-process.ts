@@ -61,7 +61,7 @@ export class ServiceProcess {
     return service;
   }
 
-  async health(): Promise<{ status: string; roles: Record<string, string>; ledger: { size: number; checkpoint: number } }> {
+  async health(): Promise<{ status: string; roles: Record<string, string>; ledger: { size: number; checkpoint: number; halted?: Record<string, unknown> } }> {
     const token = await signDevToken(this.dataDir, 'polisen-malmo', 'health-probe');
     return (await fetch(`${this.baseUrl}/health`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<
       Awaited<ReturnType<ServiceProcess['health']>>

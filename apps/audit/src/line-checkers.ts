@@ -1,6 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { moduleWorker } from '@samverkan/common';
 import { CheckedLines, ExportRangeChecker } from './export-lines';
 
 /**
@@ -72,9 +72,7 @@ export function lineCheckers(threads: number, file: string, fileSize: number): L
  * entry point runs the command only on the main thread).
  */
 function startWorker(job: Job): Worker {
-  const options = { workerData: { role: ROLE, job } };
-  if (!__filename.endsWith('.ts')) return new Worker(__filename, options);
-  return new Worker(resolve(__dirname, '..', '..', '..', 'scripts', 'run-ts.js'), { ...options, argv: [__filename] });
+  return moduleWorker(__filename, { workerData: { role: ROLE, job } });
 }
 
 if (!isMainThread && (workerData as { role?: string } | undefined)?.role === ROLE) {

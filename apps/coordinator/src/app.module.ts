@@ -1,5 +1,5 @@
 import { DevSignInController } from './ui/dev-sign-in.controller';
-import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock, CLOCK, systemClock } from '@samverkan/common';
@@ -40,6 +40,8 @@ import { CaseIndex } from './case-index/case-index';
 import { openCaseIndex } from './case-index/open-case-index';
 import { CaseIndexProjector } from './case-index/case-index.projector';
 import { WorklistController } from './case-index/worklist.controller';
+import { Followers } from './followers/follower-status';
+import { FollowerThread } from './followers/follower-thread';
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -47,6 +49,8 @@ export interface AppOptions {
   readonly clock?: Clock;
   /** The routes the HTTP server registers, filled in as it registers them (createApp passes them). */
   readonly routes?: KnownRoutes;
+  /** Where this process's followers of the log run on a thread of their own (bootstrap.ts startService). */
+  readonly followerThread?: FollowerThread;
 }
 
 class StoreLifecycle implements OnApplicationShutdown {
@@ -62,10 +66,18 @@ class StoreLifecycle implements OnApplicationShutdown {
   }
 }
 
+/** Where the follower thread seals, this thread's ledger asks it to sign and learns its halt. */
+@Injectable()
+class FollowerThreadSealing {
+  constructor(ledger: LedgerService, thread: FollowerThread) {
+    ledger.sealedBy(thread);
+  }
+}
+
 /** The coordinator: API, ledger, case index and process managers over the store `EVENT_STORE` names (SQLite by default). */
 @Module({})
 export class AppModule {
-  static forRoot({ config, clock = systemClock, routes = new KnownRoutes() }: AppOptions): DynamicModule {
+  static forRoot({ config, clock = systemClock, routes = new KnownRoutes(), followerThread }: AppOptions): DynamicModule {
     const { roles } = config;
     const kafka = config.kafkaBrokers !== undefined;
     return {
@@ -90,7 +102,8 @@ export class AppModule {
           useFactory: async (registry: AgencyRegistry) => {
             const authenticator = new AgencyAuthenticator(registry, config);
             const dev = await authenticator.loadAll();
-            if (dev.length > 0) {
+            // Said by the process (or thread) that answers requests, where the keys are used.
+            if (dev.length > 0 && roles.has('api')) {
               const why = config.devKeysExplicit ? 'SAMVERKAN_DEV_KEYS=true' : 'the embedded default store turns them on';
               new Logger('Auth').warn(
                 `DEVELOPMENT KEYS ARE ON (${why}): anyone who can read ${config.dataDir}/dev-keys can act as any of ${dev.length} agencies, ` +
@@ -121,6 +134,8 @@ export class AppModule {
         // Controllers and the relay read the ledger through its reader; only the writer changes it.
         { provide: LedgerReader, useFactory: (ledger: LedgerService) => ledger.reader, inject: [LedgerService] },
         StoreLifecycle,
+        Followers,
+        ...(followerThread ? [{ provide: FollowerThread, useValue: followerThread }, FollowerThreadSealing] : []),
         // The read models and the process managers that follow the log.
         ...(roles.has('projector') ? [CaseIndexProjector, ChildProtectionProcess, ReferralEscalationProcess, ProjectorRole] : []),
         // Sharing with agencies over Kafka, only when a broker is configured; without it nothing changes.

@@ -1,4 +1,4 @@
-import { LoggerService } from '@nestjs/common';
+import { INestApplicationContext, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -13,16 +13,44 @@ import { servePages } from './ui/pages';
 import { Logger as PinoLogger } from 'pino';
 import { logRequests, routeOf } from './observability/logging';
 import { Metrics } from './observability/metrics';
+import { AppConfig, FOLLOWER_ROLES, Role } from './config/app-config';
+import { FollowerThread, ThreadLogging } from './followers/follower-thread';
+
+export interface AppLogging {
+  readonly logger?: boolean | LoggerService;
+  readonly requestLog?: PinoLogger;
+}
 
 /**
- * Builds the application as `npm start` runs it; tests use the same function on a free port. `logger`: true
+ * The service as `npm start` runs it: where the process serves the API and also follows the log (the
+ * embedded default has every role) and `SAMVERKAN_FOLLOWER_THREAD` is on, the followers run on a thread of their
+ * own (followers/follower-thread.ts) and the application returned serves the API; else, one application with
+ * every role the configuration names. Closing the application stops the followers too.
+ */
+export async function startService(config: AppConfig, logging: AppLogging & { readonly threadLogging: ThreadLogging }): Promise<NestFastifyApplication> {
+  const followerRoles = FOLLOWER_ROLES.filter((role) => config.roles.has(role));
+  if (!config.followerThread || !config.roles.has('api') || followerRoles.length === 0) return createApp({ config }, logging);
+  const followerThread = await FollowerThread.start({ ...config, roles: new Set<Role>(followerRoles) }, logging.threadLogging);
+  try {
+    return await createApp({ config: { ...config, roles: new Set<Role>(['api']) }, followerThread }, logging);
+  } catch (error) {
+    await followerThread.stop();
+    throw error;
+  }
+}
+
+/** The followers of the log without an HTTP server: the follower thread's application (follower-thread.worker.ts). */
+export async function createFollowers(options: AppOptions, logger: LoggerService | false | Array<'log' | 'warn' | 'error'>): Promise<INestApplicationContext> {
+  privateDataDirectory(options.config.dataDir);
+  return NestFactory.createApplicationContext(AppModule.forRoot(options), { logger, abortOnError: false });
+}
+
+/**
+ * Builds one application with every role its configuration names (startService may split them over two threads); tests use the same function on a free port. `logger`: true
  * (log, warn, error), false (errors only), or a logger of one's own that gets every line; `requestLog`: where a
  * line for each request goes (observability/logging.ts), none by default.
  */
-export async function createApp(
-  options: AppOptions,
-  { logger = true, requestLog }: { logger?: boolean | LoggerService; requestLog?: PinoLogger } = {},
-): Promise<NestFastifyApplication> {
+export async function createApp(options: AppOptions, { logger = true, requestLog }: AppLogging = {}): Promise<NestFastifyApplication> {
   privateDataDirectory(options.config.dataDir);
   const routes = new KnownRoutes();
   const app = await NestFactory.create<NestFastifyApplication>(

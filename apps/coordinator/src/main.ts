@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { tokenCommand } from './auth/dev-keys';
-import { createApp } from './bootstrap';
+import { startService } from './bootstrap';
 import { JsonLogger, jsonLog } from './observability/logging';
 import { loadConfig } from './config/app-config';
 import { describeStores } from './config/describe-stores';
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   process.umask(0o077);
   const config = loadConfig();
   const log = config.logFormat === 'json' ? jsonLog(config.logLevel) : undefined;
-  const app = await createApp({ config }, log ? { logger: new JsonLogger(log), requestLog: log } : {});
+  const app = await startService(config, log ? { logger: new JsonLogger(log), requestLog: log, threadLogging: 'json' } : { threadLogging: 'text' });
   await app.listen(config.port, config.host);
   const base = `http://localhost:${config.port}`;
   const logger = new Logger('samverkan');

@@ -7,6 +7,8 @@ import { ValidationError } from '@samverkan/common';
  */
 export const ROLES = ['api', 'relay', 'ledger', 'projector'] as const;
 export type Role = (typeof ROLES)[number];
+/** The roles that follow the log rather than answer requests. */
+export const FOLLOWER_ROLES: readonly Role[] = ['ledger', 'projector', 'relay'];
 
 export const EVENT_STORE_KINDS = ['sqlite', 'postgres', 'eventstoredb'] as const;
 export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
@@ -97,6 +99,12 @@ export interface AppConfig {
   readonly esdbConnectionString: string | undefined;
   /** The roles this process takes (`SAMVERKAN_ROLES`, comma-separated; default all). */
   readonly roles: ReadonlySet<Role>;
+  /**
+   * Where a process that serves the API also follows the log (the ledger, the projector, the relay), run the
+   * followers on a thread of their own (`SAMVERKAN_FOLLOWER_THREAD`, default true): the API's thread then only
+   * answers requests, and a second core does the following. `false` keeps everything on one thread.
+   */
+  readonly followerThread: boolean;
 }
 
 export const APP_CONFIG = Symbol('AppConfig');
@@ -146,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX),
     ...stores,
     roles: roles(env.SAMVERKAN_ROLES),
+    followerThread: boolean(env, 'SAMVERKAN_FOLLOWER_THREAD', true),
   };
 }
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { EVENT_STORE, EventStore } from '@samverkan/eventstore';
@@ -6,8 +6,7 @@ import { Public } from '../auth/auth.guard';
 import { AuthenticatedRequest } from '../auth/request-authentication';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LedgerService } from '../ledger/ledger.service';
-import { RelayProvider } from '../relay/relay.provider';
-import { ProjectorRole } from '../leases/projector.role';
+import { Followers } from '../followers/follower-status';
 
 @ApiTags('health')
 @Controller('health')
@@ -16,8 +15,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly ledger: LedgerService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() private readonly relay?: RelayProvider,
-    @Optional() private readonly projector?: ProjectorRole,
+    private readonly followers: Followers,
   ) {}
 
   @Get()
@@ -29,6 +27,7 @@ export class HealthController {
   })
   async health(@Req() request: AuthenticatedRequest, @Res({ passthrough: true }) res: FastifyReply) {
     for await (const _ of this.store.readAll({ maxCount: 1 })) break;
+    const { roles } = await this.followers.status({ lags: false });
     const halted = this.ledger.halted;
     if (halted) res.status(503);
     return {
@@ -43,12 +42,7 @@ export class HealthController {
           }
         : {}),
       // api runs in every process that has it; relay, ledger and projector in one at a time (standby elsewhere)
-      roles: {
-        api: this.config.roles.has('api') ? 'active' : 'off',
-        projector: this.projector?.state ?? 'off',
-        ledger: this.ledger.state,
-        relay: this.relay?.state ?? 'off',
-      },
+      roles: { api: this.config.roles.has('api') ? 'active' : 'off', projector: roles.projector, ledger: roles.ledger, relay: roles.relay },
     };
   }
 }

@@ -57,13 +57,13 @@ export class LedgerCheckpointer {
     if (last) {
       const then = await this.tree.root(last.size);
       if (!then.equals(last.root)) {
-        this.state.halted = {
+        this.state.learnHalt({
           reason: `the log no longer has, at size ${last.size}, the root the ledger signed`,
           checkpointSize: last.size,
           expected: toHex(last.root),
           found: toHex(then),
-        };
-        this.logger.error(`the ledger halted: ${this.state.halted.reason}`);
+        });
+        this.logger.error(`the ledger halted: ${this.state.halted!.reason}`);
         return undefined;
       }
       verifyConsistency(last.size, size, last.root, root, await this.tree.consistencyProof(last.size, size));

@@ -21,11 +21,20 @@ export function haltedError(halt: LedgerHalt, prefix = ''): ConflictError {
 export class LedgerState {
   halted: LedgerHalt | undefined;
   private turn: Promise<unknown> = Promise.resolve();
+  private haltedNow: (halt: LedgerHalt) => void = () => undefined;
+  /** Resolves when the ledger halts (for a thread that must tell another). */
+  readonly whenHalted = new Promise<LedgerHalt>((resolve) => (this.haltedNow = resolve));
 
   /** Halts the ledger and throws its refusal. */
   halt(halt: LedgerHalt): never {
-    this.halted = halt;
+    this.learnHalt(halt);
     throw haltedError(halt);
+  }
+
+  /** Records a halt (the first one stays); for a ledger that learns it from the thread that seals. */
+  learnHalt(halt: LedgerHalt): void {
+    this.halted ??= halt;
+    this.haltedNow(this.halted);
   }
 
   /** Throws the refusal when the ledger halted. */

@@ -20,6 +20,12 @@ import { SignedHeadFile } from './signed-head';
 
 export type { LedgerHalt } from './ledger-halt';
 
+/** The thread of this process that seals the ledger, seen from one that does not. */
+export interface Sealer {
+  checkpointNow(): Promise<StoredCheckpoint | undefined>;
+  readonly whenHalted: Promise<LedgerHalt>;
+}
+
 /**
  * The ledger: an RFC 6962 Merkle tree of every event in the store's global order, and C2SP checkpoints of it
  * signed at least once a second while it grows. The tree lives in its LedgerStore (its own SQLite file, or
@@ -42,6 +48,8 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   /** Seals while this process holds the lease. */
   private writer?: LedgerWriter;
   private role?: SingleActive;
+  /** The thread of this process that seals, when it is not this one (the follower thread). */
+  private sealer?: Sealer;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
@@ -101,6 +109,20 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
     return this.shared.halted;
   }
 
+  /** Resolves when the ledger halts. */
+  get whenHalted(): Promise<LedgerHalt> {
+    return this.shared.whenHalted;
+  }
+
+  /**
+   * Where another thread of this process seals (the follower thread): signing "now" asks it, and its halt is
+   * this ledger's, so that the reader refuses what a halted ledger refuses.
+   */
+  sealedBy(sealer: Sealer): void {
+    this.sealer = sealer;
+    void sealer.whenHalted.then((halt) => this.shared.learnHalt(halt));
+  }
+
   /**
    * With the `ledger` role, seals while this process holds the ledger's lease (one active ledger; others
    * wait as standby). Without it, the ledger's store is only read, for proofs and checkpoints.
@@ -138,6 +160,10 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   /** Signs a checkpoint of the tree as it is now, if it grew since the last; returns the latest checkpoint. */
   async checkpointNow(): Promise<StoredCheckpoint | undefined> {
     // only the active ledger signs; elsewhere the latest it signed is the answer
+    if (!this.writer && this.sealer) {
+      this.shared.ensureNotHalted('the ledger halted and signs nothing more: ');
+      return this.sealer.checkpointNow();
+    }
     if (!this.writer) return this.store.latestCheckpoint();
     // What the log has delivered is sealed first, as the one asking expects of a checkpoint "now".
     await this.writer.hurry();

@@ -1,9 +1,7 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { FollowerLag, LogFollower } from '@samverkan/eventstore';
 import { LedgerService } from '../ledger/ledger.service';
-import { RelayProvider } from '../relay/relay.provider';
-import { ProjectorRole } from '../leases/projector.role';
+import { Followers, FollowerStatus, LAG_COUNTED_UP_TO } from '../followers/follower-status';
 import { Metrics } from './metrics';
 
 /**
@@ -13,7 +11,7 @@ import { Metrics } from './metrics';
  */
 @Injectable()
 export class ServiceGauges {
-  constructor(metrics: Metrics, ledger: LedgerService, @Optional() relay?: RelayProvider, @Optional() projector?: ProjectorRole) {
+  constructor(metrics: Metrics, ledger: LedgerService, followers: Followers) {
     const registers = [metrics.registry];
     new Gauge({
       name: 'samverkan_ledger_leaves',
@@ -48,13 +46,19 @@ export class ServiceGauges {
         this.set(ledger.halted ? 1 : 0);
       },
     });
+    // The followers' gauges read one status per scrape (on the follower thread, when they run there).
+    let measured: { at: number; status: Promise<FollowerStatus> } | undefined;
+    const status = () => {
+      if (!measured || Date.now() - measured.at > 1000) measured = { at: Date.now(), status: followers.status({ lags: true }) };
+      return measured.status;
+    };
     new Counter({
       name: 'samverkan_relay_failures_total',
       help: 'Times relaying to Kafka failed (a broker unreachable, a transaction refused) and resumed from the last committed position',
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        this.inc(relay?.failures ?? 0);
+        this.inc((await status()).relayFailures);
       },
     });
     new Gauge({
@@ -62,32 +66,10 @@ export class ServiceGauges {
       help: '1 for each role this process is active in (one process at a time is, for ledger, relay and projector)',
       labelNames: ['role'],
       registers,
-      collect() {
-        for (const [role, state] of [
-          ['ledger', ledger.state],
-          ['relay', relay?.state ?? 'off'],
-          ['projector', projector?.state ?? 'off'],
-        ] as const)
-          this.set({ role }, state === 'active' ? 1 : 0);
+      async collect() {
+        for (const [role, state] of Object.entries((await status()).roles)) this.set({ role }, state === 'active' ? 1 : 0);
       },
     });
-    const followers = (): LogFollower[] => [
-      ...(ledger.logFollower ? [ledger.logFollower] : []),
-      ...(relay && relay.state === 'active' ? [relay.logFollower] : []),
-      ...(projector && projector.state === 'active' ? projector.followers : []),
-    ];
-    // Both lag gauges read one measurement per follower and scrape.
-    let measured: { at: number; lags: Promise<Array<[string, FollowerLag | undefined]>> } | undefined;
-    const lags = () => {
-      if (!measured || Date.now() - measured.at > 1000) {
-        const now = new Date();
-        measured = {
-          at: now.getTime(),
-          lags: Promise.all(followers().map(async (f) => [f.name, await f.lag(now, LAG_COUNTED_UP_TO)] as [string, FollowerLag | undefined])),
-        };
-      }
-      return measured.lags;
-    };
     new Gauge({
       name: 'samverkan_follower_lag_events',
       help: `Events in the log not yet handled by each follower active in this process (ledger, relay, case-index, child-protection), counted up to ${LAG_COUNTED_UP_TO}`,
@@ -95,7 +77,7 @@ export class ServiceGauges {
       registers,
       async collect() {
         this.reset();
-        for (const [follower, lag] of await lags()) if (lag) this.set({ follower }, lag.events);
+        for (const [follower, lag] of (await status()).lags) if (lag) this.set({ follower }, lag.events);
       },
     });
     new Gauge({
@@ -105,10 +87,8 @@ export class ServiceGauges {
       registers,
       async collect() {
         this.reset();
-        for (const [follower, lag] of await lags()) if (lag) this.set({ follower }, lag.seconds);
+        for (const [follower, lag] of (await status()).lags) if (lag) this.set({ follower }, lag.seconds);
       },
     });
   }
 }
-
-const LAG_COUNTED_UP_TO = 10_000;

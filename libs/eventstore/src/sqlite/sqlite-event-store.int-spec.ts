@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConcurrencyError } from '@samverkan/common';
-import { EventDraft, sealEvents, verifyChain } from '@samverkan/sealing';
+import Database from 'better-sqlite3';
+import { EventDraft, sealEvents, serializeEnvelope, verifyChain } from '@samverkan/sealing';
 import { appendSealed, readStreamHead } from '../sealed-append';
 import { describeEventStoreContract } from '../testing/event-store-contract';
 import { SqliteEventStore } from './sqlite-event-store';
@@ -138,10 +139,10 @@ describe('the SQLite event store file', () => {
       expect((await readAll(reader.readStream(stream))).map((e) => e.envelope)).toEqual(sealed);
     });
 
-    it("delivers the first one's appends to the second one's subscription, found by polling", async () => {
+    it("delivers the first one's appends to the second one's subscription at once, as a second thread's store would be told", async () => {
       const stream = `shared-${randomUUID()}`;
       const writer = open();
-      const reader = open(20);
+      const reader = open(60_000); // a poll that would outlast the test: only being told can deliver in time
       const { result: marker } = await appendSealed(writer, `marker-${randomUUID()}`, null, [draft()]);
       const subscription = reader.subscribeToAll({ after: marker.position });
       const iterator = subscription[Symbol.asyncIterator]();
@@ -149,10 +150,30 @@ describe('the SQLite event store file', () => {
       try {
         const { sealed: earlier } = await appendSealed(writer, stream, null, [draft()]);
         expect((await iterator.next()).value?.envelope).toEqual(earlier[0]);
-        // Now the reader has caught up and waits; only its poll can notice what the writer appends next.
+        // Now the reader has caught up and waits; the writer's commit tells it.
         const { sealed: later } = await appendSealed(writer, stream, { revision: 0, hash: earlier[0].hash }, [draft()]);
         expect((await iterator.next()).value?.envelope).toEqual(later[0]);
       } finally {
+        await subscription.close();
+      }
+    });
+
+    it('finds by polling what another process appended (a connection that tells no one)', async () => {
+      const reader = open(20);
+      const { result: marker } = await appendSealed(reader, `marker-${randomUUID()}`, null, [draft()]);
+      const subscription = reader.subscribeToAll({ after: marker.position });
+      const iterator = subscription[Symbol.asyncIterator]();
+      const otherProcess = new Database(file);
+      try {
+        const next = iterator.next();
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the reader has caught up and waits
+        const [event] = sealEvents(`shared-${randomUUID()}`, null, [draft()]);
+        otherProcess
+          .prepare('INSERT INTO events (stream, revision, id, type, hash, envelope) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(event.stream, event.revision, event.id, event.type, event.hash, serializeEnvelope(event));
+        expect((await next).value?.envelope).toEqual(event);
+      } finally {
+        otherProcess.close();
         await subscription.close();
       }
     });

@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { ConflictError, ValidationError } from '@samverkan/common';
 import { SealedEnvelope, serializeEnvelope } from '@samverkan/sealing';
@@ -19,7 +21,10 @@ import { openSqliteFile } from '@samverkan/sql/sqlite';
 export interface SqliteEventStoreOptions {
   /** Path of the database file; created with its folder when missing. */
   readonly file: string;
-  /** How long a subscription waits before looking for events appended by another process. */
+  /**
+   * How long a subscription waits before looking for events appended by another process (a store on the same
+   * file in another thread of this process tells its subscriptions at once).
+   */
   readonly pollIntervalMs?: number;
 }
 
@@ -47,6 +52,8 @@ const PAGE = 512;
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly appended = new EventEmitter();
+  /** The other stores on this file in this process (other threads): each commit is told to them. */
+  private readonly sameFile: BroadcastChannel;
   private readonly pollIntervalMs: number;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
@@ -64,6 +71,9 @@ export class SqliteEventStore implements EventStore {
     this.appended.setMaxListeners(0); // one listener per open subscription
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.db = openSqliteFile(options.file, 'FULL');
+    this.sameFile = new BroadcastChannel(`samverkan-sqlite-event-store:${resolve(options.file)}`);
+    this.sameFile.unref();
+    this.sameFile.onmessage = () => this.appended.emit('appended');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         position INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -158,6 +168,7 @@ export class SqliteEventStore implements EventStore {
     this.flush();
     this.closed = true;
     this.appended.emit('appended');
+    this.sameFile.close();
     this.db.close();
   }
 
@@ -189,6 +200,7 @@ export class SqliteEventStore implements EventStore {
       else pending.resolve(result);
     }
     this.appended.emit('appended');
+    this.sameFile.postMessage(null);
   }
 
   /** Runs inside a transaction: checks the expectation and the chain link, then inserts. */
