@@ -1,11 +1,10 @@
 import { join, resolve } from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { systemClock } from '@samverkan/common';
 import { EVENT_STORE, EventStore, LogPosition } from '@samverkan/eventstore';
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
-import { createApp } from '../apps/coordinator/src/bootstrap';
-import { loadConfig } from '../apps/coordinator/src/config/app-config';
-import { CaseIndexProjector } from '../apps/coordinator/src/case-index/case-index.projector';
+import { startService as startTheService } from '../apps/coordinator/src/bootstrap';
+import { AppConfig, loadConfig } from '../apps/coordinator/src/config/app-config';
+import { CaseIndex } from '../apps/coordinator/src/case-index/case-index';
 import { LoadResult, runLoad } from './load';
 
 export interface HttpCommandParameters {
@@ -77,12 +76,25 @@ export async function benchHttpCommands(
 }
 
 /**
+ * The service's configuration as `npm start` reads it, on the data directory and store settings given; with
+ * SAMVERKAN_FOLLOWER_THREAD=false in the bench's environment, the followers run on the API's thread.
+ */
+export function serviceConfig(dataDir: string, storeEnv: Readonly<Record<string, string>> = {}): AppConfig {
+  const env = {
+    ...storeEnv,
+    SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml'),
+    SAMVERKAN_FOLLOWER_THREAD: process.env.SAMVERKAN_FOLLOWER_THREAD ?? '',
+  };
+  return { ...loadConfig(env), dataDir };
+}
+
+/**
  * The real service, as `npm start` builds it, listening on a free loopback port with the data directory (and
  * store settings) given, and the headers of a token of `agencyId`. The caller closes the app.
  */
 export async function startService(dataDir: string, agencyId: string, storeEnv: Readonly<Record<string, string>> = {}) {
-  const config = { ...loadConfig({ ...storeEnv, SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }), dataDir, port: 0, host: '127.0.0.1' };
-  const app = await createApp({ config, clock: systemClock }, { logger: false });
+  const config = { ...serviceConfig(dataDir, storeEnv), port: 0, host: '127.0.0.1' };
+  const app = await startTheService(config, { logger: false, threadLogging: 'errors' });
   try {
     await app.listen(0, '127.0.0.1');
   } catch (error) {
@@ -116,46 +128,25 @@ export async function openCases(baseUrl: string, headers: Record<string, string>
 
 /**
  * Waits until the case index has folded the last event the store holds now, and answers when it had (a
- * performance.now() time), or null when not within `timeoutMs`. Positions are the store's opaque strings,
+ * performance.now() time, to the poll's 2 ms), or null when not within `timeoutMs`. The index is read as the
+ * API reads it, since its projector may run on the follower thread. Positions are the store's opaque strings,
  * ordered here only by where one read of the log meets them: a read of the events after the index's position,
  * so that a caught-up index is not slowed by a read of the whole log.
  */
 async function indexCatchUp(app: NestFastifyApplication, store: EventStore, timeoutMs = 30_000): Promise<number | null> {
-  const projector = app.get(CaseIndexProjector);
-  let from: LogPosition | undefined;
-  // eslint-disable-next-line prefer-const -- read by `reached` below before it is set, once the log is read
-  let ahead: Map<LogPosition, number> | undefined;
+  const index = app.get(CaseIndex);
+  const from = await index.position();
+  const ahead = new Map<LogPosition, number>();
+  for await (const { position } of store.readAll({ after: from })) ahead.set(position, ahead.size);
   // A position neither `from` nor among those read is of an event appended after the read, so past them.
   const reached = (handled: LogPosition | undefined) =>
-    handled !== undefined && ahead !== undefined && (ahead.get(handled) ?? (handled === from ? -1 : Infinity)) >= ahead.size - 1;
-  // Watched from before the read, so that the moment the index got there is known even if that was during it.
-  const handledAt: Array<readonly [LogPosition, number]> = [];
-  const watchedFrom = performance.now();
-  let asked = false;
-  let settled = false;
-  const watching = projector.caughtUpTo((handled) => {
-    if (!asked)
-      from = handled; // asked at once, with where the index is now
-    else if (handled !== undefined) handledAt.push([handled, performance.now()]);
-    asked = true;
-    return settled || reached(handled); // once settled, leaves at the next event rather than watch on
-  });
-
-  const read = new Map<LogPosition, number>();
-  for await (const { position } of store.readAll({ after: from })) read.set(position, read.size);
-  ahead = read;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolvePromise) => (timer = setTimeout(() => resolvePromise(false), timeoutMs)));
-  try {
-    if (ahead.size === 0) return watchedFrom;
-    // Asked again now that the order is known: the watcher above is asked only when the index moves on.
-    const done = await Promise.race([Promise.race([watching, projector.caughtUpTo(reached)]).then(() => true), timeout]);
-    if (!done) return null;
-    return handledAt.find(([position]) => reached(position))?.[1] ?? performance.now();
-  } finally {
-    settled = true;
-    clearTimeout(timer);
+    ahead.size === 0 || (handled !== undefined && (ahead.get(handled) ?? (handled === from ? -1 : Infinity)) >= ahead.size - 1);
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (reached(await index.position())) return performance.now();
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 2));
   }
+  return null;
 }
 
 async function countEvents(store: EventStore): Promise<number> {

@@ -1,18 +1,18 @@
 import { execFile } from 'node:child_process';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { systemClock } from '@samverkan/common';
-import { LogPosition } from '@samverkan/eventstore';
+import { LogFollower, LogPosition } from '@samverkan/eventstore';
 import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyInclusion } from '@samverkan/ledger';
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
-import { createApp } from '../apps/coordinator/src/bootstrap';
-import { loadConfig } from '../apps/coordinator/src/config/app-config';
+import { startService as startTheService } from '../apps/coordinator/src/bootstrap';
+import { CASE_INDEX, CaseIndex } from '../apps/coordinator/src/case-index/case-index';
 import { LedgerService } from '../apps/coordinator/src/ledger/ledger.service';
 import { ChildProtectionProcess } from '../apps/coordinator/src/process-managers/child-protection.process';
 import { CaseIndexProjector } from '../apps/coordinator/src/case-index/case-index.projector';
 import { buildCaseLog, CaseLog, CaseLogParameters } from './case-log';
 import { runClient } from './http-client';
 import { percentile } from './raw-append.bench';
+import { serviceConfig } from './http-commands.bench';
 
 export interface LedgerBenchParameters {
   readonly log: Omit<CaseLogParameters, 'sampleIds' | 'progress'>;
@@ -79,29 +79,31 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     `log built: ${total.toLocaleString('en-US')} events in ${built.seconds.toFixed(1)} s (${Math.round(built.eventsPerSecond).toLocaleString('en-US')}/s), ${(storeBytes / 2 ** 20).toFixed(0)} MiB`,
   );
 
-  const config = {
-    ...loadConfig({ SAMVERKAN_AGENCIES_FILE: join(root, 'config', 'agencies.yaml') }),
-    dataDir,
-    port: 0,
-    host: '127.0.0.1',
-  };
+  const config = { ...serviceConfig(dataDir), port: 0, host: '127.0.0.1' };
   progress(`starting the service on it; its ledger ingests all ${total.toLocaleString('en-US')} events`);
-  const app = await createApp({ config, clock: systemClock }, { logger: false });
+  // Timed from before the service starts: on the follower thread (the default) the followers start reading
+  // the log as soon as the thread's application is up, before the API's is built.
+  const starting = performance.now();
+  const app = await startTheService(config, { logger: false, threadLogging: 'errors' });
   let closed = false;
   try {
     const ledger = app.get(LedgerService);
-    // The followers read the log in microtasks and may keep timers from firing until they are done, so
-    // completion is observed through the ledger's and the index's own wake-ups, not by polling.
-    const starting = performance.now();
+    const index = app.get(CaseIndex);
     let rssAtLedgerDone = 0;
     const ledgerDone = ledger.reader.leafOf(built.lastEventId, 30 * 60_000).then(() => {
       rssAtLedgerDone = process.memoryUsage.rss();
       return performance.now();
     });
-    const indexDone = app
-      .get(CaseIndexProjector)
-      .caughtUpTo(atLastEvent)
-      .then(() => performance.now());
+    // On the follower thread the followers' positions are read as the API reads the index. On the API's thread
+    // they read the log in microtasks and may keep timers from firing until they are done, so completion is
+    // observed through their own wake-ups there, not by polling.
+    const followerDone = (name: string, follower: () => LogFollower) =>
+      config.followerThread
+        ? pollUntil(async () => atLastEvent(await index.position(name)))
+        : follower()
+            .waitUntil(atLastEvent)
+            .then(() => performance.now());
+    const indexDone = followerDone(CASE_INDEX, () => app.get(CaseIndexProjector).logFollower);
     await app.listen(0, '127.0.0.1');
     const listeningSeconds = (performance.now() - starting) / 1000;
     const ingestSeconds = ((await ledgerDone) - starting) / 1000;
@@ -115,7 +117,7 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     // reading the log too.
     const caseIndexSeconds = ((await indexDone) - starting) / 1000;
     const rssWhenIdle = process.memoryUsage.rss();
-    await app.get(ChildProtectionProcess).logFollower.waitUntil(atLastEvent);
+    await followerDone('child-protection', () => app.get(ChildProtectionProcess).logFollower);
     progress(`case index caught up after ${caseIndexSeconds.toFixed(1)} s, the service is idle`);
 
     const { port } = app.getHttpServer().address() as { port: number };
@@ -253,4 +255,10 @@ function fileBytes(file: string): number {
     }
   }
   return bytes;
+}
+
+/** Resolves with the time (performance.now()) at which `done` first held, asked every 20 ms. */
+async function pollUntil(done: () => Promise<boolean>): Promise<number> {
+  while (!(await done())) await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+  return performance.now();
 }

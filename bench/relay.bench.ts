@@ -2,23 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kafka, logLevel } from 'kafkajs';
-import { systemClock } from '@samverkan/common';
 import { EventStore, LogPosition } from '@samverkan/eventstore';
 import { SqliteEventStore } from '@samverkan/eventstore/sqlite';
 import { KafkaMessageBus } from '@samverkan/messaging';
 import { AgencyRegistry } from '../apps/coordinator/src/agencies/agency-registry';
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
-import { createApp } from '../apps/coordinator/src/bootstrap';
+import { startService } from '../apps/coordinator/src/bootstrap';
 import { caseDecider } from '../apps/coordinator/src/cases/case.decider';
 import { CaseState } from '../apps/coordinator/src/cases/case.model';
-import { loadConfig } from '../apps/coordinator/src/config/app-config';
 import { Relay } from '../apps/coordinator/src/relay/relay';
 import { relayTopics } from '../apps/coordinator/src/relay/relay-messages';
 import { caseIdOf } from '@samverkan/sealing';
 import { share } from '../apps/coordinator/src/cases/case.disclosure';
 // Dev tooling like the tests: the relay tests' story generator is the realistic log, so it is used, not copied.
 import { caseStories } from '../apps/coordinator/src/cases/testing/case-stories';
-import { openCases } from './http-commands.bench';
+import { openCases, serviceConfig } from './http-commands.bench';
 import { acquireBroker } from './kafka-broker';
 import { percentile } from './raw-append.bench';
 
@@ -292,17 +290,9 @@ async function fanOut(store: EventStore, agencies: ReadonlySet<string>) {
  * beginning of this fresh log) and the consumer matches messages by event id, ignoring older ones.
  */
 async function benchLag(brokers: string[], dataDir: string, p: RelayBenchParameters['lag']): Promise<RelayLag> {
-  const config = {
-    ...loadConfig({
-      SAMVERKAN_AGENCIES_FILE: agenciesFile,
-      KAFKA_BROKERS: brokers.join(','),
-      SAMVERKAN_RELAY_TRANSACTIONAL_ID: `samverkan-bench-relay-${randomUUID().slice(0, 8)}`,
-    }),
-    dataDir,
-    port: 0,
-    host: '127.0.0.1',
-  };
-  const app = await createApp({ config, clock: systemClock }, { logger: false });
+  const storeEnv = { KAFKA_BROKERS: brokers.join(','), SAMVERKAN_RELAY_TRANSACTIONAL_ID: `samverkan-bench-relay-${randomUUID().slice(0, 8)}` };
+  const config = { ...serviceConfig(dataDir, storeEnv), port: 0, host: '127.0.0.1' };
+  const app = await startService(config, { logger: false, threadLogging: 'errors' });
   try {
     await app.listen(0, '127.0.0.1');
     const listening = Date.now();

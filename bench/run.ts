@@ -145,7 +145,7 @@ const parameters = {
       consumerMaxWaitMs: 100,
     },
     lagTiming:
-      "the real service (createApp, KAFKA_BROKERS set, fresh data dir, transactional id of its own, default topic prefix); commands sent open-loop from a worker thread that also runs a kafkajs read_committed consumer (fresh group, from the live end) on the agency's topic; lag = consumer reading the event (matched by id) - the command's response read",
+      "the real service (as npm start builds it: the relay on the follower thread; KAFKA_BROKERS set, fresh data dir, transactional id of its own, default topic prefix); commands sent open-loop from a worker thread that also runs a kafkajs read_committed consumer (fresh group, from the live end) on the agency's topic; lag = consumer reading the event (matched by id) - the command's response read",
   },
 };
 

@@ -23,6 +23,7 @@ export type FollowerMessage =
   | { readonly ready: true }
   | { readonly failed: string }
   | { readonly halted: LedgerHalt }
+  | { readonly sealed: true }
   | { readonly id: number; readonly answer: unknown }
   | { readonly id: number; readonly error: string };
 
@@ -44,6 +45,7 @@ export class FollowerThread implements Sealer, BeforeApplicationShutdown {
   private readonly exited: Promise<number>;
   private haltedNow: (halt: LedgerHalt) => void = () => undefined;
   readonly whenHalted = new Promise<LedgerHalt>((resolve) => (this.haltedNow = resolve));
+  private readonly batchListeners: Array<() => void> = [];
 
   private constructor(private readonly worker: Worker) {
     this.exited = new Promise((resolve) => worker.once('exit', resolve));
@@ -91,6 +93,10 @@ export class FollowerThread implements Sealer, BeforeApplicationShutdown {
     return checkpoint && { ...checkpoint, root: Buffer.from(checkpoint.root) };
   }
 
+  afterEachBatch(listener: () => void): void {
+    this.batchListeners.push(listener);
+  }
+
   /** Stops the followers (each finishes what it holds and closes its stores) and waits for the thread to end. */
   async stop(): Promise<void> {
     if (this.stopping) return this.exited.then(() => undefined);
@@ -120,6 +126,7 @@ export class FollowerThread implements Sealer, BeforeApplicationShutdown {
 
   private receive(message: FollowerMessage): void {
     if ('halted' in message) this.haltedNow(message.halted);
+    if ('sealed' in message) for (const listener of this.batchListeners) listener();
     if (!('id' in message)) return;
     const waiting = this.waiting.get(message.id);
     this.waiting.delete(message.id);

@@ -21,6 +21,16 @@ async function runFollowers({ config, logging }: FollowerThreadData): Promise<vo
   const ledger = app.get(LedgerService);
   const followers = app.get(Followers);
   void ledger.whenHalted.then((halted) => tell({ halted }));
+  // Told once for the batches sealed within one turn of this thread's event loop.
+  let sealedTold = false;
+  ledger.reader.afterEachBatch(() => {
+    if (sealedTold) return;
+    sealedTold = true;
+    setImmediate(() => {
+      sealedTold = false;
+      tell({ sealed: true });
+    });
+  });
   port.on('message', (message: FollowerQuestion | { stop: true }) => {
     if ('stop' in message) {
       void app.close().finally(() => port.close());

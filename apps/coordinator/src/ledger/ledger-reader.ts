@@ -19,6 +19,7 @@ export interface BundledEvent {
 export class LedgerReader {
   private readonly tree: AsyncMerkleTree;
   private readonly waiters = new Set<() => void>();
+  private readonly batchListeners: Array<() => void> = [];
 
   constructor(
     private readonly store: LedgerStore,
@@ -31,10 +32,16 @@ export class LedgerReader {
     this.tree = new AsyncMerkleTree(store);
   }
 
-  /** Told by the writer after every batch: wakes those waiting for a leaf. */
+  /** Told by the writer after every batch (or by the thread that seals): wakes those waiting for a leaf. */
   batchDone(): void {
     for (const wake of [...this.waiters]) wake();
     this.waiters.clear();
+    for (const listener of this.batchListeners) listener();
+  }
+
+  /** Calls `listener` after every batch the writer seals (for the thread that seals to tell the API's thread). */
+  afterEachBatch(listener: () => void): void {
+    this.batchListeners.push(listener);
   }
 
   size(): Promise<number> {

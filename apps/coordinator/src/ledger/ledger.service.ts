@@ -24,6 +24,8 @@ export type { LedgerHalt } from './ledger-halt';
 export interface Sealer {
   checkpointNow(): Promise<StoredCheckpoint | undefined>;
   readonly whenHalted: Promise<LedgerHalt>;
+  /** Calls `listener` after each batch it sealed. */
+  afterEachBatch(listener: () => void): void;
 }
 
 /**
@@ -115,12 +117,14 @@ export class LedgerService implements OnModuleInit, OnApplicationBootstrap, OnAp
   }
 
   /**
-   * Where another thread of this process seals (the follower thread): signing "now" asks it, and its halt is
-   * this ledger's, so that the reader refuses what a halted ledger refuses.
+   * Where another thread of this process seals (the follower thread): signing "now" asks it, its halt is this
+   * ledger's, so that the reader refuses what a halted ledger refuses, and its batches wake this reader.
    */
   sealedBy(sealer: Sealer): void {
     this.sealer = sealer;
     void sealer.whenHalted.then((halt) => this.shared.learnHalt(halt));
+    // Those waiting here for an event to become a leaf (a proof of what was just recorded) are woken at once.
+    sealer.afterEachBatch(() => this.reader.batchDone());
   }
 
   /**
