@@ -102,4 +102,10 @@ describe.each([
     const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/^samverkan_ledger_halted 1$/m);
   });
+
+  it('do not start, nor does the API, when the ledger refuses its key, and the process says why', async () => {
+    await service!.kill();
+    rmSync(join(dataDir, 'ledger-key.pem')); // a new key is made at start, not the one that signed before
+    await expect(ServiceProcess.start(dataDir, env)).rejects.toThrow(/exited while starting[\s\S]*the ledger key is not the one that signed its checkpoints/);
+  });
 });
