@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { ConflictError, ForbiddenError, InvariantError, NotFoundError } from '@samverkan/common';
 import { AGENCY_KINDS, AgencyKind, Issuer, SYSTEM_AGENCY_ID } from '../agencies/agency';
 import { authorise, caseDecider, decide, evolve, initialState, visibleTo, swedishDate } from './case.decider';
@@ -2384,5 +2385,29 @@ describe('dating facts by the Swedish calendar', () => {
     expect(swedishDate('2026-03-01T23:30:00.000Z')).toBe('2026-03-02');
     expect(swedishDate('2026-07-01T22:30:00.000Z')).toBe('2026-07-02');
     expect(swedishDate('2026-07-01T21:30:00.000Z')).toBe('2026-07-01');
+  });
+
+  it("answers as Sweden's calendar does for any instant, in any order, across midnights and clock changes", () => {
+    const sweden = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit' });
+    // Instants around the 2026 clock changes and midnights, and anywhere from 1850 to 2100, asked in runs
+    // that stay within an hour and runs that jump about.
+    const around = (iso: string) => fc.integer({ min: -3 * 3600_000, max: 3 * 3600_000 }).map((ms) => Date.parse(iso) + ms);
+    const instant = fc.oneof(
+      around('2026-03-29T01:00:00Z'),
+      around('2026-10-25T01:00:00Z'),
+      around('2026-06-30T22:00:00Z'),
+      fc.integer({ min: Date.parse('1850-01-01T00:00:00Z'), max: Date.parse('2100-01-01T00:00:00Z') }),
+    );
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 20 }), (instants) => {
+        for (const ms of instants) {
+          const at = new Date(ms).toISOString();
+          expect(swedishDate(at)).toBe(sweden.format(new Date(at)));
+        }
+      }),
+      { numRuns: 500 },
+    );
+    // Written other than in UTC, an instant is dated all the same.
+    expect(swedishDate('2026-07-01T23:30:00+01:00')).toBe('2026-07-02');
   });
 });

@@ -66,8 +66,17 @@ const SWEDISH_DAY = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockho
 
 /** The date (YYYY-MM-DD) in Sweden at an instant. */
 export function swedishDate(at: string): string {
-  return SWEDISH_DAY.format(new Date(at));
+  // Sweden's offset from UTC has been whole hours since 1900, so within one UTC hour the Swedish date does
+  // not change: the last hour's answer is kept, and the costly formatter asked once an hour, not per command.
+  const hour = UTC_HOUR.exec(at)?.[1];
+  if (hour === undefined || hour < '1900') return SWEDISH_DAY.format(new Date(at));
+  if (hour !== lastHour.utc) lastHour = { utc: hour, date: SWEDISH_DAY.format(new Date(at)) };
+  return lastHour.date;
 }
+
+/** The hour of an instant written in UTC (`2026-12-07T13:05:00.000Z` → `2026-12-07T13`). */
+const UTC_HOUR = /^(\d{4}-\d{2}-\d{2}T\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?Z$/;
+let lastHour = { utc: '', date: '' };
 
 /** A fact dated in the world (`2025-03-10`) cannot lie after the Swedish day it is recorded on. */
 export function ensureNotInFuture(what: string, on: string, at: string): void {
