@@ -80,6 +80,17 @@ describe('the command path', () => {
       expect(outcome).toMatchObject({ revision: 2, state: { total: 9, events: 3 } });
     });
 
+    it('appends nothing it decided on the stream as it last saw it: the store refuses the append, and the command is decided again', async () => {
+      const s = stream();
+      await one.execute(s, { type: 'Add', amount: 5 }, as());
+      await other.execute(s, { type: 'Add', amount: 5 }, as());
+      // 5 + 3 is under the cap as `one` last saw the stream; 10 + 3, as the store holds it, is not.
+      await expect(one.execute(s, { type: 'Add', amount: 3 }, as())).rejects.toBeInstanceOf(PreconditionFailedError);
+      expect(await collect(store.readStream(s))).toHaveLength(2);
+      // and what it then knows is the stream as stored: the next command is decided on a total of 10
+      expect(await one.execute(s, { type: 'Add', amount: -4 }, as())).toMatchObject({ revision: 2, state: { total: 6, events: 3 } });
+    });
+
     it("checks an If-Match against the stream's revision in the store", async () => {
       const s = stream();
       await one.execute(s, { type: 'Add', amount: 1 }, as());

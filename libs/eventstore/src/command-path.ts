@@ -184,6 +184,8 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
   }
 
   private async attempt(stream: string, command: Command, context: CommandContext): Promise<CommandOutcome<State>> {
+    const onCached = await this.appendOnCached(stream, command, context);
+    if (onCached) return onCached;
     const maxAttempts = this.options.maxAttempts ?? 12;
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(stream);
@@ -211,11 +213,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       const decided = this.decider.decide(command, loaded.state);
       if (decided.length === 0) return { stream, revision, events: [], replayed: false, state: loaded.state };
       try {
-        const { sealed } = await appendSealed(this.store, stream, loaded.head, this.drafts(decided, context));
-        const entry = this.cache.get(stream);
-        if (entry) this.extend(entry, sealed);
-        const state = decided.reduce((s, e) => this.decider.evolve(s, e), loaded.state);
-        return { stream, revision: sealed[sealed.length - 1].revision, events: sealed, replayed: false, state };
+        return await this.append(stream, loaded, decided, context);
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
         if (context.expectedRevision !== undefined) {
@@ -229,6 +227,46 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
       }
     }
+  }
+
+  /**
+   * A stream this process has folded before is first decided on as this process knows it, without reading its
+   * tail: appending expects the head known here, so when another writer appended since, the store refuses the
+   * append and nothing is written. Only an append is answered from this first decision. Anything else (a retry
+   * of a command, a refusal, an If-Match that does not hold, nothing to record, an append refused for the
+   * revision) is left to the command path proper, which answers from the stream as the store holds it.
+   */
+  private async appendOnCached(stream: string, command: Command, context: CommandContext): Promise<CommandOutcome<State> | undefined> {
+    const known = this.cache.get(stream);
+    if (!known?.head || known.commands.has(commandKey(context.agencyId, context.commandId))) return undefined;
+    if (context.expectedRevision !== undefined && context.expectedRevision !== known.head.revision) return undefined;
+    let decided: Event[];
+    try {
+      this.decider.authorise?.(command, known.state);
+      decided = this.decider.decide(command, known.state);
+    } catch {
+      return undefined; // a refusal is given on the stream as read, not as remembered
+    }
+    if (decided.length === 0) return undefined;
+    try {
+      return await this.append(stream, known, decided, context);
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return undefined;
+      throw error;
+    }
+  }
+
+  /** Seals and appends what was decided on `loaded`, expecting its head, and folds it into the cache. */
+  private async append(stream: string, loaded: LoadedStream<State>, decided: Event[], context: CommandContext): Promise<CommandOutcome<State>> {
+    const before = loaded.state; // `loaded` may be the cache's entry, which folds the appended events in below
+    const { sealed } = await appendSealed(this.store, stream, loaded.head, this.drafts(decided, context));
+    const entry = this.cache.get(stream);
+    if (entry) {
+      this.extend(entry, sealed);
+      this.remember(stream, entry);
+    }
+    const state = decided.reduce((s, e) => this.decider.evolve(s, e), before);
+    return { stream, revision: sealed[sealed.length - 1].revision, events: sealed, replayed: false, state };
   }
 
   private drafts(events: Event[], context: CommandContext): EventDraft[] {
