@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import {
   canonicalJson,
@@ -138,6 +139,24 @@ describe('sealing events', () => {
 
     expect(stored).toBe(canonicalJson(sealed));
     expect(stored).toContain(`"hash":"${sealed.hash}"`);
+  });
+
+  it('stores, for any data, exactly the canonical JSON of the envelope, and hashes exactly what it would without the hash', () => {
+    // Sealing canonicalises each member once, for the hash and the stored text both; any data and metadata,
+    // keys that JSON escapes or that sort by UTF-16 code units included, must give what canonicalising the
+    // whole envelope gives.
+    const anyKey = fc.oneof(fc.string(), fc.constantFrom('hash', 'data', 'ä', '\u{1F600}', '"q"', '\\', 'Z', 'a'));
+    const data = fc.dictionary(anyKey, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
+    const extraMetadata = fc.record({ commandFingerprint: fc.option(fc.string(), { nil: undefined }) });
+    fc.assert(
+      fc.property(data, extraMetadata, (d, extra) => {
+        const [sealed] = sealEvents(stream, null, [{ ...draft(d as EventDraft['data']), metadata: { ...metadata, ...extra } }]);
+        expect(serializeEnvelope(sealed)).toBe(canonicalJson(sealed));
+        expect(envelopeHash(sealed)).toBe(sealed.hash);
+        expect(serializeEnvelope({ ...sealed })).toBe(serializeEnvelope(sealed)); // a copy is canonicalised when stored
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -39,14 +39,40 @@ export function sealEvents(stream: string, last: { revision: number; hash: strin
       metadata: JSON.parse(JSON.stringify(draft.metadata)),
       prev,
     };
-    const sealed: SealedEnvelope = { ...unsealed, hash: envelopeHash(unsealed) };
+    // Each member is canonicalised once, for the hash and for the stored text both.
+    const members = canonicalMembers(unsealed);
+    const sealed: SealedEnvelope = { ...unsealed, hash: sha256Hex(joinMembers(members)) };
+    storedTexts.set(sealed, joinMembers([...members, ['hash', JSON.stringify(sealed.hash)]]));
     prev = sealed.hash;
     revision += 1;
     return sealed;
   });
 }
 
+/**
+ * The stored text of the envelopes sealed in this process, made while sealing them, so that storing one does
+ * not canonicalise it again. A sealed envelope is never changed (its type is read-only throughout); one built
+ * any other way, a copy included, is canonicalised when stored.
+ */
+const storedTexts = new WeakMap<SealedEnvelope, string>();
+
 /** The stored bytes of a sealed envelope: its canonical JSON, hash included. */
 export function serializeEnvelope(envelope: SealedEnvelope): string {
-  return canonicalJson(envelope);
+  return storedTexts.get(envelope) ?? canonicalJson(envelope);
+}
+
+/**
+ * An object's members with their values canonicalised (canonicalize's own rules: a member whose value is
+ * undefined is left out), to be joined into the object's canonical JSON by joinMembers.
+ */
+function canonicalMembers(object: object): Array<[key: string, value: string]> {
+  const members: Array<[string, string]> = [];
+  for (const [key, value] of Object.entries(object)) if (value !== undefined) members.push([key, canonicalJson(value)]);
+  return members;
+}
+
+/** The canonical JSON of an object from its members: in the order of their keys' UTF-16 code units (RFC 8785 3.2.3). */
+function joinMembers(members: Array<[key: string, value: string]>): string {
+  const sorted = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${sorted.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`;
 }
