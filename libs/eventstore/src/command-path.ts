@@ -54,9 +54,9 @@ export interface CommandContext {
   readonly fingerprint?: string;
   /**
    * Fingerprints of the same request as an earlier version computed them: a retry of a command recorded
-   * before the fingerprint changed is still the same command.
+   * before the fingerprint changed is still the same command. Asked only when the command id was seen before.
    */
-  readonly formerFingerprints?: readonly string[];
+  readonly formerFingerprints?: () => readonly string[];
   /** The caller's If-Match: the revision it expects the stream to be at. */
   readonly expectedRevision?: number;
   /** When the fact happened in the world, if the command says; else when it was recorded. */
@@ -193,7 +193,7 @@ export class CommandPath<Command, Event extends DomainEvent, State> {
       const earlier = loaded.commands.get(commandKey(context.agencyId, context.commandId));
       if (earlier) {
         const before = earlier[0].metadata.commandFingerprint;
-        const same = before === context.fingerprint || (before !== undefined && context.formerFingerprints?.includes(before));
+        const same = before === context.fingerprint || (before !== undefined && context.formerFingerprints?.().includes(before));
         if (before !== undefined && context.fingerprint !== undefined && !same) {
           throw new InvariantError(
             `command id ${context.commandId} was already used by ${context.agencyId} for a different request on ${stream}; use a new Idempotency-Key for a new command`,

@@ -97,9 +97,9 @@ export class CaseController {
     const { caller, context, sent } = request;
     const caseId = id ?? openedCaseId(caller.agency.id, context.commandIdGiven ? context.commandId : undefined);
     // Commands recorded before the one fingerprint were fingerprinted by method, URL and body: a retry of one is still the same command.
-    const { fingerprint: former, agencyId: _agencyId, commandIdGiven: _given, ...rest } = context;
+    const { agencyId: _agencyId, commandIdGiven: _given, ...rest } = context;
     const answer = await this.commandBus.execute(
-      new RunCaseCommand(name, caseId, params, body, sent, caller.agency, { ...rest, formerFingerprints: former ? [former] : [] }),
+      new RunCaseCommand(name, caseId, params, body, sent, caller.agency, { ...rest, formerFingerprints: () => [request.fingerprint()] }),
     );
     res.status(answer.replayed ? 200 : 201);
     res.header('ETag', `"${answer.revision}"`);

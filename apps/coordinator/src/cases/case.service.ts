@@ -121,7 +121,7 @@ export class CaseService {
           context = {
             ...context,
             fingerprint: keyedFingerprint(key, fingerprint),
-            formerFingerprints: formerFingerprints?.map((f) => keyedFingerprint(key, f)),
+            formerFingerprints: formerFingerprints && (() => formerFingerprints().map((f) => keyedFingerprint(key, f))),
           };
         }
       }

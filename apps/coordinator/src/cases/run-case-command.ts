@@ -31,7 +31,7 @@ export class RunCaseCommand extends Command<CaseCommandAnswer> {
     readonly sent: unknown,
     readonly agency: Agency,
     /** Who, which command id and correlation, the expected revision; a transport's earlier fingerprint of the same request, if any. */
-    readonly context: Omit<CommandContext, 'fingerprint' | 'agencyId'> & { readonly formerFingerprints?: readonly string[] },
+    readonly context: Omit<CommandContext, 'fingerprint' | 'agencyId'>,
   ) {
     super();
   }
@@ -71,7 +71,8 @@ export class RunCaseCommandHandler implements ICommandHandler<RunCaseCommand, Ca
   async execute({ name, caseId, params, body, sent, agency, context }: RunCaseCommand): Promise<CaseCommandAnswer> {
     const command = caseCommand(name, { caseId, agency, body, params, at: this.cases.now() }, this.registry);
     const fingerprint = commandFingerprint(name, caseId, params, sent);
-    const former = [...(context.formerFingerprints ?? []), formerKafkaFingerprint(name, caseId, params, sent)].filter((f) => f !== fingerprint);
+    // Computed only for a command id seen before (the command path asks).
+    const former = () => [...(context.formerFingerprints?.() ?? []), formerKafkaFingerprint(name, caseId, params, sent)].filter((f) => f !== fingerprint);
     const outcome = await this.cases.execute(command, { ...context, agencyId: agency.id, fingerprint, formerFingerprints: former });
     const mints = caseCommandRoute(name).mints;
     const minted = mints && outcome.events.find((e) => e.type === mints.event)?.data[mints.field];

@@ -64,17 +64,28 @@ function single(headers: Headers, name: string): string | undefined {
 /** The verified caller, the command context its request headers give, and the body as sent. */
 export interface CommandRequest {
   readonly caller: Caller;
-  /** Its fingerprint is of the method, the URL and the body (a person's command's; a case command's own is `commandFingerprint`). */
   readonly context: CommandContext & { commandIdGiven: boolean };
+  /**
+   * The fingerprint of the method, the URL and the body, computed when first asked: a person command's own
+   * (`fingerprinted`); for a case command, whose own is `commandFingerprint`, the one it was recorded with
+   * before that, asked only when its command id was seen before.
+   */
+  readonly fingerprint: () => string;
   readonly sent: unknown;
+}
+
+/** The request's context with its fingerprint: for the commands fingerprinted by their HTTP request (a person's). */
+export function fingerprinted({ context, fingerprint }: CommandRequest): CommandContext & { commandIdGiven: boolean } {
+  return { ...context, fingerprint: fingerprint() };
 }
 
 const commandRequest = createParamDecorator((_: unknown, execution: ExecutionContext): CommandRequest => {
   const request = execution.switchToHttp().getRequest<FastifyRequest & { caller?: Caller }>();
   if (!request.caller) throw new Error('FromAgency used on a public route');
   const context = commandContext(request.caller, request.headers);
-  const fingerprint = sha256Hex(canonicalJson({ method: request.method, url: request.url, body: request.body ?? null }));
-  return { caller: request.caller, context: { ...context, fingerprint }, sent: request.body ?? null };
+  let computed: string | undefined;
+  const fingerprint = () => (computed ??= sha256Hex(canonicalJson({ method: request.method, url: request.url, body: request.body ?? null })));
+  return { caller: request.caller, context, fingerprint, sent: request.body ?? null };
 });
 
 /** The headers every command route reads (commandContext), as the OpenAPI document states them. */

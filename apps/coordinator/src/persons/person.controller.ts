@@ -6,7 +6,7 @@ import { CommandOutcome } from '@samverkan/eventstore';
 import { readerOf } from '../access-log/access-log';
 import { Caller } from '../auth/agency-authenticator';
 import { CurrentCaller } from '../auth/auth.guard';
-import { CommandRequest, FromAgency } from '../http/command-headers';
+import { CommandRequest, fingerprinted, FromAgency } from '../http/command-headers';
 import { ErasePersonDto, FindPersonDto, LinkRelativeDto, ProtectIdentityDto, RegisterPersonDto } from './person.dto';
 import { PersonState } from './person.model';
 import { PersonService } from './person.service';
@@ -22,9 +22,10 @@ export class PersonController {
 
   @Post()
   @ApiOperation({ summary: "Record a person your agency meets; the identity is stored only encrypted under the person's own key" })
-  async register(@Body() body: RegisterPersonDto, @FromAgency() { caller, context }: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+  async register(@Body() body: RegisterPersonDto, @FromAgency() request: CommandRequest, @Res({ passthrough: true }) res: FastifyReply) {
+    const { caller, context } = request;
     const personId = context.commandIdGiven ? uuidv5(`${caller.agency.id}\n${context.commandId}`, REGISTER_PERSON_NAMESPACE) : undefined;
-    const outcome = await this.persons.register(issuerOf(caller), body.category, body.identity, context, personId);
+    const outcome = await this.persons.register(issuerOf(caller), body.category, body.identity, fingerprinted(request), personId);
     return answered(outcome, res);
   }
 
@@ -46,10 +47,10 @@ export class PersonController {
   async link(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: LinkRelativeDto,
-    @FromAgency() { caller, context }: CommandRequest,
+    @FromAgency() request: CommandRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    return answered(await this.persons.linkRelative(issuerOf(caller), id, body.relativeId, body.relation, context), res);
+    return answered(await this.persons.linkRelative(issuerOf(request.caller), id, body.relativeId, body.relation, fingerprinted(request)), res);
   }
 
   @Post(':id/protection')
@@ -57,10 +58,10 @@ export class PersonController {
   async protect(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: ProtectIdentityDto,
-    @FromAgency() { caller, context }: CommandRequest,
+    @FromAgency() request: CommandRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    return answered(await this.persons.protect(issuerOf(caller), id, body.protect, context), res);
+    return answered(await this.persons.protect(issuerOf(request.caller), id, body.protect, fingerprinted(request)), res);
   }
 
   @Post(':id/erasure')
@@ -70,10 +71,10 @@ export class PersonController {
   async erase(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: ErasePersonDto,
-    @FromAgency() { caller, context }: CommandRequest,
+    @FromAgency() request: CommandRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    return answered(await this.persons.erase(issuerOf(caller), id, body.basis, context), res);
+    return answered(await this.persons.erase(issuerOf(request.caller), id, body.basis, fingerprinted(request)), res);
   }
 }
 
