@@ -8,10 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { caseStream } from '@samverkan/sealing';
 import { AgencyClient, eventually } from './support/running-service';
 import { ServiceProcess } from './support/service-process';
+import { editFirstEventAndDropLedger } from './support/store-file';
 
 jest.setTimeout(120_000);
 
@@ -81,21 +81,14 @@ describe.each([
     const police = await service!.as('polisen-malmo');
     const caseId = (await police.post('/cases', adultVictim)).body.caseId as string;
     await service!.kill();
-    // Someone edits an event in the store file; the ledger must then re-read it (its own file is gone).
-    const db = new Database(join(dataDir, 'events.db'));
-    const row = db
-      .prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 0')
-      .get(caseStream(caseId))!;
-    db.prepare('UPDATE events SET envelope = ? WHERE id = ?').run(row.envelope.replace('"ageGroup":"adult"', '"ageGroup":"child"'), row.id);
-    db.close();
-    for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
+    const eventId = editFirstEventAndDropLedger(dataDir, caseId);
 
     service = await ServiceProcess.start(dataDir, env);
     const health = await eventually(async () => {
       const reply = await service!.health();
       return reply.status === 'ledger-halted' ? reply : undefined;
     }, 'the ledger to halt');
-    expect(health).toMatchObject({ ledger: { halted: { eventId: row.id, stream: caseStream(caseId), revision: 0 } } });
+    expect(health).toMatchObject({ ledger: { halted: { eventId, stream: caseStream(caseId), revision: 0 } } });
     const refused = await signNow(service, await service.as('polisen-malmo'));
     expect(refused.status).toBe(409);
     expect(JSON.parse(refused.text).detail).toMatch(/halted/);

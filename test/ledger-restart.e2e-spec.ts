@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { fromHex, openCheckpoint, parseVerifierKey, verifyConsistency } from '@samverkan/ledger';
 import { canonicalJson, caseStream, envelopeHash } from '@samverkan/sealing';
 import { eventually, RunningService } from './support/running-service';
+import { editFirstEventAndDropLedger, removeLedgerFile } from './support/store-file';
 
 describe('the ledger across restarts', () => {
   it('keeps its tree and key: checkpoints after a restart extend those before', async () => {
@@ -43,21 +44,14 @@ describe('the ledger across restarts', () => {
     const caseId = (await police.post('/cases', { subject: { category: 'victim', ageGroup: 'adult' } })).body.caseId;
     await service.stop({ keepData: true });
 
-    // Someone edits an event in the store file; the ledger must then re-read it (its own file is gone).
-    const db = new Database(join(dataDir, 'events.db'));
-    const row = db
-      .prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 0')
-      .get(caseStream(caseId))!;
-    db.prepare('UPDATE events SET envelope = ? WHERE id = ?').run(row.envelope.replace('"ageGroup":"adult"', '"ageGroup":"child"'), row.id);
-    db.close();
-    for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
+    const eventId = editFirstEventAndDropLedger(dataDir, caseId);
 
     service = await RunningService.start({ dataDir });
     const health = await eventually(async () => {
       const reply = await service.health();
       return reply.status === 503 ? reply.body : undefined;
     }, 'the ledger to halt');
-    expect(health).toMatchObject({ status: 'ledger-halted', ledger: { size: 0, halted: { eventId: row.id, stream: caseStream(caseId), revision: 0 } } });
+    expect(health).toMatchObject({ status: 'ledger-halted', ledger: { size: 0, halted: { eventId, stream: caseStream(caseId), revision: 0 } } });
     expect(health.ledger.halted.reason).toMatch(/does not hash to its stored hash/);
     const signed = await fetch(`${service.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${police.token}` } });
     expect(signed.status).toBe(409);
@@ -65,9 +59,6 @@ describe('the ledger across restarts', () => {
     await service.stop();
   });
 
-  const removeLedgerFile = (dataDir: string) => {
-    for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
-  };
   const signNow = (s: RunningService, token: string) =>
     fetch(`${s.baseUrl}/ledger/checkpoint`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
 

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SealedEnvelope } from '@samverkan/sealing';
+import { caseStream, SealedEnvelope } from '@samverkan/sealing';
 
 /** A row of the embedded store's `events` table, with its envelope parsed. */
 export interface StoredRow {
@@ -43,4 +43,26 @@ export function copyDataDir(dataDir: string): string {
   const copy = mkdtempSync(join(tmpdir(), 'samverkan-tampered-'));
   cpSync(dataDir, copy, { recursive: true });
   return copy;
+}
+
+/**
+ * Someone edits the first event of a case in a stopped service's store file (an adult victim made a child) and
+ * removes the ledger's own file, so that the ledger must read the edited event again. Answers the event's id.
+ */
+export function editFirstEventAndDropLedger(dataDir: string, caseId: string): string {
+  let eventId = '';
+  editStore(dataDir, (db) => {
+    const row = db
+      .prepare<[string], { id: string; envelope: string }>('SELECT id, envelope FROM events WHERE stream = ? AND revision = 0')
+      .get(caseStream(caseId))!;
+    db.prepare('UPDATE events SET envelope = ? WHERE id = ?').run(row.envelope.replace('"ageGroup":"adult"', '"ageGroup":"child"'), row.id);
+    eventId = row.id;
+  });
+  removeLedgerFile(dataDir);
+  return eventId;
+}
+
+/** Removes the ledger's file (its tree, leaves and checkpoints) from a stopped service's data directory. */
+export function removeLedgerFile(dataDir: string): void {
+  for (const file of ['ledger.db', 'ledger.db-wal', 'ledger.db-shm']) rmSync(join(dataDir, file), { force: true });
 }
