@@ -65,6 +65,16 @@ describe.each([
     expect(Number(/^samverkan_ledger_leaves (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(signedSize);
   });
 
+  it("count the process managers' commands in /metrics too", async () => {
+    const police = await service!.as('polisen-malmo');
+    // A child victim: the child-protection process manager requires social services on the case.
+    await police.post('/cases', { subject: { category: 'victim', ageGroup: 'child' } });
+    await eventually(async () => {
+      const text = await (await fetch(`${service!.baseUrl}/metrics`)).text();
+      return /^samverkan_commands_total\{type="RequireSocialServices",outcome="recorded"\} 1$/m.test(text) ? true : undefined;
+    }, "the process manager's command counted");
+  });
+
   it('stop cleanly on SIGTERM, and a restart seals on from where the ledger was', async () => {
     await service!.stop();
     expect(await service!.exited).toEqual({ code: null, signal: 'SIGTERM' }); // Nest's hooks ran, then the signal ends it

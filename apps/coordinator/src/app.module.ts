@@ -66,11 +66,12 @@ class StoreLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** Where the follower thread seals, this thread's ledger asks it to sign and learns its halt. */
+/** Where the follower thread seals, this thread's ledger asks it to sign and learns its halt; its commands are counted here. */
 @Injectable()
 class FollowerThreadSealing {
-  constructor(ledger: LedgerService, thread: FollowerThread) {
+  constructor(ledger: LedgerService, thread: FollowerThread, metrics: Metrics) {
     ledger.sealedBy(thread);
+    thread.onCommand((observed) => metrics.commandObserved(observed));
   }
 }
 

@@ -31,12 +31,19 @@ export async function startService(config: AppConfig, logging: AppLogging & { re
   const followerRoles = FOLLOWER_ROLES.filter((role) => config.roles.has(role));
   if (!config.followerThread || !config.roles.has('api') || followerRoles.length === 0) return createApp({ config }, logging);
   const followerThread = await FollowerThread.start({ ...config, roles: new Set<Role>(followerRoles) }, logging.threadLogging);
+  let app: NestFastifyApplication;
   try {
-    return await createApp({ config: { ...config, roles: new Set<Role>(['api']) }, followerThread }, logging);
+    app = await createApp({ config: { ...config, roles: new Set<Role>(['api']) }, followerThread }, logging);
   } catch (error) {
     await followerThread.stop();
     throw error;
   }
+  // A failure of the process, not a stop: the API closes, and the exit status tells the supervisor to start it again.
+  void followerThread.endedOnItsOwn.then(async () => {
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  });
+  return app;
 }
 
 /** The followers of the log without an HTTP server: the follower thread's application (follower-thread.worker.ts). */

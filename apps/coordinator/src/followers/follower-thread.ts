@@ -1,10 +1,11 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BeforeApplicationShutdown, Logger } from '@nestjs/common';
-import { moduleWorker } from '@samverkan/common';
+import { ConflictError, moduleWorker, NotFoundError, SamverkanError, UnavailableError, ValidationError } from '@samverkan/common';
 import { AppConfig } from '../config/app-config';
 import type { LedgerHalt, Sealer } from '../ledger/ledger.service';
 import type { StoredCheckpoint } from '../ledger/ledger-store';
+import type { CommandObserved } from '../observability/metrics';
 import type { FollowerStatus } from './follower-status';
 
 /** How the follower thread writes its log: as the API's thread does (`npm start`), or errors only (tests, benchmarks). */
@@ -24,8 +25,35 @@ export type FollowerMessage =
   | { readonly failed: string }
   | { readonly halted: LedgerHalt }
   | { readonly sealed: true }
+  | { readonly command: CommandObserved }
   | { readonly id: number; readonly answer: unknown }
-  | { readonly id: number; readonly error: string };
+  | { readonly id: number; readonly error: CrossingError };
+
+/** An error as it crosses between threads: a SamverkanError keeps its kind, rule and details (a halt is a 409). */
+export interface CrossingError {
+  readonly name: string;
+  readonly message: string;
+  readonly rule?: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export function toCrossing(error: unknown): CrossingError {
+  if (error instanceof SamverkanError) return { name: error.name, message: error.message, rule: error.rule, details: { ...error.details } };
+  return { name: 'Error', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The errors the follower thread answers with, rebuilt as the kind they were; anything else is a plain Error. */
+const KINDS: Record<string, new (message: string, options: { rule?: string; details?: Record<string, unknown> }) => SamverkanError> = {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  UnavailableError,
+};
+
+export function fromCrossing({ name, message, rule, details }: CrossingError): Error {
+  const Kind = KINDS[name];
+  return Kind ? new Kind(message, { rule, details: { ...details } }) : new Error(message);
+}
 
 /** Longest wait for the follower thread to stop (its followers finish their batch and close their stores). */
 const STOP_MS = 30_000;
@@ -34,8 +62,8 @@ const STOP_MS = 30_000;
  * The followers of the log (ledger, projector, relay) on a thread of their own in this process, seen from the
  * API's thread: it starts them (and fails the start when they fail theirs), asks how they are for /health and
  * /metrics, asks the ledger to sign a checkpoint now, learns a halt at once, and stops them when the API stops.
- * They share this process's fate: should the thread end on its own, the process stops (by SIGTERM, closing the
- * API too), so that its supervisor starts it whole rather than leave an API whose record nobody seals.
+ * They share this process's fate: should the thread end on its own, the process closes the API and exits with
+ * status 1 (startService), so that its supervisor starts it whole rather than leave an API whose record nobody seals.
  */
 export class FollowerThread implements Sealer, BeforeApplicationShutdown {
   private readonly logger = new Logger('FollowerThread');
@@ -46,16 +74,24 @@ export class FollowerThread implements Sealer, BeforeApplicationShutdown {
   private haltedNow: (halt: LedgerHalt) => void = () => undefined;
   readonly whenHalted = new Promise<LedgerHalt>((resolve) => (this.haltedNow = resolve));
   private readonly batchListeners: Array<() => void> = [];
+  private readonly commandListeners: Array<(observed: CommandObserved) => void> = [];
+  private ended = false;
+  private endedNow: (code: number) => void = () => undefined;
+  /** Resolves with its exit code when the thread ends without being asked to stop (startService then stops the process). */
+  readonly endedOnItsOwn = new Promise<number>((resolve) => (this.endedNow = resolve));
 
   private constructor(private readonly worker: Worker) {
     this.exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.on('message', (message: FollowerMessage) => this.receive(message));
+    // What ended it, said before it is gone (an error thrown there reaches only this listener).
+    worker.on('error', (error) => this.logger.error(`the follower thread failed: ${error.stack ?? error.message}`));
     void this.exited.then((code) => {
-      for (const { reject } of this.waiting.values()) reject(new Error(`the follower thread ended (exit code ${code})`));
+      this.ended = true;
+      for (const { reject } of this.waiting.values()) reject(new UnavailableError(`the follower thread ended (exit code ${code})`));
       this.waiting.clear();
       if (this.stopping) return;
       this.logger.error(`the follower thread ended (exit code ${code}): the process stops, for its supervisor to start it whole`);
-      process.kill(process.pid, 'SIGTERM');
+      this.endedNow(code);
     });
   }
 
@@ -97,6 +133,11 @@ export class FollowerThread implements Sealer, BeforeApplicationShutdown {
     this.batchListeners.push(listener);
   }
 
+  /** Calls `listener` with each command the thread ran (its process managers'), for the API thread's /metrics. */
+  onCommand(listener: (observed: CommandObserved) => void): void {
+    this.commandListeners.push(listener);
+  }
+
   /** Stops the followers (each finishes what it holds and closes its stores) and waits for the thread to end. */
   async stop(): Promise<void> {
     if (this.stopping) return this.exited.then(() => undefined);
@@ -116,7 +157,7 @@ export class FollowerThread implements Sealer, BeforeApplicationShutdown {
   }
 
   private ask(question: { ask: 'status'; lags: boolean } | { ask: 'checkpoint-now' }): Promise<unknown> {
-    if (this.stopping) return Promise.reject(new Error('the follower thread is stopping'));
+    if (this.stopping || this.ended) return Promise.reject(new UnavailableError('the follower thread is stopping'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -127,10 +168,11 @@ export class FollowerThread implements Sealer, BeforeApplicationShutdown {
   private receive(message: FollowerMessage): void {
     if ('halted' in message) this.haltedNow(message.halted);
     if ('sealed' in message) for (const listener of this.batchListeners) listener();
+    if ('command' in message) for (const listener of this.commandListeners) listener(message.command);
     if (!('id' in message)) return;
     const waiting = this.waiting.get(message.id);
     this.waiting.delete(message.id);
-    if ('error' in message) waiting?.reject(new Error(message.error));
+    if ('error' in message) waiting?.reject(fromCrossing(message.error));
     else waiting?.resolve(message.answer);
   }
 }

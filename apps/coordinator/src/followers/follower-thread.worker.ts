@@ -5,7 +5,8 @@ import { createFollowers } from '../bootstrap';
 import { LedgerService } from '../ledger/ledger.service';
 import { JsonLogger, jsonLog } from '../observability/logging';
 import { Followers } from './follower-status';
-import { FollowerMessage, FollowerQuestion, FollowerThreadData, ThreadLogging } from './follower-thread';
+import { Metrics } from '../observability/metrics';
+import { FollowerMessage, FollowerQuestion, FollowerThreadData, ThreadLogging, toCrossing } from './follower-thread';
 
 /** The follower thread (follower-thread.ts): the followers of the log as an application of their own, answering the API's thread. */
 async function runFollowers({ config, logging }: FollowerThreadData): Promise<void> {
@@ -21,6 +22,8 @@ async function runFollowers({ config, logging }: FollowerThreadData): Promise<vo
   const ledger = app.get(LedgerService);
   const followers = app.get(Followers);
   void ledger.whenHalted.then((halted) => tell({ halted }));
+  // The process managers' commands are counted where /metrics is scraped.
+  app.get(Metrics).onCommand((command) => tell({ command }));
   // Told once for the batches sealed within one turn of this thread's event loop.
   let sealedTold = false;
   ledger.reader.afterEachBatch(() => {
@@ -39,7 +42,7 @@ async function runFollowers({ config, logging }: FollowerThreadData): Promise<vo
     const answer = message.ask === 'status' ? followers.status({ lags: message.lags }) : ledger.checkpointNow();
     answer.then(
       (value) => tell({ id: message.id, answer: value }),
-      (error: unknown) => tell({ id: message.id, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => tell({ id: message.id, error: toCrossing(error) }),
     );
   });
   tell({ ready: true });

@@ -40,24 +40,46 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'samverkan_' });
   }
 
+  private readonly commandListeners: Array<(observed: CommandObserved) => void> = [];
+
   /** Runs a case command, counting it by its outcome and timing it. */
   async command<T extends { replayed: boolean }>(type: string, run: () => Promise<T>): Promise<T> {
-    const stop = this.commandSeconds.startTimer({ type });
+    const started = performance.now();
+    let outcome: CommandObserved['outcome'] = 'failed';
     try {
-      const outcome = await run();
-      this.commands.inc({ type, outcome: outcome.replayed ? 'replayed' : 'recorded' });
-      return outcome;
+      const answer = await run();
+      outcome = answer.replayed ? 'replayed' : 'recorded';
+      return answer;
     } catch (error) {
-      this.commands.inc({ type, outcome: error instanceof SamverkanError && error.code !== 'unavailable' ? 'refused' : 'failed' });
+      outcome = error instanceof SamverkanError && error.code !== 'unavailable' ? 'refused' : 'failed';
       throw error;
     } finally {
-      stop();
+      this.commandObserved({ type, outcome, seconds: (performance.now() - started) / 1000 });
     }
+  }
+
+  /** Counts a command (run here, or on the follower thread, which tells this thread of its own). */
+  commandObserved(observed: CommandObserved): void {
+    this.commands.inc({ type: observed.type, outcome: observed.outcome });
+    this.commandSeconds.observe({ type: observed.type }, observed.seconds);
+    for (const listener of this.commandListeners) listener(observed);
+  }
+
+  /** Calls `listener` with every command counted here (the follower thread tells the API's thread, whose /metrics is scraped). */
+  onCommand(listener: (observed: CommandObserved) => void): void {
+    this.commandListeners.push(listener);
   }
 
   request(method: string, route: string, status: number, milliseconds: number): void {
     this.requestSeconds.observe({ method, route, status: String(status) }, milliseconds / 1000);
   }
+}
+
+/** One case command as the metrics count it. */
+export interface CommandObserved {
+  readonly type: string;
+  readonly outcome: 'recorded' | 'replayed' | 'refused' | 'failed';
+  readonly seconds: number;
 }
 
 /**
