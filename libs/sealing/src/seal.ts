@@ -51,14 +51,18 @@ export function sealEvents(stream: string, last: { revision: number; hash: strin
 
 /**
  * The stored text of the envelopes sealed in this process, made while sealing them, so that storing one does
- * not canonicalise it again. A sealed envelope is never changed (its type is read-only throughout); one built
- * any other way, a copy included, is canonicalised when stored.
+ * not canonicalise it again. It is handed over once: kept on, it would double what the command path's cache of
+ * envelopes holds. A sealed envelope is never changed (its type is read-only throughout); one built any other
+ * way, a copy included, or serialised a second time, is canonicalised.
  */
 const storedTexts = new WeakMap<SealedEnvelope, string>();
 
 /** The stored bytes of a sealed envelope: its canonical JSON, hash included. */
 export function serializeEnvelope(envelope: SealedEnvelope): string {
-  return storedTexts.get(envelope) ?? canonicalJson(envelope);
+  const sealedText = storedTexts.get(envelope);
+  if (sealedText === undefined) return canonicalJson(envelope);
+  storedTexts.delete(envelope);
+  return sealedText;
 }
 
 /**
