@@ -6,6 +6,7 @@ import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, verifyInclusi
 import { signDevToken } from '../apps/coordinator/src/auth/dev-keys';
 import { startService as startTheService } from '../apps/coordinator/src/bootstrap';
 import { CASE_INDEX, CaseIndex } from '../apps/coordinator/src/case-index/case-index';
+import { ProjectorRole } from '../apps/coordinator/src/leases/projector.role';
 import { LedgerService } from '../apps/coordinator/src/ledger/ledger.service';
 import { ChildProtectionProcess } from '../apps/coordinator/src/process-managers/child-protection.process';
 import { CaseIndexProjector } from '../apps/coordinator/src/case-index/case-index.projector';
@@ -97,12 +98,13 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
     // On the follower thread the followers' positions are read as the API reads the index. On the API's thread
     // they read the log in microtasks and may keep timers from firing until they are done, so completion is
     // observed through their own wake-ups there, not by polling.
-    const followerDone = (name: string, follower: () => LogFollower) =>
-      config.followerThread
-        ? pollUntil(async () => atLastEvent(await index.position(name)))
-        : follower()
-            .waitUntil(atLastEvent)
-            .then(() => performance.now());
+    const followerDone = async (name: string, follower: () => LogFollower) => {
+      if (config.followerThread) return pollUntil(async () => atLastEvent(await index.position(name)));
+      // A follower that is not running yet counts as done: asked once its role holds the lease.
+      await pollUntil(async () => app.get(ProjectorRole).state === 'active');
+      await follower().waitUntil(atLastEvent);
+      return performance.now();
+    };
     const indexDone = followerDone(CASE_INDEX, () => app.get(CaseIndexProjector).logFollower);
     await app.listen(0, '127.0.0.1');
     const listeningSeconds = (performance.now() - starting) / 1000;
