@@ -94,7 +94,7 @@ export function serviceConfig(dataDir: string, storeEnv: Readonly<Record<string,
  */
 export async function startService(dataDir: string, agencyId: string, storeEnv: Readonly<Record<string, string>> = {}) {
   const config = { ...serviceConfig(dataDir, storeEnv), port: 0, host: '127.0.0.1' };
-  const app = await startTheService(config, { logger: false, threadLogging: 'errors' });
+  const app = await startTheService(config, { logger: false });
   try {
     await app.listen(0, '127.0.0.1');
   } catch (error) {

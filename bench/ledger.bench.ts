@@ -85,7 +85,7 @@ export async function benchLedger(dataDir: string, p: LedgerBenchParameters, pro
   // Timed from before the service starts: on the follower thread (the default) the followers start reading
   // the log as soon as the thread's application is up, before the API's is built.
   const starting = performance.now();
-  const app = await startTheService(config, { logger: false, threadLogging: 'errors' });
+  const app = await startTheService(config, { logger: false });
   let closed = false;
   try {
     const ledger = app.get(LedgerService);

@@ -292,7 +292,7 @@ async function fanOut(store: EventStore, agencies: ReadonlySet<string>) {
 async function benchLag(brokers: string[], dataDir: string, p: RelayBenchParameters['lag']): Promise<RelayLag> {
   const storeEnv = { KAFKA_BROKERS: brokers.join(','), SAMVERKAN_RELAY_TRANSACTIONAL_ID: `samverkan-bench-relay-${randomUUID().slice(0, 8)}` };
   const config = { ...serviceConfig(dataDir, storeEnv), port: 0, host: '127.0.0.1' };
-  const app = await startService(config, { logger: false, threadLogging: 'errors' });
+  const app = await startService(config, { logger: false });
   try {
     await app.listen(0, '127.0.0.1');
     const listening = Date.now();

@@ -14,7 +14,7 @@ import { Logger as PinoLogger } from 'pino';
 import { logRequests, routeOf } from './observability/logging';
 import { Metrics } from './observability/metrics';
 import { AppConfig, FOLLOWER_ROLES, Role } from './config/app-config';
-import { FollowerThread, ThreadLogging } from './followers/follower-thread';
+import { FollowerThread } from './followers/follower-thread';
 
 export interface AppLogging {
   readonly logger?: boolean | LoggerService;
@@ -27,10 +27,11 @@ export interface AppLogging {
  * own (followers/follower-thread.ts) and the application returned serves the API; else, one application with
  * every role the configuration names. Closing the application stops the followers too.
  */
-export async function startService(config: AppConfig, logging: AppLogging & { readonly threadLogging: ThreadLogging }): Promise<NestFastifyApplication> {
+export async function startService(config: AppConfig, logging: AppLogging = {}): Promise<NestFastifyApplication> {
   const followerRoles = FOLLOWER_ROLES.filter((role) => config.roles.has(role));
   if (!config.followerThread || !config.roles.has('api') || followerRoles.length === 0) return createApp({ config }, logging);
-  const followerThread = await FollowerThread.start({ ...config, roles: new Set<Role>(followerRoles) }, logging.threadLogging);
+  // The thread logs as the configuration says (SAMVERKAN_LOG_FORMAT), or errors only where the API's does.
+  const followerThread = await FollowerThread.start({ ...config, roles: new Set<Role>(followerRoles) }, { quiet: logging.logger === false });
   let app: NestFastifyApplication;
   try {
     app = await createApp({ config: { ...config, roles: new Set<Role>(['api']) }, followerThread }, logging);
@@ -47,9 +48,9 @@ export async function startService(config: AppConfig, logging: AppLogging & { re
 }
 
 /** The followers of the log without an HTTP server: the follower thread's application (follower-thread.worker.ts). */
-export async function createFollowers(options: AppOptions, logger: LoggerService | false | Array<'log' | 'warn' | 'error'>): Promise<INestApplicationContext> {
+export async function createFollowers(options: AppOptions, logger: boolean | LoggerService): Promise<INestApplicationContext> {
   privateDataDirectory(options.config.dataDir);
-  return NestFactory.createApplicationContext(AppModule.forRoot(options), { logger, abortOnError: false });
+  return NestFactory.createApplicationContext(AppModule.forRoot(options), { logger: nestLogger(logger), abortOnError: false });
 }
 
 /**
@@ -64,7 +65,7 @@ export async function createApp(options: AppOptions, { logger = true, requestLog
     AppModule.forRoot({ ...options, routes }),
     new FastifyAdapter(serverOptions(options.config)),
     // The body parser is ours (hardenHttp): JSON only, with limits that hold before any work is done on it.
-    { logger: typeof logger === 'object' ? logger : logger ? ['log', 'warn', 'error'] : ['error'], abortOnError: false, bodyParser: false },
+    { logger: nestLogger(logger), abortOnError: false, bodyParser: false },
   );
   const fastify = app.getHttpAdapter().getInstance();
   hardenHttp(fastify, routes);
@@ -78,4 +79,9 @@ export async function createApp(options: AppOptions, { logger = true, requestLog
   const document = await apiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
+}
+
+/** Nest's logger for `logger` as AppLogging states it: true (log, warn, error), false (errors only), or one's own. */
+function nestLogger(logger: boolean | LoggerService): LoggerService | Array<'log' | 'warn' | 'error'> {
+  return typeof logger === 'object' ? logger : logger ? ['log', 'warn', 'error'] : ['error'];
 }

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   process.umask(0o077);
   const config = loadConfig();
   const log = config.logFormat === 'json' ? jsonLog(config.logLevel) : undefined;
-  const app = await startService(config, log ? { logger: new JsonLogger(log), requestLog: log, threadLogging: 'json' } : { threadLogging: 'text' });
+  const app = await startService(config, log ? { logger: new JsonLogger(log), requestLog: log } : {});
   await app.listen(config.port, config.host);
   const base = `http://localhost:${config.port}`;
   const logger = new Logger('samverkan');

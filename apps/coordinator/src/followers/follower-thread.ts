@@ -8,12 +8,10 @@ import type { StoredCheckpoint } from '../ledger/ledger-store';
 import type { CommandObserved } from '../observability/metrics';
 import type { FollowerStatus } from './follower-status';
 
-/** How the follower thread writes its log: as the API's thread does (`npm start`), or errors only (tests, benchmarks). */
-export type ThreadLogging = 'json' | 'text' | 'errors';
-
 export interface FollowerThreadData {
   readonly config: AppConfig;
-  readonly logging: ThreadLogging;
+  /** Errors only (tests, benchmarks); else the log the configuration's SAMVERKAN_LOG_FORMAT names. */
+  readonly quiet: boolean;
 }
 
 /** What the API's thread asks the follower thread. */
@@ -22,7 +20,7 @@ export type FollowerQuestion = { readonly id: number } & ({ readonly ask: 'statu
 /** What the follower thread tells the API's thread. */
 export type FollowerMessage =
   | { readonly ready: true }
-  | { readonly failed: string }
+  | { readonly failed: CrossingError }
   | { readonly halted: LedgerHalt }
   | { readonly sealed: true }
   | { readonly command: CommandObserved }
@@ -96,13 +94,13 @@ export class FollowerThread implements Sealer, BeforeApplicationShutdown {
   }
 
   /** Starts the followers the configuration's roles name, and resolves once they have started (or rejects why they could not). */
-  static async start(config: AppConfig, logging: ThreadLogging): Promise<FollowerThread> {
-    const data: FollowerThreadData = { config, logging };
+  static async start(config: AppConfig, { quiet }: { quiet: boolean }): Promise<FollowerThread> {
+    const data: FollowerThreadData = { config, quiet };
     const worker = moduleWorker(join(__dirname, `follower-thread.worker${extname(__filename)}`), { workerData: data });
     const started = new Promise<void>((resolve, reject) => {
       const onMessage = (message: FollowerMessage) => {
         if ('ready' in message) resolve();
-        if ('failed' in message) reject(new Error(message.failed));
+        if ('failed' in message) reject(fromCrossing(message.failed));
       };
       worker.on('message', onMessage);
       worker.once('error', reject);

@@ -1,22 +1,22 @@
 import 'reflect-metadata';
-import { INestApplicationContext, LoggerService } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createFollowers } from '../bootstrap';
 import { LedgerService } from '../ledger/ledger.service';
 import { JsonLogger, jsonLog } from '../observability/logging';
 import { Followers } from './follower-status';
 import { Metrics } from '../observability/metrics';
-import { FollowerMessage, FollowerQuestion, FollowerThreadData, ThreadLogging, toCrossing } from './follower-thread';
+import { FollowerMessage, FollowerQuestion, FollowerThreadData, toCrossing } from './follower-thread';
 
 /** The follower thread (follower-thread.ts): the followers of the log as an application of their own, answering the API's thread. */
-async function runFollowers({ config, logging }: FollowerThreadData): Promise<void> {
+async function runFollowers({ config, quiet }: FollowerThreadData): Promise<void> {
   const port = parentPort!;
   const tell = (message: FollowerMessage) => port.postMessage(message);
   let app: INestApplicationContext;
   try {
-    app = await createFollowers({ config }, loggerFor(logging, config.logLevel));
+    app = await createFollowers({ config }, quiet ? false : config.logFormat === 'json' ? new JsonLogger(jsonLog(config.logLevel)) : true);
   } catch (error) {
-    tell({ failed: error instanceof Error ? error.message : String(error) });
+    tell({ failed: toCrossing(error) });
     return;
   }
   const ledger = app.get(LedgerService);
@@ -46,11 +46,6 @@ async function runFollowers({ config, logging }: FollowerThreadData): Promise<vo
     );
   });
   tell({ ready: true });
-}
-
-function loggerFor(logging: ThreadLogging, level: string): LoggerService | false | Array<'log' | 'warn' | 'error'> {
-  if (logging === 'json') return new JsonLogger(jsonLog(level));
-  return logging === 'text' ? ['log', 'warn', 'error'] : ['error'];
 }
 
 void runFollowers(workerData as FollowerThreadData);
