@@ -1,4 +1,5 @@
 import { SealedEnvelope } from './envelope';
+import { CanonicalEnvelope, scanCanonicalEnvelope } from './canonical-envelope';
 import { envelopeHash, sha256Hex } from './seal';
 
 /**
@@ -16,27 +17,27 @@ export function hashMismatch(event: SealedEnvelope, stored?: Buffer | string): {
 let scratch = Buffer.alloc(1 << 16);
 
 /**
- * Whether an event as stored (text, or its UTF-8 bytes), less its hash member, hashes to its hash: then it is
- * byte for byte the canonical JSON that was hashed when it was sealed (SHA-256 is preimage resistant), so the
- * envelope parsed from it is the one sealed, and canonicalising it again (the costliest step of a check) would
- * only say so again. The hash member is found where canonical JSON puts it, between `data` and `id` at the top
- * level, followed by the event's own id: nothing inside `data` can hold the event's own hash. False when the
- * stored form is not so, or does not hash to it; the caller then recomputes from the parsed envelope, which
- * says what differs.
+ * Whether an event as stored (text, or its UTF-8 bytes), less its hash member, hashes to its hash, and is
+ * canonical JSON (scanCanonicalEnvelope): then it is byte for byte the text the event's hash was made of, so
+ * the envelope parsed from it is the one sealed, and canonicalising it again (the costliest step of a check)
+ * would only say so again. Bytes that are not canonical are never taken, though they hash to the hash: a text
+ * with a key twice (`{"a":1,"a":2}`) is read one way by one parser and another way by the next, and was not
+ * what a sealer hashes. False when the stored form is not so, or does not hash to it; the caller then
+ * recomputes from the parsed envelope, which says what differs.
  */
 export function storedBytesHashTo(stored: Buffer | string, event: Pick<SealedEnvelope, 'hash' | 'id'>): boolean {
-  const member = `"hash":"${event.hash}",`; // ASCII: as many bytes as characters
-  const at = stored.indexOf(`,${member}"id":${JSON.stringify(event.id)},"metadata":`);
-  if (at < 0 || stored.indexOf('{"data":') !== 0) return false;
-  return sha256Hex(withoutRange(stored, at + 1, at + 1 + member.length)) === event.hash;
+  const bytes = typeof stored === 'string' ? Buffer.from(stored) : stored;
+  const scanned = scanCanonicalEnvelope(bytes);
+  if (!scanned || scanned.hash !== event.hash || scanned.id !== event.id) return false;
+  return hashesToItsHash(bytes, scanned);
 }
 
-/** `stored` less the characters (or bytes) from `start` to `end`; bytes into a buffer reused from call to call. */
-function withoutRange(stored: Buffer | string, start: number, end: number): string | Buffer {
-  if (typeof stored === 'string') return stored.slice(0, start) + stored.slice(end);
-  const length = stored.length - (end - start);
+/** Whether canonical bytes, less their hash member, hash to the hash they hold. */
+export function hashesToItsHash(bytes: Uint8Array, scanned: CanonicalEnvelope, start = 0, end = bytes.length): boolean {
+  const { start: cutStart, end: cutEnd } = scanned.hashMember;
+  const length = end - start - (cutEnd - cutStart);
   if (scratch.length < length) scratch = Buffer.alloc(Math.max(length, scratch.length * 2));
-  stored.copy(scratch, 0, 0, start);
-  stored.copy(scratch, start, end);
-  return scratch.subarray(0, length);
+  scratch.set(bytes.subarray(start, cutStart), 0);
+  scratch.set(bytes.subarray(cutEnd, end), cutStart - start);
+  return sha256Hex(scratch.subarray(0, length)) === scanned.hash;
 }
