@@ -1,6 +1,9 @@
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { envelopeHash, GENESIS_HASH, sha256Hex } from '@samverkan/sealing';
+import { leafHash } from '@samverkan/ledger';
+import { envelopeShapeProblem } from './envelope-check';
 import { CheckedLines, ExportRangeChecker } from './export-lines';
 import { FixtureLedger } from './testing/fixture-ledger';
 
@@ -72,5 +75,59 @@ describe('checking the lines that begin in a range of an export', () => {
     ]);
     expect(checked.revisions).toEqual([0, -1, -1, -1, 1, 2]);
     expect(checked.indexes).toEqual([0, 'undefined', 'undefined', 3, 1, 2]);
+  });
+
+  it('reads a line as parsing and canonicalising it would, whatever was changed in it', () => {
+    // Lines whose event is canonical JSON are read without parsing (scanCanonicalEnvelope); any other line is
+    // parsed and its event canonicalised. Both must say the same of every line: its number, its event, its
+    // leaf, and whether its event hashes to its hash.
+    const reference = (line: string) => {
+      let record: { index?: unknown; event?: Record<string, unknown> };
+      try {
+        record = JSON.parse(line);
+      } catch {
+        return undefined;
+      }
+      if (typeof record !== 'object' || record === null || envelopeShapeProblem(record.event)) return undefined;
+      const event = record.event as unknown as Parameters<typeof envelopeHash>[0] & { hash: string; id: string; revision: number };
+      return {
+        index: typeof record.index === 'number' ? record.index : String(JSON.stringify(record.index)),
+        id: event.id,
+        revision: event.revision,
+        leaf: leafHash(Buffer.from(event.hash, 'hex')).toString('hex'),
+        changed: envelopeHash(event) !== event.hash,
+      };
+    };
+    const change = (line: string) =>
+      fc.oneof(
+        fc
+          .record({ at: fc.nat(line.length), insert: fc.constantFrom(' ', ',', '"a":1,', '0', '.0', 'e1', '\\u0041', '\\/', 'ö', '}', '"') })
+          .map(({ at, insert }) => line.slice(0, at) + insert + line.slice(at)),
+        fc.nat(line.length - 1).map((at) => line.slice(0, at) + line.slice(at + 1)),
+        fc.constant(line.replace('{"index":', '{"index":0').replace(',"event":', ' ,"event":')),
+        fc.constant(line),
+      );
+    fc.assert(
+      fc.property(fc.constantFrom(...lines).chain(change), (line) => {
+        const file = ledger.save('changed.ndjson', line);
+        const [read] = lineByLine(checkInRanges(file, Buffer.byteLength(line), 1 << 20));
+        const expected = reference(line);
+        if (!expected) {
+          expect(read.findings).not.toEqual([]);
+          return;
+        }
+        expect({ index: read.index, id: read.id, revision: read.revision, leaf: read.leaf, changed: read.findings.length > 0 }).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('finds a line whose event has a key twice, though its bytes hash to its hash: parsers differ on what it says', () => {
+    const unsealed = `{"data":{"n":1,"n":2},"id":"e1","metadata":{},"prev":"${GENESIS_HASH}","revision":0,"schemaVersion":1,"stream":"case-x","type":"T"}`;
+    const hash = sha256Hex(unsealed);
+    const line = `{"index":0,"event":${unsealed.replace(',"id":', `,"hash":"${hash}","id":`)}}`;
+    const file = ledger.save('twice.ndjson', line);
+    const [read] = lineByLine(checkInRanges(file, Buffer.byteLength(line), 1 << 20));
+    expect(read.findings).toEqual(['its content does not hash to its stored hash: the event was changed after it was sealed']);
   });
 });
