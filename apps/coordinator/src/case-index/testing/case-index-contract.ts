@@ -237,6 +237,19 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         await index.close();
       });
 
+      it("keeps each feed entry's text as it was written, whatever characters its data holds", async () => {
+        // Entries of a batch travel to PostgreSQL as one text split on a control character; JSON escapes every
+        // control character, so none in the data can cut an entry.
+        const summary = 'a "quoted" word, a back\\slash, a new\nline, \u001e a separator, \t a tab, Malmö, 😀, \u2028';
+        const events = [{ ...scripted[0], envelope: { ...scripted[0].envelope, data: { ...scripted[0].envelope.data, summary } } }, ...scripted.slice(1)];
+        const index = await open('characters');
+        await index.projectBatch(events);
+        const [opened, ...rest] = await index.feedOf(police.agencyId, 0, 100);
+        expect(opened.data).toMatchObject({ summary });
+        expect(rest.map((e) => e.eventId)).toEqual(scripted.slice(1).map((e) => e.envelope.id));
+        await index.close();
+      });
+
       it('shows an escalated referral to the coordinator, no longer as due, and nothing as due once the case is closed', async () => {
         const index = await open('escalated');
         const events = log.filter((e) => e.envelope.stream === caseStream(escalatedCaseId));
