@@ -187,6 +187,9 @@ class Scan {
     let plain = true;
     let i = open + 1;
     while (i < end) {
+      // Most bytes of a string are printable ASCII: passed over by one look-up each.
+      while (i < end && STRING_BYTE[b[i]] === PRINTABLE) i += 1;
+      if (i >= end) return -1;
       const c = b[i];
       if (c === QUOTE) {
         this.plain = plain;
@@ -299,6 +302,9 @@ class Scan {
   }
 }
 
+const PRINTABLE = 0;
+/** Each byte's kind in a string: PRINTABLE for ASCII from space to tilde but `"` and `\`, else 1. */
+const STRING_BYTE = Uint8Array.from({ length: 256 }, (_, c) => (c >= 0x20 && c < 0x7f && c !== QUOTE && c !== BACKSLASH ? PRINTABLE : 1));
 const TRUE = [0x74, 0x72, 0x75, 0x65];
 const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const NULL = [0x6e, 0x75, 0x6c, 0x6c];
