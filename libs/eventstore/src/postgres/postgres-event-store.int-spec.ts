@@ -206,6 +206,65 @@ describeWithPostgres('the PostgreSQL event store', () => {
     });
   });
 
+  describe('appends that arrive together', () => {
+    // Beyond the statements in flight, appends wait and are written together, several streams in one statement:
+    // each must come out as it would alone.
+    it('stores each that follows its head, refuses each that does not, and keeps each stream in order', async () => {
+      const schema = freshSchema();
+      const store = await open(schema);
+      const streams = Array.from({ length: 40 }, (_, i) => `batch-${i}`);
+      const firsts = await Promise.all(streams.map((stream) => appendSealed(store, stream, null, [testDraft('Opened'), testDraft('Noted')])));
+      const heads = firsts.map(({ sealed }) => ({ revision: sealed[1].revision, hash: sealed[1].hash }));
+
+      // All at once: one in three follows a head that is not its stream's, and each stream is appended to twice
+      // at the same head (the second of each pair must be refused, whichever batch it lands in).
+      const outcomes = await Promise.allSettled(
+        streams.flatMap((stream, i) => {
+          const head = i % 3 === 0 ? { revision: 0, hash: firsts[i].sealed[0].hash } : heads[i];
+          return [appendSealed(store, stream, head, [testDraft('Added', { n: i })]), appendSealed(store, stream, head, [testDraft('Added', { n: -i })])];
+        }),
+      );
+      for (const [i, stream] of streams.entries()) {
+        const [one, other] = [outcomes[2 * i], outcomes[2 * i + 1]];
+        const events = await collect(store.readStream(stream));
+        expect(
+          verifyChain(
+            stream,
+            events.map((e) => e.envelope),
+          ).ok,
+        ).toBe(true);
+        if (i % 3 === 0) {
+          expect([one.status, other.status]).toEqual(['rejected', 'rejected']);
+          expect((one as PromiseRejectedResult).reason).toMatchObject({ name: 'ConcurrencyError' });
+          expect(events).toHaveLength(2);
+        } else {
+          expect([one.status, other.status].sort()).toEqual(['fulfilled', 'rejected']);
+          expect(([one, other].find((o) => o.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ name: 'ConcurrencyError' });
+          expect(events).toHaveLength(3);
+        }
+      }
+      // The log holds every stored event once, in an order that keeps each stream's revisions rising.
+      const log = (await collect(store.readAll())).map((e) => e.envelope);
+      expect(log).toHaveLength(streams.length * 2 + streams.filter((_, i) => i % 3 !== 0).length);
+      for (const stream of streams) {
+        const revisions = log.filter((e) => e.stream === stream).map((e) => e.revision);
+        expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+      }
+    });
+
+    it('says which append holds an event id stored already, and stores the others with it', async () => {
+      const schema = freshSchema();
+      const store = await open(schema);
+      const [taken] = (await appendSealed(store, 'taken', null, [testDraft('Opened')])).sealed;
+      const drafts = Array.from({ length: 30 }, (_, i) => (i === 17 ? { ...testDraft('Opened'), id: taken.id } : testDraft('Opened')));
+      const outcomes = await Promise.allSettled(drafts.map((draft, i) => appendSealed(store, `dup-${i}`, null, [draft])));
+      expect(outcomes.map((o) => o.status)).toEqual(drafts.map((_, i) => (i === 17 ? 'rejected' : 'fulfilled')));
+      expect((outcomes[17] as PromiseRejectedResult).reason).toMatchObject({ rule: 'duplicate-event-id', details: { eventId: taken.id } });
+      expect(await collect(store.readStream('dup-17'))).toEqual([]);
+      expect(await collect(store.readStream('dup-18'))).toHaveLength(1);
+    });
+  });
+
   describe('with another process appending', () => {
     let workers: AppendWorker[] = [];
 

@@ -54,6 +54,19 @@ interface AppendRow {
 }
 
 const PAGE = 512;
+/** Statements of appends at once, each a batch of the appends waiting when it began. */
+const BATCHES_IN_FLIGHT = 4;
+/** Most appends in one statement. */
+const MOST_PER_BATCH = 100;
+
+interface PendingAppend {
+  readonly stream: string;
+  readonly events: readonly SealedEnvelope[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** The first key of the appends' advisory lock: 'SVK'. */
 const APPEND_LOCK_NAMESPACE = 0x53564b;
 const START: Position = { xid: '0', seq: '0' };
@@ -101,7 +114,9 @@ const OWN_WRITES_MAX_WAIT_MS = 10_000;
  * application and state, as `pg_stat_activity` shows them), so that an operator can end it.
  *
  * An append resolves after its COMMIT, with `synchronous_commit` at least `local` (the store raises it from
- * `off` on its connections). Subscriptions are woken by appends of this store at once, by those of other
+ * `off` on its connections). Appends that arrive while BATCHES_IN_FLIGHT statements of appends are running
+ * wait, and are written together, one statement and one commit for many streams (writeWaiting): each is stored
+ * or refused as it would be alone. Subscriptions are woken by appends of this store at once, by those of other
  * processes through LISTEN/NOTIFY on one dedicated connection, and by a poll when neither arrives.
  */
 export class PostgresEventStore implements EventStore {
@@ -115,6 +130,9 @@ export class PostgresEventStore implements EventStore {
   private acknowledgedXid = 0n;
   private notifyAgain = false;
   private notifying?: Promise<void>;
+  /** Appends waiting for a batch, and how many batches are being written. */
+  private waiting: PendingAppend[] = [];
+  private batchesInFlight = 0;
   private listener?: Client;
   private readonly heldBack?: HeldBackWatch;
 
@@ -161,7 +179,17 @@ export class PostgresEventStore implements EventStore {
         return Promise.reject(new ValidationError(`event ${event.id} does not follow revision ${events[i - 1].revision}`));
       }
     }
-    return this.track(this.write(stream, events, expected));
+    const first = events[0];
+    const unlinked = events.some((event, i) => i > 0 && event.prev !== events[i - 1].hash);
+    const misplaced = (typeof expected === 'number' && expected !== first.revision - 1) || (expected === 'no-stream' && first.revision !== 0);
+    // Such a batch cannot be stored whatever the head; the head only decides which refusal the writer gets.
+    if (unlinked || misplaced) return this.track(this.head(stream).then((head) => Promise.reject(refusalAt(stream, events, expected, head))));
+    return this.track(
+      new Promise<AppendResult>((resolve, reject) => {
+        this.waiting.push({ stream, events, expected, resolve, reject });
+        this.writeWaiting();
+      }),
+    );
   }
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
@@ -254,17 +282,90 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One statement, so one round trip and its own transaction: reads the stream's head, inserts the batch only
-   * if it follows that head, and answers the head it saw with the rows it inserted. Two writers at the same
-   * revision meet at the unique index on (stream, revision): the second waits for the first to end, then fails.
+   * Writes what waits, a batch per statement, with up to BATCHES_IN_FLIGHT statements at once: appends that
+   * arrive while they run make the next batch (group commit). A batch holds one append per stream; another
+   * append to a stream already in it waits for the next.
+   */
+  private writeWaiting(): void {
+    while (this.waiting.length > 0 && this.batchesInFlight < BATCHES_IN_FLIGHT) {
+      const batch: PendingAppend[] = [];
+      const streams = new Set<string>();
+      const later: PendingAppend[] = [];
+      for (const pending of this.waiting) {
+        if (batch.length < MOST_PER_BATCH && !streams.has(pending.stream)) {
+          streams.add(pending.stream);
+          batch.push(pending);
+        } else later.push(pending);
+      }
+      this.waiting = later;
+      this.batchesInFlight += 1;
+      void this.writeBatch(batch).finally(() => {
+        this.batchesInFlight -= 1;
+        this.writeWaiting();
+      });
+    }
+  }
+
+  /** One append alone, or several in one statement; should that statement fail as a whole, each alone. */
+  private async writeBatch(batch: readonly PendingAppend[]): Promise<void> {
+    if (batch.length > 1) {
+      let outcomes: Array<AppendResult | Error>;
+      try {
+        outcomes = await this.writeTogether(batch);
+      } catch {
+        // A unique index refused a row (another process wrote the revision, an event id is stored already),
+        // or the statement failed otherwise: nothing of it is stored, and each append alone says which it was.
+        outcomes = [];
+      }
+      if (outcomes.length === batch.length) {
+        batch.forEach((pending, i) => {
+          const outcome = outcomes[i];
+          if (outcome instanceof Error) pending.reject(outcome);
+          else pending.resolve(outcome);
+        });
+        return;
+      }
+    }
+    await Promise.all(batch.map((pending) => this.write(pending.stream, pending.events, pending.expected).then(pending.resolve, pending.reject)));
+  }
+
+  /**
+   * Several appends to different streams in one statement and one transaction: each is stored if the head its
+   * stream has is the one it follows, else refused with that head, as one append alone would be.
+   */
+  private async writeTogether(batch: readonly PendingAppend[]): Promise<Array<AppendResult | Error>> {
+    const events = batch.flatMap((pending, k) => pending.events.map((event) => ({ k: k + 1, event })));
+    const { rows } = await this.query<AppendRow & { k: string }>(this.sql.appendTogether, [
+      batch.map((pending) => pending.stream),
+      batch.map((pending) => pending.events[0].revision - 1),
+      batch.map((pending) => pending.events[0].prev),
+      events.map(({ k }) => k),
+      events.map(({ event }) => event.revision),
+      events.map(({ event }) => event.id),
+      events.map(({ event }) => event.type),
+      events.map(({ event }) => event.hash),
+      events.map(({ event }) => serializeEnvelope(event)),
+      GENESIS_HASH,
+    ]);
+    const byAppend = batch.map((): Array<AppendRow> => []);
+    for (const row of rows) byAppend[Number(row.k) - 1].push(row);
+    return batch.map(({ stream, events: appended, expected }, i) => {
+      try {
+        return this.outcomeOf(stream, appended, expected, byAppend[i]);
+      } catch (error) {
+        return error as Error;
+      }
+    });
+  }
+
+  /**
+   * One append alone, in one statement, so one round trip and its own transaction: reads the stream's head,
+   * inserts the batch only if it follows that head, and answers the head it saw with the rows it inserted. Two
+   * writers at the same revision meet at the unique index on (stream, revision): the second waits for the
+   * first to end, then fails.
    */
   private async write(stream: string, events: readonly SealedEnvelope[], expected: ExpectedRevision): Promise<AppendResult> {
     const first = events[0];
-    const unlinked = events.some((event, i) => i > 0 && event.prev !== events[i - 1].hash);
-    const misplaced = (typeof expected === 'number' && expected !== first.revision - 1) || (expected === 'no-stream' && first.revision !== 0);
-    // Such a batch cannot be stored whatever the head; the head only decides which refusal the writer gets.
-    if (unlinked || misplaced) throw refusalAt(stream, events, expected, await this.head(stream));
-
     let rows: AppendRow[];
     try {
       ({ rows } = await this.query<AppendRow>(this.sql.append, [
@@ -292,7 +393,11 @@ export class PostgresEventStore implements EventStore {
       if (violated === 'events_stream_revision_unique') throw refusalAt(stream, events, expected, await this.head(stream));
       throw error;
     }
+    return this.outcomeOf(stream, events, expected, rows);
+  }
 
+  /** What an append's rows say: where its events were stored, or (none inserted) the refusal of the head it met. */
+  private outcomeOf(stream: string, events: readonly SealedEnvelope[], expected: ExpectedRevision, rows: readonly AppendRow[]): AppendResult {
     const inserted = rows.filter((row) => row.xid !== null);
     if (inserted.length === 0) {
       const [{ head_revision: revision, head_hash: hash }] = rows;
@@ -442,6 +547,31 @@ function statements(table: string, schema: string) {
        SELECT (SELECT revision FROM head)::text AS head_revision, (SELECT hash FROM head) AS head_hash,
               i.xid, i.seq, i.revision
        FROM (SELECT 1) AS one LEFT JOIN inserted AS i ON true`,
+    ),
+    // Appends to different streams ($1, each after the revision and hash in $2 and $3) with their events ($4
+    // numbers each event's append, from 1): each append's events are inserted only if its stream's head is the
+    // one it follows, and every append gets a row with the head it met, beside its inserted rows.
+    appendTogether: named(
+      'append-together',
+      `WITH writer AS MATERIALIZED (
+         SELECT pg_advisory_xact_lock_shared(${appendLockKeys(schema)})
+       ), appends AS MATERIALIZED (
+         SELECT a.k, a.stream, a.after_revision, a.after_hash, h.revision AS head_revision, h.hash AS head_hash
+         FROM unnest($1::text[], $2::bigint[], $3::text[]) WITH ORDINALITY AS a (stream, after_revision, after_hash, k)
+         LEFT JOIN LATERAL (SELECT revision, hash FROM ${table} WHERE stream = a.stream ORDER BY revision DESC LIMIT 1) AS h ON true
+       ), inserted AS (
+         INSERT INTO ${table} (stream, revision, id, type, hash, envelope)
+         SELECT a.stream, e.revision, e.id, e.type, e.hash, e.envelope
+         FROM unnest($4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])
+              WITH ORDINALITY AS e (k, revision, id, type, hash, envelope, n)
+              JOIN appends AS a ON a.k = e.k
+              CROSS JOIN writer
+         WHERE COALESCE(a.head_revision, -1) = a.after_revision AND COALESCE(a.head_hash, $10::text) = a.after_hash
+         ORDER BY e.n
+         RETURNING stream, xid::text AS xid, seq::text AS seq, revision::text AS revision
+       )
+       SELECT a.k::text AS k, a.head_revision::text AS head_revision, a.head_hash, i.xid, i.seq, i.revision
+       FROM appends AS a LEFT JOIN inserted AS i ON i.stream = a.stream`,
     ),
     streamForwards: named(
       'stream-forwards',
