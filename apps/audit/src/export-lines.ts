@@ -183,7 +183,8 @@ export class ExportRangeChecker {
     while (i < end && b[i] >= 0x30 && b[i] <= 0x39) i += 1;
     if (i === digits || (b[digits] === 0x30 && i > digits + 1) || i - digits > 15) return undefined;
     const index = Number(b.toString('latin1', digits, i));
-    if (b.compare(EVENT_PREFIX, 0, EVENT_PREFIX.length, i, i + EVENT_PREFIX.length) !== 0 || b[end - 1] !== CLOSE_BRACE) return undefined;
+    if (i + EVENT_PREFIX.length > end || b.compare(EVENT_PREFIX, 0, EVENT_PREFIX.length, i, i + EVENT_PREFIX.length) !== 0 || b[end - 1] !== CLOSE_BRACE)
+      return undefined;
     const eventStart = i + EVENT_PREFIX.length;
     const event = scanCanonicalEnvelope(b, eventStart, end - 1);
     if (!event || !hashesToItsHash(b, event, eventStart, end - 1)) return undefined;
