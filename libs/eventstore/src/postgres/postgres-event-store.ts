@@ -58,6 +58,12 @@ const PAGE = 512;
 const BATCHES_IN_FLIGHT = 4;
 /** Most appends in one statement. */
 const MOST_PER_BATCH = 100;
+/**
+ * Most events in one statement (but for a single append larger than that): one statement is one server process
+ * working alone, so large appends are better spread over several (a log written 100 events an append took
+ * 132 s for a million events when 100 such appends went in one statement, 86 s an append a statement).
+ */
+const MOST_EVENTS_PER_BATCH = 256;
 
 interface PendingAppend {
   readonly stream: string;
@@ -291,10 +297,13 @@ export class PostgresEventStore implements EventStore {
       const batch: PendingAppend[] = [];
       const streams = new Set<string>();
       const later: PendingAppend[] = [];
+      let events = 0;
       for (const pending of this.waiting) {
-        if (batch.length < MOST_PER_BATCH && !streams.has(pending.stream)) {
+        const fits = batch.length === 0 || (batch.length < MOST_PER_BATCH && events + pending.events.length <= MOST_EVENTS_PER_BATCH);
+        if (fits && !streams.has(pending.stream)) {
           streams.add(pending.stream);
           batch.push(pending);
+          events += pending.events.length;
         } else later.push(pending);
       }
       this.waiting = later;
@@ -309,24 +318,33 @@ export class PostgresEventStore implements EventStore {
   /** One append alone, or several in one statement; should that statement fail as a whole, each alone. */
   private async writeBatch(batch: readonly PendingAppend[]): Promise<void> {
     if (batch.length > 1) {
+      // In the order of their streams: two batches in flight then take the rows of their unique index in the
+      // same order, and cannot wait for each other (a deadlock PostgreSQL would end only after a second).
+      const ordered = [...batch].sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
       let outcomes: Array<AppendResult | Error>;
       try {
-        outcomes = await this.writeTogether(batch);
-      } catch {
-        // A unique index refused a row (another process wrote the revision, an event id is stored already),
-        // or the statement failed otherwise: nothing of it is stored, and each append alone says which it was.
-        outcomes = [];
-      }
-      if (outcomes.length === batch.length) {
-        batch.forEach((pending, i) => {
-          const outcome = outcomes[i];
-          if (outcome instanceof Error) pending.reject(outcome);
-          else pending.resolve(outcome);
-        });
+        outcomes = await this.writeTogether(ordered);
+      } catch (error) {
+        if (!refusedAsAWhole(error)) {
+          // Whether it was stored is not known (a connection lost after the commit was sent): each append is
+          // told the error, as an append alone would be, not a refusal that its own stored events would give.
+          for (const pending of ordered) pending.reject(error);
+          return;
+        }
+        // A unique index refused a row (another process wrote the revision, an event id is stored already) or
+        // the server chose this transaction to end: nothing of it is stored, and each append alone says which.
+        await Promise.all(ordered.map((pending) => this.write(pending.stream, pending.events, pending.expected).then(pending.resolve, pending.reject)));
         return;
       }
+      ordered.forEach((pending, i) => {
+        const outcome = outcomes[i];
+        if (outcome instanceof Error) pending.reject(outcome);
+        else pending.resolve(outcome);
+      });
+      return;
     }
-    await Promise.all(batch.map((pending) => this.write(pending.stream, pending.events, pending.expected).then(pending.resolve, pending.reject)));
+    const [alone] = batch;
+    await this.write(alone.stream, alone.events, alone.expected).then(alone.resolve, alone.reject);
   }
 
   /**
@@ -630,6 +648,12 @@ function refusalAt(stream: string, events: readonly SealedEnvelope[], expected: 
     // Only reached if the database refused a batch that follows the head it reports.
     new InvariantError(`the append to ${stream} was refused although it follows revision ${head?.revision ?? 'no-stream'}`)
   );
+}
+
+/** Whether the database refused a statement whole, storing nothing: a unique index, a deadlock, a serialisation failure. */
+function refusedAsAWhole(error: unknown): boolean {
+  const { code } = error as { code?: string };
+  return code === '23505' || code === '40P01' || code === '40001';
 }
 
 function uniqueViolation(error: unknown): string | undefined {
