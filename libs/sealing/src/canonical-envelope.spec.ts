@@ -11,16 +11,9 @@ import {
   storedBytesHashTo,
 } from '@samverkan/sealing';
 import rfc8785 from './testing/fixtures/rfc8785.json';
+import { sampleMetadata } from './testing/sample-metadata';
 
-const metadata = {
-  agencyId: 'polisen-malmo',
-  actorId: 'officer-7f3a',
-  commandId: 'cmd-1',
-  correlationId: 'corr-1',
-  causationId: null,
-  occurredAt: '2026-03-01T09:30:00.000Z',
-  recordedAt: '2026-03-01T09:30:01.250Z',
-};
+const metadata = sampleMetadata;
 
 function sealed(data: EventDraft['data'], id = '0195f0c2-0000-7000-8000-000000000001') {
   const [event] = sealEvents('case-c1', null, [{ id, type: 'SupportRecorded', schemaVersion: 1, data, metadata }]);

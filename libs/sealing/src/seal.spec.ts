@@ -14,16 +14,9 @@ import {
   verifyChain,
 } from '@samverkan/sealing';
 import rfc8785 from './testing/fixtures/rfc8785.json';
+import { sampleMetadata } from './testing/sample-metadata';
 
-const metadata = {
-  agencyId: 'police-malmo',
-  actorId: 'officer-7f3a',
-  commandId: 'cmd-1',
-  correlationId: 'corr-1',
-  causationId: null,
-  occurredAt: '2026-03-01T09:30:00.000Z',
-  recordedAt: '2026-03-01T09:30:01.250Z',
-};
+const metadata = sampleMetadata;
 
 let sequence = 0;
 function draft(data: EventDraft['data'] = { note: 'x' }, type = 'CaseOpened'): EventDraft {

@@ -14,6 +14,7 @@ import {
 } from '../event-store.port';
 import { StreamHead } from '../sealed-append';
 import { appendRefusal } from '../append-refusal';
+import { PendingAppend } from '../pending-append';
 import { pollingSubscription } from '../polling-subscription';
 import { checkedSchema, createTablesOnce, initialised, partPool, PostgresPartOptions } from '@samverkan/sql/postgres';
 import { HeldBackReport, HeldBackWatch } from './held-back-watch';
@@ -64,14 +65,6 @@ const MOST_PER_BATCH = 100;
  * 132 s for a million events when 100 such appends went in one statement, 86 s an append a statement).
  */
 const MOST_EVENTS_PER_BATCH = 256;
-
-interface PendingAppend {
-  readonly stream: string;
-  readonly events: readonly SealedEnvelope[];
-  readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 /** The first key of the appends' advisory lock: 'SVK'. */
 const APPEND_LOCK_NAMESPACE = 0x53564b;

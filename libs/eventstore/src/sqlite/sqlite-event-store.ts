@@ -15,6 +15,7 @@ import {
   RecordedEvent,
 } from '../event-store.port';
 import { appendRefusal } from '../append-refusal';
+import { PendingAppend } from '../pending-append';
 import { pollingSubscription } from '../polling-subscription';
 import { openSqliteFile } from '@samverkan/sql/sqlite';
 
@@ -26,14 +27,6 @@ export interface SqliteEventStoreOptions {
    * file in another thread of this process tells its subscriptions at once).
    */
   readonly pollIntervalMs?: number;
-}
-
-interface PendingAppend {
-  readonly stream: string;
-  readonly events: readonly SealedEnvelope[];
-  readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 interface EventRow {
