@@ -37,7 +37,7 @@ export function scanCanonicalEnvelope(bytes: Uint8Array, start = 0, end = bytes.
   const { id, stream, revision, prev, hash } = scan.top;
   if (!id || !stream || !revision || !prev || !hash || scan.hashMember === undefined) return undefined;
   const hashText = hash.end - hash.start === 66 ? scan.plainText(hash) : undefined;
-  const revisionValue = bytes[revision.start] >= DIGIT_0 && bytes[revision.start] <= DIGIT_9 ? Number(scan.asciiText(revision)) : NaN;
+  const revisionValue = bytes[revision.start] >= DIGIT_0 && bytes[revision.start] <= DIGIT_9 ? Number(scan.asciiText(revision.start, revision.end)) : NaN;
   if (hashText === undefined || !Number.isSafeInteger(revisionValue) || revisionValue < 0) return undefined;
   const idText = scan.plainText(id);
   const streamText = scan.plainText(stream);
@@ -81,12 +81,12 @@ interface Span {
 /** The top-level members read, by key. */
 type Top = Partial<Record<'id' | 'stream' | 'revision' | 'prev' | 'hash', Span>>;
 
-const topKey = (name: keyof Top): readonly [keyof Top, Buffer] => [name, Buffer.from(name)];
-const ID = topKey('id');
-const STREAM = topKey('stream');
-const REVISION = topKey('revision');
-const PREV = topKey('prev');
-const HASH = topKey('hash');
+const keyBytes = (name: keyof Top): readonly [keyof Top, Buffer] => [name, Buffer.from(name)];
+const ID = keyBytes('id');
+const STREAM = keyBytes('stream');
+const REVISION = keyBytes('revision');
+const PREV = keyBytes('prev');
+const HASH = keyBytes('hash');
 
 /**
  * One pass over the bytes. Each method takes the index of a value's first byte and answers the index after its
@@ -227,7 +227,7 @@ class Scan {
     while (i < this.end && ((b[i] >= DIGIT_0 && b[i] <= DIGIT_9) || b[i] === 0x2e || b[i] === 0x65 || b[i] === 0x2b || b[i] === MINUS)) i += 1;
     if (i === first) return -1;
     if (this.plainInteger(first, i)) return i;
-    const text = this.asciiText({ start: first, end: i, plain: true });
+    const text = this.asciiText(first, i);
     if (!JSON_NUMBER.test(text) || String(Number(text)) !== text) return -1;
     return i;
   }
@@ -254,12 +254,12 @@ class Scan {
     return this.text.toString('utf8', span.start + 1, span.end - 1);
   }
 
-  asciiText(span: Span): string {
-    return this.text.toString('latin1', span.start, span.end);
+  asciiText(start: number, end: number): string {
+    return this.text.toString('latin1', start, end);
   }
 
   private noteTopMember(keyStart: number, keyEnd: number, valueEnd: number): void {
-    const name = this.topKey(keyStart + 1, keyEnd - 1);
+    const name = this.topMember(keyStart + 1, keyEnd - 1);
     if (name === undefined) return;
     const valueStart = keyEnd + 1;
     // `plain` is of the last string scanned: the value, when it is one (and only strings are read as text).
@@ -276,7 +276,7 @@ class Scan {
   }
 
   /** Which of the members read the key in `[start, end)` names, if any: compared byte by byte, no text made. */
-  private topKey(start: number, end: number): keyof Top | undefined {
+  private topMember(start: number, end: number): keyof Top | undefined {
     const length = end - start;
     const candidate = length === 2 ? ID : length === 6 ? STREAM : length === 8 ? REVISION : length !== 4 ? undefined : this.b[start] === 0x68 ? HASH : PREV;
     if (candidate === undefined) return undefined;

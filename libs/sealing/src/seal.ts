@@ -39,10 +39,12 @@ export function sealEvents(stream: string, last: { revision: number; hash: strin
       metadata: JSON.parse(JSON.stringify(draft.metadata)),
       prev,
     };
-    // Each member is canonicalised once, for the hash and for the stored text both.
+    // Each member is canonicalised once, and put in order once, for the hash and for the stored text both.
     const members = canonicalMembers(unsealed);
     const sealed: SealedEnvelope = { ...unsealed, hash: sha256Hex(joinMembers(members)) };
-    storedTexts.set(sealed, joinMembers([...members, ['hash', JSON.stringify(sealed.hash)]]));
+    const after = members.findIndex(([key]) => key > 'hash');
+    members.splice(after < 0 ? members.length : after, 0, ['hash', JSON.stringify(sealed.hash)]);
+    storedTexts.set(sealed, joinMembers(members));
     prev = sealed.hash;
     revision += 1;
     return sealed;
@@ -67,16 +69,16 @@ export function serializeEnvelope(envelope: SealedEnvelope): string {
 
 /**
  * An object's members with their values canonicalised (canonicalize's own rules: a member whose value is
- * undefined is left out), to be joined into the object's canonical JSON by joinMembers.
+ * undefined is left out), in the order of their keys' UTF-16 code units (RFC 8785 3.2.3), to be joined into the
+ * object's canonical JSON by joinMembers.
  */
 function canonicalMembers(object: object): Array<[key: string, value: string]> {
   const members: Array<[string, string]> = [];
   for (const [key, value] of Object.entries(object)) if (value !== undefined) members.push([key, canonicalJson(value)]);
-  return members;
+  return members.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The canonical JSON of an object from its members: in the order of their keys' UTF-16 code units (RFC 8785 3.2.3). */
-function joinMembers(members: Array<[key: string, value: string]>): string {
-  const sorted = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${sorted.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`;
+/** The canonical JSON of an object from its members, in order (canonicalMembers). */
+function joinMembers(members: ReadonlyArray<[key: string, value: string]>): string {
+  return `{${members.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`;
 }

@@ -57,8 +57,6 @@ interface AppendRow {
 const PAGE = 512;
 /** Statements of appends at once, each a batch of the appends waiting when it began. */
 const BATCHES_IN_FLIGHT = 4;
-/** Most appends in one statement. */
-const MOST_PER_BATCH = 100;
 /**
  * Most events in one statement (but for a single append larger than that): one statement is one server process
  * working alone, so large appends are better spread over several (a log written 100 events an append took
@@ -292,7 +290,7 @@ export class PostgresEventStore implements EventStore {
       const later: PendingAppend[] = [];
       let events = 0;
       for (const pending of this.waiting) {
-        const fits = batch.length === 0 || (batch.length < MOST_PER_BATCH && events + pending.events.length <= MOST_EVENTS_PER_BATCH);
+        const fits = batch.length === 0 || events + pending.events.length <= MOST_EVENTS_PER_BATCH;
         if (fits && !streams.has(pending.stream)) {
           streams.add(pending.stream);
           batch.push(pending);
@@ -308,43 +306,37 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** One append alone, or several in one statement; should that statement fail as a whole, each alone. */
+  /** One append alone, or several in one statement; should that statement be refused as a whole, each alone. */
   private async writeBatch(batch: readonly PendingAppend[]): Promise<void> {
-    if (batch.length > 1) {
-      // In the order of their streams: two batches in flight then take the rows of their unique index in the
-      // same order, and cannot wait for each other (a deadlock PostgreSQL would end only after a second).
-      const ordered = [...batch].sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
-      let outcomes: Array<AppendResult | Error>;
-      try {
-        outcomes = await this.writeTogether(ordered);
-      } catch (error) {
-        if (!refusedAsAWhole(error)) {
-          // Whether it was stored is not known (a connection lost after the commit was sent): each append is
-          // told the error, as an append alone would be, not a refusal that its own stored events would give.
-          for (const pending of ordered) pending.reject(error);
-          return;
-        }
-        // A unique index refused a row (another process wrote the revision, an event id is stored already) or
-        // the server chose this transaction to end: nothing of it is stored, and each append alone says which.
-        await Promise.all(ordered.map((pending) => this.write(pending.stream, pending.events, pending.expected).then(pending.resolve, pending.reject)));
+    if (batch.length === 1) return this.writeAlone(batch[0]);
+    // In the order of their streams: two batches in flight then take the rows of their unique index in the
+    // same order, and cannot wait for each other (a deadlock PostgreSQL would end only after a second).
+    const ordered = [...batch].sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+    try {
+      await this.writeTogether(ordered);
+    } catch (error) {
+      if (!refusedAsAWhole(error)) {
+        // Whether it was stored is not known (a connection lost after the commit was sent): each append is
+        // told the error, as an append alone would be, not a refusal that its own stored events would give.
+        for (const pending of ordered) pending.reject(error);
         return;
       }
-      ordered.forEach((pending, i) => {
-        const outcome = outcomes[i];
-        if (outcome instanceof Error) pending.reject(outcome);
-        else pending.resolve(outcome);
-      });
-      return;
+      // A unique index refused a row (another process wrote the revision, an event id is stored already) or
+      // the server chose this transaction to end: nothing of it is stored, and each append alone says which.
+      await Promise.all(ordered.map((pending) => this.writeAlone(pending)));
     }
-    const [alone] = batch;
-    await this.write(alone.stream, alone.events, alone.expected).then(alone.resolve, alone.reject);
+  }
+
+  private writeAlone({ stream, events, expected, resolve, reject }: PendingAppend): Promise<void> {
+    return this.write(stream, events, expected).then(resolve, reject);
   }
 
   /**
-   * Several appends to different streams in one statement and one transaction: each is stored if the head its
-   * stream has is the one it follows, else refused with that head, as one append alone would be.
+   * Several appends to different streams in one statement and one transaction, each answered: stored if the
+   * head its stream has is the one it follows, else refused with that head, as one append alone would be.
+   * Throws, answering none, when the statement fails.
    */
-  private async writeTogether(batch: readonly PendingAppend[]): Promise<Array<AppendResult | Error>> {
+  private async writeTogether(batch: readonly PendingAppend[]): Promise<void> {
     const events = batch.flatMap((pending, k) => pending.events.map((event) => ({ k: k + 1, event })));
     const { rows } = await this.query<AppendRow & { k: string }>(this.sql.appendTogether, [
       batch.map((pending) => pending.stream),
@@ -358,13 +350,13 @@ export class PostgresEventStore implements EventStore {
       events.map(({ event }) => serializeEnvelope(event)),
       GENESIS_HASH,
     ]);
-    const byAppend = batch.map((): Array<AppendRow> => []);
+    const byAppend = batch.map((): AppendRow[] => []);
     for (const row of rows) byAppend[Number(row.k) - 1].push(row);
-    return batch.map(({ stream, events: appended, expected }, i) => {
+    batch.forEach(({ stream, events: appended, expected, resolve, reject }, i) => {
       try {
-        return this.outcomeOf(stream, appended, expected, byAppend[i]);
+        resolve(this.outcomeOf(stream, appended, expected, byAppend[i]));
       } catch (error) {
-        return error as Error;
+        reject(error);
       }
     });
   }
