@@ -128,7 +128,7 @@ const parameters = {
   },
   relay: {
     broker: "KAFKA_BROKERS if set, else a broker of this run from scripts/kafka-local.sh (state in the run's temporary directory, stopped at the end)",
-    throughput: { events: quick ? 3_000 : 50_000, cases: quick ? 150 : 2_500, writers: 8, batchSize: 500, partitions: 3 },
+    throughput: { events: quick ? 3_000 : 50_000, cases: quick ? 150 : 2_500, writers: 8, batchSize: 2_000, partitions: 3 },
     generator:
       'apps/coordinator/src/cases/testing/case-stories.ts: seeded stories over all agencies through the command path (referrals accepted and declined, agencies added and removed, support, evidence, 5% events of another category), one writer per seed',
     throughputTiming:

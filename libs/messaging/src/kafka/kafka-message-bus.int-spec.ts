@@ -60,6 +60,24 @@ describeWithKafka('the Kafka message bus', () => {
     expect((await readAll(two)).map((m) => m.value?.toString())).toEqual(['2']);
   });
 
+  it("commits a transaction larger than a broker takes in one batch: one key's 3 MB to one partition, in order", async () => {
+    // A broker refuses a partition's batch over message.max.bytes (1 MiB by default); kafkajs writes a
+    // request's messages for one partition as one batch, so a large transaction goes in several requests.
+    const [big, small] = [await newTopic(3), await newTopic()];
+    const value = (i: number) => `${String(i).padStart(6, '0')}:${'å'.repeat(25_000)}`;
+    const producer = await bus.transactionalProducer(`bustest-${randomUUID()}`);
+    await producer.commit([
+      ...Array.from({ length: 60 }, (_, i) => ({ topic: big, key: 'one-case', value: value(i), headers: { n: String(i) } })),
+      { topic: small, key: 'other', value: 'with them' },
+    ]);
+    await producer.close();
+    const read = await readAll(big);
+    expect(new Set(read.map((m) => m.partition)).size).toBe(1);
+    expect(read.map((m) => m.value?.toString())).toEqual(Array.from({ length: 60 }, (_, i) => value(i)));
+    expect(read.map((m) => m.headers.n.toString())).toEqual(Array.from({ length: 60 }, (_, i) => String(i)));
+    expect((await readAll(small)).map((m) => m.value?.toString())).toEqual(['with them']);
+  });
+
   it('fences the first producer of a transactional id when a second opens it, and the fenced one writes nothing more', async () => {
     const topic = await newTopic();
     const id = `bustest-${randomUUID()}`;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, IHeaders, Kafka, KafkaMessage, logLevel, Message, Partitioners, Producer } from 'kafkajs';
+import { Admin, Consumer, ICustomPartitioner, IHeaders, Kafka, KafkaMessage, logLevel, Message, Partitioners, Producer } from 'kafkajs';
 import { WakeableSleep } from '@samverkan/common';
 import {
   ConsumeOptions,
   Consumption,
   FencedError,
+  HeaderValue,
   IncomingMessage,
   MessageBus,
   MessageProducer,
@@ -89,7 +90,7 @@ export class KafkaMessageBus implements MessageBus {
       transactionalId,
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: rememberedPartitions,
     });
     await this.connect(producer, transactionalId);
     // kafkajs asks for the transactional producer id (which is what fences the others) only when the first
@@ -107,7 +108,7 @@ export class KafkaMessageBus implements MessageBus {
         let transaction;
         try {
           transaction = await producer.transaction();
-          await transaction.sendBatch({ topicMessages: byTopic(messages) });
+          for (const topicMessages of requestsOf(messages)) await transaction.sendBatch({ topicMessages });
           await transaction.commit();
         } catch (error) {
           if (isFenced(error)) throw (fenced = new FencedError(transactionalId, error));
@@ -120,11 +121,11 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   async producer(): Promise<MessageProducer> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: rememberedPartitions });
     await this.connect(producer);
     return {
       send: async (messages) => {
-        await producer.sendBatch({ acks: -1, topicMessages: byTopic(messages) });
+        for (const topicMessages of requestsOf(messages)) await producer.sendBatch({ acks: -1, topicMessages });
       },
       close: () => this.disconnect(producer),
     };
@@ -299,14 +300,53 @@ export class KafkaMessageBus implements MessageBus {
   }
 }
 
-function byTopic(messages: readonly OutgoingMessage[]): Array<{ topic: string; messages: Message[] }> {
-  const topics = new Map<string, Message[]>();
+/**
+ * The most bytes of one topic's messages in one produce request. kafkajs writes a partition's messages of a
+ * request as one record batch, and a broker refuses a batch over `message.max.bytes` (1 MiB by default), so
+ * a topic's messages (all of which may go to one partition) are spread over as many requests as they need.
+ */
+const TOPIC_BYTES_PER_REQUEST = 768 * 1024;
+
+type TopicMessages = Array<{ topic: string; messages: Message[] }>;
+
+/**
+ * The messages as produce requests, sent one after another: each topic's messages in their order, at most
+ * TOPIC_BYTES_PER_REQUEST of them in a request (a larger message alone), so that no partition's batch
+ * exceeds what a broker takes while a large transaction still goes in few requests.
+ */
+function requestsOf(messages: readonly OutgoingMessage[]): TopicMessages[] {
+  const requests: Array<Map<string, Message[]>> = [];
+  const filling = new Map<string, { request: number; bytes: number }>();
   for (const { topic, key, value, headers } of messages) {
-    const list = topics.get(topic) ?? [];
-    topics.set(topic, list);
+    const size = sizeOf(key, value, headers);
+    let at = filling.get(topic);
+    if (at === undefined) filling.set(topic, (at = { request: 0, bytes: 0 }));
+    else if (at.bytes > 0 && at.bytes + size > TOPIC_BYTES_PER_REQUEST) {
+      at.request += 1;
+      at.bytes = 0;
+    }
+    at.bytes += size;
+    const request = requests[at.request] ?? (requests[at.request] = new Map());
+    const list = request.get(topic) ?? [];
+    if (list.length === 0) request.set(topic, list);
     list.push({ key, value, headers: headers as IHeaders | undefined });
   }
-  return [...topics].map(([topic, list]) => ({ topic, messages: list }));
+  return requests.map((request) => [...request].map(([topic, list]) => ({ topic, messages: list })));
+}
+
+/** A message's bytes in a record batch, near enough: its key, value and headers, and room for their lengths. */
+function sizeOf(key: OutgoingMessage['key'], value: OutgoingMessage['value'], headers: OutgoingMessage['headers']): number {
+  let size = 32 + byteLength(key) + byteLength(value);
+  for (const name in headers) {
+    const header = headers[name];
+    const values = Array.isArray(header) ? (header as readonly HeaderValue[]) : [header as HeaderValue];
+    for (const part of values) size += 10 + Buffer.byteLength(name) + byteLength(part);
+  }
+  return size;
+}
+
+function byteLength(data: string | Buffer | null | undefined): number {
+  return data == null ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }
 
 function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
@@ -317,6 +357,31 @@ function incoming(topic: string, partition: number, message: KafkaMessage): Inco
   }
   return { topic, partition, offset: message.offset, key: message.key ?? null, value: message.value ?? null, headers };
 }
+
+/** Keys whose partitions a producer remembers; past it, it forgets them all and starts again. */
+const REMEMBERED_KEYS = 100_000;
+
+/**
+ * kafkajs's default partitioner (murmur2 of the key, as the Java client, so that a case's messages go to one
+ * partition whichever client wrote them), remembering each key's partition per topic and partition count: a
+ * relay batch sends many messages of one case, and the hash in JavaScript cost it more than its own work.
+ */
+export const rememberedPartitions: ICustomPartitioner = () => {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const known = new Map<string, number>();
+  return (args) => {
+    const { topic, partitionMetadata, message } = args;
+    if (typeof message.key !== 'string' || (message.partition !== undefined && message.partition !== null)) return partitioner(args);
+    const name = `${topic}\u0000${partitionMetadata.length}\u0000${message.key}`;
+    let partition = known.get(name);
+    if (partition === undefined) {
+      partition = partitioner(args);
+      if (known.size >= REMEMBERED_KEYS) known.clear();
+      known.set(name, partition);
+    }
+    return partition;
+  };
+};
 
 function bytes(value: string | Buffer): Buffer {
   return typeof value === 'string' ? Buffer.from(value) : value;
