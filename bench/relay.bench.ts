@@ -29,6 +29,8 @@ export interface RelayBenchParameters {
     readonly writers: number;
     readonly batchSize: number;
     readonly partitions: number;
+    /** Passes over the same log, not timed, before the timed one: a fresh broker's JVM compiles meanwhile. */
+    readonly warmupPasses: number;
   };
   readonly lag: {
     readonly agencyId: string;
@@ -46,28 +48,40 @@ export interface RelayBenchParameters {
 export type RelayBenchResult =
   { readonly skipped: string } | { readonly broker: 'env' | 'local'; readonly throughput: RelayThroughput; readonly lag: RelayLag };
 
-export interface RelayThroughput {
+export interface RelayThroughput extends RelayPass {
   readonly log: { readonly events: number; readonly caseEvents: number; readonly cases: number; readonly writers: number; readonly seconds: number };
   /** Messages the sharing policy makes of the log (folded here, as the relay tests do), and per agency. */
   readonly messages: number;
   readonly messagesByAgency: Readonly<Record<string, number>>;
   /** Messages per case event. */
   readonly fanOut: number;
+  readonly messagesPerSecond: number;
+  readonly batchSize: number;
+  /** The untimed passes before the timed one, each over the same log to topics of their own. */
+  readonly warmup: readonly RelayPass[];
+}
+
+/** One relaying of the whole log; the timed one's figures are the phase's. */
+export interface RelayPass {
   /** `Relay.start()`: topics created, producer initialised, position read back. Not in the rates. */
   readonly startSeconds: number;
   /** From `start()` resolving until the committed position was the log's head. */
   readonly relaySeconds: number;
   readonly firstBatchMs: number;
   readonly eventsPerSecond: number;
-  readonly messagesPerSecond: number;
   /** Events per second with `start()` included. */
   readonly eventsPerSecondWithStart: number;
-  readonly batchSize: number;
   /** Transactions committed, as seen by a waiter on the committed position (each commit wakes it). */
   readonly transactions: number;
   readonly meanEventsPerTransaction: number;
   /** Time between successive commits (the first from `start()` resolving): preparing a batch and its transaction. */
   readonly transactionMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /**
+   * CPU time per event while it relayed (from `start()` resolving): the main thread's, where the relay runs
+   * (its event-loop utilisation), and the whole process's (the garbage collector's helper threads included).
+   * Steadier than the rate from one run to the next; the broker's is not in them.
+   */
+  readonly cpuUsPerEvent: { readonly mainThread: number; readonly process: number };
   readonly relayWarnings: string[];
 }
 
@@ -159,7 +173,6 @@ async function benchThroughput(
   const agencyIds = registry.all().map((agency) => agency.id);
   const store = new SqliteEventStore({ file: join(dir, 'events.db') });
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const bus = new KafkaMessageBus({ brokers, clientId: 'samverkan-bench' });
   // Deleting topics is no part of the service's message bus; the benchmark does it with the client itself.
   const admin = new Kafka({ clientId: 'samverkan-bench', brokers, logLevel: logLevel.NOTHING }).admin();
   try {
@@ -172,66 +185,93 @@ async function benchThroughput(
       `relay throughput: ${log.events.toLocaleString('en-US')} events written in ${log.seconds.toFixed(1)} s; relaying them to ${prefix}.* (${messages.toLocaleString('en-US')} messages)`,
     );
 
-    const warnings: string[] = [];
-    const relay = new Relay(store, bus, {
-      agencyIds,
-      topicPrefix: prefix,
-      transactionalId: `${prefix}-relay`,
-      batchSize: p.batchSize,
-      partitions: p.partitions,
-      logger: { log: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
-    });
-    const starting = performance.now();
-    await relay.start();
-    const started = performance.now();
-    const commits: number[] = [];
-    let last: LogPosition | undefined;
-    let firstBatchAt = Number.NaN;
-    const timeout = setTimeout(() => void relay.stop(), 600_000);
-    await relay.waitUntil((committed) => {
-      if (committed && committed.position !== last) {
-        last = committed.position;
-        commits.push(performance.now());
-        if (Number.isNaN(firstBatchAt)) firstBatchAt = performance.now();
-      }
-      return committed?.position === log.head;
-    });
-    const ended = performance.now();
-    clearTimeout(timeout);
-    const reached = relay.committed?.position === log.head;
-    const state = relay.state;
-    await relay.stop();
-    if (!reached)
-      throw new Error(`the relay stopped (${state}) at ${JSON.stringify(relay.committed)} before the log's head ${log.head}: ${warnings.slice(-3).join('; ')}`);
-
-    const relaySeconds = (ended - started) / 1000;
-    const gaps = commits.map((at, i) => at - (i === 0 ? started : commits[i - 1]));
+    // A broker of a running system has long been warm; a fresh JVM spends the first passes compiling its code
+    // paths (on this project's 2-core machine its JIT took as much CPU as its request handlers, and a relay
+    // to it ran at half the rate of a later pass). The timed pass follows untimed ones over the same log.
+    const warmup: RelayPass[] = [];
+    for (let pass = 1; pass <= p.warmupPasses; pass++) {
+      progress(`relay throughput: warm-up pass ${pass} of ${p.warmupPasses} (not timed), to ${prefix}-w${pass}.*`);
+      warmup.push(await relayPass(`${prefix}-w${pass}`, log));
+    }
+    const timed = await relayPass(prefix, log);
     return {
       log: { events: log.events, caseEvents, cases: log.cases, writers: p.writers, seconds: log.seconds },
       messages,
       messagesByAgency: Object.fromEntries([...byAgency].sort(([, a], [, b]) => b - a)),
       fanOut: messages / caseEvents,
-      startSeconds: (started - starting) / 1000,
-      relaySeconds,
-      firstBatchMs: firstBatchAt - started,
-      eventsPerSecond: log.events / relaySeconds,
-      messagesPerSecond: messages / relaySeconds,
-      eventsPerSecondWithStart: log.events / ((ended - starting) / 1000),
+      ...timed,
+      messagesPerSecond: messages / timed.relaySeconds,
       batchSize: p.batchSize,
-      transactions: commits.length,
-      meanEventsPerTransaction: log.events / commits.length,
-      transactionMs: { p50: percentile(gaps, 0.5), p99: percentile(gaps, 0.99), max: gaps.reduce((a, b) => Math.max(a, b), 0) },
-      relayWarnings: warnings,
+      warmup,
     };
   } finally {
-    await bus.close();
-    const topics = relayTopics(prefix);
-    await admin
-      .connect()
-      .then(() => admin.deleteTopics({ topics: [...agencyIds.map(topics.events), topics.positions, topics.checkpoints] }))
-      .catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await store.close();
+  }
+
+  /** Relays the whole log to topics of `topicPrefix` (deleted afterwards), from a fresh transactional id. */
+  async function relayPass(topicPrefix: string, log: { readonly events: number; readonly head: LogPosition | undefined }): Promise<RelayPass> {
+    // A client of its own each pass: one that knew the topics of a pass deleted since fails to refresh its metadata.
+    const bus = new KafkaMessageBus({ brokers, clientId: 'samverkan-bench' });
+    const warnings: string[] = [];
+    const relay = new Relay(store, bus, {
+      agencyIds,
+      topicPrefix,
+      transactionalId: `${topicPrefix}-relay`,
+      batchSize: p.batchSize,
+      partitions: p.partitions,
+      logger: { log: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) },
+    });
+    try {
+      const starting = performance.now();
+      await relay.start();
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      const loop = performance.eventLoopUtilization();
+      const commits: number[] = [];
+      let last: LogPosition | undefined;
+      const timeout = setTimeout(() => void relay.stop(), 600_000);
+      await relay.waitUntil((committed) => {
+        if (committed && committed.position !== last) {
+          last = committed.position;
+          commits.push(performance.now());
+        }
+        return committed?.position === log.head;
+      });
+      const ended = performance.now();
+      const { user, system } = process.cpuUsage(cpu);
+      const { active } = performance.eventLoopUtilization(loop);
+      clearTimeout(timeout);
+      const reached = relay.committed?.position === log.head;
+      const state = relay.state;
+      await relay.stop();
+      if (!reached)
+        throw new Error(
+          `the relay stopped (${state}) at ${JSON.stringify(relay.committed)} before the log's head ${log.head}: ${warnings.slice(-3).join('; ')}`,
+        );
+      const relaySeconds = (ended - started) / 1000;
+      const gaps = commits.map((at, i) => at - (i === 0 ? started : commits[i - 1]));
+      return {
+        startSeconds: (started - starting) / 1000,
+        relaySeconds,
+        firstBatchMs: commits[0] - started,
+        eventsPerSecond: log.events / relaySeconds,
+        eventsPerSecondWithStart: log.events / ((ended - starting) / 1000),
+        transactions: commits.length,
+        meanEventsPerTransaction: log.events / commits.length,
+        transactionMs: { p50: percentile(gaps, 0.5), p99: percentile(gaps, 0.99), max: gaps.reduce((a, b) => Math.max(a, b), 0) },
+        cpuUsPerEvent: { mainThread: (active * 1000) / log.events, process: (user + system) / log.events },
+        relayWarnings: warnings,
+      };
+    } finally {
+      await relay.stop();
+      await bus.close();
+      const topics = relayTopics(topicPrefix);
+      await admin
+        .connect()
+        .then(() => admin.deleteTopics({ topics: [...agencyIds.map(topics.events), topics.positions, topics.checkpoints] }))
+        .catch(() => undefined);
+    }
   }
 }
 

@@ -128,11 +128,11 @@ const parameters = {
   },
   relay: {
     broker: "KAFKA_BROKERS if set, else a broker of this run from scripts/kafka-local.sh (state in the run's temporary directory, stopped at the end)",
-    throughput: { events: quick ? 3_000 : 50_000, cases: quick ? 150 : 2_500, writers: 8, batchSize: 2_000, partitions: 3 },
+    throughput: { events: quick ? 3_000 : 50_000, cases: quick ? 150 : 2_500, writers: 8, batchSize: 2_000, partitions: 3, warmupPasses: quick ? 0 : 2 },
     generator:
       'apps/coordinator/src/cases/testing/case-stories.ts: seeded stories over all agencies through the command path (referrals accepted and declined, agencies added and removed, support, evidence, 5% events of another category), one writer per seed',
     throughputTiming:
-      "from Relay.start() resolving (topics created, producer initialised, position read) until the committed position is the log's head; fresh topic prefix",
+      "from Relay.start() resolving (topics created, producer initialised, position read) until the committed position is the log's head; fresh topic prefix; after warmupPasses untimed passes over the same log, each to topics of its own (a fresh broker's JVM is still compiling)",
     lag: {
       agencyId: 'polisen-malmo',
       cases: quick ? 20 : 50,
@@ -622,8 +622,30 @@ function relayRows(relay: RelayBenchResult): Row[] {
       key: 'relay_events_per_s',
       value: t.eventsPerSecond,
       unit: '/s',
-      note: `${t.log.events.toLocaleString('en-US')} log events relayed in ${t.relaySeconds.toFixed(1)} s, ${t.transactions} transactions (batch size ${t.batchSize}; ${t.meanEventsPerTransaction.toFixed(0)} events and p50 ${t.transactionMs.p50.toFixed(0)} ms a transaction); start ${t.startSeconds.toFixed(1)} s not timed (${t.eventsPerSecondWithStart.toFixed(0)}/s with it)`,
+      note: `${t.log.events.toLocaleString('en-US')} log events relayed in ${t.relaySeconds.toFixed(1)} s, ${t.transactions} transactions (batch size ${t.batchSize}; ${t.meanEventsPerTransaction.toFixed(0)} events and p50 ${t.transactionMs.p50.toFixed(0)} ms a transaction); start ${t.startSeconds.toFixed(1)} s not timed (${t.eventsPerSecondWithStart.toFixed(0)}/s with it)${t.warmup.length > 0 ? `; after ${t.warmup.length} untimed passes` : ''}`,
     },
+    {
+      key: 'relay_main_thread_us',
+      value: t.cpuUsPerEvent.mainThread,
+      unit: 'µs',
+      note: 'the main thread, where the relay runs, busy per event (its event-loop utilisation)',
+    },
+    {
+      key: 'relay_process_cpu_us',
+      value: t.cpuUsPerEvent.process,
+      unit: 'µs',
+      note: "CPU of the process per event, the garbage collector's helper threads included (the broker's not)",
+    },
+    ...(t.warmup.length > 0
+      ? [
+          {
+            key: 'relay_first_pass_events_per_s',
+            value: t.warmup[0].eventsPerSecond,
+            unit: '/s',
+            note: `the first pass, to a broker as fresh as the run's (untimed passes: ${t.warmup.map((pass) => pass.eventsPerSecond.toFixed(0)).join(', ')}/s; main thread ${t.warmup.map((pass) => pass.cpuUsPerEvent.mainThread.toFixed(0)).join(', ')} µs an event)`,
+          },
+        ]
+      : []),
     {
       key: 'relay_messages_per_s',
       value: t.messagesPerSecond,
