@@ -56,13 +56,25 @@ const root = resolve(__dirname, '..');
  * the worker body is TypeScript too.
  */
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const cpu = cpuMeter();
+  const result = await runLoadWorker(spec);
+  return { ...result, cpuUsPerResponse: cpu.per(result.responses) };
+}
+
+/**
+ * CPU time from now on, per unit of work done meanwhile (µs): of the whole process, and the time this thread
+ * was busy (its event-loop utilisation; a blocking fsync counts).
+ */
+export function cpuMeter(): { per(units: number): { readonly process: number; readonly mainThread: number } } {
   const cpu = process.cpuUsage();
   const loop = performance.eventLoopUtilization();
-  const result = await runLoadWorker(spec);
-  const { user, system } = process.cpuUsage(cpu);
-  const { active } = performance.eventLoopUtilization(loop);
-  const perResponse = (us: number) => (result.responses > 0 ? us / result.responses : 0);
-  return { ...result, cpuUsPerResponse: { process: perResponse(user + system), mainThread: perResponse(active * 1000) } };
+  return {
+    per(units) {
+      const { user, system } = process.cpuUsage(cpu);
+      const { active } = performance.eventLoopUtilization(loop);
+      return units > 0 ? { process: (user + system) / units, mainThread: (active * 1000) / units } : { process: 0, mainThread: 0 };
+    },
+  };
 }
 
 function runLoadWorker(spec: LoadSpec): Promise<GeneratedLoad> {

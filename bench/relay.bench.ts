@@ -18,6 +18,7 @@ import { share } from '../apps/coordinator/src/cases/case.disclosure';
 import { caseStories } from '../apps/coordinator/src/cases/testing/case-stories';
 import { openCases, serviceConfig } from './http-commands.bench';
 import { acquireBroker } from './kafka-broker';
+import { cpuMeter } from './load';
 import { percentile } from './raw-append.bench';
 
 export interface RelayBenchParameters {
@@ -186,8 +187,8 @@ async function benchThroughput(
     );
 
     // A broker of a running system has long been warm; a fresh JVM spends the first passes compiling its code
-    // paths (on this project's 2-core machine its JIT took as much CPU as its request handlers, and a relay
-    // to it ran at half the rate of a later pass). The timed pass follows untimed ones over the same log.
+    // paths (on this project's 2-core machine its JIT took as much CPU as its request handlers in the first
+    // relay phase, and a later pass ran about a third faster). The timed pass follows untimed ones over the same log.
     const warmup: RelayPass[] = [];
     for (let pass = 1; pass <= p.warmupPasses; pass++) {
       progress(`relay throughput: warm-up pass ${pass} of ${p.warmupPasses} (not timed), to ${prefix}-w${pass}.*`);
@@ -226,8 +227,7 @@ async function benchThroughput(
       const starting = performance.now();
       await relay.start();
       const started = performance.now();
-      const cpu = process.cpuUsage();
-      const loop = performance.eventLoopUtilization();
+      const cpu = cpuMeter();
       const commits: number[] = [];
       let last: LogPosition | undefined;
       const timeout = setTimeout(() => void relay.stop(), 600_000);
@@ -239,15 +239,11 @@ async function benchThroughput(
         return committed?.position === log.head;
       });
       const ended = performance.now();
-      const { user, system } = process.cpuUsage(cpu);
-      const { active } = performance.eventLoopUtilization(loop);
+      const cpuUsPerEvent = cpu.per(log.events);
       clearTimeout(timeout);
-      const reached = relay.committed?.position === log.head;
-      const state = relay.state;
-      await relay.stop();
-      if (!reached)
+      if (relay.committed?.position !== log.head)
         throw new Error(
-          `the relay stopped (${state}) at ${JSON.stringify(relay.committed)} before the log's head ${log.head}: ${warnings.slice(-3).join('; ')}`,
+          `the relay stopped (${relay.state}) at ${JSON.stringify(relay.committed)} before the log's head ${log.head}: ${warnings.slice(-3).join('; ')}`,
         );
       const relaySeconds = (ended - started) / 1000;
       const gaps = commits.map((at, i) => at - (i === 0 ? started : commits[i - 1]));
@@ -260,7 +256,7 @@ async function benchThroughput(
         transactions: commits.length,
         meanEventsPerTransaction: log.events / commits.length,
         transactionMs: { p50: percentile(gaps, 0.5), p99: percentile(gaps, 0.99), max: gaps.reduce((a, b) => Math.max(a, b), 0) },
-        cpuUsPerEvent: { mainThread: (active * 1000) / log.events, process: (user + system) / log.events },
+        cpuUsPerEvent,
         relayWarnings: warnings,
       };
     } finally {

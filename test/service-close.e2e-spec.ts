@@ -11,12 +11,12 @@ const collect = runInNewContext('gc') as () => void;
 /** Starts the service, records a case, stops it; answers weak references to two of its parts. */
 async function serviceRunOnce(): Promise<{ cases: WeakRef<object>; metrics: WeakRef<object> }> {
   const service = await RunningService.start();
-  const token = await service.token('polisen-malmo');
-  const opened = await fetch(`${service.baseUrl}/cases`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'close-test-1' },
-    body: JSON.stringify({ subject: { category: 'victim', ageGroup: 'adult', originRegion: 'baltic' }, exploitation: 'sexual-exploitation' }),
-  });
+  const police = await service.as('polisen-malmo');
+  const opened = await police.post(
+    '/cases',
+    { subject: { category: 'victim', ageGroup: 'adult', originRegion: 'baltic' }, exploitation: 'sexual-exploitation' },
+    { 'idempotency-key': 'close-test-1' },
+  );
   expect(opened.status).toBe(201);
   const refs = { cases: new WeakRef(service.app.get(CaseService)), metrics: new WeakRef(service.app.get(Metrics)) };
   await service.stop();
