@@ -75,6 +75,21 @@ describe('a relayed message', () => {
     expect(message.headers).toMatchObject({ ce_samverkanbasis: 'consent', ce_samverkanconsent: 'share-with-migration,share-health-details' });
   });
 
+  it("writes an event's data once for the agencies given all of it, and apart where a field is withheld or the case added", () => {
+    const written = new Map<object, string>();
+    const whole = { kind: 'police' as const, data: event.envelope.data, withheldFields: [], basis: 'mandate' as const };
+    const shown = { evidenceId: 'ev-1' };
+    const first = relayMessage(event, 'c1', { ...whole, agencyId: 'polisen-malmo' }, 17, written);
+    const second = relayMessage(event, 'c1', { ...whole, agencyId: 'polisen-noa' }, 17, written);
+    const redacted = relayMessage(event, 'c1', { ...whole, agencyId: 'region-skane', data: shown, withheldFields: ['description'] }, 17, written);
+    const told = relayMessage(event, 'c1', { ...whole, agencyId: 'aklagare-malmo', case: { caseId: 'c1', revision: 3 } }, 17, written);
+    expect(second.value).toBe(first.value);
+    expect(JSON.parse(first.value)).toEqual(event.envelope.data);
+    expect(JSON.parse(redacted.value)).toEqual(shown);
+    expect(JSON.parse(told.value)).toEqual({ ...event.envelope.data, case: { caseId: 'c1', revision: 3 } });
+    expect([...written.values()]).toEqual([first.value, redacted.value]);
+  });
+
   it('puts each agency on its own topic under the prefix', () => {
     expect(relayTopics().events('polisen-malmo')).toBe('samverkan.polisen-malmo.events');
     expect(relayTopics('t1')).toMatchObject({ positions: 't1.relay.positions', checkpoints: 't1.ledger.checkpoints' });

@@ -36,7 +36,14 @@ export interface RelayMessage {
  * basis it is shared on, and the consent scopes when that is consent), the data the agency may see as the
  * value (with the case as the agency may see it under `case` when the event brings the agency to the case).
  */
-export function relayMessage(event: RecordedEvent, caseId: string, delivery: Delivery, ledgerIndex: number): RelayMessage {
+export function relayMessage(
+  event: RecordedEvent,
+  caseId: string,
+  delivery: Delivery,
+  ledgerIndex: number,
+  /** The JSON of data already written for the event's other deliveries, by the object it was written from. */
+  written?: Map<object, string>,
+): RelayMessage {
   const { envelope } = event;
   const headers: Record<string, string> = {
     ce_specversion: '1.0',
@@ -53,6 +60,16 @@ export function relayMessage(event: RecordedEvent, caseId: string, delivery: Del
   headers.ce_samverkanbasis = delivery.basis;
   if (delivery.consentScopes) headers.ce_samverkanconsent = delivery.consentScopes.join(',');
   if (delivery.withheldFields.length > 0) headers.ce_samverkanwithheld = delivery.withheldFields.join(',');
-  const value = delivery.case ? { ...delivery.data, case: delivery.case } : delivery.data;
-  return { key: caseId, value: JSON.stringify(value), headers };
+  const value = delivery.case ? JSON.stringify({ ...delivery.data, case: delivery.case }) : jsonOf(delivery.data, written);
+  return { key: caseId, value, headers };
+}
+
+/** Agencies that may see all of an event are given the same data object: it is written as JSON once. */
+function jsonOf(data: object, written: Map<object, string> | undefined): string {
+  let text = written?.get(data);
+  if (text === undefined) {
+    text = JSON.stringify(data);
+    written?.set(data, text);
+  }
+  return text;
 }

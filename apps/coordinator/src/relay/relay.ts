@@ -244,6 +244,7 @@ export class Relay {
     const { envelope } = event;
     const caseId = caseIdOf(envelope.stream)!;
     const messages: OutgoingMessage[] = [];
+    const written = new Map<object, string>();
     for (const delivery of share(envelope, before, after)) {
       if (!this.agencies.has(delivery.agencyId)) {
         if (!this.unknownAgencies.has(delivery.agencyId)) {
@@ -252,7 +253,7 @@ export class Relay {
         }
         continue;
       }
-      messages.push({ topic: this.topics.events(delivery.agencyId), ...relayMessage(event, caseId, delivery, ledgerIndex) });
+      messages.push({ topic: this.topics.events(delivery.agencyId), ...relayMessage(event, caseId, delivery, ledgerIndex, written) });
     }
     return messages;
   }
