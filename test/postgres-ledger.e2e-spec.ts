@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { describeWithPostgres, dropSchemas, freshSchemaName, postgresUrl } from '@samverkan/eventstore/testing/postgres';
 import { fromHex, openCheckpoint, parseVerifierKey, verifyConsistency } from '@samverkan/ledger';
-import { expectIncluded } from './support/ledger-proofs';
-import { AgencyClient, eventually, RunningService } from './support/running-service';
+import { expectIncluded, untilSealed } from './support/ledger-proofs';
+import { AgencyClient, RunningService } from './support/running-service';
 
 jest.setTimeout(60_000);
 
@@ -44,7 +44,7 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
 
   it('seals into PostgreSQL, proves inclusion and consistency, and grows on after a restart', async () => {
     const first = await openCase();
-    await eventually(async () => ((await service.health()).body.ledger.size >= first.length ? true : undefined), 'the ledger to seal the case');
+    await untilSealed(police, first);
     const before = await signNow();
     await expectIncluded(police, first, before);
 
@@ -66,10 +66,7 @@ describeWithPostgres('the ledger in PostgreSQL', () => {
     await expectIncluded(police, first, before); // proofs against the checkpoint signed before the restart
 
     const second = await openCase();
-    await eventually(
-      async () => ((await service.health()).body.ledger.size >= before.size + second.length ? true : undefined),
-      'the ledger to seal the new case',
-    );
+    await untilSealed(police, second); // the reads of the proofs above are sealed too, before the new case
     const after = await signNow();
     expect(after.size).toBeGreaterThanOrEqual(before.size + second.length);
     await expectIncluded(police, [...first, ...second], after);

@@ -1,5 +1,5 @@
 import { eventLeafHash, fromHex, verifyInclusion } from '@samverkan/ledger';
-import { AgencyClient, Reply } from './running-service';
+import { AgencyClient, eventually, Reply } from './running-service';
 
 /**
  * Asks the service, as `client`, for each event's inclusion proof in the tree of the checkpoint's size, and walks
@@ -24,4 +24,18 @@ export async function expectIncluded(
     replies.push(reply);
   }
   return replies;
+}
+
+/**
+ * Resolves once the ledger has sealed each event as a leaf. The ledger's size does not tell, as reads are sealed
+ * too: what a test read since the events were appended counts towards it. A proof in the latest checkpoint's tree
+ * does: an event sealed after that checkpoint is a leaf outside its tree, one not yet sealed is not in the ledger.
+ */
+export async function untilSealed(client: AgencyClient, events: ReadonlyArray<{ id: string }>): Promise<void> {
+  for (const event of events) {
+    await eventually(async () => {
+      const reply = await client.get(`/ledger/proofs/inclusion?eventId=${event.id}`);
+      return reply.status === 200 || reply.body.rule === 'leaf-outside-tree' ? true : undefined;
+    }, `the ledger to seal event ${event.id}`);
+  }
 }
