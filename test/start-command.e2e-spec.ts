@@ -47,6 +47,9 @@ describe('npm start', () => {
       'npm start to answer /health',
       180_000,
     );
+    // Said while the service starts, before it answers; its log is written asynchronously, so it can reach this
+    // pipe a moment after /health has answered (CI once read the output before it had).
+    await eventually(async () => (/DEVELOPMENT KEYS ARE ON/.test(output) ? true : undefined), 'npm start to warn that development keys are on');
     expect(output).toMatch(/DEVELOPMENT KEYS ARE ON/);
     const token = await signDevToken(dataDir, 'polisen-malmo', 'officer-1');
     const reply = await fetch(`${base}/cases`, {
