@@ -111,7 +111,8 @@ const parameters = {
     proofRoute:
       'GET /ledger/proofs/inclusion?eventId=<random event>&treeSize=<checkpoint size>, sequential, one keep-alive connection, client in a worker thread',
     auditor: 'internrevisionen',
-    verifier: 'node apps/audit/bin/samverkan-audit.js verify-log <export> --key <key file> --checkpoint <checkpoint file>, wall time of the child process',
+    verifier:
+      'node samverkan-audit.js verify-log <export> --key <key file> --checkpoint <checkpoint file> (the compiled file the package of npm run pack:audit holds), wall time of the child process',
   },
   rebuild: {
     log: { cases: quick ? 20 : 1000, eventsPerCase: 1000, eventsPerAppend: 100 },

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleAudit } from './bundle';
 
 const ROOT = resolve(__dirname, '..', '..');
 // Beside the sources, not in the service's dist/, which every build of the service empties.
@@ -19,18 +19,7 @@ function packAudit(): string {
   // Assembled outside the repository: a second package.json of the same name inside it would confuse tools.
   const stage = mkdtempSync(join(tmpdir(), 'samverkan-audit-package-'));
   mkdirSync(OUT, { recursive: true });
-  buildSync({
-    entryPoints: [join(__dirname, 'src', 'main.ts')],
-    outfile: join(stage, 'samverkan-audit.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    banner: { js: '#!/usr/bin/env node' },
-    alias: Object.fromEntries(['common', 'ledger', 'sealing'].map((lib) => [`@samverkan/${lib}`, join(ROOT, 'libs', lib, 'src')])),
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  bundleAudit(join(stage, 'samverkan-audit.js'));
   writeFileSync(
     join(stage, 'package.json'),
     `${JSON.stringify(
