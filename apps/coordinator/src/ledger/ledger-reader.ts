@@ -99,7 +99,14 @@ export class LedgerReader {
     return this.tree.consistencyProof(from, to);
   }
 
+  /**
+   * The root of the tree of `size` leaves: as a checkpoint of that size signed it (the size a proof is asked
+   * for, as a rule; a ledger whose stored nodes no longer give that root then hands out proofs that fail against
+   * it), else computed from the stored nodes.
+   */
   async root(size: number): Promise<Buffer> {
+    const signed = Number.isSafeInteger(size) ? await this.store.checkpoint(size) : undefined;
+    if (signed) return signed.root;
     await this.ensureSize(size, 'size');
     return this.tree.root(size);
   }
