@@ -105,10 +105,8 @@ export class LedgerReader {
    * it), else computed from the stored nodes.
    */
   async root(size: number): Promise<Buffer> {
-    const signed = Number.isSafeInteger(size) ? await this.store.checkpoint(size) : undefined;
-    if (signed) return signed.root;
     await this.ensureSize(size, 'size');
-    return this.tree.root(size);
+    return (await this.store.checkpoint(size))?.root ?? this.tree.root(size);
   }
 
   /**
