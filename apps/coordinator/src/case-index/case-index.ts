@@ -105,6 +105,24 @@ export abstract class CaseIndex {
    */
   abstract projectBatch(events: readonly RecordedEvent[]): Promise<void>;
 
+  /**
+   * Folds batches of the log one after the other, each as `projectBatch` does, telling `written` after each
+   * one's commit; stops at the first that fails, when `batches` ends, and when `signal` is aborted (after the
+   * batch being written: then it answers false). The next batch is read while one is written; an adapter may
+   * also fold it meanwhile.
+   */
+  async projectBatches(batches: AsyncIterable<readonly RecordedEvent[]>, written: (events: number) => void, signal?: AbortSignal): Promise<boolean> {
+    let writing: Promise<void> = Promise.resolve();
+    for await (const batch of batches) {
+      await writing; // handed over only once the one before is written
+      if (signal?.aborted) return false;
+      writing = this.projectBatch(batch).then(() => written(batch.length));
+      writing.catch(() => undefined); // thrown when awaited, with the next batch or at the end
+    }
+    await writing;
+    return true;
+  }
+
   /** Folds one event; see `projectBatch`. */
   project(event: RecordedEvent): Promise<void> {
     return this.projectBatch([event]);

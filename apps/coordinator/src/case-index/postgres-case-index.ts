@@ -20,6 +20,17 @@ import {
 export type PostgresCaseIndexOptions = PostgresPartOptions;
 
 type Query = { name: string; text: string };
+type Statement = Query & { values: unknown[] };
+
+/** A batch folded ahead of its transaction (`PostgresCaseIndex.prepare`). */
+interface PreparedBatch {
+  readonly events: readonly RecordedEvent[];
+  readonly caseIds: string[];
+  /** What the fold assumed the index holds of each case (undefined: nothing). */
+  readonly assumed: ReadonlyMap<string, IndexedCase | undefined>;
+  /** The fold over what was assumed and the statements that write it; undefined where that left a gap. */
+  readonly guess: { readonly changes: IndexChanges; readonly writes: Statement[] } | undefined;
+}
 
 /**
  * The case index in PostgreSQL, when `DATABASE_URL` is set: the SQLite index's tables, prefixed
@@ -61,11 +72,61 @@ export class PostgresCaseIndex extends CaseIndex {
   }
 
   async projectBatch(events: readonly RecordedEvent[]): Promise<void> {
-    if (events.length === 0) return;
+    if (events.length > 0) await this.commit(this.prepare(events));
+  }
+
+  /**
+   * As the base class, and each batch is folded as soon as it is read, while the one before is being written:
+   * over the cases as that one will leave them, a guess that its transaction checks (see `commit`).
+   */
+  override async projectBatches(
+    batches: AsyncIterable<readonly RecordedEvent[]>,
+    written: (events: number) => void,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const ahead = new Map<string, IndexedCase>();
+    let writing: Promise<void> = Promise.resolve();
+    for await (const events of batches) {
+      if (events.length === 0) continue;
+      const prepared = this.prepare(events, ahead);
+      await writing;
+      if (signal?.aborted) return false;
+      writing = this.commit(prepared).then(() => written(events.length));
+      writing.catch(() => undefined); // thrown when awaited, with the next batch or at the end
+    }
+    await writing;
+    return true;
+  }
+
+  /**
+   * Folds a batch over the cases as this index last wrote them (`recent`) or is about to (`ahead`, which the
+   * fold's outcome joins): a guess, and no fold at all where the guess leaves a gap.
+   */
+  private prepare(events: readonly RecordedEvent[], ahead = new Map<string, IndexedCase>()): PreparedBatch {
+    const caseIds = casesIn(events);
+    const assumed = new Map(caseIds.map((caseId) => [caseId, ahead.get(caseId) ?? this.recent.get(caseId)]));
+    try {
+      const changes = foldBatch(events, (caseId) => assumed.get(caseId));
+      for (const change of changes.cases) ahead.set(change.caseId, change);
+      return { events, caseIds, assumed, guess: { changes, writes: this.writesOf(changes) } };
+    } catch {
+      ahead.clear(); // what the transaction reads will say whether there is a gap
+      return { events, caseIds, assumed, guess: undefined };
+    }
+  }
+
+  /**
+   * Writes a prepared batch in one transaction with its position. Its guess stands if every case is stored as
+   * it assumed (at the assumed revision, or not at all where it assumed none), which the transaction reads
+   * under the lock; otherwise the batch is folded again over what is stored (another writer got there first,
+   * or the case was not in memory).
+   */
+  private async commit({ events, caseIds, assumed, guess }: PreparedBatch): Promise<void> {
     const changes = await this.transaction(async (client) => {
-      const held = await this.held(client, casesIn(events));
-      const folded = foldBatch(events, (caseId) => held.get(caseId));
-      await this.write(client, folded);
+      const held = await this.held(client, caseIds, assumed);
+      const folded = guess && held.asAssumed ? guess.changes : foldBatch(events, (caseId) => held.cases.get(caseId));
+      const writes = guess && held.asAssumed ? guess.writes : this.writesOf(folded);
+      for (const statement of writes) await client.query(statement);
       await client.query({ ...this.sql.savePosition, values: [CASE_INDEX, events[events.length - 1].position] });
       return folded;
     });
@@ -125,29 +186,37 @@ export class PostgresCaseIndex extends CaseIndex {
   }
 
   /**
-   * What the index holds of the batch's cases, read under the lock: one query, which sends a summary only
-   * where the recent copy is not of the stored revision.
+   * What the index holds of the batch's cases, read under the lock in one query, which sends a summary only
+   * where the stored revision is not the assumed one; and whether every case is stored as assumed.
    */
-  private async held(client: PoolClient, caseIds: string[]): Promise<Map<string, IndexedCase>> {
-    const held = new Map<string, IndexedCase>();
-    if (caseIds.length === 0) return held;
+  private async held(
+    client: PoolClient,
+    caseIds: string[],
+    assumed: ReadonlyMap<string, IndexedCase | undefined>,
+  ): Promise<{ cases: Map<string, IndexedCase>; asAssumed: boolean }> {
+    const cases = new Map<string, IndexedCase>();
+    if (caseIds.length === 0) return { cases, asAssumed: true };
     const { rows } = await client.query<{ case_id: string; revision: string; summary: string | null; facts: string | null }>({
       ...this.sql.held,
-      values: [caseIds, caseIds.map((id) => this.recent.get(id)?.revision ?? -1)],
+      values: [caseIds, caseIds.map((id) => assumed.get(id)?.revision ?? -1)],
     });
+    let asAssumed = true;
     for (const row of rows) {
-      const revision = Number(row.revision);
-      held.set(
-        row.case_id,
-        row.summary === null
-          ? this.recent.get(row.case_id)!
-          : { revision, state: JSON.parse(row.summary) as CaseState, facts: row.facts === null ? null : (JSON.parse(row.facts) as CaseFacts) },
-      );
+      if (row.summary === null) {
+        cases.set(row.case_id, assumed.get(row.case_id)!);
+        continue;
+      }
+      asAssumed = false;
+      const state = JSON.parse(row.summary) as CaseState;
+      cases.set(row.case_id, { revision: Number(row.revision), state, facts: row.facts === null ? null : (JSON.parse(row.facts) as CaseFacts) });
     }
-    return held;
+    for (const [caseId, known] of assumed) if (known && !cases.has(caseId)) asAssumed = false;
+    return { cases, asAssumed };
   }
 
-  private async write(client: PoolClient, { cases, feed }: IndexChanges): Promise<void> {
+  /** The statements that write a batch's changes, with their values (made before the transaction where they can be). */
+  private writesOf({ cases, feed }: IndexChanges): Statement[] {
+    const writes: Statement[] = [];
     // Rows with JSON text in them go as one JSON document: array parameters would escape every quote.
     if (cases.length > 0) {
       const rows = cases.map((c) => ({
@@ -159,22 +228,22 @@ export class PostgresCaseIndex extends CaseIndex {
         summary: c.state,
         facts: c.facts,
       }));
-      await client.query({ ...this.sql.upsertCases, values: [JSON.stringify(rows)] });
+      writes.push({ ...this.sql.upsertCases, values: [JSON.stringify(rows)] });
     }
     const persons = cases.filter((c) => c.personsChanged).flatMap((c) => personsOf(c.state).map((personId) => ({ caseId: c.caseId, personId })));
-    if (persons.length > 0) await client.query({ ...this.sql.addPersons, values: [persons.map((p) => p.caseId), persons.map((p) => p.personId)] });
+    if (persons.length > 0) writes.push({ ...this.sql.addPersons, values: [persons.map((p) => p.caseId), persons.map((p) => p.personId)] });
     const teams = cases.filter((c) => c.teamChanged);
     if (teams.length > 0) {
       const members = teams.flatMap((c) => teamOf(c.state).map((agencyId) => ({ caseId: c.caseId, agencyId })));
-      await client.query({ ...this.sql.clearTeams, values: [teams.map((c) => c.caseId)] });
-      if (members.length > 0) await client.query({ ...this.sql.addMembers, values: [members.map((m) => m.caseId), members.map((m) => m.agencyId)] });
+      writes.push({ ...this.sql.clearTeams, values: [teams.map((c) => c.caseId)] });
+      if (members.length > 0) writes.push({ ...this.sql.addMembers, values: [members.map((m) => m.caseId), members.map((m) => m.agencyId)] });
     }
     const referrals = cases.filter((c) => c.referralsChanged);
     if (referrals.length > 0) {
       const open = referrals.flatMap((c) => openReferralsOf(c.state).map((r) => ({ caseId: c.caseId, ...r })));
-      await client.query({ ...this.sql.clearReferrals, values: [referrals.map((c) => c.caseId)] });
+      writes.push({ ...this.sql.clearReferrals, values: [referrals.map((c) => c.caseId)] });
       if (open.length > 0) {
-        await client.query({
+        writes.push({
           ...this.sql.addReferrals,
           values: [
             open.map((r) => r.caseId),
@@ -191,8 +260,9 @@ export class PostgresCaseIndex extends CaseIndex {
       // control character), and neither a JSON document nor a text array is parsed, which was most of the
       // insert's time (1,000 entries: 53 ms as a JSON document, 29 ms so).
       const entries = feed.map((f) => JSON.stringify(f.entry)).join(ENTRY_SEPARATOR);
-      await client.query({ ...this.sql.addFeed, values: [feed.map((f) => f.agencyId), feed.map((f) => f.eventId), entries] });
+      writes.push({ ...this.sql.addFeed, values: [feed.map((f) => f.agencyId), feed.map((f) => f.eventId), entries] });
     }
+    return writes;
   }
 
   private async createTables(): Promise<void> {

@@ -27,7 +27,7 @@ export interface RebuildResult {
 /**
  * Folds the log into the case index, a batch per transaction, each with its position: stopped at any point
  * (a signal, a crash, SIGKILL), the index holds a prefix of the log and a run without `fromScratch` goes on
- * from there. Reading the next batch overlaps with writing the last.
+ * from there. Reading the next batch overlaps with writing the last (and, in PostgreSQL, so does folding it).
  */
 export async function rebuildCaseIndex(store: EventStore, index: CaseIndex, options: RebuildOptions = {}): Promise<RebuildResult> {
   const batchSize = options.batchSize ?? 1_000;
@@ -40,31 +40,20 @@ export async function rebuildCaseIndex(store: EventStore, index: CaseIndex, opti
 
   const started = performance.now();
   let done = 0;
-  let writing: Promise<void> = Promise.resolve();
-  /** Starts writing the batch once the one before is written, unless asked to stop meanwhile. */
-  const write = async (batch: RecordedEvent[]): Promise<boolean> => {
-    await writing;
-    if (options.signal?.aborted) return false;
-    writing = index.projectBatch(batch).then(() => {
-      done += batch.length;
-      options.onProgress?.(done);
-    });
-    writing.catch(() => undefined); // reported when awaited, with the next batch or at the end
-    return true;
-  };
-
-  let batch: RecordedEvent[] = [];
-  let complete = true;
-  for await (const event of store.readAll({ after })) {
-    batch.push(event);
-    if (batch.length < batchSize) continue;
-    if (!(await write(batch))) {
-      complete = false;
-      break;
+  async function* batches(): AsyncIterable<RecordedEvent[]> {
+    let batch: RecordedEvent[] = [];
+    for await (const event of store.readAll({ after })) {
+      batch.push(event);
+      if (batch.length < batchSize) continue;
+      yield batch;
+      batch = [];
     }
-    batch = [];
+    if (batch.length > 0) yield batch;
   }
-  if (complete && batch.length > 0) complete = await write(batch);
-  await writing;
+  const written = (events: number) => {
+    done += events;
+    options.onProgress?.(done);
+  };
+  const complete = await index.projectBatches(batches(), written, options.signal);
   return { events: done, total, seconds: (performance.now() - started) / 1000, complete };
 }

@@ -26,6 +26,19 @@ export interface CaseIndexUnderTest {
 export const registry = AgencyRegistry.fromFile(resolve(__dirname, '../../../../../config/agencies.yaml'));
 const agencyIds = registry.all().map((agency) => agency.id);
 
+/** The events in batches of `size`, handed out as a reader of the log would. */
+async function* batchesOf(events: readonly RecordedEvent[], size: number): AsyncIterable<RecordedEvent[]> {
+  for (let i = 0; i < events.length; i += size) yield events.slice(i, i + size);
+}
+
+/** The first event at or after `from` of a case that also has events before `before` (so skipping it leaves a gap). */
+function firstOfCaseIn(events: readonly RecordedEvent[], from: number, before: number): RecordedEvent {
+  const earlier = new Set(events.slice(0, before).map((e) => e.envelope.stream));
+  const found = events.slice(from).find((e) => earlier.has(e.envelope.stream) && caseIdOf(e.envelope.stream) !== undefined);
+  if (!found) throw new Error('the log has no case with events on both sides');
+  return found;
+}
+
 /** Everything the index shows, through its own API, for every registered agency. */
 export async function snapshotOf(index: CaseIndex, now = new Date('2100-01-01T00:00:00Z')) {
   const agencies: Record<string, unknown> = {};
@@ -359,6 +372,65 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         for (let i = 0; i < log.length; i += 64) await index.projectBatch(log.slice(i, i + 64));
         expect(await snapshotOf(index)).toEqual(before);
         await index.close();
+      });
+
+      it('holds the same when handed the log as a run of batches, each folded while the one before is written', async () => {
+        const reference = await open('batches-reference');
+        await reference.projectBatch(log);
+        const index = await open('batches');
+        const written: number[] = [];
+        expect(await index.projectBatches(batchesOf(log, 11), (events) => written.push(events))).toBe(true);
+        expect(written.reduce((a, b) => a + b, 0)).toBe(log.length);
+        expect(await snapshotOf(index)).toEqual(await snapshotOf(reference));
+        await Promise.all([index.close(), reference.close()]);
+      });
+
+      it('writes no batch after one that fails, so its position never passes over events not folded', async () => {
+        const index = await open('batches-failing');
+        const cut = 40;
+        // The fifth batch skips an event of a case the batches before opened: a gap, refused.
+        const gapped = log.slice(0, cut * 5).filter((e, i) => i < cut * 4 || e !== firstOfCaseIn(log, cut * 4, cut * 4));
+        const written: number[] = [];
+        const run = index.projectBatches(batchesOf([...gapped, ...log.slice(cut * 5)], cut), (events) => written.push(events));
+        await expect(run).rejects.toThrow(InvariantError);
+        expect(written).toEqual([cut, cut, cut, cut]);
+        expect(await index.position()).toBe(log[cut * 4 - 1].position);
+        await index.close();
+      });
+
+      it('stops after the batch being written once the signal is aborted, and tells so', async () => {
+        const index = await open('batches-stopped');
+        const stop = new AbortController();
+        const written: number[] = [];
+        const complete = await index.projectBatches(
+          batchesOf(log, 25),
+          (events) => {
+            written.push(events);
+            if (written.length === 2) stop.abort();
+          },
+          stop.signal,
+        );
+        expect(complete).toBe(false);
+        expect(written).toEqual([25, 25]);
+        expect(await index.position()).toBe(log[49].position);
+        await index.close();
+      });
+
+      it('folds each event once when a run of batches meets another writer of the same index', async () => {
+        const name = fresh('batches_two_writers');
+        const one = await subject.open(name);
+        const other = await subject.open(name);
+        // Each folds ahead over what it last wrote; the other moves cases on under it, and each batch is folded again.
+        await Promise.all([
+          one.projectBatches(batchesOf(log, 13), () => undefined),
+          (async () => {
+            for (let i = 0; i < log.length; i += 29) await other.projectBatch(log.slice(i, i + 29));
+          })(),
+        ]);
+        const reference = await open('batches-two-writers-reference');
+        await reference.projectBatch(log);
+        expect(await snapshotOf(one)).toEqual(await snapshotOf(reference));
+        await Promise.all([one.close(), other.close(), reference.close()]);
       });
 
       it('folds each event once when two writers apply the log to the same index at the same time', async () => {
