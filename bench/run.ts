@@ -38,6 +38,7 @@ import { benchReplay } from './replay.bench';
 import { benchStatistics, StatisticsAtScale } from './statistics.bench';
 import { formatTable, machineInfo, Row, writeResults } from './report';
 import { benchProjectionRebuild, RebuildResult } from './rebuild.bench';
+import { REBUILD_BATCH_SIZE } from '../apps/coordinator/src/projections/rebuild';
 import { BenchStore, postgresStores, sqliteStores } from './stores';
 
 const PHASES = [
@@ -116,7 +117,7 @@ const parameters = {
   },
   rebuild: {
     log: { cases: quick ? 20 : 1000, eventsPerCase: 1000, eventsPerAppend: 100 },
-    batchSize: 1000,
+    batchSize: REBUILD_BATCH_SIZE,
     what: "npm run projections:rebuild --from-scratch as its function: a PostgreSQL event store filled with the ledger phase's kind of log, then the case index rebuilt into PostgreSQL read models in the same schema; timed from the rebuild's start to its last commit",
   },
   statistics: {

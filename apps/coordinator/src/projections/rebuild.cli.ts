@@ -16,13 +16,13 @@ import { openLeadership } from '../leases/leadership.provider';
 import { PROJECTOR_LEASE } from '../leases/projector.role';
 import { openCaseIndex } from '../case-index/open-case-index';
 import { count, Progress } from './progress';
-import { rebuildCaseIndex } from './rebuild';
+import { rebuildCaseIndex, REBUILD_BATCH_SIZE } from './rebuild';
 
 const USAGE = 'usage: npm run projections:rebuild [-- --from-scratch] [--batch-size N]\n';
 
 function parse(args: string[]): { fromScratch: boolean; batchSize: number } {
   let fromScratch = false;
-  let batchSize = 1_000;
+  let batchSize = REBUILD_BATCH_SIZE;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--from-scratch') fromScratch = true;
     else if (args[i] === '--batch-size' && /^[1-9]\d{0,5}$/.test(args[i + 1] ?? '')) batchSize = Number(args[++i]);

@@ -4,7 +4,7 @@ import { CaseIndex, ensureCurrentFold } from '../case-index/case-index';
 export interface RebuildOptions {
   /** Empty the index first and fold the whole log; otherwise resume after the index's stored position. */
   readonly fromScratch?: boolean;
-  /** Events per transaction. Default 1,000. */
+  /** Events per transaction. Default REBUILD_BATCH_SIZE. */
   readonly batchSize?: number;
   /** Stops the rebuild after the batch under way; what was folded stays, to be resumed. */
   readonly signal?: AbortSignal;
@@ -13,6 +13,13 @@ export interface RebuildOptions {
   /** Told after every batch how many of them are folded. */
   readonly onProgress?: (done: number) => void;
 }
+
+/**
+ * Events per transaction unless asked otherwise. Into PostgreSQL, a batch's statements and round trips cost
+ * about the same whatever its size: 2,000 to 8,000 events a batch rebuilt at 37–42 k events/s, 1,000 at
+ * ~29 k and 500 at ~27 k (bench, 2026-12-07). A batch holds the index's lock while it is written (~0.1 s).
+ */
+export const REBUILD_BATCH_SIZE = 4_000;
 
 export interface RebuildResult {
   /** Events folded by this run. */
@@ -30,7 +37,7 @@ export interface RebuildResult {
  * from there. Reading the next batch overlaps with writing the last (and, in PostgreSQL, so does folding it).
  */
 export async function rebuildCaseIndex(store: EventStore, index: CaseIndex, options: RebuildOptions = {}): Promise<RebuildResult> {
-  const batchSize = options.batchSize ?? 1_000;
+  const batchSize = options.batchSize ?? REBUILD_BATCH_SIZE;
   if (options.fromScratch) await index.clear();
   await ensureCurrentFold(index);
   const after = await index.position();
