@@ -79,11 +79,7 @@ export class PostgresCaseIndex extends CaseIndex {
    * As the base class, and each batch is folded as soon as it is read, while the one before is being written:
    * over the cases as that one will leave them, a guess that its transaction checks (see `commit`).
    */
-  override async projectBatches(
-    batches: AsyncIterable<readonly RecordedEvent[]>,
-    written: (events: number) => void,
-    signal?: AbortSignal,
-  ): Promise<boolean> {
+  override async projectBatches(batches: AsyncIterable<readonly RecordedEvent[]>, written: (events: number) => void, signal?: AbortSignal): Promise<boolean> {
     const ahead = new Map<string, IndexedCase>();
     let writing: Promise<void> = Promise.resolve();
     for await (const events of batches) {
