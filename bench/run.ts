@@ -480,7 +480,9 @@ function statisticsRows(statistics: StatisticsAtScale[] | undefined): Row[] {
 function rebuildRows({ rebuild, postgres }: Results): Row[] {
   if (!runs('rebuild')) return [];
   if (!rebuild) return skippedRows(['projection_rebuild_events_per_s'], postgres && 'skipped' in postgres ? postgres.skipped : 'not run');
-  const note = `${rebuild.events.toLocaleString('en-US')} events into PostgreSQL read models in ${rebuild.seconds.toFixed(1)} s, batches of ${parameters.rebuild.batchSize}; the log took ${rebuild.buildSeconds.toFixed(1)} s to write`;
+  const note =
+    `${rebuild.events.toLocaleString('en-US')} events into PostgreSQL read models in ${rebuild.seconds.toFixed(1)} s, batches of ${parameters.rebuild.batchSize}, ` +
+    `after ${rebuild.startSeconds.toFixed(1)} s clearing and counting; the log took ${rebuild.buildSeconds.toFixed(1)} s to write`;
   return [{ key: 'projection_rebuild_events_per_s', value: rebuild.eventsPerSecond, unit: '/s', note }];
 }
 

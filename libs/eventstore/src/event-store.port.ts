@@ -63,6 +63,13 @@ export interface EventStore {
   /** Reads the global log in order, after a position. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
 
+  /**
+   * How many events the global log holds after a position (all of them without one): what `readAll` would
+   * read now, counted without reading them where the store can (for a progress bar; an append under way may
+   * be counted before `readAll` gets to it).
+   */
+  countAll(options?: { after?: LogPosition }): Promise<number>;
+
   /** Delivers every event after `after`: first those already stored, then new ones as they are appended. */
   subscribeToAll(options?: { after?: LogPosition }): LogSubscription;
 

@@ -41,8 +41,7 @@ export async function rebuildCaseIndex(store: EventStore, index: CaseIndex, opti
   if (options.fromScratch) await index.clear();
   await ensureCurrentFold(index);
   const after = await index.position();
-  let total = 0;
-  for await (const _ of store.readAll({ after })) total++;
+  const total = await store.countAll({ after });
   options.onStart?.({ total, after });
 
   const started = performance.now();

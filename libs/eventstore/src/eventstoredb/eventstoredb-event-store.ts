@@ -207,6 +207,13 @@ export class EventStoreDbEventStore implements EventStore {
     for await (const event of this.streamEvents(stream, options)) yield toRecorded(event);
   }
 
+  /** EventStoreDB keeps no count of `$all` to ask for: the events are read and counted. */
+  async countAll(options: { after?: LogPosition } = {}): Promise<number> {
+    let count = 0;
+    for await (const _ of this.readAll(options)) count += 1;
+    return count;
+  }
+
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     let cursor = decodePosition(options.after);
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;

@@ -224,6 +224,12 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  async countAll(options: { after?: LogPosition } = {}): Promise<number> {
+    const { xid, seq } = decodePosition(options.after);
+    const { rows } = await this.query<{ count: string }>(this.sql.countAfter, [xid, seq]);
+    return Number(rows[0].count);
+  }
+
   subscribeToAll(options: { after?: LogPosition } = {}): LogSubscription {
     decodePosition(options.after); // refuses a position of another store now, not at the first read
     this.listen();
@@ -586,6 +592,7 @@ function statements(table: string, schema: string) {
       `SELECT xid::text AS xid, seq::text AS seq, revision, envelope FROM ${table}
        WHERE stream = $1 AND revision <= $2 ORDER BY revision DESC LIMIT $3`,
     ),
+    countAfter: named('count-after', `SELECT count(*)::text AS count FROM ${table} WHERE (xid, seq) > ($1::xid8, $2::bigint)`),
     // Rows at or past the horizon ($4, asked for by an earlier statement) come back without their envelope:
     // the reader stops there, and knows that committed events are waiting.
     log: named(

@@ -57,6 +57,7 @@ export class SqliteEventStore implements EventStore {
   private readonly streamForwards: Database.Statement<[string, number, number], EventRow>;
   private readonly streamBackwards: Database.Statement<[string, number, number], EventRow>;
   private readonly allAfter: Database.Statement<[number, number], EventRow>;
+  private readonly countAfter: Database.Statement<[number], { count: number }>;
   private readonly appendOne: (pending: PendingAppend) => AppendResult;
   private readonly appendBatch: Database.Transaction<(batch: PendingAppend[]) => Array<AppendResult | { error: unknown }>>;
 
@@ -84,6 +85,7 @@ export class SqliteEventStore implements EventStore {
     this.streamForwards = this.db.prepare('SELECT position, envelope FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?');
     this.streamBackwards = this.db.prepare('SELECT position, envelope FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?');
     this.allAfter = this.db.prepare('SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?');
+    this.countAfter = this.db.prepare('SELECT count(*) AS count FROM events WHERE position > ?');
 
     this.appendOne = this.db.transaction((pending: PendingAppend) => this.write(pending));
     this.appendBatch = this.db.transaction((batch: PendingAppend[]) =>
@@ -140,6 +142,10 @@ export class SqliteEventStore implements EventStore {
       remaining -= rows.length;
       after = rows[rows.length - 1].position;
     }
+  }
+
+  async countAll(options: { after?: LogPosition } = {}): Promise<number> {
+    return this.countAfter.get(decodePosition(options.after))!.count;
   }
 
   subscribeToAll(options: { after?: LogPosition } = {}): LogSubscription {

@@ -348,6 +348,17 @@ export function describeEventStoreContract(name: string, make: () => Promise<Eve
         expect(two.map((e) => e.envelope.id)).toEqual(appended.ids.slice(0, 2));
       });
 
+      it('counts the events readAll reads after a position, and all of them without one', async () => {
+        const stream = freshStream('log');
+        const appended = await appendInOrder([stream, stream, stream]);
+
+        expect(await store.countAll({ after: appended.start })).toBe((await readAllOf(store.readAll({ after: appended.start }))).length);
+        expect(await store.countAll()).toBe((await readAllOf(store.readAll())).length);
+        const last = appended.positions[appended.positions.length - 1];
+        expect(await store.countAll({ after: appended.positions[0] })).toBe((await readAllOf(store.readAll({ after: appended.positions[0] }))).length);
+        expect(await store.countAll({ after: last })).toBe((await readAllOf(store.readAll({ after: last }))).length);
+      });
+
       it('reads from the very start of the log when given no position', async () => {
         const stream = freshStream('log');
         const appended = await appendInOrder([stream]);
