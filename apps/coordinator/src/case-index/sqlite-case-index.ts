@@ -144,7 +144,7 @@ export class SqliteCaseIndex extends CaseIndex {
         for (const r of openReferralsOf(state)) this.sql.addReferral.run(caseId, r.referralId, r.toAgency, r.dueBy, r.escalatedTo);
       }
     }
-    for (const { agencyId, eventId, entry } of feed) this.sql.addFeed.run(agencyId, eventId, JSON.stringify(entry));
+    for (const { agencyId, eventId, entry } of feed) this.sql.addFeed.run({ agencyId, eventId, entry: JSON.stringify(entry) });
   }
 }
 
@@ -179,7 +179,12 @@ function statements(db: Database.Database) {
     addReferral: db.prepare<[string, string, string, string | null, string | null]>(
       'INSERT INTO open_referrals (case_id, referral_id, to_agency, due_by, escalated_to) VALUES (?, ?, ?, ?, ?)',
     ),
-    addFeed: db.prepare<[string, string, string]>('INSERT OR IGNORE INTO feed (agency_id, event_id, entry) VALUES (?, ?, ?)'),
+    // An entry the feed holds already (kept when the index was cleared to be folded again) is kept, and the
+    // new one not inserted at all: INSERT OR IGNORE would use up a cursor for it, leaving a gap that a
+    // rebuild of the same log would not leave, so that an agency's cursor would pass over entries it never had.
+    addFeed: db.prepare<{ agencyId: string; eventId: string; entry: string }>(
+      'INSERT INTO feed (agency_id, event_id, entry) SELECT @agencyId, @eventId, @entry WHERE NOT EXISTS (SELECT 1 FROM feed WHERE agency_id = @agencyId AND event_id = @eventId)',
+    ),
     feed: db.prepare<[string, number, number], { seq: number; entry: string }>(
       'SELECT seq, entry FROM feed WHERE agency_id = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),

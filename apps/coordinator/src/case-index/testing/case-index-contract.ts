@@ -434,6 +434,28 @@ export function describeCaseIndexContract(name: string, make: () => Promise<Case
         await Promise.all([one.close(), other.close(), reference.close()]);
       });
 
+      it('keeps the feeds as they were when cleared to be folded again, opened again or not, and numbers new entries on without a gap', async () => {
+        const held = 100;
+        const size = 37; // a batch holds the last events the feeds hold and the first they do not
+        expect(held % size).not.toBe(0);
+        const reference = await open('refolded-reference');
+        await reference.projectBatch(log);
+        for (const reopened of [false, true]) {
+          const name = fresh(`refolded_${reopened ? 'reopened' : 'same'}`);
+          let index = await subject.open(name);
+          await index.projectBatch(log.slice(0, held));
+          await index.clear({ keepFeeds: true });
+          if (reopened) {
+            await index.close();
+            index = await subject.open(name);
+          }
+          await index.projectBatches(batchesOf(log, size), () => undefined);
+          expect(await snapshotOf(index)).toEqual(await snapshotOf(reference));
+          await index.close();
+        }
+        await reference.close();
+      });
+
       it('folds each event once when two writers apply the log to the same index at the same time', async () => {
         const name = fresh('two_writers');
         const one = await subject.open(name);
