@@ -112,15 +112,26 @@ export abstract class CaseIndex {
    * also fold it meanwhile.
    */
   async projectBatches(batches: AsyncIterable<readonly RecordedEvent[]>, written: (events: number) => void, signal?: AbortSignal): Promise<boolean> {
+    const prepare = this.batchPreparer();
     let writing: Promise<void> = Promise.resolve();
     for await (const batch of batches) {
-      await writing; // handed over only once the one before is written
+      if (batch.length === 0) continue;
+      const write = prepare(batch);
+      await writing; // written only once the one before is
       if (signal?.aborted) return false;
-      writing = this.projectBatch(batch).then(() => written(batch.length));
+      writing = write().then(() => written(batch.length));
       writing.catch(() => undefined); // thrown when awaited, with the next batch or at the end
     }
     await writing;
     return true;
+  }
+
+  /**
+   * For one run of `projectBatches`: what is done with each batch as soon as it is read, while the one before
+   * is being written, answering how to write it then. Here nothing: the batch is projected when its turn comes.
+   */
+  protected batchPreparer(): (events: readonly RecordedEvent[]) => () => Promise<void> {
+    return (events) => () => this.projectBatch(events);
   }
 
   /** Folds one event; see `projectBatch`. */

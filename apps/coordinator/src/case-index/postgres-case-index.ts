@@ -29,7 +29,13 @@ interface PreparedBatch {
   /** What the fold assumed the index holds of each case (undefined: nothing). */
   readonly assumed: ReadonlyMap<string, IndexedCase | undefined>;
   /** The fold over what was assumed and the statements that write it; undefined where that left a gap. */
-  readonly guess: { readonly changes: IndexChanges; readonly writes: Statement[] } | undefined;
+  readonly guess: FoldedBatch | undefined;
+}
+
+/** A batch's changes and the statements that write them. */
+interface FoldedBatch {
+  readonly changes: IndexChanges;
+  readonly writes: Statement[];
 }
 
 /**
@@ -45,13 +51,6 @@ interface PreparedBatch {
 export class PostgresCaseIndex extends CaseIndex {
   private readonly sql: ReturnType<typeof statements>;
   private readonly recent = new RecentCases();
-  /**
-   * Whether the feeds may hold entries of events the index is to fold (kept when it was cleared to be folded
-   * again): then entries are added keeping those held. Otherwise an entry held already is an error of the
-   * batch, which sets this and writes the batch again. (The plain insert took 37 against 49 ms for 4,000 rows in
-   * psql; the rebuild did not show the difference beyond its noise.)
-   */
-  private feedHoldsFolded = false;
 
   private constructor(
     private readonly pool: Pool,
@@ -83,22 +82,15 @@ export class PostgresCaseIndex extends CaseIndex {
   }
 
   /**
-   * As the base class, and each batch is folded as soon as it is read, while the one before is being written:
-   * over the cases as that one will leave them, a guess that its transaction checks (see `commit`).
+   * Each batch of a run is folded as soon as it is read, while the one before is being written: over the cases
+   * as that one will leave them, a guess that its transaction checks (see `commit`).
    */
-  override async projectBatches(batches: AsyncIterable<readonly RecordedEvent[]>, written: (events: number) => void, signal?: AbortSignal): Promise<boolean> {
+  protected override batchPreparer(): (events: readonly RecordedEvent[]) => () => Promise<void> {
     const ahead = new Map<string, IndexedCase>();
-    let writing: Promise<void> = Promise.resolve();
-    for await (const events of batches) {
-      if (events.length === 0) continue;
+    return (events) => {
       const prepared = this.prepare(events, ahead);
-      await writing;
-      if (signal?.aborted) return false;
-      writing = this.commit(prepared).then(() => written(events.length));
-      writing.catch(() => undefined); // thrown when awaited, with the next batch or at the end
-    }
-    await writing;
-    return true;
+      return () => this.commit(prepared);
+    };
   }
 
   /**
@@ -111,7 +103,7 @@ export class PostgresCaseIndex extends CaseIndex {
     try {
       const changes = foldBatch(events, (caseId) => assumed.get(caseId));
       for (const change of changes.cases) ahead.set(change.caseId, change);
-      return { events, caseIds, assumed, guess: { changes, writes: this.writesOf(changes) } };
+      return { events, caseIds, assumed, guess: this.withWrites(changes) };
     } catch {
       ahead.clear(); // what the transaction reads will say whether there is a gap
       return { events, caseIds, assumed, guess: undefined };
@@ -124,37 +116,15 @@ export class PostgresCaseIndex extends CaseIndex {
    * under the lock; otherwise the batch is folded again over what is stored (another writer got there first,
    * or the case was not in memory).
    */
-  private async commit(prepared: PreparedBatch): Promise<void> {
-    let changes: IndexChanges;
-    try {
-      changes = await this.transaction((client) => this.writeBatch(client, prepared, this.feedHoldsFolded));
-    } catch (error) {
-      const { code, constraint } = error as { code?: string; constraint?: string };
-      if (this.feedHoldsFolded || code !== UNIQUE_VIOLATION || constraint !== FEED_ONCE) throw error;
-      this.feedHoldsFolded = true;
-      changes = await this.transaction((client) => this.writeBatch(client, prepared, true));
-    }
+  private async commit({ events, caseIds, assumed, guess }: PreparedBatch): Promise<void> {
+    const changes = await this.transaction(async (client) => {
+      const held = await this.held(client, caseIds, assumed);
+      const { changes: folded, writes } = guess && held.asAssumed ? guess : this.withWrites(foldBatch(events, (caseId) => held.cases.get(caseId)));
+      for (const statement of writes) await client.query(statement);
+      await client.query({ ...this.sql.savePosition, values: [CASE_INDEX, events[events.length - 1].position] });
+      return folded;
+    });
     this.recent.remember(changes);
-  }
-
-  /**
-   * The batch's statements in its transaction. Where `keepHeld`, a feed entry the feed holds already is kept
-   * (the batch's is left out), and once a batch meets none, the feeds are taken to hold no more ahead.
-   */
-  private async writeBatch(client: PoolClient, { events, caseIds, assumed, guess }: PreparedBatch, keepHeld: boolean): Promise<IndexChanges> {
-    const held = await this.held(client, caseIds, assumed);
-    const folded = guess && held.asAssumed ? guess.changes : foldBatch(events, (caseId) => held.cases.get(caseId));
-    const writes = guess && held.asAssumed ? guess.writes : this.writesOf(folded);
-    for (const statement of writes) {
-      if (statement.name !== this.sql.addFeed.name || !keepHeld) {
-        await client.query(statement);
-        continue;
-      }
-      const { rowCount } = await client.query({ ...this.sql.addFeedKeepingHeld, values: statement.values });
-      if (rowCount === folded.feed.length) this.feedHoldsFolded = false;
-    }
-    await client.query({ ...this.sql.savePosition, values: [CASE_INDEX, events[events.length - 1].position] });
-    return folded;
   }
 
   async referralsAwaiting(agencyId: string): Promise<WorklistReferral[]> {
@@ -203,7 +173,6 @@ export class PostgresCaseIndex extends CaseIndex {
       await client.query({ ...this.sql.deletePosition, values: [CASE_INDEX] });
     });
     this.recent.clear();
-    this.feedHoldsFolded = keepFeeds;
   }
 
   async close(): Promise<void> {
@@ -237,6 +206,10 @@ export class PostgresCaseIndex extends CaseIndex {
     }
     for (const [caseId, known] of assumed) if (known && !cases.has(caseId)) asAssumed = false;
     return { cases, asAssumed };
+  }
+
+  private withWrites(changes: IndexChanges): FoldedBatch {
+    return { changes, writes: this.writesOf(changes) };
   }
 
   /** The statements that write a batch's changes, with their values (made before the transaction where they can be). */
@@ -311,7 +284,7 @@ export class PostgresCaseIndex extends CaseIndex {
         CREATE INDEX IF NOT EXISTS case_index_open_referrals_by_due ON ${this.table('open_referrals')} (due_by) WHERE escalated_to IS NULL;
         CREATE TABLE IF NOT EXISTS ${this.table('feed')} (
           seq bigint PRIMARY KEY, agency_id text NOT NULL, event_id text NOT NULL, entry text NOT NULL,
-          CONSTRAINT ${FEED_ONCE} UNIQUE (agency_id, event_id));
+          CONSTRAINT case_index_feed_once UNIQUE (agency_id, event_id));
         CREATE INDEX IF NOT EXISTS case_index_feed_by_agency ON ${this.table('feed')} (agency_id, seq);
       `,
     );
@@ -352,12 +325,6 @@ export class PostgresCaseIndex extends CaseIndex {
     return `"${this.schema}".case_index_${name}`;
   }
 }
-
-/** PostgreSQL's error code for a unique constraint violated. */
-const UNIQUE_VIOLATION = '23505';
-
-/** What keeps an event from entering an agency's feed twice. */
-const FEED_ONCE = 'case_index_feed_once';
 
 /** Between the feed entries of a batch, as PostgreSQL splits them: ASCII's record separator, a control character. */
 const ENTRY_SEPARATOR = '\x1e';
@@ -429,19 +396,11 @@ function statements(schema: string) {
       `INSERT INTO ${referrals} (case_id, referral_id, to_agency, due_by, escalated_to)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
     ),
-    // Cursors continue from the highest one, which the lock keeps still; n numbers the rows in log order. An
-    // entry the feed holds already is refused (case_index_feed_once), which fails the batch...
+    // Cursors continue from the highest one, which the lock keeps still, numbering the rows in log order. An
+    // entry the feed holds already (kept when the index was cleared to be folded again) is left out before the
+    // rows are numbered, so that the cursors go on without a gap, as a rebuild of the same log numbers them.
     addFeed: named(
       'add-feed',
-      `INSERT INTO ${feed} (seq, agency_id, event_id, entry)
-       SELECT (SELECT COALESCE(max(seq), 0) FROM ${feed}) + e.n, e.agency_id, e.event_id, e.entry
-       FROM unnest($1::text[], $2::text[], string_to_array($3::text, E'\\x1e')) WITH ORDINALITY AS e (agency_id, event_id, entry, n)`,
-    ),
-    // ... and then it is written again with this, which keeps the entry held (see PostgresCaseIndex.feedHoldsFolded).
-    // An entry held is left out before the cursors are counted, so that they go on without a gap, as a rebuild of
-    // the same log numbers them.
-    addFeedKeepingHeld: named(
-      'add-feed-keeping-held',
       `INSERT INTO ${feed} (seq, agency_id, event_id, entry)
        SELECT (SELECT COALESCE(max(seq), 0) FROM ${feed}) + row_number() OVER (ORDER BY e.n), e.agency_id, e.event_id, e.entry
        FROM unnest($1::text[], $2::text[], string_to_array($3::text, E'\\x1e')) WITH ORDINALITY AS e (agency_id, event_id, entry, n)
