@@ -9,8 +9,15 @@ export interface RelayTopics {
 }
 
 export function relayTopics(prefix = 'samverkan'): RelayTopics {
+  // One string an agency, not one a message: the topic is a key of every map the message passes through on
+  // its way to the broker, and a string made anew is hashed anew at each.
+  const names = new Map<string, string>();
   return {
-    events: (agencyId) => `${prefix}.${agencyId}.events`,
+    events: (agencyId) => {
+      let name = names.get(agencyId);
+      if (name === undefined) names.set(agencyId, (name = `${prefix}.${agencyId}.events`));
+      return name;
+    },
     positions: `${prefix}.relay.positions`,
     checkpoints: `${prefix}.ledger.checkpoints`,
   };
