@@ -164,7 +164,7 @@ export async function benchRelay(
     return { skipped: broker.reason };
   }
   try {
-    const started = broker.kind === 'env' ? 'KAFKA_BROKERS' : `started by scripts/kafka-local.sh for this run, its log ${state.where}`;
+    const started = broker.kind === 'env' ? 'KAFKA_BROKERS' : `started by scripts/kafka-local.sh for this run, its log ${state.where} (${state.path})`;
     progress(`broker ${broker.brokers.join(',')} (${started})`);
     const throughput = await benchThroughput(broker.brokers, join(dir, 'throughput'), p.throughput, progress);
     const { lag: l } = p;
@@ -188,18 +188,19 @@ export async function benchRelay(
  * runs). That stall is the test broker's disk, not the relay, which is what the figure is for; a production
  * broker keeps long-lived partitions and writes to the page cache.
  */
-function brokerStateDir(dir: string): { readonly path: string; readonly where: string; remove(): void } {
+function brokerStateDir(dir: string): { readonly path: string; readonly where: 'in memory' | 'on disk'; remove(): void } {
   const shm = '/dev/shm';
+  let path = join(dir, 'kafka');
+  let where: 'in memory' | 'on disk' = 'on disk';
   if (process.env.BENCH_KAFKA_ON_DISK !== '1' && existsSync(shm)) {
     try {
-      const path = mkdtempSync(join(shm, 'samverkan-bench-kafka-'));
-      return { path, where: `in memory (${path})`, remove: () => rmSync(path, { recursive: true, force: true }) };
+      path = mkdtempSync(join(shm, 'samverkan-bench-kafka-'));
+      where = 'in memory';
     } catch {
-      // not writable: on disk, below
+      // not writable: on disk
     }
   }
-  const path = join(dir, 'kafka');
-  return { path, where: `on disk (${path})`, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return { path, where, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
 async function benchThroughput(

@@ -626,7 +626,7 @@ function relayRows(relay: RelayBenchResult): Row[] {
       key: 'relay_events_per_s',
       value: t.eventsPerSecond,
       unit: '/s',
-      note: `${t.log.events.toLocaleString('en-US')} log events relayed in ${t.relaySeconds.toFixed(1)} s, ${t.transactions} transactions (batch size ${t.batchSize}; ${t.meanEventsPerTransaction.toFixed(0)} events, p50 ${t.transactionMs.p50.toFixed(0)} and max ${t.transactionMs.max.toFixed(0)} ms a transaction); start ${t.startSeconds.toFixed(1)} s not timed (${t.eventsPerSecondWithStart.toFixed(0)}/s with it)${t.warmup.length > 0 ? `; after ${t.warmup.length} untimed passes` : ''}; the broker's log ${relay.brokerLog.replace(/ \(.*\)$/, '')}`,
+      note: `${t.log.events.toLocaleString('en-US')} log events relayed in ${t.relaySeconds.toFixed(1)} s, ${t.transactions} transactions (batch size ${t.batchSize}; ${t.meanEventsPerTransaction.toFixed(0)} events, p50 ${t.transactionMs.p50.toFixed(0)} and max ${t.transactionMs.max.toFixed(0)} ms a transaction); start ${t.startSeconds.toFixed(1)} s not timed (${t.eventsPerSecondWithStart.toFixed(0)}/s with it)${t.warmup.length > 0 ? `; after ${t.warmup.length} untimed passes` : ''}; the broker's log ${relay.brokerLog}`,
     },
     {
       key: 'relay_main_thread_us',

@@ -346,10 +346,15 @@ function sizeOf({ key, value, headers }: OutgoingMessage): number {
   let size = 32 + byteLength(key) + byteLength(value);
   for (const name in headers) {
     const header = headers[name];
-    const values = Array.isArray(header) ? (header as readonly HeaderValue[]) : [header as HeaderValue];
-    for (const part of values) size += 10 + 3 * name.length + (part == null ? 0 : typeof part === 'string' ? 3 * part.length : part.length);
+    if (Array.isArray(header)) for (const part of header as readonly HeaderValue[]) size += headerBound(name, part);
+    else size += headerBound(name, header as HeaderValue);
   }
   return size;
+}
+
+/** One header's bytes in a record, or more (see `sizeOf`). */
+function headerBound(name: string, value: HeaderValue | null | undefined): number {
+  return 10 + 3 * name.length + (value == null ? 0 : typeof value === 'string' ? 3 * value.length : value.length);
 }
 
 function byteLength(data: string | Buffer | null | undefined): number {
