@@ -11,7 +11,7 @@ import { StreamHead } from './sealed-append';
  */
 export function appendRefusal(
   stream: string,
-  events: readonly SealedEnvelope[],
+  events: ReadonlyArray<Pick<SealedEnvelope, 'id' | 'revision' | 'prev' | 'hash'>>,
   expected: ExpectedRevision,
   head: StreamHead,
 ): ConcurrencyError | ConflictError | undefined {

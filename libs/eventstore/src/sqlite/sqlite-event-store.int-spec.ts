@@ -91,6 +91,29 @@ describe('the SQLite event store file', () => {
     expect(await readAll(open().readStream(stream))).toHaveLength(1);
   });
 
+  it("commits on a thread of its own: the caller's thread goes on turning while a batch is written and fsync'd", async () => {
+    const stream = `writer-${randomUUID()}`;
+    const store = open();
+    await appendSealed(store, stream, null, [draft()]); // the writer thread started
+    const head = await readStreamHead(store, stream);
+    let stored = false;
+    const appending = appendSealed(
+      store,
+      stream,
+      head,
+      Array.from({ length: 2000 }, () => draft({ city: 'Luleå' })),
+    ).then(() => (stored = true));
+    let turns = 0;
+    while (!stored) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns += 1;
+    }
+    await appending;
+    // Committed on this thread, the batch took one turn of it; on the writer's, this thread turned meanwhile.
+    expect(turns).toBeGreaterThan(10);
+    expect(await readAll(store.readStream(stream))).toHaveLength(2001);
+  });
+
   it('refuses to append once closed', async () => {
     const stream = `closing-${randomUUID()}`;
     const store = open();

@@ -18,6 +18,7 @@ import { appendRefusal } from '../append-refusal';
 import { PendingAppend } from '../pending-append';
 import { pollingSubscription } from '../polling-subscription';
 import { openSqliteFile } from '@samverkan/sql/sqlite';
+import { AppendOutcome, SqliteWriter } from './sqlite-writer';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; created with its folder when missing. */
@@ -39,9 +40,10 @@ const PAGE = 512;
 
 /**
  * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit returns only
- * after the WAL is on disk. Appends that arrive while a commit is in flight are written together in the
- * next transaction (group commit), each under its own savepoint so one stream's conflict does not fail the
- * others. An append's promise resolves only after its transaction committed.
+ * after the WAL is on disk. Appends are committed on a thread of the store's own (sqlite-writer.ts), so this
+ * thread does not wait for the disk; appends that arrive while a commit is in flight are written together in
+ * the next transaction (group commit), each under its own savepoint so one stream's conflict does not fail
+ * the others. An append's promise resolves only after its transaction committed. Reads are this thread's.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
@@ -49,18 +51,19 @@ export class SqliteEventStore implements EventStore {
   /** The other stores on this file in this process (other threads): each commit is told to them. */
   private readonly sameFile: BroadcastChannel;
   private readonly pollIntervalMs: number;
+  private readonly file: string;
+  /** Started at the first append: a store that only reads starts no thread. */
+  private writer?: SqliteWriter;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  /** The batch at the writer thread, if one is: the next waits for it. */
+  private writing?: Promise<void>;
   private closed = false;
 
-  private readonly lastOfStream: Database.Statement<[string], { revision: number; hash: string }>;
-  private readonly insert: Database.Statement<[string, number, string, string, string, string]>;
   private readonly streamForwards: Database.Statement<[string, number, number], EventRow>;
   private readonly streamBackwards: Database.Statement<[string, number, number], EventRow>;
   private readonly allAfter: Database.Statement<[number, number], EventRow>;
   private readonly countAfter: Database.Statement<[number], { count: number }>;
-  private readonly appendOne: (pending: PendingAppend) => AppendResult;
-  private readonly appendBatch: Database.Transaction<(batch: PendingAppend[]) => Array<AppendResult | { error: unknown }>>;
 
   constructor(options: SqliteEventStoreOptions) {
     this.appended.setMaxListeners(0); // one listener per open subscription
@@ -81,8 +84,6 @@ export class SqliteEventStore implements EventStore {
         UNIQUE (stream, revision)
       );
     `);
-    this.lastOfStream = this.db.prepare('SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1');
-    this.insert = this.db.prepare('INSERT INTO events (stream, revision, id, type, hash, envelope) VALUES (?, ?, ?, ?, ?, ?)');
     this.streamForwards = this.db
       .prepare<[string, number, number], EventRow>('SELECT position, envelope FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?')
       .raw();
@@ -91,17 +92,7 @@ export class SqliteEventStore implements EventStore {
       .raw();
     this.allAfter = this.db.prepare<[number, number], EventRow>('SELECT position, envelope FROM events WHERE position > ? ORDER BY position LIMIT ?').raw();
     this.countAfter = this.db.prepare('SELECT count(*) AS count FROM events WHERE position > ?');
-
-    this.appendOne = this.db.transaction((pending: PendingAppend) => this.write(pending));
-    this.appendBatch = this.db.transaction((batch: PendingAppend[]) =>
-      batch.map((pending) => {
-        try {
-          return this.appendOne(pending); // nested: runs under a savepoint
-        } catch (error) {
-          return { error };
-        }
-      }),
-    );
+    this.file = options.file;
   }
 
   appendToStream(stream: string, events: readonly SealedEnvelope[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -169,8 +160,10 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
     this.closed = true;
+    // What was appended before close is written: the batch at the writer, then what waited behind it.
+    while (this.writing || this.queue.length > 0) await (this.writing ?? this.flush());
+    await this.writer?.close();
     this.appended.emit('appended');
     this.sameFile.close();
     this.db.close();
@@ -182,53 +175,44 @@ export class SqliteEventStore implements EventStore {
     setImmediate(() => this.flush());
   }
 
-  private flush(): void {
+  /** Hands what waits to the writer thread, unless a batch is there already: what waits then goes next. */
+  private flush(): Promise<void> | undefined {
     this.flushScheduled = false;
+    if (this.writing || this.queue.length === 0) return this.writing;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0) return;
-    let results: Array<AppendResult | { error: unknown }>;
-    try {
-      // IMMEDIATE takes the write lock before reading the stream heads. A deferred transaction would read
-      // under a snapshot that cannot be upgraded once another process has committed, and fail at once with
-      // SQLITE_BUSY instead of waiting out busy_timeout.
-      results = this.appendBatch.immediate(batch);
-    } catch (error) {
+    const appends = batch.map(({ stream, expected, events }) => ({
+      stream,
+      expected,
+      events: events.map(({ id, revision, type, prev, hash }, i) => ({ id, revision, type, prev, hash, text: serializeEnvelope(events[i]) })),
+    }));
+    this.writer ??= new SqliteWriter(this.file);
+    this.writing = this.writer.write(appends).then(
+      (outcomes) => {
+        batch.forEach((pending, i) => answer(pending, outcomes[i]));
+        this.appended.emit('appended');
+        this.sameFile.postMessage(null);
+      },
       // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
-    for (const [i, pending] of batch.entries()) {
-      const result = results[i];
-      if ('error' in result) pending.reject(result.error);
-      else pending.resolve(result);
-    }
-    this.appended.emit('appended');
-    this.sameFile.postMessage(null);
+      (error: unknown) => batch.forEach((pending) => pending.reject(error)),
+    );
+    void this.writing.finally(() => {
+      this.writing = undefined;
+      if (this.queue.length > 0) void this.flush();
+    });
+    return this.writing;
   }
+}
 
-  /** Runs inside a transaction: checks the expectation and the chain link, then inserts. */
-  private write({ stream, events, expected }: PendingAppend): AppendResult {
-    const last = this.lastOfStream.get(stream);
-    const refusal = appendRefusal(stream, events, expected, last ? { revision: last.revision, hash: last.hash } : null);
-    if (refusal) throw refusal;
-    let position = 0;
-    for (const event of events) {
-      try {
-        const info = this.insert.run(stream, event.revision, event.id, event.type, event.hash, serializeEnvelope(event));
-        position = Number(info.lastInsertRowid);
-      } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new ConflictError(`an event with id ${event.id} is already stored`, {
-            rule: 'duplicate-event-id',
-            details: { eventId: event.id },
-          });
-        }
-        throw error;
-      }
-    }
-    return { revision: events[events.length - 1].revision, position: String(position) };
-  }
+/** Answers an append with what became of it at the writer: where it was stored, or the error the port promises. */
+function answer({ stream, events, expected, resolve, reject }: PendingAppend, outcome: AppendOutcome): void {
+  if ('position' in outcome) resolve({ revision: events[events.length - 1].revision, position: String(outcome.position) });
+  else if ('refusedAt' in outcome) reject(appendRefusal(stream, events, expected, outcome.refusedAt));
+  else if ('duplicateId' in outcome) {
+    reject(
+      new ConflictError(`an event with id ${outcome.duplicateId} is already stored`, { rule: 'duplicate-event-id', details: { eventId: outcome.duplicateId } }),
+    );
+  } else reject(Object.assign(new Error(outcome.failed), outcome.code ? { code: outcome.code } : {}));
 }
 
 function toRecorded([position, raw]: EventRow): RecordedEvent {
