@@ -114,6 +114,19 @@ describe('the SQLite event store file', () => {
     expect(await readAll(store.readStream(stream))).toHaveLength(2001);
   });
 
+  it('refuses an envelope it cannot store as JSON to its caller alone, and stores the appends beside it', async () => {
+    const store = open();
+    const good = `good-${randomUUID()}`;
+    const bad = `bad-${randomUUID()}`;
+    const [unstorable] = sealEvents(bad, null, [draft()]);
+    const storing = store.appendToStream(good, sealEvents(good, null, [draft()]), 'no-stream');
+    const refusing = store.appendToStream(bad, [{ ...unstorable, data: { count: 10n } as never }], 'no-stream');
+
+    await expect(refusing).rejects.toThrow(/BigInt/);
+    await expect(storing).resolves.toMatchObject({ revision: 0 });
+    expect(await readAll(store.readStream(bad))).toEqual([]);
+  });
+
   it('refuses to append once closed', async () => {
     const stream = `closing-${randomUUID()}`;
     const store = open();

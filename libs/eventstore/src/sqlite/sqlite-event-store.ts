@@ -18,7 +18,7 @@ import { appendRefusal } from '../append-refusal';
 import { PendingAppend } from '../pending-append';
 import { pollingSubscription } from '../polling-subscription';
 import { openSqliteFile } from '@samverkan/sql/sqlite';
-import { AppendOutcome, SqliteWriter } from './sqlite-writer';
+import { AppendOutcome, AppendToWrite, SqliteWriter } from './sqlite-writer';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; created with its folder when missing. */
@@ -54,7 +54,7 @@ export class SqliteEventStore implements EventStore {
   private readonly file: string;
   /** Started at the first append: a store that only reads starts no thread. */
   private writer?: SqliteWriter;
-  private queue: PendingAppend[] = [];
+  private queue: Array<{ readonly pending: PendingAppend; readonly write: AppendToWrite }> = [];
   private flushScheduled = false;
   /** The batch at the writer thread, if one is: the next waits for it. */
   private writing?: Promise<void>;
@@ -106,8 +106,15 @@ export class SqliteEventStore implements EventStore {
         return Promise.reject(new ValidationError(`event ${event.id} does not follow revision ${events[i - 1].revision}`));
       }
     }
+    // The stored texts are made here, where an envelope that has none is refused to its caller alone.
+    let write: AppendToWrite;
+    try {
+      write = { stream, expected, events: events.map((event) => ({ ...chainFields(event), text: serializeEnvelope(event) })) };
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ stream, events, expected, resolve, reject });
+      this.queue.push({ pending: { stream, events, expected, resolve, reject }, write });
       this.scheduleFlush();
     });
   }
@@ -179,13 +186,9 @@ export class SqliteEventStore implements EventStore {
   private flush(): Promise<void> | undefined {
     this.flushScheduled = false;
     if (this.writing || this.queue.length === 0) return this.writing;
-    const batch = this.queue;
+    const batch = this.queue.map(({ pending }) => pending);
+    const appends = this.queue.map(({ write }) => write);
     this.queue = [];
-    const appends = batch.map(({ stream, expected, events }) => ({
-      stream,
-      expected,
-      events: events.map(({ id, revision, type, prev, hash }, i) => ({ id, revision, type, prev, hash, text: serializeEnvelope(events[i]) })),
-    }));
     this.writer ??= new SqliteWriter(this.file);
     this.writing = this.writer.write(appends).then(
       (outcomes) => {
@@ -213,6 +216,11 @@ function answer({ stream, events, expected, resolve, reject }: PendingAppend, ou
       new ConflictError(`an event with id ${outcome.duplicateId} is already stored`, { rule: 'duplicate-event-id', details: { eventId: outcome.duplicateId } }),
     );
   } else reject(Object.assign(new Error(outcome.failed), outcome.code ? { code: outcome.code } : {}));
+}
+
+/** What the writer thread checks of an event: its place in the stream's chain. */
+function chainFields({ id, revision, type, prev, hash }: SealedEnvelope) {
+  return { id, revision, type, prev, hash };
 }
 
 function toRecorded([position, raw]: EventRow): RecordedEvent {
