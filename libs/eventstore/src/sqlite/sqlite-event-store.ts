@@ -18,7 +18,7 @@ import { appendRefusal } from '../append-refusal';
 import { PendingAppend } from '../pending-append';
 import { pollingSubscription } from '../polling-subscription';
 import { openSqliteFile } from '@samverkan/sql/sqlite';
-import { AppendOutcome, AppendToWrite, SqliteWriter } from './sqlite-writer';
+import { AppendOutcome, AppendToWrite, failure, SqliteWriter } from './sqlite-writer';
 
 export interface SqliteEventStoreOptions {
   /** Path of the database file; created with its folder when missing. */
@@ -109,7 +109,7 @@ export class SqliteEventStore implements EventStore {
     // The stored texts are made here, where an envelope that has none is refused to its caller alone.
     let write: AppendToWrite;
     try {
-      write = { stream, expected, events: events.map((event) => ({ ...chainFields(event), text: serializeEnvelope(event) })) };
+      write = { stream, expected, events: events.map((event) => ({ ...writtenFields(event), text: serializeEnvelope(event) })) };
     } catch (error) {
       return Promise.reject(error);
     }
@@ -186,18 +186,17 @@ export class SqliteEventStore implements EventStore {
   private flush(): Promise<void> | undefined {
     this.flushScheduled = false;
     if (this.writing || this.queue.length === 0) return this.writing;
-    const batch = this.queue.map(({ pending }) => pending);
-    const appends = this.queue.map(({ write }) => write);
+    const batch = this.queue;
     this.queue = [];
     this.writer ??= new SqliteWriter(this.file);
-    this.writing = this.writer.write(appends).then(
+    this.writing = this.writer.write(batch.map(({ write }) => write)).then(
       (outcomes) => {
-        batch.forEach((pending, i) => answer(pending, outcomes[i]));
+        batch.forEach(({ pending }, i) => answer(pending, outcomes[i]));
         this.appended.emit('appended');
         this.sameFile.postMessage(null);
       },
       // The commit itself failed (disk full, I/O error): nothing of the batch is stored.
-      (error: unknown) => batch.forEach((pending) => pending.reject(error)),
+      (error: unknown) => batch.forEach(({ pending }) => pending.reject(error)),
     );
     void this.writing.finally(() => {
       this.writing = undefined;
@@ -215,11 +214,11 @@ function answer({ stream, events, expected, resolve, reject }: PendingAppend, ou
     reject(
       new ConflictError(`an event with id ${outcome.duplicateId} is already stored`, { rule: 'duplicate-event-id', details: { eventId: outcome.duplicateId } }),
     );
-  } else reject(Object.assign(new Error(outcome.failed), outcome.code ? { code: outcome.code } : {}));
+  } else reject(failure(outcome));
 }
 
-/** What the writer thread checks of an event: its place in the stream's chain. */
-function chainFields({ id, revision, type, prev, hash }: SealedEnvelope) {
+/** What the writer thread takes of an event besides its text: the columns it stores and the links it checks. */
+function writtenFields({ id, revision, type, prev, hash }: SealedEnvelope) {
   return { id, revision, type, prev, hash };
 }
 

@@ -50,7 +50,7 @@ export class SqliteWriter {
       if (this.waiting.size === 0) this.worker.unref();
       if (!waiter) return;
       if ('outcomes' in answer) waiter.resolve(answer.outcomes);
-      else waiter.reject(Object.assign(new Error(answer.failed), answer.code ? { code: answer.code } : {}));
+      else waiter.reject(failure(answer));
     });
     const fail = (error: Error) => {
       this.exited ??= error;
@@ -82,6 +82,11 @@ export class SqliteWriter {
   }
 }
 
+/** A failure the writer thread reported, as the error SQLite gave it there: its message and code. */
+export function failure({ failed, code }: { readonly failed: string; readonly code?: string }): Error {
+  return Object.assign(new Error(failed), code ? { code } : {});
+}
+
 /** The writer thread: its own connection to the file, and the statements and transaction of an append batch. */
 function runWriter(file: string): void {
   const db = openSqliteFile(file, 'FULL');
@@ -90,9 +95,10 @@ function runWriter(file: string): void {
   );
   const insert = db.prepare('INSERT INTO events (stream, revision, id, type, hash, envelope) VALUES (?, ?, ?, ?, ?, ?)');
 
-  class Refused extends Error {
-    constructor(readonly outcome: AppendOutcome) {
-      super('refused');
+  /** Thrown inside an append's savepoint, so that it rolls back the append's events inserted before. */
+  class DuplicateEventId extends Error {
+    constructor(readonly eventId: string) {
+      super(`an event with id ${eventId} is already stored`);
     }
   }
   /** Checks the expectation and the chain link against the head this transaction sees, then inserts. */
@@ -105,8 +111,7 @@ function runWriter(file: string): void {
       try {
         position = Number(insert.run(stream, event.revision, event.id, event.type, event.hash, event.text).lastInsertRowid);
       } catch (error) {
-        // Thrown, so that the savepoint rolls back the events of this append inserted before it.
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new Refused({ duplicateId: event.id });
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateEventId(event.id);
         throw error;
       }
     }
@@ -117,7 +122,7 @@ function runWriter(file: string): void {
       try {
         return appendOne(append); // nested: runs under a savepoint
       } catch (error) {
-        if (error instanceof Refused) return error.outcome;
+        if (error instanceof DuplicateEventId) return { duplicateId: error.eventId };
         return { failed: (error as Error).message, code: (error as { code?: string }).code };
       }
     }),
